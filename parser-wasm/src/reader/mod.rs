@@ -1,0 +1,250 @@
+//! Reading a CSV file pushed in chunks: the first kilobytes decide the encoding and dialect,
+//! then every chunk is decoded, split into records and handed on as rows.
+
+mod options;
+mod rows;
+
+pub use options::{HeaderChoice, LongRows, QuoteChoice, ReaderOptions, ShortRows};
+pub use rows::{FileLayout, Header, ReadSummary, Row, Sink};
+
+use crate::decode::{EncodingChoice, OffsetMap, Transcoder};
+use crate::dialect::Dialect;
+use crate::error::{ConfigError, UsageError};
+use crate::record::RawRecord;
+use crate::sniff::{Sniffed, sniff};
+use crate::tokenizer::Tokenizer;
+use options::Resolved;
+use rows::{RowSettings, Rows};
+
+/// A push parser for one CSV file: [`feed`](Reader::feed) it chunks of any size, then
+/// [`finish`](Reader::finish) it. Rows go to a [`Sink`] as they complete; the rows, their
+/// problems and positions are the same however the input is cut.
+///
+/// ```
+/// use sluice_parser::reader::{FileLayout, Reader, ReaderOptions, Row, Sink};
+///
+/// struct Collect(Vec<Vec<String>>);
+/// impl Sink for Collect {
+///     fn layout(&mut self, layout: &FileLayout) {
+///         assert_eq!(layout.header.names, ["name", "age"]);
+///     }
+///     fn row(&mut self, row: &Row<'_>) {
+///         self.0.push(row.fields().map(str::to_owned).collect());
+///     }
+/// }
+///
+/// let mut reader = Reader::new(&ReaderOptions::default())?;
+/// let mut rows = Collect(Vec::new());
+/// reader.feed(b"name;age\nAnn;3", &mut rows)?;
+/// reader.feed(b"1\nBob;42\n", &mut rows)?;
+/// let summary = reader.finish(&mut rows)?;
+/// assert_eq!(rows.0, [["Ann", "31"], ["Bob", "42"]]);
+/// assert_eq!(summary.rows, 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Reader {
+    config: Resolved,
+    phase: Phase,
+}
+
+enum Phase {
+    /// Collecting the first bytes.
+    Sniffing(Vec<u8>),
+    Reading(Box<Reading>),
+    Finished,
+}
+
+/// Everything a reader needs once the encoding and dialect are known.
+struct Reading {
+    input: Input,
+    map: OffsetMap,
+    tokenizer: Tokenizer,
+    rows: Rows,
+    /// Bytes of input seen.
+    bytes: u64,
+}
+
+enum Input {
+    /// UTF-8 passes through; `pos` is the stream (and file) offset of the next byte.
+    Utf8 {
+        pos: u64,
+    },
+    Transcoded(Transcoder),
+}
+
+impl Reader {
+    /// A reader with `options`, checked now.
+    pub fn new(options: &ReaderOptions) -> Result<Reader, ConfigError> {
+        let config = options.resolve()?;
+        Ok(Reader {
+            config,
+            phase: Phase::Sniffing(Vec::new()),
+        })
+    }
+
+    /// Reads the next chunk of the file.
+    pub fn feed<S: Sink>(&mut self, chunk: &[u8], sink: &mut S) -> Result<(), UsageError> {
+        match &mut self.phase {
+            Phase::Sniffing(window) => {
+                window.extend_from_slice(chunk);
+                if window.len() >= self.config.options.sniff_bytes {
+                    self.start(false, sink);
+                }
+            }
+            Phase::Reading(reading) => reading.feed(chunk, false, sink),
+            Phase::Finished => return Err(UsageError::Finished),
+        }
+        Ok(())
+    }
+
+    /// Ends the file: the last row is emitted, and what was read is counted.
+    pub fn finish<S: Sink>(&mut self, sink: &mut S) -> Result<ReadSummary, UsageError> {
+        if let Phase::Sniffing(_) = self.phase {
+            self.start(true, sink);
+        }
+        match std::mem::replace(&mut self.phase, Phase::Finished) {
+            Phase::Reading(mut reading) => Ok(reading.finish(sink)),
+            Phase::Sniffing(_) | Phase::Finished => Err(UsageError::Finished),
+        }
+    }
+
+    /// Decides the encoding and dialect from the bytes so far, then reads them.
+    fn start<S: Sink>(&mut self, complete: bool, sink: &mut S) {
+        let Phase::Sniffing(window) = std::mem::replace(&mut self.phase, Phase::Finished) else {
+            return;
+        };
+        let config = &self.config;
+        let encoding = EncodingChoice::detect(&window, complete, config.label, config.fallback);
+        let body = window
+            .get(usize::from(encoding.bom_len)..)
+            .unwrap_or_default();
+        let sniffed = sniff(&sample_text(&encoding, body, complete), complete);
+        let dialect = self.dialect(&sniffed);
+        let settings = self.row_settings(&sniffed);
+        let layout = FileLayout {
+            encoding,
+            sniffed,
+            dialect,
+            header: Header::default(),
+        };
+        let input = match encoding.encoding == encoding_rs::UTF_8 {
+            true => Input::Utf8 {
+                pos: u64::from(encoding.bom_len),
+            },
+            false => Input::Transcoded(Transcoder::new(encoding.encoding)),
+        };
+        let mut reading = Box::new(Reading {
+            input,
+            map: OffsetMap::new(&encoding),
+            tokenizer: Tokenizer::new(&dialect, config.options.limits),
+            rows: Rows::new(layout, settings),
+            bytes: u64::from(encoding.bom_len),
+        });
+        reading.feed(body, false, sink);
+        self.phase = Phase::Reading(reading);
+    }
+
+    /// The sniffed dialect with the caller's choices laid over it.
+    fn dialect(&self, sniffed: &Sniffed) -> Dialect {
+        let o = &self.config.options;
+        Dialect {
+            delimiter: o.delimiter.unwrap_or(sniffed.dialect.delimiter),
+            quote: match o.quote {
+                QuoteChoice::Detect => sniffed.dialect.quote,
+                QuoteChoice::None => None,
+                QuoteChoice::Byte(b) => Some(b),
+            },
+            escape: o.escape,
+            comment: o.comment,
+            line_ending: sniffed.dialect.line_ending,
+        }
+    }
+
+    fn row_settings(&self, sniffed: &Sniffed) -> RowSettings {
+        let o = &self.config.options;
+        let header_record = match o.header {
+            HeaderChoice::Detect => sniffed.header_row,
+            HeaderChoice::None => None,
+            HeaderChoice::Row(n) => Some(n),
+        };
+        RowSettings {
+            header_record,
+            short_rows: o.short_rows,
+            long_rows: o.long_rows,
+            skip_empty_rows: o.skip_empty_rows,
+        }
+    }
+}
+
+/// The start of the file as UTF-8 text, for sniffing.
+fn sample_text<'a>(
+    encoding: &EncodingChoice,
+    body: &'a [u8],
+    complete: bool,
+) -> std::borrow::Cow<'a, [u8]> {
+    if encoding.encoding == encoding_rs::UTF_8 {
+        return std::borrow::Cow::Borrowed(body);
+    }
+    let mut transcoder = Transcoder::new(encoding.encoding);
+    let mut text = Vec::new();
+    let mut rest = body;
+    loop {
+        let piece = transcoder.step(rest, complete);
+        text.extend_from_slice(piece.text);
+        rest = rest.get(piece.read..).unwrap_or_default();
+        if rest.is_empty() {
+            return std::borrow::Cow::Owned(text);
+        }
+    }
+}
+
+impl Reading {
+    fn feed<S: Sink>(&mut self, chunk: &[u8], last: bool, sink: &mut S) {
+        self.bytes += chunk.len() as u64;
+        let Reading {
+            input,
+            map,
+            tokenizer,
+            rows,
+            ..
+        } = self;
+        match input {
+            Input::Utf8 { pos } => {
+                let mut emit = |raw: &RawRecord| rows.record(raw, sink);
+                tokenizer.feed(chunk, *pos, map, &mut emit);
+                *pos += chunk.len() as u64;
+            }
+            Input::Transcoded(transcoder) => {
+                let mut rest = chunk;
+                loop {
+                    let piece = transcoder.step(rest, last);
+                    if piece.replaced {
+                        rows.replaced_before(piece.base + piece.text.len() as u64);
+                    }
+                    let mut emit = |raw: &RawRecord| rows.record(raw, sink);
+                    tokenizer.feed(piece.text, piece.base, map, &mut emit);
+                    rest = rest.get(piece.read..).unwrap_or_default();
+                    if rest.is_empty() {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    fn finish<S: Sink>(&mut self, sink: &mut S) -> ReadSummary {
+        self.feed(&[], true, sink);
+        let end = match &self.input {
+            Input::Utf8 { pos } => *pos,
+            Input::Transcoded(t) => t.pos(),
+        };
+        let Reading {
+            map,
+            tokenizer,
+            rows,
+            ..
+        } = self;
+        tokenizer.finish(end, map, &mut |raw: &RawRecord| rows.record(raw, sink));
+        rows.finish(self.bytes, sink)
+    }
+}

@@ -1,0 +1,306 @@
+//! From records to rows: the header, row numbers, skipped rows, ragged rows and text.
+
+use super::options::{LongRows, ShortRows};
+use crate::decode::EncodingChoice;
+use crate::dialect::Dialect;
+use crate::position::Position;
+use crate::record::{Problem, RawRecord};
+use crate::sniff::Sniffed;
+use serde::Serialize;
+
+/// Receives what a [`Reader`](super::Reader) reads.
+pub trait Sink {
+    /// Called once, before the first row (and also for a file without rows), with how the
+    /// file is read.
+    fn layout(&mut self, layout: &FileLayout);
+    /// Called for every data row, in order.
+    fn row(&mut self, row: &Row<'_>);
+}
+
+/// How a file is read: its encoding, dialect and header.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileLayout {
+    /// The encoding and why.
+    pub encoding: EncodingChoice,
+    /// What sniffing guessed (before the caller's overrides).
+    pub sniffed: Sniffed,
+    /// The dialect in use (the guess with the caller's overrides).
+    pub dialect: Dialect,
+    /// The column names.
+    pub header: Header,
+}
+
+/// The column names of a file.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Header {
+    /// One name per column, trimmed, never empty and never repeated: a blank name becomes
+    /// `column_N` and a repeated one gets `_2`, `_3`, … appended.
+    pub names: Vec<String>,
+    /// The record number of the header row, or `None` when the names were generated.
+    pub record: Option<u64>,
+    /// Where the header row starts.
+    pub position: Option<Position>,
+}
+
+/// One data row, borrowed from the reader for the duration of a [`Sink::row`] call.
+#[derive(Clone, Copy, Debug)]
+pub struct Row<'a> {
+    number: u64,
+    start: Position,
+    text: &'a str,
+    ends: &'a [usize],
+    starts: &'a [Position],
+    problems: &'a [Problem],
+}
+
+impl<'a> Row<'a> {
+    /// The data row number: 1 for the first row after the header.
+    pub fn number(&self) -> u64 {
+        self.number
+    }
+
+    /// Where the row starts.
+    pub fn position(&self) -> Position {
+        self.start
+    }
+
+    /// The number of fields the row has.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether the row has no fields (never true for a row a reader emits).
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Field `i`, or `None` past the row's end.
+    pub fn get(&self, i: usize) -> Option<&'a str> {
+        let start = if i == 0 { 0 } else { *self.ends.get(i - 1)? };
+        self.text.get(start..*self.ends.get(i)?)
+    }
+
+    /// Where field `i` starts.
+    pub fn field_position(&self, i: usize) -> Option<Position> {
+        self.starts.get(i).copied()
+    }
+
+    /// The fields in order.
+    pub fn fields(&self) -> impl Iterator<Item = &'a str> + 'a {
+        let (text, ends) = (self.text, self.ends);
+        let starts = std::iter::once(0).chain(ends.iter().copied());
+        starts
+            .zip(ends.iter().copied())
+            .map(move |(s, e)| text.get(s..e).unwrap_or_default())
+    }
+
+    /// Problems with the row's shape or bytes.
+    pub fn problems(&self) -> &'a [Problem] {
+        self.problems
+    }
+}
+
+/// Counts of what was read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReadSummary {
+    /// Bytes of input.
+    pub bytes: u64,
+    /// Records, including the header, preamble and skipped rows.
+    pub records: u64,
+    /// Data rows given to the sink.
+    pub rows: u64,
+    /// Records before the header row.
+    pub preamble: u64,
+    /// Rows skipped because every field was empty.
+    pub empty_rows: u64,
+}
+
+/// Turns records into a layout and rows.
+pub(crate) struct Rows {
+    header_record: Option<u64>,
+    short_rows: ShortRows,
+    long_rows: LongRows,
+    skip_empty_rows: bool,
+    /// The layout until it is sent; after that only its header width matters.
+    layout: Option<FileLayout>,
+    width: usize,
+    summary: ReadSummary,
+    /// Records starting before this stream offset may hold U+FFFD put in by the transcoder.
+    replaced_until: u64,
+    lossy: Lossy,
+    problems: Vec<Problem>,
+}
+
+/// The text of a record whose bytes are not valid UTF-8, repaired.
+#[derive(Default)]
+struct Lossy {
+    text: String,
+    ends: Vec<usize>,
+}
+
+/// The row settings `Rows` needs.
+pub(crate) struct RowSettings {
+    pub(crate) header_record: Option<u64>,
+    pub(crate) short_rows: ShortRows,
+    pub(crate) long_rows: LongRows,
+    pub(crate) skip_empty_rows: bool,
+}
+
+impl Rows {
+    pub(crate) fn new(layout: FileLayout, settings: RowSettings) -> Self {
+        let width = layout.sniffed.field_count;
+        Rows {
+            header_record: settings.header_record,
+            short_rows: settings.short_rows,
+            long_rows: settings.long_rows,
+            skip_empty_rows: settings.skip_empty_rows,
+            layout: Some(layout),
+            width,
+            summary: ReadSummary::default(),
+            replaced_until: 0,
+            lossy: Lossy::default(),
+            problems: Vec::new(),
+        }
+    }
+
+    /// Notes that the transcoder replaced malformed input before stream offset `until`.
+    pub(crate) fn replaced_before(&mut self, until: u64) {
+        self.replaced_until = self.replaced_until.max(until);
+    }
+
+    pub(crate) fn record<S: Sink>(&mut self, raw: &RawRecord, sink: &mut S) {
+        self.summary.records += 1;
+        let number = self.summary.records;
+        match self.header_record {
+            Some(h) if number < h => self.summary.preamble += 1,
+            Some(h) if number == h => self.send_layout(Some(raw), sink),
+            _ => self.data(raw, sink),
+        }
+    }
+
+    /// Ends the input: a file with no rows still gets its layout.
+    pub(crate) fn finish<S: Sink>(&mut self, bytes: u64, sink: &mut S) -> ReadSummary {
+        self.send_layout(None, sink);
+        self.summary.bytes = bytes;
+        self.summary
+    }
+
+    fn send_layout<S: Sink>(&mut self, header: Option<&RawRecord>, sink: &mut S) {
+        let Some(mut layout) = self.layout.take() else {
+            return;
+        };
+        layout.header = match header {
+            Some(raw) => header_from(raw, self.header_record),
+            None if self.summary.records == 0 => Header::default(),
+            None => generated_header(self.width),
+        };
+        self.width = layout.header.names.len();
+        sink.layout(&layout);
+    }
+
+    fn data<S: Sink>(&mut self, raw: &RawRecord, sink: &mut S) {
+        self.send_layout(None, sink);
+        if self.skip_empty_rows && raw.data.iter().all(u8::is_ascii_whitespace) {
+            self.summary.empty_rows += 1;
+            return;
+        }
+        self.summary.rows += 1;
+        self.problems.clear();
+        self.problems.extend_from_slice(&raw.problems);
+        self.check_width(raw.len());
+        let replaced = raw.stream_start < self.replaced_until;
+        let (text, ends) = text_of(raw, replaced, &mut self.lossy, &mut self.problems);
+        let row = Row {
+            number: self.summary.rows,
+            start: raw.start,
+            text,
+            ends,
+            starts: &raw.starts,
+            problems: &self.problems,
+        };
+        sink.row(&row);
+    }
+
+    fn check_width(&mut self, found: usize) {
+        let expected = self.width;
+        if found < expected && self.short_rows == ShortRows::Error {
+            self.problems
+                .push(Problem::TooFewFields { expected, found });
+        } else if found > expected && self.long_rows == LongRows::Error {
+            self.problems
+                .push(Problem::TooManyFields { expected, found });
+        }
+    }
+}
+
+/// The record's text and field ends: borrowed when the bytes are valid UTF-8 field by field,
+/// otherwise a repaired copy with an `invalid_encoding` problem per bad field. `replaced` says
+/// the transcoder may have put U+FFFD in the record.
+fn text_of<'s>(
+    raw: &'s RawRecord,
+    replaced: bool,
+    lossy: &'s mut Lossy,
+    problems: &mut Vec<Problem>,
+) -> (&'s str, &'s [usize]) {
+    if let Ok(text) = std::str::from_utf8(&raw.data) {
+        let whole = raw.ends.iter().all(|&e| text.is_char_boundary(e));
+        if whole && !(replaced && text.contains('\u{FFFD}')) {
+            return (text, &raw.ends);
+        }
+    }
+    lossy.text.clear();
+    lossy.ends.clear();
+    for i in 0..raw.len() {
+        let field = String::from_utf8_lossy(raw.field(i));
+        let bad =
+            matches!(field, std::borrow::Cow::Owned(_)) || (replaced && field.contains('\u{FFFD}'));
+        if bad {
+            problems.push(Problem::InvalidEncoding { field: i });
+        }
+        lossy.text.push_str(&field);
+        lossy.ends.push(lossy.text.len());
+    }
+    (&lossy.text, &lossy.ends)
+}
+
+fn header_from(raw: &RawRecord, record: Option<u64>) -> Header {
+    let mut names: Vec<String> = Vec::with_capacity(raw.len());
+    for i in 0..raw.len() {
+        let text = String::from_utf8_lossy(raw.field(i));
+        let name = text.trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
+        let name = if name.is_empty() {
+            format!("column_{}", i + 1)
+        } else {
+            name.to_owned()
+        };
+        let unique = unique_name(&names, name);
+        names.push(unique);
+    }
+    Header {
+        names,
+        record,
+        position: Some(raw.start),
+    }
+}
+
+fn unique_name(taken: &[String], name: String) -> String {
+    if !taken.contains(&name) {
+        return name;
+    }
+    (2..)
+        .map(|n| format!("{name}_{n}"))
+        .find(|candidate| !taken.contains(candidate))
+        .unwrap_or(name)
+}
+
+fn generated_header(width: usize) -> Header {
+    let names = (1..=width).map(|i| format!("column_{i}")).collect();
+    Header {
+        names,
+        record: None,
+        position: None,
+    }
+}

@@ -1,0 +1,190 @@
+//! CSV records from bytes, fed in chunks of any size.
+//!
+//! Records that lie whole in the current buffer take a fast path (`fast`); a record that runs
+//! past the end of the buffer, or that the fast path does not handle, goes through csv-core
+//! (`slow`), which keeps its state from one buffer to the next. Both paths give identical
+//! records (the tests feed every fixture whole and byte by byte to prove it), so the output
+//! never depends on how the input was cut. Blank lines and comment lines between records are
+//! skipped here, before either path sees them.
+
+mod fast;
+mod slow;
+
+use crate::decode::OffsetMap;
+use crate::dialect::Dialect;
+use crate::limits::Limits;
+use crate::position::Position;
+use crate::record::RawRecord;
+use slow::SlowField;
+
+/// The bytes that matter to the tokenizer.
+#[derive(Clone, Copy, Debug)]
+struct Syntax {
+    delimiter: u8,
+    quote: Option<u8>,
+    escape: Option<u8>,
+    comment: Option<u8>,
+    line_byte: u8,
+}
+
+/// Where the tokenizer is between two calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    /// Before a record: blank lines are skipped here.
+    Between,
+    /// Inside a comment line.
+    Comment,
+    /// Inside a record that csv-core is reading.
+    Slow,
+}
+
+/// Splits bytes into records.
+pub(crate) struct Tokenizer {
+    syntax: Syntax,
+    limits: Limits,
+    /// Whether the fast path may be tried (not with an escape byte).
+    fast: bool,
+    core: csv_core::Reader,
+    /// csv-core drops a UTF-8 byte order mark at the start of the first input it sees; it must
+    /// not see one mid-file, so its first input is cut to one byte.
+    core_fresh: bool,
+    state: State,
+    /// The line the next unread byte is on.
+    line: u64,
+    record: RawRecord,
+    field: SlowField,
+    discard: Vec<u8>,
+}
+
+impl Tokenizer {
+    /// A tokenizer for `dialect`; `line` is the line of the first byte it will see.
+    pub(crate) fn new(dialect: &Dialect, limits: Limits) -> Self {
+        let syntax = Syntax {
+            delimiter: dialect.delimiter,
+            quote: dialect.quote,
+            escape: dialect.escape,
+            comment: dialect.comment,
+            line_byte: dialect.line_byte(),
+        };
+        let core = csv_core::ReaderBuilder::new()
+            .delimiter(syntax.delimiter)
+            .quote(syntax.quote.unwrap_or(b'"'))
+            .quoting(syntax.quote.is_some())
+            .escape(syntax.escape)
+            .double_quote(true)
+            .build();
+        Tokenizer {
+            syntax,
+            limits,
+            fast: syntax.escape.is_none(),
+            core,
+            core_fresh: true,
+            state: State::Between,
+            line: 1,
+            record: RawRecord::default(),
+            field: SlowField::default(),
+            discard: vec![0; 4096],
+        }
+    }
+
+    /// Reads `buf`, which starts at offset `base` of the decoded stream, calling `emit` for
+    /// every record that ends in it.
+    pub(crate) fn feed<F: FnMut(&RawRecord)>(
+        &mut self,
+        buf: &[u8],
+        base: u64,
+        map: &mut OffsetMap,
+        emit: &mut F,
+    ) {
+        let mut pos = 0;
+        while pos < buf.len() {
+            pos = match self.state {
+                State::Between => self.between(buf, pos, base, map, emit),
+                State::Comment => self.comment(buf, pos),
+                State::Slow => self.slow(buf, pos, base, map, emit),
+            };
+        }
+        map.sync(buf, base);
+    }
+
+    /// Ends the input at stream offset `end`, emitting the record still open, if any.
+    pub(crate) fn finish<F: FnMut(&RawRecord)>(
+        &mut self,
+        end: u64,
+        map: &mut OffsetMap,
+        emit: &mut F,
+    ) {
+        if self.state == State::Slow {
+            self.finish_slow(end, map);
+            emit(&self.record);
+        }
+        self.state = State::Between;
+    }
+
+    fn between<F: FnMut(&RawRecord)>(
+        &mut self,
+        buf: &[u8],
+        pos: usize,
+        base: u64,
+        map: &mut OffsetMap,
+        emit: &mut F,
+    ) -> usize {
+        let pos = self.skip_terminators(buf, pos);
+        let Some(&first) = buf.get(pos) else {
+            return pos;
+        };
+        if Some(first) == self.syntax.comment {
+            self.state = State::Comment;
+            return pos + 1;
+        }
+        if self.fast {
+            let saved = *map;
+            if let Some(end) = self.fast_record(buf, pos, base, map) {
+                emit(&self.record);
+                return end;
+            }
+            *map = saved;
+        }
+        self.begin_slow(pos, base, buf, map);
+        pos
+    }
+
+    fn skip_terminators(&mut self, buf: &[u8], mut pos: usize) -> usize {
+        while let Some(&b) = buf.get(pos) {
+            if b != b'\n' && b != b'\r' {
+                break;
+            }
+            self.line += u64::from(b == self.syntax.line_byte);
+            pos += 1;
+        }
+        pos
+    }
+
+    fn comment(&mut self, buf: &[u8], pos: usize) -> usize {
+        let rest = buf.get(pos..).unwrap_or_default();
+        match memchr::memchr(b'\n', rest) {
+            Some(i) => {
+                self.line += u64::from(self.syntax.line_byte == b'\n');
+                self.state = State::Between;
+                pos + i + 1
+            }
+            None => buf.len(),
+        }
+    }
+
+    /// Where stream offset `pos` (in `buf`, which starts at `base`) is in the input.
+    fn position(&self, map: &mut OffsetMap, pos: u64, buf: &[u8], base: u64) -> Position {
+        Position {
+            byte: map.orig(pos, buf, base),
+            line: self.line,
+        }
+    }
+}
+
+/// How many times `byte` occurs in `bytes`.
+fn count(byte: u8, bytes: &[u8]) -> u64 {
+    memchr::memchr_iter(byte, bytes).count() as u64
+}
+
+#[cfg(test)]
+mod tests;
