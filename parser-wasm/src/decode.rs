@@ -86,11 +86,7 @@ impl EncodingChoice {
 
     fn new(encoding: &'static Encoding, reason: EncodingReason, bom_len: usize) -> Self {
         let bom_len = u8::try_from(bom_len).unwrap_or(0);
-        EncodingChoice {
-            encoding,
-            reason,
-            bom_len,
-        }
+        EncodingChoice { encoding, reason, bom_len }
     }
 }
 
@@ -104,10 +100,7 @@ impl std::fmt::Display for EncodingChoice {
                 write!(f, "{name} (the first {checked} bytes are valid UTF-8)")
             }
             EncodingReason::NulPattern { checked } => {
-                write!(
-                    f,
-                    "{name} (NUL bytes in every other position of the first {checked} bytes)"
-                )
+                write!(f, "{name} (NUL bytes in every other position of the first {checked} bytes)")
             }
             EncodingReason::InvalidUtf8 { at } => {
                 write!(f, "{name} (fallback: byte {at} is not valid UTF-8)")
@@ -116,10 +109,7 @@ impl std::fmt::Display for EncodingChoice {
     }
 }
 
-fn serialize_encoding<S: Serializer>(
-    encoding: &&'static Encoding,
-    s: S,
-) -> Result<S::Ok, S::Error> {
+fn serialize_encoding<S: Serializer>(encoding: &&'static Encoding, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(encoding.name())
 }
 
@@ -179,11 +169,7 @@ pub(crate) struct Piece<'a> {
 impl Transcoder {
     pub(crate) fn new(encoding: &'static Encoding) -> Self {
         let inner = encoding.new_decoder_without_bom_handling();
-        Transcoder {
-            inner,
-            out: Vec::new(),
-            pos: 0,
-        }
+        Transcoder { inner, out: Vec::new(), pos: 0 }
     }
 
     /// The stream offset of the next decoded byte.
@@ -196,24 +182,15 @@ impl Transcoder {
         let take = input.len().min(PIECE);
         let last = last && take == input.len();
         let input = input.get(..take).unwrap_or(input);
-        let need = self
-            .inner
-            .max_utf8_buffer_length(take)
-            .unwrap_or(take * 3 + 16);
+        let need = self.inner.max_utf8_buffer_length(take).unwrap_or(take * 3 + 16);
         self.out.clear();
         self.out.resize(need, 0);
-        let (result, read, written, replaced) =
-            self.inner.decode_to_utf8(input, &mut self.out, last);
+        let (result, read, written, replaced) = self.inner.decode_to_utf8(input, &mut self.out, last);
         debug_assert!(result == CoderResult::InputEmpty);
         self.out.truncate(written);
         let base = self.pos;
         self.pos += written as u64;
-        Piece {
-            read,
-            text: &self.out,
-            base,
-            replaced,
-        }
+        Piece { read, text: &self.out, base, replaced }
     }
 }
 
@@ -244,11 +221,7 @@ impl OffsetMap {
     /// The map for UTF-8 input, whose offsets need no mapping.
     #[cfg(test)]
     pub(crate) fn identity() -> Self {
-        OffsetMap {
-            width: Width::Identity,
-            stream: 0,
-            orig: 0,
-        }
+        OffsetMap { width: Width::Identity, stream: 0, orig: 0 }
     }
 
     /// The map for a file read with `choice`.
@@ -264,11 +237,7 @@ impl OffsetMap {
             Width::Reencoded(encoding)
         };
         let orig = u64::from(choice.bom_len);
-        OffsetMap {
-            width,
-            stream: 0,
-            orig,
-        }
+        OffsetMap { width, stream: 0, orig }
     }
 
     /// The original offset of stream offset `pos`, which lies in `buf` (starting at stream
@@ -368,20 +337,11 @@ mod tests {
 
     #[test]
     fn utf16_without_bom_is_found_by_its_nul_pattern() {
-        let le: Vec<u8> = "name,age\nAnna,31\n"
-            .encode_utf16()
-            .flat_map(u16::to_le_bytes)
-            .collect();
-        let be: Vec<u8> = "name,age\nAnna,31\n"
-            .encode_utf16()
-            .flat_map(u16::to_be_bytes)
-            .collect();
+        let le: Vec<u8> = "name,age\nAnna,31\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = "name,age\nAnna,31\n".encode_utf16().flat_map(u16::to_be_bytes).collect();
         assert_eq!(detect(&le).name(), "UTF-16LE");
         assert_eq!(detect(&be).name(), "UTF-16BE");
-        assert!(matches!(
-            detect(&le).reason,
-            EncodingReason::NulPattern { .. }
-        ));
+        assert!(matches!(detect(&le).reason, EncodingReason::NulPattern { .. }));
     }
 
     #[test]
@@ -389,10 +349,7 @@ mod tests {
         let choice = EncodingChoice::detect(b"\xEF\xBB\xBFab", true, Some(WINDOWS_1252), UTF_8);
         assert_eq!((choice.name(), choice.bom_len), ("windows-1252", 0));
         let choice = EncodingChoice::detect(b"\xEF\xBB\xBFab", true, Some(UTF_8), UTF_8);
-        assert_eq!(
-            (choice.name(), choice.bom_len, choice.reason),
-            ("UTF-8", 3, EncodingReason::Label)
-        );
+        assert_eq!((choice.name(), choice.bom_len, choice.reason), ("UTF-8", 3, EncodingReason::Label));
     }
 
     #[test]
@@ -410,35 +367,19 @@ mod tests {
 
     #[test]
     fn offsets_map_back_to_original_bytes() {
-        let cases: &[(&'static Encoding, &str, u8, u64)] = &[
-            (WINDOWS_1252, "é,a", 0, 3),
-            (UTF_16LE, "é😀a", 2, 2 + 2 + 4 + 2),
-            (SHIFT_JIS, "日本a", 0, 5),
-        ];
+        let cases: &[(&'static Encoding, &str, u8, u64)] =
+            &[(WINDOWS_1252, "é,a", 0, 3), (UTF_16LE, "é😀a", 2, 2 + 2 + 4 + 2), (SHIFT_JIS, "日本a", 0, 5)];
         for &(encoding, text, bom_len, expected) in cases {
-            let choice = EncodingChoice {
-                encoding,
-                reason: EncodingReason::Label,
-                bom_len,
-            };
+            let choice = EncodingChoice { encoding, reason: EncodingReason::Label, bom_len };
             let mut map = OffsetMap::new(&choice);
             let buf = text.as_bytes();
-            assert_eq!(
-                map.orig(buf.len() as u64, buf, 0),
-                expected,
-                "{}",
-                encoding.name()
-            );
+            assert_eq!(map.orig(buf.len() as u64, buf, 0), expected, "{}", encoding.name());
         }
     }
 
     #[test]
     fn offsets_map_across_buffers() {
-        let choice = EncodingChoice {
-            encoding: WINDOWS_1252,
-            reason: EncodingReason::Label,
-            bom_len: 0,
-        };
+        let choice = EncodingChoice { encoding: WINDOWS_1252, reason: EncodingReason::Label, bom_len: 0 };
         let mut map = OffsetMap::new(&choice);
         let first = "éé".as_bytes();
         assert_eq!(map.orig(2, first, 0), 1);

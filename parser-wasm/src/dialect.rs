@@ -18,8 +18,8 @@ pub struct Dialect {
     /// Lines starting with this byte are skipped.
     #[serde(with = "ascii_char_opt")]
     pub comment: Option<u8>,
-    /// The line ending the file uses (CR, LF and CRLF all end records whatever this says; it
-    /// decides what is counted as a line in positions).
+    /// The line ending the file mostly uses, for information: CR, LF and CRLF each end a record
+    /// and a line whatever this says.
     pub line_ending: LineEnding,
 }
 
@@ -36,14 +36,6 @@ impl Default for Dialect {
 }
 
 impl Dialect {
-    /// The byte whose occurrences count lines.
-    pub(crate) fn line_byte(&self) -> u8 {
-        match self.line_ending {
-            LineEnding::Cr => b'\r',
-            LineEnding::Lf | LineEnding::CrLf => b'\n',
-        }
-    }
-
     /// Checks that the special bytes are ASCII, distinct and not line terminators.
     pub(crate) fn check(&self) -> Result<(), String> {
         let named = [
@@ -55,9 +47,7 @@ impl Dialect {
         for (i, (name, byte)) in named.iter().enumerate() {
             let Some(b) = *byte else { continue };
             if !b.is_ascii() || b == b'\r' || b == b'\n' {
-                return Err(format!(
-                    "the {name} must be one ASCII character other than CR or LF"
-                ));
+                return Err(format!("the {name} must be one ASCII character other than CR or LF"));
             }
             if let Some((other, _)) = named[..i].iter().find(|(_, o)| *o == Some(b)) {
                 return Err(format!("the {name} and the {other} must differ"));
@@ -107,9 +97,7 @@ mod ascii_char_opt {
 
     pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u8>, D::Error> {
         let text = Option::<String>::deserialize(d)?;
-        text.map(|t| one_ascii(&t))
-            .transpose()
-            .map_err(serde::de::Error::custom)
+        text.map(|t| one_ascii(&t)).transpose().map_err(serde::de::Error::custom)
     }
 }
 
@@ -120,10 +108,7 @@ pub(crate) fn one_ascii(text: &str) -> Result<u8, String> {
     }
     match text.as_bytes() {
         [b] if b.is_ascii() => Ok(*b),
-        _ => Err(format!(
-            "expected one ASCII character, found {} bytes",
-            text.len()
-        )),
+        _ => Err(format!("expected one ASCII character, found {} bytes", text.len())),
     }
 }
 
@@ -133,11 +118,7 @@ mod tests {
 
     #[test]
     fn dialect_round_trips_through_json() {
-        let d = Dialect {
-            delimiter: b'\t',
-            comment: Some(b'#'),
-            ..Dialect::default()
-        };
+        let d = Dialect { delimiter: b'\t', comment: Some(b'#'), ..Dialect::default() };
         let json = serde_json::to_string(&d).unwrap();
         assert_eq!(
             json,
@@ -148,18 +129,9 @@ mod tests {
 
     #[test]
     fn conflicting_special_bytes_are_refused() {
-        let d = Dialect {
-            delimiter: b'"',
-            ..Dialect::default()
-        };
-        assert_eq!(
-            d.check().unwrap_err(),
-            "the quote and the delimiter must differ"
-        );
-        let d = Dialect {
-            delimiter: b'\n',
-            ..Dialect::default()
-        };
+        let d = Dialect { delimiter: b'"', ..Dialect::default() };
+        assert_eq!(d.check().unwrap_err(), "the quote and the delimiter must differ");
+        let d = Dialect { delimiter: b'\n', ..Dialect::default() };
         assert!(d.check().unwrap_err().contains("other than CR or LF"));
         assert!(Dialect::default().check().is_ok());
     }

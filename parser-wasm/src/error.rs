@@ -44,10 +44,7 @@ pub enum ConfigError {
 
 impl ConfigError {
     pub(crate) fn option(name: &str, reason: String) -> Self {
-        ConfigError::Option {
-            name: name.to_owned(),
-            reason,
-        }
+        ConfigError::Option { name: name.to_owned(), reason }
     }
 
     pub(crate) fn column(column: &str, field: &str, reason: impl Into<String>) -> Self {
@@ -59,10 +56,7 @@ impl ConfigError {
     }
 
     pub(crate) fn schema(field: &str, reason: impl Into<String>) -> Self {
-        ConfigError::Schema {
-            field: field.to_owned(),
-            reason: reason.into(),
-        }
+        ConfigError::Schema { field: field.to_owned(), reason: reason.into() }
     }
 }
 
@@ -70,12 +64,7 @@ impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ConfigError::Option { name, reason } => write!(f, "option {name:?}: {reason}"),
-            ConfigError::SchemaSyntax {
-                format,
-                location,
-                path,
-                message,
-            } => {
+            ConfigError::SchemaSyntax { format, location, path, message } => {
                 write!(f, "schema ({format})")?;
                 if let Some((line, column)) = location {
                     write!(f, " at line {line}, column {column}")?;
@@ -85,11 +74,7 @@ impl std::fmt::Display for ConfigError {
                 }
                 write!(f, ": {message}")
             }
-            ConfigError::SchemaColumn {
-                column,
-                field,
-                reason,
-            } => {
+            ConfigError::SchemaColumn { column, field, reason } => {
                 write!(f, "schema column {column:?}, field {field:?}: {reason}")
             }
             ConfigError::Schema { field, reason } => write!(f, "schema field {field:?}: {reason}"),
@@ -110,9 +95,9 @@ pub enum UsageError {
 impl std::fmt::Display for UsageError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            UsageError::Finished => f.write_str(
-                "the input was already finished; create a new parser to read another file",
-            ),
+            UsageError::Finished => {
+                f.write_str("the input was already finished; create a new parser to read another file")
+            }
         }
     }
 }

@@ -17,10 +17,6 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            max_field_bytes: 1 << 20,
-            max_record_bytes: 8 << 20,
-            max_columns: 10_000,
-        }
+        Limits { max_field_bytes: 1 << 20, max_record_bytes: 8 << 20, max_columns: 10_000 }
     }
 }

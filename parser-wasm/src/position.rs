@@ -6,9 +6,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// `byte` counts bytes of the file as it was given (a byte order mark included, before any
 /// transcoding), so a caller can seek to it; `line` counts line terminators before the place.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Position {
     /// Byte offset in the original input, starting at 0.
     pub byte: u64,

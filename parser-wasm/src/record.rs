@@ -92,48 +92,25 @@ impl std::fmt::Display for Problem {
                 "the quote opened at {opened} is never closed, so the rest of the file was read \
                  as one field; close the quote or remove it"
             ),
-            Problem::FieldTooLarge {
-                limit,
-                quote_opened: Some(opened),
-                ..
-            } => write!(
+            Problem::FieldTooLarge { limit, quote_opened: Some(opened), .. } => write!(
                 f,
                 "the quoted field starting at {opened} is larger than {limit} bytes; its closing \
                  quote is probably missing"
             ),
-            Problem::FieldTooLarge {
-                limit,
-                quote_opened: None,
-                ..
-            } => {
-                write!(
-                    f,
-                    "the field is larger than {limit} bytes; split or shorten it"
-                )
+            Problem::FieldTooLarge { limit, quote_opened: None, .. } => {
+                write!(f, "the field is larger than {limit} bytes; split or shorten it")
             }
             Problem::RecordTooLarge { limit, .. } => {
-                write!(
-                    f,
-                    "the row is larger than {limit} bytes; its remaining fields were dropped"
-                )
+                write!(f, "the row is larger than {limit} bytes; its remaining fields were dropped")
             }
             Problem::TooManyColumns { limit } => {
-                write!(
-                    f,
-                    "the row has more than {limit} fields; the extra fields were dropped"
-                )
+                write!(f, "the row has more than {limit} fields; the extra fields were dropped")
             }
             Problem::TooFewFields { expected, found } => {
-                write!(
-                    f,
-                    "the row has {found} fields but the header has {expected}"
-                )
+                write!(f, "the row has {found} fields but the header has {expected}")
             }
             Problem::TooManyFields { expected, found } => {
-                write!(
-                    f,
-                    "the row has {found} fields but the header has {expected}"
-                )
+                write!(f, "the row has {found} fields but the header has {expected}")
             }
             Problem::InvalidEncoding { .. } => write!(
                 f,
@@ -174,11 +151,7 @@ impl RawRecord {
 
     /// The bytes of field `i`.
     pub(crate) fn field(&self, i: usize) -> &[u8] {
-        let start = if i == 0 {
-            0
-        } else {
-            self.ends.get(i - 1).copied().unwrap_or(0)
-        };
+        let start = if i == 0 { 0 } else { self.ends.get(i - 1).copied().unwrap_or(0) };
         let end = self.ends.get(i).copied().unwrap_or(start);
         self.data.get(start..end).unwrap_or_default()
     }

@@ -39,18 +39,16 @@ pub struct Confidence {
 /// Guesses the dialect of decoded CSV text.
 ///
 /// `complete` says whether `sample` is the whole file; when it is not, the last (probably cut)
-/// line is ignored.
-pub fn sniff(sample: &[u8], complete: bool) -> Sniffed {
-    let sample = if complete {
-        sample
-    } else {
-        whole_lines(sample)
-    };
+/// line is ignored. Lines starting with `comment`, when given, are skipped as the reader will
+/// skip them.
+pub fn sniff(sample: &[u8], complete: bool, comment: Option<u8>) -> Sniffed {
+    let sample = if complete { sample } else { whole_lines(sample) };
     let line_ending = line_ending(sample);
-    let best = best_delimiter(sample);
+    let best = best_delimiter(sample, comment);
     let dialect = Dialect {
         delimiter: best.delimiter,
         quote: Some(best.quote),
+        comment,
         line_ending,
         ..Dialect::default()
     };
@@ -99,13 +97,10 @@ struct Candidate {
 }
 
 /// How consistently a dialect splits the sample: the share of records with the most common
-/// field count, and that count.
-fn consistency(sample: &[u8], delimiter: u8, quote: u8) -> (f32, usize, usize) {
-    let dialect = Dialect {
-        delimiter,
-        quote: Some(quote),
-        ..Dialect::default()
-    };
+/// field count, that count, and the number of records. Among equally common counts the one
+/// seen first wins.
+fn consistency(sample: &[u8], delimiter: u8, quote: u8, comment: Option<u8>) -> (f32, usize, usize) {
+    let dialect = Dialect { delimiter, quote: Some(quote), comment, ..Dialect::default() };
     let counts: Vec<usize> = records(sample, &dialect).iter().map(Vec::len).collect();
     let mut tally: Vec<(usize, usize)> = Vec::new();
     for &c in &counts {
@@ -114,31 +109,18 @@ fn consistency(sample: &[u8], delimiter: u8, quote: u8) -> (f32, usize, usize) {
             None => tally.push((c, 1)),
         }
     }
-    let (mode, freq) = tally
-        .into_iter()
-        .max_by_key(|&(n, f)| (f, n))
-        .unwrap_or((1, 0));
-    let share = if counts.is_empty() {
-        0.0
-    } else {
-        freq as f32 / counts.len() as f32
-    };
+    let first_best = tally.iter().enumerate().max_by_key(|&(i, &(_, f))| (f, std::cmp::Reverse(i)));
+    let (mode, freq) = first_best.map_or((1, 0), |(_, &entry)| entry);
+    let share = if counts.is_empty() { 0.0 } else { freq as f32 / counts.len() as f32 };
     (share, mode, counts.len())
 }
 
 fn score(share: f32, fields: usize) -> f32 {
-    if fields < 2 {
-        0.0
-    } else {
-        share + (fields as f32).ln() * 0.001
-    }
+    if fields < 2 { 0.0 } else { share + (fields as f32).ln() * 0.001 }
 }
 
-fn best_delimiter(sample: &[u8]) -> Candidate {
-    let mut all: Vec<Candidate> = DELIMITERS
-        .iter()
-        .map(|&d| with_best_quote(sample, d))
-        .collect();
+fn best_delimiter(sample: &[u8], comment: Option<u8>) -> Candidate {
+    let mut all: Vec<Candidate> = DELIMITERS.iter().map(|&d| with_best_quote(sample, d, comment)).collect();
     // Stable: among equal scores the preferred delimiter (earlier in DELIMITERS) wins.
     all.sort_by(|a, b| b.score.total_cmp(&a.score));
     let mut best = all.swap_remove(0);
@@ -153,15 +135,12 @@ fn best_delimiter(sample: &[u8]) -> Candidate {
     best
 }
 
-fn with_best_quote(sample: &[u8], delimiter: u8) -> Candidate {
-    let (share, fields, n) = consistency(sample, delimiter, b'"');
+fn with_best_quote(sample: &[u8], delimiter: u8, comment: Option<u8>) -> Candidate {
+    let (share, fields, n) = consistency(sample, delimiter, b'"', comment);
     let double = score(share, fields);
     let single_quotes = memchr::memchr(b'\'', sample).is_some();
-    let (s_share, s_fields, _) = if single_quotes {
-        consistency(sample, delimiter, b'\'')
-    } else {
-        (0.0, 0, 0)
-    };
+    let (s_share, s_fields, _) =
+        if single_quotes { consistency(sample, delimiter, b'\'', comment) } else { (0.0, 0, 0) };
     let single = score(s_share, s_fields);
     let few_records = if n >= 5 { 1.0 } else { 0.5 + 0.1 * n as f32 };
     let (quote, score, fields, share) = if single > double + 0.01 {
@@ -169,11 +148,7 @@ fn with_best_quote(sample: &[u8], delimiter: u8) -> Candidate {
     } else {
         (b'"', double, fields, share)
     };
-    let quote_confidence = if !single_quotes || (single - double).abs() > 0.01 {
-        1.0
-    } else {
-        0.5
-    };
+    let quote_confidence = if !single_quotes || (single - double).abs() > 0.01 { 1.0 } else { 0.5 };
     Candidate {
         delimiter,
         quote,
@@ -190,6 +165,7 @@ fn records(sample: &[u8], dialect: &Dialect) -> Vec<Vec<String>> {
         .delimiter(dialect.delimiter)
         .quote(dialect.quote.unwrap_or(b'"'))
         .quoting(dialect.quote.is_some())
+        .comment(dialect.comment)
         .build();
     let mut out = vec![0u8; sample.len() + 1];
     let mut ends = vec![0usize; 1024];
@@ -211,8 +187,7 @@ fn split(out: &[u8], ends: &[usize]) -> Vec<String> {
     let mut start = 0;
     ends.iter()
         .map(|&end| {
-            let field =
-                String::from_utf8_lossy(out.get(start..end).unwrap_or_default()).into_owned();
+            let field = String::from_utf8_lossy(out.get(start..end).unwrap_or_default()).into_owned();
             start = end;
             field
         })
@@ -222,11 +197,7 @@ fn split(out: &[u8], ends: &[usize]) -> Vec<String> {
 /// Finds the header row (the first record with the usual field count) and decides whether it
 /// is a header at all by comparing each of its cells with the kind of data below it.
 fn header_row(records: &[Vec<String>], fields: usize) -> (Option<u64>, f32) {
-    let Some(index) = records
-        .iter()
-        .take(MAX_PREAMBLE)
-        .position(|r| r.len() == fields)
-    else {
+    let Some(index) = records.iter().take(MAX_PREAMBLE).position(|r| r.len() == fields) else {
         return (Some(1), 0.0);
     };
     let header = &records[index];
@@ -307,10 +278,7 @@ impl Kind {
             Kind::Date
         } else if cell.contains('@') && cell.rsplit('@').next().is_some_and(|d| d.contains('.')) {
             Kind::Email
-        } else if ["true", "false", "yes", "no"]
-            .iter()
-            .any(|w| cell.eq_ignore_ascii_case(w))
-        {
+        } else if ["true", "false", "yes", "no"].iter().any(|w| cell.eq_ignore_ascii_case(w)) {
             Kind::Boolean
         } else {
             Kind::Text
@@ -323,7 +291,7 @@ mod tests {
     use super::*;
 
     fn guess(text: &str) -> Sniffed {
-        sniff(text.as_bytes(), true)
+        sniff(text.as_bytes(), true, None)
     }
 
     #[test]
@@ -333,10 +301,7 @@ mod tests {
             ("a;b;c\n1,5;2;3\n4;5,5;6\n", b';'),
             ("a\tb\tc\n1\t2\t3\n", b'\t'),
             ("a|b|c\n1|2|3\n", b'|'),
-            (
-                "name;note\n\"Doe, Jane\";\"a, b, c\"\n\"Roe, Rick\";x\n",
-                b';',
-            ),
+            ("name;note\n\"Doe, Jane\";\"a, b, c\"\n\"Roe, Rick\";x\n", b';'),
         ];
         for (text, delimiter) in cases {
             assert_eq!(guess(text).dialect.delimiter, delimiter, "{text:?}");
@@ -370,18 +335,26 @@ mod tests {
 
     #[test]
     fn a_preamble_before_the_header_is_skipped() {
-        let text =
-            "Export of contacts\nGenerated 2024-05-01\nid,name,age\n1,Ann,31\n2,Bob,42\n3,Cy,25\n";
+        let text = "Export of contacts\nGenerated 2024-05-01\nid,name,age\n1,Ann,31\n2,Bob,42\n3,Cy,25\n";
         let s = guess(text);
         assert_eq!((s.header_row, s.field_count), (Some(3), 3));
     }
 
     #[test]
+    fn comment_lines_are_not_records() {
+        let s = sniff(b"# a;b;c;d\nid,name\n# x\n1,Ann\n2,Bob\n", true, Some(b'#'));
+        assert_eq!((s.dialect.delimiter, s.header_row, s.field_count), (b',', Some(1), 2));
+    }
+
+    #[test]
+    fn ragged_files_take_the_first_common_width() {
+        let s = guess("a,b,c\n1,2\n1,2,3,4\n");
+        assert_eq!((s.header_row, s.field_count), (Some(1), 3));
+    }
+
+    #[test]
     fn line_endings_are_reported() {
-        assert_eq!(
-            guess("a,b\r\n1,2\r\n").dialect.line_ending,
-            LineEnding::CrLf
-        );
+        assert_eq!(guess("a,b\r\n1,2\r\n").dialect.line_ending, LineEnding::CrLf);
         assert_eq!(guess("a,b\r1,2\r").dialect.line_ending, LineEnding::Cr);
         assert_eq!(guess("a,b\n1,2\n").dialect.line_ending, LineEnding::Lf);
     }
@@ -395,25 +368,16 @@ mod tests {
 
     #[test]
     fn a_cut_last_line_is_ignored() {
-        let s = sniff(b"a;b;c\n1;2;3\n4;5;6\n7;8", false);
+        let s = sniff(b"a;b;c\n1;2;3\n4;5;6\n7;8", false, None);
         assert_eq!(s.confidence.delimiter, 0.5 + 0.1 * 3.0);
         assert_eq!(s.field_count, 3);
     }
 
     #[test]
     fn hostile_samples_do_not_panic() {
-        for text in [
-            "",
-            "\n\n\n",
-            "\"",
-            "\"\"\"",
-            ",,,,",
-            "\r",
-            "é;è\n\u{0}",
-            "'a,'b\n",
-        ] {
+        for text in ["", "\n\n\n", "\"", "\"\"\"", ",,,,", "\r", "é;è\n\u{0}", "'a,'b\n"] {
             let _ = guess(text);
-            let _ = sniff(text.as_bytes(), false);
+            let _ = sniff(text.as_bytes(), false, Some(b'#'));
         }
     }
 }

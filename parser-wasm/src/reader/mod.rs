@@ -76,19 +76,20 @@ impl Reader {
     /// A reader with `options`, checked now.
     pub fn new(options: &ReaderOptions) -> Result<Reader, ConfigError> {
         let config = options.resolve()?;
-        Ok(Reader {
-            config,
-            phase: Phase::Sniffing(Vec::new()),
-        })
+        Ok(Reader { config, phase: Phase::Sniffing(Vec::new()) })
     }
 
     /// Reads the next chunk of the file.
     pub fn feed<S: Sink>(&mut self, chunk: &[u8], sink: &mut S) -> Result<(), UsageError> {
         match &mut self.phase {
             Phase::Sniffing(window) => {
-                window.extend_from_slice(chunk);
+                // The window is exactly the first `sniff_bytes` bytes, however the input is cut,
+                // so that detection never depends on chunking.
+                let take = chunk.len().min(self.config.options.sniff_bytes.saturating_sub(window.len()));
+                window.extend_from_slice(chunk.get(..take).unwrap_or(chunk));
                 if window.len() >= self.config.options.sniff_bytes {
                     self.start(false, sink);
+                    return self.feed(chunk.get(take..).unwrap_or_default(), sink);
                 }
             }
             Phase::Reading(reading) => reading.feed(chunk, false, sink),
@@ -115,22 +116,13 @@ impl Reader {
         };
         let config = &self.config;
         let encoding = EncodingChoice::detect(&window, complete, config.label, config.fallback);
-        let body = window
-            .get(usize::from(encoding.bom_len)..)
-            .unwrap_or_default();
-        let sniffed = sniff(&sample_text(&encoding, body, complete), complete);
+        let body = window.get(usize::from(encoding.bom_len)..).unwrap_or_default();
+        let sniffed = sniff(&sample_text(&encoding, body, complete), complete, config.options.comment);
         let dialect = self.dialect(&sniffed);
         let settings = self.row_settings(&sniffed);
-        let layout = FileLayout {
-            encoding,
-            sniffed,
-            dialect,
-            header: Header::default(),
-        };
+        let layout = FileLayout { encoding, sniffed, dialect, header: Header::default() };
         let input = match encoding.encoding == encoding_rs::UTF_8 {
-            true => Input::Utf8 {
-                pos: u64::from(encoding.bom_len),
-            },
+            true => Input::Utf8 { pos: u64::from(encoding.bom_len) },
             false => Input::Transcoded(Transcoder::new(encoding.encoding)),
         };
         let mut reading = Box::new(Reading {
@@ -177,11 +169,7 @@ impl Reader {
 }
 
 /// The start of the file as UTF-8 text, for sniffing.
-fn sample_text<'a>(
-    encoding: &EncodingChoice,
-    body: &'a [u8],
-    complete: bool,
-) -> std::borrow::Cow<'a, [u8]> {
+fn sample_text<'a>(encoding: &EncodingChoice, body: &'a [u8], complete: bool) -> std::borrow::Cow<'a, [u8]> {
     if encoding.encoding == encoding_rs::UTF_8 {
         return std::borrow::Cow::Borrowed(body);
     }
@@ -201,13 +189,7 @@ fn sample_text<'a>(
 impl Reading {
     fn feed<S: Sink>(&mut self, chunk: &[u8], last: bool, sink: &mut S) {
         self.bytes += chunk.len() as u64;
-        let Reading {
-            input,
-            map,
-            tokenizer,
-            rows,
-            ..
-        } = self;
+        let Reading { input, map, tokenizer, rows, .. } = self;
         match input {
             Input::Utf8 { pos } => {
                 let mut emit = |raw: &RawRecord| rows.record(raw, sink);
@@ -238,12 +220,7 @@ impl Reading {
             Input::Utf8 { pos } => *pos,
             Input::Transcoded(t) => t.pos(),
         };
-        let Reading {
-            map,
-            tokenizer,
-            rows,
-            ..
-        } = self;
+        let Reading { map, tokenizer, rows, .. } = self;
         tokenizer.finish(end, map, &mut |raw: &RawRecord| rows.record(raw, sink));
         rows.finish(self.bytes, sink)
     }

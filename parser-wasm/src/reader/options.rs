@@ -115,9 +115,7 @@ impl<'de> Deserialize<'de> for QuoteChoice {
         match text.as_deref() {
             None | Some("none") => Ok(QuoteChoice::None),
             Some("detect") => Ok(QuoteChoice::Detect),
-            Some(t) => one_ascii(t)
-                .map(QuoteChoice::Byte)
-                .map_err(serde::de::Error::custom),
+            Some(t) => one_ascii(t).map(QuoteChoice::Byte).map_err(serde::de::Error::custom),
         }
     }
 }
@@ -134,18 +132,14 @@ impl<'de> Deserialize<'de> for HeaderChoice {
             Raw::Word(w) if w == "detect" => Ok(HeaderChoice::Detect),
             Raw::Word(w) if w == "none" => Ok(HeaderChoice::None),
             Raw::Row(n) if n >= 1 => Ok(HeaderChoice::Row(n)),
-            _ => Err(serde::de::Error::custom(
-                "expected \"detect\", \"none\" or a row number from 1",
-            )),
+            _ => Err(serde::de::Error::custom("expected \"detect\", \"none\" or a row number from 1")),
         }
     }
 }
 
 fn de_ascii<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u8>, D::Error> {
     let text = Option::<String>::deserialize(d)?;
-    text.map(|t| one_ascii(&t))
-        .transpose()
-        .map_err(serde::de::Error::custom)
+    text.map(|t| one_ascii(&t)).transpose().map_err(serde::de::Error::custom)
 }
 
 /// Options checked and resolved once, before reading.
@@ -159,11 +153,7 @@ pub(crate) struct Resolved {
 impl ReaderOptions {
     /// Checks the options: known encoding labels, distinct special bytes, sane limits.
     pub(crate) fn resolve(&self) -> Result<Resolved, ConfigError> {
-        let label = self
-            .encoding
-            .as_deref()
-            .map(|l| encoding("encoding", l))
-            .transpose()?;
+        let label = self.encoding.as_deref().map(|l| encoding("encoding", l)).transpose()?;
         let fallback = encoding("fallbackEncoding", &self.fallback_encoding)?;
         let probe = Dialect {
             delimiter: self.delimiter.unwrap_or(b','),
@@ -175,15 +165,9 @@ impl ReaderOptions {
             comment: self.comment,
             ..Dialect::default()
         };
-        probe
-            .check()
-            .map_err(|why| ConfigError::option("dialect", why))?;
+        probe.check().map_err(|why| ConfigError::option("dialect", why))?;
         self.check_limits()?;
-        Ok(Resolved {
-            label,
-            fallback,
-            options: self.clone(),
-        })
+        Ok(Resolved { label, fallback, options: self.clone() })
     }
 
     fn check_limits(&self) -> Result<(), ConfigError> {
@@ -206,6 +190,11 @@ fn encoding(field: &str, label: &str) -> Result<&'static Encoding, ConfigError> 
     // The replacement encoding turns every input into a single U+FFFD; it is never what a
     // user asking for ISO-2022-KR and friends wants.
     found.filter(|e| e.name() != "replacement").ok_or_else(|| {
-        ConfigError::option(field, format!("unknown encoding label {label:?} (use a WHATWG label such as \"utf-8\" or \"windows-1252\")"))
+        ConfigError::option(
+            field,
+            format!(
+                "unknown encoding label {label:?} (use a WHATWG label such as \"utf-8\" or \"windows-1252\")"
+            ),
+        )
     })
 }

@@ -91,9 +91,7 @@ impl<'a> Row<'a> {
     pub fn fields(&self) -> impl Iterator<Item = &'a str> + 'a {
         let (text, ends) = (self.text, self.ends);
         let starts = std::iter::once(0).chain(ends.iter().copied());
-        starts
-            .zip(ends.iter().copied())
-            .map(move |(s, e)| text.get(s..e).unwrap_or_default())
+        starts.zip(ends.iter().copied()).map(move |(s, e)| text.get(s..e).unwrap_or_default())
     }
 
     /// Problems with the row's shape or bytes.
@@ -227,11 +225,9 @@ impl Rows {
     fn check_width(&mut self, found: usize) {
         let expected = self.width;
         if found < expected && self.short_rows == ShortRows::Error {
-            self.problems
-                .push(Problem::TooFewFields { expected, found });
+            self.problems.push(Problem::TooFewFields { expected, found });
         } else if found > expected && self.long_rows == LongRows::Error {
-            self.problems
-                .push(Problem::TooManyFields { expected, found });
+            self.problems.push(Problem::TooManyFields { expected, found });
         }
     }
 }
@@ -255,8 +251,7 @@ fn text_of<'s>(
     lossy.ends.clear();
     for i in 0..raw.len() {
         let field = String::from_utf8_lossy(raw.field(i));
-        let bad =
-            matches!(field, std::borrow::Cow::Owned(_)) || (replaced && field.contains('\u{FFFD}'));
+        let bad = matches!(field, std::borrow::Cow::Owned(_)) || (replaced && field.contains('\u{FFFD}'));
         if bad {
             problems.push(Problem::InvalidEncoding { field: i });
         }
@@ -271,36 +266,21 @@ fn header_from(raw: &RawRecord, record: Option<u64>) -> Header {
     for i in 0..raw.len() {
         let text = String::from_utf8_lossy(raw.field(i));
         let name = text.trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
-        let name = if name.is_empty() {
-            format!("column_{}", i + 1)
-        } else {
-            name.to_owned()
-        };
+        let name = if name.is_empty() { format!("column_{}", i + 1) } else { name.to_owned() };
         let unique = unique_name(&names, name);
         names.push(unique);
     }
-    Header {
-        names,
-        record,
-        position: Some(raw.start),
-    }
+    Header { names, record, position: Some(raw.start) }
 }
 
 fn unique_name(taken: &[String], name: String) -> String {
     if !taken.contains(&name) {
         return name;
     }
-    (2..)
-        .map(|n| format!("{name}_{n}"))
-        .find(|candidate| !taken.contains(candidate))
-        .unwrap_or(name)
+    (2..).map(|n| format!("{name}_{n}")).find(|candidate| !taken.contains(candidate)).unwrap_or(name)
 }
 
 fn generated_header(width: usize) -> Header {
     let names = (1..=width).map(|i| format!("column_{i}")).collect();
-    Header {
-        names,
-        record: None,
-        position: None,
-    }
+    Header { names, record: None, position: None }
 }

@@ -3,13 +3,13 @@
 //! the field, quotes inside unquoted fields kept as they are). It gives up, leaving the record
 //! to csv-core, when the record runs past the end of the buffer or would cross a limit.
 
-use super::{Syntax, Tokenizer, count};
+use super::{Lines, Syntax, Tokenizer};
 use crate::decode::OffsetMap;
 use crate::position::Position;
 
 impl Tokenizer {
     /// Reads the record starting at `start` into `self.record`; returns the offset after it, or
-    /// `None` to leave the record to csv-core (then `self.line` is unchanged).
+    /// `None` to leave the record to csv-core (then `self.lines` is unchanged).
     pub(super) fn fast_record(
         &mut self,
         buf: &[u8],
@@ -20,19 +20,20 @@ impl Tokenizer {
         let stream_start = base + start as u64;
         let first = self.position(map, stream_start, buf, base);
         self.record.begin(first, stream_start);
-        let mut line = self.line;
+        let mut lines = Lines { after_cr: false, ..self.lines };
         let mut i = start;
         loop {
             if self.record.ends.len() >= self.limits.max_columns {
                 return None;
             }
             let byte = map.orig(base + i as u64, buf, base);
-            self.record.starts.push(Position { byte, line });
-            let (end, terminator) = self.fast_field(buf, i, &mut line)?;
+            self.record.starts.push(Position { byte, line: lines.line });
+            let (end, terminator) = self.fast_field(buf, i, &mut lines)?;
             self.record.ends.push(self.record.data.len());
             i = end + 1;
             if terminator != self.syntax.delimiter {
-                self.line = line + u64::from(terminator == self.syntax.line_byte);
+                lines.byte(terminator);
+                self.lines = lines;
                 return Some(i);
             }
         }
@@ -40,18 +41,15 @@ impl Tokenizer {
 
     /// Reads one field starting at `i`; returns the offset of the byte that ends it and that
     /// byte (the delimiter or a line terminator).
-    fn fast_field(&mut self, buf: &[u8], i: usize, line: &mut u64) -> Option<(usize, u8)> {
+    fn fast_field(&mut self, buf: &[u8], i: usize, lines: &mut Lines) -> Option<(usize, u8)> {
         let syntax = self.syntax;
         let field_start = self.record.data.len();
-        let room = self
-            .limits
-            .max_field_bytes
-            .min(self.limits.max_record_bytes.saturating_sub(field_start));
+        let room = self.limits.max_field_bytes.min(self.limits.max_record_bytes.saturating_sub(field_start));
         let budget = field_start + room;
         let data = &mut self.record.data;
         let mut i = i;
         if syntax.quote.is_some() && buf.get(i).copied() == syntax.quote {
-            i = quoted(buf, i + 1, syntax, data, budget, line)?;
+            i = quoted(buf, i + 1, syntax, data, budget, lines)?;
         }
         let end = unquoted(buf, i, syntax, data, budget)?;
         Some((end, *buf.get(end)?))
@@ -70,7 +68,7 @@ fn quoted(
     syntax: Syntax,
     data: &mut Vec<u8>,
     budget: usize,
-    line: &mut u64,
+    lines: &mut Lines,
 ) -> Option<usize> {
     let quote = syntax.quote?;
     loop {
@@ -80,7 +78,8 @@ fn quoted(
         if data.len() + content.len() > budget {
             return None;
         }
-        *line += count(syntax.line_byte, content);
+        lines.advance(content);
+        lines.after_cr = false;
         data.extend_from_slice(content);
         let after = i + q + 1;
         if *buf.get(after)? != quote {
@@ -95,13 +94,7 @@ fn quoted(
 }
 
 /// Copies unquoted bytes from `i` up to the delimiter or line terminator; returns its offset.
-fn unquoted(
-    buf: &[u8],
-    i: usize,
-    syntax: Syntax,
-    data: &mut Vec<u8>,
-    budget: usize,
-) -> Option<usize> {
+fn unquoted(buf: &[u8], i: usize, syntax: Syntax, data: &mut Vec<u8>, budget: usize) -> Option<usize> {
     let rest = buf.get(i..)?;
     let first = *rest.first()?;
     if ends_field(syntax, first) {

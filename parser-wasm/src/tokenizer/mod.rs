@@ -24,7 +24,6 @@ struct Syntax {
     quote: Option<u8>,
     escape: Option<u8>,
     comment: Option<u8>,
-    line_byte: u8,
 }
 
 /// Where the tokenizer is between two calls.
@@ -50,7 +49,7 @@ pub(crate) struct Tokenizer {
     core_fresh: bool,
     state: State,
     /// The line the next unread byte is on.
-    line: u64,
+    lines: Lines,
     record: RawRecord,
     field: SlowField,
     discard: Vec<u8>,
@@ -64,7 +63,6 @@ impl Tokenizer {
             quote: dialect.quote,
             escape: dialect.escape,
             comment: dialect.comment,
-            line_byte: dialect.line_byte(),
         };
         let core = csv_core::ReaderBuilder::new()
             .delimiter(syntax.delimiter)
@@ -80,7 +78,7 @@ impl Tokenizer {
             core,
             core_fresh: true,
             state: State::Between,
-            line: 1,
+            lines: Lines::default(),
             record: RawRecord::default(),
             field: SlowField::default(),
             discard: vec![0; 4096],
@@ -108,12 +106,7 @@ impl Tokenizer {
     }
 
     /// Ends the input at stream offset `end`, emitting the record still open, if any.
-    pub(crate) fn finish<F: FnMut(&RawRecord)>(
-        &mut self,
-        end: u64,
-        map: &mut OffsetMap,
-        emit: &mut F,
-    ) {
+    pub(crate) fn finish<F: FnMut(&RawRecord)>(&mut self, end: u64, map: &mut OffsetMap, emit: &mut F) {
         if self.state == State::Slow {
             self.finish_slow(end, map);
             emit(&self.record);
@@ -154,7 +147,7 @@ impl Tokenizer {
             if b != b'\n' && b != b'\r' {
                 break;
             }
-            self.line += u64::from(b == self.syntax.line_byte);
+            self.lines.byte(b);
             pos += 1;
         }
         pos
@@ -164,26 +157,59 @@ impl Tokenizer {
         let rest = buf.get(pos..).unwrap_or_default();
         match memchr::memchr(b'\n', rest) {
             Some(i) => {
-                self.line += u64::from(self.syntax.line_byte == b'\n');
+                self.lines.advance(rest.get(..=i).unwrap_or_default());
                 self.state = State::Between;
                 pos + i + 1
             }
-            None => buf.len(),
+            None => {
+                self.lines.advance(rest);
+                buf.len()
+            }
         }
     }
 
     /// Where stream offset `pos` (in `buf`, which starts at `base`) is in the input.
     fn position(&self, map: &mut OffsetMap, pos: u64, buf: &[u8], base: u64) -> Position {
-        Position {
-            byte: map.orig(pos, buf, base),
-            line: self.line,
-        }
+        Position { byte: map.orig(pos, buf, base), line: self.lines.line }
     }
 }
 
-/// How many times `byte` occurs in `bytes`.
-fn count(byte: u8, bytes: &[u8]) -> u64 {
-    memchr::memchr_iter(byte, bytes).count() as u64
+/// Line counting where CR, LF and CRLF each end one line, as they each end a record.
+#[derive(Clone, Copy, Debug)]
+struct Lines {
+    /// The current line, from 1.
+    line: u64,
+    /// The last byte seen was CR, so an LF now ends no new line.
+    after_cr: bool,
+}
+
+impl Default for Lines {
+    fn default() -> Self {
+        Lines { line: 1, after_cr: false }
+    }
+}
+
+impl Lines {
+    /// Counts the line ends in `bytes`, which follow the bytes seen so far.
+    fn advance(&mut self, bytes: &[u8]) {
+        let Some(&last) = bytes.last() else { return };
+        for i in memchr::memchr2_iter(b'\r', b'\n', bytes) {
+            let prev_cr = match i.checked_sub(1) {
+                Some(p) => bytes.get(p) == Some(&b'\r'),
+                None => self.after_cr,
+            };
+            let crlf_tail = bytes.get(i) == Some(&b'\n') && prev_cr;
+            self.line += u64::from(!crlf_tail);
+        }
+        self.after_cr = last == b'\r';
+    }
+
+    /// Counts one byte.
+    fn byte(&mut self, b: u8) {
+        let ends_line = b == b'\r' || (b == b'\n' && !self.after_cr);
+        self.line += u64::from(ends_line);
+        self.after_cr = b == b'\r';
+    }
 }
 
 #[cfg(test)]

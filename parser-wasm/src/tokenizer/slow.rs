@@ -1,7 +1,7 @@
 //! The csv-core path: a record read field by field across any number of buffers, with the
 //! positions, quote tracking and limits that csv-core alone does not give.
 
-use super::{State, Tokenizer, count};
+use super::{State, Tokenizer};
 use crate::decode::OffsetMap;
 use crate::position::Position;
 use crate::record::Problem;
@@ -45,10 +45,7 @@ impl Tokenizer {
         let stream_start = base + pos as u64;
         let start = self.position(map, stream_start, buf, base);
         self.record.begin(start, stream_start);
-        self.field = SlowField {
-            start_pending: true,
-            ..SlowField::default()
-        };
+        self.field = SlowField { start_pending: true, ..SlowField::default() };
         self.state = State::Slow;
     }
 
@@ -67,11 +64,7 @@ impl Tokenizer {
                 let at = self.position(map, base + pos as u64, buf, base);
                 self.start_field(at);
             }
-            let input = if self.core_fresh {
-                rest.get(..1).unwrap_or(rest)
-            } else {
-                rest
-            };
+            let input = if self.core_fresh { rest.get(..1).unwrap_or(rest) } else { rest };
             self.core_fresh = false;
             let (result, nin) = self.read_field(input);
             self.track(input.get(..nin).unwrap_or_default());
@@ -101,10 +94,7 @@ impl Tokenizer {
         }
         if matches!(self.field.quote, Quote::Open | Quote::Escaped) {
             let field = self.record.len().saturating_sub(1);
-            self.record.problems.push(Problem::UnterminatedQuote {
-                field,
-                opened: self.field.at,
-            });
+            self.record.problems.push(Problem::UnterminatedQuote { field, opened: self.field.at });
         }
     }
 
@@ -118,14 +108,8 @@ impl Tokenizer {
             self.record.starts.push(at);
         }
         let data_start = self.record.data.len();
-        self.field = SlowField {
-            start_pending: false,
-            data_start,
-            at,
-            quote: Quote::Start,
-            dropped: extra,
-            extra,
-        };
+        self.field =
+            SlowField { start_pending: false, data_start, at, quote: Quote::Start, dropped: extra, extra };
     }
 
     fn end_field(&mut self) {
@@ -142,16 +126,11 @@ impl Tokenizer {
         }
         let data = &mut self.record.data;
         let len = data.len();
-        let field_room = self
-            .limits
-            .max_field_bytes
-            .saturating_sub(len - self.field.data_start);
+        let field_room = self.limits.max_field_bytes.saturating_sub(len - self.field.data_start);
         let record_room = self.limits.max_record_bytes.saturating_sub(len);
         let room = input.len().min(field_room + 1).min(record_room + 1);
         data.resize(len + room, 0);
-        let (result, nin, nout) = self
-            .core
-            .read_field(input, data.get_mut(len..).unwrap_or_default());
+        let (result, nin, nout) = self.core.read_field(input, data.get_mut(len..).unwrap_or_default());
         data.truncate(len + nout);
         (result, nin)
     }
@@ -167,27 +146,16 @@ impl Tokenizer {
         let field = self.record.len();
         let problem = if field_len > limits.max_field_bytes {
             let quote_opened = (self.field.quote != Quote::Unquoted).then_some(self.field.at);
-            Problem::FieldTooLarge {
-                field,
-                limit: limits.max_field_bytes,
-                quote_opened,
-            }
+            Problem::FieldTooLarge { field, limit: limits.max_field_bytes, quote_opened }
         } else if len > limits.max_record_bytes {
-            Problem::RecordTooLarge {
-                field,
-                limit: limits.max_record_bytes,
-            }
+            Problem::RecordTooLarge { field, limit: limits.max_record_bytes }
         } else {
             return;
         };
         self.record.data.truncate(self.field.data_start);
         self.field.dropped = true;
         let repeated = matches!(problem, Problem::RecordTooLarge { .. })
-            && self
-                .record
-                .problems
-                .iter()
-                .any(|p| matches!(p, Problem::RecordTooLarge { .. }));
+            && self.record.problems.iter().any(|p| matches!(p, Problem::RecordTooLarge { .. }));
         if !repeated {
             self.record.problems.push(problem);
         }
@@ -195,7 +163,7 @@ impl Tokenizer {
 
     /// Follows lines and the field's quote state over the bytes csv-core consumed.
     fn track(&mut self, mut bytes: &[u8]) {
-        self.line += count(self.syntax.line_byte, bytes);
+        self.lines.advance(bytes);
         let (quote, escape) = (self.syntax.quote, self.syntax.escape);
         while let Some((&b, rest)) = bytes.split_first() {
             let state = self.field.quote;
@@ -211,11 +179,7 @@ impl Tokenizer {
                     bytes = bytes.get(i..).unwrap_or_default();
                     let at = bytes.first().copied();
                     bytes = bytes.get(1..).unwrap_or_default();
-                    self.field.quote = if at == quote {
-                        Quote::AfterQuote
-                    } else {
-                        Quote::Escaped
-                    };
+                    self.field.quote = if at == quote { Quote::AfterQuote } else { Quote::Escaped };
                     continue;
                 }
             };

@@ -45,14 +45,7 @@ fn all_cuttings(len: usize) -> Vec<Vec<usize>> {
 }
 
 fn fields(recs: &[Rec]) -> Vec<Vec<&str>> {
-    recs.iter()
-        .map(|r| {
-            r.fields
-                .iter()
-                .map(|f| std::str::from_utf8(f).unwrap())
-                .collect()
-        })
-        .collect()
+    recs.iter().map(|r| r.fields.iter().map(|f| std::str::from_utf8(f).unwrap()).collect()).collect()
 }
 
 fn pos(byte: u64, line: u64) -> Position {
@@ -62,10 +55,7 @@ fn pos(byte: u64, line: u64) -> Position {
 #[test]
 fn records_fields_and_positions() {
     let recs = tokenize(b"a,b\r\n\r\n\"x\ny\",\"q\"\"\"\nlast");
-    assert_eq!(
-        fields(&recs),
-        vec![vec!["a", "b"], vec!["x\ny", "q\""], vec!["last"]]
-    );
+    assert_eq!(fields(&recs), vec![vec!["a", "b"], vec!["x\ny", "q\""], vec!["last"]]);
     assert_eq!(recs[1].start, pos(7, 3));
     assert_eq!(recs[1].starts, vec![pos(7, 3), pos(13, 4)]);
     assert_eq!(recs[2].start, pos(19, 5));
@@ -74,18 +64,12 @@ fn records_fields_and_positions() {
 #[test]
 fn csv_core_oddities_are_kept() {
     let recs = tokenize(b"\"ab\"cd,e\"f\"\n,\n\"\"\n");
-    assert_eq!(
-        fields(&recs),
-        vec![vec!["abcd", "e\"f\""], vec!["", ""], vec![""]]
-    );
+    assert_eq!(fields(&recs), vec![vec!["abcd", "e\"f\""], vec!["", ""], vec![""]]);
 }
 
 #[test]
 fn cr_only_files_count_lines_by_cr() {
-    let dialect = Dialect {
-        line_ending: crate::dialect::LineEnding::Cr,
-        ..Dialect::default()
-    };
+    let dialect = Dialect { line_ending: crate::dialect::LineEnding::Cr, ..Dialect::default() };
     let recs = tokenize_cut(b"a\rb\r\rc", &[], &dialect, Limits::default());
     let lines: Vec<u64> = recs.iter().map(|r| r.start.line).collect();
     assert_eq!(lines, vec![1, 2, 4]);
@@ -93,10 +77,7 @@ fn cr_only_files_count_lines_by_cr() {
 
 #[test]
 fn comments_are_skipped() {
-    let dialect = Dialect {
-        comment: Some(b'#'),
-        ..Dialect::default()
-    };
+    let dialect = Dialect { comment: Some(b'#'), ..Dialect::default() };
     let recs = tokenize_cut(b"#x,y\na,#b\n# z\nc", &[], &dialect, Limits::default());
     assert_eq!(fields(&recs), vec![vec!["a", "#b"], vec!["c"]]);
     assert_eq!(recs[1].start, pos(14, 4));
@@ -108,90 +89,46 @@ fn an_unterminated_quote_names_where_it_opened() {
     for cuts in all_cuttings(input.len()) {
         let recs = tokenize_cut(input, &cuts, &Dialect::default(), Limits::default());
         assert_eq!(recs.len(), 3, "{cuts:?}");
-        assert_eq!(
-            recs[2].problems,
-            vec![Problem::UnterminatedQuote {
-                field: 1,
-                opened: pos(15, 3)
-            }]
-        );
+        assert_eq!(recs[2].problems, vec![Problem::UnterminatedQuote { field: 1, opened: pos(15, 3) }]);
     }
 }
 
 #[test]
 fn an_oversized_field_is_dropped_with_a_positioned_problem() {
-    let limits = Limits {
-        max_field_bytes: 4,
-        ..Limits::default()
-    };
+    let limits = Limits { max_field_bytes: 4, ..Limits::default() };
     let input = b"abcd,abcde,x\n\"abcdef\",y\n";
     for cuts in all_cuttings(input.len()) {
         let recs = tokenize_cut(input, &cuts, &Dialect::default(), limits);
-        assert_eq!(
-            fields(&recs),
-            vec![vec!["abcd", "", "x"], vec!["", "y"]],
-            "{cuts:?}"
-        );
-        assert_eq!(
-            recs[0].problems,
-            vec![Problem::FieldTooLarge {
-                field: 1,
-                limit: 4,
-                quote_opened: None
-            }]
-        );
+        assert_eq!(fields(&recs), vec![vec!["abcd", "", "x"], vec!["", "y"]], "{cuts:?}");
+        assert_eq!(recs[0].problems, vec![Problem::FieldTooLarge { field: 1, limit: 4, quote_opened: None }]);
         let opened = Some(pos(13, 2));
         assert_eq!(
             recs[1].problems,
-            vec![Problem::FieldTooLarge {
-                field: 0,
-                limit: 4,
-                quote_opened: opened
-            }]
+            vec![Problem::FieldTooLarge { field: 0, limit: 4, quote_opened: opened }]
         );
     }
 }
 
 #[test]
 fn record_and_column_limits_drop_the_excess_once() {
-    let limits = Limits {
-        max_record_bytes: 5,
-        max_columns: 3,
-        ..Limits::default()
-    };
+    let limits = Limits { max_record_bytes: 5, max_columns: 3, ..Limits::default() };
     let input = b"ab,cd,ef\na,b,c,d,e\n";
     for cuts in all_cuttings(input.len()) {
         let recs = tokenize_cut(input, &cuts, &Dialect::default(), limits);
-        assert_eq!(
-            fields(&recs),
-            vec![vec!["ab", "cd", ""], vec!["a", "b", "c"]],
-            "{cuts:?}"
-        );
-        assert_eq!(
-            recs[0].problems,
-            vec![Problem::RecordTooLarge { field: 2, limit: 5 }]
-        );
+        assert_eq!(fields(&recs), vec![vec!["ab", "cd", ""], vec!["a", "b", "c"]], "{cuts:?}");
+        assert_eq!(recs[0].problems, vec![Problem::RecordTooLarge { field: 2, limit: 5 }]);
         assert_eq!(recs[1].problems, vec![Problem::TooManyColumns { limit: 3 }]);
     }
 }
 
 #[test]
 fn escapes_are_honoured() {
-    let dialect = Dialect {
-        escape: Some(b'\\'),
-        ..Dialect::default()
-    };
+    let dialect = Dialect { escape: Some(b'\\'), ..Dialect::default() };
     let input = b"\"a\\\"b\",c\n\"open\\\"";
     for cuts in all_cuttings(input.len()) {
         let recs = tokenize_cut(input, &cuts, &dialect, Limits::default());
         assert_eq!(fields(&recs), vec![vec!["a\"b", "c"], vec!["open\""]]);
-        assert_eq!(
-            recs[1].problems,
-            vec![Problem::UnterminatedQuote {
-                field: 0,
-                opened: pos(9, 2)
-            }]
-        );
+        assert_eq!(recs[1].problems, vec![Problem::UnterminatedQuote { field: 0, opened: pos(9, 2) }]);
     }
 }
 
@@ -241,9 +178,8 @@ fn csv_core_reference(input: &[u8], dialect: &Dialect) -> Vec<Vec<Vec<u8>>> {
 }
 
 fn csvish() -> impl Strategy<Value = Vec<u8>> {
-    let alphabet = prop::sample::select(vec![
-        b'a', b'b', b',', b';', b'"', b'\\', b'\r', b'\n', b' ', 0xC3, 0xA9,
-    ]);
+    let alphabet =
+        prop::sample::select(vec![b'a', b'b', b',', b';', b'"', b'\\', b'\r', b'\n', b' ', 0xC3, 0xA9]);
     prop::collection::vec(alphabet, 0..80)
 }
 

@@ -1,0 +1,90 @@
+//! Rendering a reader's output as text, and cutting inputs into chunks.
+
+use sluice_parser::reader::{FileLayout, Reader, ReaderOptions, Row, Sink};
+use std::fmt::Write;
+
+/// Collects a reader's output as readable text, one line per event.
+#[derive(Default)]
+pub(crate) struct Render(pub(crate) String);
+
+impl Sink for Render {
+    fn layout(&mut self, layout: &FileLayout) {
+        let d = &layout.dialect;
+        let quote = d.quote.map_or("none".to_owned(), |q| format!("{:?}", char::from(q)));
+        writeln!(self.0, "encoding {}", layout.encoding).unwrap();
+        writeln!(self.0, "dialect {:?} quote {quote} {:?}", char::from(d.delimiter), d.line_ending).unwrap();
+        let h = &layout.header;
+        let at =
+            h.position.map_or("generated".to_owned(), |p| format!("record {} at {p}", h.record.unwrap()));
+        writeln!(self.0, "header {:?} ({at})", h.names).unwrap();
+    }
+
+    fn row(&mut self, row: &Row<'_>) {
+        let fields: Vec<&str> = row.fields().collect();
+        let p = row.position();
+        write!(self.0, "row {} @{}:{} {fields:?}", row.number(), p.line, p.byte).unwrap();
+        for problem in row.problems() {
+            write!(self.0, " !{}", problem.code()).unwrap();
+            if let Some(field) = problem.field() {
+                write!(self.0, "[{field}]").unwrap();
+            }
+        }
+        writeln!(self.0).unwrap();
+    }
+}
+
+/// Reads `input` cut at `cuts` and renders everything, the summary included.
+pub(crate) fn read(input: &[u8], options: &ReaderOptions, cuts: &[usize]) -> String {
+    let mut reader = Reader::new(options).unwrap();
+    let mut out = Render::default();
+    let mut from = 0;
+    for &cut in cuts.iter().chain(std::iter::once(&input.len())) {
+        reader.feed(&input[from..cut], &mut out).unwrap();
+        from = cut;
+    }
+    let summary = reader.finish(&mut out).unwrap();
+    writeln!(out.0, "{summary:?}").unwrap();
+    out.0
+}
+
+/// A small deterministic generator (SplitMix64) so random splits are reproducible by seed.
+pub(crate) struct Rng(pub(crate) u64);
+
+impl Rng {
+    pub(crate) fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+/// Cut points for random chunks of 1 to `max_chunk` bytes.
+pub(crate) fn random_cuts(len: usize, seed: u64, max_chunk: u64) -> Vec<usize> {
+    let mut rng = Rng(seed);
+    let mut cuts = Vec::new();
+    let mut at = 0;
+    loop {
+        at += 1 + rng.below(max_chunk) as usize;
+        if at >= len {
+            return cuts;
+        }
+        cuts.push(at);
+    }
+}
+
+/// Every way of cutting an input the tests use: whole, byte by byte, and 24 seeded random
+/// splits (small and large chunks), each with a name for failure messages.
+pub(crate) fn cuttings(len: usize) -> Vec<(String, Vec<usize>)> {
+    let mut all = vec![("whole".to_owned(), vec![]), ("byte by byte".to_owned(), (1..len).collect())];
+    for seed in 0..24 {
+        let max_chunk = if seed % 2 == 0 { 7 } else { 300 };
+        all.push((format!("random seed {seed}"), random_cuts(len, seed, max_chunk)));
+    }
+    all
+}
