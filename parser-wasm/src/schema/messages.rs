@@ -1,0 +1,161 @@
+//! Messages for failed checks: what the column expects, in words a spreadsheet user knows,
+//! never repeating the value.
+
+use super::check::{Check, Failure};
+use crate::checks::number::NumberFormat;
+use crate::datetime::{TemporalFormat, TemporalKind};
+
+/// How many allowed values or formats a message lists before "and N more".
+const LIST_MAX: usize = 8;
+
+pub(super) fn message(check: &Check, failure: Failure) -> String {
+    match (check, failure) {
+        (Check::Text { min_length: Some(n), .. }, Failure::TooShort) => {
+            format!("must be at least {n} characters long")
+        }
+        (Check::Text { max_length: Some(n), .. }, Failure::TooLong) => {
+            format!("must be at most {n} characters long")
+        }
+        (Check::Integer { format, .. }, Failure::NotAnInteger) => {
+            format!("must be a whole number, such as {}", example(format, false))
+        }
+        (Check::Number { format, .. }, Failure::NotANumber) => {
+            format!("must be a number, such as {}", example(format, true))
+        }
+        (Check::Integer { min: Some(m), .. }, Failure::BelowMinimum) => format!("must be at least {m}"),
+        (Check::Integer { max: Some(m), .. }, Failure::AboveMaximum) => format!("must be at most {m}"),
+        (Check::Number { min: Some(m), .. }, Failure::BelowMinimum) => format!("must be at least {m}"),
+        (Check::Number { max: Some(m), .. }, Failure::AboveMaximum) => format!("must be at most {m}"),
+        (Check::Boolean { words }, _) => {
+            format!("must be one of: {}", listed(words.iter().map(|(w, _)| w.as_str())))
+        }
+        (Check::Temporal { kind, formats }, _) => temporal(*kind, formats),
+        (Check::Email, _) => "must be an email address, such as name@example.com".to_owned(),
+        (Check::Url { schemes }, _) => {
+            let starts = listed(schemes.iter().map(|s| format!("{s}://")));
+            format!("must be a web address starting with {starts}")
+        }
+        (Check::Uuid, _) => "must be a UUID, such as 123e4567-e89b-12d3-a456-426614174000".to_owned(),
+        (Check::Enum { values, .. }, _) => {
+            format!("must be one of: {}", listed(values.iter().map(|(_, label)| label.as_str())))
+        }
+        (Check::Regex { message: Some(m), .. }, _) => m.clone(),
+        _ => "does not have the expected format".to_owned(),
+    }
+}
+
+fn example(format: &NumberFormat, decimals: bool) -> String {
+    let mut text = String::from("1");
+    if let Some(sep) = format.thousands_separator {
+        text.push(sep);
+    }
+    text.push_str("234");
+    if decimals {
+        text.push(format.decimal_separator);
+        text.push('5');
+    }
+    text
+}
+
+fn temporal(kind: TemporalKind, formats: &[TemporalFormat]) -> String {
+    let what = match kind {
+        TemporalKind::Date => "a date",
+        TemporalKind::DateTime => "a date and time",
+        TemporalKind::Time => "a time",
+    };
+    let shapes: Vec<String> = formats.iter().map(|f| describe_for(kind, f.pattern())).collect();
+    format!("must be {what} written as {}", listed(shapes.iter().map(String::as_str)))
+}
+
+/// A pattern of a column of `kind` in the letters people read, the `iso` preset included.
+fn describe_for(kind: TemporalKind, pattern: &str) -> String {
+    match (pattern, kind) {
+        ("iso", TemporalKind::Date) => "YYYY-MM-DD".to_owned(),
+        ("iso", TemporalKind::DateTime) => "YYYY-MM-DDThh:mm:ss[.fff][±hh:mm]".to_owned(),
+        ("iso", TemporalKind::Time) => "hh:mm:ss[.fff][±hh:mm]".to_owned(),
+        _ => describe(pattern),
+    }
+}
+
+/// A pattern in the letters people read (`%Y-%m-%d` → `YYYY-MM-DD`).
+fn describe(pattern: &str) -> String {
+    const WORDS: [(&str, &str); 22] = [
+        ("%.f", "[.fff]"),
+        ("%:z", "±hh:mm"),
+        ("%Y", "YYYY"),
+        ("%y", "YY"),
+        ("%m", "MM"),
+        ("%d", "DD"),
+        ("%e", "D"),
+        ("%H", "hh"),
+        ("%I", "hh"),
+        ("%M", "mm"),
+        ("%S", "ss"),
+        ("%f", "fff"),
+        ("%p", "AM/PM"),
+        ("%b", "Jan"),
+        ("%h", "Jan"),
+        ("%B", "January"),
+        ("%a", "Mon"),
+        ("%A", "Monday"),
+        ("%z", "±hh:mm"),
+        ("%T", "hh:mm:ss"),
+        ("%F", "YYYY-MM-DD"),
+        ("%R", "hh:mm"),
+    ];
+    let mut out = String::new();
+    let mut rest = pattern;
+    while !rest.is_empty() {
+        if let Some((from, to)) = WORDS.iter().find(|(from, _)| rest.starts_with(from)) {
+            out.push_str(to);
+            rest = &rest[from.len()..];
+        } else if let Some(tail) = rest.strip_prefix("%D") {
+            out.push_str("MM/DD/YY");
+            rest = tail;
+        } else if let Some(tail) = rest.strip_prefix("%%") {
+            out.push('%');
+            rest = tail;
+        } else {
+            let mut chars = rest.chars();
+            out.extend(chars.next());
+            rest = chars.as_str();
+        }
+    }
+    out
+}
+
+/// `a, b or c`, cut after `LIST_MAX` items.
+fn listed<S: AsRef<str>>(items: impl Iterator<Item = S>) -> String {
+    let items: Vec<S> = items.collect();
+    let shown: Vec<&str> = items.iter().take(LIST_MAX).map(AsRef::as_ref).collect();
+    let more = items.len().saturating_sub(LIST_MAX);
+    match (shown.split_last(), more) {
+        (None, _) => String::new(),
+        (Some((last, [])), 0) => (*last).to_owned(),
+        (Some((last, init)), 0) => format!("{} or {last}", init.join(", ")),
+        (Some(_), more) => format!("{} and {more} more", shown.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_are_described_in_plain_letters() {
+        assert_eq!(describe("%Y-%m-%d"), "YYYY-MM-DD");
+        assert_eq!(describe("%d/%m/%Y %H:%M"), "DD/MM/YYYY hh:mm");
+        assert_eq!(describe("%Y-%m-%dT%H:%M:%S%.f%z"), "YYYY-MM-DDThh:mm:ss[.fff]±hh:mm");
+        assert_eq!(describe("%D 100%%"), "MM/DD/YY 100%");
+        assert_eq!(describe("é%"), "é%");
+        assert_eq!(describe_for(TemporalKind::Date, "iso"), "YYYY-MM-DD");
+    }
+
+    #[test]
+    fn lists_read_naturally_and_stop() {
+        assert_eq!(listed(["a"].iter()), "a");
+        assert_eq!(listed(["a", "b", "c"].iter()), "a, b or c");
+        let many: Vec<String> = (1..=10).map(|i| i.to_string()).collect();
+        assert_eq!(listed(many.iter()), "1, 2, 3, 4, 5, 6, 7, 8 and 2 more");
+    }
+}

@@ -1,0 +1,194 @@
+//! The schema as written (JSON or TOML): the serde shape, loading with positioned syntax
+//! errors, and the canonical form the digest is taken over.
+
+use crate::error::ConfigError;
+use serde::{Deserialize, Serialize};
+
+/// A schema document as written. Field names are snake_case; camelCase aliases are accepted
+/// so JavaScript callers can pass their usual spelling.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSchema {
+    pub(crate) version: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) name: Option<String>,
+    pub(crate) columns: Vec<RawColumn>,
+}
+
+/// One column as written; which fields apply depends on `type`, and `compile` refuses the rest.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawColumn {
+    pub(crate) key: String,
+    #[serde(rename = "type")]
+    pub(crate) kind: TypeName,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) required: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) unique: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) keywords: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) default: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) trim: Option<bool>,
+    #[serde(default, alias = "minLength", skip_serializing_if = "Option::is_none")]
+    pub(crate) min_length: Option<usize>,
+    #[serde(default, alias = "maxLength", skip_serializing_if = "Option::is_none")]
+    pub(crate) max_length: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) min: Option<Bound>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) max: Option<Bound>,
+    #[serde(default, alias = "decimalSeparator", skip_serializing_if = "Option::is_none")]
+    pub(crate) decimal_separator: Option<String>,
+    #[serde(default, alias = "thousandsSeparator", skip_serializing_if = "Option::is_none")]
+    pub(crate) thousands_separator: Option<String>,
+    #[serde(default, alias = "trueValues", skip_serializing_if = "Option::is_none")]
+    pub(crate) true_values: Option<Vec<String>>,
+    #[serde(default, alias = "falseValues", skip_serializing_if = "Option::is_none")]
+    pub(crate) false_values: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) formats: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) schemes: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) values: Option<Vec<RawEnumValue>>,
+    #[serde(default, alias = "caseSensitive", skip_serializing_if = "Option::is_none")]
+    pub(crate) case_sensitive: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) pattern: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) message: Option<String>,
+}
+
+/// The column types.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum TypeName {
+    #[default]
+    Text,
+    Integer,
+    Number,
+    Boolean,
+    Date,
+    Datetime,
+    Time,
+    Email,
+    Url,
+    Uuid,
+    Enum,
+    Regex,
+}
+
+/// A numeric bound: an integer, or a decimal for `number` columns.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum Bound {
+    Int(i64),
+    Float(f64),
+}
+
+/// An enum value: `"red"`, or `{ "value": "red", "label": "Red" }`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum RawEnumValue {
+    Plain(String),
+    Labelled {
+        value: String,
+        #[serde(default)]
+        label: Option<String>,
+    },
+}
+
+impl RawSchema {
+    pub(crate) fn from_json(text: &str) -> Result<RawSchema, ConfigError> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let location = Some((e.inner().line(), e.inner().column()));
+            syntax_error("JSON", location, &e.path().to_string(), e.inner().to_string(), text)
+        })
+    }
+
+    pub(crate) fn from_toml(text: &str) -> Result<RawSchema, ConfigError> {
+        let de = toml::de::Deserializer::parse(text).map_err(|e| toml_error(&e, "", text))?;
+        serde_path_to_error::deserialize(de).map_err(|e| toml_error(e.inner(), &e.path().to_string(), text))
+    }
+}
+
+fn toml_error(e: &toml::de::Error, path: &str, text: &str) -> ConfigError {
+    let location = e.span().map(|span| line_column(text, span.start));
+    syntax_error("TOML", location, path, e.message().to_owned(), text)
+}
+
+/// Names the column by its key when the failing field is inside one.
+fn syntax_error(
+    format: &'static str,
+    location: Option<(usize, usize)>,
+    path: &str,
+    message: String,
+    text: &str,
+) -> ConfigError {
+    let path = match column_key(text, format, path) {
+        Some(key) => format!("{path} (column {key:?})"),
+        None => path.to_owned(),
+    };
+    ConfigError::SchemaSyntax { format, location, path, message }
+}
+
+/// The key of the column a serde path like `columns[2].min` points into, read loosely.
+fn column_key(text: &str, format: &str, path: &str) -> Option<String> {
+    let index: usize = path.strip_prefix("columns[")?.split(']').next()?.parse().ok()?;
+    let value: serde_json::Value = match format {
+        "JSON" => serde_json::from_str(text).ok()?,
+        _ => serde_json::to_value(toml::from_str::<toml::Table>(text).ok()?).ok()?,
+    };
+    Some(value.get("columns")?.get(index)?.get("key")?.as_str()?.to_owned())
+}
+
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_syntax_errors_name_line_column_path_and_column_key() {
+        let text =
+            "{\"version\": 1, \"columns\": [\n {\"key\": \"age\", \"type\": \"integer\", \"min\": \"x\"}]}";
+        let err = RawSchema::from_json(text).unwrap_err().to_string();
+        assert!(err.starts_with("schema (JSON) at line 2, column"), "{err}");
+        assert!(err.contains("columns[0].min (column \"age\")"), "{err}");
+    }
+
+    #[test]
+    fn toml_syntax_errors_name_line_and_path() {
+        let text = "version = 1\n\n[[columns]]\nkey = \"when\"\ntype = \"moment\"\n";
+        let err = RawSchema::from_toml(text).unwrap_err().to_string();
+        assert!(err.contains("at line 5"), "{err}");
+        assert!(err.contains("columns[0].type (column \"when\")"), "{err}");
+        assert!(err.contains("unknown variant"), "{err}");
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let text = r#"{"version": 1, "columns": [{"key": "a", "type": "text", "maxlen": 3}]}"#;
+        let err = RawSchema::from_json(text).unwrap_err().to_string();
+        assert!(err.contains("unknown field `maxlen`"), "{err}");
+    }
+
+    #[test]
+    fn camel_case_aliases_are_accepted() {
+        let text = r#"{"version": 1, "columns": [{"key": "a", "type": "text", "maxLength": 3}]}"#;
+        assert_eq!(RawSchema::from_json(text).unwrap().columns[0].max_length, Some(3));
+    }
+}

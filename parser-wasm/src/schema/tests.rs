@@ -1,0 +1,160 @@
+use super::check::Failure;
+use super::*;
+
+fn one(column_json: &str) -> Schema {
+    let text = format!(r#"{{"version": 1, "columns": [{column_json}]}}"#);
+    Schema::from_json(&text).unwrap_or_else(|e| panic!("{column_json}: {e}"))
+}
+
+fn run(schema: &Schema, value: &str) -> Result<String, &'static str> {
+    let (mut out, mut scratch) = (String::new(), String::new());
+    let check = &schema.columns()[0].check;
+    check.run(value, &mut out, &mut scratch).map(|()| out).map_err(Failure::code)
+}
+
+#[test]
+fn every_type_checks_and_canonicalises() {
+    let cases: &[(&str, &str, Result<&str, &str>)] = &[
+        (r#"{"key":"t","type":"text","min_length":2,"max_length":3}"#, "ab", Ok("ab")),
+        (r#"{"key":"t","type":"text","min_length":2,"max_length":3}"#, "a", Err("too_short")),
+        (r#"{"key":"t","type":"text","min_length":2,"max_length":3}"#, "abcd", Err("too_long")),
+        (r#"{"key":"t","type":"text","max_length":3}"#, "éèê", Ok("éèê")),
+        (r#"{"key":"i","type":"integer","min":0,"max":150}"#, "42", Ok("42")),
+        (r#"{"key":"i","type":"integer","min":0,"max":150}"#, "-1", Err("below_minimum")),
+        (r#"{"key":"i","type":"integer","min":0,"max":150}"#, "151", Err("above_maximum")),
+        (r#"{"key":"i","type":"integer"}"#, "4.5", Err("not_an_integer")),
+        (r#"{"key":"i","type":"integer","thousands_separator":","}"#, "1,234", Ok("1234")),
+        (
+            r#"{"key":"n","type":"number","decimal_separator":",","thousands_separator":"."}"#,
+            "1.234,50",
+            Ok("1234.50"),
+        ),
+        (r#"{"key":"n","type":"number","min":0.5}"#, "0.25", Err("below_minimum")),
+        (r#"{"key":"n","type":"number"}"#, "abc", Err("not_a_number")),
+        (r#"{"key":"b","type":"boolean"}"#, "YES", Ok("true")),
+        (r#"{"key":"b","type":"boolean"}"#, "off", Ok("false")),
+        (r#"{"key":"b","type":"boolean","true_values":["oui"],"false_values":["non"]}"#, "Oui", Ok("true")),
+        (r#"{"key":"b","type":"boolean"}"#, "maybe", Err("not_a_boolean")),
+        (r#"{"key":"d","type":"date","formats":["%d/%m/%Y","%Y-%m-%d"]}"#, "31/12/2024", Ok("2024-12-31")),
+        (r#"{"key":"d","type":"date"}"#, "2024-02-30", Err("invalid_date")),
+        (r#"{"key":"d","type":"datetime"}"#, "2024-03-05T14:22:31Z", Ok("2024-03-05T14:22:31Z")),
+        (r#"{"key":"d","type":"time"}"#, "25:00", Err("invalid_time")),
+        (r#"{"key":"e","type":"email"}"#, "Ann@Example.COM", Ok("Ann@example.com")),
+        (r#"{"key":"e","type":"email"}"#, "ann@", Err("invalid_email")),
+        (r#"{"key":"u","type":"url"}"#, "HTTPS://Example.com/a", Ok("https://example.com/a")),
+        (r#"{"key":"u","type":"url"}"#, "ftp://x.io", Err("invalid_url")),
+        (
+            r#"{"key":"u","type":"uuid"}"#,
+            "{123E4567-E89B-12D3-A456-426614174000}",
+            Ok("123e4567-e89b-12d3-a456-426614174000"),
+        ),
+        (r#"{"key":"c","type":"enum","values":["red",{"value":"gr","label":"Green"}]}"#, "GREEN", Ok("gr")),
+        (r#"{"key":"c","type":"enum","values":["red"],"case_sensitive":true}"#, "Red", Err("not_allowed")),
+        (r#"{"key":"r","type":"regex","pattern":"[A-Z]{2}\\d+"}"#, "AB12", Ok("AB12")),
+        (r#"{"key":"r","type":"regex","pattern":"[A-Z]{2}\\d+"}"#, "xAB12", Err("pattern_mismatch")),
+    ];
+    for (column, value, expected) in cases {
+        let got = run(&one(column), value);
+        assert_eq!(got.as_deref().map_err(|e| *e), *expected, "{column} with {value:?}");
+    }
+}
+
+#[test]
+fn messages_say_what_is_expected_without_the_value() {
+    let schema = one(r#"{"key":"d","type":"date","formats":["%d/%m/%Y","%Y-%m-%d"]}"#);
+    let check = &schema.columns()[0].check;
+    assert_eq!(check.message(Failure::InvalidDate), "must be a date written as DD/MM/YYYY or YYYY-MM-DD");
+    let schema = one(r#"{"key":"n","type":"number","decimal_separator":",","thousands_separator":" "}"#);
+    assert_eq!(schema.columns()[0].check.message(Failure::NotANumber), "must be a number, such as 1 234,5");
+    let schema = one(r#"{"key":"r","type":"regex","pattern":"\\d+","message":"must be digits only"}"#);
+    assert_eq!(schema.columns()[0].check.message(Failure::PatternMismatch), "must be digits only");
+}
+
+#[test]
+fn json_and_toml_give_the_same_digest() {
+    let json = Schema::from_json(
+        r#"{"columns": [{"type": "integer", "key": "id", "unique": true}, {"key": "name", "type": "text"}],
+            "version": 1}"#,
+    )
+    .unwrap();
+    let toml = Schema::from_toml(
+        "version = 1\n[[columns]]\nkey = \"id\"\ntype = \"integer\"\nunique = true\n\
+         [[columns]]\nkey = \"name\"\ntype = \"text\"\n",
+    )
+    .unwrap();
+    assert_eq!(json.digest(), toml.digest());
+    let other =
+        Schema::from_json(r#"{"version": 1, "columns": [{"key": "id", "type": "integer"}]}"#).unwrap();
+    assert_ne!(json.digest(), other.digest());
+}
+
+#[test]
+fn bad_schemas_name_the_column_and_the_field() {
+    let cases: &[(&str, &str)] = &[
+        (
+            r#"{"key":"age","type":"integer","min":5,"max":1}"#,
+            r#"schema column "age", field "min": 5 is greater than max 1"#,
+        ),
+        (
+            r#"{"key":"age","type":"integer","min":1.5}"#,
+            r#"schema column "age", field "min": must be a whole number for an integer column"#,
+        ),
+        (
+            r#"{"key":"name","type":"text","min":1}"#,
+            r#"schema column "name", field "min": does not apply to type text"#,
+        ),
+        (
+            r#"{"key":"when","type":"date","formats":["%Y-%m-%d","%Q"]}"#,
+            r#"schema column "when", field "formats[1]""#,
+        ),
+        (
+            r#"{"key":"c","type":"enum","values":["a","A"]}"#,
+            r#"schema column "c", field "values[1]": repeats the value "A""#,
+        ),
+        (
+            r#"{"key":"c","type":"enum"}"#,
+            r#"schema column "c", field "values": must list at least one value"#,
+        ),
+        (
+            r#"{"key":"r","type":"regex","pattern":"("}"#,
+            r#"schema column "r", field "pattern": is not a valid regular expression"#,
+        ),
+        (
+            r#"{"key":"n","type":"number","decimal_separator":",","thousands_separator":","}"#,
+            r#"schema column "n", field "thousands_separator""#,
+        ),
+        (
+            r#"{"key":"b","type":"boolean","true_values":["yes"],"false_values":["YES"]}"#,
+            r#"schema column "b", field "false_values""#,
+        ),
+        (
+            r#"{"key":"i","type":"integer","default":"many"}"#,
+            r#"schema column "i", field "default": the default must be a whole number"#,
+        ),
+        (r#"{"key":"bad key","type":"text"}"#, r#"schema column "bad key", field "key""#),
+        (r#"{"key":"","type":"text"}"#, r##"schema column "#1", field "key""##),
+        (r#"{"key":"u","type":"url","schemes":["ht tp"]}"#, r#"schema column "u", field "schemes""#),
+    ];
+    for (column, expected) in cases {
+        let text = format!(r#"{{"version": 1, "columns": [{column}]}}"#);
+        let err = Schema::from_json(&text).unwrap_err().to_string();
+        assert!(err.starts_with(expected), "{column}\n got: {err}\nwant: {expected}");
+    }
+}
+
+#[test]
+fn schema_level_errors_are_named() {
+    let err = Schema::from_json(r#"{"version": 2, "columns": []}"#).unwrap_err().to_string();
+    assert!(err.starts_with(r#"schema field "version": is 2"#), "{err}");
+    let err = Schema::from_json(r#"{"version": 1, "columns": []}"#).unwrap_err().to_string();
+    assert_eq!(err, r#"schema field "columns": must list at least one column"#);
+    let text = r#"{"version": 1, "columns": [{"key":"a","type":"text"},{"key":"a","type":"email"}]}"#;
+    let err = Schema::from_json(text).unwrap_err().to_string();
+    assert_eq!(err, r#"schema column "a", field "key": is used by more than one column"#);
+}
+
+#[test]
+fn defaults_are_canonical() {
+    let schema = one(r#"{"key":"n","type":"boolean","default":" Yes "}"#);
+    assert_eq!(schema.columns()[0].default_value(), Some("true"));
+}
