@@ -1,0 +1,327 @@
+//! Validation of rows against a schema: mapping file columns to schema columns, applying the
+//! user's fixes, checking every cell, uniqueness, and the canonical values that are shipped.
+
+mod mapping;
+mod report;
+mod unique;
+
+pub use mapping::{MappedColumn, Mapping, MappingSpec, Unmapped};
+pub use report::{CellError, Report};
+
+use crate::error::ConfigError;
+use crate::patch::Patches;
+use crate::reader::Row;
+use crate::schema::{Column, Schema};
+use report::{Place, Tally};
+use serde::{Deserialize, Serialize};
+use unique::{Seen, UniqueIndex};
+
+/// Options for a [`Validator`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct ValidateOptions {
+    /// How many errors are kept in full (1,000); all are counted.
+    pub max_errors: usize,
+    /// How many distinct values (for integers: runs of consecutive values) a unique column
+    /// remembers (10,000,000, about 16–40 bytes each); past it, uniqueness is no longer
+    /// checked and the report says so.
+    pub max_unique_values: usize,
+}
+
+impl Default for ValidateOptions {
+    fn default() -> Self {
+        ValidateOptions { max_errors: 1000, max_unique_values: 10_000_000 }
+    }
+}
+
+/// Checks rows one by one and produces their canonical values.
+pub struct Validator<'s> {
+    schema: &'s Schema,
+    mapping: Mapping,
+    header: Vec<String>,
+    patches: Patches,
+    options: ValidateOptions,
+    tally: Tally,
+    unique: Vec<Option<UniqueIndex>>,
+    unique_full: Vec<bool>,
+    values: Values,
+    scratch: String,
+}
+
+/// A checked row's values: schema columns in order, then kept columns, then extra fields.
+#[derive(Clone, Debug, Default)]
+pub struct Values {
+    text: String,
+    cells: Vec<(usize, usize, CellState)>,
+}
+
+/// One cell of a checked row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cell<'a> {
+    /// Empty, with no default.
+    Null,
+    /// A valid value in canonical form.
+    Valid(&'a str),
+    /// An invalid value as the user wrote it (trimmed when the column trims).
+    Invalid(&'a str),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CellState {
+    Null,
+    Valid,
+    Invalid,
+}
+
+/// A row after checking.
+#[derive(Clone, Copy, Debug)]
+pub struct CheckedRow<'a> {
+    /// The data row number.
+    pub number: u64,
+    /// Whether no cell and nothing about the row's shape is wrong.
+    pub valid: bool,
+    /// The values.
+    pub values: &'a Values,
+}
+
+impl Values {
+    /// Values built from cells, as a batch reader or a test has them.
+    pub fn from_cells<'c>(cells: impl IntoIterator<Item = Cell<'c>>) -> Values {
+        let mut values = Values::default();
+        for cell in cells {
+            match cell {
+                Cell::Null => values.push("", CellState::Null),
+                Cell::Valid(text) => values.push(text, CellState::Valid),
+                Cell::Invalid(text) => values.push(text, CellState::Invalid),
+            }
+        }
+        values
+    }
+
+    /// The cells, in output column order (extra fields last).
+    pub fn cells(&self) -> impl Iterator<Item = Cell<'_>> + '_ {
+        self.cells.iter().map(|&(start, end, state)| {
+            let text = self.text.get(start..end).unwrap_or_default();
+            match state {
+                CellState::Null => Cell::Null,
+                CellState::Valid => Cell::Valid(text),
+                CellState::Invalid => Cell::Invalid(text),
+            }
+        })
+    }
+
+    /// The number of cells.
+    pub fn len(&self) -> usize {
+        self.cells.len()
+    }
+
+    /// Whether there are no cells.
+    pub fn is_empty(&self) -> bool {
+        self.cells.is_empty()
+    }
+
+    fn clear(&mut self) {
+        self.text.clear();
+        self.cells.clear();
+    }
+
+    fn push(&mut self, value: &str, state: CellState) {
+        let start = self.text.len();
+        self.text.push_str(value);
+        self.cells.push((start, self.text.len(), state));
+    }
+
+    /// Closes a cell whose value was appended to `text` since `start`.
+    fn close(&mut self, start: usize, state: CellState) {
+        self.cells.push((start, self.text.len(), state));
+    }
+}
+
+impl<'s> Validator<'s> {
+    /// A validator for a file with these header names.
+    pub fn new(
+        schema: &'s Schema,
+        header: &[String],
+        mapping: &MappingSpec,
+        patches: Patches,
+        options: ValidateOptions,
+    ) -> Result<Validator<'s>, ConfigError> {
+        let mapping = Mapping::resolve(schema, header, mapping)?;
+        let keys: Vec<&str> = schema.columns().iter().map(Column::key).collect();
+        if let Some((row, key)) = patches.unknown_key(&keys) {
+            return Err(ConfigError::option(
+                "patches",
+                format!("row {row}: {key:?} is not a column of the schema"),
+            ));
+        }
+        let unique: Vec<Option<UniqueIndex>> =
+            schema.columns().iter().map(|c| c.unique().then(|| UniqueIndex::new(c.is_integer()))).collect();
+        let columns = schema.columns().len() + mapping.kept.len();
+        Ok(Validator {
+            schema,
+            unique_full: vec![false; unique.len()],
+            unique,
+            tally: Tally::new(columns, options.max_errors),
+            mapping,
+            header: header.to_vec(),
+            patches,
+            options,
+            values: Values::default(),
+            scratch: String::new(),
+        })
+    }
+
+    /// The mapping in force.
+    pub fn mapping(&self) -> &Mapping {
+        &self.mapping
+    }
+
+    /// The output column names: schema keys, then kept header names.
+    pub fn columns(&self) -> Vec<String> {
+        let keys = self.schema.columns().iter().map(|c| c.key().to_owned());
+        keys.chain(self.mapping.kept.iter().cloned()).collect()
+    }
+
+    /// Checks one row; `None` when a patch deletes it.
+    pub fn check(&mut self, row: &Row<'_>) -> Option<CheckedRow<'_>> {
+        let number = row.number();
+        if self.patches.deleted(number) {
+            self.tally.deleted();
+            return None;
+        }
+        self.values.clear();
+        let errors_before = self.tally_count();
+        for index in 0..self.schema.columns().len() {
+            self.schema_cell(row, index);
+        }
+        self.kept_cells(row);
+        self.problems(row);
+        let valid = self.tally_count() == errors_before;
+        self.tally.row(valid);
+        Some(CheckedRow { number, valid, values: &self.values })
+    }
+
+    /// The report so far.
+    pub fn report(&self) -> Report {
+        self.tally.report(&self.columns())
+    }
+
+    fn tally_count(&self) -> u64 {
+        self.tally.report_count()
+    }
+
+    fn schema_cell(&mut self, row: &Row<'_>, index: usize) {
+        let schema = self.schema;
+        let Some(column) = schema.columns().get(index) else { return };
+        let source = self.mapping.columns.get(index).and_then(|m| m.source);
+        let patched = self.patches.row(row.number()).and_then(|cells| cells.get(column.key()));
+        if patched.is_some() {
+            self.tally.patched();
+        }
+        let raw = patched.map(String::as_str).or_else(|| source.and_then(|s| row.get(s))).unwrap_or("");
+        let value = if column.trims() { raw.trim() } else { raw };
+        let place = Place {
+            row: row.number(),
+            at: source.and_then(|s| row.field_position(s)).unwrap_or(row.position()),
+            column: Some(index),
+            name: Some(column.key()),
+        };
+        if value.is_empty() {
+            self.empty_cell(column, &place);
+            return;
+        }
+        let start = self.values.text.len();
+        match column.check.run(value, &mut self.values.text, &mut self.scratch) {
+            Ok(()) => {
+                self.values.close(start, CellState::Valid);
+                self.check_unique(index, &place);
+            }
+            Err(failure) => {
+                self.values.text.truncate(start);
+                self.values.push(value, CellState::Invalid);
+                self.tally.error(&place, failure.code(), || column.check.message(failure));
+            }
+        }
+    }
+
+    fn empty_cell(&mut self, column: &Column, place: &Place<'_>) {
+        match column.default_value() {
+            Some(default) => self.values.push(default, CellState::Valid),
+            None => {
+                self.values.push("", CellState::Null);
+                if column.required() {
+                    self.tally.error(place, "required", || "is required".to_owned());
+                }
+            }
+        }
+    }
+
+    fn check_unique(&mut self, index: usize, place: &Place<'_>) {
+        let Some(Some(seen)) = self.unique.get_mut(index) else { return };
+        let Some(&(start, end, _)) = self.values.cells.last() else { return };
+        let value = self.values.text.get(start..end).unwrap_or_default();
+        match seen.insert(value, self.options.max_unique_values) {
+            Seen::New => {}
+            Seen::Before => {
+                if let Some(cell) = self.values.cells.last_mut() {
+                    cell.2 = CellState::Invalid;
+                }
+                let message = || "must be unique: the same value is in an earlier row".to_owned();
+                self.tally.error(place, "duplicate", message);
+            }
+            Seen::Full => self.unique_full_once(index),
+        }
+    }
+
+    fn unique_full_once(&mut self, index: usize) {
+        if self.unique_full.get(index).copied().unwrap_or(true) {
+            return;
+        }
+        self.unique_full[index] = true;
+        let key = self.schema.columns().get(index).map(Column::key).unwrap_or_default();
+        let limit = self.options.max_unique_values;
+        self.tally.warn(format!(
+            "uniqueness of column {key:?} was checked for the first {limit} distinct values only \
+             (raise maxUniqueValues to check more)"
+        ));
+    }
+
+    fn kept_cells(&mut self, row: &Row<'_>) {
+        for &i in &self.mapping.kept_indexes {
+            let value = row.get(i).unwrap_or("");
+            self.values.push(value, if value.is_empty() { CellState::Null } else { CellState::Valid });
+        }
+        if self.mapping.keep_extra_fields {
+            for value in row.fields().skip(self.header.len()) {
+                self.values.push(value, CellState::Valid);
+            }
+        }
+    }
+
+    /// Errors about the row's shape or bytes, named by the column of the field they concern.
+    fn problems(&mut self, row: &Row<'_>) {
+        for problem in row.problems() {
+            let field = problem.field();
+            let column = field.and_then(|f| self.output_column(f));
+            let name =
+                field.map(|f| self.header.get(f).cloned().unwrap_or_else(|| format!("column_{}", f + 1)));
+            let name =
+                column.and_then(|c| self.schema.columns().get(c).map(|col| col.key().to_owned())).or(name);
+            let at = field.and_then(|f| row.field_position(f)).unwrap_or(row.position());
+            let place = Place { row: row.number(), at, column, name: name.as_deref() };
+            self.tally.error(&place, problem.code(), || problem.to_string());
+        }
+    }
+
+    /// The output column fed by file field `field`.
+    fn output_column(&self, field: usize) -> Option<usize> {
+        let schema = self.mapping.columns.iter().position(|m| m.source == Some(field));
+        let kept = || {
+            self.mapping.kept_indexes.iter().position(|&k| k == field).map(|k| k + self.mapping.columns.len())
+        };
+        schema.or_else(kept)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,145 @@
+//! What validation found: every error in full up to a limit, and counts of all of them by
+//! column and by code, so memory stays bounded however bad the file is.
+
+use crate::position::Position;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One error in one cell (or one row when `column` is `None`).
+///
+/// Messages say what is expected and never contain the cell's value, so errors can be logged
+/// and stored without leaking data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CellError {
+    /// The data row number (1 = the first row after the header).
+    pub row: u64,
+    /// The line the cell starts on.
+    pub line: u64,
+    /// The byte offset in the original file where the cell starts.
+    pub byte: u64,
+    /// The column: a schema key, a kept header name, or `column_N` for a field past the header.
+    pub column: Option<String>,
+    /// A stable code such as `required`, `not_an_integer` or `unterminated_quote`.
+    pub code: &'static str,
+    /// What is wrong and what is expected.
+    pub message: String,
+}
+
+/// The outcome of validating a file.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    /// Data rows read.
+    pub rows: u64,
+    /// Rows without errors.
+    pub valid_rows: u64,
+    /// Rows with at least one error.
+    pub invalid_rows: u64,
+    /// Rows left out by a patch.
+    pub deleted_rows: u64,
+    /// Cells whose value came from a patch.
+    pub patched_cells: u64,
+    /// Every error found, also those not kept in `errors`.
+    pub error_count: u64,
+    /// The first errors, in row order, in full.
+    pub errors: Vec<CellError>,
+    /// Whether more errors were found than `errors` holds.
+    pub errors_truncated: bool,
+    /// Error counts by column (`""` for errors about a whole row).
+    pub errors_by_column: BTreeMap<String, u64>,
+    /// Error counts by code.
+    pub errors_by_code: BTreeMap<String, u64>,
+    /// Things the user should know that are not errors in a cell.
+    pub warnings: Vec<String>,
+}
+
+/// Collects errors as they are found.
+#[derive(Debug)]
+pub(crate) struct Tally {
+    report: Report,
+    max_errors: usize,
+    by_column: Vec<u64>,
+    by_code: BTreeMap<&'static str, u64>,
+}
+
+/// Where an error is and which column it names.
+pub(crate) struct Place<'a> {
+    pub(crate) row: u64,
+    pub(crate) at: Position,
+    /// Index into the output columns, `None` for the whole row.
+    pub(crate) column: Option<usize>,
+    pub(crate) name: Option<&'a str>,
+}
+
+impl Tally {
+    pub(crate) fn new(columns: usize, max_errors: usize) -> Self {
+        Tally {
+            report: Report::default(),
+            max_errors,
+            by_column: vec![0; columns + 1],
+            by_code: BTreeMap::new(),
+        }
+    }
+
+    /// Counts an error; `message` is only called while errors are still kept in full.
+    pub(crate) fn error(&mut self, place: &Place<'_>, code: &'static str, message: impl FnOnce() -> String) {
+        self.report.error_count += 1;
+        *self.by_code.entry(code).or_insert(0) += 1;
+        let slot = place.column.map_or(0, |c| c + 1);
+        if let Some(n) = self.by_column.get_mut(slot) {
+            *n += 1;
+        }
+        if self.report.errors.len() < self.max_errors {
+            self.report.errors.push(CellError {
+                row: place.row,
+                line: place.at.line,
+                byte: place.at.byte,
+                column: place.name.map(str::to_owned),
+                code,
+                message: message(),
+            });
+        } else {
+            self.report.errors_truncated = true;
+        }
+    }
+
+    /// Errors found so far.
+    pub(crate) fn report_count(&self) -> u64 {
+        self.report.error_count
+    }
+
+    pub(crate) fn row(&mut self, valid: bool) {
+        self.report.rows += 1;
+        if valid {
+            self.report.valid_rows += 1;
+        } else {
+            self.report.invalid_rows += 1;
+        }
+    }
+
+    pub(crate) fn deleted(&mut self) {
+        self.report.deleted_rows += 1;
+    }
+
+    pub(crate) fn patched(&mut self) {
+        self.report.patched_cells += 1;
+    }
+
+    pub(crate) fn warn(&mut self, warning: String) {
+        self.report.warnings.push(warning);
+    }
+
+    /// The report, with counts named by `columns` (the output column names, in order).
+    pub(crate) fn report(&self, columns: &[String]) -> Report {
+        let mut report = self.report.clone();
+        let names = std::iter::once("").chain(columns.iter().map(String::as_str));
+        report.errors_by_column = names
+            .zip(&self.by_column)
+            .filter(|(_, n)| **n > 0)
+            .map(|(name, n)| (name.to_owned(), *n))
+            .collect();
+        report.errors_by_code = self.by_code.iter().map(|(code, n)| ((*code).to_owned(), *n)).collect();
+        report
+    }
+}

@@ -1,0 +1,179 @@
+use super::*;
+use crate::reader::{FileLayout, Reader, ReaderOptions, Row, Sink};
+use std::fmt::Write;
+
+const SCHEMA: &str = r#"{"version": 1, "columns": [
+    {"key": "id", "type": "integer", "required": true, "unique": true},
+    {"key": "email", "label": "Email address", "type": "email", "required": true, "unique": true},
+    {"key": "age", "type": "integer", "min": 0, "max": 150},
+    {"key": "plan", "type": "enum", "values": ["free", "pro"], "default": "free"}
+]}"#;
+
+/// Validates `csv` and renders each row's cells and the report's errors.
+struct Run<'s> {
+    schema: &'s Schema,
+    mapping: MappingSpec,
+    patches: Patches,
+    options: ValidateOptions,
+    validator: Option<Validator<'s>>,
+    out: String,
+}
+
+impl Sink for Run<'_> {
+    fn layout(&mut self, layout: &FileLayout) {
+        let patches = std::mem::take(&mut self.patches);
+        let v = Validator::new(self.schema, &layout.header.names, &self.mapping, patches, self.options);
+        self.validator = Some(v.unwrap());
+    }
+
+    fn row(&mut self, row: &Row<'_>) {
+        let Some(checked) = self.validator.as_mut().unwrap().check(row) else { return };
+        let cells: Vec<String> = checked
+            .values
+            .cells()
+            .map(|c| match c {
+                Cell::Null => "-".to_owned(),
+                Cell::Valid(v) => v.to_owned(),
+                Cell::Invalid(v) => format!("!{v}"),
+            })
+            .collect();
+        writeln!(
+            self.out,
+            "{} {} {}",
+            checked.number,
+            if checked.valid { "ok" } else { "bad" },
+            cells.join("|")
+        )
+        .unwrap();
+    }
+}
+
+fn validate(csv: &str, mapping: MappingSpec, patches: Patches, options: ValidateOptions) -> (String, Report) {
+    let schema = Schema::from_json(SCHEMA).unwrap();
+    let mut run = Run { schema: &schema, mapping, patches, options, validator: None, out: String::new() };
+    let mut reader = Reader::new(&ReaderOptions::default()).unwrap();
+    reader.feed(csv.as_bytes(), &mut run).unwrap();
+    reader.finish(&mut run).unwrap();
+    let report = run.validator.as_ref().unwrap().report();
+    (run.out, report)
+}
+
+fn errors(report: &Report) -> Vec<String> {
+    report
+        .errors
+        .iter()
+        .map(|e| {
+            format!(
+                "{}:{}:{} {} {} {}",
+                e.row,
+                e.line,
+                e.byte,
+                e.column.as_deref().unwrap_or("-"),
+                e.code,
+                e.message
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_cell_is_checked_with_positions_codes_and_messages() {
+    let csv =
+        "ID,E-mail,Age,Plan\n1,ann@x.io,31,PRO\n2,bob@,151,\n2,ann@x.io,-1,gold\n,,,\n4,cy@x.io,,free\n";
+    let (rows, report) =
+        validate(csv, MappingSpec::default(), Patches::default(), ValidateOptions::default());
+    assert_eq!(
+        rows,
+        "1 ok 1|ann@x.io|31|pro\n2 bad 2|!bob@|!151|free\n3 bad !2|!ann@x.io|!-1|!gold\n4 ok 4|cy@x.io|-|free\n"
+    );
+    assert_eq!(
+        errors(&report),
+        [
+            "2:3:39 email invalid_email must be an email address, such as name@example.com",
+            "2:3:44 age above_maximum must be at most 150",
+            "3:4:49 id duplicate must be unique: the same value is in an earlier row",
+            "3:4:51 email duplicate must be unique: the same value is in an earlier row",
+            "3:4:60 age below_minimum must be at least 0",
+            "3:4:63 plan not_allowed must be one of: free or pro",
+        ]
+    );
+    assert_eq!((report.rows, report.valid_rows, report.invalid_rows), (4, 2, 2));
+    assert_eq!(report.errors_by_column.get("email"), Some(&2));
+    assert_eq!(report.errors_by_code.get("duplicate"), Some(&2));
+}
+
+#[test]
+fn required_columns_and_row_problems_are_errors() {
+    let csv = "id,email\n,a@x.io\n7\n";
+    let (rows, report) =
+        validate(csv, MappingSpec::default(), Patches::default(), ValidateOptions::default());
+    assert_eq!(rows, "1 bad -|a@x.io|-|free\n2 bad 7|-|-|free\n");
+    assert_eq!(
+        errors(&report),
+        [
+            "1:2:9 id required is required",
+            "2:3:17 email required is required",
+            "2:3:17 - too_few_fields the row has 1 fields but the header has 2",
+        ]
+    );
+}
+
+#[test]
+fn patches_fix_cells_and_delete_rows() {
+    let csv = "id,email,age\n1,bad,x\n2,b@x.io,3\n3,c@x.io,4\n";
+    let mut patches = Patches::default();
+    patches.set_value(1, "email", " ann@x.io ").set_value(1, "age", "30").delete_row(2);
+    let (rows, report) = validate(csv, MappingSpec::default(), patches, ValidateOptions::default());
+    assert_eq!(rows, "1 ok 1|ann@x.io|30|free\n3 ok 3|c@x.io|4|free\n");
+    assert_eq!((report.patched_cells, report.deleted_rows, report.error_count), (2, 1, 0));
+}
+
+#[test]
+fn explicit_mappings_and_kept_columns() {
+    let csv = "Mail,Number,Extra,Other\nann@x.io,1,e1,o1,x1\n";
+    let spec: MappingSpec =
+        serde_json::from_str(r#"{"columns": {"id": "Number", "email": "Mail"}, "unmapped": "keep"}"#)
+            .unwrap();
+    let (rows, report) = validate(csv, spec, Patches::default(), ValidateOptions::default());
+    assert_eq!(rows, "1 bad 1|ann@x.io|-|free|e1|o1|x1\n");
+    assert_eq!(errors(&report), ["1:2:24 - too_many_fields the row has 5 fields but the header has 4"]);
+}
+
+#[test]
+fn a_mapping_naming_a_missing_column_is_a_config_error() {
+    let schema = Schema::from_json(SCHEMA).unwrap();
+    let spec: MappingSpec = serde_json::from_str(r#"{"columns": {"email": "Mail"}}"#).unwrap();
+    let header = vec!["E-mail".to_owned()];
+    let err = Validator::new(&schema, &header, &spec, Patches::default(), ValidateOptions::default())
+        .err()
+        .unwrap();
+    assert_eq!(
+        err.to_string(),
+        r#"option "mapping.columns": "email" maps from "Mail", which is not a column of the file"#
+    );
+    let spec: MappingSpec = serde_json::from_str(r#"{"columns": {"mail": "E-mail"}}"#).unwrap();
+    let err = Validator::new(&schema, &header, &spec, Patches::default(), ValidateOptions::default())
+        .err()
+        .unwrap();
+    assert_eq!(err.to_string(), r#"option "mapping.columns": "mail" is not a column of the schema"#);
+}
+
+#[test]
+fn errors_are_counted_past_the_kept_limit() {
+    let csv: String =
+        std::iter::once("id,email\n".to_owned()).chain((1..=50).map(|i| format!("{i},bad\n"))).collect();
+    let options = ValidateOptions { max_errors: 10, ..ValidateOptions::default() };
+    let (_, report) = validate(&csv, MappingSpec::default(), Patches::default(), options);
+    assert_eq!((report.errors.len(), report.error_count, report.errors_truncated), (10, 50, true));
+    assert_eq!(report.errors_by_code.get("invalid_email"), Some(&50));
+}
+
+#[test]
+fn unique_checks_say_when_they_stop() {
+    let csv = "id,email\n1,a@x.io\n3,b@x.io\n5,c@x.io\n1,d@x.io\n";
+    let options = ValidateOptions { max_unique_values: 2, ..ValidateOptions::default() };
+    let (_, report) = validate(csv, MappingSpec::default(), Patches::default(), options);
+    assert_eq!(report.warnings.len(), 2, "{:?}", report.warnings);
+    assert!(report.warnings[0].contains("\"id\" was checked for the first 2 distinct values"));
+    assert_eq!(report.errors_by_code.get("duplicate"), Some(&1));
+}
