@@ -1,0 +1,196 @@
+//! Reading batches: the whole batch is checked once when decoded (every length, every string,
+//! the row count, nothing after the last row), then its rows are read without further checks.
+
+use super::{BatchColumn, ColumnKind, FIXED_HEADER, FORMAT_VERSION, MAGIC, ROW_INVALID, varint};
+
+/// Most columns a batch may declare (the reader's own limit, far above the parser's).
+const MAX_COLUMNS: u64 = 100_000;
+
+/// A decoded batch, borrowing its bytes.
+///
+/// ```
+/// use sluice_parser::batch::Batch;
+///
+/// let err = Batch::decode(b"not a batch").unwrap_err();
+/// assert_eq!(err.to_string(), "batch byte 0: does not start with \"SLCB\"");
+/// ```
+#[derive(Clone, Debug)]
+pub struct Batch<'a> {
+    /// The digest of the schema the rows were checked against.
+    pub schema_digest: [u8; 32],
+    /// The batch's number in its import, from 0.
+    pub sequence: u64,
+    /// The data row number of the first row.
+    pub first_row: u64,
+    /// The number of rows.
+    pub row_count: u32,
+    /// The columns.
+    pub columns: Vec<BatchColumn>,
+    rows: &'a [u8],
+}
+
+/// A row of a batch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchRow<'a> {
+    /// The data row number.
+    pub number: u64,
+    /// Whether the row had errors when it was checked.
+    pub invalid: bool,
+    /// One cell per column (`None` is null).
+    pub cells: Vec<Option<&'a str>>,
+    /// Fields past the file's header, kept.
+    pub extras: Vec<Option<&'a str>>,
+}
+
+/// Why bytes are not a valid batch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchError {
+    /// Offset in the batch where reading failed.
+    pub offset: usize,
+    /// What is wrong there.
+    pub reason: &'static str,
+}
+
+impl std::fmt::Display for BatchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "batch byte {}: {}", self.offset, self.reason)
+    }
+}
+
+impl std::error::Error for BatchError {}
+
+/// A cursor over a batch's bytes that turns every failure into a positioned error.
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn fail<T>(&self, reason: &'static str) -> Result<T, BatchError> {
+        Err(BatchError { offset: self.at, reason })
+    }
+
+    fn take(&mut self, n: usize) -> Result<&'a [u8], BatchError> {
+        let end = self.at.checked_add(n).filter(|&e| e <= self.bytes.len());
+        let Some(slice) = end.and_then(|e| self.bytes.get(self.at..e)) else {
+            return self.fail("the batch ends too early");
+        };
+        self.at += n;
+        Ok(slice)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], BatchError> {
+        let mut out = [0; N];
+        out.copy_from_slice(self.take(N)?);
+        Ok(out)
+    }
+
+    fn byte(&mut self) -> Result<u8, BatchError> {
+        Ok(self.array::<1>()?[0])
+    }
+
+    fn varint(&mut self) -> Result<u64, BatchError> {
+        let start = self.at;
+        varint::get(self.bytes, &mut self.at)
+            .ok_or(BatchError { offset: start, reason: "a length is malformed" })
+    }
+
+    fn text(&mut self, len: u64) -> Result<&'a str, BatchError> {
+        let start = self.at;
+        let len = usize::try_from(len).or_else(|_| self.fail("a length is too large"))?;
+        let bytes = self.take(len)?;
+        std::str::from_utf8(bytes)
+            .map_err(|_| BatchError { offset: start, reason: "a value is not valid UTF-8" })
+    }
+
+    fn cell(&mut self) -> Result<Option<&'a str>, BatchError> {
+        match self.varint()? {
+            0 => Ok(None),
+            n => self.text(n - 1).map(Some),
+        }
+    }
+}
+
+impl<'a> Batch<'a> {
+    /// Decodes and checks a batch.
+    pub fn decode(bytes: &'a [u8]) -> Result<Batch<'a>, BatchError> {
+        let mut c = Cursor { bytes, at: 0 };
+        if c.take(4).ok() != Some(&MAGIC[..]) {
+            return Err(BatchError { offset: 0, reason: "does not start with \"SLCB\"" });
+        }
+        if c.byte()? != FORMAT_VERSION {
+            return Err(BatchError { offset: 4, reason: "the format version is not 1" });
+        }
+        if c.byte()? != 0 {
+            return Err(BatchError { offset: 5, reason: "unknown flags are set" });
+        }
+        let schema_digest = c.array::<32>()?;
+        let sequence = u64::from_le_bytes(c.array::<8>()?);
+        let first_row = u64::from_le_bytes(c.array::<8>()?);
+        let row_count = u32::from_le_bytes(c.array::<4>()?);
+        debug_assert_eq!(c.at, FIXED_HEADER);
+        let columns = columns(&mut c)?;
+        let rows_start = c.at;
+        let batch = Batch {
+            schema_digest,
+            sequence,
+            first_row,
+            row_count,
+            columns,
+            rows: bytes.get(rows_start..).unwrap_or_default(),
+        };
+        batch.check_rows(rows_start)?;
+        Ok(batch)
+    }
+
+    /// The rows, in order.
+    pub fn rows(&self) -> impl Iterator<Item = BatchRow<'a>> + '_ {
+        let mut c = Cursor { bytes: self.rows, at: 0 };
+        let mut number = self.first_row;
+        (0..self.row_count).map_while(move |_| read_row(&mut c, self.columns.len(), &mut number).ok())
+    }
+
+    fn check_rows(&self, offset: usize) -> Result<(), BatchError> {
+        let mut c = Cursor { bytes: self.rows, at: 0 };
+        let mut number = self.first_row;
+        let shift = |e: BatchError| BatchError { offset: e.offset + offset, ..e };
+        for _ in 0..self.row_count {
+            read_row(&mut c, self.columns.len(), &mut number).map_err(shift)?;
+        }
+        if c.at != self.rows.len() {
+            return Err(shift(BatchError { offset: c.at, reason: "there are bytes after the last row" }));
+        }
+        Ok(())
+    }
+}
+
+fn columns(c: &mut Cursor<'_>) -> Result<Vec<BatchColumn>, BatchError> {
+    let count = c.varint()?;
+    if count > MAX_COLUMNS {
+        return c.fail("too many columns");
+    }
+    (0..count)
+        .map(|_| {
+            let kind = ColumnKind::from_byte(c.byte()?);
+            let kind = kind.map_or_else(|| c.fail("unknown column kind"), Ok)?;
+            let len = c.varint()?;
+            Ok(BatchColumn { kind, name: c.text(len)?.to_owned() })
+        })
+        .collect()
+}
+
+fn read_row<'a>(c: &mut Cursor<'a>, columns: usize, number: &mut u64) -> Result<BatchRow<'a>, BatchError> {
+    let delta = c.varint()?;
+    *number = number.checked_add(delta).map_or_else(|| c.fail("a row number overflows"), Ok)?;
+    let flags = c.byte()?;
+    if flags & !ROW_INVALID != 0 {
+        return c.fail("unknown row flags are set");
+    }
+    let cells = (0..columns).map(|_| c.cell()).collect::<Result<Vec<_>, _>>()?;
+    let extra = c.varint()?;
+    if extra > MAX_COLUMNS {
+        return c.fail("too many extra fields");
+    }
+    let extras = (0..extra).map(|_| c.cell()).collect::<Result<Vec<_>, _>>()?;
+    Ok(BatchRow { number: *number, invalid: flags & ROW_INVALID != 0, cells, extras })
+}

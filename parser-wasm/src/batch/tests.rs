@@ -1,0 +1,124 @@
+use super::*;
+use crate::validate::{Cell, CheckedRow, Values};
+
+fn columns() -> Vec<BatchColumn> {
+    vec![
+        BatchColumn { kind: ColumnKind::Schema, name: "id".into() },
+        BatchColumn { kind: ColumnKind::Schema, name: "name".into() },
+        BatchColumn { kind: ColumnKind::Kept, name: "Notes".into() },
+    ]
+}
+
+fn row(number: u64, valid: bool, cells: &[Cell<'_>]) -> (u64, bool, Values) {
+    (number, valid, Values::from_cells(cells.iter().copied()))
+}
+
+fn write(rows: &[(u64, bool, Values)], options: BatchOptions) -> Vec<Vec<u8>> {
+    let mut writer = BatchWriter::new([7; 32], columns(), options);
+    for (number, valid, values) in rows {
+        writer.push(&CheckedRow { number: *number, valid: *valid, values });
+    }
+    writer.finish();
+    std::iter::from_fn(|| writer.next_batch()).collect()
+}
+
+fn sample() -> Vec<(u64, bool, Values)> {
+    vec![
+        row(1, true, &[Cell::Valid("1"), Cell::Valid("Zoë"), Cell::Null]),
+        row(2, false, &[Cell::Valid("2"), Cell::Invalid("x"), Cell::Valid("n"), Cell::Valid("extra")]),
+        row(5, true, &[Cell::Valid("5"), Cell::Valid(""), Cell::Null]),
+    ]
+}
+
+#[test]
+fn batches_round_trip_with_row_numbers_cells_and_extras() {
+    let batches = write(&sample(), BatchOptions::default());
+    assert_eq!(batches.len(), 1);
+    let batch = Batch::decode(&batches[0]).unwrap();
+    assert_eq!((batch.schema_digest, batch.sequence, batch.first_row, batch.row_count), ([7; 32], 0, 1, 3));
+    assert_eq!(batch.columns, columns());
+    let rows: Vec<BatchRow<'_>> = batch.rows().collect();
+    assert_eq!(
+        rows,
+        vec![
+            BatchRow {
+                number: 1, invalid: false, cells: vec![Some("1"), Some("Zoë"), None], extras: vec![]
+            },
+            BatchRow {
+                number: 2,
+                invalid: true,
+                cells: vec![Some("2"), Some("x"), Some("n")],
+                extras: vec![Some("extra")]
+            },
+            BatchRow { number: 5, invalid: false, cells: vec![Some("5"), Some(""), None], extras: vec![] },
+        ]
+    );
+}
+
+#[test]
+fn batches_are_cut_by_rows_and_numbered_in_order() {
+    let rows: Vec<_> = (1..=7).map(|n| row(n, true, &[Cell::Valid("1"), Cell::Null, Cell::Null])).collect();
+    let batches = write(&rows, BatchOptions { max_rows: 3, ..BatchOptions::default() });
+    let decoded: Vec<(u64, u64, u32)> = batches
+        .iter()
+        .map(|b| Batch::decode(b).unwrap())
+        .map(|b| (b.sequence, b.first_row, b.row_count))
+        .collect();
+    assert_eq!(decoded, vec![(0, 1, 3), (1, 4, 3), (2, 7, 1)]);
+}
+
+#[test]
+fn batches_are_cut_by_bytes_and_a_large_row_stands_alone() {
+    let big = "x".repeat(300);
+    let rows = vec![
+        row(1, true, &[Cell::Valid("a"), Cell::Null, Cell::Null]),
+        row(2, true, &[Cell::Valid(&big), Cell::Null, Cell::Null]),
+        row(3, true, &[Cell::Valid("b"), Cell::Null, Cell::Null]),
+        row(4, true, &[Cell::Valid("c"), Cell::Null, Cell::Null]),
+    ];
+    let batches = write(&rows, BatchOptions { max_bytes: 120, ..BatchOptions::default() });
+    let counts: Vec<u32> = batches.iter().map(|b| Batch::decode(b).unwrap().row_count).collect();
+    assert_eq!(counts, vec![1, 1, 2]);
+    assert!(batches.iter().enumerate().all(|(i, b)| i == 1 || b.len() <= 120));
+}
+
+#[test]
+fn every_truncation_is_a_positioned_error() {
+    let batch = write(&sample(), BatchOptions::default()).remove(0);
+    for len in 0..batch.len() {
+        let err = Batch::decode(&batch[..len]).unwrap_err();
+        assert!(err.offset <= len, "{len}: {err}");
+    }
+    let mut longer = batch.clone();
+    longer.push(0);
+    assert_eq!(Batch::decode(&longer).unwrap_err().reason, "there are bytes after the last row");
+}
+
+#[test]
+fn corrupt_headers_are_named() {
+    let batch = write(&sample(), BatchOptions::default()).remove(0);
+    let cases: &[(usize, u8, &str)] = &[
+        (0, b'X', "does not start with \"SLCB\""),
+        (4, 2, "the format version is not 1"),
+        (5, 1, "unknown flags are set"),
+    ];
+    for &(at, byte, reason) in cases {
+        let mut bad = batch.clone();
+        bad[at] = byte;
+        assert_eq!(Batch::decode(&bad).unwrap_err().reason, reason);
+    }
+}
+
+#[test]
+fn flipped_bits_never_panic() {
+    let batch = write(&sample(), BatchOptions::default()).remove(0);
+    for i in 0..batch.len() {
+        for bit in 0..8 {
+            let mut bad = batch.clone();
+            bad[i] ^= 1 << bit;
+            if let Ok(decoded) = Batch::decode(&bad) {
+                assert_eq!(decoded.rows().count(), decoded.row_count as usize);
+            }
+        }
+    }
+}
