@@ -1,0 +1,220 @@
+//! The whole pipeline for one file: read, map, fix, check and cut into batches, fed in chunks.
+
+use crate::batch::{BatchColumn, BatchOptions, BatchWriter, ColumnKind};
+use crate::error::{ConfigError, UsageError};
+use crate::patch::Patches;
+use crate::reader::{FileLayout, ReadSummary, Reader, ReaderOptions, Row, Sink};
+use crate::schema::{Column, Schema};
+use crate::validate::{Mapping, MappingSpec, Report, ValidateOptions, Validator};
+use serde::{Deserialize, Serialize};
+
+/// Everything an import can be told. The defaults detect the file's shape, match columns
+/// automatically, leave unmapped columns out and ship only valid rows.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct ImportOptions {
+    /// How the file is read.
+    pub reader: ReaderOptions,
+    /// How file columns map to schema columns.
+    pub mapping: MappingSpec,
+    /// The user's fixes.
+    pub patches: Patches,
+    /// Error and uniqueness limits.
+    pub validate: ValidateOptions,
+    /// Where batches are cut.
+    pub batches: BatchOptions,
+    /// Ship rows with errors too (marked as such), as an importer allowing invalid rows does.
+    pub include_invalid: bool,
+}
+
+/// An import in progress.
+///
+/// ```
+/// use sluice_parser::batch::Batch;
+/// use sluice_parser::import::{Import, ImportOptions};
+/// use sluice_parser::schema::Schema;
+///
+/// let schema = Schema::from_json(r#"{"version": 1, "columns": [
+///     {"key": "email", "type": "email", "required": true},
+///     {"key": "age", "type": "integer", "min": 0}]}"#)?;
+/// let mut import = Import::new(&schema, ImportOptions::default())?;
+/// import.feed(b"E-mail,Age\nann@example.com,31\nbob@,-4\n")?;
+/// let summary = import.finish()?;
+/// assert_eq!((summary.report.valid_rows, summary.report.invalid_rows), (1, 1));
+/// assert_eq!(summary.report.errors[1].code, "below_minimum");
+/// let batch = import.next_batch().expect("one batch");
+/// let rows: Vec<_> = Batch::decode(&batch)?.rows().collect();
+/// assert_eq!(rows[0].cells, [Some("ann@example.com"), Some("31")]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Import<'s> {
+    reader: Reader,
+    stage: Stage<'s>,
+}
+
+/// What an import ended with.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportSummary {
+    /// How the file was read.
+    pub layout: FileLayout,
+    /// The mapping in force.
+    pub mapping: Mapping,
+    /// Counts of what was read.
+    pub read: ReadSummary,
+    /// What validation found.
+    pub report: Report,
+    /// Batches produced.
+    pub batches: u64,
+    /// Rows shipped in batches.
+    pub batched_rows: u64,
+}
+
+/// Why an import cannot go on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ImportError {
+    /// An option does not fit the file (such as a mapping naming a column the file lacks).
+    Config(ConfigError),
+    /// The import was used out of order.
+    Usage(UsageError),
+}
+
+impl std::fmt::Display for ImportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ImportError::Config(e) => e.fmt(f),
+            ImportError::Usage(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for ImportError {}
+
+impl From<ConfigError> for ImportError {
+    fn from(e: ConfigError) -> Self {
+        ImportError::Config(e)
+    }
+}
+
+impl From<UsageError> for ImportError {
+    fn from(e: UsageError) -> Self {
+        ImportError::Usage(e)
+    }
+}
+
+/// The part of an import that receives rows from the reader.
+struct Stage<'s> {
+    schema: &'s Schema,
+    options: ImportOptions,
+    layout: Option<FileLayout>,
+    validator: Option<Validator<'s>>,
+    writer: Option<BatchWriter>,
+    batched_rows: u64,
+    error: Option<ConfigError>,
+}
+
+impl<'s> Import<'s> {
+    /// Starts an import of one file against `schema`.
+    pub fn new(schema: &'s Schema, options: ImportOptions) -> Result<Import<'s>, ConfigError> {
+        let keys: Vec<&str> = schema.columns().iter().map(Column::key).collect();
+        if let Some((row, key)) = options.patches.unknown_key(&keys) {
+            return Err(ConfigError::option(
+                "patches",
+                format!("row {row}: {key:?} is not a column of the schema"),
+            ));
+        }
+        let reader = Reader::new(&options.reader)?;
+        let stage = Stage {
+            schema,
+            options,
+            layout: None,
+            validator: None,
+            writer: None,
+            batched_rows: 0,
+            error: None,
+        };
+        Ok(Import { reader, stage })
+    }
+
+    /// Reads the next chunk of the file. Take the batches it completed with
+    /// [`next_batch`](Import::next_batch).
+    pub fn feed(&mut self, chunk: &[u8]) -> Result<(), ImportError> {
+        self.stage.check()?;
+        self.reader.feed(chunk, &mut self.stage)?;
+        self.stage.check()
+    }
+
+    /// Ends the file, sealing the last batch.
+    pub fn finish(&mut self) -> Result<ImportSummary, ImportError> {
+        self.stage.check()?;
+        let read = self.reader.finish(&mut self.stage)?;
+        self.stage.check()?;
+        let stage = &mut self.stage;
+        let (Some(layout), Some(validator), Some(writer)) =
+            (&stage.layout, &stage.validator, &mut stage.writer)
+        else {
+            return Err(ImportError::Usage(UsageError::Finished));
+        };
+        writer.finish();
+        Ok(ImportSummary {
+            layout: layout.clone(),
+            mapping: validator.mapping().clone(),
+            read,
+            report: validator.report(),
+            batches: writer.sealed_count(),
+            batched_rows: stage.batched_rows,
+        })
+    }
+
+    /// The next completed batch, oldest first.
+    pub fn next_batch(&mut self) -> Option<Vec<u8>> {
+        self.stage.writer.as_mut().and_then(BatchWriter::next_batch)
+    }
+
+    /// How the file is read, once its start has been seen.
+    pub fn layout(&self) -> Option<&FileLayout> {
+        self.stage.layout.as_ref()
+    }
+
+    /// The validation report so far.
+    pub fn report(&self) -> Option<Report> {
+        self.stage.validator.as_ref().map(Validator::report)
+    }
+}
+
+impl Stage<'_> {
+    fn check(&self) -> Result<(), ImportError> {
+        self.error.clone().map_or(Ok(()), |e| Err(ImportError::Config(e)))
+    }
+
+    fn start(&mut self, layout: &FileLayout) -> Result<(), ConfigError> {
+        let o = &mut self.options;
+        let patches = std::mem::take(&mut o.patches);
+        let validator = Validator::new(self.schema, &layout.header.names, &o.mapping, patches, o.validate)?;
+        let kinds = self.schema.columns().iter().map(|_| ColumnKind::Schema);
+        let kinds = kinds.chain(validator.mapping().kept.iter().map(|_| ColumnKind::Kept));
+        let columns = kinds.zip(validator.columns()).map(|(kind, name)| BatchColumn { kind, name }).collect();
+        self.writer = Some(BatchWriter::new(self.schema.digest(), columns, o.batches));
+        self.validator = Some(validator);
+        Ok(())
+    }
+}
+
+impl Sink for Stage<'_> {
+    fn layout(&mut self, layout: &FileLayout) {
+        self.layout = Some(layout.clone());
+        if let Err(e) = self.start(layout) {
+            self.error = Some(e);
+        }
+    }
+
+    fn row(&mut self, row: &Row<'_>) {
+        let (Some(validator), Some(writer)) = (&mut self.validator, &mut self.writer) else { return };
+        let Some(checked) = validator.check(row) else { return };
+        if checked.valid || self.options.include_invalid {
+            writer.push(&checked);
+            self.batched_rows += 1;
+        }
+    }
+}
