@@ -16,7 +16,7 @@ pub(super) struct SlowField {
     data_start: usize,
     /// Where the field starts in the input.
     at: Position,
-    quote: Quote,
+    quote: Quoting,
     /// The field crossed a limit: its bytes are read and dropped.
     dropped: bool,
     /// The field is past the column limit: not stored at all.
@@ -25,7 +25,7 @@ pub(super) struct SlowField {
 
 /// Where a field is with respect to its quotes, tracked on the bytes csv-core consumed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-enum Quote {
+enum Quoting {
     /// Nothing of the field read yet.
     #[default]
     Start,
@@ -92,7 +92,7 @@ impl Tokenizer {
         if let (ReadFieldResult::Field { .. }, _, _) = self.core.read_field(&[], &mut []) {
             self.end_field();
         }
-        if matches!(self.field.quote, Quote::Open | Quote::Escaped) {
+        if matches!(self.field.quote, Quoting::Open | Quoting::Escaped) {
             let field = self.record.len().saturating_sub(1);
             self.record.problems.push(Problem::UnterminatedQuote { field, opened: self.field.at });
         }
@@ -109,7 +109,7 @@ impl Tokenizer {
         }
         let data_start = self.record.data.len();
         self.field =
-            SlowField { start_pending: false, data_start, at, quote: Quote::Start, dropped: extra, extra };
+            SlowField { start_pending: false, data_start, at, quote: Quoting::Start, dropped: extra, extra };
     }
 
     fn end_field(&mut self) {
@@ -145,7 +145,7 @@ impl Tokenizer {
         let limits = self.limits;
         let field = self.record.len();
         let problem = if field_len > limits.max_field_bytes {
-            let quote_opened = (self.field.quote != Quote::Unquoted).then_some(self.field.at);
+            let quote_opened = (self.field.quote != Quoting::Unquoted).then_some(self.field.at);
             Problem::FieldTooLarge { field, limit: limits.max_field_bytes, quote_opened }
         } else if len > limits.max_record_bytes {
             Problem::RecordTooLarge { field, limit: limits.max_record_bytes }
@@ -168,18 +168,18 @@ impl Tokenizer {
         while let Some((&b, rest)) = bytes.split_first() {
             let state = self.field.quote;
             self.field.quote = match state {
-                Quote::Unquoted => return,
-                Quote::Start | Quote::AfterQuote if Some(b) == quote => Quote::Open,
-                Quote::Start | Quote::AfterQuote => Quote::Unquoted,
-                Quote::Escaped => Quote::Open,
-                Quote::Open => {
+                Quoting::Unquoted => return,
+                Quoting::Start | Quoting::AfterQuote if Some(b) == quote => Quoting::Open,
+                Quoting::Start | Quoting::AfterQuote => Quoting::Unquoted,
+                Quoting::Escaped => Quoting::Open,
+                Quoting::Open => {
                     let Some(i) = find_quote_or_escape(bytes, quote, escape) else {
                         return;
                     };
                     bytes = bytes.get(i..).unwrap_or_default();
                     let at = bytes.first().copied();
                     bytes = bytes.get(1..).unwrap_or_default();
-                    self.field.quote = if at == quote { Quote::AfterQuote } else { Quote::Escaped };
+                    self.field.quote = if at == quote { Quoting::AfterQuote } else { Quoting::Escaped };
                     continue;
                 }
             };
