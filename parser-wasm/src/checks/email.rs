@@ -23,6 +23,9 @@ const MAX_LOCAL_PART: usize = 64;
 /// Checks an e-mail address and appends its canonical form: the local part as written (mail
 /// servers may treat its case as significant), '@', and the domain lowercased.
 pub(crate) fn parse_email(text: &str, out: &mut String) -> bool {
+    if let Some(valid) = ascii_email(text, out) {
+        return valid;
+    }
     let Some((local, domain)) = super::split_once_ascii(text, b'@') else {
         return false;
     };
@@ -33,6 +36,72 @@ pub(crate) fn parse_email(text: &str, out: &mut String) -> bool {
     out.push('@');
     domain::push_lowercase(domain, out);
     true
+}
+
+/// The same rules for an all-ASCII address in one pass over its bytes; `None` when the
+/// address is not ASCII.
+fn ascii_email(text: &str, out: &mut String) -> Option<bool> {
+    let bytes = text.as_bytes();
+    let at = bytes.iter().position(|&b| b == b'@' || !b.is_ascii()).unwrap_or(bytes.len());
+    match bytes.get(at) {
+        Some(b'@') => {}
+        Some(_) => return None,
+        None => return Some(false),
+    }
+    let (local, domain) = (bytes.get(..at)?, bytes.get(at + 1..)?);
+    if !domain.is_ascii() {
+        return None;
+    }
+    let valid = bytes.len() <= MAX_ADDRESS && ascii_local_part(local) && ascii_domain(domain);
+    if valid {
+        out.push_str(text.get(..=at)?);
+        let start = out.len();
+        out.push_str(text.get(at + 1..)?);
+        out.get_mut(start..)?.make_ascii_lowercase();
+    }
+    Some(valid)
+}
+
+/// The ASCII bytes allowed in an atom of a local part.
+const LOCAL_BYTES: [bool; 128] = {
+    let mut table = [false; 128];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = matches!(b as u8, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9')
+            || matches!(b as u8, b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'/' | b'=')
+            || matches!(b as u8, b'?' | b'^' | b'_' | b'`' | b'{' | b'|' | b'}' | b'~');
+        b += 1;
+    }
+    table
+};
+
+/// Whether an ASCII local part is non-empty dot-separated atoms of allowed characters.
+fn ascii_local_part(local: &[u8]) -> bool {
+    let mut previous = b'.';
+    for &b in local {
+        let ok = if b == b'.' { previous != b'.' } else { LOCAL_BYTES.get(usize::from(b)) == Some(&true) };
+        if !ok {
+            return false;
+        }
+        previous = b;
+    }
+    !local.is_empty() && local.len() <= MAX_LOCAL_PART && previous != b'.'
+}
+
+/// Whether an ASCII domain is two labels or more with a plausible top-level domain.
+fn ascii_domain(domain: &[u8]) -> bool {
+    let mut labels = 0;
+    let mut last: &[u8] = &[];
+    for label in domain.split(|&b| b == b'.') {
+        let inner = label.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-');
+        let edges = label.first() != Some(&b'-') && label.last() != Some(&b'-');
+        if !inner || !edges || label.is_empty() || label.len() > 63 {
+            return false;
+        }
+        labels += 1;
+        last = label;
+    }
+    labels >= 2 && last.len() >= 2 && !last.iter().all(u8::is_ascii_digit)
 }
 
 /// Whether `local` is an unquoted local part: non-empty atoms separated by single dots.
@@ -66,6 +135,31 @@ fn is_domain(domain: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The general rules, without the ASCII fast path.
+    fn general(text: &str) -> Option<String> {
+        let (local, domain) = super::super::split_once_ascii(text, b'@')?;
+        let ok = text.len() <= MAX_ADDRESS && is_local_part(local) && is_domain(domain);
+        ok.then(|| format!("{local}@{}", domain.to_lowercase()))
+    }
+
+    #[test]
+    fn the_local_byte_table_matches_the_character_rule() {
+        for b in 0..128u8 {
+            assert_eq!(LOCAL_BYTES[usize::from(b)], is_local_char(char::from(b)), "{b}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_ascii_fast_path_agrees_with_the_general_rules(text in "[a-zA-Z0-9.@_+'-]{0,12}(@[a-zA-Z0-9.-]{0,12})?") {
+            let mut out = String::new();
+            if let Some(valid) = ascii_email(&text, &mut out) {
+                prop_assert_eq!(valid.then_some(out), general(&text), "{:?}", text);
+            }
+        }
+    }
 
     /// Runs [`parse_email`] on a buffer that already holds text and returns what it appended,
     /// checking that a failure appends nothing.

@@ -44,6 +44,7 @@ mod calendar;
 mod directive;
 mod error;
 mod format;
+mod iso;
 mod parse;
 
 pub(crate) use error::FormatError;
@@ -68,6 +69,8 @@ pub(crate) struct TemporalFormat {
     kind: TemporalKind,
     /// What the pattern compiled to.
     items: Vec<directive::Item>,
+    /// The ISO shape read by the fast path, when the pattern has one.
+    fast: Option<iso::Shape>,
 }
 
 impl TemporalFormat {
@@ -80,7 +83,8 @@ impl TemporalFormat {
     /// fraction needs seconds.
     pub(crate) fn compile(pattern: &str, kind: TemporalKind) -> Result<TemporalFormat, FormatError> {
         let items = format::compile(pattern, kind)?;
-        Ok(TemporalFormat { pattern: pattern.to_owned(), kind, items })
+        let fast = iso::shape(pattern, kind);
+        Ok(TemporalFormat { pattern: pattern.to_owned(), kind, items, fast })
     }
 
     /// The pattern as the schema gave it ("iso" for the preset).
@@ -91,6 +95,9 @@ impl TemporalFormat {
     /// Parses all of `text` (already trimmed); on success appends the canonical form to `out`
     /// and returns true, otherwise returns false and leaves `out` exactly as it was.
     pub(crate) fn parse_into(&self, text: &str, out: &mut String) -> bool {
+        if let Some(()) = self.fast.and_then(|shape| iso::parse(shape, text, out)) {
+            return true;
+        }
         parse::parse_into(&self.items, self.kind, text, out)
     }
 }

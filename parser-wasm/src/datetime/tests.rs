@@ -329,3 +329,111 @@ fn the_first_format_that_reads_the_whole_value_wins() {
         assert_eq!(first_match(&formats, text).as_deref(), expected, "{text:?}");
     }
 }
+
+/// The ISO fast path never decides differently from the general parser.
+mod iso_fast_path {
+    use super::super::{TemporalFormat, TemporalKind, iso, parse};
+    use proptest::prelude::*;
+
+    fn general(format: &TemporalFormat, text: &str) -> Option<String> {
+        let mut out = String::new();
+        parse::parse_into(&format.items, format.kind, text, &mut out).then_some(out)
+    }
+
+    fn fast(format: &TemporalFormat, text: &str) -> Option<String> {
+        let mut out = String::new();
+        iso::parse(format.fast?, text, &mut out).map(|()| out)
+    }
+
+    fn isoish() -> impl Strategy<Value = String> {
+        let parts = prop::sample::select(vec![
+            "2024",
+            "0000",
+            "1900",
+            "2000",
+            "-",
+            "02",
+            "29",
+            "30",
+            "13",
+            "00",
+            "31",
+            "T",
+            "t",
+            " ",
+            "23",
+            "24",
+            ":",
+            "59",
+            "60",
+            ".",
+            ",",
+            "5",
+            "123456789",
+            "1234567890",
+            "Z",
+            "z",
+            "+",
+            "+00:00",
+            "-00:00",
+            "+05:30",
+            "+2400",
+            "-12:60",
+            "é",
+        ]);
+        prop::collection::vec(parts, 0..14).prop_map(|p| p.concat())
+    }
+
+    fn structured() -> impl Strategy<Value = String> {
+        let pick = |items: &[&'static str]| prop::sample::select(items.to_vec());
+        (
+            pick(&["2024", "2023", "1900", "2000", "0000", "999", "20245"]),
+            pick(&["01", "02", "12", "13", "00", "1", "-02"]),
+            pick(&["01", "28", "29", "30", "31", "00", "1"]),
+            pick(&["", "T", "t", " ", "TT"]),
+            pick(&["00:00:00", "23:59:59", "24:00:00", "12:60:00", "12:00:60", "1:02:03", "12:30"]),
+            pick(&["", ".5", ".123456789", ".1234567890", ",5", "."]),
+            pick(&["", "Z", "z", "+00:00", "-00:00", "+05:30", "-23:59", "+24:00", "+0530", "+05", "+05:3"]),
+        )
+            .prop_map(|(y, m, d, t, hms, f, z)| {
+                if t.is_empty() { format!("{y}-{m}-{d}") } else { format!("{y}-{m}-{d}{t}{hms}{f}{z}") }
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn fast_path_agrees_with_the_general_parser(text in prop_oneof![isoish(), structured()]) {
+            let patterns = [
+                ("%Y-%m-%d", TemporalKind::Date),
+                ("iso", TemporalKind::Date),
+                ("%Y-%m-%dT%H:%M:%S%.f%z", TemporalKind::DateTime),
+                ("%Y-%m-%dT%H:%M:%S%.f", TemporalKind::DateTime),
+                ("iso", TemporalKind::DateTime),
+                ("%H:%M:%S%.f", TemporalKind::Time),
+            ];
+            let time = text.get(11..).unwrap_or_default();
+            for (pattern, kind) in patterns {
+                let format = TemporalFormat::compile(pattern, kind).unwrap();
+                for text in [text.as_str(), time] {
+                    if let Some(fast) = fast(&format, text) {
+                        prop_assert_eq!(Some(fast), general(&format, text), "{} {:?}", pattern, text);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn common_values_take_the_fast_path() {
+        let date = TemporalFormat::compile("%Y-%m-%d", TemporalKind::Date).unwrap();
+        assert_eq!(fast(&date, "2024-02-29").as_deref(), Some("2024-02-29"));
+        assert_eq!(fast(&date, "2023-02-29"), None);
+        let stamp = TemporalFormat::compile("%Y-%m-%dT%H:%M:%S%.f%z", TemporalKind::DateTime).unwrap();
+        assert_eq!(fast(&stamp, "2024-03-05T14:22:31Z").as_deref(), Some("2024-03-05T14:22:31Z"));
+        assert_eq!(
+            fast(&stamp, "2024-03-05T14:22:31.250+00:00").as_deref(),
+            Some("2024-03-05T14:22:31.250Z")
+        );
+        assert_eq!(fast(&stamp, "2024-03-05T14:22:31-05:30").as_deref(), Some("2024-03-05T14:22:31-05:30"));
+    }
+}
