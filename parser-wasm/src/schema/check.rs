@@ -4,6 +4,7 @@
 use crate::checks::number::{self, NumberError, NumberFormat};
 use crate::checks::{email, url, uuid};
 use crate::datetime::{TemporalFormat, TemporalKind};
+use std::cmp::Ordering;
 use std::collections::HashMap;
 
 /// A compiled column type with its constraints.
@@ -11,14 +12,50 @@ use std::collections::HashMap;
 pub(crate) enum Check {
     Text { min_length: Option<usize>, max_length: Option<usize> },
     Integer { min: Option<i64>, max: Option<i64>, format: NumberFormat },
-    Number { min: Option<f64>, max: Option<f64>, format: NumberFormat },
+    Number { min: Option<DecimalBound>, max: Option<DecimalBound>, format: NumberFormat },
     Boolean { words: Vec<(String, bool)> },
     Temporal { kind: TemporalKind, formats: Vec<TemporalFormat> },
     Email,
     Url { schemes: Vec<String> },
     Uuid,
-    Enum { values: Vec<(String, String)>, case_sensitive: bool, lookup: HashMap<String, usize> },
+    Enum(Box<Enumeration>),
     Regex { regex: regex_lite::Regex, message: Option<String> },
+}
+
+/// A bound of a `number` column: its value, and its canonical decimal digits for exact
+/// comparison with canonical values.
+#[derive(Clone, Debug)]
+pub(crate) struct DecimalBound {
+    pub(crate) value: f64,
+    pub(crate) digits: String,
+}
+
+impl DecimalBound {
+    pub(crate) fn new(value: f64) -> Self {
+        let digits = if value == 0.0 { "0".to_owned() } else { value.to_string() };
+        DecimalBound { value, digits }
+    }
+}
+
+/// The allowed values of an `enum` column.
+#[derive(Clone, Debug)]
+pub(crate) struct Enumeration {
+    /// Value and display label, in schema order.
+    pub(crate) values: Vec<(String, String)>,
+    pub(crate) case_sensitive: bool,
+    /// Every value and label (lowercased unless case-sensitive) → index into `values`.
+    pub(crate) lookup: HashMap<String, usize>,
+    /// Few values, all ASCII: compared in place, without building a key.
+    pub(crate) scan: bool,
+}
+
+/// What a check learned besides the canonical text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Parsed {
+    /// The value of an integer column.
+    Integer(i64),
+    /// Anything else.
+    Other,
 }
 
 /// Why a value failed its column's check.
@@ -45,23 +82,24 @@ pub(crate) enum Failure {
 impl Check {
     /// Checks `value` (already trimmed when the column trims) and appends its canonical form to
     /// `out`; `scratch` is a buffer the check may use.
-    pub(crate) fn run(&self, value: &str, out: &mut String, scratch: &mut String) -> Result<(), Failure> {
+    pub(crate) fn run(&self, value: &str, out: &mut String, scratch: &mut String) -> Result<Parsed, Failure> {
+        let other = |ok: bool, failure: Failure| if ok { Ok(Parsed::Other) } else { Err(failure) };
         match self {
             Check::Text { min_length, max_length } => text(value, *min_length, *max_length, out),
             Check::Integer { min, max, format } => integer(value, *min, *max, format, out),
-            Check::Number { min, max, format } => decimal(value, *min, *max, format, out),
+            Check::Number { min, max, format } => decimal(value, min.as_ref(), max.as_ref(), format, out),
             Check::Boolean { words } => boolean(value, words, out),
             Check::Temporal { kind, formats } => temporal(value, *kind, formats, out),
-            Check::Email => email::parse_email(value, out).then_some(()).ok_or(Failure::InvalidEmail),
-            Check::Url { schemes } => {
-                url::parse_url(value, schemes, out).then_some(()).ok_or(Failure::InvalidUrl)
-            }
-            Check::Uuid => uuid::parse_uuid(value, out).then_some(()).ok_or(Failure::InvalidUuid),
-            Check::Enum { values, case_sensitive, lookup } => {
-                enumeration(value, values, *case_sensitive, lookup, out, scratch)
-            }
+            Check::Email => other(email::parse_email(value, out), Failure::InvalidEmail),
+            Check::Url { schemes } => other(url::parse_url(value, schemes, out), Failure::InvalidUrl),
+            Check::Uuid => other(uuid::parse_uuid(value, out), Failure::InvalidUuid),
+            Check::Enum(e) => enumeration(value, e, out, scratch),
             Check::Regex { regex, .. } => {
-                regex.is_match(value).then(|| out.push_str(value)).ok_or(Failure::PatternMismatch)
+                let ok = regex.is_match(value);
+                if ok {
+                    out.push_str(value);
+                }
+                other(ok, Failure::PatternMismatch)
             }
         }
     }
@@ -100,7 +138,7 @@ fn char_len(value: &str) -> usize {
     if value.is_ascii() { value.len() } else { value.chars().count() }
 }
 
-fn text(value: &str, min: Option<usize>, max: Option<usize>, out: &mut String) -> Result<(), Failure> {
+fn text(value: &str, min: Option<usize>, max: Option<usize>, out: &mut String) -> Result<Parsed, Failure> {
     // Bytes bound characters from above, so most values pass without counting.
     if max.is_some_and(|max| value.len() > max && char_len(value) > max) {
         return Err(Failure::TooLong);
@@ -109,7 +147,17 @@ fn text(value: &str, min: Option<usize>, max: Option<usize>, out: &mut String) -
         return Err(Failure::TooShort);
     }
     out.push_str(value);
-    Ok(())
+    Ok(Parsed::Other)
+}
+
+/// `BelowMinimum` or `AboveMaximum` when `ordering` (value against min, value against max)
+/// says the value is out of bounds.
+fn bounds(below: bool, above: bool) -> Result<(), Failure> {
+    match (below, above) {
+        (true, _) => Err(Failure::BelowMinimum),
+        (_, true) => Err(Failure::AboveMaximum),
+        _ => Ok(()),
+    }
 }
 
 fn integer(
@@ -118,60 +166,72 @@ fn integer(
     max: Option<i64>,
     f: &NumberFormat,
     out: &mut String,
-) -> Result<(), Failure> {
+) -> Result<Parsed, Failure> {
     let len = out.len();
     let n = number::parse_integer(value, f, out).map_err(|_| Failure::NotAnInteger)?;
-    let bound = if min.is_some_and(|m| n < m) {
-        Some(Failure::BelowMinimum)
-    } else if max.is_some_and(|m| n > m) {
-        Some(Failure::AboveMaximum)
-    } else {
-        None
-    };
-    bound.map_or(Ok(()), |failure| {
-        out.truncate(len);
-        Err(failure)
-    })
+    bounds(min.is_some_and(|m| n < m), max.is_some_and(|m| n > m)).inspect_err(|_| out.truncate(len))?;
+    Ok(Parsed::Integer(n))
 }
 
 fn decimal(
     value: &str,
-    min: Option<f64>,
-    max: Option<f64>,
+    min: Option<&DecimalBound>,
+    max: Option<&DecimalBound>,
     f: &NumberFormat,
     out: &mut String,
-) -> Result<(), Failure> {
+) -> Result<Parsed, Failure> {
     let len = out.len();
     number::parse_decimal(value, f, out).map_err(|e| match e {
         NumberError::Malformed | NumberError::OutOfRange => Failure::NotANumber,
     })?;
     if min.is_none() && max.is_none() {
-        return Ok(());
+        return Ok(Parsed::Other);
     }
-    let n = number::decimal_to_f64(out.get(len..).unwrap_or_default());
-    let bound = if min.is_some_and(|m| n < m) {
-        Some(Failure::BelowMinimum)
-    } else if max.is_some_and(|m| n > m) {
-        Some(Failure::AboveMaximum)
-    } else {
-        None
+    let canonical = out.get(len..).unwrap_or_default();
+    let cmp = |bound: &DecimalBound| {
+        compare_decimals(canonical, &bound.digits)
+            .unwrap_or_else(|| number::decimal_to_f64(canonical).total_cmp(&bound.value))
     };
-    bound.map_or(Ok(()), |failure| {
-        out.truncate(len);
-        Err(failure)
+    let below = min.is_some_and(|m| cmp(m) == Ordering::Less);
+    let above = max.is_some_and(|m| cmp(m) == Ordering::Greater);
+    bounds(below, above).inspect_err(|_| out.truncate(len))?;
+    Ok(Parsed::Other)
+}
+
+/// Compares two canonical decimals written without an exponent, exactly; `None` when either
+/// has one.
+fn compare_decimals<'a>(a: &'a str, b: &'a str) -> Option<Ordering> {
+    if a.contains('e') || b.contains('e') {
+        return None;
+    }
+    let (a_neg, a) = a.strip_prefix('-').map_or((false, a), |rest| (true, rest));
+    let (b_neg, b) = b.strip_prefix('-').map_or((false, b), |rest| (true, rest));
+    let magnitude = || {
+        let (ai, af) = a.split_once('.').unwrap_or((a, ""));
+        let (bi, bf) = b.split_once('.').unwrap_or((b, ""));
+        let integer = ai.len().cmp(&bi.len()).then_with(|| ai.cmp(bi));
+        let width = af.len().max(bf.len());
+        let padded = |f: &'a str| f.bytes().chain(std::iter::repeat(b'0')).take(width);
+        integer.then_with(|| padded(af).cmp(padded(bf)))
+    };
+    Some(match (a_neg, b_neg) {
+        (false, true) => Ordering::Greater,
+        (true, false) => Ordering::Less,
+        (false, false) => magnitude(),
+        (true, true) => magnitude().reverse(),
     })
 }
 
-fn boolean(value: &str, words: &[(String, bool)], out: &mut String) -> Result<(), Failure> {
-    let found = words.iter().find(|(word, _)| same_word(word, value));
-    let (_, truth) = found.ok_or(Failure::NotABoolean)?;
+fn boolean(value: &str, words: &[(String, bool)], out: &mut String) -> Result<Parsed, Failure> {
+    let ascii = value.is_ascii();
+    let lower = if ascii { None } else { Some(value.to_lowercase()) };
+    let same = |word: &str| match &lower {
+        None => word.eq_ignore_ascii_case(value),
+        Some(lower) => word == lower,
+    };
+    let (_, truth) = words.iter().find(|(word, _)| same(word)).ok_or(Failure::NotABoolean)?;
     out.push_str(if *truth { "true" } else { "false" });
-    Ok(())
-}
-
-/// Case-insensitive equality with a word already in lowercase.
-fn same_word(lower: &str, value: &str) -> bool {
-    if value.is_ascii() { lower.eq_ignore_ascii_case(value) } else { value.to_lowercase() == lower }
+    Ok(Parsed::Other)
 }
 
 fn temporal(
@@ -179,9 +239,9 @@ fn temporal(
     kind: TemporalKind,
     formats: &[TemporalFormat],
     out: &mut String,
-) -> Result<(), Failure> {
+) -> Result<Parsed, Failure> {
     if formats.iter().any(|f| f.parse_into(value, out)) {
-        return Ok(());
+        return Ok(Parsed::Other);
     }
     Err(match kind {
         TemporalKind::Date => Failure::InvalidDate,
@@ -192,21 +252,54 @@ fn temporal(
 
 fn enumeration(
     value: &str,
-    values: &[(String, String)],
-    case_sensitive: bool,
-    lookup: &HashMap<String, usize>,
+    e: &Enumeration,
     out: &mut String,
     scratch: &mut String,
-) -> Result<(), Failure> {
-    let key = if case_sensitive {
-        value
+) -> Result<Parsed, Failure> {
+    let index = if e.scan {
+        let same = |candidate: &str| {
+            if e.case_sensitive { candidate == value } else { candidate.eq_ignore_ascii_case(value) }
+        };
+        e.values.iter().position(|(v, label)| same(v) || same(label))
+    } else if e.case_sensitive {
+        e.lookup.get(value).copied()
     } else {
         scratch.clear();
         scratch.extend(value.chars().flat_map(char::to_lowercase));
-        scratch.as_str()
+        e.lookup.get(scratch.as_str()).copied()
     };
-    let index = *lookup.get(key).ok_or(Failure::NotAllowed)?;
-    let (canonical, _) = values.get(index).ok_or(Failure::NotAllowed)?;
+    let (canonical, _) = index.and_then(|i| e.values.get(i)).ok_or(Failure::NotAllowed)?;
     out.push_str(canonical);
-    Ok(())
+    Ok(Parsed::Other)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_compare_exactly() {
+        let cases = [
+            ("0", "0", Ordering::Equal),
+            ("0.50", "0.5", Ordering::Equal),
+            ("10", "9.99", Ordering::Greater),
+            ("-1", "0", Ordering::Less),
+            ("-10", "-9", Ordering::Less),
+            ("0.1", "0.09", Ordering::Greater),
+            ("123456789012345678901", "123456789012345678900.9", Ordering::Greater),
+        ];
+        for (a, b, expected) in cases {
+            assert_eq!(compare_decimals(a, b), Some(expected), "{a} vs {b}");
+            assert_eq!(compare_decimals(b, a), Some(expected.reverse()), "{b} vs {a}");
+        }
+        assert_eq!(compare_decimals("1e3", "5"), None);
+    }
+
+    #[test]
+    fn bounds_are_written_without_exponent() {
+        assert_eq!(DecimalBound::new(1e21).digits, "1000000000000000000000");
+        assert_eq!(DecimalBound::new(-0.0).digits, "0");
+        assert_eq!(DecimalBound::new(0.1).digits, "0.1");
+        assert_eq!(compare_decimals(&DecimalBound::new(1e-7).digits, "0.0000001"), Some(Ordering::Equal));
+    }
 }

@@ -2,7 +2,7 @@
 //! wrong or does not apply to the column's type, with the column and field named.
 
 use super::Column;
-use super::check::Check;
+use super::check::{Check, DecimalBound, Enumeration};
 use super::raw::{Bound, RawColumn, RawEnumValue, TypeName};
 use crate::checks::number::NumberFormat;
 use crate::datetime::{TemporalFormat, TemporalKind, default_patterns};
@@ -156,14 +156,14 @@ fn integer(raw: &RawColumn) -> Result<Check, FieldError> {
 fn number(raw: &RawColumn) -> Result<Check, FieldError> {
     let bound = |field: &str, b: Option<Bound>| match b {
         None => Ok(None),
-        Some(Bound::Int(n)) => Ok(Some(n as f64)),
-        Some(Bound::Float(x)) if x.is_finite() => Ok(Some(x)),
+        Some(Bound::Int(n)) => Ok(Some(DecimalBound { value: n as f64, digits: n.to_string() })),
+        Some(Bound::Float(x)) if x.is_finite() => Ok(Some(DecimalBound::new(x))),
         Some(Bound::Float(_)) => Err(field_err(field, "must be a finite number")),
     };
     let (min, max) = (bound("min", raw.min)?, bound("max", raw.max)?);
-    if let (Some(lo), Some(hi)) = (min, max) {
-        if lo > hi {
-            return Err(field_err("min", format!("{lo} is greater than max {hi}")));
+    if let (Some(lo), Some(hi)) = (&min, &max) {
+        if lo.value > hi.value {
+            return Err(field_err("min", format!("{} is greater than max {}", lo.digits, hi.digits)));
         }
     }
     Ok(Check::Number { min, max, format: number_format(raw)? })
@@ -242,7 +242,8 @@ fn enumeration(raw: &RawColumn) -> Result<Check, FieldError> {
         lookup.entry(fold(&label)).or_insert(i);
         values.push((value, label));
     }
-    Ok(Check::Enum { values, case_sensitive, lookup })
+    let scan = values.len() <= 16 && values.iter().all(|(v, l)| v.is_ascii() && l.is_ascii());
+    Ok(Check::Enum(Box::new(Enumeration { values, case_sensitive, lookup, scan })))
 }
 
 fn regex(raw: &RawColumn) -> Result<Check, FieldError> {
@@ -260,7 +261,7 @@ fn default_value(column: &Column, default: Option<&str>) -> Result<Option<String
     let value = if column.trim { default.trim() } else { default };
     let (mut out, mut scratch) = (String::new(), String::new());
     match column.check.run(value, &mut out, &mut scratch) {
-        Ok(()) => Ok(Some(out)),
+        Ok(_) => Ok(Some(out)),
         Err(failure) => Err(format!("the default {}", column.check.message(failure))),
     }
 }

@@ -24,8 +24,12 @@ pub(super) fn message(check: &Check, failure: Failure) -> String {
         }
         (Check::Integer { min: Some(m), .. }, Failure::BelowMinimum) => format!("must be at least {m}"),
         (Check::Integer { max: Some(m), .. }, Failure::AboveMaximum) => format!("must be at most {m}"),
-        (Check::Number { min: Some(m), .. }, Failure::BelowMinimum) => format!("must be at least {m}"),
-        (Check::Number { max: Some(m), .. }, Failure::AboveMaximum) => format!("must be at most {m}"),
+        (Check::Number { min: Some(m), .. }, Failure::BelowMinimum) => {
+            format!("must be at least {}", m.digits)
+        }
+        (Check::Number { max: Some(m), .. }, Failure::AboveMaximum) => {
+            format!("must be at most {}", m.digits)
+        }
         (Check::Boolean { words }, _) => {
             format!("must be one of: {}", listed(words.iter().map(|(w, _)| w.as_str())))
         }
@@ -36,8 +40,8 @@ pub(super) fn message(check: &Check, failure: Failure) -> String {
             format!("must be a web address starting with {starts}")
         }
         (Check::Uuid, _) => "must be a UUID, such as 123e4567-e89b-12d3-a456-426614174000".to_owned(),
-        (Check::Enum { values, .. }, _) => {
-            format!("must be one of: {}", listed(values.iter().map(|(_, label)| label.as_str())))
+        (Check::Enum(e), _) => {
+            format!("must be one of: {}", listed(e.values.iter().map(|(_, label)| label.as_str())))
         }
         (Check::Regex { message: Some(m), .. }, _) => m.clone(),
         _ => "does not have the expected format".to_owned(),

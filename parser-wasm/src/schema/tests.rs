@@ -9,7 +9,7 @@ fn one(column_json: &str) -> Schema {
 fn run(schema: &Schema, value: &str) -> Result<String, &'static str> {
     let (mut out, mut scratch) = (String::new(), String::new());
     let check = &schema.columns()[0].check;
-    check.run(value, &mut out, &mut scratch).map(|()| out).map_err(Failure::code)
+    check.run(value, &mut out, &mut scratch).map(|_| out).map_err(Failure::code)
 }
 
 #[test]

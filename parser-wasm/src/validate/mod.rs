@@ -11,6 +11,7 @@ pub use report::{CellError, Report};
 use crate::error::ConfigError;
 use crate::patch::Patches;
 use crate::reader::Row;
+use crate::schema::Parsed;
 use crate::schema::{Column, Schema};
 use report::{Place, Tally};
 use serde::{Deserialize, Serialize};
@@ -214,60 +215,63 @@ impl<'s> Validator<'s> {
         let schema = self.schema;
         let Some(column) = schema.columns().get(index) else { return };
         let source = self.mapping.columns.get(index).and_then(|m| m.source);
-        let patched = self.patches.row(row.number()).and_then(|cells| cells.get(column.key()));
-        if patched.is_some() {
-            self.tally.patched();
-        }
-        let raw = patched.map(String::as_str).or_else(|| source.and_then(|s| row.get(s))).unwrap_or("");
-        let value = if column.trims() { raw.trim() } else { raw };
-        let place = Place {
-            row: row.number(),
-            at: source.and_then(|s| row.field_position(s)).unwrap_or(row.position()),
-            column: Some(index),
-            name: Some(column.key()),
-        };
+        let patched = self.patched(row.number(), column.key());
+        let raw = patched.as_deref().or_else(|| source.and_then(|s| row.get(s))).unwrap_or("");
+        let value = if column.trims() { trim(raw) } else { raw };
+        let place = || Place::cell(row, source, index, column.key());
         if value.is_empty() {
-            self.empty_cell(column, &place);
+            self.empty_cell(column, place);
             return;
         }
         let start = self.values.text.len();
         match column.check.run(value, &mut self.values.text, &mut self.scratch) {
-            Ok(()) => {
+            Ok(parsed) => {
                 self.values.close(start, CellState::Valid);
-                self.check_unique(index, &place);
+                self.check_unique(index, parsed, place);
             }
             Err(failure) => {
                 self.values.text.truncate(start);
                 self.values.push(value, CellState::Invalid);
-                self.tally.error(&place, failure.code(), || column.check.message(failure));
+                self.tally.error(&place(), failure.code(), || column.check.message(failure));
             }
         }
     }
 
-    fn empty_cell(&mut self, column: &Column, place: &Place<'_>) {
+    /// The user's fix for a cell, if any (counted as applied). Copied, because fixes are few
+    /// and the row is checked while the validator changes.
+    fn patched(&mut self, row: u64, key: &str) -> Option<String> {
+        if self.patches.is_empty() {
+            return None;
+        }
+        let value = self.patches.row(row).and_then(|cells| cells.get(key))?.clone();
+        self.tally.patched();
+        Some(value)
+    }
+
+    fn empty_cell<'p>(&mut self, column: &Column, place: impl FnOnce() -> Place<'p>) {
         match column.default_value() {
             Some(default) => self.values.push(default, CellState::Valid),
             None => {
                 self.values.push("", CellState::Null);
                 if column.required() {
-                    self.tally.error(place, "required", || "is required".to_owned());
+                    self.tally.error(&place(), "required", || "is required".to_owned());
                 }
             }
         }
     }
 
-    fn check_unique(&mut self, index: usize, place: &Place<'_>) {
+    fn check_unique<'p>(&mut self, index: usize, parsed: Parsed, place: impl FnOnce() -> Place<'p>) {
         let Some(Some(seen)) = self.unique.get_mut(index) else { return };
         let Some(&(start, end, _)) = self.values.cells.last() else { return };
         let value = self.values.text.get(start..end).unwrap_or_default();
-        match seen.insert(value, self.options.max_unique_values) {
+        match seen.insert(value, parsed, self.options.max_unique_values) {
             Seen::New => {}
             Seen::Before => {
                 if let Some(cell) = self.values.cells.last_mut() {
                     cell.2 = CellState::Invalid;
                 }
                 let message = || "must be unique: the same value is in an earlier row".to_owned();
-                self.tally.error(place, "duplicate", message);
+                self.tally.error(&place(), "duplicate", message);
             }
             Seen::Full => self.unique_full_once(index),
         }
@@ -321,6 +325,13 @@ impl<'s> Validator<'s> {
         };
         schema.or_else(kept)
     }
+}
+
+/// The string without surrounding whitespace, quickly when there is none.
+fn trim(value: &str) -> &str {
+    let plain = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii() && !b.is_ascii_whitespace());
+    let bytes = value.as_bytes();
+    if plain(bytes.first()) && plain(bytes.last()) { value } else { value.trim() }
 }
 
 #[cfg(test)]

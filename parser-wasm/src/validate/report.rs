@@ -72,6 +72,19 @@ pub(crate) struct Place<'a> {
     pub(crate) name: Option<&'a str>,
 }
 
+impl<'a> Place<'a> {
+    /// The place of a schema column's cell fed by file field `source`.
+    pub(crate) fn cell(
+        row: &crate::reader::Row<'_>,
+        source: Option<usize>,
+        column: usize,
+        name: &'a str,
+    ) -> Self {
+        let at = source.and_then(|s| row.field_position(s)).unwrap_or(row.position());
+        Place { row: row.number(), at, column: Some(column), name: Some(name) }
+    }
+}
+
 impl Tally {
     pub(crate) fn new(columns: usize, max_errors: usize) -> Self {
         Tally {

@@ -3,6 +3,7 @@
 //! as 128-bit fingerprints (xxh3-128; a false duplicate needs a 128-bit collision). Both stop
 //! growing at a configured number of entries.
 
+use crate::schema::Parsed;
 use std::collections::{BTreeMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -31,12 +32,13 @@ impl UniqueIndex {
         }
     }
 
-    /// Records a canonical value; `limit` bounds the entries kept.
-    pub(crate) fn insert(&mut self, value: &str, limit: usize) -> Seen {
+    /// Records a canonical value (`parsed` carries an integer column's number); `limit` bounds
+    /// the entries kept.
+    pub(crate) fn insert(&mut self, value: &str, parsed: Parsed, limit: usize) -> Seen {
         match self {
-            UniqueIndex::Integers(runs) => match value.parse::<i64>() {
-                Ok(n) => runs.insert(n, limit),
-                Err(_) => Seen::New,
+            UniqueIndex::Integers(runs) => match parsed {
+                Parsed::Integer(n) => runs.insert(n, limit),
+                Parsed::Other => Seen::New,
             },
             UniqueIndex::Fingerprints(set) => {
                 let fingerprint = xxhash_rust::xxh3::xxh3_128(value.as_bytes());
@@ -115,38 +117,40 @@ mod tests {
     #[test]
     fn integer_runs_find_duplicates_in_any_order() {
         let mut index = UniqueIndex::new(true);
+        let int = |n: &str| Parsed::Integer(n.parse().unwrap());
         for n in ["1", "2", "3", "10", "9", "5", "4", "-7", "8", "6", "7"] {
-            assert_eq!(index.insert(n, 100), Seen::New, "{n}");
+            assert_eq!(index.insert(n, int(n), 100), Seen::New, "{n}");
         }
         let UniqueIndex::Integers(runs) = &index else { unreachable!() };
         assert_eq!(runs.runs.iter().map(|(&s, &e)| (s, e)).collect::<Vec<_>>(), vec![(-7, -7), (1, 10)]);
         for n in ["1", "5", "10", "-7"] {
-            assert_eq!(index.insert(n, 100), Seen::Before, "{n}");
+            assert_eq!(index.insert(n, int(n), 100), Seen::Before, "{n}");
         }
-        assert_eq!(index.insert(&i64::MAX.to_string(), 100), Seen::New);
-        assert_eq!(index.insert(&i64::MIN.to_string(), 100), Seen::New);
-        assert_eq!(index.insert(&i64::MAX.to_string(), 100), Seen::Before);
+        let (max, min) = (i64::MAX.to_string(), i64::MIN.to_string());
+        assert_eq!(index.insert(&max, int(&max), 100), Seen::New);
+        assert_eq!(index.insert(&min, int(&min), 100), Seen::New);
+        assert_eq!(index.insert(&max, int(&max), 100), Seen::Before);
     }
 
     #[test]
     fn a_million_sequential_ids_take_one_run() {
         let mut index = UniqueIndex::new(true);
         for n in 1..=1_000_000i64 {
-            assert_eq!(index.insert(&n.to_string(), 1), Seen::New);
+            assert_eq!(index.insert("", Parsed::Integer(n), 1), Seen::New);
         }
-        assert_eq!(index.insert("500000", 1), Seen::Before);
+        assert_eq!(index.insert("", Parsed::Integer(500_000), 1), Seen::Before);
     }
 
     #[test]
     fn fingerprints_find_duplicates_and_stop_at_the_limit() {
         let mut index = UniqueIndex::new(false);
-        assert_eq!(index.insert("ann@x.io", 2), Seen::New);
-        assert_eq!(index.insert("bob@x.io", 2), Seen::New);
-        assert_eq!(index.insert("ann@x.io", 2), Seen::Before);
-        assert_eq!(index.insert("cy@x.io", 2), Seen::Full);
+        assert_eq!(index.insert("ann@x.io", Parsed::Other, 2), Seen::New);
+        assert_eq!(index.insert("bob@x.io", Parsed::Other, 2), Seen::New);
+        assert_eq!(index.insert("ann@x.io", Parsed::Other, 2), Seen::Before);
+        assert_eq!(index.insert("cy@x.io", Parsed::Other, 2), Seen::Full);
         let mut ints = UniqueIndex::new(true);
-        assert_eq!(ints.insert("1", 1), Seen::New);
-        assert_eq!(ints.insert("2", 1), Seen::New);
-        assert_eq!(ints.insert("9", 1), Seen::Full);
+        assert_eq!(ints.insert("1", Parsed::Integer(1), 1), Seen::New);
+        assert_eq!(ints.insert("2", Parsed::Integer(2), 1), Seen::New);
+        assert_eq!(ints.insert("9", Parsed::Integer(9), 1), Seen::Full);
     }
 }
