@@ -121,13 +121,15 @@ impl std::fmt::Display for Problem {
     }
 }
 
-/// One record: its fields' bytes back to back, where each ends and starts, and its problems.
+/// One record: where its fields' bytes are, where each field starts, and its problems.
 #[derive(Debug, Default)]
 pub(crate) struct RawRecord {
-    /// Unescaped field bytes, back to back.
+    /// Field bytes that had to be copied (unescaped quotes, or a record read by csv-core).
     pub(crate) data: Vec<u8>,
-    /// End offset in `data` of each field.
-    pub(crate) ends: Vec<usize>,
+    /// Where the fields' bytes are.
+    pub(crate) text: Text,
+    /// Each field's bytes, as a range of the text.
+    pub(crate) spans: Vec<(usize, usize)>,
     /// Where each field starts in the input.
     pub(crate) starts: Vec<Position>,
     /// Where the record starts in the input.
@@ -138,26 +140,44 @@ pub(crate) struct RawRecord {
     pub(crate) problems: Vec<Problem>,
 }
 
+/// Where a record's field bytes are.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Text {
+    /// In the record's own `data`.
+    #[default]
+    Data,
+    /// In the buffer the record was read from, bytes `start..end` (fields need no unescaping).
+    Buffer { start: usize, end: usize },
+}
+
 impl RawRecord {
     /// Empties the record for reuse, keeping its buffers.
     pub(crate) fn begin(&mut self, start: Position, stream_start: u64) {
         self.data.clear();
-        self.ends.clear();
+        self.text = Text::Data;
+        self.spans.clear();
         self.starts.clear();
         self.problems.clear();
         self.start = start;
         self.stream_start = stream_start;
     }
 
-    /// The bytes of field `i`.
-    pub(crate) fn field(&self, i: usize) -> &[u8] {
-        let start = if i == 0 { 0 } else { self.ends.get(i - 1).copied().unwrap_or(0) };
-        let end = self.ends.get(i).copied().unwrap_or(start);
-        self.data.get(start..end).unwrap_or_default()
+    /// The bytes the spans index: the record's part of `buf`, or its own data.
+    pub(crate) fn source<'a>(&'a self, buf: &'a [u8]) -> &'a [u8] {
+        match self.text {
+            Text::Data => &self.data,
+            Text::Buffer { start, end } => buf.get(start..end).unwrap_or_default(),
+        }
+    }
+
+    /// The bytes of field `i` (`buf` is the buffer the record was read from).
+    pub(crate) fn field<'a>(&'a self, buf: &'a [u8], i: usize) -> &'a [u8] {
+        let Some(&(start, end)) = self.spans.get(i) else { return &[] };
+        self.source(buf).get(start..end).unwrap_or_default()
     }
 
     /// The number of fields.
     pub(crate) fn len(&self) -> usize {
-        self.ends.len()
+        self.spans.len()
     }
 }

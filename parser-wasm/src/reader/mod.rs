@@ -192,7 +192,8 @@ impl Reading {
         let Reading { input, map, tokenizer, rows, .. } = self;
         match input {
             Input::Utf8 { pos } => {
-                let mut emit = |raw: &RawRecord| rows.record(raw, sink);
+                let text = utf8_prefix(chunk);
+                let mut emit = |raw: &RawRecord, buf: &[u8]| rows.record(raw, buf, text, sink);
                 tokenizer.feed(chunk, *pos, map, &mut emit);
                 *pos += chunk.len() as u64;
             }
@@ -203,7 +204,8 @@ impl Reading {
                     if piece.replaced {
                         rows.replaced_before(piece.base + piece.text.len() as u64);
                     }
-                    let mut emit = |raw: &RawRecord| rows.record(raw, sink);
+                    let text = utf8_prefix(piece.text);
+                    let mut emit = |raw: &RawRecord, buf: &[u8]| rows.record(raw, buf, text, sink);
                     tokenizer.feed(piece.text, piece.base, map, &mut emit);
                     rest = rest.get(piece.read..).unwrap_or_default();
                     if rest.is_empty() {
@@ -221,7 +223,22 @@ impl Reading {
             Input::Transcoded(t) => t.pos(),
         };
         let Reading { map, tokenizer, rows, .. } = self;
-        tokenizer.finish(end, map, &mut |raw: &RawRecord| rows.record(raw, sink));
+        tokenizer.finish(end, map, &mut |raw: &RawRecord, buf: &[u8]| rows.record(raw, buf, "", sink));
         rows.finish(self.bytes, sink)
+    }
+}
+
+/// The longest prefix of `bytes` that is valid UTF-8, checked in one pass when only a
+/// character cut at the end stands in the way (as at most chunk ends).
+fn utf8_prefix(bytes: &[u8]) -> &str {
+    let tail = bytes.iter().rev().take(4).take_while(|&&b| (0x80..0xC0).contains(&b)).count();
+    let cut = bytes.len().saturating_sub(if tail < 4 { tail + 1 } else { 0 });
+    let head = match bytes.last() {
+        Some(b) if b.is_ascii() => bytes,
+        _ => bytes.get(..cut).unwrap_or_default(),
+    };
+    match std::str::from_utf8(head) {
+        Ok(text) => text,
+        Err(e) => std::str::from_utf8(head.get(..e.valid_up_to()).unwrap_or_default()).unwrap_or_default(),
     }
 }

@@ -4,7 +4,7 @@ use super::options::{LongRows, ShortRows};
 use crate::decode::EncodingChoice;
 use crate::dialect::Dialect;
 use crate::position::Position;
-use crate::record::{Problem, RawRecord};
+use crate::record::{Problem, RawRecord, Text};
 use crate::sniff::Sniffed;
 use serde::Serialize;
 
@@ -50,7 +50,7 @@ pub struct Row<'a> {
     number: u64,
     start: Position,
     text: &'a str,
-    ends: &'a [usize],
+    spans: &'a [(usize, usize)],
     starts: &'a [Position],
     problems: &'a [Problem],
 }
@@ -68,18 +68,18 @@ impl<'a> Row<'a> {
 
     /// The number of fields the row has.
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.spans.len()
     }
 
     /// Whether the row has no fields (never true for a row a reader emits).
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.spans.is_empty()
     }
 
     /// Field `i`, or `None` past the row's end.
     pub fn get(&self, i: usize) -> Option<&'a str> {
-        let start = if i == 0 { 0 } else { *self.ends.get(i - 1)? };
-        self.text.get(start..*self.ends.get(i)?)
+        let &(start, end) = self.spans.get(i)?;
+        self.text.get(start..end)
     }
 
     /// Where field `i` starts.
@@ -89,9 +89,8 @@ impl<'a> Row<'a> {
 
     /// The fields in order.
     pub fn fields(&self) -> impl Iterator<Item = &'a str> + 'a {
-        let (text, ends) = (self.text, self.ends);
-        let starts = std::iter::once(0).chain(ends.iter().copied());
-        starts.zip(ends.iter().copied()).map(move |(s, e)| text.get(s..e).unwrap_or_default())
+        let text = self.text;
+        self.spans.iter().map(move |&(start, end)| text.get(start..end).unwrap_or_default())
     }
 
     /// Problems with the row's shape or bytes.
@@ -136,7 +135,7 @@ pub(crate) struct Rows {
 #[derive(Default)]
 struct Lossy {
     text: String,
-    ends: Vec<usize>,
+    spans: Vec<(usize, usize)>,
 }
 
 /// The row settings `Rows` needs.
@@ -169,13 +168,14 @@ impl Rows {
         self.replaced_until = self.replaced_until.max(until);
     }
 
-    pub(crate) fn record<S: Sink>(&mut self, raw: &RawRecord, sink: &mut S) {
+    /// Takes a record read from `buf`, whose valid UTF-8 prefix is `buf_text`.
+    pub(crate) fn record<S: Sink>(&mut self, raw: &RawRecord, buf: &[u8], buf_text: &str, sink: &mut S) {
         self.summary.records += 1;
         let number = self.summary.records;
         match self.header_record {
             Some(h) if number < h => self.summary.preamble += 1,
-            Some(h) if number == h => self.send_layout(Some(raw), sink),
-            _ => self.data(raw, sink),
+            Some(h) if number == h => self.send_layout(Some((raw, buf)), sink),
+            _ => self.data(raw, buf, buf_text, sink),
         }
     }
 
@@ -186,12 +186,12 @@ impl Rows {
         self.summary
     }
 
-    fn send_layout<S: Sink>(&mut self, header: Option<&RawRecord>, sink: &mut S) {
+    fn send_layout<S: Sink>(&mut self, header: Option<(&RawRecord, &[u8])>, sink: &mut S) {
         let Some(mut layout) = self.layout.take() else {
             return;
         };
         layout.header = match header {
-            Some(raw) => header_from(raw, self.header_record),
+            Some((raw, buf)) => header_from(raw, buf, self.header_record),
             None if self.summary.records == 0 => Header::default(),
             None => generated_header(self.width),
         };
@@ -199,9 +199,9 @@ impl Rows {
         sink.layout(&layout);
     }
 
-    fn data<S: Sink>(&mut self, raw: &RawRecord, sink: &mut S) {
+    fn data<S: Sink>(&mut self, raw: &RawRecord, buf: &[u8], buf_text: &str, sink: &mut S) {
         self.send_layout(None, sink);
-        if self.skip_empty_rows && raw.data.iter().all(u8::is_ascii_whitespace) {
+        if self.skip_empty_rows && is_blank(raw, buf) {
             self.summary.empty_rows += 1;
             return;
         }
@@ -210,12 +210,12 @@ impl Rows {
         self.problems.extend_from_slice(&raw.problems);
         self.check_width(raw.len());
         let replaced = raw.stream_start < self.replaced_until;
-        let (text, ends) = text_of(raw, replaced, &mut self.lossy, &mut self.problems);
+        let (text, spans) = text_of(raw, buf, buf_text, replaced, &mut self.lossy, &mut self.problems);
         let row = Row {
             number: self.summary.rows,
             start: raw.start,
             text,
-            ends,
+            spans,
             starts: &raw.starts,
             problems: &self.problems,
         };
@@ -232,39 +232,52 @@ impl Rows {
     }
 }
 
-/// The record's text and field ends: borrowed when the bytes are valid UTF-8 field by field,
+/// Whether every field is empty or blank.
+fn is_blank(raw: &RawRecord, buf: &[u8]) -> bool {
+    (0..raw.len()).all(|i| raw.field(buf, i).iter().all(u8::is_ascii_whitespace))
+}
+
+/// The record's text and field spans: borrowed when the bytes are valid UTF-8 field by field,
 /// otherwise a repaired copy with an `invalid_encoding` problem per bad field. `replaced` says
 /// the transcoder may have put U+FFFD in the record.
 fn text_of<'s>(
     raw: &'s RawRecord,
+    buf: &'s [u8],
+    buf_text: &'s str,
     replaced: bool,
     lossy: &'s mut Lossy,
     problems: &mut Vec<Problem>,
-) -> (&'s str, &'s [usize]) {
-    if let Ok(text) = std::str::from_utf8(&raw.data) {
-        let whole = raw.ends.iter().all(|&e| text.is_char_boundary(e));
+) -> (&'s str, &'s [(usize, usize)]) {
+    let text = match raw.text {
+        Text::Buffer { start, end } => buf_text.get(start..end).ok_or(()),
+        Text::Data => Err(()),
+    };
+    let text = text.or_else(|()| std::str::from_utf8(raw.source(buf)).map_err(|_| ()));
+    if let Ok(text) = text {
+        let whole = raw.spans.iter().all(|&(s, e)| text.is_char_boundary(s) && text.is_char_boundary(e));
         if whole && !(replaced && text.contains('\u{FFFD}')) {
-            return (text, &raw.ends);
+            return (text, &raw.spans);
         }
     }
     lossy.text.clear();
-    lossy.ends.clear();
+    lossy.spans.clear();
     for i in 0..raw.len() {
-        let field = String::from_utf8_lossy(raw.field(i));
+        let field = String::from_utf8_lossy(raw.field(buf, i));
         let bad = matches!(field, std::borrow::Cow::Owned(_)) || (replaced && field.contains('\u{FFFD}'));
         if bad {
             problems.push(Problem::InvalidEncoding { field: i });
         }
+        let start = lossy.text.len();
         lossy.text.push_str(&field);
-        lossy.ends.push(lossy.text.len());
+        lossy.spans.push((start, lossy.text.len()));
     }
-    (&lossy.text, &lossy.ends)
+    (&lossy.text, &lossy.spans)
 }
 
-fn header_from(raw: &RawRecord, record: Option<u64>) -> Header {
+fn header_from(raw: &RawRecord, buf: &[u8], record: Option<u64>) -> Header {
     let mut names: Vec<String> = Vec::with_capacity(raw.len());
     for i in 0..raw.len() {
-        let text = String::from_utf8_lossy(raw.field(i));
+        let text = String::from_utf8_lossy(raw.field(buf, i));
         let name = text.trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
         let name = if name.is_empty() { format!("column_{}", i + 1) } else { name.to_owned() };
         let unique = unique_name(&names, name);

@@ -15,6 +15,7 @@ use crate::dialect::Dialect;
 use crate::limits::Limits;
 use crate::position::Position;
 use crate::record::RawRecord;
+use fast::Fast;
 use slow::SlowField;
 
 /// The bytes that matter to the tokenizer.
@@ -86,8 +87,8 @@ impl Tokenizer {
     }
 
     /// Reads `buf`, which starts at offset `base` of the decoded stream, calling `emit` for
-    /// every record that ends in it.
-    pub(crate) fn feed<F: FnMut(&RawRecord)>(
+    /// every record that ends in it, with the buffer its fields may point into.
+    pub(crate) fn feed<F: FnMut(&RawRecord, &[u8])>(
         &mut self,
         buf: &[u8],
         base: u64,
@@ -106,15 +107,20 @@ impl Tokenizer {
     }
 
     /// Ends the input at stream offset `end`, emitting the record still open, if any.
-    pub(crate) fn finish<F: FnMut(&RawRecord)>(&mut self, end: u64, map: &mut OffsetMap, emit: &mut F) {
+    pub(crate) fn finish<F: FnMut(&RawRecord, &[u8])>(
+        &mut self,
+        end: u64,
+        map: &mut OffsetMap,
+        emit: &mut F,
+    ) {
         if self.state == State::Slow {
             self.finish_slow(end, map);
-            emit(&self.record);
+            emit(&self.record, &[]);
         }
         self.state = State::Between;
     }
 
-    fn between<F: FnMut(&RawRecord)>(
+    fn between<F: FnMut(&RawRecord, &[u8])>(
         &mut self,
         buf: &[u8],
         pos: usize,
@@ -132,8 +138,16 @@ impl Tokenizer {
         }
         if self.fast {
             let saved = *map;
-            if let Some(end) = self.fast_record(buf, pos, base, map) {
-                emit(&self.record);
+            let end = match self.borrowed_record(buf, pos, base, map) {
+                Fast::Done(end) => Some(end),
+                Fast::Copy => {
+                    *map = saved;
+                    self.copied_record(buf, pos, base, map)
+                }
+                Fast::Slow => None,
+            };
+            if let Some(end) = end {
+                emit(&self.record, buf);
                 return end;
             }
             *map = saved;

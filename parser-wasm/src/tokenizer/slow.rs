@@ -4,7 +4,7 @@
 use super::{State, Tokenizer};
 use crate::decode::OffsetMap;
 use crate::position::Position;
-use crate::record::Problem;
+use crate::record::{Problem, RawRecord};
 use csv_core::ReadFieldResult;
 
 /// The field csv-core is reading.
@@ -51,7 +51,7 @@ impl Tokenizer {
 
     /// Feeds csv-core from `pos` until the record ends or the buffer does; returns the offset
     /// reached.
-    pub(super) fn slow<F: FnMut(&crate::record::RawRecord)>(
+    pub(super) fn slow<F: FnMut(&RawRecord, &[u8])>(
         &mut self,
         buf: &[u8],
         mut pos: usize,
@@ -74,7 +74,7 @@ impl Tokenizer {
                 self.end_field();
                 if record_end {
                     self.state = State::Between;
-                    emit(&self.record);
+                    emit(&self.record, buf);
                     return pos;
                 }
                 self.field.start_pending = true;
@@ -114,7 +114,7 @@ impl Tokenizer {
 
     fn end_field(&mut self) {
         if !self.field.extra {
-            self.record.ends.push(self.record.data.len());
+            self.record.spans.push((self.field.data_start, self.record.data.len()));
         }
     }
 

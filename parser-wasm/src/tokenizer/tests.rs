@@ -15,9 +15,9 @@ fn tokenize_cut(input: &[u8], cuts: &[usize], dialect: &Dialect, limits: Limits)
     let mut t = Tokenizer::new(dialect, limits);
     let mut map = OffsetMap::identity();
     let mut out = Vec::new();
-    let mut emit = |r: &RawRecord| {
+    let mut emit = |r: &RawRecord, buf: &[u8]| {
         out.push(Rec {
-            fields: (0..r.len()).map(|i| r.field(i).to_vec()).collect(),
+            fields: (0..r.len()).map(|i| r.field(buf, i).to_vec()).collect(),
             start: r.start,
             starts: r.starts.clone(),
             problems: r.problems.clone(),
