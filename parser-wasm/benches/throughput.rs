@@ -3,7 +3,7 @@
 //!
 //! The file is generated in memory (deterministically, ~120 MB) and fed in 1 MiB chunks, as a
 //! browser stream would. `SLUICE_BENCH_ROWS` and `SLUICE_BENCH_RUNS` change the size and the
-//! number of runs.
+//! number of runs; `SLUICE_BENCH_MODE` (a word of the mode's name) runs only the modes matching it.
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "support/datagen.rs"]
@@ -39,6 +39,10 @@ fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
 }
 
 fn report(mode: &str, runs: usize, file: &[u8], rows: u64, mut run: impl FnMut()) {
+    let only: String = env("SLUICE_BENCH_MODE", String::new());
+    if !mode.contains(only.as_str()) {
+        return;
+    }
     run();
     let mut times: Vec<Duration> = (0..runs)
         .map(|_| {

@@ -1,4 +1,4 @@
-//! Streaming CSV decoding, dialect sniffing, column matching, schema validation and batching.
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
 pub mod batch;
@@ -18,3 +18,8 @@ pub mod schema;
 pub mod sniff;
 mod tokenizer;
 pub mod validate;
+
+/// The repository's README, whose Rust example runs as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct RepositoryReadme;
