@@ -5,7 +5,7 @@ use super::{
     BatchColumn, FIRST_ROW_AT, FIXED_HEADER, FORMAT_VERSION, MAGIC, ROW_COUNT_AT, ROW_INVALID, SEQUENCE_AT,
     varint,
 };
-use crate::validate::{Cell, CheckedRow};
+use crate::validate::CheckedRow;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
@@ -44,6 +44,8 @@ pub struct BatchWriter {
     /// The open batch: header, then rows.
     open: Vec<u8>,
     rows: u32,
+    /// Length of the last sealed batch.
+    last_len: usize,
     first_row: u64,
     last_row: u64,
     sequence: u64,
@@ -70,6 +72,7 @@ impl BatchWriter {
             columns: columns.len(),
             open: Vec::new(),
             rows: 0,
+            last_len: 0,
             first_row: 0,
             last_row: 0,
             sequence: 0,
@@ -114,6 +117,9 @@ impl BatchWriter {
 
     fn start(&mut self, first_row: u64) {
         self.open.clear();
+        // Batches tend to be alike: room for one as large as the last avoids copying the
+        // batch again at every doubling.
+        self.open.reserve(self.last_len.max(4096));
         self.open.extend_from_slice(&self.header);
         self.first_row = first_row;
         self.last_row = first_row;
@@ -123,7 +129,7 @@ impl BatchWriter {
         let out = &mut self.open;
         varint::put(out, row.number.saturating_sub(self.last_row));
         out.push(if row.valid { 0 } else { ROW_INVALID });
-        let mut cells = row.values.cells();
+        let mut cells = row.values.raw_cells();
         for cell in cells.by_ref().take(self.columns) {
             put_cell(out, cell);
         }
@@ -141,6 +147,7 @@ impl BatchWriter {
         patch(&mut batch, SEQUENCE_AT, &self.sequence.to_le_bytes());
         patch(&mut batch, FIRST_ROW_AT, &self.first_row.to_le_bytes());
         patch(&mut batch, ROW_COUNT_AT, &self.rows.to_le_bytes());
+        self.last_len = batch.len();
         self.sealed.push_back(batch);
         self.sequence += 1;
         self.rows = 0;
@@ -158,12 +165,18 @@ fn put_text(out: &mut Vec<u8>, text: &str) {
     out.extend_from_slice(text.as_bytes());
 }
 
-fn put_cell(out: &mut Vec<u8>, cell: Cell<'_>) {
+/// Writes a cell: `None` is null.
+#[inline]
+fn put_cell(out: &mut Vec<u8>, cell: Option<&[u8]>) {
     match cell {
-        Cell::Null => out.push(0),
-        Cell::Valid(text) | Cell::Invalid(text) => {
-            varint::put(out, text.len() as u64 + 1);
-            out.extend_from_slice(text.as_bytes());
+        None => out.push(0),
+        Some(bytes) if bytes.len() < 0x7F => {
+            out.push(bytes.len() as u8 + 1);
+            out.extend_from_slice(bytes);
+        }
+        Some(bytes) => {
+            varint::put(out, bytes.len() as u64 + 1);
+            out.extend_from_slice(bytes);
         }
     }
 }

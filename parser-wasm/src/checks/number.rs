@@ -46,6 +46,13 @@ pub(crate) enum NumberError {
 /// export whole numbers that way; any other fraction, or an exponent, makes the value
 /// malformed. "-0" is 0.
 pub(crate) fn parse_integer(text: &str, format: &NumberFormat, out: &mut String) -> Result<i64, NumberError> {
+    if let Some(parts) = split_plain_integer(text) {
+        let value = integer_value(parts.integer, parts.negative)?;
+        if is_canonical_integer(text, value) {
+            out.push_str(text);
+            return Ok(value);
+        }
+    }
     let parts = split_plain_integer(text).map_or_else(|| split(text, format), Ok)?;
     let whole = parts.fraction.is_none_or(|f| f.bytes().all(|b| b == b'0'));
     if parts.exponent.is_some() || !whole {
@@ -69,6 +76,10 @@ pub(crate) fn parse_integer(text: &str, format: &NumberFormat, out: &mut String)
 /// returns [`NumberError::OutOfRange`]; [`decimal_to_f64`] saturates to infinity.
 pub(crate) fn parse_decimal(text: &str, format: &NumberFormat, out: &mut String) -> Result<(), NumberError> {
     let parts = split(text, format)?;
+    if is_canonical_decimal(text, &parts, format) {
+        out.push_str(text);
+        return Ok(());
+    }
     let fraction = parts.fraction.unwrap_or_default();
     let nonzero = parts.integer.bytes().chain(fraction.bytes()).any(|b| matches!(b, b'1'..=b'9'));
     if parts.negative && nonzero {
@@ -83,6 +94,34 @@ pub(crate) fn parse_decimal(text: &str, format: &NumberFormat, out: &mut String)
         push_exponent(negative, digits, out);
     }
     Ok(())
+}
+
+/// Whether a plain integer of value `value` is already written canonically: no '+', no
+/// leading zero, no "-0".
+fn is_canonical_integer(text: &str, value: i64) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    !text.starts_with('+')
+        && (digits.len() == 1 || !digits.starts_with('0'))
+        && !(value == 0 && text.starts_with('-'))
+}
+
+/// Whether a decimal is already written canonically, the usual case, so it can be copied:
+/// as [`is_canonical_integer`], with '.' as decimal point (no separator without a fraction),
+/// no grouping and no exponent.
+fn is_canonical_decimal(text: &str, parts: &Parts<'_>, format: &NumberFormat) -> bool {
+    let digits = parts.integer;
+    let fraction_ok = match parts.fraction {
+        None => true,
+        Some(f) => !f.is_empty() && format.decimal_separator == '.',
+    };
+    let zero = digits.bytes().chain(parts.fraction.unwrap_or_default().bytes()).all(|b| b == b'0');
+    !text.starts_with('+')
+        && !digits.is_empty()
+        && (digits.len() == 1 || !digits.starts_with('0'))
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && fraction_ok
+        && parts.exponent.is_none()
+        && !(zero && parts.negative)
 }
 
 /// The value of a canonical decimal produced by [`parse_decimal`], for range checks.

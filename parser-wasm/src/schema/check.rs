@@ -200,7 +200,7 @@ fn decimal(
 
 /// Compares two canonical decimals written without an exponent, exactly; `None` when either
 /// has one.
-fn compare_decimals<'a>(a: &'a str, b: &'a str) -> Option<Ordering> {
+fn compare_decimals(a: &str, b: &str) -> Option<Ordering> {
     if a.contains('e') || b.contains('e') {
         return None;
     }
@@ -210,15 +210,26 @@ fn compare_decimals<'a>(a: &'a str, b: &'a str) -> Option<Ordering> {
         let (ai, af) = a.split_once('.').unwrap_or((a, ""));
         let (bi, bf) = b.split_once('.').unwrap_or((b, ""));
         let integer = ai.len().cmp(&bi.len()).then_with(|| ai.cmp(bi));
-        let width = af.len().max(bf.len());
-        let padded = |f: &'a str| f.bytes().chain(std::iter::repeat(b'0')).take(width);
-        integer.then_with(|| padded(af).cmp(padded(bf)))
+        integer.then_with(|| compare_fractions(af.as_bytes(), bf.as_bytes()))
     };
     Some(match (a_neg, b_neg) {
         (false, true) => Ordering::Greater,
         (true, false) => Ordering::Less,
         (false, false) => magnitude(),
         (true, true) => magnitude().reverse(),
+    })
+}
+
+/// Compares fraction digits as numbers: the shorter one as if padded with zeros.
+fn compare_fractions(a: &[u8], b: &[u8]) -> Ordering {
+    let common = a.len().min(b.len());
+    let (a_head, a_tail) = a.split_at(common);
+    let (b_head, b_tail) = b.split_at(common);
+    let nonzero = |tail: &[u8]| tail.iter().any(|&d| d != b'0');
+    a_head.cmp(b_head).then_with(|| match (nonzero(a_tail), nonzero(b_tail)) {
+        (true, _) => Ordering::Greater,
+        (_, true) => Ordering::Less,
+        _ => Ordering::Equal,
     })
 }
 

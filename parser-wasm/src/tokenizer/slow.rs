@@ -7,6 +7,9 @@ use crate::position::Position;
 use crate::record::{Problem, RawRecord};
 use csv_core::ReadFieldResult;
 
+/// Most output room given to csv-core in one call.
+const STEP: usize = 16 * 1024;
+
 /// The field csv-core is reading.
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct SlowField {
@@ -128,7 +131,9 @@ impl Tokenizer {
         let len = data.len();
         let field_room = self.limits.max_field_bytes.saturating_sub(len - self.field.data_start);
         let record_room = self.limits.max_record_bytes.saturating_sub(len);
-        let room = input.len().min(field_room + 1).min(record_room + 1);
+        // Room grows a step at a time (csv-core reports a full output and is called again), so
+        // a field that ends early never costs zeroing the whole input's length.
+        let room = input.len().min(field_room + 1).min(record_room + 1).min(STEP);
         data.resize(len + room, 0);
         let (result, nin, nout) = self.core.read_field(input, data.get_mut(len..).unwrap_or_default());
         data.truncate(len + nout);

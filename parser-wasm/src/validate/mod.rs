@@ -111,6 +111,15 @@ impl Values {
         })
     }
 
+    /// The cells' bytes in output column order, `None` for null, for writers.
+    pub(crate) fn raw_cells(&self) -> impl Iterator<Item = Option<&[u8]>> + '_ {
+        let bytes = self.text.as_bytes();
+        self.cells.iter().map(move |&(start, end, state)| match state {
+            CellState::Null => None,
+            CellState::Valid | CellState::Invalid => Some(bytes.get(start..end).unwrap_or_default()),
+        })
+    }
+
     /// The number of cells.
     pub fn len(&self) -> usize {
         self.cells.len()

@@ -55,14 +55,38 @@ impl UniqueIndex {
     }
 }
 
-/// Disjoint runs of consecutive integers, `start → end` (inclusive).
+/// Disjoint runs of consecutive integers, `start → end` (inclusive). The run last grown is
+/// kept aside (`hot`), so that ids in order cost no map operation at all.
 #[derive(Debug, Default)]
 pub(crate) struct Runs {
     runs: BTreeMap<i64, i64>,
+    hot: Option<(i64, i64)>,
 }
 
 impl Runs {
     fn insert(&mut self, n: i64, limit: usize) -> Seen {
+        if let Some((start, end)) = self.hot {
+            if (start..=end).contains(&n) {
+                return Seen::Before;
+            }
+            let next = n.checked_add(1);
+            if end.checked_add(1) == Some(n) && next.is_none_or(|next| !self.runs.contains_key(&next)) {
+                self.hot = Some((start, n));
+                return Seen::New;
+            }
+            self.runs.insert(start, end);
+        }
+        let seen = self.insert_cold(n, limit);
+        if seen == Seen::New {
+            self.hot = self.runs.range(..=n).next_back().map(|(&s, &e)| (s, e));
+            if let Some((start, _)) = self.hot {
+                self.runs.remove(&start);
+            }
+        }
+        seen
+    }
+
+    fn insert_cold(&mut self, n: i64, limit: usize) -> Seen {
         let below = self.runs.range(..=n).next_back().map(|(&s, &e)| (s, e));
         if below.is_some_and(|(_, end)| end >= n) {
             return Seen::Before;
@@ -87,6 +111,14 @@ impl Runs {
             }
         }
         Seen::New
+    }
+
+    /// Every run, in order.
+    #[cfg(test)]
+    fn all(&self) -> Vec<(i64, i64)> {
+        let mut all: Vec<(i64, i64)> = self.runs.iter().map(|(&s, &e)| (s, e)).chain(self.hot).collect();
+        all.sort_unstable();
+        all
     }
 }
 
@@ -122,7 +154,7 @@ mod tests {
             assert_eq!(index.insert(n, int(n), 100), Seen::New, "{n}");
         }
         let UniqueIndex::Integers(runs) = &index else { unreachable!() };
-        assert_eq!(runs.runs.iter().map(|(&s, &e)| (s, e)).collect::<Vec<_>>(), vec![(-7, -7), (1, 10)]);
+        assert_eq!(runs.all(), vec![(-7, -7), (1, 10)]);
         for n in ["1", "5", "10", "-7"] {
             assert_eq!(index.insert(n, int(n), 100), Seen::Before, "{n}");
         }
@@ -139,6 +171,18 @@ mod tests {
             assert_eq!(index.insert("", Parsed::Integer(n), 1), Seen::New);
         }
         assert_eq!(index.insert("", Parsed::Integer(500_000), 1), Seen::Before);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn runs_agree_with_a_set(values in proptest::collection::vec(-20i64..20, 0..60)) {
+            let mut index = UniqueIndex::new(true);
+            let mut seen = std::collections::BTreeSet::new();
+            for n in values {
+                let expected = if seen.insert(n) { Seen::New } else { Seen::Before };
+                proptest::prop_assert_eq!(index.insert("", Parsed::Integer(n), usize::MAX), expected, "{}", n);
+            }
+        }
     }
 
     #[test]
