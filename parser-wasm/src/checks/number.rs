@@ -100,9 +100,9 @@ pub(crate) fn parse_decimal(text: &str, format: &NumberFormat, out: &mut String)
 /// leading zero, no "-0".
 fn is_canonical_integer(text: &str, value: i64) -> bool {
     let digits = text.strip_prefix('-').unwrap_or(text);
-    !text.starts_with('+')
-        && (digits.len() == 1 || !digits.starts_with('0'))
-        && !(value == 0 && text.starts_with('-'))
+    let negative_zero = value == 0 && text.starts_with('-');
+    let leading_zero = digits.len() > 1 && digits.starts_with('0');
+    !(text.starts_with('+') || leading_zero || negative_zero)
 }
 
 /// Whether a decimal is already written canonically, the usual case, so it can be copied:
