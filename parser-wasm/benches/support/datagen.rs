@@ -2,29 +2,14 @@
 //! dates and timestamps, emails, names (about a third quoted, with a comma inside) and notes
 //! (some quoted with embedded newlines and escaped quotes). The same seed gives the same bytes.
 
-/// SplitMix64: small, fast and reproducible.
-pub(crate) struct Rng(u64);
+#[path = "rng.rs"]
+mod rng;
 
-impl Rng {
-    pub(crate) fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
+use rng::Rng;
 
-    pub(crate) fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    pub(crate) fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
-    }
+/// Picks one of `items`.
+fn pick<'a>(rng: &mut Rng, items: &[&'a str]) -> &'a str {
+    items[rng.below(items.len() as u64) as usize]
 }
 
 const FIRST: [&str; 16] = [
@@ -67,14 +52,14 @@ pub(crate) const HEADER: &str = "id,name,email,age,balance,signup_date,last_logi
 /// Appends row `n` (from 1) to `out`.
 pub(crate) fn row(rng: &mut Rng, n: u64, out: &mut String) {
     use std::fmt::Write;
-    let (first, last) = (rng.pick(&FIRST), rng.pick(&LAST));
+    let (first, last) = (pick(rng, &FIRST), pick(rng, &LAST));
     let _ = write!(out, "{n},");
     if rng.below(3) == 0 {
         let _ = write!(out, "\"{last}, {first}\",");
     } else {
         let _ = write!(out, "{first} {last},");
     }
-    let domain = rng.pick(&DOMAINS);
+    let domain = pick(rng, &DOMAINS);
     let _ =
         write!(out, "{}.{}{}@{domain},", first.to_lowercase(), last.to_lowercase().replace(' ', ""), n % 997);
     let _ = write!(out, "{},", 18 + rng.below(70));
@@ -82,13 +67,13 @@ pub(crate) fn row(rng: &mut Rng, n: u64, out: &mut String) {
     let _ = write!(out, "{}-{:02}-{:02},", 2015 + rng.below(10), 1 + rng.below(12), 1 + rng.below(28));
     let (h, m, s) = (rng.below(24), rng.below(60), rng.below(60));
     let _ = write!(out, "2024-{:02}-{:02}T{h:02}:{m:02}:{s:02}Z,", 1 + rng.below(12), 1 + rng.below(28));
-    let _ = write!(out, "{},{},", rng.pick(&COUNTRIES), if rng.below(2) == 0 { "true" } else { "false" });
+    let _ = write!(out, "{},{},", pick(rng, &COUNTRIES), if rng.below(2) == 0 { "true" } else { "false" });
     note(rng, out);
     out.push('\n');
 }
 
 fn note(rng: &mut Rng, out: &mut String) {
-    let note = rng.pick(&NOTES);
+    let note = pick(rng, &NOTES);
     if note.contains(['"', '\n', ',']) {
         out.push('"');
         out.push_str(&note.replace('"', "\"\""));
@@ -100,7 +85,7 @@ fn note(rng: &mut Rng, out: &mut String) {
 
 /// The whole file with `rows` rows.
 pub(crate) fn file(rows: u64) -> Vec<u8> {
-    let mut rng = Rng::new(0x5105_CE00);
+    let mut rng = Rng(0x5105_CE00);
     let mut out = String::with_capacity(rows as usize * 125 + HEADER.len());
     out.push_str(HEADER);
     for n in 1..=rows {

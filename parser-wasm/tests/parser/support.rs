@@ -3,6 +3,11 @@
 use sluice_parser::reader::{FileLayout, Reader, ReaderOptions, Row, Sink};
 use std::fmt::Write;
 
+#[path = "../../benches/support/rng.rs"]
+mod rng;
+
+use rng::Rng;
+
 /// Collects a reader's output as readable text, one line per event.
 #[derive(Default)]
 pub(crate) struct Render(pub(crate) String);
@@ -45,23 +50,6 @@ pub(crate) fn read(input: &[u8], options: &ReaderOptions, cuts: &[usize]) -> Str
     let summary = reader.finish(&mut out).unwrap();
     writeln!(out.0, "{summary:?}").unwrap();
     out.0
-}
-
-/// A small deterministic generator (SplitMix64) so random splits are reproducible by seed.
-pub(crate) struct Rng(pub(crate) u64);
-
-impl Rng {
-    pub(crate) fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    pub(crate) fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
 }
 
 /// Cut points for random chunks of 1 to `max_chunk` bytes.
