@@ -200,15 +200,18 @@ fn decimal(
 
 /// Compares two canonical decimals written without an exponent, exactly; `None` when either
 /// has one.
-fn compare_decimals(a: &str, b: &str) -> Option<Ordering> {
-    if a.contains('e') || b.contains('e') {
+fn compare_decimals<'a>(a: &'a str, b: &'a str) -> Option<Ordering> {
+    if a.as_bytes().contains(&b'e') || b.as_bytes().contains(&b'e') {
         return None;
     }
     let (a_neg, a) = a.strip_prefix('-').map_or((false, a), |rest| (true, rest));
     let (b_neg, b) = b.strip_prefix('-').map_or((false, b), |rest| (true, rest));
     let magnitude = || {
-        let (ai, af) = a.split_once('.').unwrap_or((a, ""));
-        let (bi, bf) = b.split_once('.').unwrap_or((b, ""));
+        let point = |x: &'a str| match x.bytes().position(|c| c == b'.') {
+            Some(at) => (x.get(..at).unwrap_or(x), x.get(at + 1..).unwrap_or_default()),
+            None => (x, ""),
+        };
+        let ((ai, af), (bi, bf)) = (point(a), point(b));
         let integer = ai.len().cmp(&bi.len()).then_with(|| ai.cmp(bi));
         integer.then_with(|| compare_fractions(af.as_bytes(), bf.as_bytes()))
     };
