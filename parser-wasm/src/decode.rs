@@ -242,11 +242,16 @@ impl OffsetMap {
 
     /// The original offset of stream offset `pos`, which lies in `buf` (starting at stream
     /// offset `base`) and is not before any offset mapped earlier.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn orig(&mut self, pos: u64, buf: &[u8], base: u64) -> u64 {
         if let Width::Identity = self.width {
             return pos;
         }
+        self.counted(pos, buf, base)
+    }
+
+    #[inline(never)]
+    fn counted(&mut self, pos: u64, buf: &[u8], base: u64) -> u64 {
         let from = self.stream.saturating_sub(base) as usize;
         let to = pos.saturating_sub(base) as usize;
         let text = buf.get(from..to).unwrap_or_default();

@@ -39,20 +39,12 @@ pub(crate) fn parse_email(text: &str, out: &mut String) -> bool {
 }
 
 /// The same rules for an all-ASCII address in one pass over its bytes; `None` when the
-/// address is not ASCII.
+/// address is not ASCII (the general rules then decide).
 fn ascii_email(text: &str, out: &mut String) -> Option<bool> {
     let bytes = text.as_bytes();
-    let at = bytes.iter().position(|&b| b == b'@' || !b.is_ascii()).unwrap_or(bytes.len());
-    match bytes.get(at) {
-        Some(b'@') => {}
-        Some(_) => return None,
-        None => return Some(false),
-    }
-    let (local, domain) = (bytes.get(..at)?, bytes.get(at + 1..)?);
-    if !domain.is_ascii() {
-        return None;
-    }
-    let valid = bytes.len() <= MAX_ADDRESS && ascii_local_part(local) && ascii_domain(domain);
+    let Some(at) = ascii_local_part(bytes)? else { return Some(false) };
+    let domain = bytes.get(at + 1..)?;
+    let valid = ascii_domain(domain)? && bytes.len() <= MAX_ADDRESS;
     if valid {
         out.push_str(text.get(..=at)?);
         let start = out.len();
@@ -75,33 +67,51 @@ const LOCAL_BYTES: [bool; 128] = {
     table
 };
 
-/// Whether an ASCII local part is non-empty dot-separated atoms of allowed characters.
-fn ascii_local_part(local: &[u8]) -> bool {
+/// Reads the local part up to the first '@': `Some(Some(at))` when it is valid, `Some(None)`
+/// when it is not (or there is no '@'), `None` when a non-ASCII byte comes first.
+fn ascii_local_part(bytes: &[u8]) -> Option<Option<usize>> {
     let mut previous = b'.';
-    for &b in local {
-        let ok = if b == b'.' { previous != b'.' } else { LOCAL_BYTES.get(usize::from(b)) == Some(&true) };
+    for (i, &b) in bytes.iter().enumerate() {
+        let ok = match b {
+            b'@' => return Some((previous != b'.' && i <= MAX_LOCAL_PART).then_some(i)),
+            b'.' => previous != b'.',
+            b if !b.is_ascii() => return None,
+            b => LOCAL_BYTES.get(usize::from(b)) == Some(&true),
+        };
         if !ok {
-            return false;
+            return Some(None);
         }
         previous = b;
     }
-    !local.is_empty() && local.len() <= MAX_LOCAL_PART && previous != b'.'
+    Some(None)
 }
 
-/// Whether an ASCII domain is two labels or more with a plausible top-level domain.
-fn ascii_domain(domain: &[u8]) -> bool {
-    let mut labels = 0;
-    let mut last: &[u8] = &[];
-    for label in domain.split(|&b| b == b'.') {
-        let inner = label.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-');
-        let edges = label.first() != Some(&b'-') && label.last() != Some(&b'-');
-        if !inner || !edges || label.is_empty() || label.len() > 63 {
-            return false;
+/// Whether an ASCII domain is two labels or more, each 1–63 letters, digits or inner hyphens,
+/// the last with 2 characters or more and not all digits; `None` when it is not ASCII.
+fn ascii_domain(domain: &[u8]) -> Option<bool> {
+    let (mut labels, mut len, mut previous, mut digits) = (0, 0, b'.', true);
+    let mut ok = true;
+    for &b in domain {
+        match b {
+            b'.' => {
+                ok &= len > 0 && previous != b'-';
+                (labels, len, digits) = (labels + 1, 0, true);
+            }
+            b'-' => {
+                ok &= len > 0;
+                digits = false;
+            }
+            b if b.is_ascii_alphanumeric() => digits &= b.is_ascii_digit(),
+            b if !b.is_ascii() => return None,
+            _ => ok = false,
         }
-        labels += 1;
-        last = label;
+        if b != b'.' {
+            len += 1;
+            ok &= len <= 63;
+        }
+        previous = b;
     }
-    labels >= 2 && last.len() >= 2 && !last.iter().all(u8::is_ascii_digit)
+    Some(ok && previous != b'-' && len >= 2 && labels >= 1 && !digits)
 }
 
 /// Whether `local` is an unquoted local part: non-empty atoms separated by single dots.

@@ -46,12 +46,9 @@ pub(crate) enum NumberError {
 /// export whole numbers that way; any other fraction, or an exponent, makes the value
 /// malformed. "-0" is 0.
 pub(crate) fn parse_integer(text: &str, format: &NumberFormat, out: &mut String) -> Result<i64, NumberError> {
-    if let Some(parts) = split_plain_integer(text) {
-        let value = integer_value(parts.integer, parts.negative)?;
-        if is_canonical_integer(text, value) {
-            out.push_str(text);
-            return Ok(value);
-        }
+    if let Some(value) = canonical_integer(text.as_bytes()) {
+        out.push_str(text);
+        return Ok(value);
     }
     let parts = split_plain_integer(text).map_or_else(|| split(text, format), Ok)?;
     let whole = parts.fraction.is_none_or(|f| f.bytes().all(|b| b == b'0'));
@@ -75,11 +72,11 @@ pub(crate) fn parse_integer(text: &str, format: &NumberFormat, out: &mut String)
 /// without leading zeros ("1.5E+03" → "1.5e3"). Decimals have no range limit, so this never
 /// returns [`NumberError::OutOfRange`]; [`decimal_to_f64`] saturates to infinity.
 pub(crate) fn parse_decimal(text: &str, format: &NumberFormat, out: &mut String) -> Result<(), NumberError> {
-    let parts = split(text, format)?;
-    if is_canonical_decimal(text, &parts, format) {
+    if format.decimal_separator == '.' && is_canonical_decimal(text.as_bytes()) {
         out.push_str(text);
         return Ok(());
     }
+    let parts = split(text, format)?;
     let fraction = parts.fraction.unwrap_or_default();
     let nonzero = parts.integer.bytes().chain(fraction.bytes()).any(|b| matches!(b, b'1'..=b'9'));
     if parts.negative && nonzero {
@@ -96,32 +93,48 @@ pub(crate) fn parse_decimal(text: &str, format: &NumberFormat, out: &mut String)
     Ok(())
 }
 
-/// Whether a plain integer of value `value` is already written canonically: no '+', no
-/// leading zero, no "-0".
-fn is_canonical_integer(text: &str, value: i64) -> bool {
-    let digits = text.strip_prefix('-').unwrap_or(text);
-    let negative_zero = value == 0 && text.starts_with('-');
-    let leading_zero = digits.len() > 1 && digits.starts_with('0');
-    !(text.starts_with('+') || leading_zero || negative_zero)
+/// The value of an integer already written canonically (an optional '-', then "0" or digits
+/// without a leading zero, and not "-0"), the usual case, read in one pass; `None` for anything
+/// else, including values too long to be sure they fit, which the general path then decides.
+fn canonical_integer(text: &[u8]) -> Option<i64> {
+    let (negative, digits) = match text {
+        [b'-', rest @ ..] => (true, rest),
+        _ => (false, text),
+    };
+    let leading_zero = digits.first() == Some(&b'0') && (digits.len() > 1 || negative);
+    if digits.is_empty() || digits.len() > 18 || leading_zero {
+        return None;
+    }
+    let mut value = 0_i64;
+    for &b in digits {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        value = value * 10 + i64::from(digit);
+    }
+    Some(if negative { -value } else { value })
 }
 
-/// Whether a decimal is already written canonically, the usual case, so it can be copied:
-/// as [`is_canonical_integer`], with '.' as decimal point (no separator without a fraction),
-/// no grouping and no exponent.
-fn is_canonical_decimal(text: &str, parts: &Parts<'_>, format: &NumberFormat) -> bool {
-    let digits = parts.integer;
-    let fraction_ok = match parts.fraction {
-        None => true,
-        Some(f) => !f.is_empty() && format.decimal_separator == '.',
+/// Whether a decimal is already in canonical form with '.' as its point (an optional '-',
+/// integer digits without a leading zero, an optional point with at least one digit, no
+/// exponent, not a negative zero), the usual case, checked in one pass.
+fn is_canonical_decimal(text: &[u8]) -> bool {
+    let (negative, rest) = match text {
+        [b'-', rest @ ..] => (true, rest),
+        _ => (false, text),
     };
-    let zero = digits.bytes().chain(parts.fraction.unwrap_or_default().bytes()).all(|b| b == b'0');
-    !text.starts_with('+')
-        && !digits.is_empty()
-        && (digits.len() == 1 || !digits.starts_with('0'))
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && fraction_ok
-        && parts.exponent.is_none()
-        && !(zero && parts.negative)
+    let integer = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    let (digits, tail) = rest.split_at(integer);
+    let fraction = match tail {
+        [] => &[][..],
+        [b'.', fraction @ ..] if !fraction.is_empty() && fraction.iter().all(u8::is_ascii_digit) => fraction,
+        _ => return false,
+    };
+    let leading_zero = digits.len() > 1 && digits.first() == Some(&b'0');
+    let zero = digits.iter().chain(fraction).all(|&b| b == b'0');
+    let negative_zero = negative && zero;
+    !(digits.is_empty() || leading_zero || negative_zero)
 }
 
 /// The value of a canonical decimal produced by [`parse_decimal`], for range checks.
@@ -269,6 +282,38 @@ fn push_exponent(negative: bool, digits: &str, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn canonical_fast_paths_agree_with_the_general_path(text in "[-+]?[0-9]{0,20}([.,][0-9]{0,3})?(e[0-9])?") {
+            let format = NumberFormat::default();
+            if let Some(value) = canonical_integer(text.as_bytes()) {
+                let parts = split(&text, &format).unwrap();
+                prop_assert_eq!(integer_value(parts.integer, parts.negative), Ok(value));
+                let mut general = String::new();
+                if value < 0 {
+                    general.push('-');
+                }
+                push_integer_digits(parts.integer, &mut general);
+                prop_assert_eq!(general, text.clone());
+            }
+            if is_canonical_decimal(text.as_bytes()) {
+                let parts = split(&text, &format).unwrap();
+                let mut general = String::new();
+                let fraction = parts.fraction.unwrap_or_default();
+                if parts.negative && (parts.integer.bytes().chain(fraction.bytes()).any(|b| b != b'0')) {
+                    general.push('-');
+                }
+                push_integer_digits(parts.integer, &mut general);
+                if !fraction.is_empty() {
+                    general.push('.');
+                    general.push_str(fraction);
+                }
+                prop_assert_eq!(general, text);
+            }
+        }
+    }
 
     const PLAIN: NumberFormat = format('.', None);
     const US: NumberFormat = format('.', Some(','));
