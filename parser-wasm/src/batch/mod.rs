@@ -6,9 +6,9 @@
 //!         | first row u64 LE | row count u32 LE | column count varint
 //!         | per column: kind u8 (0 schema, 1 kept) | name (varint length, UTF-8)
 //! row     row number − previous row number varint (the first row: − first row, so 0)
-//!         | flags u8 (bit 0: the row has errors) | one cell per column
-//!         | extra field count varint | one cell per extra field
-//! cell    varint n: 0 is null, otherwise n − 1 bytes of UTF-8 follow
+//!         | flags u8 (bit 0: the row has errors) | extra field count varint
+//!         | one length varint per cell (columns, then extra fields): 0 null, n: n − 1 bytes
+//!         | the cells' UTF-8 bytes back to back
 //! ```
 
 mod read;

@@ -103,12 +103,6 @@ impl<'a> Cursor<'a> {
             .map_err(|_| BatchError { offset: start, reason: "a value is not valid UTF-8" })
     }
 
-    fn cell(&mut self) -> Result<Option<&'a str>, BatchError> {
-        match self.varint()? {
-            0 => Ok(None),
-            n => self.text(n - 1).map(Some),
-        }
-    }
 }
 
 impl<'a> Batch<'a> {
@@ -186,11 +180,14 @@ fn read_row<'a>(c: &mut Cursor<'a>, columns: usize, number: &mut u64) -> Result<
     if flags & !ROW_INVALID != 0 {
         return c.fail("unknown row flags are set");
     }
-    let cells = (0..columns).map(|_| c.cell()).collect::<Result<Vec<_>, _>>()?;
     let extra = c.varint()?;
     if extra > MAX_COLUMNS {
         return c.fail("too many extra fields");
     }
-    let extras = (0..extra).map(|_| c.cell()).collect::<Result<Vec<_>, _>>()?;
-    Ok(BatchRow { number: *number, invalid: flags & ROW_INVALID != 0, cells, extras })
+    let count = columns + extra as usize;
+    let lengths = (0..count).map(|_| c.varint()).collect::<Result<Vec<u64>, _>>()?;
+    let mut cells = lengths.iter().map(|&n| if n == 0 { Ok(None) } else { c.text(n - 1).map(Some) });
+    let declared = cells.by_ref().take(columns).collect::<Result<Vec<_>, _>>()?;
+    let extras = cells.collect::<Result<Vec<_>, _>>()?;
+    Ok(BatchRow { number: *number, invalid: flags & ROW_INVALID != 0, cells: declared, extras })
 }

@@ -129,14 +129,15 @@ impl BatchWriter {
         let out = &mut self.open;
         varint::put(out, row.number.saturating_sub(self.last_row));
         out.push(if row.valid { 0 } else { ROW_INVALID });
-        let mut cells = row.values.raw_cells();
-        for cell in cells.by_ref().take(self.columns) {
-            put_cell(out, cell);
-        }
         varint::put(out, row.values.len().saturating_sub(self.columns) as u64);
-        for cell in cells {
-            put_cell(out, cell);
+        for length in row.values.cell_lengths() {
+            match length {
+                Some(n) if n < 0x7F => out.push(n as u8 + 1),
+                Some(n) => varint::put(out, n as u64 + 1),
+                None => out.push(0),
+            }
         }
+        out.extend_from_slice(row.values.bytes());
     }
 
     fn seal(&mut self) {
@@ -163,20 +164,4 @@ fn patch(batch: &mut [u8], at: usize, bytes: &[u8]) {
 fn put_text(out: &mut Vec<u8>, text: &str) {
     varint::put(out, text.len() as u64);
     out.extend_from_slice(text.as_bytes());
-}
-
-/// Writes a cell: `None` is null.
-#[inline]
-fn put_cell(out: &mut Vec<u8>, cell: Option<&[u8]>) {
-    match cell {
-        None => out.push(0),
-        Some(bytes) if bytes.len() < 0x7F => {
-            out.push(bytes.len() as u8 + 1);
-            out.extend_from_slice(bytes);
-        }
-        Some(bytes) => {
-            varint::put(out, bytes.len() as u64 + 1);
-            out.extend_from_slice(bytes);
-        }
-    }
 }

@@ -111,13 +111,14 @@ impl Values {
         })
     }
 
-    /// The cells' bytes in output column order, `None` for null, for writers.
-    pub(crate) fn raw_cells(&self) -> impl Iterator<Item = Option<&[u8]>> + '_ {
-        let bytes = self.text.as_bytes();
-        self.cells.iter().map(move |&(start, end, state)| match state {
-            CellState::Null => None,
-            CellState::Valid | CellState::Invalid => Some(bytes.get(start..end).unwrap_or_default()),
-        })
+    /// Each cell's length in bytes, `None` for null, in output column order.
+    pub(crate) fn cell_lengths(&self) -> impl Iterator<Item = Option<usize>> + '_ {
+        self.cells.iter().map(|&(start, end, state)| (state != CellState::Null).then_some(end - start))
+    }
+
+    /// The cells' bytes back to back, in output column order (nulls take none).
+    pub(crate) fn bytes(&self) -> &[u8] {
+        self.text.as_bytes()
     }
 
     /// The number of cells.
