@@ -102,7 +102,6 @@ impl<'a> Cursor<'a> {
         std::str::from_utf8(bytes)
             .map_err(|_| BatchError { offset: start, reason: "a value is not valid UTF-8" })
     }
-
 }
 
 impl<'a> Batch<'a> {

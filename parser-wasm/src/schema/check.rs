@@ -201,6 +201,17 @@ fn decimal(
 /// Compares two canonical decimals written without an exponent, exactly; `None` when either
 /// has one.
 fn compare_decimals<'a>(a: &'a str, b: &'a str) -> Option<Ordering> {
+    // Zero, the most common bound, needs only the sign (canonical values have no "-0").
+    if b == "0" && !a.as_bytes().contains(&b'e') {
+        let zero = a.bytes().all(|d| d == b'0' || d == b'.');
+        return Some(if a.starts_with('-') {
+            Ordering::Less
+        } else if zero {
+            Ordering::Equal
+        } else {
+            Ordering::Greater
+        });
+    }
     if a.as_bytes().contains(&b'e') || b.as_bytes().contains(&b'e') {
         return None;
     }
@@ -295,6 +306,9 @@ mod tests {
     fn decimals_compare_exactly() {
         let cases = [
             ("0", "0", Ordering::Equal),
+            ("0.00", "0", Ordering::Equal),
+            ("0.01", "0", Ordering::Greater),
+            ("-0.01", "0", Ordering::Less),
             ("0.50", "0.5", Ordering::Equal),
             ("10", "9.99", Ordering::Greater),
             ("-1", "0", Ordering::Less),
