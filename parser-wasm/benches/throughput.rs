@@ -83,7 +83,7 @@ fn parse_only(file: &[u8], rows: u64) {
 /// Validates every row, as the widget's review step does, without building batches.
 struct Check<'s> {
     schema: &'s Schema,
-    validator: Option<Validator<'s>>,
+    validator: Option<Validator>,
     valid: u64,
 }
 

@@ -260,6 +260,15 @@ impl OffsetMap {
         self.orig
     }
 
+    /// The map for a part of a file read with `choice` that starts at original offset `byte`.
+    /// UTF-8 needs no map (its stream offsets are the original ones); for the others the stream
+    /// starts at 0 there.
+    pub(crate) fn starting_at(choice: &EncodingChoice, byte: u64) -> Self {
+        let mut map = OffsetMap::new(choice);
+        map.orig = byte;
+        map
+    }
+
     /// Accounts for all of `buf` before the caller lets go of it.
     pub(crate) fn sync(&mut self, buf: &[u8], base: u64) {
         self.orig(base + buf.len() as u64, buf, base);

@@ -3,14 +3,14 @@
 use crate::batch::{BatchColumn, BatchOptions, BatchWriter, ColumnKind};
 use crate::error::{ConfigError, UsageError};
 use crate::patch::Patches;
-use crate::reader::{FileLayout, ReadSummary, Reader, ReaderOptions, Row, Sink};
+use crate::reader::{FileLayout, ReadSummary, Reader, ReaderOptions, Row, RowStart, Sink};
 use crate::schema::{Column, Schema};
 use crate::validate::{Mapping, MappingSpec, Report, ValidateOptions, Validator};
 use serde::{Deserialize, Serialize};
 
 /// Everything an import can be told. The defaults detect the file's shape, match columns
 /// automatically, leave unmapped columns out and ship only valid rows.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct ImportOptions {
     /// How the file is read.
@@ -25,6 +25,81 @@ pub struct ImportOptions {
     pub batches: BatchOptions,
     /// Ship rows with errors too (marked as such), as an importer allowing invalid rows does.
     pub include_invalid: bool,
+    /// Record where every N-th row starts, so a grid can read any rows again later (256;
+    /// 0 records nothing).
+    pub row_index_every: u32,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            reader: ReaderOptions::default(),
+            mapping: MappingSpec::default(),
+            patches: Patches::default(),
+            validate: ValidateOptions::default(),
+            batches: BatchOptions::default(),
+            include_invalid: false,
+            row_index_every: 256,
+        }
+    }
+}
+
+/// Where rows start, every `every` rows, and which rows have errors: enough to read any rows of
+/// a file again ([`Reader::resume`]) without holding the file, and to list only rows with errors.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RowIndex {
+    /// Rows between two recorded starts.
+    pub every: u32,
+    /// The starts of rows 1, 1 + every, 1 + 2 × every, …
+    pub starts: Vec<RowStart>,
+    /// Bit `r - 1` (in little-endian words) is set when data row `r` has errors.
+    pub invalid: Vec<u64>,
+    /// Data rows seen.
+    pub rows: u64,
+}
+
+impl RowIndex {
+    /// The recorded start at or before `row`, from which a reader reaches `row`.
+    pub fn start_before(&self, row: u64) -> Option<RowStart> {
+        let every = u64::from(self.every.max(1));
+        let slot = usize::try_from(row.checked_sub(1)? / every).ok()?;
+        self.starts.get(slot).or(self.starts.last()).copied()
+    }
+
+    /// The recorded start after the block holding `row`, where a reader of that block may
+    /// stop; `None` when the block is the last.
+    pub fn start_after(&self, row: u64) -> Option<RowStart> {
+        let every = u64::from(self.every.max(1));
+        let slot = usize::try_from(row.checked_sub(1)? / every + 1).ok()?;
+        self.starts.get(slot).copied()
+    }
+
+    /// Whether data row `row` has errors.
+    pub fn is_invalid(&self, row: u64) -> bool {
+        let Some(bit) = row.checked_sub(1) else { return false };
+        let word = self.invalid.get(usize::try_from(bit / 64).unwrap_or(usize::MAX));
+        word.is_some_and(|w| w & (1 << (bit % 64)) != 0)
+    }
+
+    fn record(&mut self, row: &Row<'_>, valid: bool) {
+        let n = row.number();
+        self.rows = self.rows.max(n);
+        if self.every > 0 && (n - 1) % u64::from(self.every) == 0 {
+            let at = row.position();
+            self.starts.push(RowStart { row: n, byte: at.byte, line: at.line });
+        }
+        if !valid {
+            let bit = n - 1;
+            let word = usize::try_from(bit / 64).unwrap_or(usize::MAX);
+            if self.invalid.len() <= word {
+                self.invalid.resize(word + 1, 0);
+            }
+            if let Some(w) = self.invalid.get_mut(word) {
+                *w |= 1 << (bit % 64);
+            }
+        }
+    }
 }
 
 /// An import in progress.
@@ -47,9 +122,9 @@ pub struct ImportOptions {
 /// assert_eq!(rows[0].cells, [Some("ann@example.com"), Some("31")]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub struct Import<'s> {
+pub struct Import {
     reader: Reader,
-    stage: Stage<'s>,
+    stage: Stage,
 }
 
 /// What an import ended with.
@@ -68,6 +143,8 @@ pub struct ImportSummary {
     pub batches: u64,
     /// Rows shipped in batches.
     pub batched_rows: u64,
+    /// Where rows start and which have errors.
+    pub row_index: RowIndex,
 }
 
 /// Why an import cannot go on.
@@ -104,19 +181,20 @@ impl From<UsageError> for ImportError {
 }
 
 /// The part of an import that receives rows from the reader.
-struct Stage<'s> {
-    schema: &'s Schema,
+struct Stage {
+    schema: Schema,
     options: ImportOptions,
     layout: Option<FileLayout>,
-    validator: Option<Validator<'s>>,
+    validator: Option<Validator>,
     writer: Option<BatchWriter>,
     batched_rows: u64,
+    index: RowIndex,
     error: Option<ConfigError>,
 }
 
-impl<'s> Import<'s> {
+impl Import {
     /// Starts an import of one file against `schema`.
-    pub fn new(schema: &'s Schema, options: ImportOptions) -> Result<Import<'s>, ConfigError> {
+    pub fn new(schema: &Schema, options: ImportOptions) -> Result<Import, ConfigError> {
         let keys: Vec<&str> = schema.columns().iter().map(Column::key).collect();
         if let Some((row, key)) = options.patches.unknown_key(&keys) {
             return Err(ConfigError::option(
@@ -125,13 +203,15 @@ impl<'s> Import<'s> {
             ));
         }
         let reader = Reader::new(&options.reader)?;
+        let index = RowIndex { every: options.row_index_every, ..RowIndex::default() };
         let stage = Stage {
-            schema,
+            schema: schema.clone(),
             options,
             layout: None,
             validator: None,
             writer: None,
             batched_rows: 0,
+            index,
             error: None,
         };
         Ok(Import { reader, stage })
@@ -164,6 +244,7 @@ impl<'s> Import<'s> {
             report: validator.report(),
             batches: writer.sealed_count(),
             batched_rows: stage.batched_rows,
+            row_index: std::mem::take(&mut stage.index),
         })
     }
 
@@ -183,7 +264,7 @@ impl<'s> Import<'s> {
     }
 }
 
-impl Stage<'_> {
+impl Stage {
     fn check(&self) -> Result<(), ImportError> {
         self.error.clone().map_or(Ok(()), |e| Err(ImportError::Config(e)))
     }
@@ -191,7 +272,7 @@ impl Stage<'_> {
     fn start(&mut self, layout: &FileLayout) -> Result<(), ConfigError> {
         let o = &mut self.options;
         let patches = std::mem::take(&mut o.patches);
-        let validator = Validator::new(self.schema, &layout.header.names, &o.mapping, patches, o.validate)?;
+        let validator = Validator::new(&self.schema, &layout.header.names, &o.mapping, patches, o.validate)?;
         let kinds = self.schema.columns().iter().map(|_| ColumnKind::Schema);
         let kinds = kinds.chain(validator.mapping().kept.iter().map(|_| ColumnKind::Kept));
         let columns = kinds.zip(validator.columns()).map(|(kind, name)| BatchColumn { kind, name }).collect();
@@ -201,7 +282,7 @@ impl Stage<'_> {
     }
 }
 
-impl Sink for Stage<'_> {
+impl Sink for Stage {
     fn layout(&mut self, layout: &FileLayout) {
         self.layout = Some(layout.clone());
         if let Err(e) = self.start(layout) {
@@ -212,9 +293,38 @@ impl Sink for Stage<'_> {
     fn row(&mut self, row: &Row<'_>) {
         let (Some(validator), Some(writer)) = (&mut self.validator, &mut self.writer) else { return };
         let Some(checked) = validator.check(row) else { return };
+        self.index.record(row, checked.valid);
         if checked.valid || self.options.include_invalid {
             writer.push(&checked);
             self.batched_rows += 1;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_row_index_finds_any_row_and_the_rows_with_errors() {
+        let schema =
+            Schema::from_json(r#"{"version": 1, "columns": [{"key": "n", "type": "integer"}]}"#).unwrap();
+        let mut csv = String::from("n\n");
+        for i in 1..=10 {
+            csv.push_str(if i % 4 == 0 { "x\n" } else { "1\n" });
+        }
+        let options = ImportOptions { row_index_every: 3, ..ImportOptions::default() };
+        let mut import = Import::new(&schema, options).unwrap();
+        import.feed(csv.as_bytes()).unwrap();
+        let index = import.finish().unwrap().row_index;
+        let rows: Vec<u64> = index.starts.iter().map(|s| s.row).collect();
+        assert_eq!(rows, [1, 4, 7, 10]);
+        assert_eq!(index.starts[1], RowStart { row: 4, byte: 8, line: 5 });
+        assert_eq!(index.start_before(6).map(|s| s.row), Some(4));
+        assert_eq!(index.start_after(6).map(|s| s.row), Some(7));
+        assert_eq!(index.start_after(10), None);
+        let invalid: Vec<u64> = (1..=10).filter(|&r| index.is_invalid(r)).collect();
+        assert_eq!(invalid, [4, 8]);
+        assert!(!index.is_invalid(0) && !index.is_invalid(11));
     }
 }

@@ -5,7 +5,7 @@ mod options;
 mod rows;
 
 pub use options::{HeaderChoice, LongRows, QuoteChoice, ReaderOptions, ShortRows};
-pub use rows::{FileLayout, Header, ReadSummary, Row, Sink};
+pub use rows::{FileLayout, Header, ReadSummary, Row, RowStart, Sink};
 
 use crate::decode::{EncodingChoice, OffsetMap, Transcoder};
 use crate::dialect::Dialect;
@@ -77,6 +77,64 @@ impl Reader {
     pub fn new(options: &ReaderOptions) -> Result<Reader, ConfigError> {
         let config = options.resolve()?;
         Ok(Reader { config, phase: Phase::Sniffing(Vec::new()) })
+    }
+
+    /// A reader for a part of a file that was read once already, from a row boundary (as a
+    /// [`RowIndex`](crate::import::RowIndex) records them) to anywhere: the encoding, dialect
+    /// and header are `layout`'s, and rows, lines and bytes are numbered as in the whole file.
+    ///
+    /// ```
+    /// use sluice_parser::reader::{FileLayout, Reader, ReaderOptions, Row, RowStart, Sink};
+    ///
+    /// #[derive(Default)]
+    /// struct Rows(Vec<(u64, u64, Vec<String>)>, Option<FileLayout>);
+    /// impl Sink for Rows {
+    ///     fn layout(&mut self, layout: &FileLayout) { self.1 = Some(layout.clone()); }
+    ///     fn row(&mut self, row: &Row<'_>) {
+    ///         self.0.push((row.number(), row.position().byte, row.fields().map(str::to_owned).collect()));
+    ///     }
+    /// }
+    ///
+    /// let file = b"id;name\n1;Ann\n2;Bob\n3;Cy\n";
+    /// let mut whole = Rows::default();
+    /// let mut reader = Reader::new(&ReaderOptions::default())?;
+    /// reader.feed(file, &mut whole)?;
+    /// reader.finish(&mut whole)?;
+    /// let layout = whole.1.expect("a layout");
+    ///
+    /// let start = RowStart { row: 2, byte: 14, line: 3 };
+    /// let mut part = Rows::default();
+    /// let mut reader = Reader::resume(&layout, &ReaderOptions::default(), start)?;
+    /// reader.feed(&file[14..], &mut part)?;
+    /// reader.finish(&mut part)?;
+    /// assert_eq!(part.0, whole.0[1..]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn resume(
+        layout: &FileLayout,
+        options: &ReaderOptions,
+        start: RowStart,
+    ) -> Result<Reader, ConfigError> {
+        let config = options.resolve()?;
+        let encoding = layout.encoding;
+        let input = match encoding.encoding == encoding_rs::UTF_8 {
+            true => Input::Utf8 { pos: start.byte },
+            false => Input::Transcoded(Transcoder::new(encoding.encoding)),
+        };
+        let settings = RowSettings {
+            header_record: None,
+            short_rows: options.short_rows,
+            long_rows: options.long_rows,
+            skip_empty_rows: options.skip_empty_rows,
+        };
+        let reading = Box::new(Reading {
+            input,
+            map: OffsetMap::starting_at(&encoding, start.byte),
+            tokenizer: Tokenizer::new(&layout.dialect, config.options.limits).starting_at_line(start.line),
+            rows: Rows::resumed(layout.clone(), settings, start.row),
+            bytes: 0,
+        });
+        Ok(Reader { config, phase: Phase::Reading(reading) })
     }
 
     /// Reads the next chunk of the file.

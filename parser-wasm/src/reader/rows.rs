@@ -99,6 +99,18 @@ impl<'a> Row<'a> {
     }
 }
 
+/// Where a row starts: its number, byte offset and line. A reader can start there
+/// ([`Reader::resume`](super::Reader::resume)).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct RowStart {
+    /// The data row number.
+    pub row: u64,
+    /// Byte offset in the original file.
+    pub byte: u64,
+    /// Line number.
+    pub line: u64,
+}
+
 /// Counts of what was read.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -123,6 +135,8 @@ pub(crate) struct Rows {
     skip_empty_rows: bool,
     /// The layout until it is sent; after that only its header width matters.
     layout: Option<FileLayout>,
+    /// The layout's header is the file's own (a resumed read), not to be replaced.
+    header_known: bool,
     width: usize,
     summary: ReadSummary,
     /// Records starting before this stream offset may hold U+FFFD put in by the transcoder.
@@ -155,12 +169,23 @@ impl Rows {
             long_rows: settings.long_rows,
             skip_empty_rows: settings.skip_empty_rows,
             layout: Some(layout),
+            header_known: false,
             width,
             summary: ReadSummary::default(),
             replaced_until: 0,
             lossy: Lossy::default(),
             problems: Vec::new(),
         }
+    }
+
+    /// Rows of a part of a file whose layout is known, numbered from `first_row`.
+    pub(crate) fn resumed(layout: FileLayout, settings: RowSettings, first_row: u64) -> Self {
+        let width = layout.header.names.len();
+        let mut rows = Rows::new(layout, settings);
+        rows.header_known = true;
+        rows.width = width;
+        rows.summary.rows = first_row.saturating_sub(1);
+        rows
     }
 
     /// Notes that the transcoder replaced malformed input before stream offset `until`.
@@ -190,6 +215,10 @@ impl Rows {
         let Some(mut layout) = self.layout.take() else {
             return;
         };
+        if self.header_known {
+            sink.layout(&layout);
+            return;
+        }
         layout.header = match header {
             Some((raw, buf)) => header_from(raw, buf, self.header_record),
             None if self.summary.records == 0 => Header::default(),

@@ -12,11 +12,12 @@ use crate::error::ConfigError;
 use raw::RawSchema;
 use serde::{Serialize, Serializer};
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 
 /// The schema format version this crate reads and writes.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// A checked schema.
+/// A checked schema. Cloning is cheap: clones share one immutable schema.
 ///
 /// ```
 /// use sluice_parser::schema::Schema;
@@ -34,6 +35,11 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// ```
 #[derive(Clone, Debug)]
 pub struct Schema {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
     raw: RawSchema,
     columns: Vec<Column>,
     digest: [u8; 32],
@@ -82,44 +88,44 @@ impl Schema {
         }
         let canonical = serde_json::to_vec(&raw).unwrap_or_default();
         let digest = Sha256::digest(&canonical).into();
-        Ok(Schema { raw, columns, digest })
+        Ok(Schema { inner: Arc::new(Inner { raw, columns, digest }) })
     }
 
     /// The columns, in order.
     pub fn columns(&self) -> &[Column] {
-        &self.columns
+        &self.inner.columns
     }
 
     /// The column with `key`.
     pub fn column(&self, key: &str) -> Option<&Column> {
-        self.columns.iter().find(|c| c.key == key)
+        self.inner.columns.iter().find(|c| c.key == key)
     }
 
     /// The schema's name, if it has one.
     pub fn name(&self) -> Option<&str> {
-        self.raw.name.as_deref()
+        self.inner.raw.name.as_deref()
     }
 
     /// SHA-256 of the schema's canonical JSON form: the same schema gives the same digest
     /// whether it was written in JSON or TOML, in any field order.
     pub fn digest(&self) -> [u8; 32] {
-        self.digest
+        self.inner.digest
     }
 
     /// The digest in lowercase hex.
     pub fn digest_hex(&self) -> String {
-        self.digest.iter().map(|b| format!("{b:02x}")).collect()
+        self.inner.digest.iter().map(|b| format!("{b:02x}")).collect()
     }
 
     /// The schema as canonical JSON (what the digest is taken over).
     pub fn to_json(&self) -> String {
-        serde_json::to_string(&self.raw).unwrap_or_default()
+        serde_json::to_string(&self.inner.raw).unwrap_or_default()
     }
 }
 
 impl Serialize for Schema {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.raw.serialize(s)
+        self.inner.raw.serialize(s)
     }
 }
 

@@ -57,7 +57,7 @@ pub(crate) struct Tokenizer {
 }
 
 impl Tokenizer {
-    /// A tokenizer for `dialect`; `line` is the line of the first byte it will see.
+    /// A tokenizer for `dialect`, its first byte being on line 1.
     pub(crate) fn new(dialect: &Dialect, limits: Limits) -> Self {
         let syntax = Syntax {
             delimiter: dialect.delimiter,
@@ -84,6 +84,12 @@ impl Tokenizer {
             field: SlowField::default(),
             discard: vec![0; 4096],
         }
+    }
+
+    /// The same tokenizer, its first byte being on `line`.
+    pub(crate) fn starting_at_line(mut self, line: u64) -> Self {
+        self.lines.line = line;
+        self
     }
 
     /// Reads `buf`, which starts at offset `base` of the decoded stream, calling `emit` for

@@ -36,8 +36,8 @@ impl Default for ValidateOptions {
 }
 
 /// Checks rows one by one and produces their canonical values.
-pub struct Validator<'s> {
-    schema: &'s Schema,
+pub struct Validator {
+    schema: Schema,
     mapping: Mapping,
     header: Vec<String>,
     patches: Patches,
@@ -148,15 +148,15 @@ impl Values {
     }
 }
 
-impl<'s> Validator<'s> {
+impl Validator {
     /// A validator for a file with these header names.
     pub fn new(
-        schema: &'s Schema,
+        schema: &Schema,
         header: &[String],
         mapping: &MappingSpec,
         patches: Patches,
         options: ValidateOptions,
-    ) -> Result<Validator<'s>, ConfigError> {
+    ) -> Result<Validator, ConfigError> {
         let mapping = Mapping::resolve(schema, header, mapping)?;
         let keys: Vec<&str> = schema.columns().iter().map(Column::key).collect();
         if let Some((row, key)) = patches.unknown_key(&keys) {
@@ -169,7 +169,7 @@ impl<'s> Validator<'s> {
             schema.columns().iter().map(|c| c.unique().then(|| UniqueIndex::new(c.is_integer()))).collect();
         let columns = schema.columns().len() + mapping.kept.len();
         Ok(Validator {
-            schema,
+            schema: schema.clone(),
             unique_full: vec![false; unique.len()],
             unique,
             tally: Tally::new(columns, options.max_errors),
@@ -202,8 +202,10 @@ impl<'s> Validator<'s> {
         }
         self.values.clear();
         let errors_before = self.tally_count();
-        for index in 0..self.schema.columns().len() {
-            self.schema_cell(row, index);
+        // One handle for the row: the columns are read while the validator's state changes.
+        let schema = self.schema.clone();
+        for (index, column) in schema.columns().iter().enumerate() {
+            self.schema_cell(row, index, column);
         }
         self.kept_cells(row);
         self.problems(row);
@@ -221,9 +223,7 @@ impl<'s> Validator<'s> {
         self.tally.report_count()
     }
 
-    fn schema_cell(&mut self, row: &Row<'_>, index: usize) {
-        let schema = self.schema;
-        let Some(column) = schema.columns().get(index) else { return };
+    fn schema_cell(&mut self, row: &Row<'_>, index: usize, column: &Column) {
         let source = self.mapping.columns.get(index).and_then(|m| m.source);
         let patched = self.patched(row.number(), column.key());
         let raw = patched.as_deref().or_else(|| source.and_then(|s| row.get(s))).unwrap_or("");

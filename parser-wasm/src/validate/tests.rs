@@ -15,7 +15,7 @@ struct Run<'s> {
     mapping: MappingSpec,
     patches: Patches,
     options: ValidateOptions,
-    validator: Option<Validator<'s>>,
+    validator: Option<Validator>,
     out: String,
 }
 

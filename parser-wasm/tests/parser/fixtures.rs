@@ -1,7 +1,7 @@
 //! The fixture table: every case read whole, byte by byte and in random splits, each time
 //! rendering exactly the expected rows, problems and positions.
 
-use crate::support::{cuttings, read};
+use crate::support::{cuttings, read, read_rows, read_rows_from};
 use sluice_parser::limits::Limits;
 use sluice_parser::reader::{HeaderChoice, LongRows, QuoteChoice, ReaderOptions, ShortRows};
 
@@ -475,4 +475,18 @@ fn every_fixture_reads_as_expected_however_it_is_cut() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_fixture_resumes_at_every_row_with_the_same_rows_and_positions() {
+    for f in table() {
+        let (layout, rows) = read_rows(&f.input, &f.options);
+        let Some(layout) = layout else { continue };
+        for (i, (start, _)) in rows.iter().enumerate() {
+            let rest = &f.input[start.byte as usize..];
+            let resumed = read_rows_from(rest, &layout, &f.options, *start);
+            let expected: Vec<String> = rows[i..].iter().map(|(_, line)| line.clone()).collect();
+            assert_eq!(resumed, expected, "{} from row {}", f.name, start.row);
+        }
+    }
 }

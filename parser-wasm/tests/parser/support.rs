@@ -1,6 +1,6 @@
 //! Rendering a reader's output as text, and cutting inputs into chunks.
 
-use sluice_parser::reader::{FileLayout, Reader, ReaderOptions, Row, Sink};
+use sluice_parser::reader::{FileLayout, Reader, ReaderOptions, Row, RowStart, Sink};
 use std::fmt::Write;
 
 #[path = "../../benches/support/rng.rs"]
@@ -75,4 +75,52 @@ pub(crate) fn cuttings(len: usize) -> Vec<(String, Vec<usize>)> {
         all.push((format!("random seed {seed}"), random_cuts(len, seed, max_chunk)));
     }
     all
+}
+
+/// Collects the layout, and each row's start with its rendering.
+#[derive(Default)]
+struct Starts {
+    layout: Option<FileLayout>,
+    rows: Vec<(RowStart, String)>,
+}
+
+impl Sink for Starts {
+    fn layout(&mut self, layout: &FileLayout) {
+        self.layout = Some(layout.clone());
+    }
+
+    fn row(&mut self, row: &Row<'_>) {
+        let mut line = Render::default();
+        line.row(row);
+        let p = row.position();
+        self.rows.push((RowStart { row: row.number(), byte: p.byte, line: p.line }, line.0));
+    }
+}
+
+/// Reads `input` whole: its layout, and each row's start with its rendering.
+pub(crate) fn read_rows(
+    input: &[u8],
+    options: &ReaderOptions,
+) -> (Option<FileLayout>, Vec<(RowStart, String)>) {
+    let mut reader = Reader::new(options).unwrap();
+    let mut out = Starts::default();
+    reader.feed(input, &mut out).unwrap();
+    reader.finish(&mut out).unwrap();
+    (out.layout, out.rows)
+}
+
+/// Reads a part of a file from `start`, byte by byte, rendering its rows.
+pub(crate) fn read_rows_from(
+    part: &[u8],
+    layout: &FileLayout,
+    options: &ReaderOptions,
+    start: RowStart,
+) -> Vec<String> {
+    let mut reader = Reader::resume(layout, options, start).unwrap();
+    let mut out = Starts::default();
+    for byte in part.chunks(1) {
+        reader.feed(byte, &mut out).unwrap();
+    }
+    reader.finish(&mut out).unwrap();
+    out.rows.into_iter().map(|(_, line)| line).collect()
 }
