@@ -124,7 +124,21 @@ impl RowIndex {
 /// ```
 pub struct Import {
     reader: Reader,
+    bytes: u64,
     stage: Stage,
+}
+
+/// How far an import is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    /// Bytes fed.
+    pub bytes: u64,
+    /// Data rows checked.
+    pub rows: u64,
+    /// Errors found.
+    pub errors: u64,
+    /// Batches sealed.
+    pub batches: u64,
 }
 
 /// What an import ended with.
@@ -214,7 +228,7 @@ impl Import {
             index,
             error: None,
         };
-        Ok(Import { reader, stage })
+        Ok(Import { reader, bytes: 0, stage })
     }
 
     /// Reads the next chunk of the file. Take the batches it completed with
@@ -222,6 +236,7 @@ impl Import {
     pub fn feed(&mut self, chunk: &[u8]) -> Result<(), ImportError> {
         self.stage.check()?;
         self.reader.feed(chunk, &mut self.stage)?;
+        self.bytes += chunk.len() as u64;
         self.stage.check()
     }
 
@@ -246,6 +261,13 @@ impl Import {
             batched_rows: stage.batched_rows,
             row_index: std::mem::take(&mut stage.index),
         })
+    }
+
+    /// How far the import is: bytes read, rows checked, errors found, batches sealed.
+    pub fn progress(&self) -> Progress {
+        let (rows, errors) = self.stage.validator.as_ref().map_or((0, 0), Validator::counts);
+        let batches = self.stage.writer.as_ref().map_or(0, BatchWriter::sealed_count);
+        Progress { bytes: self.bytes, rows, errors, batches }
     }
 
     /// The next completed batch, oldest first.

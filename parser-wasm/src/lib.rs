@@ -18,6 +18,8 @@ pub mod schema;
 pub mod sniff;
 mod tokenizer;
 pub mod validate;
+#[cfg(target_arch = "wasm32")]
+mod wasm;
 
 /// The repository's README, whose Rust example runs as a doctest.
 #[cfg(doctest)]

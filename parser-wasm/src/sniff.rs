@@ -2,7 +2,7 @@
 //! kilobytes, each with a confidence.
 
 use crate::dialect::{Dialect, LineEnding};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Delimiters considered, in order of preference when the evidence is equal.
 const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
@@ -12,7 +12,7 @@ const MAX_RECORDS: usize = 200;
 const MAX_PREAMBLE: usize = 20;
 
 /// What sniffing found.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Sniffed {
     /// The guessed dialect.
@@ -26,7 +26,7 @@ pub struct Sniffed {
 }
 
 /// Confidence in each part of a guess, from 0 (a default, no evidence) to 1 (certain).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Confidence {
     /// In the delimiter.
     pub delimiter: f32,

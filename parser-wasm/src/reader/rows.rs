@@ -6,7 +6,7 @@ use crate::dialect::Dialect;
 use crate::position::Position;
 use crate::record::{Problem, RawRecord, Text};
 use crate::sniff::Sniffed;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Receives what a [`Reader`](super::Reader) reads.
 pub trait Sink {
@@ -18,7 +18,7 @@ pub trait Sink {
 }
 
 /// How a file is read: its encoding, dialect and header.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FileLayout {
     /// The encoding and why.
@@ -32,7 +32,7 @@ pub struct FileLayout {
 }
 
 /// The column names of a file.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Header {
     /// One name per column, trimmed, never empty and never repeated: a blank name becomes
@@ -101,7 +101,7 @@ impl<'a> Row<'a> {
 
 /// Where a row starts: its number, byte offset and line. A reader can start there
 /// ([`Reader::resume`](super::Reader::resume)).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RowStart {
     /// The data row number.
     pub row: u64,

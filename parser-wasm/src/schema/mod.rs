@@ -65,7 +65,8 @@ impl Schema {
         Schema::from_raw(RawSchema::from_json(text)?)
     }
 
-    /// Loads a schema from TOML.
+    /// Loads a schema from TOML (with the `toml` feature, on by default).
+    #[cfg(feature = "toml")]
     pub fn from_toml(text: &str) -> Result<Schema, ConfigError> {
         Schema::from_raw(RawSchema::from_toml(text)?)
     }

@@ -114,12 +114,14 @@ impl RawSchema {
         })
     }
 
+    #[cfg(feature = "toml")]
     pub(crate) fn from_toml(text: &str) -> Result<RawSchema, ConfigError> {
         let de = toml::de::Deserializer::parse(text).map_err(|e| toml_error(&e, "", text))?;
         serde_path_to_error::deserialize(de).map_err(|e| toml_error(e.inner(), &e.path().to_string(), text))
     }
 }
 
+#[cfg(feature = "toml")]
 fn toml_error(e: &toml::de::Error, path: &str, text: &str) -> ConfigError {
     let location = e.span().map(|span| line_column(text, span.start));
     syntax_error("TOML", location, path, e.message().to_owned(), text)
@@ -145,11 +147,15 @@ fn column_key(text: &str, format: &str, path: &str) -> Option<String> {
     let index: usize = path.strip_prefix("columns[")?.split(']').next()?.parse().ok()?;
     let value: serde_json::Value = match format {
         "JSON" => serde_json::from_str(text).ok()?,
+        #[cfg(feature = "toml")]
         _ => serde_json::to_value(toml::from_str::<toml::Table>(text).ok()?).ok()?,
+        #[cfg(not(feature = "toml"))]
+        _ => return None,
     };
     Some(value.get("columns")?.get(index)?.get("key")?.as_str()?.to_owned())
 }
 
+#[cfg(feature = "toml")]
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let before = text.get(..offset).unwrap_or(text);
     let line = before.matches('\n').count() + 1;
@@ -171,6 +177,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "toml")]
     fn toml_syntax_errors_name_line_and_path() {
         let text = "version = 1\n\n[[columns]]\nkey = \"when\"\ntype = \"moment\"\n";
         let err = RawSchema::from_toml(text).unwrap_err().to_string();

@@ -214,6 +214,11 @@ impl Validator {
         Some(CheckedRow { number, valid, values: &self.values })
     }
 
+    /// Rows checked and errors found so far, cheaply (for progress).
+    pub fn counts(&self) -> (u64, u64) {
+        self.tally.counts()
+    }
+
     /// The report so far.
     pub fn report(&self) -> Report {
         self.tally.report(&self.columns())

@@ -117,6 +117,11 @@ impl Tally {
         }
     }
 
+    /// Rows counted and errors found so far.
+    pub(crate) fn counts(&self) -> (u64, u64) {
+        (self.report.rows, self.report.error_count)
+    }
+
     /// Errors found so far.
     pub(crate) fn report_count(&self) -> u64 {
         self.report.error_count

@@ -1,17 +1,22 @@
-//! Bytes to UTF-8: which encoding a file uses and why, streaming transcoding, and the map from
-//! offsets in the decoded text back to offsets in the original bytes.
+//! Bytes to UTF-8: which encoding a file uses and why (here), streaming transcoding
+//! (`transcode`), and the map from decoded offsets back to original ones (`offsets`).
 
-use encoding_rs::{CoderResult, Encoding, UTF_8, UTF_16BE, UTF_16LE};
-use serde::{Serialize, Serializer};
+mod offsets;
+mod transcode;
 
-/// How many input bytes one transcoding step takes, which bounds the decoded buffer.
-const PIECE: usize = 64 * 1024;
+pub(crate) use offsets::OffsetMap;
+pub(crate) use transcode::Transcoder;
+pub use transcode::{Decode, DecoderFactory, set_host_decoders};
+
+use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The encoding a file is read with, and why it was chosen.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct EncodingChoice {
     /// The encoding, by its WHATWG name (`UTF-8`, `UTF-16LE`, `windows-1252`, …).
-    #[serde(serialize_with = "serialize_encoding")]
+    #[serde(serialize_with = "serialize_encoding", deserialize_with = "deserialize_encoding")]
     pub encoding: &'static Encoding,
     /// Why it was chosen.
     pub reason: EncodingReason,
@@ -20,7 +25,7 @@ pub struct EncodingChoice {
 }
 
 /// Why an encoding was chosen.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum EncodingReason {
@@ -113,6 +118,12 @@ fn serialize_encoding<S: Serializer>(encoding: &&'static Encoding, s: S) -> Resu
     s.serialize_str(encoding.name())
 }
 
+fn deserialize_encoding<'de, D: Deserializer<'de>>(d: D) -> Result<&'static Encoding, D::Error> {
+    let name = String::deserialize(d)?;
+    Encoding::for_label(name.as_bytes())
+        .ok_or_else(|| serde::de::Error::custom(format!("unknown encoding {name:?}")))
+}
+
 /// Offset of the first byte that is not valid UTF-8; a character cut at the end of an
 /// incomplete window is not an error.
 fn first_invalid_utf8(window: &[u8], complete: bool) -> Option<u64> {
@@ -144,166 +155,6 @@ fn utf16_by_nul_pattern(window: &[u8]) -> Option<&'static Encoding> {
     } else {
         None
     }
-}
-
-/// Streaming transcoding of a non-UTF-8 input into UTF-8, one bounded piece at a time.
-pub(crate) struct Transcoder {
-    inner: encoding_rs::Decoder,
-    out: Vec<u8>,
-    /// Offset in the decoded stream of the next byte `step` produces.
-    pos: u64,
-}
-
-/// One transcoded piece.
-pub(crate) struct Piece<'a> {
-    /// Input bytes consumed.
-    pub(crate) read: usize,
-    /// The decoded text.
-    pub(crate) text: &'a [u8],
-    /// Offset of `text` in the decoded stream.
-    pub(crate) base: u64,
-    /// Whether malformed input was replaced with U+FFFD in this piece.
-    pub(crate) replaced: bool,
-}
-
-impl Transcoder {
-    pub(crate) fn new(encoding: &'static Encoding) -> Self {
-        let inner = encoding.new_decoder_without_bom_handling();
-        Transcoder { inner, out: Vec::new(), pos: 0 }
-    }
-
-    /// The stream offset of the next decoded byte.
-    pub(crate) fn pos(&self) -> u64 {
-        self.pos
-    }
-
-    /// Decodes up to one piece of `input`; `last` says the input ends with it.
-    pub(crate) fn step(&mut self, input: &[u8], last: bool) -> Piece<'_> {
-        let take = input.len().min(PIECE);
-        let last = last && take == input.len();
-        let input = input.get(..take).unwrap_or(input);
-        let need = self.inner.max_utf8_buffer_length(take).unwrap_or(take * 3 + 16);
-        self.out.clear();
-        self.out.resize(need, 0);
-        let (result, read, written, replaced) = self.inner.decode_to_utf8(input, &mut self.out, last);
-        debug_assert!(result == CoderResult::InputEmpty);
-        self.out.truncate(written);
-        let base = self.pos;
-        self.pos += written as u64;
-        Piece { read, text: &self.out, base, replaced }
-    }
-}
-
-/// Maps offsets in the decoded stream to offsets in the original bytes.
-///
-/// UTF-8 input is not transcoded, so its stream offsets are the original ones. For other
-/// encodings the map walks forward through the decoded text counting how many original bytes
-/// each character took, which is exact for single-byte encodings and UTF-16. For the multibyte
-/// legacy encodings (Shift_JIS, EUC-KR, GBK, Big5, …) each character's width is found by
-/// encoding it again, which is exact for well-formed input; after a malformed sequence or an
-/// ISO-2022-JP escape the offsets are approximate.
-#[derive(Clone, Copy)]
-pub(crate) struct OffsetMap {
-    width: Width,
-    stream: u64,
-    orig: u64,
-}
-
-#[derive(Clone, Copy)]
-enum Width {
-    Identity,
-    SingleByte,
-    Utf16,
-    Reencoded(&'static Encoding),
-}
-
-impl OffsetMap {
-    /// The map for UTF-8 input, whose offsets need no mapping.
-    #[cfg(test)]
-    pub(crate) fn identity() -> Self {
-        OffsetMap { width: Width::Identity, stream: 0, orig: 0 }
-    }
-
-    /// The map for a file read with `choice`.
-    pub(crate) fn new(choice: &EncodingChoice) -> Self {
-        let encoding = choice.encoding;
-        let width = if encoding == UTF_8 {
-            Width::Identity
-        } else if encoding == UTF_16LE || encoding == UTF_16BE {
-            Width::Utf16
-        } else if encoding.is_single_byte() {
-            Width::SingleByte
-        } else {
-            Width::Reencoded(encoding)
-        };
-        let orig = u64::from(choice.bom_len);
-        OffsetMap { width, stream: 0, orig }
-    }
-
-    /// The original offset of stream offset `pos`, which lies in `buf` (starting at stream
-    /// offset `base`) and is not before any offset mapped earlier.
-    #[inline(always)]
-    pub(crate) fn orig(&mut self, pos: u64, buf: &[u8], base: u64) -> u64 {
-        if let Width::Identity = self.width {
-            return pos;
-        }
-        self.counted(pos, buf, base)
-    }
-
-    #[inline(never)]
-    fn counted(&mut self, pos: u64, buf: &[u8], base: u64) -> u64 {
-        let from = self.stream.saturating_sub(base) as usize;
-        let to = pos.saturating_sub(base) as usize;
-        let text = buf.get(from..to).unwrap_or_default();
-        self.orig += self.width.count(text);
-        self.stream = self.stream.max(pos);
-        self.orig
-    }
-
-    /// The map for a part of a file read with `choice` that starts at original offset `byte`.
-    /// UTF-8 needs no map (its stream offsets are the original ones); for the others the stream
-    /// starts at 0 there.
-    pub(crate) fn starting_at(choice: &EncodingChoice, byte: u64) -> Self {
-        let mut map = OffsetMap::new(choice);
-        map.orig = byte;
-        map
-    }
-
-    /// Accounts for all of `buf` before the caller lets go of it.
-    pub(crate) fn sync(&mut self, buf: &[u8], base: u64) {
-        self.orig(base + buf.len() as u64, buf, base);
-    }
-}
-
-impl Width {
-    fn count(self, text: &[u8]) -> u64 {
-        let chars = || text.iter().filter(|&&b| !is_continuation(b)).count() as u64;
-        match self {
-            Width::Identity => text.len() as u64,
-            Width::SingleByte => chars(),
-            Width::Utf16 => 2 * chars() + 2 * text.iter().filter(|&&b| b >= 0xF0).count() as u64,
-            Width::Reencoded(encoding) => reencoded_len(encoding, text),
-        }
-    }
-}
-
-fn is_continuation(b: u8) -> bool {
-    (0x80..0xC0).contains(&b)
-}
-
-fn reencoded_len(encoding: &'static Encoding, text: &[u8]) -> u64 {
-    let text = String::from_utf8_lossy(text);
-    let mut total = 0u64;
-    let mut buf = [0u8; 4];
-    for c in text.chars() {
-        total += if c.is_ascii() {
-            1
-        } else {
-            let (bytes, _, _) = encoding.encode(c.encode_utf8(&mut buf));
-            bytes.len().max(1) as u64
-        };
-    }
-    total
 }
 
 #[cfg(test)]
@@ -367,6 +218,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "encodings")]
     fn transcoding_survives_a_character_split_across_inputs() {
         let utf16: Vec<u8> = "é😀".encode_utf16().flat_map(u16::to_le_bytes).collect();
         let mut t = Transcoder::new(UTF_16LE);
@@ -380,6 +232,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "encodings")]
     fn offsets_map_back_to_original_bytes() {
         let cases: &[(&'static Encoding, &str, u8, u64)] =
             &[(WINDOWS_1252, "é,a", 0, 3), (UTF_16LE, "é😀a", 2, 2 + 2 + 4 + 2), (SHIFT_JIS, "日本a", 0, 5)];

@@ -1,0 +1,224 @@
+//! The JavaScript glue (wasm32 only): each export takes its options as JSON text, calls the
+//! core, and returns JSON text, which the package's JavaScript parses (one serde format for both
+//! directions keeps the module small). Misuse is a JavaScript `Error` with a sentence, never a
+//! panic. The TypeScript types are in `npm/index.d.ts`.
+// wasm-bindgen exports are reached from JavaScript, not from Rust.
+#![allow(unreachable_pub)]
+
+mod grid;
+mod text_decoder;
+
+use crate::batch::Batch;
+use crate::import::{Import, ImportOptions};
+use crate::matching::{MatchOptions, MatchTarget, match_columns};
+use crate::reader::{FileLayout, Reader, ReaderOptions, Row, Sink};
+use crate::schema::Schema;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+
+/// Runs when the module is instantiated: non-UTF-8 input is decoded by the host's TextDecoder.
+#[wasm_bindgen(start)]
+pub fn start() {
+    crate::decode::set_host_decoders(text_decoder::make);
+}
+
+/// The crate's version.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}
+
+/// A streaming parser for one file: `feed` it chunks, take its batches, then `finish` it.
+#[wasm_bindgen]
+pub struct Parser {
+    import: Import,
+}
+
+#[wasm_bindgen]
+impl Parser {
+    /// `options` (JSON): `{ schema, reader, mapping, patches, validate, batches,
+    /// includeInvalid, rowIndexEvery }`, the schema as an object or as JSON text.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: &str) -> Result<Parser, JsError> {
+        let (schema, options): (Schema, ImportOptions) = schema_and(options)?;
+        Ok(Parser { import: Import::new(&schema, options).map_err(error)? })
+    }
+
+    /// Reads the next chunk; returns the progress so far (JSON).
+    pub fn feed(&mut self, chunk: &[u8]) -> Result<String, JsError> {
+        self.import.feed(chunk).map_err(error)?;
+        to_json(&self.import.progress())
+    }
+
+    /// Ends the file; returns the summary: layout, mapping, counts, report, row index (JSON).
+    pub fn finish(&mut self) -> Result<String, JsError> {
+        let summary = self.import.finish().map_err(error)?;
+        to_json(&summary)
+    }
+
+    /// The next completed batch, or `undefined`.
+    #[wasm_bindgen(js_name = nextBatch)]
+    pub fn next_batch(&mut self) -> Option<Vec<u8>> {
+        self.import.next_batch()
+    }
+
+    /// How the file is read, once its first kilobytes have been fed (JSON; `null` before).
+    pub fn layout(&self) -> Result<String, JsError> {
+        to_json(&self.import.layout())
+    }
+
+    /// The progress so far (JSON).
+    pub fn progress(&self) -> Result<String, JsError> {
+        to_json(&self.import.progress())
+    }
+}
+
+/// The encoding, dialect and header of a file's first bytes, and its first rows as a preview
+/// (JSON). `options` (JSON) are reader options (`encoding`, `delimiter`, `header`, …) and
+/// `previewRows`.
+#[wasm_bindgen]
+pub fn sniff(bytes: &[u8], options: &str) -> Result<String, JsError> {
+    #[derive(serde::Deserialize, Default)]
+    #[serde(rename_all = "camelCase", default)]
+    struct SniffOptions {
+        #[serde(flatten)]
+        reader: ReaderOptions,
+        preview_rows: Option<usize>,
+    }
+    let options: SniffOptions = from_json(options)?;
+    let mut preview = Preview { limit: options.preview_rows.unwrap_or(20), ..Preview::default() };
+    let mut reader = Reader::new(&options.reader).map_err(error)?;
+    reader.feed(bytes, &mut preview).map_err(error)?;
+    reader.finish(&mut preview).map_err(error)?;
+    to_json(&preview)
+}
+
+/// Suggestions matching a file's header names to a schema's columns (JSON); `schema` is JSON.
+#[wasm_bindgen(js_name = matchColumns)]
+pub fn match_columns_js(headers: Vec<String>, schema: &str) -> Result<String, JsError> {
+    let schema = Schema::from_json(schema).map_err(error)?;
+    let targets: Vec<MatchTarget<'_>> = schema
+        .columns()
+        .iter()
+        .map(|c| MatchTarget {
+            key: c.key(),
+            label: c.label(),
+            keywords: c.keywords(),
+            required: c.required(),
+        })
+        .collect();
+    let names: Vec<&str> = headers.iter().map(String::as_str).collect();
+    to_json(&match_columns(&names, &targets, &MatchOptions::default()))
+}
+
+/// Checks a schema (JSON); returns `{ schema, digest }` with the canonical form (JSON).
+#[wasm_bindgen(js_name = checkSchema)]
+pub fn check_schema(schema: &str) -> Result<String, JsError> {
+    #[derive(Serialize)]
+    struct Checked {
+        schema: Schema,
+        digest: String,
+    }
+    let schema = Schema::from_json(schema).map_err(error)?;
+    let digest = schema.digest_hex();
+    to_json(&Checked { schema, digest })
+}
+
+/// Decodes a batch into `{ schemaDigest, sequence, firstRow, rowCount, columns, rows }` (JSON).
+#[wasm_bindgen(js_name = decodeBatch)]
+pub fn decode_batch(bytes: &[u8]) -> Result<String, JsError> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Row<'a> {
+        number: u64,
+        invalid: bool,
+        cells: Vec<Option<&'a str>>,
+        extras: Vec<Option<&'a str>>,
+    }
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Decoded<'a> {
+        schema_digest: String,
+        sequence: u64,
+        first_row: u64,
+        row_count: u32,
+        columns: &'a [crate::batch::BatchColumn],
+        rows: Vec<Row<'a>>,
+    }
+    let batch = Batch::decode(bytes).map_err(error)?;
+    let rows = batch
+        .rows()
+        .map(|r| Row { number: r.number, invalid: r.invalid, cells: r.cells, extras: r.extras })
+        .collect();
+    let schema_digest = batch.schema_digest.iter().map(|b| format!("{b:02x}")).collect();
+    let (sequence, first_row, row_count) = (batch.sequence, batch.first_row, batch.row_count);
+    to_json(&Decoded { schema_digest, sequence, first_row, row_count, columns: &batch.columns, rows })
+}
+
+/// The layout and first rows of a file.
+#[derive(Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Preview {
+    layout: Option<FileLayout>,
+    rows: Vec<PreviewRow>,
+    #[serde(skip)]
+    limit: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PreviewRow {
+    row: u64,
+    line: u64,
+    fields: Vec<String>,
+    problems: Vec<String>,
+}
+
+impl Sink for Preview {
+    fn layout(&mut self, layout: &FileLayout) {
+        self.layout = Some(layout.clone());
+    }
+
+    fn row(&mut self, row: &Row<'_>) {
+        if self.rows.len() < self.limit {
+            self.rows.push(PreviewRow {
+                row: row.number(),
+                line: row.position().line,
+                fields: row.fields().map(str::to_owned).collect(),
+                problems: row.problems().iter().map(ToString::to_string).collect(),
+            });
+        }
+    }
+}
+
+/// Options with a `schema` beside the others: an object, or its JSON text.
+fn schema_and<T: DeserializeOwned>(options: &str) -> Result<(Schema, T), JsError> {
+    let mut options: Value =
+        serde_json::from_str(options).map_err(|e| JsError::new(&format!("invalid options: {e}")))?;
+    let schema = match options.as_object_mut().and_then(|o| o.remove("schema")) {
+        Some(Value::String(text)) => Schema::from_json(&text),
+        Some(object @ Value::Object(_)) => Schema::from_json(&object.to_string()),
+        _ => {
+            return Err(JsError::new(
+                "options.schema is missing: give the schema as an object or as JSON text",
+            ));
+        }
+    };
+    let rest = serde_json::from_value(options).map_err(|e| JsError::new(&format!("invalid options: {e}")))?;
+    Ok((schema.map_err(error)?, rest))
+}
+
+fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, JsError> {
+    let text = if text.trim().is_empty() { "{}" } else { text };
+    serde_json::from_str(text).map_err(|e| JsError::new(&format!("invalid options: {e}")))
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<String, JsError> {
+    serde_json::to_string(value).map_err(error)
+}
+
+fn error(e: impl std::fmt::Display) -> JsError {
+    JsError::new(&e.to_string())
+}
