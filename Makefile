@@ -16,11 +16,15 @@ FUZZ_SECONDS ?= 300
 FUZZ_SMOKE_SECONDS ?= 15
 HOST := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
 FUZZ_TARGETS := reader_chunks import batch_decode schema
+WASM_BINDGEN_VERSION := 0.2.129
+WASM_OUT := parser-wasm/npm/wasm
+WASM_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals
+NODE_BIN := node_modules/.bin
 FUZZ_RUSTFLAGS := -Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
 	-Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
 	-Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing -Cdebug-assertions -Coverflow-checks
 
-.PHONY: help setup run test lint fmt doc unit fuzz-build fuzz-smoke fuzz bench
+.PHONY: help setup wasm run test lint fmt doc unit js-test fuzz-build fuzz-smoke fuzz bench
 
 help:
 	@sed -n '2,7p' Makefile | sed 's/^# *//'
@@ -31,6 +35,21 @@ setup:
 	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
 	@rustup target list --installed | grep -q '^wasm32-unknown-unknown' || rustup target add wasm32-unknown-unknown
+	@wasm-bindgen --version 2>/dev/null | grep -q ' $(WASM_BINDGEN_VERSION)$$' || \
+		cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --locked
+	@command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; }
+	@[ -x /usr/bin/chromium ] || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; }
+	@[ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error
+
+# The npm package's WebAssembly: wasm32 build (no TOML, no encoding tables), wasm-bindgen glue,
+# then wasm-opt -Oz (npm binaryen).
+wasm: setup
+	cargo build --locked --release -p sluice-parser --lib --target wasm32-unknown-unknown --no-default-features
+	wasm-bindgen --target web --no-typescript --out-dir $(WASM_OUT) --out-name sluice_parser \
+		$(CARGO_TARGET_DIR)/wasm32-unknown-unknown/release/sluice_parser.wasm
+	$(NODE_BIN)/wasm-opt -Oz $(WASM_FEATURES) $(WASM_OUT)/sluice_parser_bg.wasm -o $(WASM_OUT)/sluice_parser_bg.wasm
+	@printf 'WebAssembly: %s bytes, %s gzipped\n' $$(wc -c < $(WASM_OUT)/sluice_parser_bg.wasm) \
+		$$(gzip -9 -c $(WASM_OUT)/sluice_parser_bg.wasm | wc -c)
 
 run: setup
 	cargo run --locked --release -q -p sluice-parser --example report -- \

@@ -23,6 +23,8 @@ pub struct ImportOptions {
     pub validate: ValidateOptions,
     /// Where batches are cut.
     pub batches: BatchOptions,
+    /// Build batches at all (true); a pass that only reports (a review step) can skip them.
+    pub batching: bool,
     /// Ship rows with errors too (marked as such), as an importer allowing invalid rows does.
     pub include_invalid: bool,
     /// Record where every N-th row starts, so a grid can read any rows again later (256;
@@ -38,6 +40,7 @@ impl Default for ImportOptions {
             patches: Patches::default(),
             validate: ValidateOptions::default(),
             batches: BatchOptions::default(),
+            batching: true,
             include_invalid: false,
             row_index_every: 256,
         }
@@ -53,8 +56,9 @@ pub struct RowIndex {
     pub every: u32,
     /// The starts of rows 1, 1 + every, 1 + 2 × every, …
     pub starts: Vec<RowStart>,
-    /// Bit `r - 1` (in little-endian words) is set when data row `r` has errors.
-    pub invalid: Vec<u64>,
+    /// Bit `(r - 1) % 32` of word `(r - 1) / 32` is set when data row `r` has errors (32-bit
+    /// words, which JavaScript numbers hold exactly).
+    pub invalid: Vec<u32>,
     /// Data rows seen.
     pub rows: u64,
 }
@@ -78,8 +82,8 @@ impl RowIndex {
     /// Whether data row `row` has errors.
     pub fn is_invalid(&self, row: u64) -> bool {
         let Some(bit) = row.checked_sub(1) else { return false };
-        let word = self.invalid.get(usize::try_from(bit / 64).unwrap_or(usize::MAX));
-        word.is_some_and(|w| w & (1 << (bit % 64)) != 0)
+        let word = self.invalid.get(usize::try_from(bit / 32).unwrap_or(usize::MAX));
+        word.is_some_and(|w| w & (1 << (bit % 32)) != 0)
     }
 
     fn record(&mut self, row: &Row<'_>, valid: bool) {
@@ -91,12 +95,12 @@ impl RowIndex {
         }
         if !valid {
             let bit = n - 1;
-            let word = usize::try_from(bit / 64).unwrap_or(usize::MAX);
+            let word = usize::try_from(bit / 32).unwrap_or(usize::MAX);
             if self.invalid.len() <= word {
                 self.invalid.resize(word + 1, 0);
             }
             if let Some(w) = self.invalid.get_mut(word) {
-                *w |= 1 << (bit % 64);
+                *w |= 1 << (bit % 32);
             }
         }
     }
@@ -316,7 +320,7 @@ impl Sink for Stage {
         let (Some(validator), Some(writer)) = (&mut self.validator, &mut self.writer) else { return };
         let Some(checked) = validator.check(row) else { return };
         self.index.record(row, checked.valid);
-        if checked.valid || self.options.include_invalid {
+        if self.options.batching && (checked.valid || self.options.include_invalid) {
             writer.push(&checked);
             self.batched_rows += 1;
         }

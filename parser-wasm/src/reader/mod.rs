@@ -200,6 +200,8 @@ impl Reader {
         Dialect {
             delimiter: o.delimiter.unwrap_or(sniffed.dialect.delimiter),
             quote: match o.quote {
+                // A delimiter chosen as `'` rules out `'` as the quote.
+                QuoteChoice::Detect if sniffed.dialect.quote == o.delimiter => Some(b'"'),
                 QuoteChoice::Detect => sniffed.dialect.quote,
                 QuoteChoice::None => None,
                 QuoteChoice::Byte(b) => Some(b),

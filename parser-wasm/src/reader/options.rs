@@ -157,9 +157,11 @@ impl ReaderOptions {
         let fallback = encoding("fallbackEncoding", &self.fallback_encoding)?;
         let probe = Dialect {
             delimiter: self.delimiter.unwrap_or(b','),
+            // A detected quote is `"` unless the delimiter is one.
             quote: match self.quote {
                 QuoteChoice::Byte(b) => Some(b),
-                QuoteChoice::Detect | QuoteChoice::None => None,
+                QuoteChoice::Detect => Some(b'"'),
+                QuoteChoice::None => None,
             },
             escape: self.escape,
             comment: self.comment,

@@ -1,0 +1,288 @@
+// Types for @sluice/parser. The shapes mirror the Rust crate `sluice-parser`'s serialised
+// types; field names are camelCase.
+
+/** A schema in the sluice-parser format, version 1 (see docs/schema.md). */
+export interface Schema {
+  version: 1;
+  name?: string;
+  columns: SchemaColumn[];
+}
+
+export type ColumnType =
+  | 'text' | 'integer' | 'number' | 'boolean' | 'date' | 'datetime' | 'time'
+  | 'email' | 'url' | 'uuid' | 'enum' | 'regex';
+
+export interface SchemaColumn {
+  key: string;
+  type: ColumnType;
+  label?: string;
+  description?: string;
+  required?: boolean;
+  unique?: boolean;
+  keywords?: string[];
+  default?: string;
+  trim?: boolean;
+  minLength?: number;
+  maxLength?: number;
+  min?: number;
+  max?: number;
+  decimalSeparator?: string;
+  thousandsSeparator?: string;
+  trueValues?: string[];
+  falseValues?: string[];
+  formats?: string[];
+  schemes?: string[];
+  values?: Array<string | { value: string; label?: string }>;
+  caseSensitive?: boolean;
+  pattern?: string;
+  message?: string;
+}
+
+/** How a file is read; everything unset is detected. */
+export interface ReaderOptions {
+  /** A WHATWG encoding label ("utf-8", "windows-1252", "utf-16le", "shift_jis", …). */
+  encoding?: string;
+  /** The encoding when the start of the file is not UTF-8 ("windows-1252"). */
+  fallbackEncoding?: string;
+  delimiter?: string;
+  /** A quote character, "none", or "detect" (the default). */
+  quote?: string | null;
+  escape?: string;
+  comment?: string;
+  /** "detect" (the default), "none", or the 1-based record number of the header. */
+  header?: 'detect' | 'none' | number;
+  shortRows?: 'error' | 'pad';
+  longRows?: 'error' | 'keep';
+  skipEmptyRows?: boolean;
+  limits?: { maxFieldBytes?: number; maxRecordBytes?: number; maxColumns?: number };
+  sniffBytes?: number;
+}
+
+/** Schema column key → header name; unmapped file columns kept or ignored. */
+export interface MappingSpec {
+  columns?: Record<string, string>;
+  unmapped?: 'ignore' | 'keep';
+}
+
+/** The user's fixes: row → column key → value, and rows to leave out. */
+export interface Patches {
+  set?: Record<number, Record<string, string>>;
+  delete?: number[];
+}
+
+export interface ParserOptions {
+  /** The schema, as an object or as JSON text. */
+  schema: Schema | string;
+  reader?: ReaderOptions;
+  mapping?: MappingSpec;
+  patches?: Patches;
+  validate?: { maxErrors?: number; maxUniqueValues?: number };
+  /** Where batches are cut, or false for a pass that only reports. */
+  batches?: { maxRows?: number; maxBytes?: number } | false;
+  includeInvalid?: boolean;
+  /** Record where every N-th row starts, for readRows (256; 0 for none). */
+  rowIndexEvery?: number;
+}
+
+export interface Progress {
+  bytes: number;
+  /** The source's size, when it is known (files, Blobs, bytes). */
+  totalBytes?: number;
+  rows: number;
+  errors: number;
+  batches: number;
+}
+
+export interface Position { byte: number; line: number }
+
+export interface EncodingChoice {
+  encoding: string;
+  reason:
+    | { kind: 'byte_order_mark' } | { kind: 'label' }
+    | { kind: 'valid_utf8'; checked: number } | { kind: 'nul_pattern'; checked: number }
+    | { kind: 'invalid_utf8'; at: number };
+  bomLen: number;
+}
+
+export interface Dialect {
+  delimiter: string;
+  quote: string | null;
+  escape: string | null;
+  comment: string | null;
+  lineEnding: 'lf' | 'crlf' | 'cr';
+}
+
+export interface FileLayout {
+  encoding: EncodingChoice;
+  sniffed: {
+    dialect: Dialect;
+    headerRow: number | null;
+    fieldCount: number;
+    confidence: { delimiter: number; quote: number; header: number };
+  };
+  dialect: Dialect;
+  header: { names: string[]; record: number | null; position: Position | null };
+}
+
+export interface CellError {
+  row: number;
+  line: number;
+  byte: number;
+  /** A schema key, a kept header name, `column_N`, or null for the whole row. */
+  column: string | null;
+  code: string;
+  /** What is expected; never the cell's value. */
+  message: string;
+}
+
+export interface Report {
+  rows: number;
+  validRows: number;
+  invalidRows: number;
+  deletedRows: number;
+  patchedCells: number;
+  errorCount: number;
+  errors: CellError[];
+  errorsTruncated: boolean;
+  errorsByColumn: Record<string, number>;
+  errorsByCode: Record<string, number>;
+  warnings: string[];
+}
+
+export interface MappedColumn {
+  key: string;
+  source: number | null;
+  header: string | null;
+  confidence: number;
+  method: 'exact' | 'keyword' | 'fuzzy' | null;
+}
+
+export interface Mapping {
+  columns: MappedColumn[];
+  kept: string[];
+  ignored: string[];
+  missingRequired: string[];
+  keepExtraFields: boolean;
+}
+
+export interface RowStart { row: number; byte: number; line: number }
+
+export interface RowIndex {
+  every: number;
+  starts: RowStart[];
+  /** Bit (r-1) % 32 of word floor((r-1) / 32) is set when row r has errors. */
+  invalid: number[];
+  rows: number;
+}
+
+export interface Summary {
+  layout: FileLayout;
+  mapping: Mapping;
+  read: { bytes: number; records: number; rows: number; preamble: number; emptyRows: number };
+  report: Report;
+  batches: number;
+  batchedRows: number;
+  rowIndex: RowIndex;
+  /** With `measureMemory` in a browser: the worker's peak JS heap plus WebAssembly memory. */
+  workerMemory?: { peakBytes: number; wasmBytes: number };
+}
+
+export interface Batch {
+  sequence: number;
+  firstRow: number;
+  rowCount: number;
+  /** The batch in the sluice batch format (docs/batch-format.md). */
+  bytes: Uint8Array;
+}
+
+export interface DecodedBatch {
+  schemaDigest: string;
+  sequence: number;
+  firstRow: number;
+  rowCount: number;
+  columns: Array<{ kind: 'schema' | 'kept'; name: string }>;
+  rows: Array<{ number: number; invalid: boolean; cells: Array<string | null>; extras: Array<string | null> }>;
+}
+
+export interface Preview {
+  layout: FileLayout | null;
+  rows: Array<{ row: number; line: number; fields: string[]; problems: string[] }>;
+}
+
+export interface ColumnMatch {
+  suggestions: Array<{ headerIndex: number; header: string; columnKey: string; confidence: number; method: 'exact' | 'keyword' | 'fuzzy' }>;
+  unmatchedHeaders: number[];
+  missingRequired: string[];
+}
+
+export interface GridRow {
+  row: number;
+  line: number;
+  byte: number;
+  /** The row's fields as in the file. */
+  fields: string[];
+  /** Schema columns (then kept columns): canonical when valid, as written when not, null when empty. */
+  values: Array<string | null>;
+  valid: boolean;
+  /** This row's errors, except `duplicate`, which only the full pass can find. */
+  errors: CellError[];
+}
+
+export type Source = Blob | ReadableStream<Uint8Array> | Uint8Array | ArrayBuffer | AsyncIterable<Uint8Array>;
+
+export interface ParseFileOptions extends ParserOptions {
+  onProgress?: (progress: Progress) => void;
+  signal?: AbortSignal;
+  /** Bytes read at a time (1 MiB). */
+  chunkSize?: number;
+  /** Batches produced but not yet taken before the parser waits (16). */
+  maxQueuedBatches?: number;
+  /** Browsers: report the worker's peak memory in the summary. */
+  measureMemory?: boolean;
+}
+
+/** A parse in progress: iterate its batches (or pass `batches: false`), await its summary. */
+export interface ParseJob extends AsyncIterable<Batch> {
+  readonly summary: Promise<Summary>;
+  batches(): AsyncIterableIterator<Batch>;
+  /** Stops the parse; the summary and the batches reject with an AbortError. */
+  cancel(reason?: unknown): void;
+}
+
+/** Loads the WebAssembly module (browsers: needed before the low-level API; Node: no-op). */
+export function ready(): Promise<void>;
+
+/** Parses, validates and batches a file: in a Web Worker in browsers, in-process in Node (which also takes a path). */
+export function parseFile(source: Source | string | URL, options: ParseFileOptions): ParseJob;
+
+/** Reads rows [from, to) of a source read once before, using its summary's row index. */
+export function readRows(
+  source: Blob | Uint8Array | ArrayBuffer | string | URL,
+  options: { summary: Summary; schema: Schema | string; from: number; to: number; reader?: ReaderOptions; mapping?: MappingSpec; patches?: Patches },
+): Promise<GridRow[]>;
+
+/** A streaming parser for one file. */
+export class Parser {
+  constructor(options: ParserOptions);
+  /** Reads the next chunk; returns the progress so far. Throws after finish(). */
+  feed(chunk: Uint8Array): Progress;
+  /** Ends the file; returns the summary. */
+  finish(): Summary;
+  /** The next completed batch, or undefined. */
+  nextBatch(): Batch | undefined;
+  /** How the file is read, once its start has been fed. */
+  readonly layout: FileLayout | null;
+  progress(): Progress;
+  free(): void;
+}
+
+export function version(): string;
+export function sniff(bytes: Uint8Array, options?: ReaderOptions & { previewRows?: number }): Preview;
+export function matchColumns(headers: string[], schema: Schema | string): ColumnMatch;
+export function checkSchema(schema: Schema | string): { schema: Schema; digest: string };
+export function decodeBatch(bytes: Uint8Array): DecodedBatch;
+export function batchInfo(bytes: Uint8Array): Batch;
+/** The WebAssembly memory's size in bytes, once loaded. */
+export function wasmMemory(): number | undefined;
+/** Whether data row `row` has errors, from a summary's row index. */
+export function rowHasErrors(summary: Summary, row: number): boolean;

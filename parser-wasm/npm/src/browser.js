@@ -1,0 +1,57 @@
+// @sluice/parser for browsers: the low-level API on the page (after `await ready()`), and
+// `parseFile`, which runs a whole file in a Web Worker.
+import { ready as load } from './wasm-web.js';
+import { use } from './core.js';
+import { Job } from './job.js';
+
+export { Parser, version, sniff, matchColumns, checkSchema, decodeBatch, readRows, batchInfo, rowHasErrors, wasmMemory } from './core.js';
+
+/** Loads the WebAssembly module on this page; the low-level API needs it, parseFile does not. */
+export async function ready() {
+  use(await load());
+}
+
+const CALLBACKS = ['onProgress', 'signal'];
+
+/** Parses, validates and batches a File, Blob or ReadableStream in a Web Worker. */
+export function parseFile(source, options = {}) {
+  const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'sluice-parser' });
+  const job = new Job({
+    maxQueued: options.maxQueuedBatches ?? 16,
+    signal: options.signal,
+    onCancel: () => worker.terminate(),
+  });
+  job.onTaken = () => worker.postMessage({ type: 'taken' });
+  worker.onmessage = ({ data }) => handle(job, worker, options, data);
+  worker.onerror = (event) => {
+    event.preventDefault();
+    job.fail(new Error(`the parser worker failed: ${event.message}`));
+    worker.terminate();
+  };
+  const settings = Object.fromEntries(Object.entries(options).filter(([key]) => !CALLBACKS.includes(key)));
+  const transfer = typeof ReadableStream !== 'undefined' && source instanceof ReadableStream ? [source] : [];
+  worker.postMessage({ type: 'start', source, options: settings }, transfer);
+  return job;
+}
+
+function handle(job, worker, options, message) {
+  switch (message.type) {
+    case 'progress':
+      options.onProgress?.(message.progress);
+      break;
+    case 'batch':
+      job.push(message.batch);
+      break;
+    case 'done':
+      job.finish(message.summary);
+      worker.terminate();
+      break;
+    case 'error': {
+      const error = new Error(message.message);
+      error.name = message.name;
+      job.fail(error);
+      worker.terminate();
+      break;
+    }
+  }
+}

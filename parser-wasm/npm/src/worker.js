@@ -1,0 +1,47 @@
+// The Web Worker behind parseFile: it reads the file, feeds the parser, and posts progress,
+// batches (transferred, not copied) and the summary, waiting while the page has too many
+// batches it has not taken yet.
+import { ready } from './wasm-web.js';
+import { run, use, wasmMemory } from './core.js';
+
+let outstanding = 0;
+let room = null;
+let cancelled = false;
+
+self.onmessage = ({ data }) => {
+  if (data.type === 'start') start(data.source, data.options);
+  if (data.type === 'taken') {
+    outstanding -= 1;
+    room?.();
+  }
+};
+
+async function start(source, options) {
+  const maxQueued = options.maxQueuedBatches ?? 16;
+  let peak = 0;
+  const measure = () => {
+    const used = (wasmMemory() ?? 0) + (self.performance?.memory?.usedJSHeapSize ?? 0);
+    peak = Math.max(peak, used);
+  };
+  try {
+    use(await ready());
+    const summary = await run(source, options, {
+      progress: (progress) => {
+        if (options.measureMemory) measure();
+        self.postMessage({ type: 'progress', progress });
+      },
+      batch: async (batch) => {
+        outstanding += 1;
+        self.postMessage({ type: 'batch', batch }, [batch.bytes.buffer]);
+        while (outstanding >= maxQueued && !cancelled) await new Promise((resolve) => (room = resolve));
+      },
+    });
+    if (options.measureMemory) {
+      measure();
+      summary.workerMemory = { peakBytes: peak, wasmBytes: wasmMemory() };
+    }
+    self.postMessage({ type: 'done', summary });
+  } catch (error) {
+    self.postMessage({ type: 'error', name: error?.name ?? 'Error', message: String(error?.message ?? error) });
+  }
+}

@@ -1,0 +1,229 @@
+// The package in Node: the low-level API, chunking invariance from JavaScript, misuse,
+// hostile inputs, parseFile over paths and streams with progress, backpressure and
+// cancellation, and reading rows again.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { Readable } from 'node:stream';
+import {
+  Parser, parseFile, readRows, sniff, matchColumns, checkSchema, decodeBatch, rowHasErrors, wasmMemory, version,
+} from '../src/node.js';
+
+const schema = {
+  version: 1,
+  columns: [
+    { key: 'id', type: 'integer', required: true, unique: true },
+    { key: 'name', type: 'text', required: true },
+    { key: 'email', type: 'email' },
+    { key: 'amount', type: 'number' },
+  ],
+};
+const utf8 = (text) => new TextEncoder().encode(text);
+const utf16le = (text) => {
+  const out = new Uint8Array(2 + text.length * 2);
+  out.set([0xff, 0xfe]);
+  for (let i = 0; i < text.length; i += 1) new DataView(out.buffer).setUint16(2 + i * 2, text.charCodeAt(i), true);
+  return out;
+};
+const latin1 = (text) => Uint8Array.from(text, (c) => c.charCodeAt(0));
+
+const fixtures = {
+  quoted: utf8('id,name,email,amount\r\n1,"Doe, Jane",jane@example.com,1.5\r\n2,"say ""hi""\nthere",x@y,2\r\n3,Bo,,\r\n'),
+  bom: utf8('\uFEFFid;name;email;amount\n1;Zoë;z@example.org;3\n2;Ann;bad;4,5\n'),
+  utf16: utf16le('id,name,email,amount\r\n1,Zoë,z@example.org,1\r\n2,Malmö,m@example.se,2\r\n'),
+  windows1252: latin1('id;name;email;amount\n1;François;f@example.fr;1\n2;Müller;m@example.de;x\n'),
+  unterminated: utf8('id,name\n1,ok\n2,"never closed\n3,lost\n'),
+  ragged: utf8('id,name,email\n1,Ann\n2,Bob,b@example.com,extra\n'),
+};
+
+function parseWhole(bytes, cuts, options = { schema }) {
+  const parser = new Parser(options);
+  let from = 0;
+  for (const cut of [...cuts, bytes.length]) {
+    parser.feed(bytes.subarray(from, cut));
+    from = cut;
+  }
+  const summary = parser.finish();
+  const batches = [];
+  for (let b = parser.nextBatch(); b; b = parser.nextBatch()) batches.push(Array.from(b.bytes));
+  parser.free();
+  return JSON.stringify({ summary, batches });
+}
+
+function randomCuts(length, seed) {
+  const cuts = [];
+  let x = seed;
+  for (let at = 0; ; ) {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    at += 1 + (x % 9);
+    if (at >= length) return cuts;
+    cuts.push(at);
+  }
+}
+
+test('results are identical whole, byte by byte and in random splits', () => {
+  for (const [name, bytes] of Object.entries(fixtures)) {
+    const whole = parseWhole(bytes, []);
+    const bytewise = parseWhole(bytes, Array.from({ length: bytes.length - 1 }, (_, i) => i + 1));
+    assert.equal(bytewise, whole, `${name} byte by byte`);
+    for (let seed = 1; seed <= 10; seed += 1) assert.equal(parseWhole(bytes, randomCuts(bytes.length, seed)), whole, `${name} seed ${seed}`);
+  }
+});
+
+test('encodings are detected and positions are in the original bytes', () => {
+  const parse = (bytes) => JSON.parse(parseWhole(bytes, [])).summary;
+  const utf16 = parse(fixtures.utf16);
+  assert.equal(utf16.layout.encoding.encoding, 'UTF-16LE');
+  assert.equal(utf16.rowIndex.starts[0].byte, 2 + 22 * 2);
+  const latin = parse(fixtures.windows1252);
+  assert.equal(latin.layout.encoding.encoding, 'windows-1252');
+  assert.equal(latin.layout.dialect.delimiter, ';');
+  const bad = latin.report.errors.find((e) => e.column === 'amount');
+  assert.deepEqual([bad.row, bad.line, bad.byte, bad.code], [2, 3, 21 + 26 + 22, 'not_a_number']);
+});
+
+test('an unterminated quote is an error naming where it opened', () => {
+  const summary = JSON.parse(parseWhole(fixtures.unterminated, [])).summary;
+  const error = summary.report.errors.find((e) => e.code === 'unterminated_quote');
+  assert.deepEqual([error.row, error.line, error.byte, error.column], [2, 3, 15, 'name']);
+  assert.match(error.message, /quote opened at line 3, byte 15 is never closed/);
+});
+
+test('a 100 MB field ends in a positioned error with memory bounded by the limit', () => {
+  const head = utf8('id,name\n1,"');
+  const tail = utf8('"\n2,ok\n');
+  const parser = new Parser({ schema: { version: 1, columns: [{ key: 'id', type: 'integer' }, { key: 'name', type: 'text' }] } });
+  parser.feed(head);
+  const chunk = new Uint8Array(1 << 20).fill(0x78);
+  for (let i = 0; i < 100; i += 1) parser.feed(chunk);
+  parser.feed(tail);
+  const summary = parser.finish();
+  const error = summary.report.errors[0];
+  assert.deepEqual([error.row, error.column, error.code, error.byte], [1, 'name', 'field_too_large', 10]);
+  assert.equal(summary.report.validRows, 1);
+  assert.ok(wasmMemory() < 48 << 20, `WebAssembly memory ${wasmMemory()} bytes`);
+  parser.free();
+});
+
+test('invalid UTF-8 after the detection window is a positioned invalid_encoding error', () => {
+  const bytes = new Uint8Array([...utf8('id,name\n'), ...utf8(`1,${'a'.repeat(70000)}\n2,Fran`), 0xe7, ...utf8('ois\n')]);
+  const summary = JSON.parse(parseWhole(bytes, [])).summary;
+  assert.equal(summary.layout.encoding.encoding, 'UTF-8');
+  const error = summary.report.errors.find((e) => e.code === 'invalid_encoding');
+  assert.deepEqual([error.row, error.line, error.column], [2, 3, 'name']);
+});
+
+test('misuse throws an Error with a sentence', () => {
+  const parser = new Parser({ schema });
+  parser.finish();
+  assert.throws(() => parser.feed(utf8('x')), { message: /already finished/ });
+  assert.throws(() => parser.finish(), { message: /already finished/ });
+  parser.free();
+  assert.throws(() => parser.feed(utf8('x')), { message: /freed/ });
+  assert.throws(() => new Parser({ schema }).feed('text'), TypeError);
+  assert.throws(() => new Parser({}), { message: /options.schema is missing/ });
+  assert.throws(() => new Parser({ schema, reader: { delimiter: '"' } }), { message: /quote and the delimiter must differ/ });
+  assert.throws(() => new Parser({ schema, reader: { bogus: 1 } }), { message: /invalid options: unknown field `bogus`/ });
+  const bad = { version: 1, columns: [{ key: 'age', type: 'integer', min: 5, max: 1 }] };
+  assert.throws(() => checkSchema(bad), { message: 'schema column "age", field "min": 5 is greater than max 1' });
+});
+
+test('helpers sniff, match, check and decode', () => {
+  assert.match(version(), /^\d+\.\d+\.\d+$/);
+  const preview = sniff(fixtures.bom, { previewRows: 1 });
+  assert.equal(preview.layout.dialect.delimiter, ';');
+  assert.deepEqual(preview.rows[0].fields, ['1', 'Zoë', 'z@example.org', '3']);
+  const matched = matchColumns(['E-mail', 'ID', 'Full name'], schema);
+  assert.deepEqual(matched.suggestions.map((s) => [s.header, s.columnKey]).sort(), [['E-mail', 'email'], ['ID', 'id']]);
+  assert.deepEqual(matched.missingRequired, ['name']);
+  assert.equal(checkSchema(JSON.stringify(schema)).digest.length, 64);
+  const parser = new Parser({ schema });
+  parser.feed(fixtures.quoted);
+  parser.finish();
+  const batch = parser.nextBatch();
+  const decoded = decodeBatch(batch.bytes);
+  assert.deepEqual([batch.sequence, batch.firstRow, batch.rowCount], [0, 1, 2]);
+  assert.deepEqual(decoded.rows.map((r) => r.number), [1, 3]);
+  assert.deepEqual(decoded.rows[0].cells, ['1', 'Doe, Jane', 'jane@example.com', '1.5']);
+  assert.throws(() => decodeBatch(new Uint8Array([1, 2, 3])), { message: 'batch byte 0: does not start with "SLCB"' });
+});
+
+function bigCsv(rows) {
+  const lines = ['id,name,email,amount'];
+  for (let i = 1; i <= rows; i += 1) lines.push(`${i},Name ${i},u${i}@example.com,${i % 10 === 0 ? 'x' : `${i}.5`}`);
+  return utf8(`${lines.join('\n')}\n`);
+}
+
+test('parseFile reads a path, a stream and bytes, with progress, batches and a summary', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-parser-'));
+  try {
+    const bytes = bigCsv(20000);
+    const path = join(dir, 'big.csv');
+    await writeFile(path, bytes);
+    for (const source of [path, Readable.from([bytes.subarray(0, 12345), bytes.subarray(12345)]), bytes]) {
+      const progress = [];
+      const job = parseFile(source, { schema, chunkSize: 64 << 10, onProgress: (p) => progress.push(p) });
+      let rows = 0;
+      for await (const batch of job) rows += batch.rowCount;
+      const summary = await job.summary;
+      assert.equal(rows, 18000);
+      assert.deepEqual([summary.report.validRows, summary.report.invalidRows], [18000, 2000]);
+      assert.ok(progress.length >= 2 && progress.at(-1).bytes === bytes.length);
+      assert.ok(rowHasErrors(summary, 10) && !rowHasErrors(summary, 11));
+    }
+  } finally {
+    await rm(dir, { recursive: true });
+  }
+});
+
+test('parseFile waits for a slow consumer and can skip batches', async () => {
+  const bytes = bigCsv(5000);
+  const job = parseFile(bytes, { schema, batches: { maxRows: 100 }, maxQueuedBatches: 1, chunkSize: 4096 });
+  let batches = 0;
+  for await (const batch of job) {
+    batches += 1;
+    assert.equal(batch.sequence, batches - 1);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  assert.equal(batches, 45);
+  const quiet = parseFile(bytes, { schema, batches: false });
+  const summary = await quiet.summary;
+  assert.deepEqual([summary.batches, summary.report.rows], [0, 5000]);
+});
+
+test('parseFile stops on cancel and on an aborted signal', async () => {
+  const bytes = bigCsv(50000);
+  const job = parseFile(bytes, { schema, chunkSize: 4096 });
+  const iterator = job[Symbol.asyncIterator]();
+  await iterator.next();
+  job.cancel();
+  await assert.rejects(job.summary, { name: 'AbortError' });
+  await assert.rejects(iterator.next(), { name: 'AbortError' });
+  const controller = new AbortController();
+  const aborted = parseFile(bytes, { schema, signal: controller.signal, chunkSize: 4096, batches: false });
+  controller.abort();
+  await assert.rejects(aborted.summary, { name: 'AbortError' });
+});
+
+test('readRows reads any rows again from the row index', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-parser-'));
+  try {
+    const bytes = bigCsv(3000);
+    const path = join(dir, 'rows.csv');
+    await writeFile(path, bytes);
+    const summary = await parseFile(path, { schema, batches: false, rowIndexEvery: 64 }).summary;
+    for (const source of [path, bytes]) {
+      const rows = await readRows(source, { summary, schema, from: 1998, to: 2003 });
+      assert.deepEqual(rows.map((r) => r.row), [1998, 1999, 2000, 2001, 2002]);
+      assert.deepEqual(rows[0].fields, ['1998', 'Name 1998', 'u1998@example.com', '1998.5']);
+      assert.deepEqual(rows[2].errors.map((e) => [e.row, e.column, e.code]), [[2000, 'amount', 'not_a_number']]);
+      assert.equal(rows[2].valid, false);
+    }
+    const tail = await readRows(bytes, { summary, schema, from: 2999, to: 5000 });
+    assert.deepEqual(tail.map((r) => r.row), [2999, 3000]);
+  } finally {
+    await rm(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,61 @@
+// Test support: a static file server on 127.0.0.1 and Debian's Chromium driven by
+// playwright-core (never a downloaded browser), with a fresh profile each launch.
+import { createServer } from 'node:http';
+import { createReadStream } from 'node:fs';
+import { stat, mkdtemp, rm } from 'node:fs/promises';
+import { extname, join, normalize } from 'node:path';
+import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const TYPES = {
+  '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm',
+  '.json': 'application/json', '.csv': 'text/csv', '.css': 'text/css',
+};
+
+/** Serves `root` (and `extra` pages by path) on a free loopback port. */
+export async function serve(root, extra = {}) {
+  const server = createServer(async (req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    if (extra[path] !== undefined) {
+      res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'text/html' });
+      res.end(extra[path]);
+      return;
+    }
+    const file = normalize(join(root, path));
+    if (!file.startsWith(root)) return void res.writeHead(403).end();
+    try {
+      const info = await stat(file);
+      if (!info.isFile()) throw new Error('not a file');
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': info.size });
+      createReadStream(file).pipe(res);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+/** Launches headless Debian Chromium with a throwaway profile. */
+export async function chromium() {
+  const { chromium: driver } = require('playwright-core');
+  const profile = await mkdtemp(join(tmpdir(), 'sluice-chromium-'));
+  const context = await driver.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+      '--enable-precise-memory-info', '--js-flags=--expose-gc',
+    ],
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}
