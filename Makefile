@@ -1,6 +1,7 @@
 # Sluice: every command sets up what it needs, idempotently, on a fresh Debian machine with rustup.
 #   make run     the parser example: validate the files in examples/ and print a report
-#   make test    everything CI checks: format, lints (native and wasm32), docs, tests, fuzz smoke
+#   make test    everything CI checks: format, lints (native and wasm32), docs, Rust tests, the
+#                npm package's tests in Node and Chromium, fuzz smoke
 #   make bench   parser throughput on a generated 1,000,000-row file (release build)
 #   make fuzz    each fuzz target for FUZZ_SECONDS (default 300) with coverage
 #   make lint / make fmt
@@ -27,7 +28,7 @@ FUZZ_RUSTFLAGS := -Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4
 .PHONY: help setup wasm run test lint fmt doc unit js-test fuzz-build fuzz-smoke fuzz bench
 
 help:
-	@sed -n '2,7p' Makefile | sed 's/^# *//'
+	@sed -n '2,8p' Makefile | sed 's/^# *//'
 
 setup:
 	@command -v cargo >/dev/null || { echo "cargo is missing: install Rust with rustup (https://rustup.rs)"; exit 1; }
@@ -55,13 +56,13 @@ run: setup
 	cargo run --locked --release -q -p sluice-parser --example report -- \
 		examples/schema.toml examples/contacts.csv examples/contacts-excel-fr.csv
 
-test: setup lint doc unit fuzz-smoke
+test: setup lint doc unit js-test fuzz-smoke
 	@echo "make test: all checks passed"
 
 lint:
 	cargo fmt --all --check
 	cargo clippy --locked --workspace --all-targets -- -D warnings
-	cargo clippy --locked -p sluice-parser --lib --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy --locked -p sluice-parser --lib --target wasm32-unknown-unknown --no-default-features -- -D warnings
 
 fmt:
 	cargo fmt --all
@@ -71,6 +72,11 @@ doc:
 
 unit:
 	cargo test --locked --workspace
+
+# @sluice/parser: Node tests, headless Chromium tests (Debian chromium), and the packed
+# tarball installed into a fresh project running the README's examples.
+js-test: wasm
+	node --test parser-wasm/npm/test/*.test.mjs
 
 fuzz-build: setup
 	cd fuzz && CARGO_TARGET_DIR=$(FUZZ_TARGET_DIR) RUSTFLAGS="$(FUZZ_RUSTFLAGS)" \

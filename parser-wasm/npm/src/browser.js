@@ -1,14 +1,20 @@
 // @sluice/parser for browsers: the low-level API on the page (after `await ready()`), and
 // `parseFile`, which runs a whole file in a Web Worker.
 import { ready as load } from './wasm-web.js';
-import { use } from './core.js';
+import { readRows as readRowsWith, use } from './core.js';
 import { Job } from './job.js';
 
-export { Parser, version, sniff, matchColumns, checkSchema, decodeBatch, readRows, batchInfo, rowHasErrors, wasmMemory } from './core.js';
+export { Parser, version, sniff, matchColumns, checkSchema, decodeBatch, batchInfo, rowHasErrors, wasmMemory } from './core.js';
 
 /** Loads the WebAssembly module on this page; the low-level API needs it, parseFile does not. */
 export async function ready() {
   use(await load());
+}
+
+/** Reads rows `[from, to)` of a File or Blob read once before, on this page. */
+export async function readRows(source, options) {
+  await ready();
+  return readRowsWith(source, options);
 }
 
 const CALLBACKS = ['onProgress', 'signal'];

@@ -1,0 +1,111 @@
+// The package as a user gets it: `npm pack`, installed from the tarball into a fresh project,
+// where the README's examples run in Node and in Chromium and TypeScript checks a program
+// against the published types.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtemp, readFile, writeFile, rm } from 'node:fs/promises';
+import { join, dirname, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { serve, chromium } from './support.mjs';
+
+const run = promisify(execFile);
+const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
+const repoRoot = resolve(packageDir, '..', '..');
+let project;
+let examples;
+
+const CONTACTS = 'email,age\r\nann@example.com,31\r\nbob@example,42\r\ncy@example.org,-3\r\n';
+const PEOPLE = 'Email;Name;Joined\nann@example.com;Ann;2024-01-02\nbob@example;Bob;31/12/2023\n;Cy;2024-13-01\n';
+
+before(async () => {
+  project = await mkdtemp(join(tmpdir(), 'sluice-user-'));
+  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', project], { cwd: packageDir });
+  const [{ filename, files }] = JSON.parse(stdout);
+  assert.ok(files.some((f) => f.path === 'wasm/sluice_parser_bg.wasm'), 'the tarball carries the WebAssembly');
+  await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'user-app', private: true, type: 'module' }));
+  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(project, filename)], { cwd: project });
+  await writeFile(join(project, 'contacts.csv'), CONTACTS);
+  await writeFile(join(project, 'people.csv'), PEOPLE);
+  const readme = await readFile(join(packageDir, 'README.md'), 'utf8');
+  examples = [...readme.matchAll(/```js\n\/\/ example: (node|browser)\n([\s\S]*?)```/g)].map(([, kind, code]) => ({ kind, code }));
+});
+
+after(async () => {
+  if (project) await rm(project, { recursive: true });
+});
+
+test('the README has examples for Node and for browsers', () => {
+  assert.deepEqual(examples.map((e) => e.kind), ['browser', 'node', 'node']);
+});
+
+test("the README's Node examples run in a fresh project", async () => {
+  const outputs = [];
+  for (const [i, example] of examples.filter((e) => e.kind === 'node').entries()) {
+    const file = join(project, `example-${i}.mjs`);
+    await writeFile(file, example.code);
+    const { stdout } = await run('node', [file], { cwd: project });
+    outputs.push(stdout);
+  }
+  assert.match(outputs[0], /^1 valid rows; 2 errors$/m);
+  assert.match(outputs[0], /^row 2, line 3, email: must be an email address/m);
+  assert.match(outputs[0], /ann@example\.com \| 31/);
+  assert.match(outputs[1], /^;$/m);
+  assert.match(outputs[1], /'2:email:invalid_email', '2:score:not_an_integer'/);
+  assert.match(outputs[1], /'ann@example\.com', '12'/);
+});
+
+test("the README's browser example runs in Chromium from the installed package", async () => {
+  const example = examples.find((e) => e.kind === 'browser').code;
+  const page = `<!doctype html><meta charset="utf-8">
+<script type="importmap">{ "imports": { "@sluice/parser": "/node_modules/@sluice/parser/src/browser.js" } }</script>
+<input type="file">
+<script type="module">
+  import { importFile } from '/example.js';
+  window.importFile = importFile;
+  window.ready = true;
+</script>`;
+  const server = await serve(project, { '/index.html': page, '/example.js': example });
+  const browser = await chromium();
+  try {
+    const tab = await browser.context.newPage();
+    await tab.goto(`${server.url}/index.html`);
+    await tab.waitForFunction(() => window.ready === true);
+    await tab.setInputFiles('input[type=file]', join(project, 'people.csv'));
+    const result = await tab.evaluate(() => window.importFile(document.querySelector('input').files[0], () => {}));
+    assert.equal(result.shipped, 1);
+    assert.equal(result.invalid, 2);
+    assert.deepEqual(result.errors.map((e) => [e.row, e.column, e.code]), [
+      [2, 'email', 'invalid_email'],
+      [3, 'email', 'required'],
+      [3, 'joined', 'invalid_date'],
+    ]);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+});
+
+test('a TypeScript program type-checks against the published types', async () => {
+  await writeFile(join(project, 'check.ts'), `
+import { parseFile, Parser, readRows, type Schema, type Summary } from '@sluice/parser';
+const schema: Schema = { version: 1, columns: [{ key: 'email', type: 'email', required: true }] };
+export async function main(file: Blob): Promise<number> {
+  const job = parseFile(file, { schema, onProgress: (p) => console.log(p.rows, p.totalBytes) });
+  let rows = 0;
+  for await (const batch of job) rows += batch.rowCount;
+  const summary: Summary = await job.summary;
+  const page = await readRows(file, { summary, schema, from: 1, to: 10 });
+  const parser = new Parser({ schema, batches: false });
+  parser.feed(new Uint8Array(0));
+  return rows + page.length + parser.finish().report.errorCount;
+}
+`);
+  await writeFile(join(project, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022', 'dom'] },
+    files: ['check.ts'],
+  }));
+  await run(join(repoRoot, 'node_modules', '.bin', 'tsc'), ['-p', project], { cwd: project });
+});
