@@ -2,7 +2,7 @@
 #   make run     the parser example: validate the files in examples/ and print a report
 #   make test    everything CI checks: format, lints (native and wasm32), docs, Rust tests, the
 #                npm package's tests in Node and Chromium, fuzz smoke
-#   make bench   parser throughput on a generated 1,000,000-row file (release build)
+#   make bench   parser throughput on a generated 1,000,000-row file, native and in Chromium
 #   make fuzz    each fuzz target for FUZZ_SECONDS (default 300) with coverage
 #   make lint / make fmt
 
@@ -99,5 +99,13 @@ fuzz: fuzz-build
 			-rss_limit_mb=2048 -artifact_prefix=fuzz/artifacts/$$t/ fuzz/corpus/$$t; \
 	done
 
-bench: setup
+BENCH_DIR ?= $(HOME)/.cache/sluice/bench
+
+# Native throughput; then, in headless Chromium, @sluice/parser against Papa Parse and uDSV on
+# the same generated 1,000,000-row file, and memory on it and on a generated 1 GB file.
+bench: setup wasm
 	cargo bench --locked -p sluice-parser --bench throughput
+	@mkdir -p $(BENCH_DIR)
+	@[ -s $(BENCH_DIR)/bench-1m.csv ] || cargo run --locked --release -q -p sluice-parser --example gen_bench_csv -- $(BENCH_DIR)/bench-1m.csv 1000000
+	@[ -s $(BENCH_DIR)/bench-1g.csv ] || cargo run --locked --release -q -p sluice-parser --example gen_bench_csv -- $(BENCH_DIR)/bench-1g.csv 8100000
+	node parser-wasm/npm/bench/chromium.mjs $(BENCH_DIR)/bench-1m.csv $(BENCH_DIR)/bench-1g.csv

@@ -23,7 +23,7 @@ fn main() {
     let rows: u64 = env("SLUICE_BENCH_ROWS", 1_000_000);
     let runs: usize = env("SLUICE_BENCH_RUNS", 7);
     let file = datagen::file(rows);
-    let schema = Schema::from_toml(include_str!("schema.toml")).unwrap();
+    let schema = Schema::from_json(include_str!("schema.json")).unwrap();
     let mb = file.len() as f64 / 1e6;
     println!(
         "sluice-parser throughput: {rows} rows, 10 columns, {mb:.1} MB, {CHUNK} byte chunks, median of {runs}"

@@ -193,6 +193,11 @@ export interface Batch {
   rowCount: number;
   /** The batch in the sluice batch format (docs/batch-format.md). */
   bytes: Uint8Array;
+  /**
+   * Batches from parseFile: hands the buffer back to be filled again once you are done with
+   * the bytes (they are unusable afterwards), so a long file does not allocate a buffer per batch.
+   */
+  release?: () => void;
 }
 
 export interface DecodedBatch {
@@ -268,8 +273,11 @@ export class Parser {
   feed(chunk: Uint8Array): Progress;
   /** Ends the file; returns the summary. */
   finish(): Summary;
-  /** The next completed batch, or undefined. */
-  nextBatch(): Batch | undefined;
+  /**
+   * The next completed batch, or undefined; its bytes go into `buffer` (or the one the function
+   * returns, called only when there is a batch) when it is large enough.
+   */
+  nextBatch(buffer?: ArrayBuffer | (() => ArrayBuffer | undefined)): Batch | undefined;
   /** How the file is read, once its start has been fed. */
   readonly layout: FileLayout | null;
   progress(): Progress;

@@ -45,9 +45,15 @@ function handle(job, worker, options, message) {
     case 'progress':
       options.onProgress?.(message.progress);
       break;
-    case 'batch':
-      job.push(message.batch);
+    case 'batch': {
+      const { batch } = message;
+      // Handing the buffer back lets the worker fill it again instead of allocating another.
+      batch.release = () => {
+        if (batch.bytes.byteLength > 0) worker.postMessage({ type: 'release', buffer: batch.bytes.buffer }, [batch.bytes.buffer]);
+      };
+      job.push(batch);
       break;
+    }
     case 'done':
       job.finish(message.summary);
       worker.terminate();

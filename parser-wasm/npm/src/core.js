@@ -69,10 +69,21 @@ export class Parser {
     return JSON.parse(this.#live().finish());
   }
 
-  /** The next completed batch, or undefined. */
-  nextBatch() {
-    const bytes = this.#live().nextBatch();
-    return bytes === undefined ? undefined : batchInfo(bytes);
+  /**
+   * The next completed batch, or undefined. Its bytes go into `buffer` (or the buffer a
+   * function given instead returns, called only when there is a batch) when it is large enough
+   * (a released batch's, say), so that a long file does not allocate a buffer for every batch.
+   */
+  nextBatch(buffer) {
+    const inner = this.#live();
+    const length = inner.peekBatch();
+    if (length === 0) return undefined;
+    if (typeof buffer === 'function') buffer = buffer();
+    // New buffers get a quarter more room, so that the next batches, about as large, fit in them.
+    const room = buffer && buffer.byteLength >= length ? buffer : new ArrayBuffer(length + (length >> 2));
+    const bytes = new Uint8Array(room, 0, length);
+    bytes.set(new Uint8Array(loaded.memory.buffer, inner.batchPtr(), length));
+    return batchInfo(bytes);
   }
 
   /** How the file is read, once its start has been fed (null before). */
@@ -118,22 +129,29 @@ export function rowHasErrors(summary, row) {
 export const wasmMemory = () => loaded?.memory?.buffer.byteLength;
 
 /**
- * Runs a whole source through a new parser: `events.progress(p)` after each chunk,
- * `await events.batch(b)` for each batch (awaiting is the backpressure), and the summary.
+ * Runs a whole source through a new parser: `events.progress(p)` about once per chunk,
+ * `await events.batch(b)` for each batch (awaiting is the backpressure; `events.spare()` may
+ * offer a buffer to reuse), and returns the summary.
  */
 export async function run(source, options, events) {
   const parser = new Parser(options);
   const totalBytes = sizeOf(source);
   const chunkSize = options.chunkSize ?? CHUNK_SIZE;
+  // Progress is reported about once per chunkSize, however small the source's own chunks are.
+  let reported = 0;
   try {
     for await (const chunk of chunks(source, chunkSize)) {
       if (options.signal?.aborted) throw abortError(options.signal.reason);
       const progress = parser.feed(chunk);
       await drain(parser, events);
-      events.progress?.({ ...progress, totalBytes });
+      if (progress.bytes - reported >= chunkSize || progress.bytes === totalBytes) {
+        reported = progress.bytes;
+        events.progress?.({ ...progress, totalBytes });
+      }
     }
     const summary = parser.finish();
     await drain(parser, events);
+    events.progress?.({ ...parser.progress(), totalBytes });
     return summary;
   } finally {
     parser.free();
@@ -141,7 +159,9 @@ export async function run(source, options, events) {
 }
 
 async function drain(parser, events) {
-  for (let batch = parser.nextBatch(); batch; batch = parser.nextBatch()) await events.batch?.(batch);
+  for (let batch = parser.nextBatch(events.spare); batch; batch = parser.nextBatch(events.spare)) {
+    await events.batch?.(batch);
+  }
 }
 
 /** An Error named AbortError, as fetch and streams use. */

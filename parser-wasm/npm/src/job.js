@@ -6,6 +6,7 @@ import { abortError } from './core.js';
 export class Job {
   #queue = [];
   #pulling = null;
+  #handedOut = false;
   #room = [];
   #maxQueued;
   #done = false;
@@ -79,25 +80,38 @@ export class Job {
   }
 
   #next() {
-    if (this.#queue.length) {
-      const value = this.#queue.shift();
+    // Asking for the next batch means the caller is done with the last one (and has released
+    // it): only now is there room for the producer to make another.
+    if (this.#handedOut) {
+      this.#handedOut = false;
       this.#room.shift()?.();
       this.onTaken?.();
-      return Promise.resolve({ value, done: false });
     }
+    if (this.#queue.length) return Promise.resolve(this.#handOut(this.#queue.shift()));
     if (this.#failure) return Promise.reject(this.#failure);
     if (this.#done) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve) => {
-      this.#pulling = (result) => {
-        this.onTaken?.();
-        resolve(result);
-      };
+      this.#pulling = (result) => resolve(result.done === false ? this.#handOut(result.value) : result);
     });
   }
 
-  /** The batches, in order. */
+  #handOut(value) {
+    this.#handedOut = true;
+    return { value, done: false };
+  }
+
+  /** The batches, in order; leaving the loop early cancels the parse. */
   batches() {
-    return { next: () => this.#next(), [Symbol.asyncIterator]() { return this; } };
+    return {
+      next: () => this.#next(),
+      return: (value) => {
+        if (!this.#done) this.cancel('the batches were no longer read');
+        return Promise.resolve({ value, done: true });
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
   }
 
   [Symbol.asyncIterator]() {

@@ -21,9 +21,16 @@ export function parseFile(source, options = {}) {
   // The loop stops at the next chunk once the job is cancelled, by the signal or by cancel().
   const stop = new AbortController();
   const job = new Job({ maxQueued: options.maxQueuedBatches ?? 16, signal: options.signal, onCancel: (reason) => stop.abort(reason) });
+  const spares = [];
   const events = {
     progress: (progress) => options.onProgress?.(progress),
-    batch: (batch) => job.push(batch),
+    spare: () => spares.pop(),
+    batch: (batch) => {
+      batch.release = () => {
+        if (spares.length < 32) spares.push(batch.bytes.buffer);
+      };
+      return job.push(batch);
+    },
   };
   run(input, { ...options, signal: stop.signal }, events).then(
     (summary) => job.finish(summary),

@@ -7,6 +7,8 @@ import { run, use, wasmMemory } from './core.js';
 let outstanding = 0;
 let room = null;
 let cancelled = false;
+/** Buffers of released batches, reused for the next ones. */
+const spares = [];
 
 self.onmessage = ({ data }) => {
   if (data.type === 'start') start(data.source, data.options);
@@ -14,6 +16,7 @@ self.onmessage = ({ data }) => {
     outstanding -= 1;
     room?.();
   }
+  if (data.type === 'release' && spares.length < 32) spares.push(data.buffer);
 };
 
 async function start(source, options) {
@@ -30,6 +33,7 @@ async function start(source, options) {
         if (options.measureMemory) measure();
         self.postMessage({ type: 'progress', progress });
       },
+      spare: () => spares.pop(),
       batch: async (batch) => {
         outstanding += 1;
         self.postMessage({ type: 'batch', batch }, [batch.bytes.buffer]);

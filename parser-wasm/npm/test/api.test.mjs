@@ -193,6 +193,20 @@ test('parseFile waits for a slow consumer and can skip batches', async () => {
   assert.deepEqual([summary.batches, summary.report.rows], [0, 5000]);
 });
 
+test('released batch buffers are filled again instead of new ones', async () => {
+  const job = parseFile(bigCsv(3000), { schema, batches: { maxRows: 100 }, chunkSize: 4096, maxQueuedBatches: 2 });
+  const buffers = new Set();
+  let batches = 0;
+  for await (const batch of job) {
+    batches += 1;
+    buffers.add(batch.bytes.buffer);
+    assert.equal(decodeBatch(batch.bytes).rowCount, batch.rowCount);
+    batch.release();
+  }
+  assert.equal(batches, 27);
+  assert.ok(buffers.size <= 4, `${buffers.size} buffers for ${batches} batches`);
+});
+
 test('parseFile stops on cancel and on an aborted signal', async () => {
   const bytes = bigCsv(50000);
   const job = parseFile(bytes, { schema, chunkSize: 4096 });

@@ -34,6 +34,8 @@ pub fn version() -> String {
 #[wasm_bindgen]
 pub struct Parser {
     import: Import,
+    /// The batch taken by `peekBatch`, readable in memory at `batchPtr` until the next peek.
+    current: Vec<u8>,
 }
 
 #[wasm_bindgen]
@@ -43,7 +45,7 @@ impl Parser {
     #[wasm_bindgen(constructor)]
     pub fn new(options: &str) -> Result<Parser, JsError> {
         let (schema, options): (Schema, ImportOptions) = schema_and(options)?;
-        Ok(Parser { import: Import::new(&schema, options).map_err(error)? })
+        Ok(Parser { import: Import::new(&schema, options).map_err(error)?, current: Vec::new() })
     }
 
     /// Reads the next chunk; returns the progress so far (JSON).
@@ -62,6 +64,21 @@ impl Parser {
     #[wasm_bindgen(js_name = nextBatch)]
     pub fn next_batch(&mut self) -> Option<Vec<u8>> {
         self.import.next_batch()
+    }
+
+    /// Takes the next completed batch and returns its length (0: none); its bytes are in the
+    /// module's memory at `batchPtr()` until the next call, for the caller to copy into a buffer
+    /// of its own (so buffers can be reused rather than allocated for every batch).
+    #[wasm_bindgen(js_name = peekBatch)]
+    pub fn peek_batch(&mut self) -> usize {
+        self.current = self.import.next_batch().unwrap_or_default();
+        self.current.len()
+    }
+
+    /// Where the batch taken by `peekBatch` is in the module's memory.
+    #[wasm_bindgen(js_name = batchPtr)]
+    pub fn batch_ptr(&self) -> usize {
+        self.current.as_ptr() as usize
     }
 
     /// How the file is read, once its first kilobytes have been fed (JSON; `null` before).

@@ -1,0 +1,177 @@
+// `make bench`, the browser part: in one headless Chromium page, on the generated 1,000,000-row
+// file (124.1 MB, 118.4 MiB) given as a File from disk, (a) @sluice/parser parse + validate +
+// batch in its Worker, (b) Papa Parse 5 streaming with `step` and `worker: true`, (c) uDSV
+// streaming (TextDecoderStream into its incremental parser, rows to a callback); (b) and (c)
+// without validation. Medians of RUNS (5), MB/s (10^6 bytes), the ratios, and memory for (a) on
+// this file and on a generated 1 GB one.
+//
+//   node bench/chromium.mjs BENCH_1M.csv [BENCH_1GB.csv]
+import { readFileSync, statSync, readdirSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { serve } from '../test/support.mjs';
+
+const require = createRequire(import.meta.url);
+const here = dirname(fileURLToPath(import.meta.url));
+const packageDir = resolve(here, '..');
+const repoRoot = resolve(packageDir, '..', '..');
+const RUNS = Number(process.env.SLUICE_BENCH_RUNS ?? 5);
+const [file1m, file1g] = process.argv.slice(2);
+const schema = readFileSync(join(repoRoot, 'parser-wasm', 'benches', 'schema.json'), 'utf8');
+
+const page = `<!doctype html><meta charset="utf-8"><title>sluice bench</title>
+<input type="file" id="file">
+<script src="/node_modules/papaparse/papaparse.min.js"></script>
+<script type="module">
+  import { parseFile } from '/parser-wasm/npm/src/browser.js';
+  import { inferSchema, initParser } from '/node_modules/udsv/dist/uDSV.mjs';
+  const file = () => document.getElementById('file').files[0];
+  const schema = ${schema};
+
+  window.sluice = async () => {
+    let peakHeap = 0;
+    const sample = () => { peakHeap = Math.max(peakHeap, performance.memory.usedJSHeapSize); };
+    const start = performance.now();
+    const job = parseFile(file(), { schema, measureMemory: true, onProgress: sample });
+    let rows = 0;
+    for await (const batch of job) {
+      rows += batch.rowCount;
+      batch.release();
+    }
+    const summary = await job.summary;
+    sample();
+    return { ms: performance.now() - start, rows, valid: summary.report.validRows, peakHeap, worker: summary.workerMemory };
+  };
+
+  window.papa = () => new Promise((resolve, reject) => {
+    let rows = 0;
+    const start = performance.now();
+    Papa.parse(file(), {
+      worker: true,
+      step: () => { rows += 1; },
+      complete: () => resolve({ ms: performance.now() - start, rows }),
+      error: reject,
+    });
+  });
+
+  window.udsv = async () => {
+    const start = performance.now();
+    const stream = file().stream().pipeThrough(new TextDecoderStream());
+    let parser = null;
+    let rows = 0;
+    const onRow = () => { rows += 1; };
+    for await (const text of stream) {
+      parser ??= initParser(inferSchema(text));
+      parser.chunk(text, parser.stringArrs, onRow);
+    }
+    parser.end();
+    return { ms: performance.now() - start, rows };
+  };
+  window.ready = true;
+</script>`;
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** The resident memory of Chromium's renderer processes, in bytes. */
+function rendererRss() {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!cmdline.includes('--type=renderer')) continue;
+      const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      total += rss ? Number(rss[1]) * 1024 : 0;
+    } catch {
+      // The process ended while being read.
+    }
+  }
+  return total;
+}
+
+async function withRss(run) {
+  const base = rendererRss();
+  let peak = base;
+  const timer = setInterval(() => { peak = Math.max(peak, rendererRss()); }, 10);
+  try {
+    const result = await run();
+    return { ...result, rssBase: base, rssPeak: Math.max(peak, rendererRss()) };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function launch() {
+  const { chromium } = require('playwright-core');
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--disable-quic', '--enable-precise-memory-info'],
+  });
+}
+
+async function openPage(browser, url, path) {
+  const tab = await browser.newPage();
+  tab.on('pageerror', (error) => console.error('page error:', error.message));
+  await tab.goto(`${url}/bench.html`);
+  await tab.waitForFunction(() => window.ready === true);
+  await tab.setInputFiles('#file', path);
+  return tab;
+}
+
+const mb = (bytes) => (bytes / 1e6).toFixed(1);
+
+/** The package's sizes: what a browser downloads, gzipped. */
+function sizes() {
+  const gz = (path) => gzipSync(readFileSync(join(packageDir, path)), { level: 9 }).length;
+  const wasm = 'wasm/sluice_parser_bg.wasm';
+  const js = ['src/browser.js', 'src/core.js', 'src/job.js', 'src/sources.js', 'src/wasm-web.js', 'src/worker.js', 'wasm/sluice_parser.js'];
+  const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
+  console.log(`sizes: WebAssembly ${kb(statSync(join(packageDir, wasm)).size)}, ${kb(gz(wasm))} gzipped; ` +
+    `JavaScript ${kb(js.reduce((n, f) => n + gz(f), 0))} gzipped (each file separately)`);
+}
+
+async function main() {
+  const server = await serve(repoRoot, { '/bench.html': page });
+  const browser = await launch();
+  try {
+    sizes();
+    const size = statSync(file1m).size;
+    const tab = await openPage(browser, server.url, file1m);
+    console.log(`Chromium ${browser.version()}: ${mb(size)} MB (${(size / 2 ** 20).toFixed(1)} MiB), median of ${RUNS}`);
+    const results = {};
+    const only = process.env.SLUICE_BENCH_PARSERS?.split(',');
+    for (const name of ['sluice', 'papa', 'udsv'].filter((n) => !only || only.includes(n))) {
+      const runs = [];
+      for (let i = 0; i < RUNS; i += 1) runs.push(await tab.evaluate((n) => window[n](), name));
+      const ms = median(runs.map((r) => r.ms));
+      results[name] = { ms, mbs: size / 1e6 / (ms / 1000), rows: runs[0].rows, runs };
+      console.log(`${name.padEnd(7)} ${ms.toFixed(0).padStart(7)} ms ${results[name].mbs.toFixed(1).padStart(8)} MB/s  (${runs.map((r) => r.ms.toFixed(0)).join(', ')} ms; ${runs[0].rows} rows)`);
+    }
+    if (results.papa && results.udsv) {
+      console.log(`a/b (sluice / Papa Parse) ${(results.sluice.mbs / results.papa.mbs).toFixed(2)}×, a/c (sluice / uDSV) ${(results.sluice.mbs / results.udsv.mbs).toFixed(2)}×`);
+    }
+    await tab.close();
+    if (process.env.SLUICE_BENCH_MEMORY !== '0') {
+      for (const path of [file1m, file1g].filter(Boolean)) await memory(browser, server.url, path);
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+/** Peak memory of (a) on a fresh page: main-thread JS heap, worker WebAssembly memory, renderer RSS. */
+async function memory(browser, url, path) {
+  const tab = await openPage(browser, url, path);
+  const r = await withRss(() => tab.evaluate(() => window.sluice()));
+  const wasm = r.worker?.wasmBytes ?? 0;
+  console.log(`memory on ${mb(statSync(path).size)} MB (${r.rows} rows shipped, ${(r.ms / 1000).toFixed(1)} s): ` +
+    `page JS heap peak ${mb(r.peakHeap)} MB + worker WebAssembly memory ${mb(wasm)} MB = ${mb(r.peakHeap + wasm)} MB; ` +
+    `renderer RSS ${mb(r.rssBase)} MB before, ${mb(r.rssPeak)} MB peak (+${mb(r.rssPeak - r.rssBase)} MB)`);
+  await tab.close();
+}
+
+await main();
