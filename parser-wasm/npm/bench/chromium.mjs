@@ -3,7 +3,9 @@
 // batch in its Worker, (b) Papa Parse 5 streaming with `step` and `worker: true`, (c) uDSV
 // streaming (TextDecoderStream into its incremental parser, rows to a callback); (b) and (c)
 // without validation. Medians of RUNS (5), MB/s (10^6 bytes), the ratios, and memory for (a) on
-// this file and on a generated 1 GB one.
+// this file and on a generated 1 GB one: the page's JS heap (performance.memory), the worker's
+// JS heap and ArrayBuffer backing stores (sampled through the DevTools protocol), the
+// WebAssembly memory, and the renderer process's resident memory.
 //
 //   node bench/chromium.mjs BENCH_1M.csv [BENCH_1GB.csv]
 import { readFileSync, statSync, readdirSync } from 'node:fs';
@@ -163,14 +165,61 @@ async function main() {
   }
 }
 
-/** Peak memory of (a) on a fresh page: main-thread JS heap, worker WebAssembly memory, renderer RSS. */
+/**
+ * Samples the JS heap of every worker the page starts, through the DevTools protocol (a page
+ * cannot read its workers' heaps): used heap and the backing stores of ArrayBuffers.
+ */
+async function workerHeaps(browser) {
+  const cdp = await browser.newBrowserCDPSession();
+  const sessions = new Map();
+  const pending = new Map();
+  let id = 0;
+  cdp.on('Target.receivedMessageFromTarget', (event) => {
+    const message = JSON.parse(event.message);
+    pending.get(message.id)?.(message.result);
+    pending.delete(message.id);
+  });
+  const call = (sessionId, method) => new Promise((resolve) => {
+    id += 1;
+    pending.set(id, resolve);
+    cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method }) }).catch(() => resolve(undefined));
+  });
+  let peak = { used: 0, buffers: 0 };
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const { targetInfos } = await cdp.send('Target.getTargets');
+      for (const target of targetInfos.filter((t) => t.type === 'worker' && !sessions.has(t.targetId))) {
+        const attached = await cdp.send('Target.attachToTarget', { targetId: target.targetId, flatten: false }).catch(() => null);
+        if (attached) sessions.set(target.targetId, attached.sessionId);
+      }
+      for (const sessionId of sessions.values()) {
+        const usage = await call(sessionId, 'Runtime.getHeapUsage');
+        if (usage) peak = { used: Math.max(peak.used, usage.usedSize), buffers: Math.max(peak.buffers, usage.backingStorageSize ?? 0) };
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  })();
+  return async () => {
+    running = false;
+    await loop;
+    await cdp.detach();
+    return peak;
+  };
+}
+
+/** Peak memory of (a) on a fresh page: JS heaps of the page and its worker, WebAssembly memory, renderer RSS. */
 async function memory(browser, url, path) {
   const tab = await openPage(browser, url, path);
+  const stop = await workerHeaps(browser);
   const r = await withRss(() => tab.evaluate(() => window.sluice()));
+  const worker = await stop();
   const wasm = r.worker?.wasmBytes ?? 0;
+  const total = r.peakHeap + worker.used + worker.buffers + wasm;
   console.log(`memory on ${mb(statSync(path).size)} MB (${r.rows} rows shipped, ${(r.ms / 1000).toFixed(1)} s): ` +
-    `page JS heap peak ${mb(r.peakHeap)} MB + worker WebAssembly memory ${mb(wasm)} MB = ${mb(r.peakHeap + wasm)} MB; ` +
-    `renderer RSS ${mb(r.rssBase)} MB before, ${mb(r.rssPeak)} MB peak (+${mb(r.rssPeak - r.rssBase)} MB)`);
+    `page JS heap ${mb(r.peakHeap)} + worker JS heap ${mb(worker.used)} + worker ArrayBuffers ${mb(worker.buffers)} ` +
+    `+ WebAssembly memory ${mb(wasm)} = ${mb(total)} MB at peak; ` +
+    `renderer process RSS ${mb(r.rssBase)} MB before, +${mb(r.rssPeak - r.rssBase)} MB at peak`);
   await tab.close();
 }
 

@@ -9,23 +9,65 @@ export function sizeOf(source) {
   return undefined;
 }
 
-/** Yields the source's bytes as Uint8Arrays of about `chunkSize` bytes. */
+/**
+ * Yields the source's bytes as Uint8Arrays of about `chunkSize` bytes; each is only good until
+ * the next is asked for.
+ */
 export async function* chunks(source, chunkSize) {
   if (typeof Blob !== 'undefined' && source instanceof Blob) {
     // A Blob's stream reads ahead while the caller works on a chunk (a browser reads a File in
     // another process): several times faster than awaiting one slice after another.
-    yield* chunks(source.stream(), chunkSize);
+    yield* streamed(source.stream(), chunkSize);
   } else if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
     const bytes = source instanceof ArrayBuffer
       ? new Uint8Array(source)
       : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
     for (let at = 0; at < bytes.length; at += chunkSize) yield bytes.subarray(at, at + chunkSize);
   } else if (source && typeof source.getReader === 'function') {
-    yield* gathered(read(source), chunkSize);
+    yield* streamed(source, chunkSize);
   } else if (source && typeof source[Symbol.asyncIterator] === 'function') {
     for await (const value of source) yield toBytes(value);
   } else {
     throw new TypeError('the source must be a File, Blob, ReadableStream, stream, async iterable, Uint8Array or ArrayBuffer');
+  }
+}
+
+/** A web ReadableStream's bytes: read into one buffer when it is a byte stream, else gathered. */
+function streamed(stream, chunkSize) {
+  let reader;
+  try {
+    reader = stream.getReader({ mode: 'byob' });
+  } catch {
+    return gathered(read(stream), chunkSize);
+  }
+  return filled(reader, chunkSize);
+}
+
+/**
+ * Chunks read from a byte stream into one buffer that moves back and forth between the stream
+ * and the caller: no buffer is allocated per chunk, which would otherwise pile up (a 1 GB file
+ * makes thousands) until the garbage collector gets to them. A chunk is only good until the
+ * next one is asked for.
+ */
+async function* filled(reader, chunkSize) {
+  let buffer = new ArrayBuffer(chunkSize);
+  try {
+    for (;;) {
+      let length = 0;
+      let done = false;
+      while (length < chunkSize && !done) {
+        const result = await reader.read(new Uint8Array(buffer, length, chunkSize - length));
+        done = result.done;
+        if (result.value) {
+          buffer = result.value.buffer;
+          length += result.value.byteLength;
+        }
+      }
+      if (length > 0) yield new Uint8Array(buffer, 0, length);
+      if (done) return;
+    }
+  } finally {
+    reader.releaseLock();
   }
 }
 
@@ -45,10 +87,12 @@ async function* read(stream) {
 
 /**
  * Small pieces gathered into chunks of `chunkSize` bytes: streams hand out pieces of 64 KiB or
- * less, and fewer, larger calls into the parser cost less.
+ * less, and fewer, larger calls into the parser cost less. The one buffer is filled again for
+ * every chunk, so a chunk is only good until the caller asks for the next one (the parser
+ * copies what it is fed).
  */
 async function* gathered(pieces, chunkSize) {
-  let buffer = new Uint8Array(chunkSize);
+  const buffer = new Uint8Array(chunkSize);
   let filled = 0;
   for await (const piece of pieces) {
     if (filled === 0 && piece.length >= chunkSize) {
@@ -61,7 +105,6 @@ async function* gathered(pieces, chunkSize) {
       (filled += take), (at += take);
       if (filled === chunkSize) {
         yield buffer;
-        buffer = new Uint8Array(chunkSize);
         filled = 0;
       }
     }
