@@ -93,7 +93,7 @@ test('parseFile stops when cancelled', async () => {
   assert.deepEqual(outcome, { first: true, name: 'AbortError', message: 'user left' });
 });
 
-test('the browser decodes UTF-16 and Windows-1252 with exact positions', async () => {
+test('the browser decodes UTF-16 and Windows-1252 and flags invalid UTF-8, with exact positions', async () => {
   const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('id,name,email,amount\r\n1,Zoë,z@example.org,x\r\n', 'utf16le')]);
   await pick('utf16.csv', utf16);
   const a = (await tab.evaluate((schema) => window.parse({ schema }), schema)).summary;
@@ -108,6 +108,12 @@ test('the browser decodes UTF-16 and Windows-1252 with exact positions', async (
   }, schema);
   assert.equal(b.encoding.encoding, 'windows-1252');
   assert.deepEqual(b.fields, ['1', 'François', 'f@example.fr', '1,5']);
+  const late = Buffer.concat([Buffer.from(`id,name,email,amount\n1,${'a'.repeat(70000)},,\n2,Fran`), Buffer.from([0xe7]), Buffer.from('ois,,\n')]);
+  await pick('late.csv', late);
+  const c = (await tab.evaluate((schema) => window.parse({ schema }), schema)).summary;
+  assert.equal(c.layout.encoding.encoding, 'UTF-8');
+  const bad = c.report.errors.find((e) => e.code === 'invalid_encoding');
+  assert.deepEqual([bad.row, bad.line, bad.column, bad.byte], [2, 3, 'name', 21 + 2 + 70000 + 3 + 2]);
 });
 
 test('a 100 MB field and an unterminated quote end in positioned errors, memory bounded', async () => {
