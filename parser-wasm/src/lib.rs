@@ -18,6 +18,7 @@ pub mod schema;
 pub mod sniff;
 mod tokenizer;
 pub mod validate;
+pub mod verify;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 

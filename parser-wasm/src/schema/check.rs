@@ -14,7 +14,7 @@ pub(crate) enum Check {
     Integer { min: Option<i64>, max: Option<i64>, format: NumberFormat },
     Number { min: Option<DecimalBound>, max: Option<DecimalBound>, format: NumberFormat },
     Boolean { words: Vec<(String, bool)> },
-    Temporal { kind: TemporalKind, formats: Vec<TemporalFormat> },
+    Temporal { kind: TemporalKind, formats: Vec<TemporalFormat>, canonical: Box<TemporalFormat> },
     Email,
     Url { schemes: Vec<String> },
     Uuid,
@@ -77,6 +77,8 @@ pub(crate) enum Failure {
     InvalidUuid,
     NotAllowed,
     PatternMismatch,
+    /// Valid, but not written in the type's canonical form (only batches are held to it).
+    NotCanonical,
 }
 
 impl Check {
@@ -89,7 +91,7 @@ impl Check {
             Check::Integer { min, max, format } => integer(value, *min, *max, format, out),
             Check::Number { min, max, format } => decimal(value, min.as_ref(), max.as_ref(), format, out),
             Check::Boolean { words } => boolean(value, words, out),
-            Check::Temporal { kind, formats } => temporal(value, *kind, formats, out),
+            Check::Temporal { kind, formats, .. } => temporal(value, *kind, formats, out),
             Check::Email => other(email::parse_email(value, out), Failure::InvalidEmail),
             Check::Url { schemes } => other(url::parse_url(value, schemes, out), Failure::InvalidUrl),
             Check::Uuid => other(uuid::parse_uuid(value, out), Failure::InvalidUuid),
@@ -102,6 +104,42 @@ impl Check {
                 other(ok, Failure::PatternMismatch)
             }
         }
+    }
+
+    /// Checks a value that should already be in canonical form (as a batch carries it): the
+    /// type's canonical spelling is the only one accepted (ISO dates, `.` as decimal point,
+    /// `true`/`false`, an enum's value), the constraints apply, and the canonical form must be
+    /// the value itself.
+    pub(crate) fn run_canonical(
+        &self,
+        value: &str,
+        out: &mut String,
+        scratch: &mut String,
+    ) -> Result<Parsed, Failure> {
+        let start = out.len();
+        let canonical_number = NumberFormat::default();
+        let parsed = match self {
+            Check::Integer { min, max, .. } => integer(value, *min, *max, &canonical_number, out),
+            Check::Number { min, max, .. } => {
+                decimal(value, min.as_ref(), max.as_ref(), &canonical_number, out)
+            }
+            Check::Boolean { .. } => match value {
+                "true" | "false" => {
+                    out.push_str(value);
+                    Ok(Parsed::Other)
+                }
+                _ => Err(Failure::NotABoolean),
+            },
+            Check::Temporal { kind, canonical, .. } => {
+                temporal(value, *kind, std::slice::from_ref(canonical), out)
+            }
+            _ => self.run(value, out, scratch),
+        }?;
+        if out.get(start..) != Some(value) {
+            out.truncate(start);
+            return Err(Failure::NotCanonical);
+        }
+        Ok(parsed)
     }
 
     /// What the column expects, for a failure's message.
@@ -129,6 +167,7 @@ impl Failure {
             Failure::InvalidUuid => "invalid_uuid",
             Failure::NotAllowed => "not_allowed",
             Failure::PatternMismatch => "pattern_mismatch",
+            Failure::NotCanonical => "not_canonical",
         }
     }
 }

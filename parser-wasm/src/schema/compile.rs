@@ -199,7 +199,8 @@ fn temporal(raw: &RawColumn, kind: TemporalKind) -> Result<Check, FieldError> {
     let compiled = patterns.iter().enumerate().map(|(i, p)| {
         TemporalFormat::compile(p, kind).map_err(|e| field_err(&format!("formats[{i}]"), e.to_string()))
     });
-    Ok(Check::Temporal { kind, formats: compiled.collect::<Result<_, _>>()? })
+    let canonical = TemporalFormat::compile("iso", kind).map_err(|e| field_err("type", e.to_string()))?;
+    Ok(Check::Temporal { kind, formats: compiled.collect::<Result<_, _>>()?, canonical: Box::new(canonical) })
 }
 
 fn url(raw: &RawColumn) -> Result<Check, FieldError> {

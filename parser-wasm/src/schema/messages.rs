@@ -33,7 +33,8 @@ pub(super) fn message(check: &Check, failure: Failure) -> String {
         (Check::Boolean { words }, _) => {
             format!("must be one of: {}", listed(words.iter().map(|(w, _)| w.as_str())))
         }
-        (Check::Temporal { kind, formats }, _) => temporal(*kind, formats),
+        (_, Failure::NotCanonical) => "is not in canonical form (as a batch must carry it)".to_owned(),
+        (Check::Temporal { kind, formats, .. }, _) => temporal(*kind, formats),
         (Check::Email, _) => "must be an email address, such as name@example.com".to_owned(),
         (Check::Url { schemes }, _) => {
             let starts = listed(schemes.iter().map(|s| format!("{s}://")));

@@ -3,7 +3,7 @@
 
 mod mapping;
 mod report;
-mod unique;
+pub(crate) mod unique;
 
 pub use mapping::{MappedColumn, Mapping, MappingSpec, Unmapped};
 pub use report::{CellError, Report};

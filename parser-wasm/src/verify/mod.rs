@@ -1,0 +1,163 @@
+//! Checking batches where they arrive: the server trusts nothing the browser did. A batch must
+//! carry the importer's schema digest and columns, rows in increasing order, and every schema
+//! cell valid and in canonical form; uniqueness holds across every batch one verifier sees.
+
+use crate::batch::{Batch, ColumnKind};
+use crate::schema::{Column, Parsed, Schema};
+use crate::validate::unique::{Seen, UniqueIndex};
+use serde::Serialize;
+
+/// Most errors a verdict keeps in full (all are counted).
+const MAX_ERRORS: usize = 1000;
+
+/// Checks batches against one schema, remembering unique values across them.
+pub struct Verifier {
+    schema: Schema,
+    unique: Vec<Option<UniqueIndex>>,
+    max_unique_values: usize,
+    last_row: Option<u64>,
+    out: String,
+    scratch: String,
+}
+
+/// What checking a batch found.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Verdict {
+    /// Rows in the batch.
+    pub rows: u32,
+    /// Data row numbers of the rows with errors, in order.
+    pub invalid_rows: Vec<u64>,
+    /// Rows the sender itself marked as having errors.
+    pub flagged_rows: u32,
+    /// The first errors, in row order.
+    pub errors: Vec<RowError>,
+    /// Every error found.
+    pub error_count: u64,
+}
+
+/// One error in a batch: where it is and what, never the value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RowError {
+    /// The data row number.
+    pub row: u64,
+    /// The schema column's key.
+    pub column: String,
+    /// A stable code (`required`, `not_an_integer`, `duplicate`, `not_canonical`, …).
+    pub code: &'static str,
+}
+
+/// Why a batch cannot be checked at all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum VerifyError {
+    /// The batch was made for another schema.
+    SchemaDigest,
+    /// Its columns are not the schema's (then kept ones).
+    Columns,
+    /// Its row numbers do not increase (`row` is the first out of order).
+    RowOrder {
+        /// The row number out of order.
+        row: u64,
+    },
+}
+
+impl std::fmt::Display for VerifyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            VerifyError::SchemaDigest => {
+                f.write_str("the batch was made for another version of the importer's schema")
+            }
+            VerifyError::Columns => f.write_str("the batch's columns are not the importer's schema columns"),
+            VerifyError::RowOrder { row } => write!(f, "row {row} comes after a row with a higher number"),
+        }
+    }
+}
+
+impl std::error::Error for VerifyError {}
+
+impl Verifier {
+    /// A verifier for batches checked against `schema`; `max_unique_values` bounds the memory
+    /// of each unique column as in validation.
+    pub fn new(schema: &Schema, max_unique_values: usize) -> Verifier {
+        let unique =
+            schema.columns().iter().map(|c| c.unique().then(|| UniqueIndex::new(c.is_integer()))).collect();
+        Verifier {
+            schema: schema.clone(),
+            unique,
+            max_unique_values,
+            last_row: None,
+            out: String::new(),
+            scratch: String::new(),
+        }
+    }
+
+    /// Checks one batch.
+    pub fn check(&mut self, batch: &Batch<'_>) -> Result<Verdict, VerifyError> {
+        if batch.schema_digest != self.schema.digest() {
+            return Err(VerifyError::SchemaDigest);
+        }
+        self.check_columns(batch)?;
+        let schema = self.schema.clone();
+        let mut verdict = Verdict { rows: batch.row_count, ..Verdict::default() };
+        for row in batch.rows() {
+            if self.last_row.is_some_and(|last| row.number <= last) {
+                return Err(VerifyError::RowOrder { row: row.number });
+            }
+            self.last_row = Some(row.number);
+            verdict.flagged_rows += u32::from(row.invalid);
+            let before = verdict.error_count;
+            for (index, (column, cell)) in schema.columns().iter().zip(&row.cells).enumerate() {
+                if let Some(code) = self.cell(index, column, *cell) {
+                    verdict.error(row.number, column.key(), code);
+                }
+            }
+            if verdict.error_count > before {
+                verdict.invalid_rows.push(row.number);
+            }
+        }
+        Ok(verdict)
+    }
+
+    fn check_columns(&self, batch: &Batch<'_>) -> Result<(), VerifyError> {
+        let keys = self.schema.columns().iter().map(Column::key);
+        let declared = batch.columns.len() >= self.schema.columns().len()
+            && batch.columns.iter().zip(keys).all(|(c, key)| c.kind == ColumnKind::Schema && c.name == key);
+        let rest = batch.columns.iter().skip(self.schema.columns().len()).all(|c| c.kind == ColumnKind::Kept);
+        if declared && rest { Ok(()) } else { Err(VerifyError::Columns) }
+    }
+
+    /// The code of what is wrong with one schema cell, if anything.
+    fn cell(&mut self, index: usize, column: &Column, cell: Option<&str>) -> Option<&'static str> {
+        let Some(value) = cell else {
+            return column.required().then_some("required");
+        };
+        self.out.clear();
+        let parsed = match column.check.run_canonical(value, &mut self.out, &mut self.scratch) {
+            Ok(parsed) => parsed,
+            Err(failure) => return Some(failure.code()),
+        };
+        self.unique_code(index, value, parsed)
+    }
+
+    fn unique_code(&mut self, index: usize, value: &str, parsed: Parsed) -> Option<&'static str> {
+        let index = self.unique.get_mut(index)?.as_mut()?;
+        match index.insert(value, parsed, self.max_unique_values) {
+            Seen::Before => Some("duplicate"),
+            Seen::New | Seen::Full => None,
+        }
+    }
+}
+
+impl Verdict {
+    fn error(&mut self, row: u64, column: &str, code: &'static str) {
+        self.error_count += 1;
+        if self.errors.len() < MAX_ERRORS {
+            self.errors.push(RowError { row, column: column.to_owned(), code });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
