@@ -1,0 +1,150 @@
+//! Where an importer delivers its rows: `[[importers.destinations]]`, for now signed webhooks
+//! (the Standard Webhooks scheme), with the URL and secret checked before the server starts.
+
+use super::error::Report;
+use super::net::{self, HttpUrl};
+use super::reader::Table;
+use super::secret::{self, Secret};
+
+/// The fields of `[[importers.destinations]]`.
+const FIELDS: &[&str] = &["type", "url", "secret", "allow_private_network"];
+
+/// The prefix of a Standard Webhooks secret.
+const SECRET_PREFIX: &str = "whsec_";
+
+/// What a webhook secret must look like, and how to make one.
+const SECRET_EXAMPLE: &str = "expected \"whsec_\" followed by 24 to 64 random bytes in base64, such as \
+                              the output of: echo \"whsec_$(openssl rand -base64 32)\"";
+
+/// One destination of an importer's rows.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum Destination {
+    /// `type = "webhook"`.
+    Webhook(Webhook),
+}
+
+/// A webhook that receives rows in signed requests.
+#[derive(Clone, Debug)]
+pub struct Webhook {
+    /// The URL, normalised (lowercase scheme and host, default port removed). Plain `http://`
+    /// only with `allow_private_network`.
+    pub url: String,
+    /// The Standard Webhooks signing secret: `whsec_` then 24 to 64 bytes in base64.
+    pub secret: Secret,
+    /// Whether the URL may lead to this machine or a private network (default false). The
+    /// config refuses such literal addresses and `localhost`; names must still be checked when
+    /// they are resolved, with [`is_private_address`](super::is_private_address).
+    pub allow_private_network: bool,
+}
+
+/// Reads every destination of an importer.
+pub(super) fn read_all(importer: &Table<'_>, report: &mut Report<'_>) -> Vec<Destination> {
+    let tables = importer.tables("destinations", FIELDS, report);
+    tables.iter().filter_map(|t| read(t, report)).collect()
+}
+
+/// Reads one destination by its type.
+fn read(t: &Table<'_>, report: &mut Report<'_>) -> Option<Destination> {
+    if !t.require("type", "\"webhook\"", report) {
+        return None;
+    }
+    let kind = t.parsed("type", "expected a string", report, |kind| match kind {
+        "webhook" => Ok(()),
+        _ => Err("unknown destination type: expected \"webhook\"".to_owned()),
+    });
+    kind.and_then(|_| read_webhook(t, report)).map(Destination::Webhook)
+}
+
+/// Reads a webhook.
+fn read_webhook(t: &Table<'_>, report: &mut Report<'_>) -> Option<Webhook> {
+    let private = t.boolean("allow_private_network", report).is_some_and(|allow| allow.value);
+    let has_url = t.require("url", "\"https://app.example.com/hooks/sluice\"", report);
+    let has_secret = t.require("secret", "\"whsec_...\"", report);
+    let url = has_url.then(|| t.parsed("url", "expected a string", report, |url| parse_url(url, private)));
+    let secret = has_secret.then(|| t.parsed("secret", "expected a string", report, parse_secret));
+    Some(Webhook { url: url??.value, secret: secret??.value, allow_private_network: private })
+}
+
+/// Parses a webhook URL; the message never repeats it, as URLs may carry tokens.
+fn parse_url(text: &str, allow_private_network: bool) -> Result<String, String> {
+    let url = HttpUrl::parse(text).map_err(|reason| {
+        format!("{reason}; expected a URL such as \"https://app.example.com/hooks/sluice\"")
+    })?;
+    if allow_private_network {
+        return Ok(url.normalised());
+    }
+    if net::is_private_host(url.host()) {
+        return Err("leads to this machine or a private network: set allow_private_network = true if \
+                    that is intended"
+            .to_owned());
+    }
+    if !url.is_https() {
+        return Err("uses plain http://, so rows would cross the network unencrypted: use https://, or \
+                    set allow_private_network = true for a receiver on your own network"
+            .to_owned());
+    }
+    Ok(url.normalised())
+}
+
+/// Checks a Standard Webhooks secret; the message never repeats it.
+fn parse_secret(text: &str) -> Result<Secret, String> {
+    let bytes = text.strip_prefix(SECRET_PREFIX).and_then(secret::base64_len);
+    match bytes {
+        Some(24..=64) => Ok(Secret::new(text)),
+        _ => Err(SECRET_EXAMPLE.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn webhook_urls_need_https_unless_the_private_network_is_allowed() {
+        let cases = [
+            ("HTTPS://App.Example.com:443/hooks?t=1", false, Ok("https://app.example.com/hooks?t=1")),
+            ("http://app.example.com/hooks", false, Err("uses plain http://")),
+            ("http://app.example.com/hooks", true, Ok("http://app.example.com/hooks")),
+            ("https://127.0.0.1:9000/hooks", false, Err("leads to this machine or a private network")),
+            ("https://localhost/hooks", false, Err("leads to this machine")),
+            ("https://10.0.0.8/hooks", false, Err("private network")),
+            ("http://127.0.0.1:9000/hooks", true, Ok("http://127.0.0.1:9000/hooks")),
+            ("ftp://app.example.com", true, Err("must start with http:// or https://")),
+            ("https:///hooks", true, Err("has no host")),
+        ];
+        for (text, private, expected) in cases {
+            match (parse_url(text, private), expected) {
+                (Ok(url), Ok(expected)) => assert_eq!(url, expected),
+                (Err(error), Err(reason)) => assert!(error.contains(reason), "{text}: {error}"),
+                (got, _) => panic!("{text}: {got:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn url_errors_do_not_repeat_the_url() {
+        let error = parse_url("http://app.example.com/hooks?token=s3cr3t", false).unwrap_err();
+        assert!(!error.contains("s3cr3t"), "{error}");
+    }
+
+    #[test]
+    fn webhook_secrets_are_whsec_and_24_to_64_bytes_of_base64_and_never_echoed() {
+        let bytes = |n: usize| "A".repeat(n / 3 * 4);
+        let cases = [
+            (format!("whsec_{}", bytes(24)), true),
+            (format!("whsec_{}", bytes(33)), true),
+            (format!("whsec_{}", bytes(63)), true),
+            (format!("whsec_{}", bytes(21)), false),
+            (format!("whsec_{}", bytes(66)), false),
+            (bytes(33), false),
+            ("whsec_not base64!not base64!not base64!".to_owned(), false),
+        ];
+        for (text, valid) in cases {
+            match parse_secret(&text) {
+                Ok(secret) => assert!(valid && secret.expose() == text, "{text}"),
+                Err(error) => assert!(!valid && error == SECRET_EXAMPLE, "{text}: {error}"),
+            }
+        }
+    }
+}

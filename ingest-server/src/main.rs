@@ -1,0 +1,3 @@
+//! `sluice`: the ingest server's command line (its commands arrive with the HTTP layer).
+
+fn main() {}
