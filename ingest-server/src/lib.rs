@@ -3,8 +3,10 @@
 //! delivered and deleted.
 //!
 //! - [`config`]: the operator's TOML file and environment overrides;
-//! - [`crypto`]: the transport handshake, sealed batches, sealing at rest, tokens.
+//! - [`crypto`]: the transport handshake, sealed batches, sealing at rest, tokens;
+//! - [`store`]: all SQL, behind one narrow trait.
 #![forbid(unsafe_code)]
 
 pub mod config;
 pub mod crypto;
+pub mod store;

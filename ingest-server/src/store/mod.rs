@@ -1,0 +1,217 @@
+//! Storage behind one narrow interface: imports, their sealed batches, the wrapped keys (in a
+//! separate keystore file) and the event log. Everything here is already sealed or holds only
+//! counts, codes and column keys; SQLite (`sqlite`) is the one implementation, and a PostgreSQL
+//! one would implement the same trait.
+
+mod sqlite;
+mod writer;
+
+pub use sqlite::SqliteStore;
+
+use std::fmt;
+
+/// A storage failure: what could not be done, never which values were involved.
+#[derive(Debug)]
+pub struct StoreError(pub String);
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "storage: {}", self.0)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError(e.to_string())
+    }
+}
+
+/// A storage result.
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Where an import is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportStatus {
+    /// Batches may be sent.
+    Open,
+    /// Verified and closed.
+    Complete,
+    /// Not completed in time.
+    Expired,
+}
+
+impl ImportStatus {
+    fn parse(text: &str) -> Result<Self> {
+        match text {
+            "open" => Ok(ImportStatus::Open),
+            "complete" => Ok(ImportStatus::Complete),
+            "expired" => Ok(ImportStatus::Expired),
+            other => Err(StoreError(format!("unknown import status {other:?}"))),
+        }
+    }
+}
+
+/// A new import, with its keys already wrapped by the master key.
+#[derive(Clone, Debug)]
+pub struct NewImport {
+    /// The import id (`imp_…`).
+    pub id: String,
+    /// The importer's key.
+    pub importer: String,
+    /// The digest of the schema batches must carry.
+    pub schema_digest: [u8; 32],
+    /// SHA-256 of the upload token.
+    pub token_hash: [u8; 32],
+    /// When the upload token expires (Unix seconds).
+    pub token_expires_at: i64,
+    /// When the import started (Unix seconds).
+    pub created_at: i64,
+    /// When the import expires unless completed (Unix seconds).
+    pub expires_at: i64,
+    /// The file size the client declared.
+    pub file_size: Option<u64>,
+    /// Sealed (file name, type, user, attributes).
+    pub metadata: Vec<u8>,
+    /// The data key's id and wrapped bytes.
+    pub data_key: (Vec<u8>, Vec<u8>),
+    /// The wrapped transport key.
+    pub transport_key: Vec<u8>,
+}
+
+/// An import as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportRecord {
+    /// The import id.
+    pub id: String,
+    /// The importer's key.
+    pub importer: String,
+    /// Where it is in its life.
+    pub status: ImportStatus,
+    /// The digest of the schema batches must carry.
+    pub schema_digest: [u8; 32],
+    /// SHA-256 of the upload token.
+    pub token_hash: [u8; 32],
+    /// When the upload token expires (Unix seconds); each stored batch extends it.
+    pub token_expires_at: i64,
+    /// When the import started (Unix seconds).
+    pub created_at: i64,
+    /// When the import expires unless completed (Unix seconds).
+    pub expires_at: i64,
+    /// When it was completed (Unix seconds).
+    pub completed_at: Option<i64>,
+    /// The file size the client declared.
+    pub file_size: Option<u64>,
+    /// Batches stored.
+    pub batches: u64,
+    /// Rows stored.
+    pub rows: u64,
+    /// Rows stored that the server found invalid.
+    pub invalid_rows: u64,
+}
+
+/// A batch to store: its place, the server's verdict, and its sealed bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewBatch {
+    /// The import.
+    pub import_id: String,
+    /// Its number in the import, from 0.
+    pub sequence: u64,
+    /// The data row number of its first row.
+    pub first_row: u64,
+    /// Its rows.
+    pub row_count: u32,
+    /// Data row numbers the server found invalid.
+    pub invalid_rows: Vec<u64>,
+    /// SHA-256 of the batch as opened (its plaintext), to tell a replay from a conflict.
+    pub body_hash: [u8; 32],
+    /// The batch as sealed under the import's data key.
+    pub sealed: Vec<u8>,
+    /// When it arrived (Unix seconds).
+    pub stored_at: i64,
+    /// The upload token's new expiry: each stored batch extends it (never shortens it).
+    pub token_expires_at: i64,
+}
+
+/// A stored batch without its sealed bytes.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchMeta {
+    /// Its number in the import.
+    pub sequence: u64,
+    /// The data row number of its first row.
+    pub first_row: u64,
+    /// Its rows.
+    pub row_count: u32,
+    /// How many of its rows the server found invalid.
+    pub invalid_rows: u32,
+    /// SHA-256 of the batch as opened.
+    #[serde(skip)]
+    pub body_hash: [u8; 32],
+}
+
+/// What storing a batch did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PutOutcome {
+    /// Stored now (durably: the transaction is committed with a full sync).
+    Stored,
+    /// The same body was stored under this number before; nothing was written.
+    Replayed(BatchMeta),
+    /// Another body is stored under this number.
+    Conflict,
+    /// The import is not open.
+    NotOpen(ImportStatus),
+}
+
+/// An event for the import's log: a kind and a JSON detail of counts, codes and column keys.
+#[derive(Clone, Debug)]
+pub struct Event {
+    /// The import it concerns, if any.
+    pub import_id: Option<String>,
+    /// When (Unix seconds).
+    pub at: i64,
+    /// What happened (`import_created`, `batch_stored`, …).
+    pub kind: &'static str,
+    /// Counts, codes and column keys; never a cell value.
+    pub detail: serde_json::Value,
+}
+
+/// A wrapped key from the keystore.
+#[derive(Clone, Debug)]
+pub struct WrappedKey {
+    /// The key's id (the data key's 16 bytes; empty for the transport key).
+    pub key_id: Vec<u8>,
+    /// The key wrapped by the master key.
+    pub wrapped: Vec<u8>,
+}
+
+/// The storage interface.
+pub trait Store: Send + Sync {
+    /// Records a new import and its keys.
+    fn create_import(&self, import: NewImport) -> Result<()>;
+    /// The import with `id`, if any.
+    fn import(&self, id: &str) -> Result<Option<ImportRecord>>;
+    /// The import's sealed metadata.
+    fn metadata(&self, id: &str) -> Result<Option<Vec<u8>>>;
+    /// Stores a batch unless its number is taken; durable when it returns `Stored`.
+    fn put_batch(&self, batch: NewBatch) -> Result<PutOutcome>;
+    /// One stored batch of an import, without its sealed bytes.
+    fn batch(&self, id: &str, sequence: u64) -> Result<Option<BatchMeta>>;
+    /// The batches stored for an import, in sequence order.
+    fn batches(&self, id: &str) -> Result<Vec<BatchMeta>>;
+    /// One stored batch's sealed bytes.
+    fn sealed_batch(&self, id: &str, sequence: u64) -> Result<Option<Vec<u8>>>;
+    /// Marks an import complete with its final invalid row count and destroys its transport key.
+    fn complete(&self, id: &str, at: i64, invalid_rows: u64) -> Result<()>;
+    /// Marks open imports past their time as expired and destroys their transport keys;
+    /// returns how many.
+    fn expire(&self, now: i64) -> Result<u64>;
+    /// A wrapped key of an import (`purpose`: "data" or "transport").
+    fn key(&self, id: &str, purpose: &str) -> Result<Option<WrappedKey>>;
+    /// Appends to the event log.
+    fn log(&self, event: Event) -> Result<()>;
+    /// The events of an import, oldest first.
+    fn events(&self, id: &str) -> Result<Vec<(i64, String, serde_json::Value)>>;
+}

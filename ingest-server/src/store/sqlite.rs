@@ -1,0 +1,422 @@
+//! The SQLite store: all of the server's SQL. Two files in the data folder: `sluice.db` (imports,
+//! sealed batches, events) and `keys.db` (data and transport keys wrapped by the master key), so
+//! that deleting a key makes its data unreadable even in an old copy of `sluice.db`. WAL mode,
+//! `synchronous = FULL`, `secure_delete`, temporary tables in memory, migrations by
+//! `user_version`.
+
+use super::writer::Writer;
+use super::{
+    BatchMeta, Event, ImportRecord, ImportStatus, NewBatch, NewImport, PutOutcome, Result, Store, StoreError,
+    WrappedKey,
+};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::Path;
+use std::sync::Mutex;
+
+/// The data file's migrations, in order; `user_version` counts those applied.
+const DATA_MIGRATIONS: &[&str] = &["
+    CREATE TABLE imports (
+        id TEXT PRIMARY KEY,
+        importer TEXT NOT NULL,
+        status TEXT NOT NULL,
+        schema_digest BLOB NOT NULL,
+        token_hash BLOB NOT NULL,
+        token_expires_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        completed_at INTEGER,
+        file_size INTEGER,
+        metadata BLOB NOT NULL,
+        batches INTEGER NOT NULL DEFAULT 0,
+        rows INTEGER NOT NULL DEFAULT 0,
+        invalid_rows INTEGER NOT NULL DEFAULT 0
+    ) STRICT;
+    CREATE INDEX imports_open ON imports (status, expires_at);
+    CREATE TABLE batches (
+        import_id TEXT NOT NULL REFERENCES imports (id) ON DELETE CASCADE,
+        sequence INTEGER NOT NULL,
+        first_row INTEGER NOT NULL,
+        row_count INTEGER NOT NULL,
+        invalid_rows BLOB NOT NULL,
+        body_hash BLOB NOT NULL,
+        sealed BLOB NOT NULL,
+        stored_at INTEGER NOT NULL,
+        PRIMARY KEY (import_id, sequence)
+    ) STRICT;
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        import_id TEXT,
+        at INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        detail TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX events_import ON events (import_id, id);
+"];
+
+/// The keystore's migrations.
+const KEY_MIGRATIONS: &[&str] = &["
+    CREATE TABLE keys (
+        import_id TEXT NOT NULL,
+        purpose TEXT NOT NULL,
+        key_id BLOB NOT NULL,
+        wrapped BLOB NOT NULL,
+        PRIMARY KEY (import_id, purpose)
+    ) STRICT;
+"];
+
+/// The store on SQLite.
+pub struct SqliteStore {
+    writer: Writer,
+    reader: Mutex<Connection>,
+    keys: Mutex<Connection>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store in `dir`.
+    pub fn open(dir: &Path) -> Result<SqliteStore> {
+        private_dir(dir)?;
+        let data = dir.join("sluice.db");
+        let writer = connect(&data)?;
+        migrate(&writer, DATA_MIGRATIONS)?;
+        let keys = connect(&dir.join("keys.db"))?;
+        migrate(&keys, KEY_MIGRATIONS)?;
+        let reader = connect(&data)?;
+        Ok(SqliteStore { writer: Writer::start(writer)?, reader: Mutex::new(reader), keys: Mutex::new(keys) })
+    }
+
+    fn read<T>(&self, work: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let connection = self.reader.lock().map_err(|_| StoreError("the reader lock is poisoned".into()))?;
+        work(&connection)
+    }
+
+    fn keystore<T>(&self, work: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let connection = self.keys.lock().map_err(|_| StoreError("the keystore lock is poisoned".into()))?;
+        work(&connection)
+    }
+
+    fn delete_keys(&self, ids: &[String], purpose: &str) -> Result<()> {
+        self.keystore(|k| {
+            let tx = k.unchecked_transaction()?;
+            for id in ids {
+                tx.execute("DELETE FROM keys WHERE import_id = ?1 AND purpose = ?2", params![id, purpose])?;
+            }
+            tx.commit()?;
+            Ok(())
+        })?;
+        self.keystore(checkpoint)
+    }
+}
+
+/// Creates the data folder readable by its owner only (0700), if it does not exist.
+fn private_dir(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| StoreError(format!("cannot create the data folder {}: {e}", dir.display())))
+}
+
+/// Creates a database file readable by its owner only (0600), if it does not exist; SQLite gives
+/// its WAL and shared-memory files the same mode.
+fn private_file(path: &Path) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)
+        .map(drop)
+        .map_err(|e| StoreError(format!("cannot create {}: {e}", path.display())))
+}
+
+/// Opens a connection with the settings every connection needs.
+fn connect(path: &Path) -> Result<Connection> {
+    private_file(path)?;
+    let connection = Connection::open(path)?;
+    connection.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA secure_delete = ON;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA foreign_keys = ON;",
+    )?;
+    connection.busy_timeout(std::time::Duration::from_secs(30))?;
+    Ok(connection)
+}
+
+/// Applies the migrations not applied yet, each with its `user_version` bump.
+fn migrate(connection: &Connection, migrations: &[&str]) -> Result<()> {
+    let applied: i64 = connection.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let applied = usize::try_from(applied).unwrap_or(usize::MAX);
+    if applied > migrations.len() {
+        return Err(StoreError(format!("the database is from a newer Sluice (schema version {applied})")));
+    }
+    for (version, sql) in migrations.iter().enumerate().skip(applied) {
+        let tx = connection.unchecked_transaction()?;
+        tx.execute_batch(sql)?;
+        tx.execute_batch(&format!("PRAGMA user_version = {}", version + 1))?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// Folds the WAL back into the main file and truncates it, so deleted pages leave no copy.
+fn checkpoint(connection: &Connection) -> Result<()> {
+    connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    Ok(())
+}
+
+fn digest(bytes: Vec<u8>) -> rusqlite::Result<[u8; 32]> {
+    bytes.try_into().map_err(|_| rusqlite::Error::InvalidQuery)
+}
+
+fn record(row: &rusqlite::Row<'_>) -> rusqlite::Result<(ImportRecord, String)> {
+    let status: String = row.get("status")?;
+    let file_size: Option<i64> = row.get("file_size")?;
+    let record = ImportRecord {
+        id: row.get("id")?,
+        importer: row.get("importer")?,
+        status: ImportStatus::Open,
+        schema_digest: digest(row.get("schema_digest")?)?,
+        token_hash: digest(row.get("token_hash")?)?,
+        token_expires_at: row.get("token_expires_at")?,
+        created_at: row.get("created_at")?,
+        expires_at: row.get("expires_at")?,
+        completed_at: row.get("completed_at")?,
+        file_size: file_size.and_then(|s| u64::try_from(s).ok()),
+        batches: row.get::<_, i64>("batches")?.unsigned_abs(),
+        rows: row.get::<_, i64>("rows")?.unsigned_abs(),
+        invalid_rows: row.get::<_, i64>("invalid_rows")?.unsigned_abs(),
+    };
+    Ok((record, status))
+}
+
+fn meta(row: &rusqlite::Row<'_>) -> rusqlite::Result<BatchMeta> {
+    let invalid: Vec<u8> = row.get("invalid_rows")?;
+    Ok(BatchMeta {
+        sequence: row.get::<_, i64>("sequence")?.unsigned_abs(),
+        first_row: row.get::<_, i64>("first_row")?.unsigned_abs(),
+        row_count: u32::try_from(row.get::<_, i64>("row_count")?).unwrap_or(0),
+        invalid_rows: u32::try_from(decode_rows(&invalid).len()).unwrap_or(u32::MAX),
+        body_hash: digest(row.get("body_hash")?)?,
+    })
+}
+
+/// Row numbers as 8-byte big-endian integers back to back.
+fn encode_rows(rows: &[u64]) -> Vec<u8> {
+    rows.iter().flat_map(|r| r.to_be_bytes()).collect()
+}
+
+fn decode_rows(bytes: &[u8]) -> Vec<u64> {
+    bytes.chunks_exact(8).filter_map(|c| c.try_into().ok().map(u64::from_be_bytes)).collect()
+}
+
+fn signed(n: u64) -> Result<i64> {
+    i64::try_from(n).map_err(|_| StoreError("a number is too large to store".into()))
+}
+
+impl Store for SqliteStore {
+    fn create_import(&self, import: NewImport) -> Result<()> {
+        let (key_id, wrapped) = import.data_key.clone();
+        let transport = import.transport_key.clone();
+        let id = import.id.clone();
+        self.keystore(move |k| {
+            let tx = k.unchecked_transaction()?;
+            tx.execute("INSERT INTO keys VALUES (?1, 'data', ?2, ?3)", params![id, key_id, wrapped])?;
+            tx.execute("INSERT INTO keys VALUES (?1, 'transport', x'', ?2)", params![id, transport])?;
+            tx.commit()?;
+            Ok(())
+        })?;
+        self.writer.run(move |c| {
+            c.execute(
+                "INSERT INTO imports (id, importer, status, schema_digest, token_hash, token_expires_at,
+                 created_at, expires_at, file_size, metadata) VALUES (?1, ?2, 'open', ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    import.id,
+                    import.importer,
+                    import.schema_digest.to_vec(),
+                    import.token_hash.to_vec(),
+                    import.token_expires_at,
+                    import.created_at,
+                    import.expires_at,
+                    import.file_size.map(signed).transpose()?,
+                    import.metadata,
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn import(&self, id: &str) -> Result<Option<ImportRecord>> {
+        let found = self.read(|c| {
+            Ok(c.query_row("SELECT * FROM imports WHERE id = ?1", params![id], record).optional()?)
+        })?;
+        found
+            .map(|(mut record, status)| {
+                record.status = ImportStatus::parse(&status)?;
+                Ok(record)
+            })
+            .transpose()
+    }
+
+    fn metadata(&self, id: &str) -> Result<Option<Vec<u8>>> {
+        self.read(|c| {
+            Ok(c.query_row("SELECT metadata FROM imports WHERE id = ?1", params![id], |r| r.get(0))
+                .optional()?)
+        })
+    }
+
+    fn put_batch(&self, batch: NewBatch) -> Result<PutOutcome> {
+        self.writer.run(move |c| {
+            let status: Option<String> = c
+                .query_row("SELECT status FROM imports WHERE id = ?1", params![batch.import_id], |r| r.get(0))
+                .optional()?;
+            let Some(status) = status else { return Err(StoreError("the import does not exist".into())) };
+            let status = ImportStatus::parse(&status)?;
+            let existing = c
+                .query_row(
+                    "SELECT sequence, first_row, row_count, invalid_rows, body_hash FROM batches
+                     WHERE import_id = ?1 AND sequence = ?2",
+                    params![batch.import_id, signed(batch.sequence)?],
+                    meta,
+                )
+                .optional()?;
+            match existing {
+                Some(stored) if stored.body_hash == batch.body_hash => {
+                    return Ok(PutOutcome::Replayed(stored));
+                }
+                Some(_) => return Ok(PutOutcome::Conflict),
+                None if status != ImportStatus::Open => return Ok(PutOutcome::NotOpen(status)),
+                None => {}
+            }
+            insert_batch(c, &batch)?;
+            Ok(PutOutcome::Stored)
+        })
+    }
+
+    fn batch(&self, id: &str, sequence: u64) -> Result<Option<BatchMeta>> {
+        let sequence = signed(sequence)?;
+        self.read(|c| {
+            let sql = "SELECT sequence, first_row, row_count, invalid_rows, body_hash FROM batches
+                       WHERE import_id = ?1 AND sequence = ?2";
+            Ok(c.query_row(sql, params![id, sequence], meta).optional()?)
+        })
+    }
+
+    fn batches(&self, id: &str) -> Result<Vec<BatchMeta>> {
+        self.read(|c| {
+            let mut query = c.prepare(
+                "SELECT sequence, first_row, row_count, invalid_rows, body_hash FROM batches
+                 WHERE import_id = ?1 ORDER BY sequence",
+            )?;
+            let rows = query.query_map(params![id], meta)?.collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+    }
+
+    fn sealed_batch(&self, id: &str, sequence: u64) -> Result<Option<Vec<u8>>> {
+        let sequence = signed(sequence)?;
+        self.read(|c| {
+            let sql = "SELECT sealed FROM batches WHERE import_id = ?1 AND sequence = ?2";
+            Ok(c.query_row(sql, params![id, sequence], |r| r.get(0)).optional()?)
+        })
+    }
+
+    fn complete(&self, id: &str, at: i64, invalid_rows: u64) -> Result<()> {
+        let owned = id.to_owned();
+        self.writer.run(move |c| {
+            let changed = c.execute(
+                "UPDATE imports SET status = 'complete', completed_at = ?2, invalid_rows = ?3
+                 WHERE id = ?1 AND status = 'open'",
+                params![owned, at, signed(invalid_rows)?],
+            )?;
+            if changed == 0 {
+                return Err(StoreError("the import is not open".into()));
+            }
+            Ok(())
+        })?;
+        self.delete_keys(&[id.to_owned()], "transport")
+    }
+
+    fn expire(&self, now: i64) -> Result<u64> {
+        let expired: Vec<String> = self.writer.run(move |c| {
+            let mut query = c.prepare("SELECT id FROM imports WHERE status = 'open' AND expires_at <= ?1")?;
+            let ids =
+                query.query_map(params![now], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
+            c.execute(
+                "UPDATE imports SET status = 'expired' WHERE status = 'open' AND expires_at <= ?1",
+                params![now],
+            )?;
+            Ok(ids)
+        })?;
+        self.delete_keys(&expired, "transport")?;
+        Ok(expired.len() as u64)
+    }
+
+    fn key(&self, id: &str, purpose: &str) -> Result<Option<WrappedKey>> {
+        self.keystore(|k| {
+            let sql = "SELECT key_id, wrapped FROM keys WHERE import_id = ?1 AND purpose = ?2";
+            let found = k.query_row(sql, params![id, purpose], |r| {
+                Ok(WrappedKey { key_id: r.get(0)?, wrapped: r.get(1)? })
+            });
+            Ok(found.optional()?)
+        })
+    }
+
+    fn log(&self, event: Event) -> Result<()> {
+        self.writer.run(move |c| {
+            c.execute(
+                "INSERT INTO events (import_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4)",
+                params![event.import_id, event.at, event.kind, event.detail.to_string()],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn events(&self, id: &str) -> Result<Vec<(i64, String, serde_json::Value)>> {
+        self.read(|c| {
+            let mut query =
+                c.prepare("SELECT at, kind, detail FROM events WHERE import_id = ?1 ORDER BY id")?;
+            let rows = query.query_map(params![id], |r| {
+                let detail: String = r.get(2)?;
+                Ok((r.get(0)?, r.get(1)?, serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null)))
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+}
+
+fn insert_batch(c: &Connection, batch: &NewBatch) -> Result<()> {
+    c.execute(
+        "INSERT INTO batches VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            batch.import_id,
+            signed(batch.sequence)?,
+            signed(batch.first_row)?,
+            i64::from(batch.row_count),
+            encode_rows(&batch.invalid_rows),
+            batch.body_hash.to_vec(),
+            batch.sealed,
+            batch.stored_at,
+        ],
+    )?;
+    c.execute(
+        "UPDATE imports SET batches = batches + 1, rows = rows + ?2, invalid_rows = invalid_rows + ?3,
+         token_expires_at = max(token_expires_at, ?4) WHERE id = ?1",
+        params![
+            batch.import_id,
+            i64::from(batch.row_count),
+            signed(batch.invalid_rows.len() as u64)?,
+            batch.token_expires_at
+        ],
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
