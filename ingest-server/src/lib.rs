@@ -4,9 +4,17 @@
 //!
 //! - [`config`]: the operator's TOML file and environment overrides;
 //! - [`crypto`]: the transport handshake, sealed batches, sealing at rest, tokens;
-//! - [`store`]: all SQL, behind one narrow trait.
+//! - [`store`]: all SQL, behind one narrow trait;
+//! - [`imports`]: the import lifecycle, independent of HTTP;
+//! - [`http`]: protocol v1 over actix-web (see `docs/protocol.md`);
+//! - [`client`]: a Rust client that speaks the protocol as the browser does;
+//! - [`serve`]: starting it all.
 #![forbid(unsafe_code)]
 
+pub mod client;
 pub mod config;
 pub mod crypto;
+pub mod http;
+pub mod imports;
+pub mod serve;
 pub mod store;

@@ -1,3 +1,102 @@
-//! `sluice`: the ingest server's command line (its commands arrive with the HTTP layer).
+//! `sluice`: the ingest server's command line.
+//!
+//! ```text
+//! sluice serve [--config FILE]          run the server
+//! sluice check-config [--config FILE]   check a configuration, report every error
+//! sluice keygen [--out FILE]            write a new master key file (mode 0600)
+//! ```
+//!
+//! The configuration file is `--config`, else `$SLUICE_CONFIG`, else `sluice.toml`.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
-fn main() {}
+use clap::{Parser, Subcommand};
+use ring::rand::SystemRandom;
+use sluice_server::config::Config;
+use sluice_server::crypto::MasterKey;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// The Sluice ingest server.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs the server.
+    Serve {
+        /// The configuration file.
+        #[arg(long, short, env = "SLUICE_CONFIG", default_value = "sluice.toml")]
+        config: PathBuf,
+    },
+    /// Checks a configuration file and reports every error with file, line and field.
+    CheckConfig {
+        /// The configuration file.
+        #[arg(env = "SLUICE_CONFIG", default_value = "sluice.toml")]
+        config: PathBuf,
+    },
+    /// Writes a new master key file, readable by its owner only.
+    Keygen {
+        /// Where to write it; an existing file is never overwritten.
+        #[arg(long, short, default_value = "master.key")]
+        out: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    init_logging();
+    let result = match Cli::parse().command {
+        Command::Serve { config } => load(&config).and_then(sluice_server::serve::serve),
+        Command::CheckConfig { config } => check(&config),
+        Command::Keygen { out } => keygen(&out),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("sluice: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs to stderr; `SLUICE_LOG` (or `RUST_LOG`) filters, default `info`.
+fn init_logging() {
+    let filter =
+        std::env::var("SLUICE_LOG").or_else(|_| std::env::var("RUST_LOG")).unwrap_or_else(|_| "info".into());
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn load(path: &Path) -> Result<Config, String> {
+    Config::load(path).map_err(|errors| format!("{} has errors:\n{errors}", path.display()))
+}
+
+fn check(path: &Path) -> Result<(), String> {
+    let config = load(path)?;
+    println!("{}: ok", path.display());
+    println!("  listen      {}", config.server.listen);
+    println!("  public URL  {}", config.server.public_url);
+    println!("  data        {}", config.server.data_dir.display());
+    for importer in &config.importers {
+        println!(
+            "  importer    {} ({:?}): {} columns, {} origins, {} destinations",
+            importer.key,
+            importer.name,
+            importer.schema.columns().len(),
+            importer.allowed_origins.len(),
+            importer.destinations.len()
+        );
+    }
+    Ok(())
+}
+
+fn keygen(out: &Path) -> Result<(), String> {
+    MasterKey::create_file(out, &SystemRandom::new()).map_err(|e| e.to_string())?;
+    println!("wrote a new master key to {} (mode 0600); keep a copy apart from the data", out.display());
+    Ok(())
+}

@@ -1,0 +1,127 @@
+//! The HTTP face of the server (actix-web): routes of protocol v1, CORS per importer, security
+//! headers, per-address rate limits, body limits and timeouts, TLS through rustls, and a request
+//! log of methods, route patterns, statuses and problem codes (never bodies or cell values).
+
+mod body;
+mod cors;
+mod problem;
+mod rate;
+mod routes;
+mod tls;
+
+pub use problem::Problem;
+pub use rate::RateLimiter;
+pub use routes::PROTOCOL;
+
+use crate::config::Config;
+use crate::imports::Imports;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{DefaultHeaders, Next, from_fn};
+use actix_web::{App, HttpServer, web};
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// What every handler shares.
+pub struct State {
+    /// The import service.
+    pub imports: Arc<Imports>,
+    /// The configuration.
+    pub config: Arc<Config>,
+    /// The per-address limiter, unless limits are off.
+    pub limiter: Option<Arc<RateLimiter>>,
+}
+
+impl State {
+    fn body_timeout(&self) -> Duration {
+        self.config.server.limits.body_timeout
+    }
+}
+
+/// A bound, not yet running server.
+pub struct Bound {
+    /// The server; await it to run.
+    pub server: Server,
+    /// Where it listens (the real port when the configuration said 0).
+    pub address: SocketAddr,
+    /// `http` or `https`.
+    pub scheme: &'static str,
+}
+
+/// Binds the listener and builds the server; refuses plain HTTP off loopback unless allowed.
+pub fn bind(config: Arc<Config>, imports: Arc<Imports>) -> Result<Bound, String> {
+    let server_config = &config.server;
+    let listen = server_config.listen;
+    if server_config.tls.is_none() && !listen.ip().is_loopback() && !server_config.allow_plain_http {
+        return Err(format!(
+            "refusing to serve plain HTTP on {listen}, which is not a loopback address: configure \
+             [server.tls], or set allow_plain_http = true behind a TLS-terminating proxy"
+        ));
+    }
+    let tls = server_config.tls.as_ref().map(tls::server_config).transpose()?;
+    let listener = TcpListener::bind(listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let address = listener.local_addr().map_err(|e| format!("cannot read the listening address: {e}"))?;
+    let limiter = server_config.limits.rate_limit.map(|rate| Arc::new(RateLimiter::new(rate)));
+    let state = web::Data::new(State { imports, config: Arc::clone(&config), limiter });
+    let https = tls.is_some();
+    let factory = move || {
+        App::new()
+            .app_data(state.clone())
+            .service(routes::importer_routes(web::scope("/v1/importers/{key}")).wrap(from_fn(cors::cors)))
+            .route("/health", web::get().to(routes::health))
+            .route("/", web::get().to(routes::index))
+            .default_service(web::to(routes::not_found))
+            .wrap(from_fn(rate::limit))
+            .wrap(security_headers(https))
+            .wrap(from_fn(log))
+    };
+    let limits = &server_config.limits;
+    let server = HttpServer::new(factory)
+        .client_request_timeout(limits.header_timeout)
+        .client_disconnect_timeout(Duration::from_secs(5))
+        .shutdown_timeout(10);
+    let (server, scheme) = match tls {
+        Some(tls) => (server.listen_rustls_0_23(listener, tls), "https"),
+        None => (server.listen(listener), "http"),
+    };
+    let server = server.map_err(|e| format!("cannot serve on {address}: {e}"))?;
+    Ok(Bound { server: server.run(), address, scheme })
+}
+
+/// Headers on every answer: nothing is cached, sniffed, framed or referred; HSTS over TLS.
+fn security_headers(https: bool) -> DefaultHeaders {
+    let headers = DefaultHeaders::new()
+        .add(("cache-control", "no-store"))
+        .add(("x-content-type-options", "nosniff"))
+        .add(("x-frame-options", "DENY"))
+        .add(("referrer-policy", "no-referrer"))
+        .add(("content-security-policy", "default-src 'none'; frame-ancestors 'none'"))
+        .add(("cross-origin-opener-policy", "same-origin"));
+    if https {
+        headers.add(("strict-transport-security", "max-age=63072000; includeSubDomains"))
+    } else {
+        headers
+    }
+}
+
+/// Logs each request: method, route pattern, status, problem code, time. Successes at debug,
+/// client errors at info, server errors at warn.
+async fn log(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let start = Instant::now();
+    let method = request.method().clone();
+    let response = next.call(request).await?;
+    let route = response.request().match_pattern().unwrap_or_else(|| "-".to_owned());
+    let status = response.status().as_u16();
+    let code = response.response().error().and_then(|e| e.as_error::<Problem>()).map(Problem::code);
+    let ms = start.elapsed().as_secs_f64() * 1000.0;
+    match status {
+        500.. => tracing::warn!(%method, route, status, code, ms, "request"),
+        400..500 => tracing::info!(%method, route, status, code, ms, "request"),
+        _ => tracing::debug!(%method, route, status, ms, "request"),
+    }
+    Ok(response)
+}

@@ -1,0 +1,185 @@
+//! Errors as `application/problem+json` (RFC 9457) with a stable `code`, and how each failure
+//! of the import service maps to one. Problems carry counts, codes, row numbers and column keys,
+//! never a cell value; internal details go to the log, not to the client.
+
+use crate::imports::ImportError;
+use crate::store::ImportStatus;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde_json::{Map, Value, json};
+use std::fmt;
+
+/// An error answer.
+#[derive(Debug)]
+pub struct Problem {
+    status: StatusCode,
+    code: &'static str,
+    detail: String,
+    extra: Map<String, Value>,
+}
+
+impl Problem {
+    /// A problem with a status, a stable code and a sentence saying what happened and what to do.
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Problem {
+        Problem { status, code, detail: detail.into(), extra: Map::new() }
+    }
+
+    /// Adds a member to the problem's JSON.
+    pub fn with(mut self, name: &str, value: impl Into<Value>) -> Problem {
+        self.extra.insert(name.to_owned(), value.into());
+        self
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// The uniform refusal: wrong or expired token, another import, a batch that does not open.
+    pub fn rejected() -> Problem {
+        Problem::new(
+            StatusCode::FORBIDDEN,
+            "rejected",
+            "the request was not accepted for this import; start a new import if the upload token expired",
+        )
+    }
+
+    /// Something failed inside the server; `detail` is logged, the client gets no detail.
+    pub fn internal(detail: &str) -> Problem {
+        tracing::error!(detail, "internal error");
+        Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the server failed; try again later")
+    }
+
+    fn body(&self) -> Value {
+        let mut body = Map::new();
+        body.insert("type".into(), format!("urn:sluice:problem:{}", self.code).into());
+        body.insert("title".into(), self.status.canonical_reason().unwrap_or("Error").into());
+        body.insert("status".into(), self.status.as_u16().into());
+        body.insert("code".into(), self.code.into());
+        body.insert("detail".into(), self.detail.clone().into());
+        body.extend(self.extra.clone());
+        Value::Object(body)
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail)
+    }
+}
+
+impl ResponseError for Problem {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status)
+            .content_type("application/problem+json")
+            .body(self.body().to_string())
+    }
+}
+
+impl From<ImportError> for Problem {
+    fn from(error: ImportError) -> Problem {
+        match error {
+            ImportError::UnknownImporter => unknown_importer(),
+            ImportError::Rejected => Problem::rejected(),
+            ImportError::BadRequest(detail) => Problem::new(StatusCode::BAD_REQUEST, "bad_request", detail),
+            ImportError::FileTooLarge { limit } => Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "file_too_large",
+                format!("the file is larger than this importer's limit of {limit} bytes"),
+            )
+            .with("limit", limit),
+            ImportError::Conflict => Problem::new(
+                StatusCode::CONFLICT,
+                "batch_conflict",
+                "another batch is already stored under this sequence number; send each batch under its own number",
+            ),
+            ImportError::Closed(status) => closed(status),
+            ImportError::BatchInvalid(detail) => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "batch_invalid", detail),
+            ImportError::RowsInvalid { error_count, errors } => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "rows_invalid",
+                format!("{error_count} cells are invalid and this importer refuses invalid rows; fix them and send again"),
+            )
+            .with("errorCount", error_count)
+            .with("errors", json!(errors)),
+            ImportError::TooManyRows { limit } => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "too_many_rows",
+                format!("the import would have more than this importer's limit of {limit} rows"),
+            )
+            .with("limit", limit),
+            ImportError::Incomplete { missing } => Problem::new(
+                StatusCode::CONFLICT,
+                "incomplete",
+                "batches are missing; send them, then complete again",
+            )
+            .with("missing", json!(missing)),
+            ImportError::CountMismatch { batches, rows } => Problem::new(
+                StatusCode::CONFLICT,
+                "count_mismatch",
+                format!("the server stored {batches} batches with {rows} rows, not the counts given"),
+            )
+            .with("batches", batches)
+            .with("rows", rows),
+            ImportError::Internal(detail) => Problem::internal(&detail),
+        }
+    }
+}
+
+/// No importer has the key in the URL.
+pub(super) fn unknown_importer() -> Problem {
+    Problem::new(
+        StatusCode::NOT_FOUND,
+        "unknown_importer",
+        "no importer has this key; check the key in the embed code",
+    )
+}
+
+fn closed(status: ImportStatus) -> Problem {
+    let detail = match status {
+        ImportStatus::Complete => "the import is complete and takes no more batches",
+        ImportStatus::Expired | ImportStatus::Open => {
+            "the import expired before it was completed; start a new import"
+        }
+    };
+    Problem::new(StatusCode::CONFLICT, "import_closed", detail).with("status", json!(status))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::MessageBody;
+
+    fn body(problem: Problem) -> Value {
+        let response = problem.error_response();
+        assert_eq!(response.headers().get("content-type").unwrap(), "application/problem+json");
+        let bytes = response.into_body().try_into_bytes().unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[test]
+    fn problems_have_a_type_status_code_and_detail() {
+        let value = body(Problem::from(ImportError::TooManyRows { limit: 10 }));
+        assert_eq!(value["type"], "urn:sluice:problem:too_many_rows");
+        assert_eq!(value["status"], 422);
+        assert_eq!(value["code"], "too_many_rows");
+        assert_eq!(value["limit"], 10);
+        assert!(value["detail"].as_str().unwrap().contains("limit of 10 rows"));
+    }
+
+    #[test]
+    fn internal_errors_keep_their_detail_out_of_the_answer() {
+        let value = body(Problem::from(ImportError::Internal("sqlite: disk I/O error at page 7".into())));
+        assert_eq!((value["status"].as_u64(), value["code"].as_str()), (Some(500), Some("internal")));
+        assert!(!value.to_string().contains("page 7"));
+    }
+
+    #[test]
+    fn every_refusal_reads_the_same() {
+        assert_eq!(body(Problem::from(ImportError::Rejected)), body(Problem::rejected()));
+    }
+}

@@ -1,0 +1,184 @@
+//! The handlers of protocol v1 (see `docs/protocol.md`): each reads its request, hands the work
+//! to the import service on the blocking pool (sealing, checking and SQLite are CPU and disk
+//! work) and writes the answer.
+
+use super::State;
+use super::body;
+use super::problem::Problem;
+use crate::config::InvalidRows;
+use crate::imports::{BatchHeaders, CreateImport, Expected, ImportError};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{AUTHORIZATION, HeaderMap};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::json;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Bytes the transport seal adds to a batch: a 12-byte nonce and a 16-byte tag.
+const SEAL_OVERHEAD: usize = 28;
+
+/// The protocol version these routes speak.
+pub const PROTOCOL: u32 = 1;
+
+/// Registers the routes under `/v1/importers/{key}`.
+pub(super) fn importer_routes(scope: actix_web::Scope) -> actix_web::Scope {
+    scope
+        .route("", web::get().to(public_config))
+        .route("/imports", web::post().to(create))
+        .route("/imports/{id}", web::get().to(status))
+        .route("/imports/{id}/batches/{sequence}", web::put().to(put_batch))
+        .route("/imports/{id}/complete", web::post().to(complete))
+}
+
+/// `GET /health`: the server runs and its store answers.
+pub(super) async fn health(state: web::Data<State>) -> HttpResponse {
+    let imports = state.imports.clone();
+    match web::block(move || imports.store().import("imp_health")).await {
+        Ok(Ok(_)) => HttpResponse::Ok().json(json!({ "status": "ok" })),
+        _ => HttpResponse::ServiceUnavailable().json(json!({ "status": "unavailable" })),
+    }
+}
+
+/// `GET /`: what this is and where to look.
+pub(super) async fn index() -> HttpResponse {
+    HttpResponse::Ok().json(json!({
+        "service": "sluice",
+        "version": env!("CARGO_PKG_VERSION"),
+        "protocol": PROTOCOL,
+        "health": "/health",
+        "importers": "/v1/importers/{key}",
+    }))
+}
+
+/// Anything else.
+pub(super) async fn not_found() -> Result<HttpResponse, Problem> {
+    Err(Problem::new(StatusCode::NOT_FOUND, "not_found", "no such route; see docs/protocol.md"))
+}
+
+/// `GET /v1/importers/{key}`: what the widget needs to know.
+async fn public_config(state: web::Data<State>, key: web::Path<String>) -> Result<HttpResponse, Problem> {
+    let importer = state.imports.importer(&key)?;
+    let config = &importer.config;
+    let limits = &config.limits;
+    Ok(HttpResponse::Ok().json(json!({
+        "protocol": PROTOCOL,
+        "key": config.key,
+        "name": config.name,
+        "schema": importer.schema_json,
+        "schemaDigest": importer.schema().digest_hex(),
+        "invalidRows": match config.invalid_rows { InvalidRows::Record => "record", _ => "refuse" },
+        "limits": {
+            "maxRows": limits.max_rows,
+            "maxFileSize": limits.max_file_size.0,
+            "batchRows": limits.batch_rows,
+            "batchBytes": limits.batch_bytes.0,
+            "maxBody": state.config.server.limits.max_body.0,
+        },
+    })))
+}
+
+/// `POST /v1/importers/{key}/imports`: the handshake.
+async fn create(
+    state: web::Data<State>,
+    request: HttpRequest,
+    key: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, Problem> {
+    let create: CreateImport = body::json(&request, payload, state.body_timeout()).await?;
+    let imports = state.imports.clone();
+    let key = key.into_inner();
+    let created = blocking(move || imports.create(&key, create, now())).await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// `GET /v1/importers/{key}/imports/{id}`: what is stored, to resume.
+async fn status(
+    state: web::Data<State>,
+    request: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, Problem> {
+    let token = bearer(request.headers())?;
+    let (key, id) = path.into_inner();
+    let imports = state.imports.clone();
+    let status = blocking(move || imports.status(&key, &id, &token, now())).await?;
+    Ok(HttpResponse::Ok().json(status))
+}
+
+/// `PUT /v1/importers/{key}/imports/{id}/batches/{sequence}`: one sealed batch.
+async fn put_batch(
+    state: web::Data<State>,
+    request: HttpRequest,
+    path: web::Path<(String, String, String)>,
+    payload: web::Payload,
+) -> Result<HttpResponse, Problem> {
+    let token = bearer(request.headers())?;
+    let (key, id, sequence) = path.into_inner();
+    let headers = BatchHeaders {
+        sequence: number(&sequence, "the batch number in the URL")?,
+        first_row: number(header(request.headers(), "sluice-first-row")?, "Sluice-First-Row")?,
+        row_count: number(header(request.headers(), "sluice-row-count")?, "Sluice-Row-Count")?,
+    };
+    // A batch of `max_body` bytes still fits with its nonce and tag around it.
+    let limit = usize::try_from(state.config.server.limits.max_body.0)
+        .unwrap_or(usize::MAX)
+        .saturating_add(SEAL_OVERHEAD);
+    let sealed = body::read(&request, payload, limit, state.body_timeout()).await?;
+    let imports = state.imports.clone();
+    let ack = blocking(move || imports.put_batch(&key, &id, &token, headers, &sealed, now())).await?;
+    let mut response = HttpResponse::Created();
+    if !ack.stored_now {
+        response.insert_header(("sluice-replayed", "true"));
+    }
+    Ok(response.json(ack))
+}
+
+/// `POST /v1/importers/{key}/imports/{id}/complete`: verify everything and close.
+async fn complete(
+    state: web::Data<State>,
+    request: HttpRequest,
+    path: web::Path<(String, String)>,
+    payload: web::Payload,
+) -> Result<HttpResponse, Problem> {
+    let token = bearer(request.headers())?;
+    let expected: Expected = body::json(&request, payload, state.body_timeout()).await?;
+    let (key, id) = path.into_inner();
+    let imports = state.imports.clone();
+    let completion = blocking(move || imports.complete(&key, &id, &token, expected, now())).await?;
+    Ok(HttpResponse::Ok().json(completion))
+}
+
+/// Runs import work on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ImportError> + Send + 'static,
+) -> Result<T, Problem> {
+    match web::block(work).await {
+        Ok(result) => result.map_err(Problem::from),
+        Err(_) => Err(Problem::internal("a blocking task failed")),
+    }
+}
+
+/// The upload token from `Authorization: Bearer …`; its absence is the uniform refusal.
+fn bearer(headers: &HeaderMap) -> Result<String, Problem> {
+    let value = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).ok_or_else(Problem::rejected)?;
+    let token = value.strip_prefix("Bearer ").ok_or_else(Problem::rejected)?;
+    Ok(token.trim().to_owned())
+}
+
+fn header<'h>(headers: &'h HeaderMap, name: &'static str) -> Result<&'h str, Problem> {
+    headers.get(name).and_then(|v| v.to_str().ok()).ok_or_else(|| {
+        Problem::new(StatusCode::BAD_REQUEST, "missing_header", format!("the {name} header is required"))
+            .with("header", name)
+    })
+}
+
+fn number<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, Problem> {
+    let digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+    digits.then(|| text.parse().ok()).flatten().ok_or_else(|| {
+        Problem::new(StatusCode::BAD_REQUEST, "bad_number", format!("{what} must be a whole number in range"))
+    })
+}
+
+/// Seconds since the Unix epoch.
+fn now() -> i64 {
+    let seconds = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    i64::try_from(seconds).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,225 @@
+//! Storing one batch: authorize, open the transport seal, answer a replay (the same batch under
+//! the same number, however it was sealed) from what is stored, decode and re-check every row
+//! against the importer's schema, apply the invalid-rows policy, seal under the import's data key
+//! and store durably.
+
+use super::create::seconds;
+use super::{ImportError, Imports};
+use crate::config::InvalidRows;
+use crate::crypto::{BatchAad, Item};
+use crate::store::{BatchMeta, ImportRecord, ImportStatus, NewBatch, PutOutcome};
+use ring::digest::{SHA256, digest};
+use serde::Serialize;
+use sluice_parser::batch::Batch;
+use sluice_parser::verify::{Verdict, Verifier};
+
+/// What a client says about a batch outside its sealed body (all bound by the AAD).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BatchHeaders {
+    /// Its number in the import, from 0.
+    pub sequence: u64,
+    /// The data row number of its first row.
+    pub first_row: u64,
+    /// How many rows it holds.
+    pub row_count: u32,
+}
+
+/// The answer to a stored batch; a replay of the same body gets the same answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchAck {
+    /// The batch's number.
+    pub sequence: u64,
+    /// The data row number of its first row.
+    pub first_row: u64,
+    /// Its rows.
+    pub row_count: u32,
+    /// How many of them the server found invalid (kept, as the importer's policy says).
+    pub invalid_rows: u32,
+    /// Whether this request stored it (false when the same body was stored before).
+    #[serde(skip)]
+    pub stored_now: bool,
+}
+
+impl BatchAck {
+    fn from_meta(meta: &BatchMeta, stored_now: bool) -> BatchAck {
+        BatchAck {
+            sequence: meta.sequence,
+            first_row: meta.first_row,
+            row_count: meta.row_count,
+            invalid_rows: meta.invalid_rows,
+            stored_now,
+        }
+    }
+}
+
+impl Imports {
+    /// Stores batch `headers.sequence` of import `id`, whose sealed body is `body`.
+    pub fn put_batch(
+        &self,
+        key: &str,
+        id: &str,
+        token: &str,
+        headers: BatchHeaders,
+        body: &[u8],
+        now: i64,
+    ) -> Result<BatchAck, ImportError> {
+        let record = self.authorized(key, id, token, now)?;
+        let plaintext = self.open(&record, headers, body)?;
+        let batch_hash: [u8; 32] = digest(&SHA256, &plaintext).as_ref().try_into().map_err(internal)?;
+        match self.store.batch(id, headers.sequence)? {
+            Some(stored) if stored.body_hash == batch_hash => return Ok(BatchAck::from_meta(&stored, false)),
+            Some(_) => return Err(ImportError::Conflict),
+            None => {}
+        }
+        let verdict = self.check(key, &record, headers, &plaintext)?;
+        self.store_batch(&record, headers, verdict, batch_hash, &plaintext, now)
+    }
+
+    /// Opens the transport seal; any failure is the uniform rejection.
+    fn open(
+        &self,
+        record: &ImportRecord,
+        headers: BatchHeaders,
+        body: &[u8],
+    ) -> Result<Vec<u8>, ImportError> {
+        if record.status != ImportStatus::Open {
+            return Err(ImportError::Closed(record.status));
+        }
+        let transport =
+            self.keys(&record.id)?.transport.ok_or(ImportError::Closed(ImportStatus::Complete))?;
+        let aad = BatchAad {
+            import_id: &record.id,
+            sequence: headers.sequence,
+            first_row: headers.first_row,
+            row_count: headers.row_count,
+            schema_digest: record.schema_digest,
+        };
+        transport.open_batch(&aad, body).map_err(|_| ImportError::Rejected)
+    }
+
+    /// Decodes the batch and re-checks it: its header against the request, its size against
+    /// the importer's limits, every row against the schema.
+    fn check(
+        &self,
+        key: &str,
+        record: &ImportRecord,
+        headers: BatchHeaders,
+        plaintext: &[u8],
+    ) -> Result<Verdict, ImportError> {
+        let importer = self.importer(key)?;
+        let limits = &importer.config.limits;
+        let batch = Batch::decode(plaintext).map_err(|e| ImportError::BatchInvalid(e.to_string()))?;
+        let declared =
+            BatchHeaders { sequence: batch.sequence, first_row: batch.first_row, row_count: batch.row_count };
+        if declared != headers {
+            return Err(ImportError::BatchInvalid(format!(
+                "the batch's own header says sequence {}, first row {}, {} rows; the request said \
+                 sequence {}, first row {}, {} rows",
+                declared.sequence,
+                declared.first_row,
+                declared.row_count,
+                headers.sequence,
+                headers.first_row,
+                headers.row_count
+            )));
+        }
+        if batch.row_count > limits.batch_rows {
+            return Err(ImportError::BatchInvalid(format!(
+                "the batch has {} rows; this importer takes at most {} per batch",
+                batch.row_count, limits.batch_rows
+            )));
+        }
+        if plaintext.len() as u64 > limits.batch_bytes.0 && batch.row_count > 1 {
+            return Err(ImportError::BatchInvalid(format!(
+                "the batch is {} bytes; this importer takes at most {} per batch (a single larger row \
+                 may have a batch of its own)",
+                plaintext.len(),
+                limits.batch_bytes.0
+            )));
+        }
+        if record.rows + u64::from(batch.row_count) > limits.max_rows {
+            return Err(ImportError::TooManyRows { limit: limits.max_rows });
+        }
+        let mut verifier = Verifier::new(importer.schema(), usize::MAX);
+        let verdict = verifier.check(&batch).map_err(|e| ImportError::BatchInvalid(e.to_string()))?;
+        if verdict.error_count > 0 && importer.config.invalid_rows == InvalidRows::Refuse {
+            return Err(ImportError::RowsInvalid {
+                error_count: verdict.error_count,
+                errors: verdict.errors,
+            });
+        }
+        Ok(verdict)
+    }
+
+    fn store_batch(
+        &self,
+        record: &ImportRecord,
+        headers: BatchHeaders,
+        verdict: Verdict,
+        batch_hash: [u8; 32],
+        plaintext: &[u8],
+        now: i64,
+    ) -> Result<BatchAck, ImportError> {
+        let keys = self.keys(&record.id)?;
+        let sealed = keys
+            .data
+            .seal(&self.rng, &record.id, Item::Batch(headers.sequence), plaintext)
+            .map_err(internal)?;
+        let invalid = u32::try_from(verdict.invalid_rows.len()).unwrap_or(u32::MAX);
+        let batch = NewBatch {
+            import_id: record.id.clone(),
+            sequence: headers.sequence,
+            first_row: headers.first_row,
+            row_count: headers.row_count,
+            invalid_rows: verdict.invalid_rows,
+            body_hash: batch_hash,
+            sealed,
+            stored_at: now,
+            token_expires_at: now + seconds(self.config.server.limits.upload_token_ttl),
+        };
+        match self.store.put_batch(batch)? {
+            PutOutcome::Stored => {
+                self.log_stored(record, headers, &verdict.errors, invalid, now);
+                let meta = BatchMeta {
+                    sequence: headers.sequence,
+                    first_row: headers.first_row,
+                    row_count: headers.row_count,
+                    invalid_rows: invalid,
+                    body_hash: batch_hash,
+                };
+                Ok(BatchAck::from_meta(&meta, true))
+            }
+            PutOutcome::Replayed(stored) => Ok(BatchAck::from_meta(&stored, false)),
+            PutOutcome::Conflict => Err(ImportError::Conflict),
+            PutOutcome::NotOpen(status) => Err(ImportError::Closed(status)),
+        }
+    }
+
+    /// Logs a stored batch: counts, and error codes by column key, never values.
+    fn log_stored(
+        &self,
+        record: &ImportRecord,
+        headers: BatchHeaders,
+        errors: &[sluice_parser::verify::RowError],
+        invalid: u32,
+        now: i64,
+    ) {
+        let mut codes = serde_json::Map::new();
+        for error in errors {
+            let entry = codes.entry(format!("{}:{}", error.column, error.code)).or_insert(0.into());
+            *entry = (entry.as_u64().unwrap_or(0) + 1).into();
+        }
+        let detail = serde_json::json!({
+            "sequence": headers.sequence,
+            "rows": headers.row_count,
+            "invalidRows": invalid,
+            "errors": codes,
+        });
+        self.log(&record.id, now, "batch_stored", detail);
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> ImportError {
+    ImportError::Internal(e.to_string())
+}

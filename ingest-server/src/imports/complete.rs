@@ -1,0 +1,144 @@
+//! Completing an import: the client's counts must match what is stored, every batch is opened
+//! again and checked in order with one verifier (row order and uniqueness across batches), then
+//! the import is closed and its transport key destroyed.
+
+use super::{ImportError, Imports};
+use crate::config::InvalidRows;
+use crate::crypto::Item;
+use crate::store::{BatchMeta, ImportRecord, ImportStatus};
+use serde::{Deserialize, Serialize};
+use sluice_parser::batch::Batch;
+use sluice_parser::verify::{RowError, Verifier};
+
+/// Most distinct values a unique column is checked across in one import (as in validation).
+const MAX_UNIQUE_VALUES: usize = 10_000_000;
+
+/// Most errors a refusal lists (all are counted).
+const MAX_LISTED_ERRORS: usize = 1000;
+
+/// What the client says it sent.
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Expected {
+    /// Batches sent (numbered 0 to `batches - 1`).
+    pub batches: u64,
+    /// Rows in them.
+    pub rows: u64,
+}
+
+/// A completed import.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Completion {
+    /// The import.
+    pub import_id: String,
+    /// Always `complete`.
+    pub status: ImportStatus,
+    /// Batches stored.
+    pub batches: u64,
+    /// Rows stored.
+    pub rows: u64,
+    /// Rows the server found invalid (kept, as the importer's policy says).
+    pub invalid_rows: u64,
+    /// When it completed (Unix seconds).
+    pub completed_at: i64,
+}
+
+impl Imports {
+    /// Verifies and completes import `id`. Completing a completed import again with the same
+    /// counts answers the same.
+    pub fn complete(
+        &self,
+        key: &str,
+        id: &str,
+        token: &str,
+        expected: Expected,
+        now: i64,
+    ) -> Result<Completion, ImportError> {
+        let record = self.authorized(key, id, token, now)?;
+        match record.status {
+            ImportStatus::Open => {}
+            ImportStatus::Complete if (record.batches, record.rows) == (expected.batches, expected.rows) => {
+                return Ok(completion(&record, record.invalid_rows, record.completed_at.unwrap_or(now)));
+            }
+            status => return Err(ImportError::Closed(status)),
+        }
+        let batches = self.store.batches(id)?;
+        check_counts(&batches, expected)?;
+        let invalid_rows = self.verify_all(key, &record, &batches)?;
+        self.store.complete(id, now, invalid_rows)?;
+        self.forget_keys(id);
+        let detail = serde_json::json!({
+            "batches": expected.batches,
+            "rows": expected.rows,
+            "invalidRows": invalid_rows,
+            "seconds": now - record.created_at,
+        });
+        self.log(id, now, "import_completed", detail);
+        Ok(completion(&record, invalid_rows, now))
+    }
+
+    /// Opens every stored batch in order and checks it with one verifier; the number of invalid
+    /// rows, including rows that only fail across batches (duplicates).
+    fn verify_all(
+        &self,
+        key: &str,
+        record: &ImportRecord,
+        batches: &[BatchMeta],
+    ) -> Result<u64, ImportError> {
+        let importer = self.importer(key)?;
+        let data = self.keys(&record.id)?.data;
+        let mut verifier = Verifier::new(importer.schema(), MAX_UNIQUE_VALUES);
+        let mut invalid = 0u64;
+        let mut errors: Vec<RowError> = Vec::new();
+        let mut error_count = 0u64;
+        for meta in batches {
+            let sealed = self.store.sealed_batch(&record.id, meta.sequence)?.ok_or_else(|| {
+                ImportError::Internal(format!("batch {} of {} disappeared", meta.sequence, record.id))
+            })?;
+            let plaintext = data.open(&record.id, Item::Batch(meta.sequence), &sealed).map_err(|_| {
+                ImportError::Internal(format!(
+                    "stored batch {} of {} does not open",
+                    meta.sequence, record.id
+                ))
+            })?;
+            let batch = Batch::decode(&plaintext).map_err(|e| ImportError::Internal(e.to_string()))?;
+            let verdict = verifier
+                .check(&batch)
+                .map_err(|e| ImportError::BatchInvalid(format!("batch {}: {e}", meta.sequence)))?;
+            invalid += verdict.invalid_rows.len() as u64;
+            error_count += verdict.error_count;
+            let room = MAX_LISTED_ERRORS.saturating_sub(errors.len());
+            errors.extend(verdict.errors.into_iter().take(room));
+        }
+        if error_count > 0 && importer.config.invalid_rows == InvalidRows::Refuse {
+            return Err(ImportError::RowsInvalid { error_count, errors });
+        }
+        Ok(invalid)
+    }
+}
+
+/// The stored batches must be numbered 0, 1, … with nothing missing and hold the rows said.
+fn check_counts(batches: &[BatchMeta], expected: Expected) -> Result<(), ImportError> {
+    let stored: std::collections::BTreeSet<u64> = batches.iter().map(|b| b.sequence).collect();
+    let missing: Vec<u64> = (0..expected.batches).filter(|s| !stored.contains(s)).take(1000).collect();
+    if !missing.is_empty() {
+        return Err(ImportError::Incomplete { missing });
+    }
+    let rows: u64 = batches.iter().map(|b| u64::from(b.row_count)).sum();
+    if batches.len() as u64 != expected.batches || rows != expected.rows {
+        return Err(ImportError::CountMismatch { batches: batches.len() as u64, rows });
+    }
+    Ok(())
+}
+
+fn completion(record: &ImportRecord, invalid_rows: u64, completed_at: i64) -> Completion {
+    Completion {
+        import_id: record.id.clone(),
+        status: ImportStatus::Complete,
+        batches: record.batches,
+        rows: record.rows,
+        invalid_rows,
+        completed_at,
+    }
+}

@@ -1,0 +1,136 @@
+//! Creating an import: the key agreement, the import's data key, its upload token, its sealed
+//! metadata.
+
+use super::keys::Keys;
+use super::{ImportError, Imports};
+use crate::crypto::{DataKey, Item, ServerHandshake, UploadToken, new_import_id};
+use crate::store::NewImport;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// Most bytes of file metadata, user and attributes together.
+const MAX_METADATA: usize = 16 * 1024;
+
+/// What a client sends to start an import.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateImport {
+    /// The client's ephemeral P-256 public key (65 bytes, uncompressed), base64url.
+    pub client_key: String,
+    /// What the user chose.
+    #[serde(default)]
+    pub file: FileMeta,
+    /// Who the user is, as the host page says (kept sealed, delivered with the data).
+    #[serde(default)]
+    pub user: serde_json::Map<String, serde_json::Value>,
+    /// Attributes the host page passes through to the destination (kept sealed).
+    #[serde(default)]
+    pub attributes: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The file being imported.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileMeta {
+    /// Its name.
+    pub name: Option<String>,
+    /// Its size in bytes.
+    pub size: Option<u64>,
+    /// Its media type.
+    #[serde(rename = "type")]
+    pub media_type: Option<String>,
+}
+
+/// What the server answers.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Created {
+    /// The new import's id.
+    pub import_id: String,
+    /// The server's ephemeral public key, base64url.
+    pub server_key: String,
+    /// The upload token for this import's requests.
+    pub upload_token: String,
+    /// When the token expires unless batches keep arriving (Unix seconds).
+    pub token_expires_at: i64,
+    /// When the import expires if not completed (Unix seconds).
+    pub expires_at: i64,
+    /// The importer's schema digest, hex.
+    pub schema_digest: String,
+}
+
+impl Imports {
+    /// Starts an import of importer `key`.
+    pub fn create(&self, key: &str, request: CreateImport, now: i64) -> Result<Created, ImportError> {
+        let importer = self.importer(key)?;
+        let limit = importer.config.limits.max_file_size.0;
+        if request.file.size.is_some_and(|size| size > limit) {
+            return Err(ImportError::FileTooLarge { limit });
+        }
+        let metadata = serde_json::json!({ "file": request.file, "user": request.user, "attributes": request.attributes });
+        let metadata = serde_json::to_vec(&metadata).map_err(|e| ImportError::Internal(e.to_string()))?;
+        if metadata.len() > MAX_METADATA {
+            return Err(ImportError::BadRequest(format!(
+                "file, user and attributes take more than {MAX_METADATA} bytes"
+            )));
+        }
+        let client_key = crate::crypto::PublicKey::from_base64(&request.client_key).map_err(|_| {
+            ImportError::BadRequest(
+                "clientKey must be a P-256 public key: 65 bytes, uncompressed, base64url".into(),
+            )
+        })?;
+        let id = new_import_id(&self.rng).map_err(|e| ImportError::Internal(e.to_string()))?;
+        let (handshake, server_key) =
+            ServerHandshake::new(&self.rng).map_err(|e| ImportError::Internal(e.to_string()))?;
+        let transport = handshake
+            .derive(client_key.as_bytes(), &id)
+            .map_err(|_| ImportError::BadRequest("clientKey is not a point on P-256".into()))?;
+        let data = DataKey::generate(&self.rng).map_err(|e| ImportError::Internal(e.to_string()))?;
+        let (token, token_hash) =
+            UploadToken::generate(&self.rng).map_err(|e| ImportError::Internal(e.to_string()))?;
+        let limits = &self.config.server.limits;
+        let token_expires_at = now + seconds(limits.upload_token_ttl);
+        let expires_at = now + seconds(limits.import_ttl);
+        let internal = |e: crate::crypto::Error| ImportError::Internal(e.to_string());
+        let record = NewImport {
+            id: id.clone(),
+            importer: key.to_owned(),
+            schema_digest: importer.schema().digest(),
+            token_hash,
+            token_expires_at,
+            created_at: now,
+            expires_at,
+            file_size: request.file.size,
+            metadata: data.seal(&self.rng, &id, Item::Metadata, &metadata).map_err(internal)?,
+            data_key: (
+                data.id().to_vec(),
+                self.master.wrap(&self.rng, "data", &id, &data.to_bytes()).map_err(internal)?,
+            ),
+            transport_key: self
+                .master
+                .wrap(&self.rng, "transport", &id, &transport.to_bytes())
+                .map_err(internal)?,
+        };
+        self.store.create_import(record)?;
+        self.keys.put(&id, Keys { data: Arc::new(data), transport: Some(Arc::new(transport)) });
+        self.log(
+            &id,
+            now,
+            "import_created",
+            serde_json::json!({ "importer": key, "fileSize": request.file.size }),
+        );
+        Ok(Created {
+            import_id: id,
+            server_key: server_key.to_base64(),
+            upload_token: token,
+            token_expires_at,
+            expires_at,
+            schema_digest: importer.schema().digest_hex(),
+        })
+    }
+}
+
+/// Whole seconds of a duration, as the store keeps times.
+pub(super) fn seconds(duration: std::time::Duration) -> i64 {
+    i64::try_from(duration.as_secs()).unwrap_or(i64::MAX / 4)
+}

@@ -1,0 +1,219 @@
+//! The import lifecycle, independent of HTTP: create an import (handshake, keys, token), store
+//! batches (open, verify, seal), report status, complete (verify all, destroy the transport
+//! key). The HTTP layer maps its errors to statuses; nothing here sees a request.
+
+mod batch;
+mod complete;
+mod create;
+mod keys;
+
+pub use batch::{BatchAck, BatchHeaders};
+pub use complete::{Completion, Expected};
+pub use create::{CreateImport, Created, FileMeta};
+
+use crate::config::{Config, Importer};
+use crate::crypto::{MasterKey, UploadToken};
+use crate::store::{BatchMeta, Event, ImportRecord, ImportStatus, Store, StoreError};
+use keys::KeyCache;
+use ring::rand::SystemRandom;
+use serde::Serialize;
+use sluice_parser::schema::Schema;
+use sluice_parser::verify::RowError;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// An importer as the server runs it.
+pub struct ImporterRuntime {
+    /// Its configuration.
+    pub config: Importer,
+    /// Its schema's canonical JSON, as the public config shows it.
+    pub schema_json: serde_json::Value,
+}
+
+impl ImporterRuntime {
+    /// The importer's schema.
+    pub fn schema(&self) -> &Schema {
+        &self.config.schema
+    }
+}
+
+/// Why an operation on imports failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ImportError {
+    /// No importer has this key.
+    UnknownImporter,
+    /// The request was refused without saying why: wrong or expired token, another import's id,
+    /// a batch that cannot be opened. One answer for all, so nothing can be learned from it.
+    Rejected,
+    /// The request is malformed; the message says what to do.
+    BadRequest(String),
+    /// The file is larger than the importer allows.
+    FileTooLarge {
+        /// The importer's limit in bytes.
+        limit: u64,
+    },
+    /// Another body is stored under this batch number.
+    Conflict,
+    /// The import is complete or expired.
+    Closed(ImportStatus),
+    /// The batch does not fit the importer (schema, columns, row order, header fields).
+    BatchInvalid(String),
+    /// Rows have errors and the importer refuses invalid rows.
+    RowsInvalid {
+        /// Every error found.
+        error_count: u64,
+        /// The first errors: row, column key, code.
+        errors: Vec<RowError>,
+    },
+    /// The file has more rows than the importer allows.
+    TooManyRows {
+        /// The importer's limit.
+        limit: u64,
+    },
+    /// Batches are missing for completion.
+    Incomplete {
+        /// The first missing batch numbers.
+        missing: Vec<u64>,
+    },
+    /// The counts given for completion are not what was stored.
+    CountMismatch {
+        /// Batches stored.
+        batches: u64,
+        /// Rows stored.
+        rows: u64,
+    },
+    /// Something failed inside; the detail is logged, not shown.
+    Internal(String),
+}
+
+impl std::fmt::Display for ImportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ImportError::UnknownImporter => f.write_str("no importer has this key"),
+            ImportError::Rejected => f.write_str("the request was not accepted for this import"),
+            ImportError::BadRequest(detail) | ImportError::BatchInvalid(detail) => f.write_str(detail),
+            ImportError::FileTooLarge { limit } => write!(f, "the file is larger than {limit} bytes"),
+            ImportError::Conflict => f.write_str("another batch is stored under this number"),
+            ImportError::Closed(status) => write!(f, "the import is {status:?}"),
+            ImportError::RowsInvalid { error_count, .. } => write!(f, "{error_count} cells are invalid"),
+            ImportError::TooManyRows { limit } => write!(f, "more than {limit} rows"),
+            ImportError::Incomplete { missing } => write!(f, "{} batches are missing", missing.len()),
+            ImportError::CountMismatch { batches, rows } => {
+                write!(f, "stored {batches} batches, {rows} rows")
+            }
+            ImportError::Internal(detail) => write!(f, "internal: {detail}"),
+        }
+    }
+}
+
+impl std::error::Error for ImportError {}
+
+impl From<StoreError> for ImportError {
+    fn from(e: StoreError) -> Self {
+        ImportError::Internal(e.to_string())
+    }
+}
+
+/// An import's state as a client may see it.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Status {
+    /// The import.
+    pub import_id: String,
+    /// Where it is in its life.
+    pub status: ImportStatus,
+    /// The batches stored, in order.
+    pub batches: Vec<BatchMeta>,
+    /// Rows stored.
+    pub rows: u64,
+    /// Rows stored that the server found invalid.
+    pub invalid_rows: u64,
+    /// When it expires unless completed (Unix seconds).
+    pub expires_at: i64,
+}
+
+/// The server's imports.
+pub struct Imports {
+    store: Arc<dyn Store>,
+    master: MasterKey,
+    rng: SystemRandom,
+    config: Arc<Config>,
+    importers: HashMap<String, ImporterRuntime>,
+    keys: KeyCache,
+}
+
+impl Imports {
+    /// The imports service over `store`, with keys wrapped by `master`.
+    pub fn new(
+        config: Arc<Config>,
+        store: Arc<dyn Store>,
+        master: MasterKey,
+    ) -> Result<Imports, ImportError> {
+        let importers = config
+            .importers
+            .iter()
+            .map(|i| {
+                let schema_json = serde_json::from_str(&i.schema.to_json())
+                    .map_err(|e| ImportError::Internal(e.to_string()))?;
+                Ok((i.key.clone(), ImporterRuntime { config: i.clone(), schema_json }))
+            })
+            .collect::<Result<_, ImportError>>()?;
+        Ok(Imports {
+            store,
+            master,
+            rng: SystemRandom::new(),
+            config,
+            importers,
+            keys: KeyCache::new(10_000),
+        })
+    }
+
+    /// The importer with `key`.
+    pub fn importer(&self, key: &str) -> Result<&ImporterRuntime, ImportError> {
+        self.importers.get(key).ok_or(ImportError::UnknownImporter)
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The import `id` of importer `key`, if `token` is its upload token and still valid.
+    fn authorized(&self, key: &str, id: &str, token: &str, now: i64) -> Result<ImportRecord, ImportError> {
+        let record = self.store.import(id)?.ok_or(ImportError::Rejected)?;
+        let valid = record.importer == key
+            && UploadToken::matches(token, &record.token_hash)
+            && now < record.token_expires_at;
+        if valid { Ok(record) } else { Err(ImportError::Rejected) }
+    }
+
+    /// An import's state.
+    pub fn status(&self, key: &str, id: &str, token: &str, now: i64) -> Result<Status, ImportError> {
+        let record = self.authorized(key, id, token, now)?;
+        Ok(Status {
+            import_id: record.id.clone(),
+            status: record.status,
+            batches: self.store.batches(id)?,
+            rows: record.rows,
+            invalid_rows: record.invalid_rows,
+            expires_at: record.expires_at,
+        })
+    }
+
+    /// Marks imports past their time as expired and forgets their keys.
+    pub fn expire(&self, now: i64) -> Result<u64, ImportError> {
+        let expired = self.store.expire(now)?;
+        if expired > 0 {
+            self.keys.clear();
+        }
+        Ok(expired)
+    }
+
+    fn log(&self, import_id: &str, at: i64, kind: &'static str, detail: serde_json::Value) {
+        let event = Event { import_id: Some(import_id.to_owned()), at, kind, detail };
+        if let Err(e) = self.store.log(event) {
+            tracing::warn!(import = import_id, error = %e, "could not log an event");
+        }
+    }
+}

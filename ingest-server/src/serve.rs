@@ -1,0 +1,83 @@
+//! Starting the server: open the store, load (or create) the master key, bind, announce the
+//! URL, expire old imports in the background, run until stopped.
+
+use crate::config::{Config, MasterKeySource};
+use crate::crypto::MasterKey;
+use crate::http::{self, Bound};
+use crate::imports::Imports;
+use crate::store::{SqliteStore, Store};
+use ring::rand::SystemRandom;
+use std::io::Write;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// How often open imports are checked for expiry.
+const EXPIRY_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Runs the server with `config` until it is stopped (Ctrl-C or SIGTERM).
+pub fn serve(config: Config) -> Result<(), String> {
+    let config = Arc::new(config);
+    let store: Arc<dyn Store> =
+        Arc::new(SqliteStore::open(&config.server.data_dir).map_err(|e| e.to_string())?);
+    let master = master_key(&config.server.master_key)?;
+    let imports = Arc::new(Imports::new(Arc::clone(&config), store, master).map_err(|e| e.to_string())?);
+    actix_web::rt::System::new().block_on(async move {
+        let bound = http::bind(Arc::clone(&config), Arc::clone(&imports))?;
+        announce(&config, &bound);
+        actix_web::rt::spawn(expire_periodically(imports));
+        bound.server.await.map_err(|e| format!("the server stopped: {e}"))
+    })
+}
+
+/// Loads the master key, or creates its file on first run and says so.
+fn master_key(source: &MasterKeySource) -> Result<MasterKey, String> {
+    match source {
+        MasterKeySource::Env(secret) => {
+            MasterKey::from_base64(secret.expose()).map_err(|e| format!("SLUICE_MASTER_KEY: {e}"))
+        }
+        MasterKeySource::File(path) if path.exists() => MasterKey::load(path).map_err(|e| e.to_string()),
+        MasterKeySource::File(path) => {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+            }
+            let key = MasterKey::create_file(path, &SystemRandom::new()).map_err(|e| e.to_string())?;
+            tracing::warn!(
+                path = %path.display(),
+                "created a new master key (mode 0600); back it up apart from the data: without it nothing stored can be read"
+            );
+            Ok(key)
+        }
+    }
+}
+
+/// Prints where the server listens, first line on stdout (scripts and tests read it).
+fn announce(config: &Config, bound: &Bound) {
+    let url = format!("{}://{}", bound.scheme, bound.address);
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "sluice listening on {url}");
+    if config.server.public_url != url {
+        let _ = writeln!(out, "public URL {}", config.server.public_url);
+    }
+    for importer in &config.importers {
+        let _ = writeln!(out, "importer {:?}: {url}/v1/importers/{}", importer.name, importer.key);
+    }
+    let _ = out.flush();
+}
+
+/// Marks imports past their time as expired, once a minute.
+async fn expire_periodically(imports: Arc<Imports>) {
+    let mut ticks = actix_web::rt::time::interval(EXPIRY_INTERVAL);
+    loop {
+        ticks.tick().await;
+        let imports = Arc::clone(&imports);
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let now = i64::try_from(now).unwrap_or(i64::MAX);
+        match actix_web::web::block(move || imports.expire(now)).await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(count)) => tracing::info!(count, "imports expired"),
+            Ok(Err(e)) => tracing::warn!(error = ?e, "expiring imports failed"),
+            Err(_) => tracing::warn!("expiring imports failed"),
+        }
+    }
+}
