@@ -1,0 +1,111 @@
+//! The command line: `check-config` on the example and on a broken file, `serve` refusing a bad
+//! configuration, `keygen`, and the master key made on first run.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+mod support;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Output};
+use support::{Server, config};
+
+fn sluice(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("SLUICE_CONFIG")
+        .env_remove("SLUICE_MASTER_KEY")
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn the_example_configuration_checks_clean() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let output = sluice(&["check-config", "sluice.toml"], &examples);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(stdout.starts_with("sluice.toml: ok"), "{stdout}");
+    assert!(stdout.contains("importer    demo"), "{stdout}");
+}
+
+#[test]
+fn a_bad_configuration_is_refused_with_file_line_column_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = config(
+        "max_body = \"lots\"",
+        "allowed_origins = [\"*\"]\n\n[importers.limits]\nmax_rows = -5\nbatch_rowz = 10",
+    )
+    .replace("allowed_origins = [\"https://app.example.com\"]\n", "");
+    std::fs::write(dir.path().join("sluice.toml"), &broken).unwrap();
+    let line_of = |needle: &str| broken.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    for args in [&["check-config", "sluice.toml"][..], &["serve", "--config", "sluice.toml"][..]] {
+        let output = sluice(args, dir.path());
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        let stderr = text(&output.stderr);
+        for (needle, field) in [
+            ("max_body", "server.limits.max_body"),
+            ("allowed_origins", "importers[0].allowed_origins"),
+            ("max_rows", "importers[0].limits.max_rows"),
+            ("batch_rowz", "importers[0].limits.batch_rowz"),
+        ] {
+            let place = format!("sluice.toml:{}:", line_of(needle));
+            let found = stderr.lines().any(|l| l.contains(&place) && l.contains(field));
+            assert!(found, "{args:?}: no error at {place} for {field} in\n{stderr}");
+        }
+        assert!(!dir.path().join("data").exists(), "nothing is created from a bad configuration");
+    }
+}
+
+#[test]
+fn keygen_writes_a_private_key_file_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = sluice(&["keygen", "--out", "master.key"], dir.path());
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let path = dir.path().join("master.key");
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    let key = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(key.trim().len(), 44, "32 bytes in base64");
+    assert!(!text(&output.stdout).contains(key.trim()), "the key is never printed");
+    let again = sluice(&["keygen", "--out", "master.key"], dir.path());
+    assert!(!again.status.success());
+    assert!(text(&again.stderr).contains("refusing to overwrite"), "{}", text(&again.stderr));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), key);
+}
+
+#[test]
+fn the_first_run_makes_a_master_key_next_to_the_data_and_says_so() {
+    let server = Server::start();
+    let key = server.data().join("master.key");
+    assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    assert!(server.stderr().contains("created a new master key"), "{}", server.stderr());
+    let contents = std::fs::read_to_string(&key).unwrap();
+    assert!(!server.stderr().contains(contents.trim()), "the key is never logged");
+}
+
+#[test]
+fn a_master_key_from_the_environment_is_used_and_a_bad_one_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("sluice.toml"), config("", "")).unwrap();
+    let output = sluice(&["keygen", "--out", "env.key"], dir.path());
+    assert!(output.status.success());
+    let key = std::fs::read_to_string(dir.path().join("env.key")).unwrap();
+    let server = Server::in_dir(dir, &[("SLUICE_MASTER_KEY", key.trim())]);
+    assert!(!server.data().join("master.key").exists(), "no key file when the environment gives one");
+    let dir = server.kill9();
+    let bad = Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(["serve", "--config", "sluice.toml"])
+        .current_dir(dir.path())
+        .env("SLUICE_MASTER_KEY", "c2hvcnQ=")
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    let stderr = text(&bad.stderr);
+    assert!(stderr.contains("SLUICE_MASTER_KEY"), "{stderr}");
+    assert!(!stderr.contains("c2hvcnQ="), "the bad value is not repeated: {stderr}");
+}

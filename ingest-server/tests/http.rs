@@ -1,0 +1,235 @@
+//! The HTTP layer against the real server: body limits and timeouts on raw sockets, CORS,
+//! security headers, health, rate limits, TLS.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+mod support;
+
+use sluice_server::client::Client;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+use support::{Server, config};
+
+/// Sends `head` (request line and headers, without the blank line) and `body` on a raw socket,
+/// then reads whatever answer comes within `wait`.
+fn raw(server: &Server, head: &str, body: &[u8], wait: Duration) -> String {
+    let mut stream = TcpStream::connect(server.address()).unwrap();
+    stream.set_read_timeout(Some(wait)).unwrap();
+    let head = format!("{head}\r\nhost: {}\r\nconnection: close\r\n\r\n", server.address());
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    read_answer(&mut stream)
+}
+
+/// Reads one answer: its head, then as many body bytes as its `content-length` says (the
+/// connection may stay open after it).
+fn read_answer(stream: &mut TcpStream) -> String {
+    let mut answer = Vec::new();
+    let mut buffer = [0; 8192];
+    loop {
+        let text = String::from_utf8_lossy(&answer).into_owned();
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length = text[..end]
+                .lines()
+                .find_map(|line| {
+                    line.to_ascii_lowercase().strip_prefix("content-length: ").map(str::to_owned)
+                })
+                .and_then(|n| n.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            if answer.len() >= end + 4 + length {
+                return text;
+            }
+        }
+        match stream.read(&mut buffer) {
+            Ok(0) | Err(_) => return text,
+            Ok(n) => answer.extend_from_slice(&buffer[..n]),
+        }
+    }
+}
+
+fn put_head(length: u64) -> String {
+    format!(
+        "PUT /v1/importers/demo/imports/imp_x/batches/0 HTTP/1.1\r\nauthorization: Bearer sut_x\r\n\
+         sluice-first-row: 1\r\nsluice-row-count: 1\r\ncontent-length: {length}"
+    )
+}
+
+#[test]
+fn an_oversized_body_is_refused_from_its_length_before_it_is_sent() {
+    let server =
+        Server::with_config(&config("max_body = \"1MiB\"", "[importers.limits]\nbatch_bytes = \"1MiB\""));
+    let started = Instant::now();
+    let answer = raw(&server, &put_head(100 << 20), b"", Duration::from_secs(5));
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("\"code\":\"body_too_large\""), "{answer}");
+    assert!(started.elapsed() < Duration::from_secs(3), "answered without waiting for the 100 MiB");
+}
+
+#[test]
+fn a_streamed_body_is_cut_off_once_it_passes_the_limit() {
+    let server =
+        Server::with_config(&config("max_body = \"64KiB\"", "[importers.limits]\nbatch_bytes = \"64KiB\""));
+    let mut stream = TcpStream::connect(server.address()).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let head = "PUT /v1/importers/demo/imports/imp_x/batches/0 HTTP/1.1\r\nauthorization: Bearer sut_x\r\n\
+                sluice-first-row: 1\r\nsluice-row-count: 1\r\ntransfer-encoding: chunked\r\nhost: x\r\n\r\n";
+    stream.write_all(head.as_bytes()).unwrap();
+    let chunk = vec![b'x'; 16 * 1024];
+    let mut sent = 0;
+    // Keep sending until the server answers and closes; it must not take the whole 10 MiB.
+    while sent < 10 << 20 {
+        let framed = [format!("{:x}\r\n", chunk.len()).as_bytes(), &chunk, b"\r\n"].concat();
+        if stream.write_all(&framed).is_err() {
+            break;
+        }
+        sent += chunk.len();
+        if sent > (1 << 20) {
+            break;
+        }
+    }
+    let answer = read_answer(&mut stream);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+}
+
+#[test]
+fn a_body_that_trickles_times_out() {
+    let server = Server::with_config(&config("body_timeout = \"1s\"", ""));
+    let started = Instant::now();
+    let answer = raw(&server, &put_head(1000), b"only a little", Duration::from_secs(5));
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("\"code\":\"body_timeout\""), "{answer}");
+    assert!(started.elapsed() < Duration::from_secs(4));
+}
+
+#[test]
+fn headers_that_never_end_time_out() {
+    let server = Server::with_config(&config("header_timeout = \"1s\"", ""));
+    let mut stream = TcpStream::connect(server.address()).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    stream.write_all(b"GET /health HTTP/1.1\r\nhost: x\r\n").unwrap();
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    assert!(started.elapsed() < Duration::from_secs(4), "the connection was dropped or answered in time");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.is_empty() || answer.starts_with("HTTP/1.1 408"), "{answer}");
+}
+
+#[test]
+fn cors_follows_the_importer_allowed_origins() {
+    let server = Server::start();
+    let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+    let url = format!("{}/v1/importers/demo/imports", server.url);
+    let preflight = agent
+        .options(&url)
+        .header("origin", "https://app.example.com")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "content-type")
+        .call()
+        .unwrap();
+    assert_eq!(preflight.status(), 204);
+    let header = |r: &ureq::http::Response<ureq::Body>, name: &str| {
+        r.headers().get(name).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
+    };
+    assert_eq!(header(&preflight, "access-control-allow-origin"), "https://app.example.com");
+    assert!(header(&preflight, "access-control-allow-methods").contains("PUT"));
+    assert!(header(&preflight, "access-control-allow-headers").contains("sluice-row-count"));
+    assert_eq!(header(&preflight, "vary"), "Origin");
+
+    let allowed = agent
+        .get(format!("{}/v1/importers/demo", server.url))
+        .header("origin", "https://app.example.com")
+        .call()
+        .unwrap();
+    assert_eq!(allowed.status(), 200);
+    assert_eq!(header(&allowed, "access-control-allow-origin"), "https://app.example.com");
+
+    let mut other = agent
+        .get(format!("{}/v1/importers/demo", server.url))
+        .header("origin", "https://evil.example")
+        .call()
+        .unwrap();
+    assert_eq!(other.status(), 403);
+    assert_eq!(header(&other, "access-control-allow-origin"), "");
+    assert_eq!(other.body_mut().read_json::<serde_json::Value>().unwrap()["code"], "origin_not_allowed");
+    let other_preflight = agent.options(&url).header("origin", "https://evil.example").call().unwrap();
+    assert_eq!(other_preflight.status(), 403);
+}
+
+#[test]
+fn every_answer_carries_security_headers_and_no_cookie() {
+    let server = Server::start();
+    let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+    for path in ["/health", "/v1/importers/demo", "/v1/importers/missing", "/"] {
+        let response = agent.get(format!("{}{path}", server.url)).call().unwrap();
+        let headers = response.headers();
+        assert_eq!(headers.get("x-content-type-options").unwrap(), "nosniff", "{path}");
+        assert_eq!(headers.get("cache-control").unwrap(), "no-store", "{path}");
+        assert_eq!(headers.get("x-frame-options").unwrap(), "DENY", "{path}");
+        assert_eq!(headers.get("referrer-policy").unwrap(), "no-referrer", "{path}");
+        assert!(headers.get("content-security-policy").is_some(), "{path}");
+        assert!(headers.get("set-cookie").is_none(), "{path}");
+        assert!(headers.get("strict-transport-security").is_none(), "no HSTS over plain HTTP");
+    }
+    let mut health = agent.get(format!("{}/health", server.url)).call().unwrap();
+    assert_eq!(health.status(), 200);
+    assert_eq!(health.body_mut().read_json::<serde_json::Value>().unwrap()["status"], "ok");
+}
+
+#[test]
+fn a_flood_from_one_address_is_slowed_with_429() {
+    let server = Server::with_config(&config("rate_limit = 5", ""));
+    let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+    let statuses: Vec<u16> = (0..12)
+        .map(|_| agent.get(format!("{}/health", server.url)).call().unwrap().status().as_u16())
+        .collect();
+    assert!(statuses[..5].iter().all(|&s| s == 200), "{statuses:?}");
+    assert!(statuses.contains(&429), "{statuses:?}");
+    let limited = agent.get(format!("{}/health", server.url)).call().unwrap();
+    assert_eq!(limited.headers().get("retry-after").unwrap(), "1");
+    std::thread::sleep(Duration::from_millis(1100));
+    assert_eq!(agent.get(format!("{}/health", server.url)).call().unwrap().status(), 200);
+}
+
+#[test]
+fn tls_serves_https_with_hsts() {
+    let dir = tempfile::tempdir().unwrap();
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    std::fs::write(dir.path().join("cert.pem"), certified.cert.pem()).unwrap();
+    std::fs::write(dir.path().join("key.pem"), certified.signing_key.serialize_pem()).unwrap();
+    let text = config("", "").replace(
+        "[server.limits]",
+        "[server.tls]\ncert = \"cert.pem\"\nkey = \"key.pem\"\n\n[server.limits]",
+    );
+    std::fs::write(dir.path().join("sluice.toml"), text).unwrap();
+    let server = Server::in_dir(dir, &[]);
+    assert!(server.url.starts_with("https://127.0.0.1:"), "{}", server.url);
+    let url = server.url.replace("127.0.0.1", "localhost");
+    let client = Client::with_root_certificate(&url, "demo", certified.cert.pem().as_bytes()).unwrap();
+    assert_eq!(client.config().unwrap().key, "demo");
+    let plain = raw(&server, "GET /health HTTP/1.1", b"", Duration::from_secs(2));
+    assert!(!plain.contains("\"status\":\"ok\""), "plain HTTP is not served on the TLS port");
+}
+
+#[test]
+fn plain_http_off_loopback_is_refused_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = config("", "").replace(
+        "listen = \"127.0.0.1:0\"",
+        "listen = \"0.0.0.0:0\"\npublic_url = \"https://sluice.example.com\"",
+    );
+    std::fs::write(dir.path().join("sluice.toml"), &text).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(["check-config"])
+        .arg(dir.path().join("sluice.toml"))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("sluice.toml:"), "{stderr}");
+    assert!(stderr.contains("allow_plain_http"), "{stderr}");
+    let allowed = text.replace("[server.limits]", "allow_plain_http = true\n\n[server.limits]");
+    std::fs::write(dir.path().join("sluice.toml"), &allowed).unwrap();
+    let server = Server::in_dir(dir, &[]);
+    assert!(server.url.starts_with("http://0.0.0.0:"), "behind a TLS proxy: {}", server.url);
+}

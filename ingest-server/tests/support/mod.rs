@@ -1,0 +1,179 @@
+//! Test support: the real `sluice` binary started on port 0 in a temporary folder, CSV files of
+//! the example schema, and batches made from them with `sluice-parser` as the browser makes them.
+#![allow(dead_code, clippy::unwrap_used, clippy::panic)]
+
+use sluice_parser::batch::BatchOptions;
+use sluice_parser::import::{Import, ImportOptions};
+use sluice_parser::schema::Schema;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The example schema, as the tests' importers use it.
+pub(crate) fn schema_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/schema.toml")
+}
+
+/// The example schema.
+pub(crate) fn schema() -> Schema {
+    Schema::from_toml(&std::fs::read_to_string(schema_path()).unwrap()).unwrap()
+}
+
+/// A configuration for a test server: one importer `demo` on the example schema, with
+/// `server_extra` lines added to `[server.limits]` and `importer_extra` to `[[importers]]`.
+pub(crate) fn config(server_limits: &str, importer: &str) -> String {
+    format!(
+        r#"
+[server]
+listen = "127.0.0.1:0"
+data_dir = "data"
+
+[server.limits]
+{server_limits}
+
+[[importers]]
+key = "demo"
+name = "Contacts"
+allowed_origins = ["https://app.example.com"]
+schema = "{schema}"
+{importer}
+"#,
+        schema = schema_path().display()
+    )
+}
+
+/// A running server process in its own temporary folder; killed when dropped.
+pub(crate) struct Server {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) url: String,
+    child: Child,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Server {
+    /// Starts a server with the default test configuration.
+    pub(crate) fn start() -> Server {
+        Server::with_config(&config("", ""))
+    }
+
+    /// Starts a server with `config` as its configuration file.
+    pub(crate) fn with_config(config: &str) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("sluice.toml"), config).unwrap();
+        Server::in_dir(dir, &[])
+    }
+
+    /// Starts a server on the configuration and data already in `dir`.
+    pub(crate) fn in_dir(dir: tempfile::TempDir, env: &[(&str, &str)]) -> Server {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_sluice"));
+        command
+            .args(["serve", "--config"])
+            .arg(dir.path().join("sluice.toml"))
+            .env("SLUICE_LOG", "debug")
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let mut child = command.spawn().unwrap();
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let sink = Arc::clone(&stderr);
+        let mut err = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let mut buffer = [0; 4096];
+            while let Ok(n) = err.read(&mut buffer) {
+                if n == 0 {
+                    break;
+                }
+                text.push_str(&String::from_utf8_lossy(&buffer[..n]));
+                *sink.lock().unwrap() = text.clone();
+            }
+        });
+        let mut lines = BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        lines.read_line(&mut first).unwrap();
+        let Some(url) = first.trim().strip_prefix("sluice listening on ") else {
+            let _ = child.kill();
+            std::thread::sleep(Duration::from_millis(200));
+            panic!("the server did not start: {first:?}\n{}", stderr.lock().unwrap());
+        };
+        let url = url.to_owned();
+        std::thread::spawn(move || std::io::copy(&mut lines, &mut std::io::sink()));
+        Server { dir, url, child, stderr }
+    }
+
+    /// Kills the process with SIGKILL (no chance to clean up) and hands back its folder.
+    pub(crate) fn kill9(mut self) -> tempfile::TempDir {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::mem::replace(&mut self.dir, dir)
+    }
+
+    /// What the server wrote to stderr so far.
+    pub(crate) fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// The data folder.
+    pub(crate) fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// The host and port.
+    pub(crate) fn address(&self) -> String {
+        self.url.trim_start_matches("http://").trim_start_matches("https://").to_owned()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One row of the example schema; `n` makes ids and emails unique; `note` is added to the last
+/// name (a schema column, so it travels in batches).
+pub(crate) fn row(n: u64, note: &str) -> String {
+    format!(
+        "{n},First{n},Last{n}{note},user{n}@example.com,+44 20 7946 {:04},1990-01-02,pro,yes,\n",
+        n % 10_000
+    )
+}
+
+/// A CSV file of `rows` rows of the example schema, last names ending in `note(n)`.
+pub(crate) fn csv(rows: u64, note: impl Fn(u64) -> String) -> Vec<u8> {
+    let mut text =
+        String::from("Customer ID,First Name,Last Name,E-mail Address,Phone,DOB,Plan,Newsletter,Notes\n");
+    for n in 1..=rows {
+        text.push_str(&row(n, &note(n)));
+    }
+    text.into_bytes()
+}
+
+/// The batches the browser would send for `file`, `batch_rows` rows each.
+pub(crate) fn batches(file: &[u8], batch_rows: u32, include_invalid: bool) -> Vec<Vec<u8>> {
+    let options = ImportOptions {
+        batches: BatchOptions { max_rows: batch_rows, ..BatchOptions::default() },
+        include_invalid,
+        ..ImportOptions::default()
+    };
+    let mut import = Import::new(&schema(), options).unwrap();
+    let mut out = Vec::new();
+    for chunk in file.chunks(64 * 1024) {
+        import.feed(chunk).unwrap();
+        while let Some(batch) = import.next_batch() {
+            out.push(batch);
+        }
+    }
+    import.finish().unwrap();
+    while let Some(batch) = import.next_batch() {
+        out.push(batch);
+    }
+    out
+}
