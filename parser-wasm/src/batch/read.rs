@@ -27,6 +27,8 @@ pub struct Batch<'a> {
     /// The columns.
     pub columns: Vec<BatchColumn>,
     rows: &'a [u8],
+    /// Each row's cell bytes, checked as UTF-8 once when decoded.
+    blocks: Vec<&'a str>,
 }
 
 /// A row of a batch.
@@ -100,7 +102,7 @@ impl<'a> Cursor<'a> {
         let len = usize::try_from(len).or_else(|_| self.fail("a length is too large"))?;
         let bytes = self.take(len)?;
         std::str::from_utf8(bytes)
-            .map_err(|_| BatchError { offset: start, reason: "a value is not valid UTF-8" })
+            .map_err(|e| BatchError { offset: start + e.valid_up_to(), reason: "a value is not valid UTF-8" })
     }
 }
 
@@ -124,15 +126,16 @@ impl<'a> Batch<'a> {
         debug_assert_eq!(c.at, FIXED_HEADER);
         let columns = columns(&mut c)?;
         let rows_start = c.at;
-        let batch = Batch {
+        let mut batch = Batch {
             schema_digest,
             sequence,
             first_row,
             row_count,
             columns,
             rows: bytes.get(rows_start..).unwrap_or_default(),
+            blocks: Vec::new(),
         };
-        batch.check_rows(rows_start)?;
+        batch.blocks = batch.check_rows(rows_start)?;
         Ok(batch)
     }
 
@@ -140,20 +143,36 @@ impl<'a> Batch<'a> {
     pub fn rows(&self) -> impl Iterator<Item = BatchRow<'a>> + '_ {
         let mut c = Cursor { bytes: self.rows, at: 0 };
         let mut number = self.first_row;
-        (0..self.row_count).map_while(move |_| read_row(&mut c, self.columns.len(), &mut number).ok())
+        let columns = self.columns.len();
+        self.blocks.iter().map_while(move |&block| {
+            let head = read_head(&mut c, columns, &mut number).ok()?;
+            c.at += block.len();
+            cut_cells(&head, block, columns).ok()
+        })
     }
 
-    fn check_rows(&self, offset: usize) -> Result<(), BatchError> {
+    /// Reads every row once: lengths, cell bytes as UTF-8, cells cut at character boundaries.
+    /// Returns each row's cell bytes, so that reading the rows again checks nothing twice.
+    fn check_rows(&self, offset: usize) -> Result<Vec<&'a str>, BatchError> {
         let mut c = Cursor { bytes: self.rows, at: 0 };
         let mut number = self.first_row;
         let shift = |e: BatchError| BatchError { offset: e.offset + offset, ..e };
+        let columns = self.columns.len();
+        // Each row takes at least three bytes: the count is not trusted for the allocation.
+        let mut blocks = Vec::with_capacity((self.row_count as usize).min(self.rows.len() / 3 + 1));
         for _ in 0..self.row_count {
-            read_row(&mut c, self.columns.len(), &mut number).map_err(shift)?;
+            let head = read_head(&mut c, columns, &mut number).map_err(shift)?;
+            let block = c.text(head.total).map_err(shift)?;
+            if !block.is_ascii() {
+                cut_cells(&head, block, columns)
+                    .map_err(|e| shift(BatchError { offset: e.offset + c.at - block.len(), ..e }))?;
+            }
+            blocks.push(block);
         }
         if c.at != self.rows.len() {
             return Err(shift(BatchError { offset: c.at, reason: "there are bytes after the last row" }));
         }
-        Ok(())
+        Ok(blocks)
     }
 }
 
@@ -172,7 +191,20 @@ fn columns(c: &mut Cursor<'_>) -> Result<Vec<BatchColumn>, BatchError> {
         .collect()
 }
 
-fn read_row<'a>(c: &mut Cursor<'a>, columns: usize, number: &mut u64) -> Result<BatchRow<'a>, BatchError> {
+/// A row's head: its number, flags, where its cell lengths are and what they add up to.
+struct RowHead<'a> {
+    number: u64,
+    flags: u8,
+    /// At the first cell length.
+    lengths: Cursor<'a>,
+    /// Cells, schema columns and extras.
+    count: usize,
+    /// Bytes of all cells together.
+    total: u64,
+}
+
+/// Reads a row up to its cell bytes, leaving the cursor at them.
+fn read_head<'a>(c: &mut Cursor<'a>, columns: usize, number: &mut u64) -> Result<RowHead<'a>, BatchError> {
     let delta = c.varint()?;
     *number = number.checked_add(delta).map_or_else(|| c.fail("a row number overflows"), Ok)?;
     let flags = c.byte()?;
@@ -184,9 +216,35 @@ fn read_row<'a>(c: &mut Cursor<'a>, columns: usize, number: &mut u64) -> Result<
         return c.fail("too many extra fields");
     }
     let count = columns + extra as usize;
-    let lengths = (0..count).map(|_| c.varint()).collect::<Result<Vec<u64>, _>>()?;
-    let mut cells = lengths.iter().map(|&n| if n == 0 { Ok(None) } else { c.text(n - 1).map(Some) });
-    let declared = cells.by_ref().take(columns).collect::<Result<Vec<_>, _>>()?;
-    let extras = cells.collect::<Result<Vec<_>, _>>()?;
-    Ok(BatchRow { number: *number, invalid: flags & ROW_INVALID != 0, cells: declared, extras })
+    let lengths = Cursor { bytes: c.bytes, at: c.at };
+    let mut total = 0u64;
+    for _ in 0..count {
+        let length = c.varint()?.saturating_sub(1);
+        total = total.checked_add(length).map_or_else(|| c.fail("a length is too large"), Ok)?;
+    }
+    Ok(RowHead { number: *number, flags, lengths, count, total })
+}
+
+/// Cuts a row's cell bytes (valid UTF-8 as a whole) into cells by their lengths; a cut inside
+/// a character is an error at the offset in the cell bytes of the cell it starts.
+fn cut_cells<'a>(head: &RowHead<'a>, block: &'a str, columns: usize) -> Result<BatchRow<'a>, BatchError> {
+    let mut lengths = Cursor { bytes: head.lengths.bytes, at: head.lengths.at };
+    let mut cells = Vec::with_capacity(columns);
+    let mut extras = Vec::with_capacity(head.count - columns);
+    let mut start = 0usize;
+    for index in 0..head.count {
+        let length = lengths.varint()?;
+        let cell = if length == 0 {
+            None
+        } else {
+            let end = start.saturating_add(usize::try_from(length - 1).unwrap_or(usize::MAX));
+            let text = block
+                .get(start..end)
+                .ok_or(BatchError { offset: start, reason: "a value is not valid UTF-8" })?;
+            start = end;
+            Some(text)
+        };
+        if index < columns { cells.push(cell) } else { extras.push(cell) }
+    }
+    Ok(BatchRow { number: head.number, invalid: head.flags & ROW_INVALID != 0, cells, extras })
 }

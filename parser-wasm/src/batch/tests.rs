@@ -122,3 +122,21 @@ fn flipped_bits_never_panic() {
         }
     }
 }
+
+#[test]
+fn text_that_is_not_utf8_is_named_at_its_byte_even_split_across_cells() {
+    let batch = write(&sample(), BatchOptions::default()).remove(0);
+    // Row 1: lengths 1+1, 3+1 ("Zoë" is 4 bytes: +1 gives 5), null; then "1Zoë".
+    let row_one: &[u8] = &[2, 5, 0, b'1', b'Z', b'o', 0xC3, 0xAB];
+    let at = batch.windows(row_one.len()).position(|w| w == row_one).unwrap();
+    let mut broken = batch.clone();
+    broken[at + 7] = b'A';
+    let err = Batch::decode(&broken).unwrap_err();
+    assert_eq!((err.offset, err.reason), (at + 6, "a value is not valid UTF-8"));
+    // "1Zo\xC3" and "\xAB": each cell's bytes are not UTF-8 though the row's together are.
+    let mut split = batch.clone();
+    split[at] = 5;
+    split[at + 1] = 2;
+    let err = Batch::decode(&split).unwrap_err();
+    assert_eq!((err.offset, err.reason), (at + 3, "a value is not valid UTF-8"));
+}

@@ -13,6 +13,11 @@ pub(super) fn put(out: &mut Vec<u8>, mut n: u64) {
 /// Reads a varint at `*at`, moving past it; `None` when cut short or longer than 64 bits.
 #[inline]
 pub(super) fn get(bytes: &[u8], at: &mut usize) -> Option<u64> {
+    let first = *bytes.get(*at)?;
+    if first < 0x80 {
+        *at += 1;
+        return Some(u64::from(first));
+    }
     let mut n = 0u64;
     for shift in (0..64).step_by(7) {
         let b = *bytes.get(*at)?;

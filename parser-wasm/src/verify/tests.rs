@@ -97,6 +97,21 @@ fn uniqueness_and_order_hold_across_batches() {
 }
 
 #[test]
+fn the_second_pass_checks_only_order_and_uniqueness() {
+    let digest = schema().digest();
+    let mut verifier = Verifier::new(&schema(), 1000);
+    let first = forged(&[(1, &[Some("1"), Some("not a date"), None, None])], digest);
+    let second =
+        forged(&[(2, &[Some("2"), None, Some("-5"), None]), (3, &[Some("1"), None, None, None])], digest);
+    assert_eq!(verifier.check_across(&Batch::decode(&first).unwrap()).unwrap().error_count, 0);
+    let verdict = verifier.check_across(&Batch::decode(&second).unwrap()).unwrap();
+    let errors: Vec<(u64, &str, &str)> =
+        verdict.errors.iter().map(|e| (e.row, e.column.as_str(), e.code)).collect();
+    assert_eq!(errors, [(3, "id", "duplicate")]);
+    assert_eq!(verifier.check_across(&Batch::decode(&first).unwrap()), Err(VerifyError::RowOrder { row: 1 }));
+}
+
+#[test]
 fn another_schema_or_other_columns_are_refused() {
     let other = forged(&[(1, &[Some("1"), None, None, None])], [9; 32]);
     let mut verifier = Verifier::new(&schema(), 1000);
