@@ -8,6 +8,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 use sluice_parser::batch::Batch;
 use sluice_server::client::{Answer, Client, ClientError, FileInfo};
 use sluice_server::crypto::{DataKey, Item, MasterKey};
+use sluice_server::imports::unpack;
 use sluice_server::store::{SqliteStore, Store};
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
@@ -57,7 +58,7 @@ fn stored_rows(data: &Path, import_id: &str) -> Vec<(u64, String)> {
     let mut rows = Vec::new();
     for meta in store.batches(import_id).unwrap() {
         let sealed = store.sealed_batch(import_id, meta.sequence).unwrap().unwrap();
-        let plaintext = key.open(import_id, Item::Batch(meta.sequence), &sealed).unwrap();
+        let plaintext = unpack(&key.open(import_id, Item::Batch(meta.sequence), &sealed).unwrap()).unwrap();
         let batch = Batch::decode(&plaintext).unwrap();
         rows.extend(
             batch

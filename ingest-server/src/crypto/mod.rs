@@ -70,6 +70,13 @@
 //!        | 0x02                        the import's metadata (Item::Metadata)
 //! ```
 //!
+//! A stored batch is recognised when it is sent again by a keyed fingerprint of its plaintext,
+//! kept next to it ([`DataKey::fingerprint`]), never by a plain hash:
+//!
+//! ```text
+//! fingerprint = HMAC-SHA256(key = HMAC-SHA256(data key, "sluice/fingerprint/v1"), batch)
+//! ```
+//!
 //! # Tokens and ids
 //!
 //! An upload token ([`UploadToken`]) is `"sut_"` ‖ base64url without padding of 32 random bytes

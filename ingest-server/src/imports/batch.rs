@@ -8,7 +8,6 @@ use super::{ImportError, Imports};
 use crate::config::InvalidRows;
 use crate::crypto::{BatchAad, Item};
 use crate::store::{BatchMeta, ImportRecord, ImportStatus, NewBatch, PutOutcome};
-use ring::digest::{SHA256, digest};
 use serde::Serialize;
 use sluice_parser::batch::Batch;
 use sluice_parser::verify::{Verdict, Verifier};
@@ -66,14 +65,16 @@ impl Imports {
     ) -> Result<BatchAck, ImportError> {
         let record = self.authorized(key, id, token, now)?;
         let plaintext = self.open(&record, headers, body)?;
-        let batch_hash: [u8; 32] = digest(&SHA256, &plaintext).as_ref().try_into().map_err(internal)?;
+        let fingerprint = self.keys(id)?.data.fingerprint(&plaintext);
         match self.store.batch(id, headers.sequence)? {
-            Some(stored) if stored.body_hash == batch_hash => return Ok(BatchAck::from_meta(&stored, false)),
+            Some(stored) if stored.fingerprint == fingerprint => {
+                return Ok(BatchAck::from_meta(&stored, false));
+            }
             Some(_) => return Err(ImportError::Conflict),
             None => {}
         }
         let verdict = self.check(key, &record, headers, &plaintext)?;
-        self.store_batch(&record, headers, verdict, batch_hash, &plaintext, now)
+        self.store_batch(&record, headers, verdict, fingerprint, &plaintext, now)
     }
 
     /// Opens the transport seal; any failure is the uniform rejection.
@@ -157,14 +158,15 @@ impl Imports {
         record: &ImportRecord,
         headers: BatchHeaders,
         verdict: Verdict,
-        batch_hash: [u8; 32],
+        fingerprint: [u8; 32],
         plaintext: &[u8],
         now: i64,
     ) -> Result<BatchAck, ImportError> {
         let keys = self.keys(&record.id)?;
+        let packed = super::pack(plaintext).map_err(ImportError::Internal)?;
         let sealed = keys
             .data
-            .seal(&self.rng, &record.id, Item::Batch(headers.sequence), plaintext)
+            .seal(&self.rng, &record.id, Item::Batch(headers.sequence), &packed)
             .map_err(internal)?;
         let invalid = u32::try_from(verdict.invalid_rows.len()).unwrap_or(u32::MAX);
         let batch = NewBatch {
@@ -173,7 +175,7 @@ impl Imports {
             first_row: headers.first_row,
             row_count: headers.row_count,
             invalid_rows: verdict.invalid_rows,
-            body_hash: batch_hash,
+            fingerprint,
             sealed,
             stored_at: now,
             token_expires_at: now + seconds(self.config.server.limits.upload_token_ttl),
@@ -186,7 +188,7 @@ impl Imports {
                     first_row: headers.first_row,
                     row_count: headers.row_count,
                     invalid_rows: invalid,
-                    body_hash: batch_hash,
+                    fingerprint,
                 };
                 Ok(BatchAck::from_meta(&meta, true))
             }

@@ -1,6 +1,6 @@
 //! Completing an import: the client's counts must match what is stored, every batch is opened
-//! again and checked in order with one verifier (row order and uniqueness across batches), then
-//! the import is closed and its transport key destroyed.
+//! again in order for what only shows across batches (row order, uniqueness), then the import is
+//! closed and its transport key destroyed.
 
 use super::{ImportError, Imports};
 use crate::config::InvalidRows;
@@ -9,6 +9,7 @@ use crate::store::{BatchMeta, ImportRecord, ImportStatus};
 use serde::{Deserialize, Serialize};
 use sluice_parser::batch::Batch;
 use sluice_parser::verify::{RowError, Verifier};
+use std::collections::BTreeSet;
 
 /// Most distinct values a unique column is checked across in one import (as in validation).
 const MAX_UNIQUE_VALUES: usize = 10_000_000;
@@ -78,8 +79,9 @@ impl Imports {
         Ok(completion(&record, invalid_rows, now))
     }
 
-    /// Opens every stored batch in order and checks it with one verifier; the number of invalid
-    /// rows, including rows that only fail across batches (duplicates).
+    /// Opens every stored batch in order for what only shows across batches (row order,
+    /// uniqueness; each batch's cells were checked when it arrived); the number of invalid rows,
+    /// those found on arrival and those duplicated across batches.
     fn verify_all(
         &self,
         key: &str,
@@ -89,24 +91,25 @@ impl Imports {
         let importer = self.importer(key)?;
         let data = self.keys(&record.id)?.data;
         let mut verifier = Verifier::new(importer.schema(), MAX_UNIQUE_VALUES);
-        let mut invalid = 0u64;
+        let mut invalid: BTreeSet<u64> = self.store.invalid_rows(&record.id)?.into_iter().collect();
         let mut errors: Vec<RowError> = Vec::new();
         let mut error_count = 0u64;
         for meta in batches {
             let sealed = self.store.sealed_batch(&record.id, meta.sequence)?.ok_or_else(|| {
                 ImportError::Internal(format!("batch {} of {} disappeared", meta.sequence, record.id))
             })?;
-            let plaintext = data.open(&record.id, Item::Batch(meta.sequence), &sealed).map_err(|_| {
+            let packed = data.open(&record.id, Item::Batch(meta.sequence), &sealed).map_err(|_| {
                 ImportError::Internal(format!(
                     "stored batch {} of {} does not open",
                     meta.sequence, record.id
                 ))
             })?;
+            let plaintext = super::unpack(&packed).map_err(ImportError::Internal)?;
             let batch = Batch::decode(&plaintext).map_err(|e| ImportError::Internal(e.to_string()))?;
             let verdict = verifier
-                .check(&batch)
+                .check_across(&batch)
                 .map_err(|e| ImportError::BatchInvalid(format!("batch {}: {e}", meta.sequence)))?;
-            invalid += verdict.invalid_rows.len() as u64;
+            invalid.extend(&verdict.invalid_rows);
             error_count += verdict.error_count;
             let room = MAX_LISTED_ERRORS.saturating_sub(errors.len());
             errors.extend(verdict.errors.into_iter().take(room));
@@ -114,13 +117,13 @@ impl Imports {
         if error_count > 0 && importer.config.invalid_rows == InvalidRows::Refuse {
             return Err(ImportError::RowsInvalid { error_count, errors });
         }
-        Ok(invalid)
+        Ok(invalid.len() as u64)
     }
 }
 
 /// The stored batches must be numbered 0, 1, … with nothing missing and hold the rows said.
 fn check_counts(batches: &[BatchMeta], expected: Expected) -> Result<(), ImportError> {
-    let stored: std::collections::BTreeSet<u64> = batches.iter().map(|b| b.sequence).collect();
+    let stored: BTreeSet<u64> = batches.iter().map(|b| b.sequence).collect();
     let missing: Vec<u64> = (0..expected.batches).filter(|s| !stored.contains(s)).take(1000).collect();
     if !missing.is_empty() {
         return Err(ImportError::Incomplete { missing });

@@ -6,10 +6,12 @@ mod batch;
 mod complete;
 mod create;
 mod keys;
+mod packing;
 
 pub use batch::{BatchAck, BatchHeaders};
 pub use complete::{Completion, Expected};
 pub use create::{CreateImport, Created, FileMeta};
+pub use packing::{pack, unpack};
 
 use crate::config::{Config, Importer};
 use crate::crypto::{MasterKey, UploadToken};

@@ -125,8 +125,9 @@ pub struct NewBatch {
     pub row_count: u32,
     /// Data row numbers the server found invalid.
     pub invalid_rows: Vec<u64>,
-    /// SHA-256 of the batch as opened (its plaintext), to tell a replay from a conflict.
-    pub body_hash: [u8; 32],
+    /// The keyed fingerprint of the batch as opened (its plaintext), to tell a replay from a
+    /// conflict.
+    pub fingerprint: [u8; 32],
     /// The batch as sealed under the import's data key.
     pub sealed: Vec<u8>,
     /// When it arrived (Unix seconds).
@@ -147,9 +148,9 @@ pub struct BatchMeta {
     pub row_count: u32,
     /// How many of its rows the server found invalid.
     pub invalid_rows: u32,
-    /// SHA-256 of the batch as opened.
+    /// The keyed fingerprint of the batch as opened.
     #[serde(skip)]
-    pub body_hash: [u8; 32],
+    pub fingerprint: [u8; 32],
 }
 
 /// What storing a batch did.
@@ -201,6 +202,8 @@ pub trait Store: Send + Sync {
     fn batch(&self, id: &str, sequence: u64) -> Result<Option<BatchMeta>>;
     /// The batches stored for an import, in sequence order.
     fn batches(&self, id: &str) -> Result<Vec<BatchMeta>>;
+    /// The row numbers found invalid in the stored batches of an import, in order.
+    fn invalid_rows(&self, id: &str) -> Result<Vec<u64>>;
     /// One stored batch's sealed bytes.
     fn sealed_batch(&self, id: &str, sequence: u64) -> Result<Option<Vec<u8>>>;
     /// Marks an import complete with its final invalid row count and destroys its transport key.

@@ -12,6 +12,7 @@ use super::{
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The data file's migrations, in order; `user_version` counts those applied.
 const DATA_MIGRATIONS: &[&str] = &["
@@ -38,7 +39,7 @@ const DATA_MIGRATIONS: &[&str] = &["
         first_row INTEGER NOT NULL,
         row_count INTEGER NOT NULL,
         invalid_rows BLOB NOT NULL,
-        body_hash BLOB NOT NULL,
+        fingerprint BLOB NOT NULL,
         sealed BLOB NOT NULL,
         stored_at INTEGER NOT NULL,
         PRIMARY KEY (import_id, sequence)
@@ -64,10 +65,15 @@ const KEY_MIGRATIONS: &[&str] = &["
     ) STRICT;
 "];
 
+/// Connections for reads, so that requests do not queue behind one (WAL lets them read while
+/// the writer writes).
+const READERS: usize = 4;
+
 /// The store on SQLite.
 pub struct SqliteStore {
     writer: Writer,
-    reader: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
     keys: Mutex<Connection>,
 }
 
@@ -80,12 +86,27 @@ impl SqliteStore {
         migrate(&writer, DATA_MIGRATIONS)?;
         let keys = connect(&dir.join("keys.db"))?;
         migrate(&keys, KEY_MIGRATIONS)?;
-        let reader = connect(&data)?;
-        Ok(SqliteStore { writer: Writer::start(writer)?, reader: Mutex::new(reader), keys: Mutex::new(keys) })
+        let readers = (0..READERS).map(|_| connect(&data).map(Mutex::new)).collect::<Result<_>>()?;
+        Ok(SqliteStore {
+            writer: Writer::start(writer)?,
+            readers,
+            next_reader: AtomicUsize::new(0),
+            keys: Mutex::new(keys),
+        })
     }
 
+    /// Runs `work` on a free reader connection, or waits for the next one in turn.
     fn read<T>(&self, work: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        let connection = self.reader.lock().map_err(|_| StoreError("the reader lock is poisoned".into()))?;
+        let free = self.readers.iter().find_map(|reader| reader.try_lock().ok());
+        let connection = match free {
+            Some(connection) => connection,
+            None => {
+                let turn = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+                let reader =
+                    self.readers.get(turn).ok_or_else(|| StoreError("no reader connection".into()))?;
+                reader.lock().map_err(|_| StoreError("a reader lock is poisoned".into()))?
+            }
+        };
         work(&connection)
     }
 
@@ -98,7 +119,8 @@ impl SqliteStore {
         self.keystore(|k| {
             let tx = k.unchecked_transaction()?;
             for id in ids {
-                tx.execute("DELETE FROM keys WHERE import_id = ?1 AND purpose = ?2", params![id, purpose])?;
+                tx.prepare_cached("DELETE FROM keys WHERE import_id = ?1 AND purpose = ?2")?
+                    .execute(params![id, purpose])?;
             }
             tx.commit()?;
             Ok(())
@@ -203,7 +225,7 @@ fn meta(row: &rusqlite::Row<'_>) -> rusqlite::Result<BatchMeta> {
         first_row: row.get::<_, i64>("first_row")?.unsigned_abs(),
         row_count: u32::try_from(row.get::<_, i64>("row_count")?).unwrap_or(0),
         invalid_rows: u32::try_from(decode_rows(&invalid).len()).unwrap_or(u32::MAX),
-        body_hash: digest(row.get("body_hash")?)?,
+        fingerprint: digest(row.get("fingerprint")?)?,
     })
 }
 
@@ -227,34 +249,38 @@ impl Store for SqliteStore {
         let id = import.id.clone();
         self.keystore(move |k| {
             let tx = k.unchecked_transaction()?;
-            tx.execute("INSERT INTO keys VALUES (?1, 'data', ?2, ?3)", params![id, key_id, wrapped])?;
-            tx.execute("INSERT INTO keys VALUES (?1, 'transport', x'', ?2)", params![id, transport])?;
+            tx.prepare_cached("INSERT INTO keys VALUES (?1, 'data', ?2, ?3)")?
+                .execute(params![id, key_id, wrapped])?;
+            tx.prepare_cached("INSERT INTO keys VALUES (?1, 'transport', x'', ?2)")?
+                .execute(params![id, transport])?;
             tx.commit()?;
             Ok(())
         })?;
         self.writer.run(move |c| {
-            c.execute(
+            let sql =
                 "INSERT INTO imports (id, importer, status, schema_digest, token_hash, token_expires_at,
-                 created_at, expires_at, file_size, metadata) VALUES (?1, ?2, 'open', ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
-                    import.id,
-                    import.importer,
-                    import.schema_digest.to_vec(),
-                    import.token_hash.to_vec(),
-                    import.token_expires_at,
-                    import.created_at,
-                    import.expires_at,
-                    import.file_size.map(signed).transpose()?,
-                    import.metadata,
-                ],
-            )?;
+                       created_at, expires_at, file_size, metadata)
+                       VALUES (?1, ?2, 'open', ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+            c.prepare_cached(sql)?.execute(params![
+                import.id,
+                import.importer,
+                import.schema_digest.to_vec(),
+                import.token_hash.to_vec(),
+                import.token_expires_at,
+                import.created_at,
+                import.expires_at,
+                import.file_size.map(signed).transpose()?,
+                import.metadata,
+            ])?;
             Ok(())
         })
     }
 
     fn import(&self, id: &str) -> Result<Option<ImportRecord>> {
         let found = self.read(|c| {
-            Ok(c.query_row("SELECT * FROM imports WHERE id = ?1", params![id], record).optional()?)
+            Ok(c.prepare_cached("SELECT * FROM imports WHERE id = ?1")?
+                .query_row(params![id], record)
+                .optional()?)
         })?;
         found
             .map(|(mut record, status)| {
@@ -266,7 +292,8 @@ impl Store for SqliteStore {
 
     fn metadata(&self, id: &str) -> Result<Option<Vec<u8>>> {
         self.read(|c| {
-            Ok(c.query_row("SELECT metadata FROM imports WHERE id = ?1", params![id], |r| r.get(0))
+            Ok(c.prepare_cached("SELECT metadata FROM imports WHERE id = ?1")?
+                .query_row(params![id], |r| r.get(0))
                 .optional()?)
         })
     }
@@ -274,20 +301,20 @@ impl Store for SqliteStore {
     fn put_batch(&self, batch: NewBatch) -> Result<PutOutcome> {
         self.writer.run(move |c| {
             let status: Option<String> = c
-                .query_row("SELECT status FROM imports WHERE id = ?1", params![batch.import_id], |r| r.get(0))
+                .prepare_cached("SELECT status FROM imports WHERE id = ?1")?
+                .query_row(params![batch.import_id], |r| r.get(0))
                 .optional()?;
             let Some(status) = status else { return Err(StoreError("the import does not exist".into())) };
             let status = ImportStatus::parse(&status)?;
             let existing = c
-                .query_row(
-                    "SELECT sequence, first_row, row_count, invalid_rows, body_hash FROM batches
+                .prepare_cached(
+                    "SELECT sequence, first_row, row_count, invalid_rows, fingerprint FROM batches
                      WHERE import_id = ?1 AND sequence = ?2",
-                    params![batch.import_id, signed(batch.sequence)?],
-                    meta,
-                )
+                )?
+                .query_row(params![batch.import_id, signed(batch.sequence)?], meta)
                 .optional()?;
             match existing {
-                Some(stored) if stored.body_hash == batch.body_hash => {
+                Some(stored) if stored.fingerprint == batch.fingerprint => {
                     return Ok(PutOutcome::Replayed(stored));
                 }
                 Some(_) => return Ok(PutOutcome::Conflict),
@@ -302,19 +329,32 @@ impl Store for SqliteStore {
     fn batch(&self, id: &str, sequence: u64) -> Result<Option<BatchMeta>> {
         let sequence = signed(sequence)?;
         self.read(|c| {
-            let sql = "SELECT sequence, first_row, row_count, invalid_rows, body_hash FROM batches
+            let sql = "SELECT sequence, first_row, row_count, invalid_rows, fingerprint FROM batches
                        WHERE import_id = ?1 AND sequence = ?2";
-            Ok(c.query_row(sql, params![id, sequence], meta).optional()?)
+            Ok(c.prepare_cached(sql)?.query_row(params![id, sequence], meta).optional()?)
         })
     }
 
     fn batches(&self, id: &str) -> Result<Vec<BatchMeta>> {
         self.read(|c| {
-            let mut query = c.prepare(
-                "SELECT sequence, first_row, row_count, invalid_rows, body_hash FROM batches
+            let mut query = c.prepare_cached(
+                "SELECT sequence, first_row, row_count, invalid_rows, fingerprint FROM batches
                  WHERE import_id = ?1 ORDER BY sequence",
             )?;
             let rows = query.query_map(params![id], meta)?.collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+    }
+
+    fn invalid_rows(&self, id: &str) -> Result<Vec<u64>> {
+        self.read(|c| {
+            let mut query =
+                c.prepare_cached("SELECT invalid_rows FROM batches WHERE import_id = ?1 ORDER BY sequence")?;
+            let blobs = query.query_map(params![id], |r| r.get::<_, Vec<u8>>(0))?;
+            let mut rows = Vec::new();
+            for blob in blobs {
+                rows.extend(decode_rows(&blob?));
+            }
             Ok(rows)
         })
     }
@@ -323,18 +363,16 @@ impl Store for SqliteStore {
         let sequence = signed(sequence)?;
         self.read(|c| {
             let sql = "SELECT sealed FROM batches WHERE import_id = ?1 AND sequence = ?2";
-            Ok(c.query_row(sql, params![id, sequence], |r| r.get(0)).optional()?)
+            Ok(c.prepare_cached(sql)?.query_row(params![id, sequence], |r| r.get(0)).optional()?)
         })
     }
 
     fn complete(&self, id: &str, at: i64, invalid_rows: u64) -> Result<()> {
         let owned = id.to_owned();
         self.writer.run(move |c| {
-            let changed = c.execute(
-                "UPDATE imports SET status = 'complete', completed_at = ?2, invalid_rows = ?3
-                 WHERE id = ?1 AND status = 'open'",
-                params![owned, at, signed(invalid_rows)?],
-            )?;
+            let sql = "UPDATE imports SET status = 'complete', completed_at = ?2, invalid_rows = ?3
+                       WHERE id = ?1 AND status = 'open'";
+            let changed = c.prepare_cached(sql)?.execute(params![owned, at, signed(invalid_rows)?])?;
             if changed == 0 {
                 return Err(StoreError("the import is not open".into()));
             }
@@ -345,13 +383,14 @@ impl Store for SqliteStore {
 
     fn expire(&self, now: i64) -> Result<u64> {
         let expired: Vec<String> = self.writer.run(move |c| {
-            let mut query = c.prepare("SELECT id FROM imports WHERE status = 'open' AND expires_at <= ?1")?;
+            let mut query =
+                c.prepare_cached("SELECT id FROM imports WHERE status = 'open' AND expires_at <= ?1")?;
             let ids =
                 query.query_map(params![now], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
-            c.execute(
+            c.prepare_cached(
                 "UPDATE imports SET status = 'expired' WHERE status = 'open' AND expires_at <= ?1",
-                params![now],
-            )?;
+            )?
+            .execute(params![now])?;
             Ok(ids)
         })?;
         self.delete_keys(&expired, "transport")?;
@@ -361,7 +400,7 @@ impl Store for SqliteStore {
     fn key(&self, id: &str, purpose: &str) -> Result<Option<WrappedKey>> {
         self.keystore(|k| {
             let sql = "SELECT key_id, wrapped FROM keys WHERE import_id = ?1 AND purpose = ?2";
-            let found = k.query_row(sql, params![id, purpose], |r| {
+            let found = k.prepare_cached(sql)?.query_row(params![id, purpose], |r| {
                 Ok(WrappedKey { key_id: r.get(0)?, wrapped: r.get(1)? })
             });
             Ok(found.optional()?)
@@ -370,10 +409,8 @@ impl Store for SqliteStore {
 
     fn log(&self, event: Event) -> Result<()> {
         self.writer.run(move |c| {
-            c.execute(
-                "INSERT INTO events (import_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4)",
-                params![event.import_id, event.at, event.kind, event.detail.to_string()],
-            )?;
+            c.prepare_cached("INSERT INTO events (import_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4)")?
+                .execute(params![event.import_id, event.at, event.kind, event.detail.to_string()])?;
             Ok(())
         })
     }
@@ -381,7 +418,7 @@ impl Store for SqliteStore {
     fn events(&self, id: &str) -> Result<Vec<(i64, String, serde_json::Value)>> {
         self.read(|c| {
             let mut query =
-                c.prepare("SELECT at, kind, detail FROM events WHERE import_id = ?1 ORDER BY id")?;
+                c.prepare_cached("SELECT at, kind, detail FROM events WHERE import_id = ?1 ORDER BY id")?;
             let rows = query.query_map(params![id], |r| {
                 let detail: String = r.get(2)?;
                 Ok((r.get(0)?, r.get(1)?, serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null)))
@@ -392,29 +429,26 @@ impl Store for SqliteStore {
 }
 
 fn insert_batch(c: &Connection, batch: &NewBatch) -> Result<()> {
-    c.execute(
-        "INSERT INTO batches VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
-            batch.import_id,
-            signed(batch.sequence)?,
-            signed(batch.first_row)?,
-            i64::from(batch.row_count),
-            encode_rows(&batch.invalid_rows),
-            batch.body_hash.to_vec(),
-            batch.sealed,
-            batch.stored_at,
-        ],
-    )?;
-    c.execute(
+    c.prepare_cached("INSERT INTO batches VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?.execute(params![
+        batch.import_id,
+        signed(batch.sequence)?,
+        signed(batch.first_row)?,
+        i64::from(batch.row_count),
+        encode_rows(&batch.invalid_rows),
+        batch.fingerprint.to_vec(),
+        batch.sealed,
+        batch.stored_at,
+    ])?;
+    c.prepare_cached(
         "UPDATE imports SET batches = batches + 1, rows = rows + ?2, invalid_rows = invalid_rows + ?3,
          token_expires_at = max(token_expires_at, ?4) WHERE id = ?1",
-        params![
-            batch.import_id,
-            i64::from(batch.row_count),
-            signed(batch.invalid_rows.len() as u64)?,
-            batch.token_expires_at
-        ],
-    )?;
+    )?
+    .execute(params![
+        batch.import_id,
+        i64::from(batch.row_count),
+        signed(batch.invalid_rows.len() as u64)?,
+        batch.token_expires_at
+    ])?;
     Ok(())
 }
 

@@ -31,7 +31,7 @@ fn batch(id: &str, sequence: u64, body: u8) -> NewBatch {
         first_row: sequence * 10 + 1,
         row_count: 10,
         invalid_rows: vec![sequence * 10 + 3],
-        body_hash: [body; 32],
+        fingerprint: [body; 32],
         sealed: vec![body; 100],
         stored_at: 1500,
         token_expires_at: 2000 + 100 * sequence as i64,
@@ -69,6 +69,7 @@ fn a_batch_is_stored_once_replays_answer_the_same_and_other_bodies_conflict() {
     assert_eq!(record.token_expires_at, 2100, "each stored batch extends the token");
     assert_eq!(store.batch("imp_a", 1).unwrap().map(|b| b.first_row), Some(11));
     assert_eq!(store.batch("imp_a", 2).unwrap(), None);
+    assert_eq!(store.invalid_rows("imp_a").unwrap(), [3, 13]);
     assert_eq!(store.batches("imp_a").unwrap().iter().map(|b| b.sequence).collect::<Vec<_>>(), [0, 1]);
     assert_eq!(store.sealed_batch("imp_a", 1).unwrap(), Some(vec![3; 100]));
     assert!(store.put_batch(batch("imp_missing", 0, 1)).is_err());
