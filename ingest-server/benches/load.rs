@@ -6,7 +6,9 @@
 //! The rows are the parser benchmark's generated file (10 columns, ~124 bytes a row), cut into
 //! batches by `sluice-parser` once; every import seals and sends the same batches under its own
 //! key. `SLUICE_LOAD_IMPORTS` (default 50) and `SLUICE_LOAD_BATCHES` (per import, default 100)
-//! change the load.
+//! change the load; `SLUICE_LOAD_ROUNDS` (default 5) how many times it runs against the same
+//! server. Each round is printed; the summary is the round with the median throughput, so one
+//! noisy round on a shared machine neither makes nor breaks the figure.
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../../parser-wasm/benches/support/datagen.rs"]
@@ -26,6 +28,7 @@ const SCHEMA: &str = include_str!("../../parser-wasm/benches/schema.json");
 fn main() {
     let imports: usize = env("SLUICE_LOAD_IMPORTS", 50);
     let per_import: usize = env("SLUICE_LOAD_BATCHES", 100);
+    let rounds: usize = env("SLUICE_LOAD_ROUNDS", 5).max(1);
     let (batches, csv_bytes) = make_batches(per_import);
     let dir = tempfile::tempdir().unwrap();
     let (mut server, url) = start_server(dir.path());
@@ -35,9 +38,22 @@ fn main() {
         csv_bytes as f64 / 1e6,
         std::thread::available_parallelism().map_or(0, std::num::NonZero::get)
     );
-    let report = run(&url, imports, &Arc::new(batches));
+    let batches = Arc::new(batches);
     let total = csv_bytes as f64 * imports as f64;
-    print_report(&report, total);
+    let mut reports: Vec<Report> = (1..=rounds)
+        .map(|round| {
+            let report = run(&url, imports, &batches);
+            println!(
+                "  round {round}: {:.1} MB/s, ack p99 {:.1} ms",
+                total / 1e6 / report.batches_elapsed.as_secs_f64(),
+                at(&report.latencies, 0.99)
+            );
+            report
+        })
+        .collect();
+    reports.sort_by_key(|r| r.batches_elapsed);
+    println!("median of {rounds} rounds:");
+    print_report(&reports[rounds / 2], total);
     let _ = server.kill();
     let _ = server.wait();
     let stored = std::fs::read_dir(dir.path().join("data"))
@@ -177,9 +193,6 @@ fn one_import(
 fn print_report(report: &Report, csv_bytes: f64) {
     let seconds = report.batches_elapsed.as_secs_f64();
     let count = report.latencies.len();
-    let at = |sorted: &[Duration], q: f64| {
-        sorted[((sorted.len() - 1) as f64 * q).round() as usize].as_secs_f64() * 1e3
-    };
     println!("{:<28} {:>10.1} MB/s of CSV", "sustained", csv_bytes / 1e6 / seconds);
     println!(
         "{:<28} {:>10.0} batches/s ({count} batches in {seconds:.2} s)",
@@ -200,4 +213,9 @@ fn print_report(report: &Report, csv_bytes: f64) {
         at(&report.completions, 1.0),
         (report.total_elapsed - report.batches_elapsed).as_secs_f64()
     );
+}
+
+/// The `q` quantile of sorted durations, in milliseconds.
+fn at(sorted: &[Duration], q: f64) -> f64 {
+    sorted[((sorted.len() - 1) as f64 * q).round() as usize].as_secs_f64() * 1e3
 }

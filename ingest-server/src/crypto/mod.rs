@@ -74,8 +74,13 @@
 //! kept next to it ([`DataKey::fingerprint`]), never by a plain hash:
 //!
 //! ```text
-//! fingerprint = HMAC-SHA256(key = HMAC-SHA256(data key, "sluice/fingerprint/v1"), batch)
+//! fingerprint = HMAC-SHA256(key = HMAC-SHA256(data key, "sluice/fingerprint/v1"),
+//!                           XXH3-128(batch) as 16 little-endian bytes)
 //! ```
+//!
+//! XXH3 is not collision resistant, and need not be: only the import's own client can send
+//! batches for it, and a collision could only make its second batch pass for a replay of the
+//! first.
 //!
 //! # Tokens and ids
 //!
