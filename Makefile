@@ -1,8 +1,11 @@
 # Sluice: every command sets up what it needs, idempotently, on a fresh Debian machine with rustup.
-#   make run     the parser example: validate the files in examples/ and print a report
-#   make test    everything CI checks: format, lints (native and wasm32), docs, Rust tests, the
-#                npm package's tests in Node and Chromium, fuzz smoke
-#   make bench   parser throughput on a generated 1,000,000-row file, native and in Chromium
+#   make run     the ingest server (release) with examples/sluice.toml on 127.0.0.1:8080
+#   make test    everything CI checks: format, lints (native and wasm32), docs, Rust tests (the
+#                server's against the real binary), the npm package's tests in Node and
+#                Chromium, fuzz smoke
+#   make bench   parser throughput on a generated 1,000,000-row file, native and in Chromium;
+#                the server under 50 concurrent imports
+#   make report  the parser alone: validate the files in examples/ and print a report
 #   make fuzz    each fuzz target for FUZZ_SECONDS (default 300) with coverage
 #   make lint / make fmt
 
@@ -25,10 +28,10 @@ FUZZ_RUSTFLAGS := -Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4
 	-Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
 	-Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing -Cdebug-assertions -Coverflow-checks
 
-.PHONY: help setup wasm run test lint fmt doc unit js-test fuzz-build fuzz-smoke fuzz bench
+.PHONY: help setup wasm run report test lint fmt doc unit js-test fuzz-build fuzz-smoke fuzz bench
 
 help:
-	@sed -n '2,8p' Makefile | sed 's/^# *//'
+	@sed -n '2,11p' Makefile | sed 's/^# //'
 
 setup:
 	@command -v cargo >/dev/null || { echo "cargo is missing: install Rust with rustup (https://rustup.rs)"; exit 1; }
@@ -52,7 +55,16 @@ wasm: setup
 	@printf 'WebAssembly: %s bytes, %s gzipped\n' $$(wc -c < $(WASM_OUT)/sluice_parser_bg.wasm) \
 		$$(gzip -9 -c $(WASM_OUT)/sluice_parser_bg.wasm | wc -c)
 
+# The server in the foreground on loopback, with the demo importer; its data and master key go
+# to examples/data/ (not tracked). `make report` is the parser's report on examples/ instead.
 run: setup
+	cargo build --locked --release -q -p sluice-server --bin sluice
+	$(CARGO_TARGET_DIR)/release/sluice check-config examples/sluice.toml
+	@echo "try an import from another terminal:"
+	@echo "  cargo run --release -q -p sluice-server --example upload -- http://127.0.0.1:8080 demo examples/contacts.csv"
+	exec $(CARGO_TARGET_DIR)/release/sluice serve --config examples/sluice.toml
+
+report: setup
 	cargo run --locked --release -q -p sluice-parser --example report -- \
 		examples/schema.toml examples/contacts.csv examples/contacts-excel-fr.csv
 
@@ -102,9 +114,11 @@ fuzz: fuzz-build
 BENCH_DIR ?= $(HOME)/.cache/sluice/bench
 
 # Native throughput; then, in headless Chromium, @sluice/parser against Papa Parse and uDSV on
-# the same generated 1,000,000-row file, and memory on it and on a generated 1 GB file.
+# the same generated 1,000,000-row file, and memory on it and on a generated 1 GB file; then
+# the release server on loopback under 50 concurrent imports of sealed 1,000-row batches.
 bench: setup wasm
 	cargo bench --locked -p sluice-parser --bench throughput
+	cargo bench --locked -p sluice-server --bench load
 	@mkdir -p $(BENCH_DIR)
 	@[ -s $(BENCH_DIR)/bench-1m.csv ] || cargo run --locked --release -q -p sluice-parser --example gen_bench_csv -- $(BENCH_DIR)/bench-1m.csv 1000000
 	@[ -s $(BENCH_DIR)/bench-1g.csv ] || cargo run --locked --release -q -p sluice-parser --example gen_bench_csv -- $(BENCH_DIR)/bench-1g.csv 8100000

@@ -212,7 +212,14 @@ impl Imports {
         Ok(expired)
     }
 
+    /// Records an event (counts, codes and column keys only) and logs it: imports starting and
+    /// ending at `info`, each batch at `debug`.
     fn log(&self, import_id: &str, at: i64, kind: &'static str, detail: serde_json::Value) {
+        if kind.starts_with("import_") {
+            tracing::info!(import = import_id, %detail, "{kind}");
+        } else {
+            tracing::debug!(import = import_id, %detail, "{kind}");
+        }
         let event = Event { import_id: Some(import_id.to_owned()), at, kind, detail };
         if let Err(e) = self.store.log(event) {
             tracing::warn!(import = import_id, error = %e, "could not log an event");
