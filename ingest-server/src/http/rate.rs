@@ -7,7 +7,9 @@ use super::problem::Problem;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
-use actix_web::http::header::{HeaderValue, RETRY_AFTER};
+use actix_web::http::header::{
+    ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue, ORIGIN, RETRY_AFTER,
+};
 use actix_web::middleware::Next;
 use actix_web::{ResponseError, web};
 use std::collections::HashMap;
@@ -80,7 +82,13 @@ pub(super) async fn limit(
             "too many requests from this address; wait a second and try again",
         );
         let mut response = problem.error_response();
-        response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
+        let headers = response.headers_mut();
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("1"));
+        // Pages read the refusal and its Retry-After; it tells a page of any origin nothing more.
+        if let Some(origin) = request.headers().get(ORIGIN) {
+            headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+            headers.insert(ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("retry-after"));
+        }
         return Ok(request.into_response(response).map_into_right_body());
     }
     Ok(next.call(request).await?.map_into_left_body())

@@ -186,7 +186,8 @@ impl Imports {
         let record = self.store.import(id)?.ok_or(ImportError::Rejected)?;
         let valid = record.importer == key
             && UploadToken::matches(token, &record.token_hash)
-            && now < record.token_expires_at;
+            && now < record.token_expires_at
+            && (record.status != ImportStatus::Open || now < record.expires_at);
         if valid { Ok(record) } else { Err(ImportError::Rejected) }
     }
 

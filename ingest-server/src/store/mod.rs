@@ -208,8 +208,8 @@ pub trait Store: Send + Sync {
     fn sealed_batch(&self, id: &str, sequence: u64) -> Result<Option<Vec<u8>>>;
     /// Marks an import complete with its final invalid row count and destroys its transport key.
     fn complete(&self, id: &str, at: i64, invalid_rows: u64) -> Result<()>;
-    /// Marks open imports past their time as expired and destroys their transport keys;
-    /// returns how many.
+    /// Marks open imports past their time as expired, deletes their batches and destroys their
+    /// keys (the record stays, with its counts); returns how many.
     fn expire(&self, now: i64) -> Result<u64>;
     /// A wrapped key of an import (`purpose`: "data" or "transport").
     fn key(&self, id: &str, purpose: &str) -> Result<Option<WrappedKey>>;

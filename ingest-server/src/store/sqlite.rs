@@ -388,12 +388,18 @@ impl Store for SqliteStore {
             let ids =
                 query.query_map(params![now], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
             c.prepare_cached(
+                "DELETE FROM batches WHERE import_id IN
+                   (SELECT id FROM imports WHERE status = 'open' AND expires_at <= ?1)",
+            )?
+            .execute(params![now])?;
+            c.prepare_cached(
                 "UPDATE imports SET status = 'expired' WHERE status = 'open' AND expires_at <= ?1",
             )?
             .execute(params![now])?;
             Ok(ids)
         })?;
         self.delete_keys(&expired, "transport")?;
+        self.delete_keys(&expired, "data")?;
         Ok(expired.len() as u64)
     }
 

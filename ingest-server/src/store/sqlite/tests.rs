@@ -96,10 +96,17 @@ fn imports_past_their_time_expire() {
     let (_dir, store) = store();
     store.create_import(import("imp_a")).unwrap();
     store.create_import(NewImport { expires_at: 9000, ..import("imp_b") }).unwrap();
+    store.put_batch(batch("imp_a", 0, 1)).unwrap();
+    store.put_batch(batch("imp_b", 0, 1)).unwrap();
     assert_eq!(store.expire(5000).unwrap(), 1);
     assert_eq!(store.import("imp_a").unwrap().unwrap().status, ImportStatus::Expired);
     assert_eq!(store.import("imp_b").unwrap().unwrap().status, ImportStatus::Open);
     assert!(store.key("imp_a", "transport").unwrap().is_none());
+    assert!(store.key("imp_a", "data").unwrap().is_none(), "the data key is destroyed");
+    assert!(store.batches("imp_a").unwrap().is_empty(), "the batches are deleted");
+    assert!(store.sealed_batch("imp_a", 0).unwrap().is_none());
+    assert_eq!(store.batches("imp_b").unwrap().len(), 1, "an open import keeps its batches");
+    assert!(store.key("imp_b", "data").unwrap().is_some());
 }
 
 #[test]
