@@ -1,7 +1,8 @@
 //! CORS for the importer routes, from each importer's `allowed_origins`. A request with an
 //! `Origin` the importer does not allow is refused outright (not only left without headers), so a
 //! page that is not allowed cannot even start an import; a request without `Origin` (a server, the
-//! Rust client) passes. Preflights are answered here and never reach a handler.
+//! Rust client) passes, and so does the server's own origin (the importer app it serves in the
+//! frame, which only allowed origins may frame). Preflights are answered here and never reach a handler.
 
 use super::State;
 use super::problem::{Problem, unknown_importer};
@@ -51,7 +52,9 @@ fn allowed_origin(request: &ServiceRequest) -> Result<Option<HeaderValue>, Probl
     let key = request.match_info().get("key").unwrap_or_default();
     let importer = state.imports.importer(key).map_err(|_| unknown_importer())?;
     let Some(origin) = request.headers().get(header::ORIGIN) else { return Ok(None) };
-    let allowed = origin.to_str().is_ok_and(|text| importer.config.allowed_origins.iter().any(|o| o == text));
+    let allowed = origin.to_str().is_ok_and(|text| {
+        text == state.own_origin || importer.config.allowed_origins.iter().any(|o| o == text)
+    });
     if allowed {
         Ok(Some(origin.clone()))
     } else {

@@ -4,6 +4,7 @@
 
 mod body;
 mod cors;
+mod embed;
 mod problem;
 mod rate;
 mod routes;
@@ -17,7 +18,8 @@ use crate::config::Config;
 use crate::imports::Imports;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
-use actix_web::middleware::{DefaultHeaders, Next, from_fn};
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
+use actix_web::middleware::{Next, from_fn};
 use actix_web::{App, HttpServer, web};
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
@@ -31,6 +33,8 @@ pub struct State {
     pub config: Arc<Config>,
     /// The per-address limiter, unless limits are off.
     pub limiter: Option<Arc<RateLimiter>>,
+    /// The origin of `public_url`: the importer app's own, always allowed to call the API.
+    pub own_origin: String,
 }
 
 impl State {
@@ -63,17 +67,18 @@ pub fn bind(config: Arc<Config>, imports: Arc<Imports>) -> Result<Bound, String>
     let listener = TcpListener::bind(listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let address = listener.local_addr().map_err(|e| format!("cannot read the listening address: {e}"))?;
     let limiter = server_config.limits.rate_limit.map(|rate| Arc::new(RateLimiter::new(rate)));
-    let state = web::Data::new(State { imports, config: Arc::clone(&config), limiter });
-    let https = tls.is_some();
+    let own_origin = own_origin(&server_config.public_url, address, tls.is_some());
+    let state = web::Data::new(State { imports, config: Arc::clone(&config), limiter, own_origin });
     let factory = move || {
         App::new()
             .app_data(state.clone())
             .service(routes::importer_routes(web::scope("/v1/importers/{key}")).wrap(from_fn(cors::cors)))
+            .configure(embed::routes)
             .route("/health", web::get().to(routes::health))
             .route("/", web::get().to(routes::index))
             .default_service(web::to(routes::not_found))
             .wrap(from_fn(rate::limit))
-            .wrap(security_headers(https))
+            .wrap(from_fn(security_headers))
             .wrap(from_fn(log))
     };
     let limits = &server_config.limits;
@@ -89,20 +94,60 @@ pub fn bind(config: Arc<Config>, imports: Arc<Imports>) -> Result<Bound, String>
     Ok(Bound { server: server.run(), address, scheme })
 }
 
-/// Headers on every answer: nothing is cached, sniffed, framed or referred; HSTS over TLS.
-fn security_headers(https: bool) -> DefaultHeaders {
-    let headers = DefaultHeaders::new()
-        .add(("cache-control", "no-store"))
-        .add(("x-content-type-options", "nosniff"))
-        .add(("x-frame-options", "DENY"))
-        .add(("referrer-policy", "no-referrer"))
-        .add(("content-security-policy", "default-src 'none'; frame-ancestors 'none'"))
-        .add(("cross-origin-opener-policy", "same-origin"));
-    if https {
-        headers.add(("strict-transport-security", "max-age=63072000; includeSubDomains"))
-    } else {
-        headers
+/// Headers on every answer: nothing is cached, sniffed, framed or referred; HSTS over TLS. A
+/// handler that sets its own header keeps it; one that sets its own CSP (the embed page, whose
+/// `frame-ancestors` lists the importer's origins) gets no `X-Frame-Options`.
+async fn security_headers(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let https = request.app_data::<web::Data<State>>().is_some_and(|s| s.config.server.tls.is_some());
+    let mut response = next.call(request).await?;
+    let headers = response.headers_mut();
+    let own_csp = headers.contains_key("content-security-policy");
+    let defaults = [
+        ("cache-control", "no-store"),
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "no-referrer"),
+        ("content-security-policy", "default-src 'none'; frame-ancestors 'none'"),
+        ("cross-origin-opener-policy", "same-origin"),
+    ];
+    for (name, value) in defaults {
+        insert_missing(headers, name, value);
     }
+    if !own_csp {
+        insert_missing(headers, "x-frame-options", "DENY");
+    }
+    if https {
+        insert_missing(headers, "strict-transport-security", "max-age=63072000; includeSubDomains");
+    }
+    Ok(response)
+}
+
+fn insert_missing(headers: &mut HeaderMap, name: &'static str, value: &'static str) {
+    let name = HeaderName::from_static(name);
+    if !headers.contains_key(&name) {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+}
+
+/// The origin browsers see this server at: `public_url`'s, or the bound address's when the
+/// configuration asked for port 0 and left `public_url` to its default.
+fn own_origin(public_url: &str, address: SocketAddr, https: bool) -> String {
+    let scheme = if https { "https" } else { "http" };
+    let unbound = SocketAddr::new(address.ip(), 0);
+    if public_url == format!("{scheme}://{unbound}") {
+        format!("{scheme}://{address}")
+    } else {
+        origin_of(public_url)
+    }
+}
+
+/// `scheme://host[:port]` of a URL, as browsers send it in `Origin`.
+fn origin_of(url: &str) -> String {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let end = url[start..].find('/').map_or(url.len(), |i| start + i);
+    url[..end].to_owned()
 }
 
 /// Logs each request: method, route pattern, status, problem code, time. Successes at debug,
