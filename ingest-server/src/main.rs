@@ -4,6 +4,7 @@
 //! sluice serve [--config FILE]          run the server
 //! sluice check-config [--config FILE]   check a configuration, report every error
 //! sluice keygen [--out FILE]            write a new master key file (mode 0600)
+//! sluice export [--config FILE] ID      an import's stored rows, decrypted, as JSON lines
 //! ```
 //!
 //! The configuration file is `--config`, else `$SLUICE_CONFIG`, else `sluice.toml`.
@@ -38,6 +39,15 @@ enum Command {
         #[arg(env = "SLUICE_CONFIG", default_value = "sluice.toml")]
         config: PathBuf,
     },
+    /// Writes an import's stored rows, decrypted, to stdout as JSON lines, one row a line:
+    /// {"row": n, "invalid": bool, "cells": {key: value}, "kept": {header: value}}.
+    Export {
+        /// The configuration file.
+        #[arg(long, short, env = "SLUICE_CONFIG", default_value = "sluice.toml")]
+        config: PathBuf,
+        /// The import's id (imp_…).
+        import: String,
+    },
     /// Writes a new master key file, readable by its owner only.
     Keygen {
         /// Where to write it; an existing file is never overwritten.
@@ -52,6 +62,11 @@ fn main() -> ExitCode {
         Command::Serve { config } => load(&config).and_then(sluice_server::serve::serve),
         Command::CheckConfig { config } => check(&config),
         Command::Keygen { out } => keygen(&out),
+        Command::Export { config, import } => load(&config).and_then(|config| {
+            let rows = sluice_server::serve::export(config, &import)?;
+            eprintln!("sluice: exported {rows} rows of {import}");
+            Ok(())
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

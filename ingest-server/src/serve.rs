@@ -1,5 +1,6 @@
 //! Starting the server: open the store, load (or create) the master key, bind, announce the
-//! URL, expire old imports in the background, run until stopped.
+//! URL, expire old imports in the background, run until stopped. Also the operator's export of
+//! one import's rows.
 
 use crate::config::{Config, MasterKeySource};
 use crate::crypto::MasterKey;
@@ -27,6 +28,33 @@ pub fn serve(config: Config) -> Result<(), String> {
         actix_web::rt::spawn(expire_periodically(imports));
         bound.server.await.map_err(|e| format!("the server stopped: {e}"))
     })
+}
+
+/// Writes the stored rows of import `id` to stdout as JSON lines (see [`Imports::export`]);
+/// the server may be running. Returns the number of rows.
+pub fn export(config: Config, id: &str) -> Result<u64, String> {
+    let config = Arc::new(config);
+    let store: Arc<dyn Store> =
+        Arc::new(SqliteStore::open(&config.server.data_dir).map_err(|e| e.to_string())?);
+    let master = match &config.server.master_key {
+        MasterKeySource::File(path) if !path.exists() => {
+            return Err(format!(
+                "no master key at {}: nothing stored can be read without it",
+                path.display()
+            ));
+        }
+        source => master_key(source)?,
+    };
+    if store.import(id).map_err(|e| e.to_string())?.is_none() {
+        return Err(format!("no import {id} in {}", config.server.data_dir.display()));
+    }
+    let imports = Imports::new(Arc::clone(&config), store, master).map_err(|e| e.to_string())?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let rows = imports
+        .export(id, |row| writeln!(out, "{row}"))
+        .map_err(|e| format!("cannot export import {id}: {e}"))?;
+    out.flush().map_err(|e| format!("cannot write: {e}"))?;
+    Ok(rows)
 }
 
 /// Loads the master key, or creates its file on first run and says so.

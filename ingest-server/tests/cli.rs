@@ -109,3 +109,32 @@ fn a_master_key_from_the_environment_is_used_and_a_bad_one_refused() {
     assert!(stderr.contains("SLUICE_MASTER_KEY"), "{stderr}");
     assert!(!stderr.contains("c2hvcnQ="), "the bad value is not repeated: {stderr}");
 }
+
+#[test]
+fn export_writes_every_stored_row_once_decrypted_as_json_lines() {
+    use sluice_server::client::{Client, FileInfo};
+    let server = Server::start();
+    let client = Client::new(&server.url, "demo").unwrap();
+    let upload =
+        client.start(&FileInfo::named("contacts.csv", 1), Default::default(), Default::default()).unwrap();
+    for batch in support::batches(&support::csv(1200, |n| format!(" é{n}")), 500, false) {
+        upload.send(&batch).unwrap();
+    }
+    upload.complete_all().unwrap();
+    let output = sluice(&["export", "--config", "sluice.toml", &upload.import_id], server.dir.path());
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let rows: Vec<serde_json::Value> =
+        text(&output.stdout).lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    assert_eq!(rows.len(), 1200);
+    for (i, row) in rows.iter().enumerate() {
+        let n = i as u64 + 1;
+        assert_eq!(row["row"], n);
+        assert_eq!(row["cells"]["last_name"], format!("Last{n} é{n}"));
+        assert_eq!(row["cells"]["email"], format!("user{n}@example.com"));
+    }
+    assert!(text(&output.stderr).contains("exported 1200 rows"));
+
+    let unknown = sluice(&["export", "--config", "sluice.toml", "imp_unknown"], server.dir.path());
+    assert!(!unknown.status.success());
+    assert!(text(&unknown.stderr).contains("no import imp_unknown"), "{}", text(&unknown.stderr));
+}

@@ -4,7 +4,6 @@
 
 use super::{ImportError, Imports};
 use crate::config::InvalidRows;
-use crate::crypto::Item;
 use crate::store::{BatchMeta, ImportRecord, ImportStatus};
 use serde::{Deserialize, Serialize};
 use sluice_parser::batch::Batch;
@@ -95,16 +94,7 @@ impl Imports {
         let mut errors: Vec<RowError> = Vec::new();
         let mut error_count = 0u64;
         for meta in batches {
-            let sealed = self.store.sealed_batch(&record.id, meta.sequence)?.ok_or_else(|| {
-                ImportError::Internal(format!("batch {} of {} disappeared", meta.sequence, record.id))
-            })?;
-            let packed = data.open(&record.id, Item::Batch(meta.sequence), &sealed).map_err(|_| {
-                ImportError::Internal(format!(
-                    "stored batch {} of {} does not open",
-                    meta.sequence, record.id
-                ))
-            })?;
-            let plaintext = super::unpack(&packed).map_err(ImportError::Internal)?;
+            let plaintext = self.open_stored(&data, &record.id, meta.sequence)?;
             let batch = Batch::decode(&plaintext).map_err(|e| ImportError::Internal(e.to_string()))?;
             let verdict = verifier
                 .check_across(&batch)

@@ -5,6 +5,7 @@
 mod batch;
 mod complete;
 mod create;
+mod export;
 mod keys;
 mod packing;
 

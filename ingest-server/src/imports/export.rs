@@ -1,0 +1,82 @@
+//! Reading an import's stored rows back: every batch opened under the import's data key and
+//! unpacked, in order (for completion's second pass and for the operator's `sluice export`).
+
+use super::{ImportError, Imports};
+use crate::crypto::{DataKey, Item};
+use crate::store::ImportStatus;
+use serde_json::{Map, Value};
+use sluice_parser::batch::{Batch, ColumnKind};
+
+impl Imports {
+    /// The plaintext of stored batch `sequence` of import `id`.
+    pub(super) fn open_stored(
+        &self,
+        data: &DataKey,
+        id: &str,
+        sequence: u64,
+    ) -> Result<Vec<u8>, ImportError> {
+        let sealed = self
+            .store
+            .sealed_batch(id, sequence)?
+            .ok_or_else(|| ImportError::Internal(format!("batch {sequence} of {id} disappeared")))?;
+        let packed = data
+            .open(id, Item::Batch(sequence), &sealed)
+            .map_err(|_| ImportError::Internal(format!("stored batch {sequence} of {id} does not open")))?;
+        super::unpack(&packed).map_err(ImportError::Internal)
+    }
+
+    /// Hands every stored row of import `id` to `each`, in row order, as a JSON object:
+    /// `{"row": n, "invalid": bool, "cells": {key: value|null}, "kept": {header: value|null}}`.
+    /// Returns the number of rows. An unknown or expired import is an error.
+    pub fn export(
+        &self,
+        id: &str,
+        mut each: impl FnMut(Value) -> std::io::Result<()>,
+    ) -> Result<u64, ImportError> {
+        let record = self.store.import(id)?.ok_or(ImportError::Rejected)?;
+        if record.status == ImportStatus::Expired {
+            return Err(ImportError::Closed(ImportStatus::Expired));
+        }
+        let data = self.keys(id)?.data;
+        let mut rows = 0;
+        for meta in self.store.batches(id)? {
+            let plaintext = self.open_stored(&data, id, meta.sequence)?;
+            let batch = Batch::decode(&plaintext).map_err(|e| ImportError::Internal(e.to_string()))?;
+            for row in batch.rows() {
+                each(row_json(&batch, row.number, row.invalid, &row.cells, &row.extras))
+                    .map_err(|e| ImportError::Internal(format!("cannot write: {e}")))?;
+                rows += 1;
+            }
+        }
+        Ok(rows)
+    }
+}
+
+fn row_json(
+    batch: &Batch<'_>,
+    number: u64,
+    invalid: bool,
+    cells: &[Option<&str>],
+    extras: &[Option<&str>],
+) -> Value {
+    let mut schema = Map::new();
+    let mut kept = Map::new();
+    for (column, cell) in batch.columns.iter().zip(cells) {
+        let value = cell.map_or(Value::Null, |c| Value::String(c.to_owned()));
+        match column.kind {
+            ColumnKind::Schema => schema.insert(column.name.clone(), value),
+            _ => kept.insert(column.name.clone(), value),
+        };
+    }
+    let extras: Vec<Value> =
+        extras.iter().map(|c| c.map_or(Value::Null, |c| Value::String(c.to_owned()))).collect();
+    let mut out = Map::new();
+    out.insert("row".into(), number.into());
+    out.insert("invalid".into(), invalid.into());
+    out.insert("cells".into(), Value::Object(schema));
+    out.insert("kept".into(), Value::Object(kept));
+    if !extras.is_empty() {
+        out.insert("extras".into(), Value::Array(extras));
+    }
+    Value::Object(out)
+}
