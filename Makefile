@@ -28,7 +28,7 @@ FUZZ_RUSTFLAGS := -Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4
 	-Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
 	-Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing -Cdebug-assertions -Coverflow-checks
 
-.PHONY: help setup wasm run report test lint fmt doc unit js-test fuzz-build fuzz-smoke fuzz bench
+.PHONY: help setup wasm widget run report test lint fmt doc unit js-test fuzz-build fuzz-smoke fuzz bench
 
 help:
 	@sed -n '2,11p' Makefile | sed 's/^# //'
@@ -55,20 +55,28 @@ wasm: setup
 	@printf 'WebAssembly: %s bytes, %s gzipped\n' $$(wc -c < $(WASM_OUT)/sluice_parser_bg.wasm) \
 		$$(gzip -9 -c $(WASM_OUT)/sluice_parser_bg.wasm | wc -c)
 
+# @sluice/widget: type-checked, bundled by esbuild into widget-js/dist (loader, importer app,
+# parser worker, WebAssembly, each with a .gz), which the server embeds when it is built.
+widget: wasm
+	$(NODE_BIN)/tsc -p widget-js/tsconfig.json
+	node widget-js/build.mjs
+
 # The server in the foreground on loopback, with the demo importer; its data and master key go
 # to examples/data/ (not tracked). `make report` is the parser's report on examples/ instead.
-run: setup
+run: widget
 	cargo build --locked --release -q -p sluice-server --bin sluice
 	$(CARGO_TARGET_DIR)/release/sluice check-config examples/sluice.toml
-	@echo "try an import from another terminal:"
-	@echo "  cargo run --release -q -p sluice-server --example upload -- http://127.0.0.1:8080 demo examples/contacts.csv"
-	exec $(CARGO_TARGET_DIR)/release/sluice serve --config examples/sluice.toml
+	@node examples/host-server.mjs --port 8081 --sluice http://127.0.0.1:8080 & host=$$!; \
+		trap 'kill $$host 2>/dev/null' EXIT INT TERM; \
+		echo "open the example host page: http://127.0.0.1:8081/ (or, from another terminal:"; \
+		echo "  cargo run --release -q -p sluice-server --example upload -- http://127.0.0.1:8080 demo examples/contacts.csv)"; \
+		$(CARGO_TARGET_DIR)/release/sluice serve --config examples/sluice.toml
 
 report: setup
 	cargo run --locked --release -q -p sluice-parser --example report -- \
 		examples/schema.toml examples/contacts.csv examples/contacts-excel-fr.csv
 
-test: setup lint doc unit js-test fuzz-smoke
+test: setup widget lint doc unit js-test fuzz-smoke
 	@echo "make test: all checks passed"
 
 lint:
@@ -82,13 +90,17 @@ fmt:
 doc:
 	RUSTDOCFLAGS="-D warnings" cargo doc --locked --workspace --no-deps
 
-unit:
+unit: widget
 	cargo test --locked --workspace
 
 # @sluice/parser: Node tests, headless Chromium tests (Debian chromium), and the packed
-# tarball installed into a fresh project running the README's examples.
-js-test: wasm
+# tarball installed into a fresh project running the README's examples. @sluice/widget: the
+# example host page, the real server and Chromium through every step (screenshots in
+# widget-js/test/artifacts/).
+js-test: widget
 	node --test parser-wasm/npm/test/*.test.mjs
+	cargo build --locked -q -p sluice-server --bin sluice
+	node --test widget-js/test/*.test.mjs
 
 fuzz-build: setup
 	cd fuzz && CARGO_TARGET_DIR=$(FUZZ_TARGET_DIR) RUSTFLAGS="$(FUZZ_RUSTFLAGS)" \

@@ -1,5 +1,5 @@
 //! The HTTP layer against the real server: body limits and timeouts on raw sockets, CORS,
-//! security headers, health, rate limits, TLS.
+//! security headers, health, rate limits, TLS, the widget's files and embed page.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 mod support;
@@ -154,6 +154,76 @@ fn cors_follows_the_importer_allowed_origins() {
     assert_eq!(other.body_mut().read_json::<serde_json::Value>().unwrap()["code"], "origin_not_allowed");
     let other_preflight = agent.options(&url).header("origin", "https://evil.example").call().unwrap();
     assert_eq!(other_preflight.status(), 403);
+
+    // The importer app the server itself serves (in the frame) calls from the server's origin.
+    let own =
+        agent.get(format!("{}/v1/importers/demo", server.url)).header("origin", &server.url).call().unwrap();
+    assert_eq!(own.status(), 200);
+    assert_eq!(header(&own, "access-control-allow-origin"), server.url);
+}
+
+fn header(response: &ureq::http::Response<ureq::Body>, name: &str) -> String {
+    response.headers().get(name).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
+}
+
+#[test]
+fn the_embed_page_is_framed_only_by_the_importer_origins() {
+    let server = Server::start();
+    let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+    let mut page =
+        agent.get(format!("{}/embed/demo?origin=https%3A%2F%2Fapp.example.com", server.url)).call().unwrap();
+    assert_eq!(page.status(), 200);
+    let csp = header(&page, "content-security-policy");
+    assert!(csp.ends_with("frame-ancestors https://app.example.com"), "{csp}");
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("script-src 'self' 'wasm-unsafe-eval'"),
+        "{csp}"
+    );
+    assert_eq!(header(&page, "x-frame-options"), "", "frame-ancestors decides, not X-Frame-Options");
+    assert!(header(&page, "set-cookie").is_empty());
+    let html = page.body_mut().read_to_string().unwrap();
+    assert!(html.contains(r#"data-parent-origin="https://app.example.com""#), "{html}");
+    assert!(html.contains(r#"src="../widget/app/app.js""#));
+
+    for origin in ["https%3A%2F%2Fevil.example", ""] {
+        let refused = agent.get(format!("{}/embed/demo?origin={origin}", server.url)).call().unwrap();
+        assert_eq!(refused.status(), 403, "origin {origin:?}");
+        assert!(header(&refused, "content-security-policy").contains("frame-ancestors 'none'"));
+    }
+    let unknown =
+        agent.get(format!("{}/embed/nope?origin=https%3A%2F%2Fapp.example.com", server.url)).call().unwrap();
+    assert_eq!(unknown.status(), 404);
+}
+
+#[test]
+fn the_widget_files_are_served_from_the_binary_gzipped_when_asked() {
+    let server = Server::start();
+    let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+    let loader =
+        agent.get(format!("{}/sluice.js", server.url)).header("accept-encoding", "identity").call().unwrap();
+    assert_eq!(loader.status(), 200, "the widget is built before the server (make widget)");
+    assert!(header(&loader, "content-type").starts_with("text/javascript"));
+    assert_eq!(
+        header(&loader, "cross-origin-resource-policy"),
+        "cross-origin",
+        "host pages of any origin load it"
+    );
+    assert_eq!(header(&loader, "content-encoding"), "");
+    for (path, kind) in [
+        ("/widget/app/app.js", "text/javascript"),
+        ("/widget/app/worker.js", "text/javascript"),
+        ("/widget/app/app.css", "text/css"),
+        ("/widget/wasm/sluice_parser_bg.wasm", "application/wasm"),
+    ] {
+        let gzipped =
+            agent.get(format!("{}{path}", server.url)).header("accept-encoding", "gzip, br").call().unwrap();
+        assert_eq!(gzipped.status(), 200, "{path}");
+        assert!(header(&gzipped, "content-type").starts_with(kind), "{path}");
+        assert_eq!(header(&gzipped, "content-encoding"), "gzip", "{path}");
+        assert!(header(&gzipped, "content-security-policy").contains("'wasm-unsafe-eval'"), "{path}");
+    }
+    let missing = agent.get(format!("{}/widget/app/nope.js", server.url)).call().unwrap();
+    assert_eq!(missing.status(), 404);
 }
 
 #[test]

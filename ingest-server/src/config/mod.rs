@@ -240,7 +240,7 @@ secret = "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 
         let [demo] = config.importers.as_slice() else { panic!("one importer") };
         assert_eq!((demo.key.as_str(), demo.name.as_str()), ("demo", "Contacts"));
-        assert_eq!(demo.allowed_origins, ["http://127.0.0.1:8080", "http://localhost:8080"]);
+        assert_eq!(demo.allowed_origins, ["http://127.0.0.1:8081", "http://localhost:8081"]);
         assert_eq!(demo.schema.columns().len(), 8);
         assert_eq!(demo.invalid_rows, InvalidRows::Refuse);
         assert_eq!(demo.limits, ImporterLimits::default());

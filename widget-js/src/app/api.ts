@@ -1,0 +1,101 @@
+// Protocol v1 (docs/protocol.md) from the frame: the importer's config, creating an import,
+// sealed batches, status, completion. Every answer that is not a success is an ApiError with
+// the server's problem code.
+import type { Schema } from '@sluice/parser';
+
+export interface PublicConfig {
+  protocol: number;
+  key: string;
+  name: string;
+  schema: Schema;
+  schemaDigest: string;
+  invalidRows: 'refuse' | 'record';
+  limits: { maxRows: number; maxFileSize: number; batchRows: number; batchBytes: number; maxBody: number };
+}
+
+export interface Created {
+  importId: string;
+  serverKey: string;
+  uploadToken: string;
+  tokenExpiresAt: number;
+  expiresAt: number;
+  schemaDigest: string;
+}
+
+export interface Completion {
+  importId: string;
+  status: string;
+  batches: number;
+  rows: number;
+  invalidRows: number;
+  completedAt: number;
+}
+
+/** A problem the server answered (`status` 0 when the network failed). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly problem: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  /** Worth sending again: the network, a timeout, rate limits, the server's own failures. */
+  get transient(): boolean {
+    return this.status === 0 || this.status === 408 || this.status === 429 || this.status >= 500;
+  }
+}
+
+export class Api {
+  constructor(private readonly base: string) {}
+
+  config(): Promise<PublicConfig> {
+    return this.call('GET', '');
+  }
+
+  create(body: { clientKey: string; file: { name: string; size: number; type?: string }; user: object; attributes: object }): Promise<Created> {
+    return this.call('POST', '/imports', { body: JSON.stringify(body), json: true });
+  }
+
+  putBatch(created: Created, sequence: number, firstRow: number, rowCount: number, body: Uint8Array): Promise<unknown> {
+    return this.call('PUT', `/imports/${created.importId}/batches/${sequence}`, {
+      body: body as BodyInit,
+      token: created.uploadToken,
+      headers: { 'sluice-first-row': String(firstRow), 'sluice-row-count': String(rowCount), 'content-type': 'application/octet-stream' },
+    });
+  }
+
+  complete(created: Created, batches: number, rows: number): Promise<Completion> {
+    return this.call('POST', `/imports/${created.importId}/complete`, {
+      body: JSON.stringify({ batches, rows }),
+      json: true,
+      token: created.uploadToken,
+    });
+  }
+
+  private async call<T>(method: string, path: string, options: { body?: BodyInit; json?: boolean; token?: string; headers?: Record<string, string> } = {}): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+    if (options.json) headers['content-type'] = 'application/json';
+    if (options.token) headers['authorization'] = `Bearer ${options.token}`;
+    let response: Response;
+    try {
+      response = await fetch(`${this.base}${path}`, { method, headers, body: options.body ?? null, credentials: 'omit', cache: 'no-store' });
+    } catch (error) {
+      throw new ApiError(0, 'network', String((error as Error)?.message ?? error));
+    }
+    const text = await response.text().catch(() => '');
+    let body: Record<string, unknown> = {};
+    try {
+      body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    } catch {
+      body = {};
+    }
+    if (!response.ok) {
+      throw new ApiError(response.status, String(body['code'] ?? 'http_error'), String(body['detail'] ?? response.statusText), body);
+    }
+    return body as T;
+  }
+}

@@ -1,0 +1,54 @@
+// A few DOM helpers: elements from a tag, properties and children, and nothing else.
+
+type Child = Node | string | number | null | undefined | false;
+type Props = Record<string, unknown> & { class?: string; on?: Record<string, (event: Event) => void> };
+
+/** `h('button', { class: 'primary', on: { click } }, 'Next')`. Attributes go through setAttribute, except properties that exist on the element. */
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(props)) {
+    if (name === 'on') {
+      for (const [type, listener] of Object.entries(value as Record<string, (event: Event) => void>)) element.addEventListener(type, listener);
+    } else if (name === 'class') {
+      element.className = String(value);
+    } else if (value === false || value === null || value === undefined) {
+      continue;
+    } else if (name in element && !name.startsWith('aria-') && !name.startsWith('data-')) {
+      (element as unknown as Record<string, unknown>)[name] = value;
+    } else {
+      element.setAttribute(name, value === true ? '' : String(value));
+    }
+  }
+  append(element, children);
+  return element;
+}
+
+export function append(parent: Element, children: Child[]): void {
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    parent.append(child instanceof Node ? child : String(child));
+  }
+}
+
+/** Replaces an element's children. */
+export function replace(parent: Element, ...children: Child[]): void {
+  parent.replaceChildren();
+  append(parent, children);
+}
+
+let ids = 0;
+/** A fresh id for label/aria links. */
+export function uid(prefix: string): string {
+  ids += 1;
+  return `${prefix}-${ids}`;
+}
+
+/** "1,234,567" in the page's language. */
+export function count(n: number, locale: string): string {
+  return n.toLocaleString(locale);
+}
+
+/** "12.3 MB". */
+export function megabytes(bytes: number, locale: string): string {
+  return `${(bytes / 1e6).toLocaleString(locale, { maximumFractionDigits: 1 })} MB`;
+}

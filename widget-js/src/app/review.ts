@@ -1,0 +1,213 @@
+// Step 4: the whole file checked with the user's mapping and fixes: counts, errors by column,
+// and the grid to fix them (edit, find and replace, delete rows, only rows with errors). Every
+// change is checked again in the background before the file can be sent.
+import { parseFile, readRows, type Summary } from '@sluice/parser';
+import { count, h, replace, uid } from './dom';
+import { Grid, type GridColumn } from './grid';
+import { language, t } from './strings';
+import { fileRows, mappingSpec, patches, readerOptions, type State } from './state';
+import type { Shell, Step } from './main';
+
+const FIND_CHUNK = 4096;
+
+export async function reviewStep(state: State, shell: Shell): Promise<Step> {
+  const counts = h('p', { class: 'counts', 'data-field': 'counts' });
+  const byColumn = h('ul', { class: 'by-column' });
+  const gate = h('p', { class: 'gate', role: 'alert' });
+  const progress = h('progress', { max: 1, value: 0, class: 'check-progress' });
+  let grid: Grid | null = null;
+  let checking: Promise<void> | null = null;
+  let again = false;
+
+  const columns = (): GridColumn[] => [
+    ...state.schema.columns.map((c) => ({ key: c.key, label: c.label ?? c.key, editable: true })),
+    ...(state.summary?.mapping.kept ?? []).map((name) => ({ key: name, label: name, editable: false })),
+  ];
+  const errorsOnly = h('input', { type: 'checkbox', id: uid('errors-only'), 'data-field': 'errors-only', on: { change: () => applyFilter() } });
+  const applyFilter = () => grid?.filter(errorsOnly.checked && state.summary ? invalidRows(state.summary, state.deleted) : null);
+
+  const showCounts = () => {
+    const summary = state.summary;
+    if (!summary) return;
+    const invalid = summary.report.invalidRows;
+    counts.textContent = invalid === 0 ? `${t('checked', { rows: count(rowsLeft(summary), language()), invalid: 0 })} ${t('allValid')}`
+      : t('checked', { rows: count(rowsLeft(summary), language()), invalid: count(invalid, language()) });
+    const names = new Map(state.schema.columns.map((c) => [c.key, c.label ?? c.key]));
+    replace(byColumn, ...Object.entries(summary.report.errorsByColumn).map(([key, n]) =>
+      h('li', {}, h('span', { class: 'badge error' }, count(n, language())), ' ', names.get(key) ?? key)));
+    gate.textContent = gateMessage(state, summary) ?? invalidNote(state, summary);
+    shell.announce(counts.textContent ?? '');
+  };
+
+  /** Checks the whole file; a change while it runs checks again after. */
+  const check = async (): Promise<void> => {
+    if (checking) {
+      again = true;
+      return checking;
+    }
+    shell.busy = true;
+    shell.refresh();
+    progress.hidden = false;
+    const file = state.file!;
+    counts.textContent = t('checking', { rows: '…' });
+    checking = (async () => {
+      do {
+        again = false;
+        const job = parseFile(file, {
+          schema: state.schema, reader: readerOptions(state), mapping: mappingSpec(state), patches: patches(state),
+          batches: false,
+          onProgress: (p) => {
+            progress.value = p.bytes / Math.max(1, file.size);
+            counts.textContent = t('checking', { rows: count(p.rows, language()) });
+          },
+        });
+        state.summary = await job.summary;
+      } while (again);
+      state.stale = false;
+    })();
+    try {
+      await checking;
+    } finally {
+      checking = null;
+      shell.busy = false;
+      progress.hidden = true;
+    }
+    if (!grid) {
+      grid = new Grid(state, columns(), changed);
+      replace(gridHolder, grid.element);
+    }
+    grid.reload();
+    applyFilter();
+    showCounts();
+    shell.refresh();
+  };
+  let timer = 0;
+  const changed = () => {
+    state.stale = true;
+    restore.hidden = state.deleted.size === 0;
+    shell.refresh();
+    clearTimeout(timer);
+    timer = window.setTimeout(() => void check(), 400);
+  };
+
+  const gridHolder = h('div', { class: 'grid-holder' });
+  const restore = h('button', {
+    type: 'button', class: 'secondary', 'data-action': 'restore', hidden: state.deleted.size === 0,
+    on: { click: () => { state.deleted.clear(); grid?.sync(); changed(); } },
+  }, t('undoDeletes'));
+  const body = h('div', { class: 'review' },
+    h('div', { class: 'summary' }, counts, progress, byColumn),
+    h('div', { class: 'toolbar' },
+      h('div', { class: 'check' }, errorsOnly, h('label', { for: errorsOnly.id }, t('errorsOnly'))),
+      findReplace(state, shell, columns, changed),
+      restore),
+    h('p', { class: 'hint' }, t('editHint')),
+    gridHolder,
+    gate);
+  if (state.summary && !state.stale) {
+    grid = new Grid(state, columns(), changed);
+    replace(gridHolder, grid.element);
+    showCounts();
+  } else {
+    void check();
+  }
+  return {
+    title: 'stepReview',
+    body,
+    get nextLabel() {
+      return t('submit', { n: count(state.summary ? rowsToSubmit(state, state.summary) : 0, language()) });
+    },
+    canNext: () => Boolean(state.summary) && !state.stale && gateMessage(state, state.summary!) === null,
+    next: () => Boolean(state.summary) && !state.stale && gateMessage(state, state.summary!) === null,
+  };
+}
+
+/** Why the file cannot be sent as it is, or null. */
+function gateMessage(state: State, summary: Summary): string | null {
+  const rows = rowsToSubmit(state, summary);
+  const options = state.settings.options;
+  const max = Math.min(options.maxRows ?? Infinity, state.config.limits.maxRows);
+  if (options.minRows !== undefined && rows < options.minRows) return t('minRows', { n: options.minRows, rows });
+  if (rows > max) return t('maxRows', { n: max, rows });
+  const invalid = summary.report.invalidRows;
+  if (invalid > 0 && !options.allowInvalid) return t('invalidBlock', { n: invalid });
+  return null;
+}
+
+/** What happens to rows with errors when they may be submitted. */
+function invalidNote(state: State, summary: Summary): string {
+  const invalid = summary.report.invalidRows;
+  if (invalid === 0) return '';
+  return t(state.config.invalidRows === 'record' ? 'invalidRecord' : 'invalidSkip', { n: invalid });
+}
+
+/** Rows that will be sent: valid ones, and invalid ones where the importer records them. */
+export function rowsToSubmit(state: State, summary: Summary): number {
+  const { validRows, invalidRows } = summary.report;
+  return state.config.invalidRows === 'record' && state.settings.options.allowInvalid ? validRows + invalidRows : validRows;
+}
+
+function rowsLeft(summary: Summary): number {
+  return fileRows(summary) - summary.report.deletedRows;
+}
+
+/** Data rows with errors, from the summary's row index, less the deleted ones. */
+function invalidRows(summary: Summary, deleted: Set<number>): number[] {
+  const out: number[] = [];
+  summary.rowIndex.invalid.forEach((word, i) => {
+    for (let bit = 0; word !== 0 && bit < 32; bit += 1) {
+      if (word & (1 << bit)) {
+        const row = i * 32 + bit + 1;
+        if (!deleted.has(row)) out.push(row);
+      }
+    }
+  });
+  return out;
+}
+
+/** Find and replace in one column or all, over the whole file, as edits. */
+function findReplace(state: State, shell: Shell, columns: () => GridColumn[], changed: () => void): HTMLElement {
+  const findId = uid('find');
+  const replaceId = uid('replace');
+  const columnId = uid('column');
+  const find = h('input', { type: 'search', id: findId, 'data-field': 'find' });
+  const replacement = h('input', { type: 'text', id: replaceId, 'data-field': 'replace' });
+  const column = h('select', { id: columnId, 'data-field': 'find-column' }, h('option', { value: '' }, t('allColumns')),
+    ...columns().filter((c) => c.editable).map((c) => h('option', { value: c.key }, c.label)));
+  const run = async () => {
+    const summary = state.summary;
+    if (!find.value || !summary || !state.file) return;
+    shell.busy = true;
+    shell.refresh();
+    const keys = state.schema.columns.map((c) => c.key);
+    let replaced = 0;
+    for (let from = 1; from <= summary.read.rows; from += FIND_CHUNK) {
+      const rows = await readRows(state.file, {
+        summary, schema: state.schema, from, to: from + FIND_CHUNK, reader: readerOptions(state), mapping: mappingSpec(state),
+        patches: { set: Object.fromEntries(state.edits) },
+      });
+      for (const row of rows) {
+        if (state.deleted.has(row.row)) continue;
+        keys.forEach((key, col) => {
+          if (column.value && column.value !== key) return;
+          const value = row.values[col] ?? '';
+          if (!value.includes(find.value)) return;
+          state.edits.set(row.row, { ...state.edits.get(row.row), [key]: value.split(find.value).join(replacement.value) });
+          replaced += 1;
+        });
+      }
+    }
+    shell.busy = false;
+    shell.announce(t('replaced', { n: replaced }));
+    status.textContent = t('replaced', { n: replaced });
+    if (replaced) changed();
+    else shell.refresh();
+  };
+  const status = h('span', { class: 'find-status', role: 'status' });
+  return h('form', { class: 'find', on: { submit: (event: Event) => { event.preventDefault(); void run(); } } },
+    h('label', { for: findId }, t('find')), find,
+    h('label', { for: replaceId }, t('replaceWith')), replacement,
+    h('label', { for: columnId }, t('inColumn')), column,
+    h('button', { type: 'submit', class: 'secondary', 'data-action': 'replace-all' }, t('replaceAll')),
+    status);
+}

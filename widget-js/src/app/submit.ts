@@ -1,0 +1,188 @@
+// Step 5: the rows sent, sealed, batch after batch (a few in flight), with progress, rows, MB
+// and time left; a dropped connection is retried until it comes back (a batch sent twice is
+// stored once); then completion, the result, and the host page's onComplete.
+import { parseFile, type Summary } from '@sluice/parser';
+import { ApiError, type Completion, type Created } from './api';
+import { count, h, megabytes, replace } from './dom';
+import { batchAad, handshake, seal } from './seal';
+import { language, t } from './strings';
+import { fileRows, mappingSpec, patches, readerOptions, tell, type State } from './state';
+import { rowsToSubmit } from './review';
+import type { Shell, Step } from './main';
+import type { ImportResult } from '../messages';
+
+const IN_FLIGHT = 4;
+const MAX_BACKOFF_MS = 8000;
+
+interface View {
+  bar: HTMLProgressElement;
+  text: HTMLElement;
+  notice: HTMLElement;
+}
+
+export function submitStep(state: State, shell: Shell): Step {
+  const view: View = {
+    bar: h('progress', { max: 1, value: 0, 'aria-label': t('sending') }),
+    text: h('p', { class: 'progress-text', 'data-field': 'progress' }, t('sending')),
+    notice: h('p', { class: 'notice', role: 'status' }),
+  };
+  const body = h('div', { class: 'submit' }, view.bar, view.text, view.notice);
+  const run = async () => {
+    shell.busy = true;
+    shell.refresh();
+    try {
+      const result = await send(state, view);
+      shell.busy = false;
+      showResult(state, shell, body, result);
+      tell(state, { sluice: 1, type: 'complete', result });
+    } catch (error) {
+      shell.busy = false;
+      const detail = error instanceof ApiError ? `${error.message} (${error.code})` : String((error as Error)?.message ?? error);
+      replace(view.notice, t('failed', { detail }), ' ', h('button', { type: 'button', class: 'secondary', 'data-action': 'retry', on: { click: () => void run() } }, t('retry')));
+      view.notice.setAttribute('role', 'alert');
+      tell(state, { sluice: 1, type: 'error', code: error instanceof ApiError ? error.code : 'failed', message: detail });
+      shell.refresh();
+    }
+  };
+  void run();
+  return { title: 'stepSubmit', body, final: true };
+}
+
+async function send(state: State, view: View): Promise<ImportResult> {
+  const file = state.file!;
+  const summary = state.summary!;
+  const total = rowsToSubmit(state, summary);
+  tell(state, { sluice: 1, type: 'submit', rows: total, file: { name: file.name, size: file.size } });
+  const keys = await handshake();
+  const created = await retrying(view, () => state.api.create({
+    clientKey: keys.publicKey,
+    file: { name: file.name, size: file.size, ...(file.type ? { type: file.type } : {}) },
+    user: state.settings.user,
+    attributes: state.settings.attributes,
+  }));
+  const key = await keys.derive(created.serverKey, created.importId);
+  const started = performance.now();
+  let acked = 0;
+  let read = 0;
+  const update = () => {
+    const done = total ? acked / total : 1;
+    view.bar.value = done;
+    const elapsed = (performance.now() - started) / 1000;
+    const left = done > 0.02 ? Math.max(0, Math.round((elapsed * (1 - done)) / done)) : null;
+    view.text.textContent = t('progress', {
+      rows: count(acked, language()), total: count(total, language()), mb: megabytes(read, language()),
+      left: left === null ? '' : t('secondsLeft', { n: left }),
+    });
+  };
+  const limits = state.config.limits;
+  const job = parseFile(file, {
+    schema: state.schema, reader: readerOptions(state), mapping: mappingSpec(state), patches: patches(state),
+    batches: { maxRows: limits.batchRows, maxBytes: limits.batchBytes },
+    includeInvalid: state.config.invalidRows === 'record' && Boolean(state.settings.options.allowInvalid),
+    onProgress: (p) => {
+      read = p.bytes;
+      update();
+    },
+  });
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown = null;
+  let batches = 0;
+  let rows = 0;
+  try {
+    for await (const batch of job) {
+      if (failure) throw failure;
+      const { sequence, firstRow, rowCount } = batch;
+      const sealed = await seal(key, batchAad(created.importId, sequence, firstRow, rowCount, created.schemaDigest), batch.bytes);
+      batch.release?.();
+      const sending = retrying(view, () => state.api.putBatch(created, sequence, firstRow, rowCount, sealed)).then(
+        () => {
+          acked += rowCount;
+          update();
+        },
+        (error) => {
+          failure ??= error;
+        },
+      );
+      inFlight.add(sending);
+      void sending.finally(() => inFlight.delete(sending));
+      batches += 1;
+      rows += rowCount;
+      if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+    if (failure) throw failure;
+  } catch (error) {
+    job.cancel(error);
+    throw error;
+  }
+  view.text.textContent = t('finishing');
+  const done = await retrying(view, () => state.api.complete(created, batches, rows));
+  return result(state, summary, created, done);
+}
+
+/** Sends until it works or fails for a reason other than the network or a busy server. */
+async function retrying<T>(view: View, call: () => Promise<T>): Promise<T> {
+  let wait = 500;
+  for (;;) {
+    try {
+      const value = await call();
+      if (view.notice.textContent === t('offline')) view.notice.textContent = '';
+      return value;
+    } catch (error) {
+      if (!(error instanceof ApiError) || !error.transient) throw error;
+      view.notice.textContent = t('offline');
+      await pause(wait);
+      wait = Math.min(MAX_BACKOFF_MS, wait * 2);
+    }
+  }
+}
+
+/** Waits `ms`, or less if the browser says it is back online. */
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      window.removeEventListener('online', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    window.addEventListener('online', done);
+  });
+}
+
+function result(state: State, summary: Summary, created: Created, done: Completion): ImportResult {
+  const mapping: Record<string, string | null> = {};
+  for (const column of summary.mapping.columns) mapping[column.key] = column.header;
+  return {
+    importId: created.importId,
+    rows: done.rows,
+    invalidRows: done.invalidRows,
+    skippedRows: Math.max(0, fileRows(summary) - summary.report.deletedRows - done.rows),
+    deletedRows: summary.report.deletedRows,
+    totalRows: fileRows(summary),
+    batches: done.batches,
+    file: { name: state.file?.name ?? '', size: state.file?.size ?? 0 },
+    mapping,
+    keptColumns: state.unmapped === 'keep' ? summary.mapping.kept : [],
+    startedAt: state.startedAt,
+    completedAt: new Date(done.completedAt * 1000).toISOString(),
+    user: state.settings.user,
+    attributes: state.settings.attributes,
+  };
+}
+
+function showResult(state: State, shell: Shell, body: HTMLElement, result: ImportResult): void {
+  const n = (value: number) => count(value, language());
+  replace(body,
+    h('div', { class: 'result', 'data-field': 'result' },
+      h('p', { class: 'done-title' }, '✓ ', t('doneTitle')),
+      h('ul', {},
+        h('li', { 'data-count': 'rows' }, t('doneRows', { n: n(result.rows) })),
+        result.invalidRows ? h('li', { 'data-count': 'invalid' }, t('doneInvalid', { n: n(result.invalidRows) })) : null,
+        result.skippedRows ? h('li', { 'data-count': 'skipped' }, t('doneSkipped', { n: n(result.skippedRows) })) : null,
+        result.deletedRows ? h('li', { 'data-count': 'deleted' }, t('doneDeleted', { n: n(result.deletedRows) })) : null),
+      h('p', { class: 'hint' }, t('doneId', { id: result.importId })),
+      h('button', { type: 'button', class: 'primary', 'data-action': 'done', on: { click: () => tell(state, { sluice: 1, type: 'close' }) } }, t('done'))));
+  shell.announce(t('doneRows', { n: n(result.rows) }));
+  shell.focusFirst();
+}

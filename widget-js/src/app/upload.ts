@@ -1,0 +1,68 @@
+// Step 1: the file, by drag and drop, file picker or paste.
+import { h, megabytes, uid } from './dom';
+import { language, t } from './strings';
+import type { State } from './state';
+import type { Shell, Step } from './main';
+
+export function uploadStep(state: State, shell: Shell): Step {
+  const max = state.config.limits.maxFileSize;
+  const error = h('p', { class: 'error', role: 'alert' });
+  const accept = (file: File) => {
+    if (file.size === 0) {
+      error.textContent = t('emptyFile');
+      return;
+    }
+    if (file.size > max) {
+      error.textContent = t('tooLarge', { size: megabytes(file.size, language()), max: megabytes(max, language()) });
+      return;
+    }
+    if (state.file !== file) resetFor(state, file);
+    void shell.go(1);
+  };
+  const input = h('input', {
+    type: 'file', id: uid('file'), class: 'visually-hidden', accept: '.csv,.tsv,.txt,text/csv,text/tab-separated-values,text/plain',
+    on: { change: () => input.files?.[0] && accept(input.files[0]) },
+  });
+  const chooseButton = h('button', { type: 'button', class: 'primary', 'data-action': 'choose', on: { click: () => input.click() } }, t('choose'));
+  const zone = h('div', { class: 'dropzone' },
+    h('p', { class: 'drop-title' }, t('dropTitle')),
+    h('p', {}, t('dropOr')),
+    chooseButton,
+    input,
+    h('p', { class: 'hint' }, t('dropHint', { size: megabytes(max, language()) })));
+  zone.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    zone.classList.add('over');
+  });
+  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+  zone.addEventListener('drop', (event) => {
+    event.preventDefault();
+    zone.classList.remove('over');
+    const file = event.dataTransfer?.files[0];
+    if (file) accept(file);
+  });
+  const pasteId = uid('paste');
+  const paste = h('textarea', { id: pasteId, rows: 4, spellcheck: false, 'data-field': 'paste' });
+  const usePaste = h('button', {
+    type: 'button', class: 'secondary', 'data-action': 'use-paste',
+    on: { click: () => paste.value.trim() && accept(new File([paste.value], `${t('pasted')}.csv`, { type: 'text/csv' })) },
+  }, t('pasteUse'));
+  const body = h('div', { class: 'upload' }, zone,
+    h('div', { class: 'paste' }, h('label', { for: pasteId }, t('pasteLabel')), paste, usePaste),
+    error);
+  return { title: 'stepUpload', body };
+}
+
+/** A new file: everything decided for the last one is forgotten. */
+function resetFor(state: State, file: File): void {
+  state.file = file;
+  state.reader = {};
+  state.preview = null;
+  state.match = null;
+  state.mapping = {};
+  state.mappedHeaders = [];
+  state.edits = new Map();
+  state.deleted = new Set();
+  state.summary = null;
+  state.stale = true;
+}

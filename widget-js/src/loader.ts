@@ -1,0 +1,253 @@
+// @sluice/widget's loader: opens the importer served by a Sluice server in a modal frame on the
+// host page and relays its events. A script tag (`<script src="https://sluice.example.com/sluice.js">`)
+// defines `window.Sluice` and `window.CSVBoxImporter`; `import { importer } from '@sluice/widget'`
+// gives the same in a bundle.
+import type { Attribute, DynamicColumn, ImportResult, Settings, ToApp, ToHost, WidgetOptions } from './messages';
+
+export type { Attribute, DynamicColumn, ImportResult, WidgetOptions } from './messages';
+
+export interface ImporterConfig {
+  /** The importer's key, as in the server's configuration. */
+  importer: string;
+  /** The Sluice server's URL; by default the one the loader script came from. */
+  server?: string;
+  user?: Record<string, Attribute>;
+  attributes?: Record<string, Attribute>;
+  options?: WidgetOptions;
+  dynamicColumns?: DynamicColumn[];
+  /** Load the frame on the first open() instead of at once. */
+  lazy?: boolean;
+  onReady?: () => void;
+  onLoadStart?: () => void;
+  onSubmit?: (info: { rows: number; file: { name: string; size: number } }) => void;
+  onComplete?: (result: ImportResult) => void;
+  onClose?: () => void;
+  onError?: (error: { code: string; message: string }) => void;
+}
+
+/** The server the loader script came from, when it came by a script tag. */
+const scriptServer = (() => {
+  const script = typeof document === 'undefined' ? null : (document.currentScript as HTMLScriptElement | null);
+  return script?.src ? script.src.replace(/\/sluice\.js(\?.*)?$/, '') : undefined;
+})();
+
+/** One importer on the host page. Calls made before the frame is ready are kept and replayed. */
+export class Importer {
+  private readonly config: ImporterConfig;
+  private readonly server: string;
+  private readonly origin: string;
+  private settings: Settings;
+  private overlay: HTMLDivElement | null = null;
+  private frame: HTMLIFrameElement | null = null;
+  private ready = false;
+  private openWanted = false;
+  private returnFocus: Element | null = null;
+  private overflow = '';
+  private readonly onMessage = (event: MessageEvent) => this.receive(event);
+
+  constructor(config: ImporterConfig) {
+    const server = config.server ?? scriptServer;
+    if (!config.importer) throw new Error('Sluice.importer: `importer` (the importer key) is required');
+    if (!server) throw new Error('Sluice.importer: `server` is required when the loader is not loaded by a script tag');
+    this.config = config;
+    this.server = server.replace(/\/+$/, '');
+    this.origin = new URL(this.server).origin;
+    this.settings = {
+      user: { ...config.user },
+      attributes: { ...config.attributes },
+      options: { ...config.options },
+      dynamicColumns: [...(config.dynamicColumns ?? [])],
+    };
+    window.addEventListener('message', this.onMessage);
+    if (!config.lazy) this.mount();
+  }
+
+  /** Opens the importer (loading it first if needed). */
+  open(): this {
+    this.mount();
+    this.returnFocus = document.activeElement;
+    this.overflow = document.body.style.overflow;
+    document.body.style.overflow = 'hidden';
+    if (this.overlay) this.overlay.style.display = 'flex';
+    this.frame?.focus();
+    this.openWanted = true;
+    this.post({ sluice: 1, type: 'open' });
+    return this;
+  }
+
+  /** Closes the modal; the importer keeps its state until the page reloads. */
+  close(): this {
+    if (this.overlay?.style.display !== 'none' && this.overlay) {
+      this.overlay.style.display = 'none';
+      document.body.style.overflow = this.overflow;
+      (this.returnFocus as HTMLElement | null)?.focus?.();
+    }
+    this.openWanted = false;
+    return this;
+  }
+
+  setUser(user: Record<string, Attribute>): this {
+    return this.update({ user: { ...user } });
+  }
+
+  setAttributes(attributes: Record<string, Attribute>): this {
+    return this.update({ attributes: { ...attributes } });
+  }
+
+  setOptions(options: WidgetOptions): this {
+    return this.update({ options: { ...this.settings.options, ...options } });
+  }
+
+  setDynamicColumns(columns: DynamicColumn[]): this {
+    return this.update({ dynamicColumns: [...columns] });
+  }
+
+  /** Removes the frame and stops listening. */
+  destroy(): void {
+    window.removeEventListener('message', this.onMessage);
+    this.close();
+    this.overlay?.remove();
+    this.overlay = null;
+    this.frame = null;
+    this.ready = false;
+  }
+
+  private update(change: Partial<Settings>): this {
+    this.settings = { ...this.settings, ...change };
+    this.post({ sluice: 1, type: 'settings', settings: this.settings });
+    return this;
+  }
+
+  private mount(): void {
+    if (this.overlay) return;
+    const overlay = document.createElement('div');
+    overlay.setAttribute('data-sluice-importer', this.config.importer);
+    Object.assign(overlay.style, {
+      position: 'fixed', inset: '0', display: 'none', alignItems: 'center', justifyContent: 'center',
+      background: 'rgba(15, 23, 42, 0.55)', zIndex: '2147483000',
+    });
+    const frame = document.createElement('iframe');
+    const query = new URLSearchParams({ origin: location.origin });
+    frame.src = `${this.server}/embed/${encodeURIComponent(this.config.importer)}?${query}`;
+    frame.title = this.settings.options.title ?? 'Import data';
+    frame.allow = 'clipboard-read; clipboard-write';
+    Object.assign(frame.style, {
+      width: 'min(1120px, calc(100vw - 24px))', height: 'min(800px, calc(100vh - 24px))',
+      border: '0', borderRadius: '12px', background: 'transparent', boxShadow: '0 24px 64px rgba(0,0,0,.35)',
+    });
+    overlay.append(frame);
+    document.body.append(overlay);
+    this.overlay = overlay;
+    this.frame = frame;
+  }
+
+  private post(message: ToApp): void {
+    if (this.ready) this.frame?.contentWindow?.postMessage(message, this.origin);
+  }
+
+  private receive(event: MessageEvent): void {
+    if (event.origin !== this.origin || !this.frame || event.source !== this.frame.contentWindow) return;
+    const message = event.data as ToHost;
+    if (message?.sluice !== 1) return;
+    switch (message.type) {
+      case 'ready':
+        this.ready = true;
+        this.post({ sluice: 1, type: 'settings', settings: this.settings });
+        if (this.openWanted) this.post({ sluice: 1, type: 'open' });
+        this.config.onReady?.();
+        break;
+      case 'loadStart':
+        this.config.onLoadStart?.();
+        break;
+      case 'submit':
+        this.config.onSubmit?.({ rows: message.rows, file: message.file });
+        break;
+      case 'complete':
+        this.config.onComplete?.(message.result);
+        break;
+      case 'error':
+        this.config.onError?.({ code: message.code, message: message.message });
+        break;
+      case 'close':
+        this.close();
+        this.config.onClose?.();
+        break;
+    }
+  }
+}
+
+/** Makes an importer: `Sluice.importer({ importer: 'contacts', onComplete }).open()`. */
+export function importer(config: ImporterConfig): Importer {
+  return new Importer(config);
+}
+
+type CsvboxCallback = (ok: boolean, data: Record<string, unknown>) => void;
+type CsvboxEvent = 'onReady' | 'onClose' | 'onSubmit' | 'onLoadStart';
+
+/**
+ * csvbox.io's API over Sluice, so that moving over is one changed line: the first argument is
+ * the Sluice importer key, and the callback gets csvbox's field names.
+ */
+export class CSVBoxImporter {
+  private readonly importer: Importer;
+  private readonly listeners: Partial<Record<CsvboxEvent, () => void>> = {};
+
+  constructor(key: string, user: Record<string, Attribute> = {}, callback?: CsvboxCallback, options: { lazy?: boolean; server?: string } = {}) {
+    this.importer = new Importer({
+      importer: key,
+      ...(options.server ? { server: options.server } : {}),
+      user,
+      lazy: options.lazy ?? false,
+      onReady: () => this.listeners.onReady?.(),
+      onClose: () => this.listeners.onClose?.(),
+      onSubmit: () => this.listeners.onSubmit?.(),
+      onLoadStart: () => this.listeners.onLoadStart?.(),
+      onComplete: (result) => callback?.(result.rows > 0, csvboxData(result)),
+      onError: (error) => callback?.(false, { import_status: 'failure', error: error.message }),
+    });
+  }
+
+  setUser(user: Record<string, Attribute>): void {
+    this.importer.setUser(user);
+  }
+
+  setOptions(options: WidgetOptions & Record<string, unknown>): void {
+    const mapped: WidgetOptions = { ...options };
+    if (typeof options['max_rows'] === 'number') mapped.maxRows = options['max_rows'] as number;
+    if (typeof options['allow_invalid'] === 'boolean') mapped.allowInvalid = options['allow_invalid'] as boolean;
+    if (typeof options['language'] === 'string') mapped.language = options['language'] as string;
+    this.importer.setOptions(mapped);
+  }
+
+  setDynamicColumns(columns: Array<DynamicColumn & { column_name?: string; display_label?: string }>): void {
+    this.importer.setDynamicColumns(
+      columns.map((c) => ({ ...c, key: c.key ?? c.column_name ?? '', label: c.label ?? c.display_label })),
+    );
+  }
+
+  listen(event: CsvboxEvent, callback: () => void): void {
+    this.listeners[event] = callback;
+  }
+
+  openModal(): void {
+    this.importer.open();
+  }
+}
+
+/** A Sluice result under csvbox's field names. */
+function csvboxData(result: ImportResult): Record<string, unknown> {
+  return {
+    import_id: result.importId,
+    row_count: result.totalRows,
+    row_success: result.rows,
+    row_fail: result.skippedRows + result.invalidRows,
+    import_status: result.rows > 0 ? 'success' : 'failure',
+    import_starttime: result.startedAt,
+    import_endtime: result.completedAt,
+    original_filename: result.file.name,
+    custom_fields: result.attributes,
+    column_mappings: Object.entries(result.mapping).map(([key, header]) => ({ [key]: header })),
+    raw_columns: result.keptColumns,
+    user: result.user,
+  };
+}

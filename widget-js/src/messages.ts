@@ -1,0 +1,77 @@
+// The messages between the loader (on the host page) and the importer app (in the frame). Both
+// sides post with the other's exact origin and check `event.origin` and `event.source`.
+
+/** A value a host page passes through: user attributes and custom attributes. */
+export type Attribute = string | number | boolean | null;
+
+/** What the host page can set for one importer. */
+export interface WidgetOptions {
+  /** "en" or "fr"; by default the browser's language when the app has it, else English. */
+  language?: string;
+  /** "light", "dark" or "auto" (the system's; the default). */
+  theme?: 'light' | 'dark' | 'auto';
+  /** The fewest rows a file may have to be submitted. */
+  minRows?: number;
+  /** The most rows (never above the importer's own limit). */
+  maxRows?: number;
+  /** Submit even with invalid rows: they are left out (or sent with their errors where the importer records them). */
+  allowInvalid?: boolean;
+  /** Remember the user's column choices on this device (localStorage in the frame's origin). */
+  rememberMapping?: boolean;
+  /** A title instead of the importer's name. */
+  title?: string;
+}
+
+/** A column the host page adds at run time. */
+export interface DynamicColumn {
+  key: string;
+  label?: string;
+  type?: string;
+  required?: boolean;
+  [setting: string]: unknown;
+}
+
+/** Everything the loader tells the app; sent whole whenever it changes. */
+export interface Settings {
+  user: Record<string, Attribute>;
+  attributes: Record<string, Attribute>;
+  options: WidgetOptions;
+  dynamicColumns: DynamicColumn[];
+}
+
+/** The result of a finished import, as the host page's onComplete receives it. */
+export interface ImportResult {
+  importId: string;
+  /** Rows the server stored. */
+  rows: number;
+  /** Rows stored with errors (importers that record invalid rows). */
+  invalidRows: number;
+  /** Rows of the file left out: invalid rows not sent, deleted rows. */
+  skippedRows: number;
+  /** Rows the user deleted while reviewing. */
+  deletedRows: number;
+  /** Data rows in the file. */
+  totalRows: number;
+  batches: number;
+  file: { name: string; size: number };
+  /** Schema column key → the file's header it was read from (null when not in the file). */
+  mapping: Record<string, string | null>;
+  /** The file's columns kept as they are (not in the schema). */
+  keptColumns: string[];
+  startedAt: string;
+  completedAt: string;
+  user: Record<string, Attribute>;
+  attributes: Record<string, Attribute>;
+}
+
+export type ToApp =
+  | { sluice: 1; type: 'settings'; settings: Settings }
+  | { sluice: 1; type: 'open' };
+
+export type ToHost =
+  | { sluice: 1; type: 'ready' }
+  | { sluice: 1; type: 'loadStart' }
+  | { sluice: 1; type: 'submit'; rows: number; file: { name: string; size: number } }
+  | { sluice: 1; type: 'complete'; result: ImportResult }
+  | { sluice: 1; type: 'error'; code: string; message: string }
+  | { sluice: 1; type: 'close' };

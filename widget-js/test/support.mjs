@@ -1,0 +1,97 @@
+// Browser test support: the real `sluice` binary (SLUICE_BIN, else the debug build) on port 0 in
+// a temporary folder, the example host page on its own origin, Debian Chromium, screenshots.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { startHost } from '../../examples/host-server.mjs';
+export { chromium } from '../../parser-wasm/npm/test/support.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const root = resolve(here, '../..');
+export const artifacts = join(here, 'artifacts');
+const target = process.env.CARGO_TARGET_DIR ?? join(process.env.HOME ?? '', '.cache/sluice/target');
+const binary = process.env.SLUICE_BIN ?? join(target, 'debug/sluice');
+
+/** The example host page on 127.0.0.1 and a Sluice server whose `demo` importer allows it. */
+export async function stack({ importer = '' } = {}) {
+  let sluiceUrl = '';
+  const host = await startHost({ sluice: () => sluiceUrl });
+  const origin = `http://127.0.0.1:${host.port}`;
+  const server = await startSluice(origin, importer);
+  sluiceUrl = server.url;
+  return {
+    origin,
+    page: `${origin}/`,
+    /** The same page on another origin, which the importer does not allow. */
+    otherPage: `http://localhost:${host.port}/`,
+    server,
+    async close() {
+      await host.close();
+      await server.close();
+    },
+  };
+}
+
+async function startSluice(origin, importer) {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-widget-'));
+  const config = `
+[server]
+listen = "127.0.0.1:0"
+data_dir = "data"
+
+[server.limits]
+rate_limit = 0
+
+[[importers]]
+key = "demo"
+name = "Contacts"
+allowed_origins = ["${origin}"]
+schema = "${join(root, 'examples/schema.toml')}"
+${importer}
+`;
+  await writeFile(join(dir, 'sluice.toml'), config);
+  const child = spawn(binary, ['serve', '--config', join(dir, 'sluice.toml')], { env: { ...process.env, SLUICE_LOG: 'warn', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const lines = createInterface({ input: child.stdout });
+  const url = await new Promise((resolvePromise, reject) => {
+    lines.once('line', (line) => (line.startsWith('sluice listening on ') ? resolvePromise(line.slice(20).trim()) : reject(new Error(line))));
+    child.once('exit', (code) => reject(new Error(`sluice exited with ${code}: ${stderr}`)));
+  });
+  return {
+    url,
+    dir,
+    /** Every row stored for an import, decrypted, as `sluice export` writes it. */
+    export(importId) {
+      const out = spawnSync(binary, ['export', '--config', join(dir, 'sluice.toml'), importId], { encoding: 'utf8' });
+      if (out.status !== 0) throw new Error(`sluice export failed: ${out.stderr}`);
+      return out.stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));
+    },
+    stderr: () => stderr,
+    async close() {
+      child.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Saves a screenshot under test/artifacts/ (kept by CI as a test artifact). */
+export async function shot(page, name) {
+  await mkdir(artifacts, { recursive: true });
+  await page.screenshot({ path: join(artifacts, `${name}.png`) });
+}
+
+/** The importer's frame on `page`. */
+export function frameOf(page) {
+  return page.frameLocator('iframe[src*="/embed/"]');
+}
+
+/** A CSV of `rows` valid rows of the example schema. */
+export function csv(rows) {
+  let text = 'Customer ID,First Name,Last Name,E-mail Address,Phone,DOB,Plan,Newsletter\n';
+  for (let n = 1; n <= rows; n += 1) text += `${n},First${n},Last${n},user${n}@example.com,+44 20 7946 ${String(n % 10000).padStart(4, '0')},1990-01-02,pro,yes\n`;
+  return Buffer.from(text);
+}

@@ -1,0 +1,231 @@
+// The widget end to end in Debian Chromium: the example host page opens the importer from the
+// real server; files go through every step; the server then holds exactly the rows expected.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { chromium, csv, frameOf, root, shot, stack } from './support.mjs';
+
+const FRENCH = join(root, 'examples/contacts-excel-fr.csv');
+let browser;
+
+before(async () => {
+  browser = await chromium();
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/** Opens the host page and the importer; returns the page, its frame, and the host's result box. */
+const T0 = Date.now();
+const mark = (what) => process.env.WIDGET_TRACE && console.log(`${((Date.now() - T0) / 1000).toFixed(1)}s ${what}`);
+async function open(url) {
+  const page = await browser.context.newPage();
+  await page.setViewportSize({ width: 1280, height: 900 });
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(url);
+  await page.waitForSelector('[data-importer-ready]', { timeout: 20000 });
+  await page.click('#open');
+  const frame = frameOf(page);
+  await frame.locator('[data-action=choose]').waitFor();
+  return { page, frame, errors };
+}
+
+/** What the host page's onComplete (or onError) reported. */
+async function hostResult(page, event = 'complete') {
+  await page.waitForFunction((wanted) => document.getElementById('result').textContent.includes(`"event": "${wanted}"`), event, { timeout: 60000 });
+  return JSON.parse(await page.locator('#result').textContent());
+}
+
+test('a Windows-1252 file with semicolons and 3 invalid cells: fix two, delete a row, submit', async () => {
+  const sluice = await stack();
+  try {
+    const { page, frame, errors } = await open(sluice.page);
+    mark('upload');
+    await shot(page, '1-upload');
+    await frame.locator('input[type=file]').setInputFiles(FRENCH);
+    await frame.locator('[data-field=encoding]').waitFor();
+    assert.equal(await frame.locator('[data-field=encoding]').inputValue(), 'windows-1252');
+    assert.equal(await frame.locator('[data-field=delimiter]').inputValue(), ';');
+    assert.match(await frame.locator('.preview').textContent(), /Élodie.*François.*Zoë/s, 'accents decoded');
+    mark('settings');
+    await shot(page, '2-file-settings');
+    await frame.locator('[data-action=next]').click();
+    await frame.locator('.map-table').waitFor();
+    assert.equal(await frame.locator('[data-column=email]').inputValue(), 'Courriel');
+    assert.equal(await frame.locator('[data-column=birth_date]').inputValue(), 'Date de naissance');
+    mark('map');
+    await shot(page, '3-map-columns');
+    await frame.locator('[data-action=next]').click();
+    await frame.locator('.cell.invalid').first().waitFor({ timeout: 20000 });
+    assert.equal(await frame.locator('.cell.invalid').count(), 3);
+    assert.match(await frame.locator('.gate').textContent(), /2 rows with errors/);
+    assert.equal(await frame.locator('[data-action=next]').isDisabled(), true, 'invalid rows block submitting');
+    mark('review');
+    await shot(page, '4-review-errors');
+
+    await frame.locator('[data-row="4"] [data-key=email]').dblclick();
+    await frame.locator('.cell-input').fill('renee.celik@example.fr');
+    await frame.locator('.cell-input').press('Enter');
+    await frame.locator('[data-row="4"] [data-key=birth_date]').dblclick();
+    await frame.locator('.cell-input').fill('28/02/1991');
+    await frame.locator('.cell-input').press('Enter');
+    await frame.locator('[data-row="5"] [data-action=delete-row]').click();
+    await frame.locator('[data-field=counts]', { hasText: '4 rows' }).waitFor();
+    await frame.locator('[data-action=next]:not([disabled])').waitFor();
+    assert.equal(await frame.locator('.cell.invalid').count(), 0);
+    mark('fixed');
+    await shot(page, '5-review-fixed');
+    await frame.locator('[data-action=next]').click();
+    await frame.locator('[data-field=result]').waitFor({ timeout: 30000 });
+    mark('result');
+    await shot(page, '6-result');
+    const result = await hostResult(page);
+    assert.deepEqual([result.rows, result.invalidRows, result.deletedRows, result.totalRows, result.skippedRows], [4, 0, 1, 5, 0]);
+    assert.equal(result.mapping.email, 'Courriel');
+    assert.equal(result.file.name, 'contacts-excel-fr.csv');
+    assert.deepEqual(result.user, { user_id: 'user-42' });
+
+    mark('host result');
+    const rows = sluice.server.export(result.importId);
+    assert.deepEqual(rows.map((r) => r.row), [1, 2, 3, 4]);
+    assert.deepEqual(rows.map((r) => r.cells.first_name), ['Élodie', 'François', 'Zoë', 'Renée']);
+    assert.equal(rows[3].cells.email, 'renee.celik@example.fr');
+    assert.equal(rows[3].cells.birth_date, '1991-02-28');
+    assert.equal(rows[2].cells.birth_date, '1990-12-31');
+    mark('exported');
+    await frame.locator('[data-action=done]').click();
+    await page.locator('iframe[src*="/embed/"]').waitFor({ state: 'hidden' });
+    mark('closed');
+    assert.deepEqual(errors, []);
+    await page.close();
+    mark('page closed');
+  } finally {
+    await sluice.close();
+  }
+});
+
+test('the network cut during submit, then restored: every row stored once', async () => {
+  const sluice = await stack({ importer: '[importers.limits]\nbatch_rows = 100' });
+  try {
+    const { page, frame } = await open(sluice.page);
+    let puts = 0;
+    let lostAnswer = false;
+    // One batch reaches the server but its answer is lost: the widget must send it again.
+    await page.route('**/batches/**', async (route) => {
+      puts += 1;
+      if (puts === 8 && !lostAnswer) {
+        lostAnswer = true;
+        await route.fetch();
+        await route.abort('connectionreset');
+        return;
+      }
+      await route.continue();
+    });
+    await frame.locator('input[type=file]').setInputFiles({ name: 'people.csv', mimeType: 'text/csv', buffer: csv(3000) });
+    await frame.locator('[data-action=next]').click();
+    await frame.locator('[data-action=next]').click();
+    await frame.locator('[data-action=next]:not([disabled])', { hasText: '3,000' }).waitFor({ timeout: 20000 });
+    await frame.locator('[data-action=next]').click();
+    await page.waitForFunction(() => true);
+    while (puts < 12) await page.waitForTimeout(20);
+    await page.context().setOffline(true);
+    await frame.locator('.notice', { hasText: 'Connection lost' }).waitFor({ timeout: 20000 });
+    await shot(page, 'network-cut');
+    await page.waitForTimeout(1500);
+    await page.context().setOffline(false);
+    const result = await hostResult(page);
+    assert.equal(lostAnswer, true);
+    assert.equal(result.rows, 3000);
+    assert.equal(result.batches, 30);
+    const rows = sluice.server.export(result.importId);
+    assert.equal(rows.length, 3000);
+    assert.deepEqual(rows.map((r) => r.row), Array.from({ length: 3000 }, (_, i) => i + 1), 'each row once, in order');
+    await page.close();
+  } finally {
+    await sluice.close();
+  }
+});
+
+test('every step by keyboard alone', async () => {
+  const sluice = await stack();
+  try {
+    const page = await browser.context.newPage();
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(sluice.page);
+    await page.waitForSelector('[data-importer-ready]', { timeout: 20000 });
+    await tabTo(page, page, '#open');
+    mark('kb: open');
+    await page.keyboard.press('Enter');
+    const frame = page.frames().find((f) => f.url().includes('/embed/'));
+    await frame.locator('[data-action=choose]').waitFor();
+    await frame.waitForFunction(() => document.hasFocus() && document.activeElement?.dataset.action === 'choose', null, { timeout: 5000 });
+    const chooser = page.waitForEvent('filechooser');
+    await page.keyboard.press('Enter');
+    await (await chooser).setFiles(FRENCH);
+    mark('kb: file');
+    await frame.locator('[data-field=encoding]').waitFor();
+    await tabTo(page, frame, '[data-action=next]');
+    await page.keyboard.press('Enter');
+    await frame.locator('.map-table').waitFor();
+    await tabTo(page, frame, '[data-action=next]');
+    await page.keyboard.press('Enter');
+    await frame.locator('.cell.invalid').first().waitFor({ timeout: 20000 });
+    mark('kb: review');
+    await tabTo(page, frame, '.cell[role=gridcell]');
+    for (const key of ['ArrowDown', 'ArrowDown', 'ArrowDown', 'ArrowRight', 'ArrowRight', 'ArrowRight']) await page.keyboard.press(key);
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('renee@example.fr');
+    await page.keyboard.press('Enter');
+    for (const key of ['ArrowRight', 'ArrowRight']) await page.keyboard.press(key);
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('1991-02-28');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Control+Delete');
+    mark('kb: edited');
+    await frame.locator('[data-action=next]:not([disabled])').waitFor({ timeout: 20000 });
+    await tabTo(page, frame, '[data-action=next]');
+    await page.keyboard.press('Enter');
+    await frame.locator('[data-action=done]').waitFor({ timeout: 30000 });
+    mark('kb: done');
+    await tabTo(page, frame, '[data-action=done]');
+    await page.keyboard.press('Enter');
+    const result = await hostResult(page);
+    assert.deepEqual([result.rows, result.deletedRows], [4, 1]);
+    await page.waitForFunction(() => document.activeElement?.id === 'open', null, { timeout: 5000 });
+    await page.close();
+  } finally {
+    await sluice.close();
+  }
+});
+
+test('a page on an origin the importer does not allow cannot open it', async () => {
+  const sluice = await stack();
+  try {
+    const page = await browser.context.newPage();
+    await page.goto(sluice.otherPage);
+    await page.click('#open');
+    await page.waitForTimeout(2500);
+    assert.equal(await page.locator('[data-importer-ready]').count(), 0, 'the importer never said it was ready');
+    const frame = page.frames().find((f) => f.url().includes('/embed/'));
+    const app = frame ? await frame.locator('#sluice').count().catch(() => 0) : 0;
+    assert.equal(app, 0, 'no importer app in the frame');
+    await shot(page, 'origin-refused');
+    await page.close();
+  } finally {
+    await sluice.close();
+  }
+});
+
+/** Presses Tab until the focused element in `where` (the page or a frame) matches `selector`. */
+async function tabTo(page, where, selector) {
+  for (let i = 0; i < 60; i += 1) {
+    if (await where.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error(`Tab never reached ${selector}`);
+}
