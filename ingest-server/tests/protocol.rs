@@ -270,3 +270,65 @@ fn bad_requests_say_what_is_wrong() {
     let response = agent.get(format!("{}/nowhere", server.url)).call().unwrap();
     assert_eq!(response.status(), 404);
 }
+
+#[test]
+fn columns_added_by_the_host_page_are_checked_and_stored_for_that_import_only() {
+    let server = Server::start();
+    let client = client(&server);
+    let columns =
+        [serde_json::json!({ "key": "team", "label": "Team", "type": "enum", "values": ["red", "blue"] })];
+    let file = |team: &str| {
+        let mut text = String::from_utf8(csv(3, |_| String::new())).unwrap();
+        text = text.replacen(",Notes\n", ",Notes,Team\n", 1);
+        let lines: Vec<String> = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| if i == 0 { l.to_owned() } else { format!("{l},{team}") })
+            .collect();
+        (lines.join("\n") + "\n").into_bytes()
+    };
+    let mut combined: serde_json::Value = serde_json::from_str(&support::schema().to_json()).unwrap();
+    combined["columns"].as_array_mut().unwrap().push(columns[0].clone());
+    let combined = sluice_parser::schema::Schema::from_json(&combined.to_string()).unwrap();
+
+    let upload = client
+        .start_with_columns(
+            &FileInfo::named("teams.csv", 1),
+            Default::default(),
+            Default::default(),
+            &columns,
+        )
+        .unwrap();
+    let plain = batches(&file("red"), 100, false);
+    let refused = upload.send(&plain[0]).unwrap_err();
+    assert_eq!(refused.code(), Some("batch_invalid"), "a batch made for the importer's schema does not fit");
+    let bad = support::batches_for(&combined, &file("green"), 100, true);
+    let refused = upload.send(&bad[0]).unwrap_err();
+    assert_eq!(refused.code(), Some("rows_invalid"), "the added column is checked on the server");
+    let good = support::batches_for(&combined, &file("blue"), 100, false);
+    upload.send(&good[0]).unwrap();
+    assert_eq!(upload.complete_all().unwrap().rows, 3);
+    let rows = std::process::Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(["export", "--config", "sluice.toml", &upload.import_id])
+        .current_dir(server.dir.path())
+        .output()
+        .unwrap();
+    let first: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&rows.stdout).lines().next().unwrap()).unwrap();
+    assert_eq!(first["cells"]["team"], "blue");
+
+    let other = start(&client);
+    assert_eq!(other.send(&plain[0]).unwrap().sequence, 0, "other imports keep the importer's schema");
+
+    let clash = client.start_with_columns(
+        &FileInfo::named("x.csv", 1),
+        Default::default(),
+        Default::default(),
+        &[serde_json::json!({ "key": "email", "type": "text" })],
+    );
+    let Err(ClientError::Problem { status, code, detail, .. }) = clash else {
+        panic!("a clashing key is refused")
+    };
+    assert_eq!((status, code.as_str()), (400, "bad_request"));
+    assert!(detail.contains("dynamicColumns"), "{detail}");
+}

@@ -173,10 +173,26 @@ impl Client {
         user: Map<String, Value>,
         attributes: Map<String, Value>,
     ) -> Result<Upload<'_>, ClientError> {
+        self.start_with_columns(file, user, attributes, &[])
+    }
+
+    /// Starts an import with columns added to the importer's schema for it (as a host page's
+    /// `setDynamicColumns` does); batches must then be made with the combined schema, whose
+    /// digest the upload carries.
+    pub fn start_with_columns(
+        &self,
+        file: &FileInfo,
+        user: Map<String, Value>,
+        attributes: Map<String, Value>,
+        dynamic_columns: &[Value],
+    ) -> Result<Upload<'_>, ClientError> {
         let (handshake, public) =
             ClientHandshake::new(&self.rng).map_err(|e| ClientError::Protocol(e.to_string()))?;
-        let request =
+        let mut request =
             json!({ "clientKey": public.to_base64(), "file": file, "user": user, "attributes": attributes });
+        if !dynamic_columns.is_empty() {
+            request["dynamicColumns"] = Value::Array(dynamic_columns.to_vec());
+        }
         let answer = upload::answer(self.agent.post(self.url("/imports")).send_json(&request))?;
         let created: Created = answer.ok()?.json()?;
         let server_key = PublicKey::from_base64(&created.server_key)

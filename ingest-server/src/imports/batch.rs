@@ -142,7 +142,8 @@ impl Imports {
         if record.rows + u64::from(batch.row_count) > limits.max_rows {
             return Err(ImportError::TooManyRows { limit: limits.max_rows });
         }
-        let mut verifier = Verifier::new(importer.schema(), usize::MAX);
+        let schema = self.schema_of(importer, record)?;
+        let mut verifier = Verifier::new(&schema, usize::MAX);
         let verdict = verifier.check(&batch).map_err(|e| ImportError::BatchInvalid(e.to_string()))?;
         if verdict.error_count > 0 && importer.config.invalid_rows == InvalidRows::Refuse {
             return Err(ImportError::RowsInvalid {

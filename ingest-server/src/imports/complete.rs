@@ -89,7 +89,8 @@ impl Imports {
     ) -> Result<u64, ImportError> {
         let importer = self.importer(key)?;
         let data = self.keys(&record.id)?.data;
-        let mut verifier = Verifier::new(importer.schema(), MAX_UNIQUE_VALUES);
+        let schema = self.schema_of(importer, record)?;
+        let mut verifier = Verifier::new(&schema, MAX_UNIQUE_VALUES);
         let mut invalid: BTreeSet<u64> = self.store.invalid_rows(&record.id)?.into_iter().collect();
         let mut errors: Vec<RowError> = Vec::new();
         let mut error_count = 0u64;

@@ -26,6 +26,10 @@ pub struct CreateImport {
     /// Attributes the host page passes through to the destination (kept sealed).
     #[serde(default)]
     pub attributes: serde_json::Map<String, serde_json::Value>,
+    /// Columns the host page adds to the importer's schema for this import, in the schema
+    /// format (`docs/schema.md`); at most [`MAX_DYNAMIC_COLUMNS`](super::MAX_DYNAMIC_COLUMNS).
+    #[serde(default)]
+    pub dynamic_columns: Vec<serde_json::Value>,
 }
 
 /// The file being imported.
@@ -74,6 +78,13 @@ impl Imports {
                 "file, user and attributes take more than {MAX_METADATA} bytes"
             )));
         }
+        let own_schema = if request.dynamic_columns.is_empty() {
+            None
+        } else {
+            Some(super::schemas::with_columns(importer, &request.dynamic_columns)?)
+        };
+        let schema_digest =
+            own_schema.as_ref().map_or_else(|| importer.schema().digest(), |(s, _)| s.digest());
         let client_key = crate::crypto::PublicKey::from_base64(&request.client_key).map_err(|_| {
             ImportError::BadRequest(
                 "clientKey must be a P-256 public key: 65 bytes, uncompressed, base64url".into(),
@@ -95,12 +106,13 @@ impl Imports {
         let record = NewImport {
             id: id.clone(),
             importer: key.to_owned(),
-            schema_digest: importer.schema().digest(),
+            schema_digest,
             token_hash,
             token_expires_at,
             created_at: now,
             expires_at,
             file_size: request.file.size,
+            schema: own_schema.map(|(_, json)| json),
             metadata: data.seal(&self.rng, &id, Item::Metadata, &metadata).map_err(internal)?,
             data_key: (
                 data.id().to_vec(),
@@ -117,7 +129,11 @@ impl Imports {
             &id,
             now,
             "import_created",
-            serde_json::json!({ "importer": key, "fileSize": request.file.size }),
+            serde_json::json!({
+                "importer": key,
+                "fileSize": request.file.size,
+                "dynamicColumns": request.dynamic_columns.len(),
+            }),
         );
         Ok(Created {
             import_id: id,
@@ -125,7 +141,7 @@ impl Imports {
             upload_token: token,
             token_expires_at,
             expires_at,
-            schema_digest: importer.schema().digest_hex(),
+            schema_digest: schema_digest.iter().map(|b| format!("{b:02x}")).collect(),
         })
     }
 }

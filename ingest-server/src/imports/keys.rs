@@ -89,5 +89,6 @@ impl Imports {
 
     pub(super) fn forget_keys(&self, id: &str) {
         self.keys.forget(id);
+        self.schemas.forget(id);
     }
 }

@@ -8,11 +8,13 @@ mod create;
 mod export;
 mod keys;
 mod packing;
+mod schemas;
 
 pub use batch::{BatchAck, BatchHeaders};
 pub use complete::{Completion, Expected};
 pub use create::{CreateImport, Created, FileMeta};
 pub use packing::{pack, unpack};
+pub use schemas::MAX_DYNAMIC_COLUMNS;
 
 use crate::config::{Config, Importer};
 use crate::crypto::{MasterKey, UploadToken};
@@ -144,6 +146,7 @@ pub struct Imports {
     config: Arc<Config>,
     importers: HashMap<String, ImporterRuntime>,
     keys: KeyCache,
+    schemas: schemas::SchemaCache,
 }
 
 impl Imports {
@@ -169,6 +172,7 @@ impl Imports {
             config,
             importers,
             keys: KeyCache::new(10_000),
+            schemas: schemas::SchemaCache::new(10_000),
         })
     }
 

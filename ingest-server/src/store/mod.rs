@@ -73,6 +73,9 @@ pub struct NewImport {
     pub expires_at: i64,
     /// The file size the client declared.
     pub file_size: Option<u64>,
+    /// The import's own schema (canonical JSON) when the host page added columns to the
+    /// importer's; `None` for the importer's schema. Column definitions only, never data.
+    pub schema: Option<String>,
     /// Sealed (file name, type, user, attributes).
     pub metadata: Vec<u8>,
     /// The data key's id and wrapped bytes.
@@ -104,6 +107,8 @@ pub struct ImportRecord {
     pub completed_at: Option<i64>,
     /// The file size the client declared.
     pub file_size: Option<u64>,
+    /// The import's own schema, when it has one (see [`NewImport::schema`]).
+    pub schema: Option<String>,
     /// Batches stored.
     pub batches: u64,
     /// Rows stored.

@@ -15,7 +15,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The data file's migrations, in order; `user_version` counts those applied.
-const DATA_MIGRATIONS: &[&str] = &["
+const DATA_MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE imports (
         id TEXT PRIMARY KEY,
         importer TEXT NOT NULL,
@@ -52,7 +53,11 @@ const DATA_MIGRATIONS: &[&str] = &["
         detail TEXT NOT NULL
     ) STRICT;
     CREATE INDEX events_import ON events (import_id, id);
-"];
+",
+    "
+    ALTER TABLE imports ADD COLUMN schema TEXT;
+",
+];
 
 /// The keystore's migrations.
 const KEY_MIGRATIONS: &[&str] = &["
@@ -211,6 +216,7 @@ fn record(row: &rusqlite::Row<'_>) -> rusqlite::Result<(ImportRecord, String)> {
         expires_at: row.get("expires_at")?,
         completed_at: row.get("completed_at")?,
         file_size: file_size.and_then(|s| u64::try_from(s).ok()),
+        schema: row.get("schema")?,
         batches: row.get::<_, i64>("batches")?.unsigned_abs(),
         rows: row.get::<_, i64>("rows")?.unsigned_abs(),
         invalid_rows: row.get::<_, i64>("invalid_rows")?.unsigned_abs(),
@@ -259,8 +265,8 @@ impl Store for SqliteStore {
         self.writer.run(move |c| {
             let sql =
                 "INSERT INTO imports (id, importer, status, schema_digest, token_hash, token_expires_at,
-                       created_at, expires_at, file_size, metadata)
-                       VALUES (?1, ?2, 'open', ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+                       created_at, expires_at, file_size, metadata, schema)
+                       VALUES (?1, ?2, 'open', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
             c.prepare_cached(sql)?.execute(params![
                 import.id,
                 import.importer,
@@ -271,6 +277,7 @@ impl Store for SqliteStore {
                 import.expires_at,
                 import.file_size.map(signed).transpose()?,
                 import.metadata,
+                import.schema,
             ])?;
             Ok(())
         })

@@ -158,12 +158,22 @@ pub(crate) fn csv(rows: u64, note: impl Fn(u64) -> String) -> Vec<u8> {
 
 /// The batches the browser would send for `file`, `batch_rows` rows each.
 pub(crate) fn batches(file: &[u8], batch_rows: u32, include_invalid: bool) -> Vec<Vec<u8>> {
+    batches_for(&schema(), file, batch_rows, include_invalid)
+}
+
+/// The batches the browser would send for `file` checked against `schema`.
+pub(crate) fn batches_for(
+    schema: &Schema,
+    file: &[u8],
+    batch_rows: u32,
+    include_invalid: bool,
+) -> Vec<Vec<u8>> {
     let options = ImportOptions {
         batches: BatchOptions { max_rows: batch_rows, ..BatchOptions::default() },
         include_invalid,
         ..ImportOptions::default()
     };
-    let mut import = Import::new(&schema(), options).unwrap();
+    let mut import = Import::new(schema, options).unwrap();
     let mut out = Vec::new();
     for chunk in file.chunks(64 * 1024) {
         import.feed(chunk).unwrap();

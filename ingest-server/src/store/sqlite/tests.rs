@@ -18,6 +18,7 @@ fn import(id: &str) -> NewImport {
         created_at: 1000,
         expires_at: 5000,
         file_size: Some(123),
+        schema: None,
         metadata: vec![9, 9],
         data_key: (vec![7; 16], vec![8; 60]),
         transport_key: vec![6; 60],
@@ -48,6 +49,9 @@ fn imports_and_their_keys_are_stored() {
         (ImportStatus::Open, Some(123), [1; 32])
     );
     assert_eq!(store.metadata("imp_a").unwrap(), Some(vec![9, 9]));
+    assert_eq!(record.schema, None);
+    store.create_import(NewImport { schema: Some("{\"version\":1}".into()), ..import("imp_b") }).unwrap();
+    assert_eq!(store.import("imp_b").unwrap().unwrap().schema.as_deref(), Some("{\"version\":1}"));
     assert_eq!(store.key("imp_a", "data").unwrap().unwrap().key_id, vec![7; 16]);
     assert_eq!(store.key("imp_a", "transport").unwrap().unwrap().wrapped, vec![6; 60]);
     assert_eq!(store.import("imp_missing").unwrap(), None);
