@@ -221,7 +221,11 @@ export class CSVBoxImporter {
 
   setDynamicColumns(columns: Array<DynamicColumn & { column_name?: string; display_label?: string }>): void {
     this.importer.setDynamicColumns(
-      columns.map((c) => ({ ...c, key: c.key ?? c.column_name ?? '', label: c.label ?? c.display_label })),
+      columns.map(({ column_name: name, display_label: label, ...column }) => {
+        const out: DynamicColumn = { ...column, key: column.key ?? name ?? '' };
+        if (column.label ?? label) out.label = column.label ?? label;
+        return out;
+      }),
     );
   }
 

@@ -10,6 +10,8 @@ export interface WidgetOptions {
   language?: string;
   /** "light", "dark" or "auto" (the system's; the default). */
   theme?: 'light' | 'dark' | 'auto';
+  /** The importer's CSS variables to override, such as `{ '--sl-accent': '#0f766e' }` (see the README for the list). */
+  cssVariables?: Record<string, string>;
   /** The fewest rows a file may have to be submitted. */
   minRows?: number;
   /** The most rows (never above the importer's own limit). */

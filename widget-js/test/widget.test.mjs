@@ -229,3 +229,42 @@ async function tabTo(page, where, selector) {
   }
   throw new Error(`Tab never reached ${selector}`);
 }
+
+test('csvbox users keep their code: CSVBoxImporter with dynamic columns, pasted data, the (ok, data) callback', async () => {
+  const sluice = await stack();
+  try {
+    const page = await browser.context.newPage();
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(sluice.page);
+    await page.evaluate(() => {
+      window.csvboxResult = null;
+      const importer = new window.CSVBoxImporter('demo', { user_id: 'csvbox-user' }, (ok, data) => {
+        window.csvboxResult = { ok, data };
+      });
+      importer.setDynamicColumns([{ column_name: 'team', display_label: 'Team', type: 'enum', values: ['red', 'blue'] }]);
+      importer.listen('onReady', () => importer.openModal());
+    });
+    const frame = page.frameLocator('iframe[src*="/embed/"] >> nth=1');
+    await frame.locator('[data-field=paste]').waitFor({ timeout: 20000 });
+    const pasted = csv(3).toString().replace('Newsletter\n', 'Newsletter,Team\n').replace(/yes\n/g, 'yes,blue\n');
+    await frame.locator('[data-field=paste]').fill(pasted);
+    await frame.locator('[data-action=use-paste]').click();
+    await frame.locator('[data-action=next]').click();
+    await frame.locator('[data-column=team]').waitFor();
+    assert.equal(await frame.locator('[data-column=team]').inputValue(), 'Team', 'the added column is matched like the others');
+    await frame.locator('[data-action=next]').click();
+    await frame.locator('[data-action=next]:not([disabled])').waitFor({ timeout: 20000 });
+    await frame.locator('[data-action=next]').click();
+    await page.waitForFunction(() => window.csvboxResult !== null, null, { timeout: 30000 });
+    const { ok, data } = await page.evaluate(() => window.csvboxResult);
+    assert.equal(ok, true);
+    assert.equal(data.row_success, 3);
+    assert.equal(data.import_status, 'success');
+    assert.deepEqual(data.user, { user_id: 'csvbox-user' });
+    const rows = sluice.server.export(data.import_id);
+    assert.deepEqual(rows.map((r) => r.cells.team), ['blue', 'blue', 'blue']);
+    await page.close();
+  } finally {
+    await sluice.close();
+  }
+});

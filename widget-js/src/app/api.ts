@@ -56,7 +56,7 @@ export class Api {
     return this.call('GET', '');
   }
 
-  create(body: { clientKey: string; file: { name: string; size: number; type?: string }; user: object; attributes: object }): Promise<Created> {
+  create(body: { clientKey: string; file: { name: string; size: number; type?: string }; user: object; attributes: object; dynamicColumns?: object[] }): Promise<Created> {
     return this.call('POST', '/imports', { body: JSON.stringify(body), json: true });
   }
 

@@ -5,7 +5,7 @@ import { ready } from '@sluice/parser';
 import { Api } from './api';
 import { h, replace } from './dom';
 import { language, setLanguage, t, type StringKey } from './strings';
-import { type State, tell } from './state';
+import { schemaFor, type State, tell } from './state';
 import { uploadStep } from './upload';
 import { settingsStep } from './settings';
 import { mappingStep } from './mapping';
@@ -158,6 +158,7 @@ async function start(): Promise<void> {
         // A new language or title shows at once if the user has not started; otherwise from
         // the next step on.
         const changed = `${language()}|${settings.options.title ?? ''}` !== shown;
+        if (shell.index === 0 && !shell.state.file) useColumns(shell.state);
         if (changed && shell.index === 0 && !shell.state.file) {
           shell.mount();
           void shell.go(0);
@@ -174,10 +175,11 @@ async function start(): Promise<void> {
     // The parser's WebAssembly loads while the config does: sniffing and matching need it here.
     const [config] = await Promise.all([api.config(), ready()]);
     const state: State = {
-      api, importerKey, parentOrigin, config, schema: config.schema, settings,
+      api, importerKey, parentOrigin, config, schema: config.schema, dynamicColumns: [], settings,
       file: null, reader: {}, preview: null, match: null, mapping: {}, unmapped: 'keep', mappedHeaders: [],
       edits: new Map(), deleted: new Set(), summary: null, stale: true, startedAt: new Date().toISOString(),
     };
+    useColumns(state);
     shell = new Shell(root, state);
     shell.mount();
     await shell.go(0);
@@ -188,10 +190,26 @@ async function start(): Promise<void> {
   }
 }
 
+/** Adds the host page's dynamic columns to the schema; bad ones are reported to the host and left out. */
+function useColumns(state: State): void {
+  try {
+    Object.assign(state, schemaFor(state.config, state.settings.dynamicColumns));
+  } catch (error) {
+    Object.assign(state, schemaFor(state.config, []));
+    tell(state, { sluice: 1, type: 'error', code: 'bad_dynamic_columns', message: String((error as Error).message) });
+  }
+}
+
 function applySettings(settings: Settings): void {
   setLanguage(settings.options.language);
   const theme = settings.options.theme ?? 'auto';
   document.documentElement.dataset['theme'] = theme;
+  for (const [name, value] of Object.entries(settings.options.cssVariables ?? {})) {
+    // Only our variables, and values that cannot close the declaration or load anything.
+    if (/^--sl-[a-z-]+$/.test(name) && /^[#(),.%\w\s-]+$/.test(value) && !/url\(/i.test(value)) {
+      document.documentElement.style.setProperty(name, value);
+    }
+  }
 }
 
 void start();

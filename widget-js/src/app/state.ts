@@ -1,7 +1,7 @@
 // What the importer knows as the user goes through its steps.
-import type { ColumnMatch, Patches, Preview, ReaderOptions, Schema, Summary } from '@sluice/parser';
+import { checkSchema, type ColumnMatch, type Patches, type Preview, type ReaderOptions, type Schema, type SchemaColumn, type Summary } from '@sluice/parser';
 import type { Api, PublicConfig } from './api';
-import type { Settings, ToHost } from '../messages';
+import type { DynamicColumn, Settings, ToHost } from '../messages';
 
 export interface State {
   api: Api;
@@ -9,7 +9,10 @@ export interface State {
   /** The host page's origin, the only one messages go to. */
   parentOrigin: string;
   config: PublicConfig;
+  /** The importer's schema with the host page's dynamic columns, fixed when a file is chosen. */
   schema: Schema;
+  /** The dynamic columns in `schema`, sent when the import starts. */
+  dynamicColumns: SchemaColumn[];
   settings: Settings;
   file: File | null;
   /** The user's overrides of what was detected. */
@@ -53,4 +56,12 @@ export function mappingSpec(state: State): { columns: Record<string, string>; un
 /** The file's data rows, the deleted ones included (the report counts those apart). */
 export function fileRows(summary: Summary): number {
   return summary.report.validRows + summary.report.invalidRows + summary.report.deletedRows;
+}
+
+/** The importer's schema with the host page's columns added (checked as any schema is). */
+export function schemaFor(config: PublicConfig, added: DynamicColumn[]): { schema: Schema; dynamicColumns: SchemaColumn[] } {
+  const dynamicColumns = added.map((c) => ({ ...c, type: c.type ?? 'text' }) as SchemaColumn);
+  const schema: Schema = { ...config.schema, columns: [...config.schema.columns, ...dynamicColumns] };
+  if (dynamicColumns.length > 0) checkSchema(schema);
+  return { schema, dynamicColumns };
 }

@@ -59,6 +59,7 @@ async function send(state: State, view: View): Promise<ImportResult> {
     file: { name: file.name, size: file.size, ...(file.type ? { type: file.type } : {}) },
     user: state.settings.user,
     attributes: state.settings.attributes,
+    ...(state.dynamicColumns.length ? { dynamicColumns: state.dynamicColumns } : {}),
   }));
   const key = await keys.derive(created.serverKey, created.importId);
   const started = performance.now();
