@@ -4,7 +4,7 @@
 #                server's against the real binary), the npm package's tests in Node and
 #                Chromium, fuzz smoke
 #   make bench   parser throughput on a generated 1,000,000-row file, native and in Chromium;
-#                the server under 50 concurrent imports
+#                the server under 50 concurrent imports; the widget end to end on that file
 #   make report  the parser alone: validate the files in examples/ and print a report
 #   make fuzz    each fuzz target for FUZZ_SECONDS (default 300) with coverage
 #   make lint / make fmt
@@ -31,7 +31,7 @@ FUZZ_RUSTFLAGS := -Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4
 .PHONY: help setup wasm widget run report test lint fmt doc unit js-test fuzz-build fuzz-smoke fuzz bench
 
 help:
-	@sed -n '2,11p' Makefile | sed 's/^# //'
+	@sed -n '2,12p' Makefile | sed 's/^# //'
 
 setup:
 	@command -v cargo >/dev/null || { echo "cargo is missing: install Rust with rustup (https://rustup.rs)"; exit 1; }
@@ -125,13 +125,16 @@ fuzz: fuzz-build
 
 BENCH_DIR ?= $(HOME)/.cache/sluice/bench
 
-# Native throughput; then, in headless Chromium, @sluice/parser against Papa Parse and uDSV on
-# the same generated 1,000,000-row file, and memory on it and on a generated 1 GB file; then
-# the release server on loopback under 50 concurrent imports of sealed 1,000-row batches.
-bench: setup wasm
+# Native throughput; the release server on loopback under 50 concurrent imports of sealed
+# 1,000-row batches; in headless Chromium, @sluice/parser against Papa Parse and uDSV on the
+# generated 1,000,000-row file, and memory on it and on a generated 1 GB file; then the widget
+# end to end on that file, from file pick to a complete import, and its sizes.
+bench: setup widget
 	cargo bench --locked -p sluice-parser --bench throughput
 	cargo bench --locked -p sluice-server --bench load
 	@mkdir -p $(BENCH_DIR)
 	@[ -s $(BENCH_DIR)/bench-1m.csv ] || cargo run --locked --release -q -p sluice-parser --example gen_bench_csv -- $(BENCH_DIR)/bench-1m.csv 1000000
 	@[ -s $(BENCH_DIR)/bench-1g.csv ] || cargo run --locked --release -q -p sluice-parser --example gen_bench_csv -- $(BENCH_DIR)/bench-1g.csv 8100000
 	node parser-wasm/npm/bench/chromium.mjs $(BENCH_DIR)/bench-1m.csv $(BENCH_DIR)/bench-1g.csv
+	cargo build --locked --release -q -p sluice-server --bin sluice
+	node --experimental-websocket widget-js/bench/e2e.mjs $(BENCH_DIR)/bench-1m.csv

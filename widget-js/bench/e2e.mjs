@@ -1,0 +1,225 @@
+// `make bench`: the widget end to end. The release server on loopback, a host page on its own
+// origin, headless Debian Chromium; the generated 1,000,000-row file goes from file pick through
+// every step (each Next pressed as soon as it is enabled) until the server has acknowledged and
+// verified every batch (the import is complete). Also: the loader's and the app's gzipped sizes,
+// and the time to the first interactive step.
+//
+//   node --experimental-websocket widget-js/bench/e2e.mjs FILE.csv   (SLUICE_BIN: the release server)
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../..');
+const file = resolve(process.argv[2] ?? '');
+if (!process.argv[2]) throw new Error('usage: node --experimental-websocket widget-js/bench/e2e.mjs FILE.csv');
+const target = process.env.CARGO_TARGET_DIR ?? join(process.env.HOME ?? '', '.cache/sluice/target');
+const binary = process.env.SLUICE_BIN ?? join(target, 'release/sluice');
+
+const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
+const line = (label, value) => console.log(`${label.padEnd(34)} ${value}`);
+
+// Chromium is driven over the DevTools protocol directly, with only the Page, Runtime and DOM
+// domains: Playwright also watches the network, and copying every request body into its
+// events caps uploads at ~20 MB/s on this machine, which would measure the tool, not Sluice.
+async function main() {
+  const sizes = JSON.parse(await readFile(join(root, 'widget-js/dist/sizes.json'), 'utf8'));
+  const bytes = (await stat(file)).size;
+  let sluiceUrl = '';
+  const host = await hostPage(() => page(sluiceUrl));
+  const sluice = await startSluice(host.url);
+  sluiceUrl = sluice.url;
+  const browser = await launch();
+  try {
+    const cdp = browser.cdp;
+    const top = (expression) => cdp.evaluate(expression);
+    const loadStart = Date.now();
+    await cdp.send('Page.navigate', { url: `${host.url}/bench.html` });
+    await until(() => top('document.body?.hasAttribute("data-ready") ?? false'), 30000);
+    const ready = Date.now() - loadStart;
+    const openStart = Date.now();
+    await top('document.getElementById("open").click()');
+    const frame = await cdp.frame('/embed/');
+    const inFrame = (expression) => cdp.evaluate(expression, frame);
+    await until(() => inFrame('!!document.querySelector("[data-action=choose]")'), 30000);
+    const firstStep = Date.now() - openStart;
+    const nextEnabled = () => inFrame('!!document.querySelector("[data-action=next]:not([disabled])")');
+    const next = () => inFrame('document.querySelector("[data-action=next]").click()');
+
+    const marks = {};
+    const input = await cdp.send('Runtime.evaluate', { expression: 'document.querySelector("input[type=file]")', contextId: frame });
+    const t0 = Date.now();
+    await cdp.send('DOM.setFileInputFiles', { files: [file], objectId: input.result.objectId });
+    await until(nextEnabled, 30000);
+    marks.settings = Date.now() - t0;
+    await next();
+    await until(() => inFrame('!!document.querySelector(".map-table")'), 30000);
+    await until(nextEnabled, 30000);
+    marks.mapping = Date.now() - t0;
+    await next();
+    await until(() => inFrame('!!document.querySelector(".grid") && !!document.querySelector("[data-action=next]:not([disabled])")'), 120000);
+    marks.review = Date.now() - t0;
+    await next();
+    await until(() => top('!!window.benchResult'), 300000);
+    const total = Date.now() - t0;
+    const result = await top('window.benchResult');
+    const rate = (ms) => `${(bytes / 1e6 / (ms / 1000)).toFixed(0)} MB/s`;
+    console.log(`widget end to end: ${(bytes / 1e6).toFixed(1)} MB, ${result.totalRows.toLocaleString('en')} rows, release server on loopback, headless Chromium`);
+    line('file pick → import complete', `${seconds(total)} (target ≤ 2 s)`);
+    line('  file settings ready', seconds(marks.settings));
+    line('  column mapping ready', seconds(marks.mapping - marks.settings));
+    line('  review: whole file checked', `${seconds(marks.review - marks.mapping)} (${rate(marks.review - marks.mapping)})`);
+    line('  submit: sealed, sent, verified', `${seconds(total - marks.review)} (${rate(total - marks.review)}; ${result.batches} batches, ${result.rows.toLocaleString('en')} rows stored)`);
+    line('page load → importer ready', `${seconds(ready)} (frame preloaded)`);
+    line('open → first step interactive', seconds(firstStep));
+    line('loader', `${sizes.loader.toLocaleString('en')} B gzipped (budget 5,120)`);
+    line('importer app (JS + CSS)', `${sizes.app.toLocaleString('en')} B gzipped (budget 61,440; WebAssembly ${sizes.wasm.toLocaleString('en')} B not counted)`);
+  } finally {
+    await browser.close();
+    host.close();
+    await sluice.close();
+  }
+}
+
+/** Polls `check` every 10 ms until it is true. */
+async function until(check, timeout) {
+  const end = Date.now() + timeout;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Headless Debian Chromium with a fresh profile, and a DevTools session on its page. */
+async function launch() {
+  const profile = await mkdtemp(join(tmpdir(), 'sluice-e2e-chromium-'));
+  const chrome = spawn(process.env.CHROMIUM ?? '/usr/bin/chromium', [
+    '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+    '--disable-sync', '--no-first-run', '--disable-background-timer-throttling', '--disable-renderer-backgrounding',
+    '--disable-backgrounding-occluded-windows', '--disable-dev-shm-usage', '--remote-debugging-port=0', `--user-data-dir=${profile}`, '--window-size=1280,900', 'about:blank',
+  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const endpoint = await new Promise((resolvePromise, reject) => {
+    createInterface({ input: chrome.stderr }).on('line', (text) => {
+      const found = /DevTools listening on (ws:\/\/[^\s]+)/.exec(text);
+      if (found) resolvePromise(found[1]);
+    });
+    chrome.once('exit', (code) => reject(new Error(`chromium exited with ${code}`)));
+  });
+  const targets = await (await fetch(`http://${new URL(endpoint).host}/json/list`)).json();
+  const cdp = await session(targets.find((t) => t.type === 'page').webSocketDebuggerUrl);
+  await cdp.send('Page.enable');
+  await cdp.send('DOM.enable');
+  return {
+    cdp,
+    async close() {
+      cdp.close();
+      chrome.kill('SIGKILL');
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A minimal DevTools protocol client over the page's WebSocket. */
+async function session(url) {
+  const socket = new WebSocket(url);
+  await new Promise((r, reject) => { socket.onopen = r; socket.onerror = reject; });
+  let id = 0;
+  const pending = new Map();
+  socket.onmessage = ({ data }) => {
+    const message = JSON.parse(data);
+    const waiting = pending.get(message.id);
+    if (!waiting) return;
+    pending.delete(message.id);
+    if (message.error) waiting.reject(new Error(message.error.message));
+    else waiting.resolve(message.result);
+  };
+  const send = (method, params = {}) => new Promise((resolvePromise, reject) => {
+    if (process.env.E2E_TRACE) console.log('cdp', method);
+    id += 1;
+    pending.set(id, { resolve: resolvePromise, reject });
+    socket.send(JSON.stringify({ id, method, params }));
+  });
+  return {
+    send,
+    close: () => socket.close(),
+    /** Evaluates in the page, or in a frame's isolated world; returns the value. */
+    async evaluate(expression, contextId) {
+      const out = await send('Runtime.evaluate', { expression, returnByValue: true, awaitPromise: true, userGesture: true, ...(contextId ? { contextId } : {}) });
+      if (out.exceptionDetails) throw new Error(out.exceptionDetails.exception?.description ?? out.exceptionDetails.text);
+      return out.result.value;
+    },
+    /** An isolated world in the child frame whose URL contains `part` (the DOM is shared). */
+    async frame(part) {
+      for (let i = 0; i < 3000; i += 1) {
+        const { frameTree } = await send('Page.getFrameTree');
+        const child = (frameTree.childFrames ?? []).find((f) => f.frame.url.includes(part));
+        if (child) return (await send('Page.createIsolatedWorld', { frameId: child.frame.id, worldName: 'bench' })).executionContextId;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      throw new Error(`no frame ${part}`);
+    },
+  };
+}
+
+/** The host page on its own origin. */
+function hostPage(html) {
+  const server = createServer((request, response) => {
+    if (request.url === '/bench.html') response.writeHead(200, { 'content-type': 'text/html' }).end(html());
+    else response.writeHead(404).end();
+  });
+  return new Promise((resolvePromise) => server.listen(0, '127.0.0.1', () => resolvePromise({
+    url: `http://127.0.0.1:${server.address().port}`,
+    close: () => { server.close(); server.closeAllConnections(); },
+  })));
+}
+
+function page(sluiceUrl) {
+  return `<!doctype html><meta charset="utf-8"><title>bench</title>
+<script src="${sluiceUrl}/sluice.js"></script>
+<button id="open">open</button>
+<script>
+  const importer = Sluice.importer({
+    importer: 'bench',
+    options: { allowInvalid: true },
+    onReady: () => document.body.setAttribute('data-ready', ''),
+    onComplete: (result) => { window.benchResult = result; },
+  });
+  document.getElementById('open').onclick = () => importer.open();
+</script>`;
+}
+
+async function startSluice(origin) {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-e2e-'));
+  await writeFile(join(dir, 'sluice.toml'), `
+[server]
+listen = "127.0.0.1:0"
+data_dir = "data"
+
+[server.limits]
+rate_limit = 0
+
+[[importers]]
+key = "bench"
+allowed_origins = ["${origin}"]
+schema = "${join(root, 'parser-wasm/benches/schema.json')}"
+invalid_rows = "record"
+
+[importers.limits]
+max_rows = 2000000
+max_file_size = "1GiB"
+batch_rows = 10000
+batch_bytes = "2MiB"
+`);
+  const child = spawn(binary, ['serve', '--config', join(dir, 'sluice.toml')], { env: { SLUICE_LOG: 'warn', ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise((resolvePromise, reject) => {
+    createInterface({ input: child.stdout }).once('line', (line) => (line.startsWith('sluice listening on ') ? resolvePromise(line.slice(20).trim()) : reject(new Error(line))));
+    child.once('exit', (code) => reject(new Error(`sluice exited with ${code}`)));
+  });
+  return { url, close: async () => { child.kill('SIGKILL'); await rm(dir, { recursive: true, force: true }); } };
+}
+
+await main();
