@@ -1,8 +1,8 @@
 # Sluice: every command sets up what it needs, idempotently, on a fresh Debian machine with rustup.
-#   make run     the ingest server (release) with examples/sluice.toml on 127.0.0.1:8080
+#   make run     the server (examples/sluice.toml) on 127.0.0.1:8080, the host page on :8081
 #   make test    everything CI checks: format, lints (native and wasm32), docs, Rust tests (the
-#                server's against the real binary), the npm package's tests in Node and
-#                Chromium, fuzz smoke
+#                server's against the real binary), the npm package's and the widget's tests
+#                in Node and Chromium, fuzz smoke
 #   make bench   parser throughput on a generated 1,000,000-row file, native and in Chromium;
 #                the server under 50 concurrent imports; the widget end to end on that file
 #   make report  the parser alone: validate the files in examples/ and print a report
@@ -31,7 +31,7 @@ FUZZ_RUSTFLAGS := -Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4
 .PHONY: help setup wasm widget run report test lint fmt doc unit js-test fuzz-build fuzz-smoke fuzz bench
 
 help:
-	@sed -n '2,12p' Makefile | sed 's/^# //'
+	@sed -n '2,11p' Makefile | sed 's/^# //'
 
 setup:
 	@command -v cargo >/dev/null || { echo "cargo is missing: install Rust with rustup (https://rustup.rs)"; exit 1; }
