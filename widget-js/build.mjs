@@ -1,8 +1,9 @@
 // Builds @sluice/widget into dist/ with esbuild: the loader as a classic script (sluice.js, for
-// a script tag) and as a module (loader.mjs, for npm), the importer app and its parser worker as
-// modules, its stylesheet, and the parser's WebAssembly; writes a .gz beside each file for the
+// a script tag) and as a module (loader.mjs, for npm, with its types), the importer app and its
+// parser worker as modules, its stylesheet, and the parser's WebAssembly; writes a .gz beside each file for the
 // server to embed; checks the size budgets (loader ≤ 5 KB, app ≤ 60 KB gzipped, WASM not counted).
 import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +23,9 @@ await build({ ...common, entryPoints: [join(here, 'src/global.ts')], outfile: jo
 await build({ ...common, entryPoints: [join(here, 'src/loader.ts')], outfile: join(dist, 'loader.mjs'), format: 'esm' });
 await build({ ...common, entryPoints: [join(here, 'src/app/main.ts')], outfile: join(dist, 'app/app.js'), format: 'esm' });
 await build({ ...common, entryPoints: [join(parser, 'src/worker.js')], outfile: join(dist, 'app/worker.js'), format: 'esm' });
+// The npm package's types, from the loader's source.
+execFileSync(join(here, '../node_modules/.bin/tsc'), [join(here, 'src/loader.ts'), '--declaration', '--emitDeclarationOnly', '--outDir', join(dist, 'types'),
+  '--target', 'es2022', '--module', 'esnext', '--moduleResolution', 'bundler', '--strict', '--skipLibCheck', '--lib', 'es2022,dom'], { stdio: 'inherit' });
 copyFileSync(join(here, 'src/app/app.css'), join(dist, 'app/app.css'));
 copyFileSync(join(parser, 'wasm/sluice_parser_bg.wasm'), join(dist, 'wasm/sluice_parser_bg.wasm'));
 
@@ -44,6 +48,6 @@ function* walk(dir) {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) yield* walk(path);
-    else if (!name.endsWith('.gz')) yield path;
+    else if (!name.endsWith('.gz') && !name.endsWith('.d.ts')) yield path;
   }
 }

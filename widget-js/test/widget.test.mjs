@@ -152,6 +152,11 @@ test('every step by keyboard alone', async () => {
   const sluice = await stack();
   try {
     const page = await browser.context.newPage();
+    // Listening from the start turns on Playwright's file chooser interception well before the
+    // key press that opens one.
+    let chosen;
+    const chooser = new Promise((resolve) => (chosen = resolve));
+    page.on('filechooser', (c) => chosen(c));
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.goto(sluice.page);
     await page.waitForSelector('[data-importer-ready]', { timeout: 20000 });
@@ -161,7 +166,6 @@ test('every step by keyboard alone', async () => {
     const frame = page.frames().find((f) => f.url().includes('/embed/'));
     await frame.locator('[data-action=choose]').waitFor();
     await frame.waitForFunction(() => document.hasFocus() && document.activeElement?.dataset.action === 'choose', null, { timeout: 5000 });
-    const chooser = page.waitForEvent('filechooser');
     await page.keyboard.press('Enter');
     await (await chooser).setFiles(FRENCH);
     mark('kb: file');
@@ -230,7 +234,7 @@ async function tabTo(page, where, selector) {
   throw new Error(`Tab never reached ${selector}`);
 }
 
-test('csvbox users keep their code: CSVBoxImporter with dynamic columns, pasted data, the (ok, data) callback', async () => {
+test('csvbox users keep their code: CSVBoxImporter with dynamic columns, pasted data, French, dark, the (ok, data) callback', async () => {
   const sluice = await stack();
   try {
     const page = await browser.context.newPage();
@@ -242,10 +246,14 @@ test('csvbox users keep their code: CSVBoxImporter with dynamic columns, pasted 
         window.csvboxResult = { ok, data };
       });
       importer.setDynamicColumns([{ column_name: 'team', display_label: 'Team', type: 'enum', values: ['red', 'blue'] }]);
+      importer.setOptions({ language: 'fr', theme: 'dark' });
       importer.listen('onReady', () => importer.openModal());
     });
     const frame = page.frameLocator('iframe[src*="/embed/"] >> nth=1');
-    await frame.locator('[data-field=paste]').waitFor({ timeout: 20000 });
+    await frame.locator('.drop-title', { hasText: 'Déposez un fichier CSV ici' }).waitFor({ timeout: 20000 });
+    assert.equal(await frame.locator('html').getAttribute('lang'), 'fr');
+    assert.equal(await frame.locator('html').getAttribute('data-theme'), 'dark');
+    await shot(page, 'csvbox-french-dark');
     const pasted = csv(3).toString().replace('Newsletter\n', 'Newsletter,Team\n').replace(/yes\n/g, 'yes,blue\n');
     await frame.locator('[data-field=paste]').fill(pasted);
     await frame.locator('[data-action=use-paste]').click();

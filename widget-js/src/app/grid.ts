@@ -50,11 +50,14 @@ export class Grid {
     this.sync();
   }
 
-  /** Shows only these rows (rows with errors), or every row with null. */
-  filter(rows: number[] | null): void {
+  /** Shows only these rows (rows with errors), or every row with null; from the top unless
+   * `keep` (a new check of the same view: the user stays where they are). */
+  filter(rows: number[] | null, keep = false): void {
     this.order = rows;
-    this.active.index = 0;
-    this.viewport.scrollTop = 0;
+    if (!keep) {
+      this.active.index = 0;
+      this.viewport.scrollTop = 0;
+    }
     this.sync();
   }
 

@@ -23,14 +23,14 @@ export async function reviewStep(state: State, shell: Shell): Promise<Step> {
     ...state.schema.columns.map((c) => ({ key: c.key, label: c.label ?? c.key, editable: true })),
     ...(state.summary?.mapping.kept ?? []).map((name) => ({ key: name, label: name, editable: false })),
   ];
-  const errorsOnly = h('input', { type: 'checkbox', id: uid('errors-only'), 'data-field': 'errors-only', on: { change: () => applyFilter() } });
-  const applyFilter = () => grid?.filter(errorsOnly.checked && state.summary ? invalidRows(state.summary, state.deleted) : null);
+  const errorsOnly = h('input', { type: 'checkbox', id: uid('errors-only'), 'data-field': 'errors-only', on: { change: () => applyFilter(false) } });
+  const applyFilter = (keep = false) => grid?.filter(errorsOnly.checked && state.summary ? invalidRows(state.summary, state.deleted) : null, keep);
 
   const showCounts = () => {
     const summary = state.summary;
     if (!summary) return;
     const invalid = summary.report.invalidRows;
-    counts.textContent = invalid === 0 ? `${t('checked', { rows: count(rowsLeft(summary), language()), invalid: 0 })} ${t('allValid')}`
+    counts.textContent = invalid === 0 ? t('allValid', { rows: count(rowsLeft(summary), language()) })
       : t('checked', { rows: count(rowsLeft(summary), language()), invalid: count(invalid, language()) });
     const names = new Map(state.schema.columns.map((c) => [c.key, c.label ?? c.key]));
     replace(byColumn, ...Object.entries(summary.report.errorsByColumn).map(([key, n]) =>
@@ -77,7 +77,7 @@ export async function reviewStep(state: State, shell: Shell): Promise<Step> {
       replace(gridHolder, grid.element);
     }
     grid.reload();
-    applyFilter();
+    applyFilter(true);
     showCounts();
     shell.refresh();
   };

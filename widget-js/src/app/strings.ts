@@ -49,7 +49,7 @@ const en = {
   remembered: 'Your earlier choices for this file layout were applied.',
   checking: 'Checking {rows} rows…',
   checked: '{rows} rows, {invalid} with errors',
-  allValid: 'Every row is valid.',
+  allValid: '{rows} rows, all valid',
   errorsOnly: 'Only rows with errors',
   find: 'Find',
   replaceWith: 'Replace with',
@@ -79,9 +79,13 @@ const en = {
   retry: 'Try again',
   doneTitle: 'Import complete',
   doneRows: '{n} rows imported',
+  doneRows_one: '{n} row imported',
   doneInvalid: '{n} rows imported with errors',
+  doneInvalid_one: '{n} row imported with errors',
   doneSkipped: '{n} rows left out',
+  doneSkipped_one: '{n} row left out',
   doneDeleted: '{n} rows deleted',
+  doneDeleted_one: '{n} row deleted',
   doneId: 'Import {id}',
   done: 'Done',
   cellError: 'Row {row}, {column}: {message}',
@@ -138,7 +142,7 @@ const fr: Record<StringKey, string> = {
   remembered: 'Vos choix précédents pour cette disposition ont été repris.',
   checking: 'Vérification de {rows} lignes…',
   checked: '{rows} lignes, dont {invalid} avec des erreurs',
-  allValid: 'Toutes les lignes sont valides.',
+  allValid: '{rows} lignes, toutes valides',
   errorsOnly: 'Seulement les lignes en erreur',
   find: 'Rechercher',
   replaceWith: 'Remplacer par',
@@ -168,9 +172,13 @@ const fr: Record<StringKey, string> = {
   retry: 'Réessayer',
   doneTitle: 'Import terminé',
   doneRows: '{n} lignes importées',
+  doneRows_one: '{n} ligne importée',
   doneInvalid: '{n} lignes importées avec des erreurs',
+  doneInvalid_one: '{n} ligne importée avec des erreurs',
   doneSkipped: '{n} lignes laissées de côté',
+  doneSkipped_one: '{n} ligne laissée de côté',
   doneDeleted: '{n} lignes supprimées',
+  doneDeleted_one: '{n} ligne supprimée',
   doneId: 'Import {id}',
   done: 'Terminer',
   cellError: 'Ligne {row}, {column} : {message}',
@@ -197,4 +205,11 @@ export function language(): string {
 
 export function t(key: StringKey, values: Record<string, string | number> = {}): string {
   return current[key].replace(/\{(\w+)\}/g, (_, name: string) => String(values[name] ?? `{${name}}`));
+}
+
+/** `key` for a count: its `_one` form where the language says `n` is singular. */
+export function tn(key: StringKey, n: number, shown: string): string {
+  const one = `${key}_one` as StringKey;
+  const singular = new Intl.PluralRules(currentLanguage).select(n) === 'one' && one in current;
+  return t(singular ? one : key, { n: shown });
 }

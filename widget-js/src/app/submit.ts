@@ -5,7 +5,7 @@ import { parseFile, type Summary } from '@sluice/parser';
 import { ApiError, type Completion, type Created } from './api';
 import { count, h, megabytes, replace } from './dom';
 import { batchAad, handshake, seal } from './seal';
-import { language, t } from './strings';
+import { language, t, tn } from './strings';
 import { fileRows, mappingSpec, patches, readerOptions, tell, type State } from './state';
 import { rowsToSubmit } from './review';
 import type { Shell, Step } from './main';
@@ -178,12 +178,12 @@ function showResult(state: State, shell: Shell, body: HTMLElement, result: Impor
     h('div', { class: 'result', 'data-field': 'result' },
       h('p', { class: 'done-title' }, '✓ ', t('doneTitle')),
       h('ul', {},
-        h('li', { 'data-count': 'rows' }, t('doneRows', { n: n(result.rows) })),
-        result.invalidRows ? h('li', { 'data-count': 'invalid' }, t('doneInvalid', { n: n(result.invalidRows) })) : null,
-        result.skippedRows ? h('li', { 'data-count': 'skipped' }, t('doneSkipped', { n: n(result.skippedRows) })) : null,
-        result.deletedRows ? h('li', { 'data-count': 'deleted' }, t('doneDeleted', { n: n(result.deletedRows) })) : null),
+        h('li', { 'data-count': 'rows' }, tn('doneRows', result.rows, n(result.rows))),
+        result.invalidRows ? h('li', { 'data-count': 'invalid' }, tn('doneInvalid', result.invalidRows, n(result.invalidRows))) : null,
+        result.skippedRows ? h('li', { 'data-count': 'skipped' }, tn('doneSkipped', result.skippedRows, n(result.skippedRows))) : null,
+        result.deletedRows ? h('li', { 'data-count': 'deleted' }, tn('doneDeleted', result.deletedRows, n(result.deletedRows))) : null),
       h('p', { class: 'hint' }, t('doneId', { id: result.importId })),
       h('button', { type: 'button', class: 'primary', 'data-action': 'done', on: { click: () => tell(state, { sluice: 1, type: 'close' }) } }, t('done'))));
-  shell.announce(t('doneRows', { n: n(result.rows) }));
+  shell.announce(tn('doneRows', result.rows, n(result.rows)));
   shell.focusFirst();
 }
