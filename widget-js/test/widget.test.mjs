@@ -276,3 +276,36 @@ test('csvbox users keep their code: CSVBoxImporter with dynamic columns, pasted 
     await sluice.close();
   }
 });
+
+test('the host page sets the fewest and most rows; the importer enforces them before sending', async () => {
+  const sluice = await stack();
+  try {
+    const page = await browser.context.newPage();
+    await page.goto(sluice.page);
+    await page.evaluate(() => {
+      window.limited = window.Sluice.importer({ importer: 'demo', options: { minRows: 5, maxRows: 8 } });
+      window.limited.open();
+    });
+    const frame = page.frameLocator('iframe[src*="/embed/"] >> nth=1');
+    const run = async (rows) => {
+      await frame.locator('[data-field=paste]').fill(csv(rows).toString());
+      await frame.locator('[data-action=use-paste]').click();
+      await frame.locator('[data-action=next]').click();
+      await frame.locator('[data-action=next]').click();
+      await frame.locator('[data-field=counts]', { hasText: `${rows} rows` }).waitFor({ timeout: 20000 });
+    };
+    await frame.locator('[data-field=paste]').waitFor({ timeout: 20000 });
+    await run(3);
+    assert.match(await frame.locator('.gate').textContent(), /at least 5 rows; the file has 3/);
+    assert.equal(await frame.locator('[data-action=next]').isDisabled(), true);
+    for (let i = 0; i < 3; i += 1) await frame.locator('button', { hasText: 'Back' }).click();
+    await run(9);
+    assert.match(await frame.locator('.gate').textContent(), /at most 8 rows; the file has 9/);
+    assert.equal(await frame.locator('[data-action=next]').isDisabled(), true);
+    await frame.locator('[data-row="9"] [data-action=delete-row]').click();
+    await frame.locator('[data-action=next]:not([disabled])', { hasText: '8' }).waitFor({ timeout: 20000 });
+    await page.close();
+  } finally {
+    await sluice.close();
+  }
+});
