@@ -65,6 +65,7 @@ export class Importer {
   /** Opens the importer (loading it first if needed). */
   open(): this {
     this.mount();
+    if (this.overlay?.style.display === 'flex') return this;
     this.returnFocus = document.activeElement;
     this.overflow = document.body.style.overflow;
     document.body.style.overflow = 'hidden';
@@ -130,7 +131,6 @@ export class Importer {
     const query = new URLSearchParams({ origin: location.origin });
     frame.src = `${this.server}/embed/${encodeURIComponent(this.config.importer)}?${query}`;
     frame.title = this.settings.options.title ?? 'Import data';
-    frame.allow = 'clipboard-read; clipboard-write';
     Object.assign(frame.style, {
       width: 'min(1120px, calc(100vw - 24px))', height: 'min(800px, calc(100vh - 24px))',
       border: '0', borderRadius: '12px', background: 'transparent', boxShadow: '0 24px 64px rgba(0,0,0,.35)',
@@ -243,7 +243,7 @@ function csvboxData(result: ImportResult): Record<string, unknown> {
   return {
     import_id: result.importId,
     row_count: result.totalRows,
-    row_success: result.rows,
+    row_success: result.rows - result.invalidRows,
     row_fail: result.skippedRows + result.invalidRows,
     import_status: result.rows > 0 ? 'success' : 'failure',
     import_starttime: result.startedAt,

@@ -48,7 +48,7 @@ export interface ImportResult {
   rows: number;
   /** Rows stored with errors (importers that record invalid rows). */
   invalidRows: number;
-  /** Rows of the file left out: invalid rows not sent, deleted rows. */
+  /** Rows with errors that were not sent (deleted rows are counted in `deletedRows`). */
   skippedRows: number;
   /** Rows the user deleted while reviewing. */
   deletedRows: number;

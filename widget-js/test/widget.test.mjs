@@ -177,6 +177,7 @@ test('every step by keyboard alone', async () => {
     await page.keyboard.press('Enter');
     await frame.locator('.cell.invalid').first().waitFor({ timeout: 20000 });
     mark('kb: review');
+    await frame.waitForFunction(() => !document.querySelector('.cell.loading'));
     await tabTo(page, frame, '.cell[role=gridcell]');
     for (const key of ['ArrowDown', 'ArrowDown', 'ArrowDown', 'ArrowRight', 'ArrowRight', 'ArrowRight']) await page.keyboard.press(key);
     await page.keyboard.press('Enter');

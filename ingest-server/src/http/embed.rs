@@ -1,7 +1,7 @@
 //! The widget over HTTP: the loader host pages include (`/sluice.js`), the importer app's files
 //! (`/widget/…`, embedded in the binary at build time), and the page the loader frames,
-//! `/embed/{importer}?origin=…`, which only the importer's allowed origins may frame (a strict
-//! CSP with `frame-ancestors`) and which tells the app the one origin it may talk to.
+//! `/embed/{importer}?origin=…`, which only that origin, one of the importer's allowed origins,
+//! may frame (a strict CSP with `frame-ancestors`) and which tells the app the one origin it may talk to.
 
 use super::State;
 use super::problem::{Problem, unknown_importer};
@@ -90,8 +90,8 @@ struct EmbedQuery {
 }
 
 /// `GET /embed/{key}?origin=…`: the importer app's page. The origin must be one the importer
-/// allows; the page may only be framed by those origins, and the app only ever posts messages
-/// to the one it was given.
+/// allows; the page may only be framed by that origin (`frame-ancestors`), and the app only
+/// ever posts messages to it.
 async fn embed(
     state: web::Data<State>,
     key: web::Path<String>,
@@ -108,8 +108,7 @@ async fn embed(
     })?;
     let csp = format!(
         "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'; \
-         style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors {}",
-        allowed.join(" ")
+         style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors {origin}"
     );
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")

@@ -11,10 +11,13 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = 
       for (const [type, listener] of Object.entries(value as Record<string, (event: Event) => void>)) element.addEventListener(type, listener);
     } else if (name === 'class') {
       element.className = String(value);
-    } else if (value === false || value === null || value === undefined) {
+    } else if (value === null || value === undefined) {
       continue;
     } else if (name in element && !name.startsWith('aria-') && !name.startsWith('data-')) {
+      // Properties take false too (spellcheck, disabled, checked, hidden).
       (element as unknown as Record<string, unknown>)[name] = value;
+    } else if (value === false) {
+      continue;
     } else {
       element.setAttribute(name, value === true ? '' : String(value));
     }

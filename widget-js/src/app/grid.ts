@@ -1,7 +1,7 @@
 // The review grid: a virtual window over every row of the file. Rows are read on demand through
 // the parser's row index, 256 at a time, so a 1M-row file costs what is on screen. Invalid
 // cells carry their messages; cells edit in place; rows delete; arrow keys move between cells.
-import { readRows, type GridRow } from '@sluice/parser';
+import { readRows, type CellError, type GridRow } from '@sluice/parser';
 import { h, replace } from './dom';
 import { t } from './strings';
 import { mappingSpec, readerOptions, type State } from './state';
@@ -30,6 +30,8 @@ export class Grid {
   private active = { index: 0, col: 0 };
   private editing = false;
   private frame = 0;
+  private listed = new Map<number, CellError[]>();
+  private listedFor: unknown = null;
 
   constructor(
     private readonly state: State,
@@ -61,10 +63,14 @@ export class Grid {
     this.sync();
   }
 
-  /** Forgets what was read (after edits, another check). */
+  /** Reads rows again (after edits, another check): all, or the blocks holding `rows`. What is
+   * on screen stays there until the new reading arrives, so nothing flickers or goes blank. */
   reload(rows?: number[]): void {
-    if (!rows) this.blocks.clear();
-    else for (const row of rows) this.blocks.delete(Math.floor((row - 1) / BLOCK));
+    const blocks = rows ? new Set(rows.map((row) => Math.floor((row - 1) / BLOCK))) : new Set(this.blocks.keys());
+    for (const block of blocks) {
+      if (this.blocks.get(block) instanceof Map) this.fetch(block, true);
+      else this.blocks.delete(block);
+    }
     this.sync();
   }
 
@@ -85,7 +91,7 @@ export class Grid {
   }
 
   focus(): void {
-    this.cellAt(this.active.index, this.active.col)?.focus() ?? this.viewport.focus();
+    (this.cellAt(this.active.index, this.active.col) ?? this.viewport).focus();
   }
 
   /** The data row number shown at position `index`. */
@@ -116,6 +122,10 @@ export class Grid {
     const first = Math.max(0, Math.floor(scrolled / ROW_HEIGHT) - OVERSCAN);
     const last = Math.min(this.length, Math.ceil((scrolled + height) / ROW_HEIGHT) + OVERSCAN);
     const hadFocus = this.element.contains(document.activeElement);
+    // The grid's one tab stop must be on screen: scrolled away by the mouse, it follows.
+    if (!hadFocus && this.length > 0 && (this.active.index < first || this.active.index >= last)) {
+      this.active.index = Math.min(this.length - 1, first + OVERSCAN);
+    }
     const rows: HTMLElement[] = [];
     for (let index = first; index < last; index += 1) rows.push(this.drawRow(index, this.rowAt(index)));
     this.body.style.transform = `translateY(${first * ROW_HEIGHT}px)`;
@@ -125,30 +135,57 @@ export class Grid {
 
   private drawRow(index: number, number: number): HTMLElement {
     const row = this.lookup(number);
+    const listed = this.listedErrors().get(number) ?? [];
+    const rowErrors = listed.filter((e) => e.column === null);
     const del = h('button', {
       type: 'button', class: 'icon small', tabindex: '-1', 'aria-label': t('deleteRow', { n: number }), 'data-action': 'delete-row',
       on: { click: () => this.delete(number) },
     }, '×');
-    const head = h('div', { class: 'cell rowhead', role: 'rowheader', tabindex: '-1', 'data-index': index, 'data-col': -1 }, String(number), del);
-    const cells = this.columns.map((column, col) => this.drawCell(index, col, column, row));
-    return h('div', { class: `grid-row${row && !row.valid ? ' has-errors' : ''}`, role: 'row', 'aria-rowindex': index + 2, 'data-row': number }, head, ...cells);
+    const message = rowErrors.map((e) => e.message).join('; ');
+    const head = h('div', {
+      class: `cell rowhead${rowErrors.length ? ' invalid' : ''}`, role: 'rowheader', tabindex: '-1', 'data-index': index, 'data-col': -1,
+      title: message || undefined,
+    }, String(number), message ? h('span', { class: 'visually-hidden' }, `, ${message}`) : null, del);
+    const cells = this.columns.map((column, col) => this.drawCell(index, col, column, row, listed));
+    return h('div', { class: `grid-row${(row && !row.valid) || listed.length ? ' has-errors' : ''}`, role: 'row', 'aria-rowindex': index + 2, 'data-row': number }, head, ...cells);
   }
 
-  private drawCell(index: number, col: number, column: GridColumn, row: GridRow | undefined): HTMLElement {
-    const value = row ? (row.values[col] ?? '') : '';
-    const errors = row?.errors.filter((e) => e.column === column.key) ?? [];
+  private drawCell(index: number, col: number, column: GridColumn, row: GridRow | undefined, listed: CellError[]): HTMLElement {
+    const value = row ? this.valueOf(row, col, column) : '';
+    const own = row?.errors.filter((e) => e.column === column.key) ?? [];
+    // Duplicates only show in the whole-file check; the row's own read cannot see them.
+    const errors = [...own, ...listed.filter((e) => e.column === column.key && e.code === 'duplicate')];
     const edited = row ? Boolean(this.state.edits.get(row.row)?.[column.key] !== undefined) : false;
     const active = index === this.active.index && col === this.active.col;
     const cell = h('div', {
       class: `cell${errors.length ? ' invalid' : ''}${edited ? ' edited' : ''}${row ? '' : ' loading'}`,
       role: 'gridcell', tabindex: active ? '0' : '-1', 'data-index': index, 'data-col': col, 'data-key': column.key,
       'aria-invalid': errors.length ? 'true' : false,
-      title: errors.map((e) => e.message).join('\n') || false,
+      title: errors.map((e) => e.message).join('\n') || undefined,
       'aria-readonly': column.editable ? false : 'true',
       on: { dblclick: () => this.edit(index, col), focus: () => (this.active = { index, col }) },
     }, value);
     if (errors.length) cell.append(h('span', { class: 'visually-hidden' }, `, ${errors.map((e) => e.message).join('; ')}`));
     return cell;
+  }
+
+  /** The errors the last whole-file check listed in full, by row (the first 1,000). */
+  private listedErrors(): Map<number, CellError[]> {
+    const summary = this.state.summary;
+    if (summary !== this.listedFor) {
+      this.listedFor = summary;
+      this.listed = new Map();
+      for (const error of summary?.report.errors ?? []) {
+        if (this.state.edits.has(error.row)) continue;
+        this.listed.set(error.row, [...(this.listed.get(error.row) ?? []), error]);
+      }
+    }
+    return this.listed;
+  }
+
+  /** What a cell shows: the user's edit at once, else what the parser read. */
+  private valueOf(row: GridRow, col: number, column: GridColumn): string {
+    return this.state.edits.get(row.row)?.[column.key] ?? row.values[col] ?? '';
   }
 
   private lookup(number: number): GridRow | undefined {
@@ -159,7 +196,7 @@ export class Grid {
     return undefined;
   }
 
-  private fetch(block: number): void {
+  private fetch(block: number, keep = false): void {
     const summary = this.state.summary;
     if (!summary || !this.state.file) return;
     const from = block * BLOCK + 1;
@@ -172,9 +209,9 @@ export class Grid {
       while (this.blocks.size > CACHE_BLOCKS) this.blocks.delete(this.blocks.keys().next().value as number);
       this.schedule();
     }, () => {
-      this.blocks.delete(block);
+      if (!keep) this.blocks.delete(block);
     });
-    this.blocks.set(block, loading);
+    if (!keep) this.blocks.set(block, loading);
   }
 
   private cellAt(index: number, col: number): HTMLElement | null {
@@ -222,13 +259,16 @@ export class Grid {
     const row = this.lookup(number);
     if (!column?.editable || !cell || !row) return;
     this.editing = true;
-    const input = h('input', { type: 'text', class: 'cell-input', value: row.values[col] ?? '', 'aria-label': `${t('row')} ${number}, ${column.label}` });
+    const input = h('input', {
+      type: 'text', class: 'cell-input', value: this.valueOf(row, col, column), spellcheck: false, autocomplete: 'off',
+      'aria-label': `${t('row')} ${number}, ${column.label}`,
+    });
     let done = false;
     const finish = (save: boolean) => {
       if (done) return;
       done = true;
       this.editing = false;
-      if (save && input.value !== (row.values[col] ?? '')) {
+      if (save && input.value !== this.valueOf(row, col, column)) {
         this.state.edits.set(number, { ...this.state.edits.get(number), [column.key]: input.value });
         this.state.stale = true;
         this.reload([number]);
@@ -240,6 +280,7 @@ export class Grid {
     input.addEventListener('keydown', (event) => {
       if (event.key === 'Enter') {
         event.preventDefault();
+        event.stopPropagation();
         finish(true);
       } else if (event.key === 'Escape') {
         event.preventDefault();

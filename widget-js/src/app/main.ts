@@ -24,6 +24,8 @@ export interface Step {
   nextLabel?: string;
   /** The step cannot be left by Back (sending, done). */
   final?: boolean;
+  /** Stops what the step is doing (the user closed the importer). */
+  cancel?: () => void;
 }
 
 export type StepFactory = (state: State, shell: Shell) => Step | Promise<Step>;
@@ -44,7 +46,11 @@ export class Shell {
   constructor(
     private readonly root: HTMLElement,
     readonly state: State,
-  ) {}
+  ) {
+    document.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape' && !event.defaultPrevented) this.close();
+    });
+  }
 
   mount(): void {
     const close = h('button', { class: 'icon', type: 'button', 'aria-label': t('close'), on: { click: () => this.close() } }, '×');
@@ -60,9 +66,6 @@ export class Shell {
       sentinel(() => this.focusFirst()),
     );
     replace(this.root, dialog);
-    document.addEventListener('keydown', (event) => {
-      if (event.key === 'Escape' && !event.defaultPrevented) this.close();
-    });
     this.heading.textContent = this.state.settings.options.title ?? this.state.config.name;
   }
 
@@ -96,8 +99,21 @@ export class Shell {
   }
 
   close(): void {
-    if (this.busy && !confirm(t('closeConfirm'))) return;
+    if (this.busy) {
+      if (!confirm(t('closeConfirm'))) return;
+      this.step?.cancel?.();
+      this.busy = false;
+    }
     tell(this.state, { sluice: 1, type: 'close' });
+  }
+
+  /** Back to the first step with nothing chosen, for another import. */
+  restart(): void {
+    Object.assign(this.state, {
+      file: null, reader: {}, preview: null, match: null, mapping: {}, mappedHeaders: [],
+      edits: new Map(), deleted: new Set(), summary: null, stale: true, startedAt: new Date().toISOString(),
+    });
+    void this.go(0);
   }
 
   private async next(): Promise<void> {
@@ -170,6 +186,8 @@ async function start(): Promise<void> {
       shell?.focusFirst();
     }
   });
+  // A file dropped beside the drop zone must not replace the app.
+  for (const type of ['dragover', 'drop']) document.addEventListener(type, (event) => event.preventDefault());
   tell({ parentOrigin }, { sluice: 1, type: 'loadStart' });
   try {
     // The parser's WebAssembly loads while the config does: sniffing and matching need it here.
@@ -177,7 +195,7 @@ async function start(): Promise<void> {
     const state: State = {
       api, importerKey, parentOrigin, config, schema: config.schema, dynamicColumns: [], settings,
       file: null, reader: {}, preview: null, match: null, mapping: {}, unmapped: 'keep', mappedHeaders: [],
-      edits: new Map(), deleted: new Set(), summary: null, stale: true, startedAt: new Date().toISOString(),
+      edits: new Map(), deleted: new Set(), summary: null, stale: true, version: 0, startedAt: new Date().toISOString(),
     };
     useColumns(state);
     shell = new Shell(root, state);

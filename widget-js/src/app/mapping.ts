@@ -14,6 +14,7 @@ export function mappingStep(state: State, shell: Shell): Step {
   if (remembered) {
     state.mapping = remembered.mapping;
     state.unmapped = remembered.unmapped;
+    state.mappedHeaders = headers;
   } else if (Object.keys(state.mapping).length === 0 || !sameHeaders(state, headers)) {
     suggest(state, headers);
   }
@@ -75,7 +76,7 @@ function mappingRow(state: State, column: SchemaColumn, headers: string[], sampl
         if (header) state.mapping[column.key] = header;
         else delete state.mapping[column.key];
         render();
-        document.getElementById(id)?.focus();
+        document.querySelector<HTMLElement>(`[data-column="${CSS.escape(column.key)}"]`)?.focus();
       },
     },
   },

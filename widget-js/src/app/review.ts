@@ -53,6 +53,7 @@ export async function reviewStep(state: State, shell: Shell): Promise<Step> {
     checking = (async () => {
       do {
         again = false;
+        const version = state.version;
         const job = parseFile(file, {
           schema: state.schema, reader: readerOptions(state), mapping: mappingSpec(state), patches: patches(state),
           batches: false,
@@ -62,15 +63,21 @@ export async function reviewStep(state: State, shell: Shell): Promise<Step> {
           },
         });
         state.summary = await job.summary;
+        // An edit made while this check ran is not in it: only a check of the latest edits clears `stale`.
+        if (version === state.version) state.stale = false;
       } while (again);
-      state.stale = false;
     })();
     try {
       await checking;
+    } catch (error) {
+      counts.textContent = t('checkFailed', { detail: String((error as Error)?.message ?? error) });
+      replace(gate, h('button', { type: 'button', class: 'secondary', 'data-action': 'recheck', on: { click: () => void check() } }, t('retry')));
+      return;
     } finally {
       checking = null;
       shell.busy = false;
       progress.hidden = true;
+      shell.refresh();
     }
     if (!grid) {
       grid = new Grid(state, columns(), changed);
@@ -84,6 +91,7 @@ export async function reviewStep(state: State, shell: Shell): Promise<Step> {
   let timer = 0;
   const changed = () => {
     state.stale = true;
+    state.version += 1;
     restore.hidden = state.deleted.size === 0;
     shell.refresh();
     clearTimeout(timer);
@@ -170,8 +178,10 @@ function findReplace(state: State, shell: Shell, columns: () => GridColumn[], ch
   const findId = uid('find');
   const replaceId = uid('replace');
   const columnId = uid('column');
-  const find = h('input', { type: 'search', id: findId, 'data-field': 'find' });
-  const replacement = h('input', { type: 'text', id: replaceId, 'data-field': 'replace' });
+  // Escape clears the search box; it must not also close the importer.
+  const keepEscape = { keydown: (event: Event) => (event as KeyboardEvent).key === 'Escape' && event.stopPropagation() };
+  const find = h('input', { type: 'search', id: findId, 'data-field': 'find', spellcheck: false, autocomplete: 'off', on: keepEscape });
+  const replacement = h('input', { type: 'text', id: replaceId, 'data-field': 'replace', spellcheck: false, autocomplete: 'off', on: keepEscape });
   const column = h('select', { id: columnId, 'data-field': 'find-column' }, h('option', { value: '' }, t('allColumns')),
     ...columns().filter((c) => c.editable).map((c) => h('option', { value: c.key }, c.label)));
   const run = async () => {
@@ -179,10 +189,23 @@ function findReplace(state: State, shell: Shell, columns: () => GridColumn[], ch
     if (!find.value || !summary || !state.file) return;
     shell.busy = true;
     shell.refresh();
+    try {
+      const replaced = await replaceAll(summary);
+      shell.announce(t('replaced', { n: replaced }));
+      status.textContent = t('replaced', { n: replaced });
+      if (replaced) changed();
+    } catch (error) {
+      status.textContent = t('checkFailed', { detail: String((error as Error)?.message ?? error) });
+    } finally {
+      shell.busy = false;
+      shell.refresh();
+    }
+  };
+  const replaceAll = async (summary: Summary): Promise<number> => {
     const keys = state.schema.columns.map((c) => c.key);
     let replaced = 0;
     for (let from = 1; from <= summary.read.rows; from += FIND_CHUNK) {
-      const rows = await readRows(state.file, {
+      const rows = await readRows(state.file!, {
         summary, schema: state.schema, from, to: from + FIND_CHUNK, reader: readerOptions(state), mapping: mappingSpec(state),
         patches: { set: Object.fromEntries(state.edits) },
       });
@@ -197,11 +220,7 @@ function findReplace(state: State, shell: Shell, columns: () => GridColumn[], ch
         });
       }
     }
-    shell.busy = false;
-    shell.announce(t('replaced', { n: replaced }));
-    status.textContent = t('replaced', { n: replaced });
-    if (replaced) changed();
-    else shell.refresh();
+    return replaced;
   };
   const status = h('span', { class: 'find-status', role: 'status' });
   return h('form', { class: 'find', on: { submit: (event: Event) => { event.preventDefault(); void run(); } } },

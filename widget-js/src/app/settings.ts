@@ -17,11 +17,18 @@ export async function settingsStep(state: State, shell: Shell): Promise<Step> {
   const head = new Uint8Array(await file.slice(0, HEAD_BYTES).arrayBuffer());
   const table = h('div', { class: 'preview', role: 'region', 'aria-label': t('preview'), tabindex: '0' });
   const controls = h('div', { class: 'controls' });
-  const render = () => {
+  const render = (changed?: string) => {
     state.preview = sniff(head, { ...state.reader, previewRows: PREVIEW_ROWS + 1 });
     state.stale = true;
     state.summary = null;
+    if (changed) {
+      // Rows are numbered anew: fixes and deletions made for the old reading would hit other rows.
+      state.edits = new Map();
+      state.deleted = new Set();
+      state.version += 1;
+    }
     replace(controls, ...selects(state, state.preview, render));
+    if (changed) controls.querySelector<HTMLElement>(`[data-field="${changed}"]`)?.focus();
     replace(table, previewTable(state.preview));
     shell.refresh();
   };
@@ -30,7 +37,7 @@ export async function settingsStep(state: State, shell: Shell): Promise<Step> {
   return { title: 'stepSettings', body, next: () => true, canNext: () => Boolean(state.preview?.layout) };
 }
 
-function selects(state: State, preview: Preview, render: () => void): HTMLElement[] {
+function selects(state: State, preview: Preview, render: (changed?: string) => void): HTMLElement[] {
   const layout = preview.layout;
   const detected = (text: string) => `${text} (${t('detected')})`;
   const encoding = layout?.encoding.encoding.toLowerCase() ?? 'utf-8';
@@ -40,16 +47,16 @@ function selects(state: State, preview: Preview, render: () => void): HTMLElemen
   return [
     field(t('encoding'), 'encoding', encodings.map((e) => [e, e === encoding && !state.reader.encoding ? detected(e) : e]), encoding, (value) => {
       state.reader = { ...state.reader, encoding: value };
-      render();
+      render('encoding');
     }),
     field(t('delimiter'), 'delimiter', DELIMITERS.map(([d, key]) => [d, d === delimiter && !state.reader.delimiter ? detected(key ? t(key) : d) : key ? t(key) : d]), delimiter, (value) => {
       state.reader = { ...state.reader, delimiter: value };
-      render();
+      render('delimiter');
     }),
     field(t('headerRow'), 'header', [['none', t('noHeader')], ...Array.from({ length: 10 }, (_, i) => [String(i + 1), t('rowN', { n: i + 1 })] as [string, string])],
       headerRecord === null ? 'none' : String(headerRecord), (value) => {
         state.reader = { ...state.reader, header: value === 'none' ? 'none' : Number(value) };
-        render();
+        render('header');
       }),
   ];
 }

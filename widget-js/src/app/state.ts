@@ -30,6 +30,8 @@ export interface State {
   /** The last full check of the file with the edits, and whether edits came after it. */
   summary: Summary | null;
   stale: boolean;
+  /** Counts changes to edits and deletions, so a check knows whether it saw the latest. */
+  version: number;
   startedAt: string;
 }
 

@@ -27,15 +27,21 @@ export function submitStep(state: State, shell: Shell): Step {
     notice: h('p', { class: 'notice', role: 'status' }),
   };
   const body = h('div', { class: 'submit' }, view.bar, view.text, view.notice);
+  let controller: AbortController | null = null;
   const run = async () => {
+    controller?.abort();
+    const current = new AbortController();
+    controller = current;
     shell.busy = true;
     shell.refresh();
+    view.notice.textContent = '';
     try {
-      const result = await send(state, view);
+      const result = await send(state, view, current.signal);
       shell.busy = false;
       showResult(state, shell, body, result);
       tell(state, { sluice: 1, type: 'complete', result });
     } catch (error) {
+      if (current.signal.aborted) return;
       shell.busy = false;
       const detail = error instanceof ApiError ? `${error.message} (${error.code})` : String((error as Error)?.message ?? error);
       replace(view.notice, t('failed', { detail }), ' ', h('button', { type: 'button', class: 'secondary', 'data-action': 'retry', on: { click: () => void run() } }, t('retry')));
@@ -45,16 +51,16 @@ export function submitStep(state: State, shell: Shell): Step {
     }
   };
   void run();
-  return { title: 'stepSubmit', body, final: true };
+  return { title: 'stepSubmit', body, final: true, cancel: () => controller?.abort() };
 }
 
-async function send(state: State, view: View): Promise<ImportResult> {
+async function send(state: State, view: View, signal: AbortSignal): Promise<ImportResult> {
   const file = state.file!;
   const summary = state.summary!;
   const total = rowsToSubmit(state, summary);
   tell(state, { sluice: 1, type: 'submit', rows: total, file: { name: file.name, size: file.size } });
   const keys = await handshake();
-  const created = await retrying(view, () => state.api.create({
+  const created = await retrying(view, signal, () => state.api.create({
     clientKey: keys.publicKey,
     file: { name: file.name, size: file.size, ...(file.type ? { type: file.type } : {}) },
     user: state.settings.user,
@@ -66,6 +72,7 @@ async function send(state: State, view: View): Promise<ImportResult> {
   let acked = 0;
   let read = 0;
   const update = () => {
+    if (signal.aborted) return;
     const done = total ? acked / total : 1;
     view.bar.value = done;
     const elapsed = (performance.now() - started) / 1000;
@@ -80,6 +87,7 @@ async function send(state: State, view: View): Promise<ImportResult> {
     schema: state.schema, reader: readerOptions(state), mapping: mappingSpec(state), patches: patches(state),
     batches: { maxRows: limits.batchRows, maxBytes: limits.batchBytes },
     includeInvalid: state.config.invalidRows === 'record' && Boolean(state.settings.options.allowInvalid),
+    signal,
     onProgress: (p) => {
       read = p.bytes;
       update();
@@ -95,7 +103,7 @@ async function send(state: State, view: View): Promise<ImportResult> {
       const { sequence, firstRow, rowCount } = batch;
       const sealed = await seal(key, batchAad(created.importId, sequence, firstRow, rowCount, created.schemaDigest), batch.bytes);
       batch.release?.();
-      const sending = retrying(view, () => state.api.putBatch(created, sequence, firstRow, rowCount, sealed)).then(
+      const sending = retrying(view, signal, () => state.api.putBatch(created, sequence, firstRow, rowCount, sealed)).then(
         () => {
           acked += rowCount;
           update();
@@ -117,14 +125,15 @@ async function send(state: State, view: View): Promise<ImportResult> {
     throw error;
   }
   view.text.textContent = t('finishing');
-  const done = await retrying(view, () => state.api.complete(created, batches, rows));
+  const done = await retrying(view, signal, () => state.api.complete(created, batches, rows));
   return result(state, summary, created, done);
 }
 
 /** Sends until it works or fails for a reason other than the network or a busy server. */
-async function retrying<T>(view: View, call: () => Promise<T>): Promise<T> {
+async function retrying<T>(view: View, signal: AbortSignal, call: () => Promise<T>): Promise<T> {
   let wait = 500;
   for (;;) {
+    signal.throwIfAborted();
     try {
       const value = await call();
       if (view.notice.textContent === t('offline')) view.notice.textContent = '';
@@ -183,7 +192,10 @@ function showResult(state: State, shell: Shell, body: HTMLElement, result: Impor
         result.skippedRows ? h('li', { 'data-count': 'skipped' }, tn('doneSkipped', result.skippedRows, n(result.skippedRows))) : null,
         result.deletedRows ? h('li', { 'data-count': 'deleted' }, tn('doneDeleted', result.deletedRows, n(result.deletedRows))) : null),
       h('p', { class: 'hint' }, t('doneId', { id: result.importId })),
-      h('button', { type: 'button', class: 'primary', 'data-action': 'done', on: { click: () => tell(state, { sluice: 1, type: 'close' }) } }, t('done'))));
+      h('button', {
+        type: 'button', class: 'primary', 'data-action': 'done',
+        on: { click: () => { tell(state, { sluice: 1, type: 'close' }); shell.restart(); } },
+      }, t('done'))));
   shell.announce(tn('doneRows', result.rows, n(result.rows)));
   shell.focusFirst();
 }

@@ -20,7 +20,7 @@ export function uploadStep(state: State, shell: Shell): Step {
     void shell.go(1);
   };
   const input = h('input', {
-    type: 'file', id: uid('file'), class: 'visually-hidden', accept: '.csv,.tsv,.txt,text/csv,text/tab-separated-values,text/plain',
+    type: 'file', id: uid('file'), class: 'visually-hidden', tabindex: '-1', accept: '.csv,.tsv,.txt,text/csv,text/tab-separated-values,text/plain',
     on: { change: () => input.files?.[0] && accept(input.files[0]) },
   });
   const chooseButton = h('button', { type: 'button', class: 'primary', 'data-action': 'choose', on: { click: () => input.click() } }, t('choose'));
@@ -42,7 +42,7 @@ export function uploadStep(state: State, shell: Shell): Step {
     if (file) accept(file);
   });
   const pasteId = uid('paste');
-  const paste = h('textarea', { id: pasteId, rows: 4, spellcheck: false, 'data-field': 'paste' });
+  const paste = h('textarea', { id: pasteId, rows: 4, spellcheck: false, autocomplete: 'off', 'data-field': 'paste' });
   const usePaste = h('button', {
     type: 'button', class: 'secondary', 'data-action': 'use-paste',
     on: { click: () => paste.value.trim() && accept(new File([paste.value], `${t('pasted')}.csv`, { type: 'text/csv' })) },
@@ -50,7 +50,9 @@ export function uploadStep(state: State, shell: Shell): Step {
   const body = h('div', { class: 'upload' }, zone,
     h('div', { class: 'paste' }, h('label', { for: pasteId }, t('pasteLabel')), paste, usePaste),
     error);
-  return { title: 'stepUpload', body };
+  const chosen = state.file;
+  // Back from a later step: the same file goes on with everything decided for it.
+  return chosen ? { title: 'stepUpload', body, next: () => true } : { title: 'stepUpload', body };
 }
 
 /** A new file: everything decided for the last one is forgotten. */
