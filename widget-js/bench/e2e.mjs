@@ -108,6 +108,7 @@ async function launch() {
       if (found) resolvePromise(found[1]);
     });
     chrome.once('exit', (code) => reject(new Error(`chromium exited with ${code}`)));
+    setTimeout(() => reject(new Error('chromium did not open its DevTools port in 30 s')), 30000).unref();
   });
   const targets = await (await fetch(`http://${new URL(endpoint).host}/json/list`)).json();
   const cdp = await session(targets.find((t) => t.type === 'page').webSocketDebuggerUrl);
@@ -140,8 +141,16 @@ async function session(url) {
   const send = (method, params = {}) => new Promise((resolvePromise, reject) => {
     if (process.env.E2E_TRACE) console.log('cdp', method);
     id += 1;
-    pending.set(id, { resolve: resolvePromise, reject });
-    socket.send(JSON.stringify({ id, method, params }));
+    const sent = id;
+    const timer = setTimeout(() => {
+      pending.delete(sent);
+      reject(new Error(`${method}: no answer from Chromium in 60 s`));
+    }, 60000);
+    pending.set(sent, {
+      resolve: (value) => { clearTimeout(timer); resolvePromise(value); },
+      reject: (error) => { clearTimeout(timer); reject(error); },
+    });
+    socket.send(JSON.stringify({ id: sent, method, params }));
   });
   return {
     send,
@@ -222,4 +231,15 @@ batch_bytes = "2MiB"
   return { url, close: async () => { child.kill('SIGKILL'); await rm(dir, { recursive: true, force: true }); } };
 }
 
-await main();
+// A run that hangs is a failure with a message, never a stuck `make bench`.
+setTimeout(() => {
+  console.error('e2e: no result in 5 minutes');
+  process.exit(1);
+}, 300000).unref();
+try {
+  await main();
+  process.exit(0);
+} catch (error) {
+  console.error(`e2e: ${error?.stack ?? error}`);
+  process.exit(1);
+}
