@@ -7,11 +7,12 @@
 //   node --experimental-websocket widget-js/bench/e2e.mjs FILE.csv   (SLUICE_BIN: the release server)
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import { startSluice } from '../test/support.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -31,7 +32,19 @@ async function main() {
   const bytes = (await stat(file)).size;
   let sluiceUrl = '';
   const host = await hostPage(() => page(sluiceUrl));
-  const sluice = await startSluice(host.url);
+  const sluice = await startSluice({
+    binary,
+    importer: `key = "bench"
+allowed_origins = ["${host.url}"]
+schema = "${join(root, 'parser-wasm/benches/schema.json')}"
+invalid_rows = "record"
+
+[importers.limits]
+max_rows = 2000000
+max_file_size = "1GiB"
+batch_rows = 10000
+batch_bytes = "2MiB"`,
+  });
   sluiceUrl = sluice.url;
   const browser = await launch();
   try {
@@ -199,36 +212,6 @@ function page(sluiceUrl) {
   });
   document.getElementById('open').onclick = () => importer.open();
 </script>`;
-}
-
-async function startSluice(origin) {
-  const dir = await mkdtemp(join(tmpdir(), 'sluice-e2e-'));
-  await writeFile(join(dir, 'sluice.toml'), `
-[server]
-listen = "127.0.0.1:0"
-data_dir = "data"
-
-[server.limits]
-rate_limit = 0
-
-[[importers]]
-key = "bench"
-allowed_origins = ["${origin}"]
-schema = "${join(root, 'parser-wasm/benches/schema.json')}"
-invalid_rows = "record"
-
-[importers.limits]
-max_rows = 2000000
-max_file_size = "1GiB"
-batch_rows = 10000
-batch_bytes = "2MiB"
-`);
-  const child = spawn(binary, ['serve', '--config', join(dir, 'sluice.toml')], { env: { SLUICE_LOG: 'warn', ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise((resolvePromise, reject) => {
-    createInterface({ input: child.stdout }).once('line', (line) => (line.startsWith('sluice listening on ') ? resolvePromise(line.slice(20).trim()) : reject(new Error(line))));
-    child.once('exit', (code) => reject(new Error(`sluice exited with ${code}`)));
-  });
-  return { url, close: async () => { child.kill('SIGKILL'); await rm(dir, { recursive: true, force: true }); } };
 }
 
 // A run that hangs is a failure with a message, never a stuck `make bench`.

@@ -13,14 +13,20 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const root = resolve(here, '../..');
 export const artifacts = join(here, 'artifacts');
 const target = process.env.CARGO_TARGET_DIR ?? join(process.env.HOME ?? '', '.cache/sluice/target');
-const binary = process.env.SLUICE_BIN ?? join(target, 'debug/sluice');
+const defaultBinary = process.env.SLUICE_BIN ?? join(target, 'debug/sluice');
 
 /** The example host page on 127.0.0.1 and a Sluice server whose `demo` importer allows it. */
 export async function stack({ importer = '' } = {}) {
   let sluiceUrl = '';
   const host = await startHost({ sluice: () => sluiceUrl });
   const origin = `http://127.0.0.1:${host.port}`;
-  const server = await startSluice(origin, importer);
+  const server = await startSluice({
+    importer: `key = "demo"
+name = "Contacts"
+allowed_origins = ["${origin}"]
+schema = "${join(root, 'examples/schema.toml')}"
+${importer}`,
+  });
   sluiceUrl = server.url;
   return {
     origin,
@@ -35,7 +41,11 @@ export async function stack({ importer = '' } = {}) {
   };
 }
 
-async function startSluice(origin, importer) {
+/**
+ * `sluice serve` on port 0 in a temporary folder with one importer (`importer`: the lines of its
+ * `[[importers]]` table), no rate limit; `binary` defaults to SLUICE_BIN, else the debug build.
+ */
+export async function startSluice({ importer, binary = defaultBinary }) {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-widget-'));
   const config = `
 [server]
@@ -46,14 +56,10 @@ data_dir = "data"
 rate_limit = 0
 
 [[importers]]
-key = "demo"
-name = "Contacts"
-allowed_origins = ["${origin}"]
-schema = "${join(root, 'examples/schema.toml')}"
 ${importer}
 `;
   await writeFile(join(dir, 'sluice.toml'), config);
-  const child = spawn(binary, ['serve', '--config', join(dir, 'sluice.toml')], { env: { ...process.env, SLUICE_LOG: 'warn', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(binary, ['serve', '--config', join(dir, 'sluice.toml')], { env: { SLUICE_LOG: 'warn', ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
   const lines = createInterface({ input: child.stdout });
