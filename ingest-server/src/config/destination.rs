@@ -5,9 +5,29 @@ use super::error::Report;
 use super::net::{self, HttpUrl};
 use super::reader::Table;
 use super::secret::{self, Secret};
+use std::time::Duration;
 
 /// The fields of `[[importers.destinations]]`.
-const FIELDS: &[&str] = &["type", "url", "secret", "allow_private_network"];
+const FIELDS: &[&str] =
+    &["type", "url", "secret", "allow_private_network", "chunk_rows", "delivery", "parallelism", "timeout"];
+
+/// Rows per message by default.
+const DEFAULT_CHUNK_ROWS: u32 = 1000;
+
+/// The most rows per message.
+const MAX_CHUNK_ROWS: u64 = 100_000;
+
+/// The most messages in flight at once to one parallel destination.
+const MAX_PARALLELISM: u64 = 64;
+
+/// Messages in flight at once to a parallel destination, by default.
+const DEFAULT_PARALLELISM: u32 = 4;
+
+/// The time an attempt may take by default, connection to response.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The longest time an attempt may take.
+const MAX_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// The prefix of a Standard Webhooks secret.
 const SECRET_PREFIX: &str = "whsec_";
@@ -36,6 +56,27 @@ pub struct Webhook {
     /// config refuses such literal addresses and `localhost`; names must still be checked when
     /// they are resolved, with [`is_private_address`](super::is_private_address).
     pub allow_private_network: bool,
+    /// Rows per `import.rows` message, 1 to 100000 (default 1000).
+    pub chunk_rows: u32,
+    /// Whether messages go one at a time, in order, or several at once.
+    pub delivery: Delivery,
+    /// The longest an attempt may take, from connecting to the end of the response (default
+    /// 30s, at most 5m).
+    pub timeout: Duration,
+}
+
+/// How messages go to a destination.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// One at a time, in the order they were made (`delivery = "sequential"`, the default): a
+    /// message waits until the one before it is delivered or has become a dead letter.
+    Sequential,
+    /// Up to `parallelism` (1 to 64, default 4) at once, in no promised order
+    /// (`delivery = "parallel"`).
+    Parallel {
+        /// Messages in flight at once.
+        parallelism: u32,
+    },
 }
 
 /// Reads every destination of an importer.
@@ -63,7 +104,71 @@ fn read_webhook(t: &Table<'_>, report: &mut Report<'_>) -> Option<Webhook> {
     let has_secret = t.require("secret", "\"whsec_...\"", report);
     let url = has_url.then(|| t.parsed("url", "expected a string", report, |url| parse_url(url, private)));
     let secret = has_secret.then(|| t.parsed("secret", "expected a string", report, parse_secret));
-    Some(Webhook { url: url??.value, secret: secret??.value, allow_private_network: private })
+    let chunk_rows = chunk_rows(t, report);
+    let delivery = read_delivery(t, report);
+    let timeout = read_timeout(t, report);
+    Some(Webhook {
+        url: url??.value,
+        secret: secret??.value,
+        allow_private_network: private,
+        chunk_rows,
+        delivery,
+        timeout,
+    })
+}
+
+/// Reads `chunk_rows`, 1 to 100000.
+fn chunk_rows(t: &Table<'_>, report: &mut Report<'_>) -> u32 {
+    let Some(rows) = t.unsigned("chunk_rows", report) else { return DEFAULT_CHUNK_ROWS };
+    match u32::try_from(rows.value) {
+        Ok(value) if (1..=MAX_CHUNK_ROWS).contains(&rows.value) => value,
+        _ => {
+            report.error(&rows.place, format!("must be from 1 to {MAX_CHUNK_ROWS} rows per message"));
+            DEFAULT_CHUNK_ROWS
+        }
+    }
+}
+
+/// Reads `delivery` and `parallelism`.
+fn read_delivery(t: &Table<'_>, report: &mut Report<'_>) -> Delivery {
+    let parallel = t
+        .parsed("delivery", "expected a string", report, |mode| match mode {
+            "sequential" => Ok(false),
+            "parallel" => Ok(true),
+            _ => Err("expected \"sequential\" or \"parallel\"".to_owned()),
+        })
+        .is_some_and(|parallel| parallel.value);
+    let parallelism = t.unsigned("parallelism", report);
+    match (parallel, parallelism) {
+        (false, Some(given)) => {
+            report.error(
+                &given.place,
+                "only applies with delivery = \"parallel\": remove it or change delivery",
+            );
+            Delivery::Sequential
+        }
+        (false, None) => Delivery::Sequential,
+        (true, None) => Delivery::Parallel { parallelism: DEFAULT_PARALLELISM },
+        (true, Some(given)) => match u32::try_from(given.value) {
+            Ok(value) if (1..=MAX_PARALLELISM).contains(&given.value) => {
+                Delivery::Parallel { parallelism: value }
+            }
+            _ => {
+                report.error(&given.place, format!("must be from 1 to {MAX_PARALLELISM} messages at once"));
+                Delivery::Parallel { parallelism: DEFAULT_PARALLELISM }
+            }
+        },
+    }
+}
+
+/// Reads `timeout`: more than 0, at most 5m.
+fn read_timeout(t: &Table<'_>, report: &mut Report<'_>) -> Duration {
+    let Some(timeout) = t.duration("timeout", report) else { return DEFAULT_TIMEOUT };
+    if timeout.value.is_zero() || timeout.value > MAX_TIMEOUT {
+        report.error(&timeout.place, "must be more than 0 and at most 5m");
+        return DEFAULT_TIMEOUT;
+    }
+    timeout.value
 }
 
 /// Parses a webhook URL; the message never repeats it, as URLs may carry tokens.

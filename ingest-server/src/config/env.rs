@@ -13,7 +13,7 @@ use std::path::Path;
 pub const MASTER_KEY_LEN: usize = 32;
 
 /// Each variable read, with the setting it overrides.
-pub const ENV_OVERRIDES: [(&str, &str); 7] = [
+pub const ENV_OVERRIDES: [(&str, &str); 8] = [
     ("SLUICE_LISTEN", "server.listen"),
     ("SLUICE_PUBLIC_URL", "server.public_url"),
     ("SLUICE_DATA_DIR", "server.data_dir"),
@@ -21,6 +21,7 @@ pub const ENV_OVERRIDES: [(&str, &str); 7] = [
     ("SLUICE_ALLOW_PLAIN_HTTP", "server.allow_plain_http"),
     ("SLUICE_TLS_CERT", "server.tls.cert"),
     ("SLUICE_TLS_KEY", "server.tls.key"),
+    ("SLUICE_ADMIN_TOKEN", "server.admin_token"),
 ];
 
 /// The process environment, for [`Config::load`](super::Config::load); a value that is not
@@ -58,6 +59,9 @@ pub(super) fn apply(
     }
     if let Some(key) = vars.read("SLUICE_TLS_KEY", path) {
         server.tls.key = Some(key);
+    }
+    if let Some(token) = vars.read("SLUICE_ADMIN_TOKEN", super::server::parse_admin_token) {
+        server.admin_token = Some(token.value);
     }
 }
 

@@ -95,9 +95,16 @@ pub enum Retention {
         /// Days to keep.
         days: u32,
     },
-    /// Deleted once every destination has acknowledged them (`"delete_after_delivery"`).
-    DeleteAfterDelivery,
-    /// Delivered without being stored at rest (`"never_store"`).
+    /// Deleted once every destination has acknowledged every message of the import
+    /// (`"delete_after_delivery"`); rows that cannot be delivered (dead letters) are kept for
+    /// the operator to retry, `days` (1 to 3650, default 30) at most.
+    DeleteAfterDelivery {
+        /// Days at most to keep rows not delivered.
+        days: u32,
+    },
+    /// Pass-through (`"never_store"`): rows are held, sealed, only while their delivery is under
+    /// way, and deleted as soon as it ends, delivered or dead-lettered; never readable by the
+    /// operator's export.
     NeverStore,
 }
 
@@ -260,19 +267,23 @@ fn read_retention(t: &Table<'_>, report: &mut Report<'_>) -> Located<Retention> 
     let mode =
         t.parsed("mode", "expected a string", report, parse_mode).unwrap_or_else(|| t.default("mode", keep));
     let days = t.unsigned("days", report);
-    let retention = match (mode.value, days) {
-        (Retention::Keep { .. }, Some(days)) => match u32::try_from(days.value) {
-            Ok(value) if (1..=MAX_RETENTION_DAYS).contains(&days.value) => Retention::Keep { days: value },
-            _ => {
-                report.error(&days.place, format!("must be from 1 to {MAX_RETENTION_DAYS} days"));
-                keep
-            }
-        },
-        (other, Some(days)) => {
-            report.error(&days.place, "only applies when mode is \"keep\": remove it or change the mode");
-            other
+    let checked = days.map(|days| match u32::try_from(days.value) {
+        Ok(value) if (1..=MAX_RETENTION_DAYS).contains(&days.value) => Some(value),
+        _ => {
+            report.error(&days.place, format!("must be from 1 to {MAX_RETENTION_DAYS} days"));
+            None
         }
-        (other, None) => other,
+    });
+    let retention = match (mode.value, checked) {
+        (Retention::Keep { .. }, Some(Some(days))) => Retention::Keep { days },
+        (Retention::DeleteAfterDelivery { .. }, Some(Some(days))) => Retention::DeleteAfterDelivery { days },
+        (Retention::NeverStore, Some(_)) => {
+            let message = "does not apply when mode is \"never_store\": rows are deleted when their \
+                           delivery ends";
+            report.error(&t.place("days"), message);
+            Retention::NeverStore
+        }
+        (other, _) => other,
     };
     Located::new(retention, mode.place)
 }
@@ -281,7 +292,7 @@ fn read_retention(t: &Table<'_>, report: &mut Report<'_>) -> Located<Retention> 
 fn parse_mode(text: &str) -> Result<Retention, String> {
     match text {
         "keep" => Ok(Retention::Keep { days: DEFAULT_RETENTION_DAYS }),
-        "delete_after_delivery" => Ok(Retention::DeleteAfterDelivery),
+        "delete_after_delivery" => Ok(Retention::DeleteAfterDelivery { days: DEFAULT_RETENTION_DAYS }),
         "never_store" => Ok(Retention::NeverStore),
         _ => Err("expected \"keep\", \"delete_after_delivery\" or \"never_store\"".to_owned()),
     }
@@ -289,7 +300,7 @@ fn parse_mode(text: &str) -> Result<Retention, String> {
 
 /// Rows that are deleted on delivery, or never stored, need somewhere to go.
 fn check_retention_without_destination(retention: &Located<Retention>, report: &mut Report<'_>) {
-    if matches!(retention.value, Retention::DeleteAfterDelivery | Retention::NeverStore) {
+    if matches!(retention.value, Retention::DeleteAfterDelivery { .. } | Retention::NeverStore) {
         let message = "needs at least one destination, or rows would be lost: add \
                        [[importers.destinations]], or set mode = \"keep\"";
         report.error(&retention.place, message);
@@ -424,7 +435,10 @@ batch_bytes = "0B""#;
     }
 
     #[test]
-    fn retention_modes_are_read_with_days_only_for_keep() {
+    fn retention_modes_are_read_with_days_except_for_never_store() {
+        let after = "[importers.retention]\nmode = \"delete_after_delivery\"\ndays = 7\n";
+        let config = load(&importer("", &format!("{after}{WEBHOOK}"))).unwrap();
+        assert_eq!(config.importers[0].retention, Retention::DeleteAfterDelivery { days: 7 });
         let cases = [
             ("[importers.retention]\ndays = 1", Retention::Keep { days: 1 }),
             ("[importers.retention]\nmode = \"keep\"\ndays = 3650", Retention::Keep { days: 3650 }),
@@ -448,7 +462,7 @@ batch_bytes = "0B""#;
             ),
             (
                 "[importers.retention]\nmode = \"never_store\"\ndays = 7",
-                (9, "importers[0].retention.days", "only applies when mode is \"keep\""),
+                (9, "importers[0].retention.days", "does not apply when mode is \"never_store\""),
             ),
         ];
         for (table, expected) in errors {
@@ -469,10 +483,56 @@ batch_bytes = "0B""#;
             let message = "needs at least one destination, or rows would be lost";
             assert_errors(&importer("", &table), &[(8, "importers[0].retention.mode", message)]);
             let config = load(&importer("", &format!("{table}{WEBHOOK}"))).unwrap();
-            let expected =
-                if mode == "never_store" { Retention::NeverStore } else { Retention::DeleteAfterDelivery };
+            let expected = if mode == "never_store" {
+                Retention::NeverStore
+            } else {
+                Retention::DeleteAfterDelivery { days: 30 }
+            };
             assert_eq!(config.importers[0].retention, expected);
         }
+    }
+
+    #[test]
+    fn webhook_delivery_options_are_read_and_checked() {
+        let config = load(&format!("{IMPORTER}{WEBHOOK}")).unwrap();
+        let Destination::Webhook(hook) = &config.importers[0].destinations[0];
+        assert_eq!((hook.chunk_rows, hook.delivery), (1000, destination::Delivery::Sequential));
+        assert_eq!(hook.timeout, std::time::Duration::from_secs(30));
+        let options = "chunk_rows = 250\ndelivery = \"parallel\"\nparallelism = 8\ntimeout = \"5s\"\n";
+        let config = load(&format!("{IMPORTER}{WEBHOOK}{options}")).unwrap();
+        let Destination::Webhook(hook) = &config.importers[0].destinations[0];
+        assert_eq!(
+            (hook.chunk_rows, hook.delivery),
+            (250, destination::Delivery::Parallel { parallelism: 8 })
+        );
+        assert_eq!(hook.timeout, std::time::Duration::from_secs(5));
+        let errors = [
+            ("chunk_rows = 0", "importers[0].destinations[0].chunk_rows", "must be from 1 to 100000"),
+            ("delivery = \"fast\"", "importers[0].destinations[0].delivery", "expected \"sequential\""),
+            ("parallelism = 2", "importers[0].destinations[0].parallelism", "only applies with delivery"),
+            ("timeout = \"10m\"", "importers[0].destinations[0].timeout", "at most 5m"),
+        ];
+        for (line, field, message) in errors {
+            assert_errors(&format!("{IMPORTER}{WEBHOOK}{line}\n"), &[(11, field, message)]);
+        }
+    }
+
+    #[test]
+    fn the_admin_token_and_the_retry_schedule_are_read_and_checked() {
+        let token = "t".repeat(32);
+        let server = format!(
+            "[server]\nadmin_token = \"{token}\"\n[server.delivery]\nretry_schedule = [\"1s\", \"2m\"]\n"
+        );
+        let config = load(&format!("{server}{IMPORTER}")).unwrap();
+        assert_eq!(config.server.admin_token.as_ref().map(|t| t.expose().to_owned()), Some(token));
+        let seconds: Vec<u64> = config.server.delivery.retry_schedule.iter().map(std::time::Duration::as_secs).collect();
+        assert_eq!(seconds, [1, 120]);
+        assert_eq!(load(IMPORTER).unwrap().server.delivery.retry_schedule.len(), 7);
+        assert!(load(IMPORTER).unwrap().server.admin_token.is_none());
+        let short = format!("[server]\nadmin_token = \"short\"\n{IMPORTER}");
+        assert_errors(&short, &[(2, "server.admin_token", "expected at least 32 printable characters")]);
+        let zero = format!("[server.delivery]\nretry_schedule = [\"0s\"]\n{IMPORTER}");
+        assert_errors(&zero, &[(2, "server.delivery.retry_schedule[0]", "must be more than 0")]);
     }
 
     #[test]

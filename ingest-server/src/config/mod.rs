@@ -66,13 +66,13 @@ mod secret;
 mod server;
 mod units;
 
-pub use destination::{Destination, Webhook};
+pub use destination::{Delivery, Destination, Webhook};
 pub use env::{ENV_OVERRIDES, MASTER_KEY_LEN, process_env};
 pub use error::{ConfigError, ConfigErrors};
 pub use importer::{Importer, ImporterLimits, InvalidRows, Retention};
 pub use net::is_private_address;
 pub use secret::Secret;
-pub use server::{MasterKeySource, Server, ServerLimits, Tls};
+pub use server::{DeliverySettings, MasterKeySource, Server, ServerLimits, Tls};
 pub use units::ByteSize;
 
 use error::Report;
@@ -356,8 +356,8 @@ max_bodyy = "1MiB"
 [logging]
 level = "debug"
 "#;
-        let known =
-            "expected one of: listen, public_url, data_dir, master_key_file, allow_plain_http, tls, limits";
+        let known = "expected one of: listen, public_url, data_dir, master_key_file, allow_plain_http, \
+                     admin_token, tls, limits, delivery";
         assert_errors(
             text,
             &[

@@ -13,8 +13,29 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The fields of `[server]`.
-const SERVER_FIELDS: &[&str] =
-    &["listen", "public_url", "data_dir", "master_key_file", "allow_plain_http", "tls", "limits"];
+const SERVER_FIELDS: &[&str] = &[
+    "listen",
+    "public_url",
+    "data_dir",
+    "master_key_file",
+    "allow_plain_http",
+    "admin_token",
+    "tls",
+    "limits",
+    "delivery",
+];
+
+/// The fields of `[server.delivery]`.
+const DELIVERY_FIELDS: &[&str] = &["retry_schedule"];
+
+/// The fewest characters of an admin token.
+pub(super) const MIN_ADMIN_TOKEN: usize = 32;
+
+/// The most retries a message gets before it becomes a dead letter.
+const MAX_RETRIES: usize = 30;
+
+/// The longest wait between two attempts.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// The fields of `[server.tls]`.
 const TLS_FIELDS: &[&str] = &["cert", "key"];
@@ -49,6 +70,71 @@ pub struct Server {
     pub tls: Option<Tls>,
     /// Request limits.
     pub limits: ServerLimits,
+    /// The token the operator's admin API (deletion, dead letters) requires; `None` turns the
+    /// admin API off.
+    pub admin_token: Option<Secret>,
+    /// How webhooks are retried.
+    pub delivery: DeliverySettings,
+}
+
+/// `[server.delivery]`: how failed webhook deliveries are retried.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeliverySettings {
+    /// The wait before each retry, in order (each with up to 20 % of jitter); when they are used
+    /// up the message becomes a dead letter. Default 5s, 5m, 30m, 2h, 5h, 10h, 10h: about 28
+    /// hours in 8 attempts.
+    pub retry_schedule: Vec<Duration>,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        let minutes = |m: u64| Duration::from_secs(m * 60);
+        DeliverySettings {
+            retry_schedule: vec![
+                Duration::from_secs(5),
+                minutes(5),
+                minutes(30),
+                minutes(120),
+                minutes(300),
+                minutes(600),
+                minutes(600),
+            ],
+        }
+    }
+}
+
+impl DeliverySettings {
+    /// Reads `[server.delivery]`.
+    fn read(t: &Table<'_>, report: &mut Report<'_>) -> Self {
+        let Some(waits) = t.strings("retry_schedule", report, parse_retry_wait) else {
+            return DeliverySettings::default();
+        };
+        if waits.len() > MAX_RETRIES {
+            report.error(&t.place("retry_schedule"), format!("has more than {MAX_RETRIES} retries"));
+        }
+        DeliverySettings { retry_schedule: waits.into_iter().map(|w| w.value).collect() }
+    }
+}
+
+/// Parses one wait of the retry schedule: more than zero, at most 7 days.
+fn parse_retry_wait(text: &str) -> Result<Duration, String> {
+    let wait = super::units::parse_duration(text)?;
+    if wait.is_zero() || wait > MAX_RETRY_WAIT {
+        return Err("must be more than 0 and at most 7d".to_owned());
+    }
+    Ok(wait)
+}
+
+/// Checks an admin token: at least 32 printable characters without spaces; never echoed.
+pub(super) fn parse_admin_token(text: &str) -> Result<Secret, String> {
+    let printable = text.bytes().all(|b| b.is_ascii_graphic());
+    if text.len() < MIN_ADMIN_TOKEN || !printable {
+        return Err(format!(
+            "expected at least {MIN_ADMIN_TOKEN} printable characters without spaces, such as the output \
+             of `sluice keygen`"
+        ));
+    }
+    Ok(Secret::new(text))
 }
 
 /// Where the master key that wraps every data key comes from.
@@ -149,6 +235,10 @@ pub(super) struct ServerDraft {
     pub(super) tls: TlsDraft,
     /// `[server.limits]`, checked.
     pub(super) limits: ServerLimits,
+    /// `admin_token`, or `SLUICE_ADMIN_TOKEN`.
+    pub(super) admin_token: Option<Secret>,
+    /// `[server.delivery]`, checked.
+    pub(super) delivery: DeliverySettings,
 }
 
 /// `[server.tls]` as read: both files, one, or neither.
@@ -181,6 +271,10 @@ impl ServerDraft {
                 .unwrap_or_else(|| t.default("allow_plain_http", false)),
             tls: TlsDraft::read(&t.table("tls", TLS_FIELDS, report), base, report),
             limits: ServerLimits::read(&t.table("limits", LIMIT_FIELDS, report), report),
+            admin_token: t
+                .parsed("admin_token", "expected a string", report, parse_admin_token)
+                .map(|token| token.value),
+            delivery: DeliverySettings::read(&t.table("delivery", DELIVERY_FIELDS, report), report),
         }
     }
 
@@ -203,6 +297,8 @@ impl ServerDraft {
             allow_plain_http: self.allow_plain_http.value,
             tls,
             limits: self.limits,
+            admin_token: self.admin_token,
+            delivery: self.delivery,
         }
     }
 
