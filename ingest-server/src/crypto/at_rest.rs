@@ -23,10 +23,12 @@ pub enum Item {
     Batch(u64),
     /// The import's metadata.
     Metadata,
+    /// The import's column mapping (schema key to file header), given at completion.
+    Mapping,
 }
 
 impl Item {
-    /// `0x01 ‖ sequence` for a batch, `0x02` for metadata.
+    /// `0x01 ‖ sequence` for a batch, `0x02` for metadata, `0x03` for the mapping.
     fn encode(self, aad: &mut Vec<u8>) {
         match self {
             Item::Batch(sequence) => {
@@ -34,6 +36,7 @@ impl Item {
                 aad.extend_from_slice(&sequence.to_be_bytes());
             }
             Item::Metadata => aad.push(0x02),
+            Item::Mapping => aad.push(0x03),
         }
     }
 }

@@ -145,6 +145,7 @@ fn closed(status: ImportStatus) -> Problem {
         ImportStatus::Expired | ImportStatus::Open => {
             "the import expired before it was completed; start a new import"
         }
+        ImportStatus::Deleted => "the operator deleted this import; start a new import",
     };
     Problem::new(StatusCode::CONFLICT, "import_closed", detail).with("status", json!(status))
 }

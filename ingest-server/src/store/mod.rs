@@ -3,9 +3,11 @@
 //! counts, codes and column keys; SQLite (`sqlite`) is the one implementation, and a PostgreSQL
 //! one would implement the same trait.
 
+mod outbox;
 mod sqlite;
 mod writer;
 
+pub use outbox::{Attempt, DeleteReason, DeliverySummary, Message, MessageKind, MessageStatus, NewMessage};
 pub use sqlite::SqliteStore;
 
 use std::fmt;
@@ -41,6 +43,8 @@ pub enum ImportStatus {
     Complete,
     /// Not completed in time.
     Expired,
+    /// Deleted by the operator before it was completed.
+    Deleted,
 }
 
 impl ImportStatus {
@@ -49,6 +53,7 @@ impl ImportStatus {
             "open" => Ok(ImportStatus::Open),
             "complete" => Ok(ImportStatus::Complete),
             "expired" => Ok(ImportStatus::Expired),
+            "deleted" => Ok(ImportStatus::Deleted),
             other => Err(StoreError(format!("unknown import status {other:?}"))),
         }
     }
@@ -115,6 +120,10 @@ pub struct ImportRecord {
     pub rows: u64,
     /// Rows stored that the server found invalid.
     pub invalid_rows: u64,
+    /// When its rows, metadata and keys were deleted (Unix seconds); the record stays.
+    pub data_deleted_at: Option<i64>,
+    /// Why they were deleted.
+    pub deleted_reason: Option<String>,
 }
 
 /// A batch to store: its place, the server's verdict, and its sealed bytes.
@@ -211,11 +220,58 @@ pub trait Store: Send + Sync {
     fn invalid_rows(&self, id: &str) -> Result<Vec<u64>>;
     /// One stored batch's sealed bytes.
     fn sealed_batch(&self, id: &str, sequence: u64) -> Result<Option<Vec<u8>>>;
-    /// Marks an import complete with its final invalid row count and destroys its transport key.
-    fn complete(&self, id: &str, at: i64, invalid_rows: u64) -> Result<()>;
-    /// Marks open imports past their time as expired, deletes their batches and destroys their
-    /// keys (the record stays, with its counts); returns how many.
+    /// Marks an import complete with its final invalid row count, its sealed column mapping and
+    /// the messages to deliver, in one transaction; destroys its transport key.
+    fn complete(
+        &self,
+        id: &str,
+        at: i64,
+        invalid_rows: u64,
+        mapping: Option<Vec<u8>>,
+        messages: Vec<NewMessage>,
+    ) -> Result<()>;
+    /// The import's sealed column mapping, if the client gave one.
+    fn mapping(&self, id: &str) -> Result<Option<Vec<u8>>>;
+    /// Marks open imports past their time as expired and deletes their data as
+    /// [`delete_data`](Store::delete_data) does; returns how many.
     fn expire(&self, now: i64) -> Result<u64>;
+    /// Deletes the data of imports: first their keys (crypto-shredding: even an old copy of the
+    /// data file cannot be read after this), then their batches, metadata and mapping; cancels
+    /// their undelivered messages; checkpoints both files with truncation. The records stay,
+    /// with counts. Returns how many imports still had data.
+    fn delete_data(&self, ids: &[String], at: i64, reason: DeleteReason) -> Result<u64>;
+    /// The imports that still hold data: of one importer, or of all.
+    fn imports_with_data(&self, importer: Option<&str>) -> Result<Vec<String>>;
+    /// The importers whose imports still hold data.
+    fn importers_with_data(&self) -> Result<Vec<String>>;
+    /// The complete imports of `importer` that still hold data and were completed at or before
+    /// `cutoff` (Unix seconds).
+    fn completed_before(&self, importer: &str, cutoff: i64) -> Result<Vec<String>>;
+    /// The complete imports of `importer` that still hold data, have messages, and none pending
+    /// (nor dead, unless `dead_counts_as_done`).
+    fn delivery_done(&self, importer: &str, dead_counts_as_done: bool) -> Result<Vec<String>>;
+    /// The imports that hold data but whose data key is gone (a deletion cut short).
+    fn keyless_imports(&self) -> Result<Vec<String>>;
+    /// Pending messages to one destination of an importer, oldest first: all of them, or only
+    /// those due by `due_by` (Unix milliseconds).
+    fn pending_messages(
+        &self,
+        importer: &str,
+        destination: u32,
+        due_by: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<Message>>;
+    /// Records an attempt to deliver message `id`.
+    fn record_attempt(&self, id: &str, attempt: Attempt) -> Result<()>;
+    /// The messages of an import, in order.
+    fn messages(&self, import_id: &str) -> Result<Vec<Message>>;
+    /// Dead letters, oldest first.
+    fn dead_letters(&self, limit: u32) -> Result<Vec<Message>>;
+    /// Makes dead letters pending again, due at `now_ms`, with a fresh retry schedule: one
+    /// message (`id` starting `msg_`) or every dead message of an import. Returns how many.
+    fn retry_dead(&self, id: &str, now_ms: i64) -> Result<u64>;
+    /// How an import's messages stand.
+    fn delivery_summary(&self, import_id: &str) -> Result<DeliverySummary>;
     /// A wrapped key of an import (`purpose`: "data" or "transport").
     fn key(&self, id: &str, purpose: &str) -> Result<Option<WrappedKey>>;
     /// Appends to the event log.

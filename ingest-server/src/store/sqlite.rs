@@ -6,8 +6,8 @@
 
 use super::writer::Writer;
 use super::{
-    BatchMeta, Event, ImportRecord, ImportStatus, NewBatch, NewImport, PutOutcome, Result, Store, StoreError,
-    WrappedKey,
+    Attempt, BatchMeta, DeleteReason, DeliverySummary, Event, ImportRecord, ImportStatus, Message, NewBatch,
+    NewImport, NewMessage, PutOutcome, Result, Store, StoreError, WrappedKey,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
@@ -56,6 +56,35 @@ const DATA_MIGRATIONS: &[&str] = &[
 ",
     "
     ALTER TABLE imports ADD COLUMN schema TEXT;
+",
+    "
+    ALTER TABLE imports ADD COLUMN mapping BLOB;
+    ALTER TABLE imports ADD COLUMN data_deleted_at INTEGER;
+    ALTER TABLE imports ADD COLUMN deleted_reason TEXT;
+    CREATE INDEX imports_done ON imports (importer, status, completed_at) WHERE data_deleted_at IS NULL;
+    CREATE TABLE outbox (
+        n INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        import_id TEXT NOT NULL REFERENCES imports (id),
+        importer TEXT NOT NULL,
+        destination INTEGER NOT NULL,
+        sequence INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        first_batch INTEGER NOT NULL,
+        first_offset INTEGER NOT NULL,
+        row_count INTEGER NOT NULL,
+        chunks INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        last_attempt_at INTEGER,
+        last_status INTEGER,
+        last_error TEXT,
+        delivered_at INTEGER
+    ) STRICT;
+    CREATE INDEX outbox_queue ON outbox (importer, destination, status, n);
+    CREATE INDEX outbox_import ON outbox (import_id, destination, sequence);
+    CREATE INDEX outbox_dead ON outbox (status, n) WHERE status = 'dead';
 ",
 ];
 
@@ -192,10 +221,30 @@ fn migrate(connection: &Connection, migrations: &[&str]) -> Result<()> {
     Ok(())
 }
 
-/// Folds the WAL back into the main file and truncates it, so deleted pages leave no copy.
+/// Folds the WAL back into the main file and truncates it, so deleted pages leave no copy;
+/// tries again while readers keep it busy, then leaves it to the next checkpoint (the
+/// retention job makes one every minute).
 fn checkpoint(connection: &Connection) -> Result<()> {
-    connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    for _ in 0..CHECKPOINT_TRIES {
+        let busy: i64 = connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+        if busy == 0 {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    tracing::warn!("the write-ahead log stayed busy; the next checkpoint will truncate it");
     Ok(())
+}
+
+/// How often a checkpoint is tried while readers keep the log busy.
+const CHECKPOINT_TRIES: usize = 50;
+
+impl SqliteStore {
+    /// Truncates both write-ahead logs.
+    pub fn checkpoint(&self) -> Result<()> {
+        self.read(checkpoint)?;
+        self.keystore(checkpoint)
+    }
 }
 
 fn digest(bytes: Vec<u8>) -> rusqlite::Result<[u8; 32]> {
@@ -220,6 +269,8 @@ fn record(row: &rusqlite::Row<'_>) -> rusqlite::Result<(ImportRecord, String)> {
         batches: row.get::<_, i64>("batches")?.unsigned_abs(),
         rows: row.get::<_, i64>("rows")?.unsigned_abs(),
         invalid_rows: row.get::<_, i64>("invalid_rows")?.unsigned_abs(),
+        data_deleted_at: row.get("data_deleted_at")?,
+        deleted_reason: row.get("deleted_reason")?,
     };
     Ok((record, status))
 }
@@ -374,40 +425,131 @@ impl Store for SqliteStore {
         })
     }
 
-    fn complete(&self, id: &str, at: i64, invalid_rows: u64) -> Result<()> {
+    fn complete(
+        &self,
+        id: &str,
+        at: i64,
+        invalid_rows: u64,
+        mapping: Option<Vec<u8>>,
+        messages: Vec<NewMessage>,
+    ) -> Result<()> {
         let owned = id.to_owned();
         self.writer.run(move |c| {
-            let sql = "UPDATE imports SET status = 'complete', completed_at = ?2, invalid_rows = ?3
+            let sql =
+                "UPDATE imports SET status = 'complete', completed_at = ?2, invalid_rows = ?3, mapping = ?4
                        WHERE id = ?1 AND status = 'open'";
-            let changed = c.prepare_cached(sql)?.execute(params![owned, at, signed(invalid_rows)?])?;
+            let changed =
+                c.prepare_cached(sql)?.execute(params![owned, at, signed(invalid_rows)?, mapping])?;
             if changed == 0 {
                 return Err(StoreError("the import is not open".into()));
             }
-            Ok(())
+            outbox::insert(c, &owned, &messages)
         })?;
         self.delete_keys(&[id.to_owned()], "transport")
     }
 
+    fn mapping(&self, id: &str) -> Result<Option<Vec<u8>>> {
+        self.read(|c| {
+            let sql = "SELECT mapping FROM imports WHERE id = ?1";
+            Ok(c.prepare_cached(sql)?.query_row(params![id], |r| r.get(0)).optional()?.flatten())
+        })
+    }
+
     fn expire(&self, now: i64) -> Result<u64> {
-        let expired: Vec<String> = self.writer.run(move |c| {
+        let expired: Vec<String> = self.read(move |c| {
             let mut query =
                 c.prepare_cached("SELECT id FROM imports WHERE status = 'open' AND expires_at <= ?1")?;
-            let ids =
-                query.query_map(params![now], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
-            c.prepare_cached(
-                "DELETE FROM batches WHERE import_id IN
-                   (SELECT id FROM imports WHERE status = 'open' AND expires_at <= ?1)",
-            )?
-            .execute(params![now])?;
-            c.prepare_cached(
-                "UPDATE imports SET status = 'expired' WHERE status = 'open' AND expires_at <= ?1",
-            )?
-            .execute(params![now])?;
-            Ok(ids)
+            Ok(query.query_map(params![now], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?)
         })?;
-        self.delete_keys(&expired, "transport")?;
-        self.delete_keys(&expired, "data")?;
-        Ok(expired.len() as u64)
+        self.delete_data(&expired, now, DeleteReason::Expired)
+    }
+
+    fn delete_data(&self, ids: &[String], at: i64, reason: DeleteReason) -> Result<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        self.delete_keys(ids, "data")?;
+        self.delete_keys(ids, "transport")?;
+        let owned = ids.to_vec();
+        let deleted = self.writer.run(move |c| outbox::delete_data(c, &owned, at, reason))?;
+        self.read(checkpoint)?;
+        Ok(deleted)
+    }
+
+    fn imports_with_data(&self, importer: Option<&str>) -> Result<Vec<String>> {
+        self.read(|c| {
+            let sql =
+                "SELECT id FROM imports WHERE data_deleted_at IS NULL AND status IN ('open', 'complete')
+                       AND (?1 IS NULL OR importer = ?1) ORDER BY created_at";
+            ids(c, sql, params![importer])
+        })
+    }
+
+    fn importers_with_data(&self) -> Result<Vec<String>> {
+        self.read(|c| {
+            let sql =
+                "SELECT DISTINCT importer FROM imports WHERE data_deleted_at IS NULL AND status = 'complete'";
+            ids(c, sql, params![])
+        })
+    }
+
+    fn completed_before(&self, importer: &str, cutoff: i64) -> Result<Vec<String>> {
+        self.read(|c| {
+            let sql = "SELECT id FROM imports WHERE importer = ?1 AND status = 'complete'
+                       AND data_deleted_at IS NULL AND completed_at <= ?2";
+            ids(c, sql, params![importer, cutoff])
+        })
+    }
+
+    fn delivery_done(&self, importer: &str, dead_counts_as_done: bool) -> Result<Vec<String>> {
+        self.read(|c| outbox::delivery_done(c, importer, dead_counts_as_done))
+    }
+
+    fn keyless_imports(&self) -> Result<Vec<String>> {
+        let holding = self.imports_with_data(None)?;
+        self.keystore(|k| {
+            let mut query =
+                k.prepare_cached("SELECT 1 FROM keys WHERE import_id = ?1 AND purpose = 'data'")?;
+            let mut keyless = Vec::new();
+            for id in holding {
+                if !query.exists(params![id])? {
+                    keyless.push(id);
+                }
+            }
+            Ok(keyless)
+        })
+    }
+
+    fn pending_messages(
+        &self,
+        importer: &str,
+        destination: u32,
+        due_by: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<Message>> {
+        self.read(|c| outbox::pending(c, importer, destination, due_by, limit))
+    }
+
+    fn record_attempt(&self, id: &str, attempt: Attempt) -> Result<()> {
+        let owned = id.to_owned();
+        self.writer.run(move |c| outbox::record(c, &owned, &attempt))
+    }
+
+    fn messages(&self, import_id: &str) -> Result<Vec<Message>> {
+        self.read(|c| outbox::of_import(c, import_id))
+    }
+
+    fn dead_letters(&self, limit: u32) -> Result<Vec<Message>> {
+        self.read(|c| outbox::dead(c, limit))
+    }
+
+    fn retry_dead(&self, id: &str, now_ms: i64) -> Result<u64> {
+        let owned = id.to_owned();
+        self.writer.run(move |c| outbox::retry_dead(c, &owned, now_ms))
+    }
+
+    fn delivery_summary(&self, import_id: &str) -> Result<DeliverySummary> {
+        self.read(|c| outbox::summary(c, import_id))
     }
 
     fn key(&self, id: &str, purpose: &str) -> Result<Option<WrappedKey>> {
@@ -441,6 +583,12 @@ impl Store for SqliteStore {
     }
 }
 
+/// The first column of every row of `sql`, as text.
+fn ids(c: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<Vec<String>> {
+    let mut query = c.prepare_cached(sql)?;
+    Ok(query.query_map(params, |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?)
+}
+
 fn insert_batch(c: &Connection, batch: &NewBatch) -> Result<()> {
     c.prepare_cached("INSERT INTO batches VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?.execute(params![
         batch.import_id,
@@ -465,5 +613,6 @@ fn insert_batch(c: &Connection, batch: &NewBatch) -> Result<()> {
     Ok(())
 }
 
+mod outbox;
 #[cfg(test)]
 mod tests;

@@ -1,4 +1,5 @@
 use super::*;
+use crate::store::MessageKind;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -83,7 +84,7 @@ fn a_batch_is_stored_once_replays_answer_the_same_and_other_bodies_conflict() {
 fn completing_closes_the_import_and_destroys_its_transport_key() {
     let (_dir, store) = store();
     store.create_import(import("imp_a")).unwrap();
-    store.complete("imp_a", 3000, 4).unwrap();
+    store.complete("imp_a", 3000, 4, None, Vec::new()).unwrap();
     let record = store.import("imp_a").unwrap().unwrap();
     assert_eq!(
         (record.status, record.completed_at, record.invalid_rows),
@@ -92,7 +93,7 @@ fn completing_closes_the_import_and_destroys_its_transport_key() {
     assert!(store.key("imp_a", "transport").unwrap().is_none());
     assert!(store.key("imp_a", "data").unwrap().is_some());
     assert_eq!(store.put_batch(batch("imp_a", 0, 1)).unwrap(), PutOutcome::NotOpen(ImportStatus::Complete));
-    assert!(store.complete("imp_a", 3001, 0).is_err());
+    assert!(store.complete("imp_a", 3001, 0, None, Vec::new()).is_err());
 }
 
 #[test]
@@ -173,4 +174,108 @@ fn concurrent_batches_are_all_stored_in_groups() {
     for i in 0..8 {
         assert_eq!(store.import(&format!("imp_{i}")).unwrap().unwrap().batches, 25);
     }
+}
+
+fn message(id: &str, sequence: u32, kind: MessageKind) -> NewMessage {
+    NewMessage {
+        id: id.into(),
+        destination: 0,
+        sequence,
+        kind,
+        first_batch: 0,
+        first_offset: sequence * 5,
+        row_count: if kind == MessageKind::Rows { 5 } else { 0 },
+        chunks: 2,
+        due_at: 10_000,
+    }
+}
+
+/// A completed import `id` with two row messages and a completion message.
+fn completed(store: &SqliteStore, id: &str) {
+    store.create_import(import(id)).unwrap();
+    store.put_batch(batch(id, 0, 1)).unwrap();
+    let messages = vec![
+        message(&format!("msg_{id}_0"), 0, MessageKind::Rows),
+        message(&format!("msg_{id}_1"), 1, MessageKind::Rows),
+        message(&format!("msg_{id}_2"), 2, MessageKind::Completed),
+    ];
+    store.complete(id, 3000, 0, Some(vec![5; 40]), messages).unwrap();
+}
+
+#[test]
+fn messages_are_added_with_the_completion_and_attempts_move_them_along() {
+    let (_dir, store) = store();
+    completed(&store, "imp_a");
+    assert_eq!(store.mapping("imp_a").unwrap(), Some(vec![5; 40]));
+    let pending = store.pending_messages("demo", 0, None, 10).unwrap();
+    assert_eq!(pending.iter().map(|m| m.sequence).collect::<Vec<_>>(), [0, 1, 2]);
+    assert_eq!((pending[0].importer.as_str(), pending[0].first_offset, pending[0].chunks), ("demo", 0, 2));
+    assert!(store.pending_messages("demo", 0, Some(9_999), 10).unwrap().is_empty(), "none due yet");
+    assert!(store.pending_messages("demo", 1, None, 10).unwrap().is_empty(), "another destination");
+
+    let failed =
+        |retry_at| Attempt::Failed { at: 10_000, status: Some(503), error: "HTTP 503".into(), retry_at };
+    store.record_attempt("msg_imp_a_0", failed(Some(12_000))).unwrap();
+    let head = &store.pending_messages("demo", 0, None, 1).unwrap()[0];
+    assert_eq!((head.attempts, head.next_attempt_at, head.last_status), (1, 12_000, Some(503)));
+    store.record_attempt("msg_imp_a_0", Attempt::Delivered { at: 12_001, status: 204 }).unwrap();
+    store.record_attempt("msg_imp_a_1", failed(None)).unwrap();
+    let summary = store.delivery_summary("imp_a").unwrap();
+    assert_eq!((summary.pending, summary.delivered, summary.dead), (1, 1, 1));
+    assert_eq!(store.dead_letters(10).unwrap()[0].id, "msg_imp_a_1");
+
+    store.record_attempt("msg_imp_a_2", Attempt::Delivered { at: 12_002, status: 200 }).unwrap();
+    assert!(store.delivery_done("demo", false).unwrap().is_empty(), "a dead letter is not done");
+    assert_eq!(store.delivery_done("demo", true).unwrap(), ["imp_a"]);
+    assert_eq!(store.retry_dead("imp_a", 20_000).unwrap(), 1);
+    let retried = &store.pending_messages("demo", 0, None, 1).unwrap()[0];
+    assert_eq!((retried.id.as_str(), retried.attempts, retried.next_attempt_at), ("msg_imp_a_1", 0, 20_000));
+    store.record_attempt("msg_imp_a_1", Attempt::Delivered { at: 20_001, status: 200 }).unwrap();
+    assert_eq!(store.delivery_done("demo", false).unwrap(), ["imp_a"]);
+    store.record_attempt("msg_imp_a_1", failed(Some(1))).unwrap();
+    assert_eq!(store.delivery_summary("imp_a").unwrap().delivered, 3, "a delivered message stays delivered");
+}
+
+#[test]
+fn deleting_data_destroys_keys_rows_and_pending_messages_and_keeps_the_record() {
+    let (_dir, store) = store();
+    completed(&store, "imp_a");
+    completed(&store, "imp_b");
+    store.create_import(import("imp_open")).unwrap();
+    assert_eq!(store.imports_with_data(None).unwrap().len(), 3);
+    assert_eq!(store.imports_with_data(Some("other")).unwrap().len(), 0);
+    assert_eq!(store.completed_before("demo", 2999).unwrap().len(), 0);
+    assert_eq!(store.completed_before("demo", 3000).unwrap(), ["imp_a", "imp_b"]);
+
+    let ids = vec!["imp_a".to_owned(), "imp_open".to_owned()];
+    assert_eq!(store.delete_data(&ids, 4000, DeleteReason::Operator).unwrap(), 2);
+    assert_eq!(store.delete_data(&ids, 4001, DeleteReason::Operator).unwrap(), 0, "once");
+    let record = store.import("imp_a").unwrap().unwrap();
+    assert_eq!(
+        (record.status, record.rows, record.data_deleted_at),
+        (ImportStatus::Complete, 10, Some(4000))
+    );
+    assert_eq!(record.deleted_reason.as_deref(), Some("operator"));
+    assert_eq!(store.import("imp_open").unwrap().unwrap().status, ImportStatus::Deleted);
+    assert!(store.key("imp_a", "data").unwrap().is_none());
+    assert!(store.batches("imp_a").unwrap().is_empty());
+    assert_eq!(store.metadata("imp_a").unwrap(), Some(Vec::new()));
+    assert_eq!(store.mapping("imp_a").unwrap(), None);
+    assert_eq!(store.delivery_summary("imp_a").unwrap().cancelled, 3);
+    assert_eq!(store.retry_dead("imp_a", 5000).unwrap(), 0);
+    assert_eq!(store.imports_with_data(None).unwrap(), ["imp_b"]);
+    assert_eq!(store.batches("imp_b").unwrap().len(), 1, "other imports keep theirs");
+    let events = store.events("imp_a").unwrap();
+    assert_eq!(events.last().unwrap().1, "data_deleted");
+    assert_eq!(events.last().unwrap().2["reason"], "operator");
+}
+
+#[test]
+fn an_import_whose_key_is_gone_but_rows_are_not_is_found() {
+    let (_dir, store) = store();
+    completed(&store, "imp_a");
+    completed(&store, "imp_b");
+    assert!(store.keyless_imports().unwrap().is_empty());
+    store.delete_keys(&["imp_b".to_owned()], "data").unwrap();
+    assert_eq!(store.keyless_imports().unwrap(), ["imp_b"]);
 }
