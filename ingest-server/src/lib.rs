@@ -5,7 +5,8 @@
 //! - [`config`]: the operator's TOML file and environment overrides;
 //! - [`crypto`]: the transport handshake, sealed batches, sealing at rest, tokens;
 //! - [`store`]: all SQL, behind one narrow trait;
-//! - [`imports`]: the import lifecycle, independent of HTTP;
+//! - [`imports`]: the import lifecycle, independent of HTTP, and retention;
+//! - [`delivery`]: signed webhooks from a persisted outbox;
 //! - [`http`]: protocol v1 over actix-web (see `docs/protocol.md`);
 //! - [`client`]: a Rust client that speaks the protocol as the browser does;
 //! - [`serve`]: starting it all.
@@ -14,6 +15,7 @@
 pub mod client;
 pub mod config;
 pub mod crypto;
+pub mod delivery;
 pub mod http;
 pub mod imports;
 pub mod serve;

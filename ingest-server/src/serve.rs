@@ -1,9 +1,10 @@
-//! Starting the server: open the store, load (or create) the master key, bind, announce the
-//! URL, expire old imports in the background, run until stopped. Also the operator's export of
-//! one import's rows.
+//! Starting the server: open the store, load (or create) the master key, start the delivery
+//! threads, bind, announce the URL, enforce retention at once (catching up after downtime) and
+//! every minute, run until stopped. Also the operator's export of one import's rows.
 
 use crate::config::{Config, MasterKeySource};
 use crate::crypto::MasterKey;
+use crate::delivery::Deliveries;
 use crate::http::{self, Bound};
 use crate::imports::Imports;
 use crate::store::{SqliteStore, Store};
@@ -12,8 +13,8 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// How often open imports are checked for expiry.
-const EXPIRY_INTERVAL: Duration = Duration::from_secs(60);
+/// How often retention is enforced (expiry, keep periods, deletion after delivery).
+const RETENTION_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Runs the server with `config` until it is stopped (Ctrl-C or SIGTERM).
 pub fn serve(config: Config) -> Result<(), String> {
@@ -22,10 +23,12 @@ pub fn serve(config: Config) -> Result<(), String> {
         Arc::new(SqliteStore::open(&config.server.data_dir).map_err(|e| e.to_string())?);
     let master = master_key(&config.server.master_key)?;
     let imports = Arc::new(Imports::new(Arc::clone(&config), store, master).map_err(|e| e.to_string())?);
+    let deliveries = Deliveries::start(&imports, &config.server.delivery)?;
+    tracing::debug!(lanes = deliveries.lanes(), "delivery started");
     actix_web::rt::System::new().block_on(async move {
         let bound = http::bind(Arc::clone(&config), Arc::clone(&imports))?;
         announce(&config, &bound);
-        actix_web::rt::spawn(expire_periodically(imports));
+        actix_web::rt::spawn(retain_periodically(imports));
         bound.server.await.map_err(|e| format!("the server stopped: {e}"))
     })
 }
@@ -93,19 +96,25 @@ fn announce(config: &Config, bound: &Bound) {
     let _ = out.flush();
 }
 
-/// Marks imports past their time as expired, once a minute.
-async fn expire_periodically(imports: Arc<Imports>) {
-    let mut ticks = actix_web::rt::time::interval(EXPIRY_INTERVAL);
+/// Enforces retention now and then once a minute.
+async fn retain_periodically(imports: Arc<Imports>) {
+    let mut ticks = actix_web::rt::time::interval(RETENTION_INTERVAL);
     loop {
         ticks.tick().await;
         let imports = Arc::clone(&imports);
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let now = i64::try_from(now).unwrap_or(i64::MAX);
-        match actix_web::web::block(move || imports.expire(now)).await {
-            Ok(Ok(0)) => {}
-            Ok(Ok(count)) => tracing::info!(count, "imports expired"),
-            Ok(Err(e)) => tracing::warn!(error = ?e, "expiring imports failed"),
-            Err(_) => tracing::warn!("expiring imports failed"),
+        match actix_web::web::block(move || imports.enforce_retention(now)).await {
+            Ok(Ok(swept)) if swept == Default::default() => {}
+            Ok(Ok(swept)) => tracing::info!(
+                expired = swept.expired,
+                retention = swept.retention,
+                delivered = swept.delivered,
+                resumed = swept.resumed,
+                "retention: import data deleted"
+            ),
+            Ok(Err(e)) => tracing::warn!(error = %e, "enforcing retention failed; trying again in a minute"),
+            Err(_) => tracing::warn!("enforcing retention failed; trying again in a minute"),
         }
     }
 }

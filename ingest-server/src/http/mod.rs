@@ -2,6 +2,7 @@
 //! headers, per-address rate limits, body limits and timeouts, TLS through rustls, and a request
 //! log of methods, route patterns, statuses and problem codes (never bodies or cell values).
 
+mod admin;
 mod body;
 mod cors;
 mod embed;
@@ -74,6 +75,7 @@ pub fn bind(config: Arc<Config>, imports: Arc<Imports>) -> Result<Bound, String>
             .app_data(state.clone())
             .service(routes::importer_routes(web::scope("/v1/importers/{key}")).wrap(from_fn(cors::cors)))
             .configure(embed::routes)
+            .configure(admin::routes)
             .route("/health", web::get().to(routes::health))
             .route("/", web::get().to(routes::index))
             .default_service(web::to(routes::not_found))

@@ -147,7 +147,7 @@ async fn complete(
 }
 
 /// Runs import work on the blocking pool.
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, ImportError> + Send + 'static,
 ) -> Result<T, Problem> {
     match web::block(work).await {
@@ -178,7 +178,7 @@ fn number<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, Problem> {
 }
 
 /// Seconds since the Unix epoch.
-fn now() -> i64 {
+pub(super) fn now() -> i64 {
     let seconds = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     i64::try_from(seconds).unwrap_or(i64::MAX)
 }

@@ -4,6 +4,9 @@
 
 use super::{ImportError, Imports};
 use crate::config::InvalidRows;
+use crate::crypto::Item;
+use crate::delivery::now_ms;
+use crate::delivery::plan::plan;
 use crate::store::{BatchMeta, ImportRecord, ImportStatus};
 use serde::{Deserialize, Serialize};
 use sluice_parser::batch::Batch;
@@ -16,14 +19,24 @@ const MAX_UNIQUE_VALUES: usize = 10_000_000;
 /// Most errors a refusal lists (all are counted).
 const MAX_LISTED_ERRORS: usize = 1000;
 
+/// Most entries of a column mapping.
+const MAX_MAPPING_ENTRIES: usize = 1000;
+
+/// Most bytes of a column mapping as JSON.
+const MAX_MAPPING_BYTES: usize = 64 * 1024;
+
 /// What the client says it sent.
-#[derive(Clone, Copy, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Expected {
     /// Batches sent (numbered 0 to `batches - 1`).
     pub batches: u64,
     /// Rows in them.
     pub rows: u64,
+    /// How the file's columns were mapped: schema key → the file's header (or `null` when no
+    /// file column was mapped to it). Optional; sealed, and delivered in `import.completed`.
+    #[serde(default)]
+    pub mapping: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// A completed import.
@@ -64,10 +77,14 @@ impl Imports {
             status => return Err(ImportError::Closed(status)),
         }
         let batches = self.store.batches(id)?;
-        check_counts(&batches, expected)?;
+        check_counts(&batches, &expected)?;
+        let mapping = self.seal_mapping(id, expected.mapping.as_ref())?;
         let invalid_rows = self.verify_all(key, &record, &batches)?;
-        self.store.complete(id, now, invalid_rows)?;
+        let destinations = &self.importer(key)?.config.destinations;
+        let messages = plan(id, &batches, destinations, now_ms());
+        self.store.complete(id, now, invalid_rows, mapping, messages)?;
         self.forget_keys(id);
+        self.wakeup.ring();
         let detail = serde_json::json!({
             "batches": expected.batches,
             "rows": expected.rows,
@@ -112,8 +129,32 @@ impl Imports {
     }
 }
 
+impl Imports {
+    /// The column mapping checked and sealed under the import's data key.
+    fn seal_mapping(
+        &self,
+        id: &str,
+        mapping: Option<&serde_json::Map<String, serde_json::Value>>,
+    ) -> Result<Option<Vec<u8>>, ImportError> {
+        let Some(mapping) = mapping else { return Ok(None) };
+        let headers_only = mapping.values().all(|v| v.is_string() || v.is_null());
+        let json = serde_json::to_vec(mapping).map_err(|e| ImportError::Internal(e.to_string()))?;
+        if !headers_only || mapping.len() > MAX_MAPPING_ENTRIES || json.len() > MAX_MAPPING_BYTES {
+            return Err(ImportError::BadRequest(format!(
+                "mapping must map at most {MAX_MAPPING_ENTRIES} schema keys to a header (a string) or null, \
+                 in at most {MAX_MAPPING_BYTES} bytes"
+            )));
+        }
+        let data = self.keys(id)?.data;
+        let sealed = data
+            .seal(&self.rng, id, Item::Mapping, &json)
+            .map_err(|e| ImportError::Internal(e.to_string()))?;
+        Ok(Some(sealed))
+    }
+}
+
 /// The stored batches must be numbered 0, 1, … with nothing missing and hold the rows said.
-fn check_counts(batches: &[BatchMeta], expected: Expected) -> Result<(), ImportError> {
+fn check_counts(batches: &[BatchMeta], expected: &Expected) -> Result<(), ImportError> {
     let stored: BTreeSet<u64> = batches.iter().map(|b| b.sequence).collect();
     let missing: Vec<u64> = (0..expected.batches).filter(|s| !stored.contains(s)).take(1000).collect();
     if !missing.is_empty() {

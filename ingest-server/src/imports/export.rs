@@ -2,8 +2,8 @@
 //! unpacked, in order (for completion's second pass and for the operator's `sluice export`).
 
 use super::{ImportError, Imports};
+use crate::config::Retention;
 use crate::crypto::{DataKey, Item};
-use crate::store::ImportStatus;
 use serde_json::{Map, Value};
 use sluice_parser::batch::{Batch, ColumnKind};
 
@@ -34,8 +34,14 @@ impl Imports {
         mut each: impl FnMut(Value) -> std::io::Result<()>,
     ) -> Result<u64, ImportError> {
         let record = self.store.import(id)?.ok_or(ImportError::Rejected)?;
-        if record.status == ImportStatus::Expired {
-            return Err(ImportError::Closed(ImportStatus::Expired));
+        if record.data_deleted_at.is_some() {
+            let reason = record.deleted_reason.as_deref().unwrap_or("deleted");
+            return Err(ImportError::BadRequest(format!("its data was deleted ({reason})")));
+        }
+        if self.importers.get(&record.importer).is_some_and(|i| i.config.retention == Retention::NeverStore) {
+            return Err(ImportError::BadRequest(
+                "its importer passes rows through (never_store): they are not kept for reading".into(),
+            ));
         }
         let data = self.keys(id)?.data;
         let mut rows = 0;

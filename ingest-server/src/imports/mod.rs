@@ -8,16 +8,21 @@ mod create;
 mod export;
 mod keys;
 mod packing;
+mod payload;
+mod retention;
 mod schemas;
 
 pub use batch::{BatchAck, BatchHeaders};
 pub use complete::{Completion, Expected};
 pub use create::{CreateImport, Created, FileMeta};
 pub use packing::{pack, unpack};
+pub use payload::{BatchCache, rfc3339};
+pub use retention::Swept;
 pub use schemas::MAX_DYNAMIC_COLUMNS;
 
 use crate::config::{Config, Importer};
 use crate::crypto::{MasterKey, UploadToken};
+use crate::delivery::Wakeup;
 use crate::store::{BatchMeta, Event, ImportRecord, ImportStatus, Store, StoreError};
 use keys::KeyCache;
 use ring::rand::SystemRandom;
@@ -147,6 +152,7 @@ pub struct Imports {
     importers: HashMap<String, ImporterRuntime>,
     keys: KeyCache,
     schemas: schemas::SchemaCache,
+    wakeup: Wakeup,
 }
 
 impl Imports {
@@ -173,7 +179,23 @@ impl Imports {
             importers,
             keys: KeyCache::new(10_000),
             schemas: schemas::SchemaCache::new(10_000),
+            wakeup: Wakeup::default(),
         })
+    }
+
+    /// Every importer, in no order.
+    pub fn importers(&self) -> impl Iterator<Item = &ImporterRuntime> {
+        self.importers.values()
+    }
+
+    /// What wakes the delivery threads.
+    pub fn wakeup(&self) -> &Wakeup {
+        &self.wakeup
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
     }
 
     /// The importer with `key`.
@@ -209,7 +231,7 @@ impl Imports {
         })
     }
 
-    /// Marks imports past their time as expired and forgets their keys.
+    /// Marks imports past their time as expired, deletes their data and forgets their keys.
     pub fn expire(&self, now: i64) -> Result<u64, ImportError> {
         let expired = self.store.expire(now)?;
         if expired > 0 {
