@@ -68,9 +68,10 @@ export class Api {
     });
   }
 
-  complete(created: Created, batches: number, rows: number): Promise<Completion> {
+  /** Completes the import; `mapping` (schema key → file header) goes, sealed, into the webhook's `import.completed`. */
+  complete(created: Created, batches: number, rows: number, mapping: Record<string, string | null>): Promise<Completion> {
     return this.call('POST', `/imports/${created.importId}/complete`, {
-      body: JSON.stringify({ batches, rows }),
+      body: JSON.stringify({ batches, rows, mapping }),
       json: true,
       token: created.uploadToken,
     });

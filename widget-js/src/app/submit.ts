@@ -125,8 +125,16 @@ async function send(state: State, view: View, signal: AbortSignal): Promise<Impo
     throw error;
   }
   view.text.textContent = t('finishing');
-  const done = await retrying(view, signal, () => state.api.complete(created, batches, rows));
+  const mapping = columnMapping(summary);
+  const done = await retrying(view, signal, () => state.api.complete(created, batches, rows, mapping));
   return result(state, summary, created, done);
+}
+
+/** Schema key → the file header mapped to it, or null. */
+function columnMapping(summary: Summary): Record<string, string | null> {
+  const mapping: Record<string, string | null> = {};
+  for (const column of summary.mapping.columns) mapping[column.key] = column.header;
+  return mapping;
 }
 
 /** Sends until it works or fails for a reason other than the network or a busy server. */
@@ -161,8 +169,7 @@ function pause(ms: number): Promise<void> {
 }
 
 function result(state: State, summary: Summary, created: Created, done: Completion): ImportResult {
-  const mapping: Record<string, string | null> = {};
-  for (const column of summary.mapping.columns) mapping[column.key] = column.header;
+  const mapping = columnMapping(summary);
   return {
     importId: created.importId,
     rows: done.rows,
