@@ -110,9 +110,11 @@ impl Lane {
                 })
             }
             Delivery::Parallel { .. } => {
-                let due = store.pending_messages(&self.importer, self.index, Some(now), LOOKAHEAD)?;
+                // Read under the lock: a message another thread is finishing stays in flight
+                // until its attempt is recorded, so this read sees it one way or the other.
                 let mut in_flight =
                     self.in_flight.lock().map_err(|_| ImportError::Internal("poisoned".into()))?;
+                let due = store.pending_messages(&self.importer, self.index, Some(now), LOOKAHEAD)?;
                 Ok(match due.into_iter().find(|m| !in_flight.contains(&m.id)) {
                     Some(m) => {
                         in_flight.insert(m.id.clone());

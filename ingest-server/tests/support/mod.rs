@@ -2,6 +2,8 @@
 //! the example schema, and batches made from them with `sluice-parser` as the browser makes them.
 #![allow(dead_code, clippy::unwrap_used, clippy::panic)]
 
+pub(crate) mod receiver;
+
 use sluice_parser::batch::BatchOptions;
 use sluice_parser::import::{Import, ImportOptions};
 use sluice_parser::schema::Schema;
@@ -63,6 +65,28 @@ impl Server {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("sluice.toml"), config).unwrap();
         Server::in_dir(dir, &[])
+    }
+
+    /// Starts a server with `config` and environment variables `env`.
+    pub(crate) fn with_env(config: &str, env: &[(&str, &str)]) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("sluice.toml"), config).unwrap();
+        Server::in_dir(dir, env)
+    }
+
+    /// Calls the admin API with `token`: the status and the JSON answer.
+    pub(crate) fn admin(&self, method: &str, path: &str, token: Option<&str>) -> (u16, serde_json::Value) {
+        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+        let url = format!("{}{path}", self.url);
+        let mut request = ureq::http::Request::builder().method(method).uri(&url);
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        let mut response = agent.run(request.body(()).unwrap()).unwrap();
+        assert!(response.headers().get("set-cookie").is_none());
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
     }
 
     /// Starts a server on the configuration and data already in `dir`.
@@ -135,6 +159,23 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The admin token of the tests that use the admin API.
+pub(crate) const ADMIN_TOKEN: &str = "tests-admin-token-0123456789abcdef";
+
+/// `[[importers.destinations]]` for a webhook to `url` on loopback, with `extra` lines.
+pub(crate) fn webhook(url: &str, extra: &str) -> String {
+    format!(
+        "[[importers.destinations]]\ntype = \"webhook\"\nurl = \"{url}\"\nsecret = \"{}\"\nallow_private_network = true\n{extra}\n",
+        receiver::SECRET
+    )
+}
+
+/// `[server.delivery]` retrying after each of `waits`, to add after the server limits.
+pub(crate) fn retries(waits: &[&str]) -> String {
+    let waits: Vec<String> = waits.iter().map(|w| format!("{w:?}")).collect();
+    format!("\n[server.delivery]\nretry_schedule = [{}]\n", waits.join(", "))
 }
 
 /// One row of the example schema; `n` makes ids and emails unique; `note` is added to the last
