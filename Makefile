@@ -1,5 +1,6 @@
 # Sluice: every command sets up what it needs, idempotently, on a fresh Debian machine with rustup.
-#   make run     the server (examples/sluice.toml) on 127.0.0.1:8080, the host page on :8081
+#   make run     the server (examples/sluice.toml) on 127.0.0.1:8080, the host page on :8081,
+#                the example webhook receiver on :8090
 #   make test    everything CI checks: format, lints (native and wasm32), docs, Rust tests (the
 #                server's against the real binary), the npm package's and the widget's tests
 #                in Node and Chromium, fuzz smoke
@@ -31,7 +32,7 @@ FUZZ_RUSTFLAGS := -Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4
 .PHONY: help setup wasm widget run report test lint fmt doc unit js-test fuzz-build fuzz-smoke fuzz bench
 
 help:
-	@sed -n '2,11p' Makefile | sed 's/^# //'
+	@sed -n '2,12p' Makefile | sed 's/^# //'
 
 setup:
 	@command -v cargo >/dev/null || { echo "cargo is missing: install Rust with rustup (https://rustup.rs)"; exit 1; }
@@ -66,11 +67,17 @@ widget: wasm
 run: widget
 	cargo build --locked --release -q -p sluice-server --bin sluice
 	$(CARGO_TARGET_DIR)/release/sluice check-config examples/sluice.toml
-	@node examples/host-server.mjs --port 8081 --sluice http://127.0.0.1:8080 & host=$$!; \
-		trap 'kill $$host 2>/dev/null' EXIT INT TERM; \
+	@mkdir -p examples/data && chmod 700 examples/data
+	@[ -s examples/data/admin.token ] || (umask 077 && head -c 32 /dev/urandom | base64 > examples/data/admin.token)
+	@secret=$$(sed -n 's/^secret = "\(whsec_[^"]*\)"$$/\1/p' examples/sluice.toml); \
+		SLUICE_WEBHOOK_SECRET=$$secret node examples/webhook-receiver.mjs --port 8090 --out examples/data/received & receiver=$$!; \
+		node examples/host-server.mjs --port 8081 --sluice http://127.0.0.1:8080 & host=$$!; \
+		trap 'kill $$host $$receiver 2>/dev/null' EXIT INT TERM; \
 		echo "open the example host page: http://127.0.0.1:8081/ (or, from another terminal:"; \
 		echo "  cargo run --release -q -p sluice-server --example upload -- http://127.0.0.1:8080 demo examples/contacts.csv)"; \
-		$(CARGO_TARGET_DIR)/release/sluice serve --config examples/sluice.toml
+		echo "rows are delivered to the example webhook receiver on :8090, which writes examples/data/received/<import>.jsonl"; \
+		echo "admin API (delete, dead letters; docs/server.md): curl -H \"Authorization: Bearer \$$(cat examples/data/admin.token)\" http://127.0.0.1:8080/v1/admin/deliveries/dead"; \
+		SLUICE_ADMIN_TOKEN=$$(cat examples/data/admin.token) $(CARGO_TARGET_DIR)/release/sluice serve --config examples/sluice.toml
 
 report: setup
 	cargo run --locked --release -q -p sluice-parser --example report -- \
@@ -98,7 +105,7 @@ unit: widget
 # example host page, the real server and Chromium through every step (screenshots in
 # widget-js/test/artifacts/).
 js-test: widget
-	node --test parser-wasm/npm/test/*.test.mjs
+	node --test parser-wasm/npm/test/*.test.mjs examples/test/*.test.mjs
 	cargo build --locked -q -p sluice-server --bin sluice
 	node --test widget-js/test/*.test.mjs
 
