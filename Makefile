@@ -5,7 +5,7 @@
 #                server's against the real binary), the npm package's and the widget's tests
 #                in Node and Chromium, fuzz smoke
 #   make bench   parser throughput on a generated 1,000,000-row file, native and in Chromium;
-#                the server under 50 concurrent imports; the widget end to end on that file
+#                the server under 50 concurrent imports; webhook delivery; the widget end to end
 #   make report  the parser alone: validate the files in examples/ and print a report
 #   make fuzz    each fuzz target for FUZZ_SECONDS (default 300) with coverage
 #   make lint / make fmt
@@ -139,6 +139,7 @@ BENCH_DIR ?= $(HOME)/.cache/sluice/bench
 bench: setup widget
 	cargo bench --locked -p sluice-parser --bench throughput
 	cargo bench --locked -p sluice-server --bench load
+	cargo bench --locked -p sluice-server --bench delivery
 	@mkdir -p $(BENCH_DIR)
 	@[ -s $(BENCH_DIR)/bench-1m.csv ] || cargo run --locked --release -q -p sluice-parser --example gen_bench_csv -- $(BENCH_DIR)/bench-1m.csv 1000000
 	@[ -s $(BENCH_DIR)/bench-1g.csv ] || cargo run --locked --release -q -p sluice-parser --example gen_bench_csv -- $(BENCH_DIR)/bench-1g.csv 8100000
