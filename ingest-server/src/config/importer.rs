@@ -525,7 +525,8 @@ batch_bytes = "0B""#;
         );
         let config = load(&format!("{server}{IMPORTER}")).unwrap();
         assert_eq!(config.server.admin_token.as_ref().map(|t| t.expose().to_owned()), Some(token));
-        let seconds: Vec<u64> = config.server.delivery.retry_schedule.iter().map(std::time::Duration::as_secs).collect();
+        let seconds: Vec<u64> =
+            config.server.delivery.retry_schedule.iter().map(std::time::Duration::as_secs).collect();
         assert_eq!(seconds, [1, 120]);
         assert_eq!(load(IMPORTER).unwrap().server.delivery.retry_schedule.len(), 7);
         assert!(load(IMPORTER).unwrap().server.admin_token.is_none());
