@@ -5,7 +5,7 @@
 //! of `SLUICE_DELIVERY_ROWS` rows (default 500,000, 1,000 per message) is uploaded, then timed
 //! from its completion to the receiver holding every message: rows per second sustained.
 //! `SLUICE_DELIVERY_ROUNDS` (default 3) rounds per mode; the median round is reported.
-#![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::print_stdout, clippy::print_stderr, clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../../parser-wasm/benches/support/datagen.rs"]
 mod datagen;

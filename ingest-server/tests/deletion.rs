@@ -219,6 +219,11 @@ fn the_admin_api_answers_401_without_the_token_and_deletes_by_importer_or_all() 
         );
     }
 
+    let (status, problem) = server.admin("GET", "/v1/admin/imports/imp_nothing", Some(ADMIN_TOKEN));
+    assert_eq!((status, problem["code"].as_str()), (404, Some("unknown_import")));
+    let (status, _) = server.admin("DELETE", "/v1/admin/imports/imp_nothing", Some(ADMIN_TOKEN));
+    assert_eq!(status, 404);
+
     // Without a token in the configuration, the admin API is off.
     let closed = Server::with_config(&config("", ""));
     let (status, problem) = closed.admin("GET", "/v1/admin/deliveries/dead", Some(ADMIN_TOKEN));

@@ -83,13 +83,13 @@ async fn import(state: web::Data<State>, id: web::Path<String>) -> Result<HttpRe
     let id = id.into_inner();
     let answer = blocking(move || {
         let store = imports.store();
-        let record = store.import(&id)?.ok_or_else(|| ImportError::BadRequest("no such import".into()))?;
+        let Some(record) = store.import(&id)? else { return Ok(None) };
         let events: Vec<_> = store
             .events(&id)?
             .into_iter()
             .map(|(at, kind, detail)| json!({ "at": at, "kind": kind, "detail": detail }))
             .collect();
-        Ok(json!({
+        Ok(Some(json!({
             "importId": record.id,
             "importer": record.importer,
             "status": record.status,
@@ -103,10 +103,15 @@ async fn import(state: web::Data<State>, id: web::Path<String>) -> Result<HttpRe
             "delivery": store.delivery_summary(&id)?,
             "messages": store.messages(&id)?,
             "events": events,
-        }))
+        })))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(answer))
+    answer.map(|answer| HttpResponse::Ok().json(answer)).ok_or_else(unknown_import)
+}
+
+/// No import has the id in the URL.
+fn unknown_import() -> Problem {
+    Problem::new(StatusCode::NOT_FOUND, "unknown_import", "no import has this id")
 }
 
 /// `DELETE /v1/admin/imports/{id}`: deletes one import's data; its record and log stay.
@@ -115,10 +120,11 @@ async fn delete_import(state: web::Data<State>, id: web::Path<String>) -> Result
     let id = id.into_inner();
     let answer_id = id.clone();
     let deleted = blocking(move || match imports.delete_import(&id, now()) {
-        Err(ImportError::Rejected) => Err(ImportError::BadRequest("no such import".into())),
-        other => other,
+        Err(ImportError::Rejected) => Ok(None),
+        other => other.map(Some),
     })
-    .await?;
+    .await?
+    .ok_or_else(unknown_import)?;
     tracing::info!(import = %answer_id, deleted, "operator: delete an import's data");
     Ok(HttpResponse::Ok().json(json!({ "importId": answer_id, "deleted": deleted })))
 }

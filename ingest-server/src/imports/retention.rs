@@ -35,7 +35,7 @@ impl Imports {
     pub fn enforce_retention(&self, now: i64) -> Result<Swept, ImportError> {
         let mut swept = Swept { expired: self.expire(now)?, ..Swept::default() };
         let keyless = self.store.keyless_imports()?;
-        swept.resumed = self.delete(&keyless, now, DeleteReason::Retention)?;
+        swept.resumed = self.delete(&keyless, now, DeleteReason::Resumed)?;
         for key in self.store.importers_with_data()? {
             let retention = self.importers.get(&key).map(|i| i.config.retention);
             let days = match retention {

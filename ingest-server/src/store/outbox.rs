@@ -172,6 +172,8 @@ pub enum DeleteReason {
     PassThrough,
     /// The operator asked (admin API).
     Operator,
+    /// A deletion cut short (its keys were destroyed, its rows not yet), finished.
+    Resumed,
 }
 
 impl DeleteReason {
@@ -183,6 +185,7 @@ impl DeleteReason {
             DeleteReason::Delivered => "delivered",
             DeleteReason::PassThrough => "pass_through",
             DeleteReason::Operator => "operator",
+            DeleteReason::Resumed => "resumed",
         }
     }
 }
