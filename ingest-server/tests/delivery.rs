@@ -210,10 +210,19 @@ fn a_destination_that_resolves_to_a_private_address_is_refused() {
 }
 
 #[test]
-fn parallel_lanes_deliver_every_row_once() {
+fn parallel_lanes_deliver_every_row_once_straight_past_an_environment_proxy() {
     let receiver = Receiver::start(Behaviour { delay: Duration::from_millis(5), ..Behaviour::default() });
     let hook = webhook(&receiver.url, "chunk_rows = 250\ndelivery = \"parallel\"\nparallelism = 4");
-    let server = Server::with_config(&config("", &hook));
+    // A proxy that is not there: were it used, nothing would arrive.
+    let proxy = "http://127.0.0.1:9";
+    let env = [
+        ("ALL_PROXY", proxy),
+        ("HTTP_PROXY", proxy),
+        ("http_proxy", proxy),
+        ("NO_PROXY", ""),
+        ("no_proxy", ""),
+    ];
+    let server = Server::with_env(&config("", &hook), &env);
     import(&server, 10_000, 1000);
     let delivered = receiver.wait_for(41, Duration::from_secs(60));
     let mut rows = delivered_rows(&delivered);

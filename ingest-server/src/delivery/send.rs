@@ -1,7 +1,9 @@
 //! One attempt over HTTP: a POST with the Standard Webhooks headers, no redirects followed, a
 //! time limit from connecting to the end of the response, and (unless the destination allows
 //! it) no connection to this machine or a private network, checked on the resolved addresses so
-//! that a name cannot lead there either.
+//! that a name cannot lead there either. Connections go straight to the destination: a proxy
+//! from the environment (`HTTPS_PROXY`, …) is not used, as it would resolve the name itself,
+//! out of reach of that check.
 
 use crate::config::{Webhook, is_private_address};
 use std::io::Read;
@@ -58,6 +60,7 @@ const PRIVATE: &str = "refused: the destination resolves to this machine or a pr
 pub(super) fn agent(hook: &Webhook) -> Agent {
     let config = Agent::config_builder()
         .max_redirects(0)
+        .proxy(None)
         .http_status_as_error(false)
         .timeout_global(Some(hook.timeout))
         .user_agent(concat!("Sluice-Webhooks/", env!("CARGO_PKG_VERSION")))
