@@ -11,6 +11,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 
 const PREFIX = 'whsec_';
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+const BASE64URL = /^[A-Za-z0-9_-]+={0,2}$/;
 
 /** Thrown when a webhook must be refused; `reason` says what is wrong (never the body). */
 export class WebhookVerificationError extends Error {
@@ -26,10 +27,12 @@ function secretKey(secret) {
   if (typeof secret !== 'string' || secret === '') throw new WebhookVerificationError('no secret configured');
   if (!secret.startsWith(PREFIX)) throw new WebhookVerificationError('secret does not start with whsec_');
   const encoded = secret.slice(PREFIX.length);
-  if (!BASE64.test(encoded)) throw new WebhookVerificationError('secret is not valid base64 after whsec_');
-  const key = Buffer.from(encoded, 'base64');
-  // Buffer's decoder is lenient: re-encode to catch a bad length or padding.
-  if (key.length === 0 || key.toString('base64').replace(/=+$/, '') !== encoded.replace(/=+$/, '')) {
+  // Standard or URL-safe base64 (one alphabet, as the server accepts), padded or not.
+  const alphabet = BASE64.test(encoded) ? 'base64' : BASE64URL.test(encoded) ? 'base64url' : null;
+  if (!alphabet) throw new WebhookVerificationError('secret is not valid base64 after whsec_');
+  const key = Buffer.from(encoded, alphabet);
+  // Buffer's decoder is lenient: re-encode to catch a bad length, padding or trailing bits.
+  if (key.length === 0 || key.toString(alphabet).replace(/=+$/, '') !== encoded.replace(/=+$/, '')) {
     throw new WebhookVerificationError('secret is not valid base64 after whsec_');
   }
   return key;

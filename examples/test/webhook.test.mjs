@@ -50,6 +50,17 @@ test('bad secrets are refused', () => {
   refused(/base64/, 'whsec_A', headersOf());
 });
 
+test('a URL-safe secret is the same key as its standard spelling; mixed alphabets are refused', () => {
+  const raw = Buffer.from(Array.from({ length: 30 }, (_, i) => 0xf8 + (i % 8)));
+  const standard = `whsec_${raw.toString('base64')}`;
+  const urlSafe = `whsec_${raw.toString('base64url')}`;
+  assert.match(standard, /[+/]/);
+  assert.notEqual(standard, urlSafe);
+  const signature = signWebhook(standard, ID, TIMESTAMP, BODY);
+  assert.deepEqual(verifyWebhook(urlSafe, headersOf(signature), BODY, NOW), JSON.parse(BODY));
+  refused(/base64/, `whsec_${'A'.repeat(36)}+A-A`, headersOf(signature));
+});
+
 test('empty signatures never match', () => {
   refused(/no matching signature/, SECRET, headersOf('v1,'));
   refused(/no matching signature/, SECRET, headersOf('v1, '));

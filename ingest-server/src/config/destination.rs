@@ -4,8 +4,9 @@
 use super::error::Report;
 use super::net::{self, HttpUrl};
 use super::reader::Table;
-use super::secret::{self, Secret};
+use super::secret::Secret;
 use std::time::Duration;
+use zeroize::Zeroizing;
 
 /// The fields of `[[importers.destinations]]`.
 const FIELDS: &[&str] =
@@ -194,11 +195,24 @@ fn parse_url(text: &str, allow_private_network: bool) -> Result<String, String> 
 
 /// Checks a Standard Webhooks secret; the message never repeats it.
 fn parse_secret(text: &str) -> Result<Secret, String> {
-    let bytes = text.strip_prefix(SECRET_PREFIX).and_then(secret::base64_len);
-    match bytes {
+    match webhook_key(text).map(|key| key.len()) {
         Some(24..=64) => Ok(Secret::new(text)),
         _ => Err(SECRET_EXAMPLE.to_owned()),
     }
+}
+
+/// The key bytes of a `whsec_` secret: the rest in base64, standard or URL-safe, padded or not
+/// (one alphabet, canonical trailing bits); `None` when it is not that or is empty. The one
+/// decoding used both to check the configuration and to sign.
+pub fn webhook_key(secret: &str) -> Option<Zeroizing<Vec<u8>>> {
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    let encoded = secret.strip_prefix(SECRET_PREFIX)?;
+    [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD]
+        .iter()
+        .find_map(|engine| engine.decode(encoded).ok())
+        .filter(|bytes| !bytes.is_empty())
+        .map(Zeroizing::new)
 }
 
 #[cfg(test)]
@@ -244,6 +258,9 @@ mod tests {
             (format!("whsec_{}", bytes(66)), false),
             (bytes(33), false),
             ("whsec_not base64!not base64!not base64!".to_owned(), false),
+            (format!("whsec_{}-w", bytes(30)), true),
+            (format!("whsec_{}+A-A", bytes(27)), false),
+            (format!("whsec_{}AB==", bytes(30)), false),
         ];
         for (text, valid) in cases {
             match parse_secret(&text) {

@@ -114,6 +114,8 @@ pub(super) struct Context<'c> {
     pub(super) base: &'c Path,
     /// `server.limits.max_body`, which a batch must fit in.
     pub(super) max_body: ByteSize,
+    /// The longest a webhook message can be retried: the retry schedule, with its jitter.
+    pub(super) retry_span: std::time::Duration,
 }
 
 /// Reads every `[[importers]]` table; keys must be unique.
@@ -173,6 +175,8 @@ impl Importer {
         let destinations = destination::read_all(t, report);
         if destinations.is_empty() {
             check_retention_without_destination(&retention, report);
+        } else {
+            check_retention_outlasts_retries(&retention, context.retry_span, report);
         }
         let key = key?.value;
         Some(Importer {
@@ -303,6 +307,28 @@ fn check_retention_without_destination(retention: &Located<Retention>, report: &
     if matches!(retention.value, Retention::DeleteAfterDelivery { .. } | Retention::NeverStore) {
         let message = "needs at least one destination, or rows would be lost: add \
                        [[importers.destinations]], or set mode = \"keep\"";
+        report.error(&retention.place, message);
+    }
+}
+
+/// Rows kept for fewer days than a delivery may be retried could be deleted mid-retry.
+fn check_retention_outlasts_retries(
+    retention: &Located<Retention>,
+    retry_span: std::time::Duration,
+    report: &mut Report<'_>,
+) {
+    let days = match retention.value {
+        Retention::Keep { days } | Retention::DeleteAfterDelivery { days } => days,
+        Retention::NeverStore => return,
+    };
+    if u64::from(days) * 86_400 < retry_span.as_secs() {
+        let hours = retry_span.as_secs().div_ceil(3600);
+        let unit = if days == 1 { "day" } else { "days" };
+        let message = format!(
+            "keeps rows {days} {unit}, less than a webhook delivery may be retried (up to {hours} hours with \
+             server.delivery.retry_schedule and its jitter): rows could be deleted while still being \
+             retried; raise days or shorten the schedule"
+        );
         report.error(&retention.place, message);
     }
 }
@@ -490,6 +516,19 @@ batch_bytes = "0B""#;
             };
             assert_eq!(config.importers[0].retention, expected);
         }
+    }
+
+    #[test]
+    fn rows_must_be_kept_longer_than_deliveries_are_retried() {
+        let one_day = "[importers.retention]\ndays = 1\n";
+        let message = "keeps rows 1 day, less than a webhook delivery may be retried (up to 34 hours";
+        assert_errors(
+            &importer("", &format!("{one_day}{WEBHOOK}")),
+            &[(7, "importers[0].retention.mode", message)],
+        );
+        let short = "[server.delivery]\nretry_schedule = [\"1m\", \"1h\"]\n";
+        assert!(load(&format!("{short}{}", importer("", &format!("{one_day}{WEBHOOK}")))).is_ok());
+        assert!(load(&importer("", one_day)).is_ok(), "nothing to retry without a destination");
     }
 
     #[test]

@@ -66,7 +66,7 @@ mod secret;
 mod server;
 mod units;
 
-pub use destination::{Delivery, Destination, Webhook};
+pub use destination::{Delivery, Destination, Webhook, webhook_key};
 pub use env::{ENV_OVERRIDES, MASTER_KEY_LEN, process_env};
 pub use error::{ConfigError, ConfigErrors};
 pub use importer::{Importer, ImporterLimits, InvalidRows, Retention};
@@ -128,7 +128,11 @@ impl Config {
         let mut report = Report::new(path_for_messages, text);
         let root = Table::root(&document, ROOT_FIELDS, &mut report);
         let mut server = ServerDraft::read(&root, base_dir, &mut report);
-        let context = Context { base: base_dir, max_body: server.limits.max_body };
+        let context = Context {
+            base: base_dir,
+            max_body: server.limits.max_body,
+            retry_span: server.delivery.longest_span(),
+        };
         let importers = importer::read_all(&root, &context, &mut report);
         env::apply(&mut server, env, base_dir, &mut report);
         let server = server.finish(&mut report);

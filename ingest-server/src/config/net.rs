@@ -171,31 +171,45 @@ fn host_address(host: &str) -> Option<IpAddr> {
     bare.parse().ok()
 }
 
-/// Whether an address belongs to this machine, a private network, a link or no one:
-/// loopback, RFC 1918, carrier-grade NAT, link-local, unspecified, broadcast, unique-local
-/// IPv6, and IPv4 addresses mapped into IPv6. Webhooks to such addresses are refused unless an
-/// importer allows them, so that a config cannot be turned against the server's own network.
+/// Whether an address belongs to this machine, a private network, a link or no one, or is not
+/// one host on the internet: loopback, "this network" (0/8), RFC 1918, carrier-grade NAT,
+/// link-local, the IETF's 192.0.0/24, benchmarking (198.18/15), multicast, reserved (240/4,
+/// broadcast included); in IPv6, loopback, unspecified, unique-local, link-local, multicast, and
+/// every form that carries an IPv4 address (mapped, compatible, 6to4, NAT64), judged by that
+/// address (local-use NAT64, 64:ff9b:1::/48, always). Webhooks to such addresses are refused
+/// unless an importer allows them, so that a config cannot be turned against the server's own
+/// network.
 pub fn is_private_address(ip: &IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
+            let [a, b, c, _] = v4.octets();
             v4.is_loopback()
                 || v4.is_private()
                 || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
+                || v4.is_multicast()
+                || a == 0
+                || a >= 240
                 || (a == 100 && (64..128).contains(&b))
+                || (a == 192 && b == 0 && c == 0)
+                || (a == 198 && (b == 18 || b == 19))
         }
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => is_private_address(&IpAddr::V4(v4)),
-            None => {
-                let first = v6.segments().first().copied().unwrap_or(0);
-                v6.is_loopback()
-                    || v6.is_unspecified()
-                    || first & 0xfe00 == 0xfc00
-                    || first & 0xffc0 == 0xfe80
+        IpAddr::V6(v6) => {
+            let segments = v6.segments();
+            let v4 = |high: u16, low: u16| {
+                IpAddr::V4(std::net::Ipv4Addr::from((u32::from(high) << 16) | u32::from(low)))
+            };
+            match segments {
+                [0x64, 0xff9b, 1, ..] => true,
+                [0x64, 0xff9b, 0, 0, 0, 0, high, low] | [0x2002, high, low, ..] => {
+                    is_private_address(&v4(high, low))
+                }
+                _ if v6.is_loopback() || v6.is_unspecified() => true,
+                [0, 0, 0, 0, 0, 0 | 0xffff, high, low] => is_private_address(&v4(high, low)),
+                [first, ..] => {
+                    first & 0xfe00 == 0xfc00 || first & 0xffc0 == 0xfe80 || first & 0xff00 == 0xff00
+                }
             }
-        },
+        }
     }
 }
 
@@ -292,6 +306,20 @@ mod tests {
             ("[fd00::1]", false, true),
             ("[fe80::1]", false, true),
             ("[::ffff:10.0.0.1]", false, true),
+            ("[::10.0.0.1]", false, true),
+            ("[64:ff9b::a00:1]", false, true),
+            ("[64:ff9b:1::1]", false, true),
+            ("[2002:7f00:1::]", false, true),
+            ("[ff02::1]", false, true),
+            ("0.1.2.3", false, true),
+            ("198.18.0.1", false, true),
+            ("192.0.0.8", false, true),
+            ("224.0.0.1", false, true),
+            ("240.0.0.1", false, true),
+            ("255.255.255.255", false, true),
+            ("[64:ff9b::808:808]", false, false),
+            ("[2002:808:808::]", false, false),
+            ("[::ffff:8.8.8.8]", false, false),
             ("example.com", false, false),
             ("8.8.8.8", false, false),
             ("100.128.0.1", false, false),

@@ -104,6 +104,11 @@ impl Default for DeliverySettings {
 }
 
 impl DeliverySettings {
+    /// The longest a message can be retried: every wait of the schedule at its longest (+20 %).
+    pub fn longest_span(&self) -> Duration {
+        self.retry_schedule.iter().sum::<Duration>() * 6 / 5
+    }
+
     /// Reads `[server.delivery]`.
     fn read(t: &Table<'_>, report: &mut Report<'_>) -> Self {
         let Some(waits) = t.strings("retry_schedule", report, parse_retry_wait) else {

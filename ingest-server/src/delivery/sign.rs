@@ -3,12 +3,10 @@
 //! verifier is what a Rust receiver (and our tests) can use; `examples/webhook-verify.mjs` is the
 //! same for Node.
 
+use crate::config::webhook_key;
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::STANDARD;
 use ring::hmac;
-
-/// The prefix of a Standard Webhooks secret.
-const PREFIX: &str = "whsec_";
 
 /// Why a signature was not accepted.
 #[derive(Debug, PartialEq, Eq)]
@@ -36,14 +34,10 @@ impl std::fmt::Display for VerifyError {
 
 impl std::error::Error for VerifyError {}
 
-/// The HMAC key of a `whsec_` secret (standard or URL-safe base64, padded or not).
+/// The HMAC key of a `whsec_` secret (standard or URL-safe base64, padded or not; see
+/// [`webhook_key`]).
 pub fn signing_key(secret: &str) -> Result<hmac::Key, VerifyError> {
-    let encoded = secret.strip_prefix(PREFIX).ok_or(VerifyError::BadSecret)?;
-    let bytes = [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD]
-        .iter()
-        .find_map(|engine| engine.decode(encoded).ok())
-        .filter(|bytes| !bytes.is_empty())
-        .ok_or(VerifyError::BadSecret)?;
+    let bytes = webhook_key(secret).ok_or(VerifyError::BadSecret)?;
     Ok(hmac::Key::new(hmac::HMAC_SHA256, &bytes))
 }
 

@@ -86,7 +86,13 @@ impl Lane {
         loop {
             let seen = wakeup.generation();
             match self.next() {
-                Ok(Next::Send(message)) => self.attempt(&message, &mut cache),
+                Ok(Next::Send(message)) => {
+                    if !self.attempt(&message, &mut cache) {
+                        // Nothing was recorded (the store failed, or the import is going): wait
+                        // rather than send it again at once.
+                        wakeup.wait(seen, POLL);
+                    }
+                }
                 Ok(Next::Wait(wait)) => wakeup.wait(seen, wait.min(POLL)),
                 Err(e) => {
                     tracing::warn!(importer = %self.importer, destination = self.index, error = %e, "cannot read the outbox");
@@ -126,8 +132,9 @@ impl Lane {
         }
     }
 
-    /// Sends one message, records the outcome, applies retention.
-    fn attempt(&self, message: &Message, cache: &mut BatchCache) {
+    /// Sends one message, records the outcome, applies retention; whether an outcome was
+    /// recorded.
+    fn attempt(&self, message: &Message, cache: &mut BatchCache) -> bool {
         let outcome = self.send(message, cache);
         let store = self.imports.store();
         let recorded = outcome.map(|attempt| {
@@ -141,9 +148,15 @@ impl Lane {
         match recorded {
             Some((Err(e), _)) => {
                 tracing::warn!(message = %message.id, error = %e, "cannot record a delivery attempt");
+                false
             }
-            Some((Ok(()), true)) => self.imports.after_delivery(&message.import_id, now_ms() / 1000),
-            _ => {}
+            Some((Ok(()), ended)) => {
+                if ended {
+                    self.imports.after_delivery(&message.import_id, now_ms() / 1000);
+                }
+                true
+            }
+            None => false,
         }
     }
 

@@ -82,7 +82,15 @@ impl Imports {
         let invalid_rows = self.verify_all(key, &record, &batches)?;
         let destinations = &self.importer(key)?.config.destinations;
         let messages = plan(id, &batches, destinations, now_ms());
-        self.store.complete(id, now, invalid_rows, mapping, messages)?;
+        if let Err(e) = self.store.complete(id, now, invalid_rows, mapping, messages) {
+            // Expired (or deleted) while it was being checked.
+            return match self.store.import(id)? {
+                Some(current) if current.status != ImportStatus::Open => {
+                    Err(ImportError::Closed(current.status))
+                }
+                _ => Err(e.into()),
+            };
+        }
         self.forget_keys(id);
         self.wakeup.ring();
         let detail = serde_json::json!({

@@ -34,6 +34,8 @@ impl Imports {
     /// the server was down are caught up on the first run.
     pub fn enforce_retention(&self, now: i64) -> Result<Swept, ImportError> {
         let mut swept = Swept { expired: self.expire(now)?, ..Swept::default() };
+        // A deletion checkpoints too; this truncates what readers kept busy then.
+        self.store.checkpoint()?;
         let keyless = self.store.keyless_imports()?;
         swept.resumed = self.delete(&keyless, now, DeleteReason::Resumed)?;
         for key in self.store.importers_with_data()? {
@@ -67,6 +69,9 @@ impl Imports {
 
     fn retain_after_delivery(&self, id: &str, now: i64) -> Result<(), ImportError> {
         let Some(record) = self.store.import(id)? else { return Ok(()) };
+        if record.data_deleted_at.is_some() {
+            return Ok(());
+        }
         let retention = self.importers.get(&record.importer).map(|i| i.config.retention);
         let summary = self.store.delivery_summary(id)?;
         match retention {
@@ -114,9 +119,11 @@ impl Imports {
         let deleted = self.store.delete_data(ids, now, reason)?;
         for id in ids {
             self.forget_keys(id);
+        }
+        for id in &deleted {
             tracing::info!(import = %id, reason = reason.as_str(), "import data deleted");
         }
-        Ok(deleted)
+        Ok(deleted.len() as u64)
     }
 }
 

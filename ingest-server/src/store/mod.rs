@@ -232,14 +232,18 @@ pub trait Store: Send + Sync {
     ) -> Result<()>;
     /// The import's sealed column mapping, if the client gave one.
     fn mapping(&self, id: &str) -> Result<Option<Vec<u8>>>;
-    /// Marks open imports past their time as expired and deletes their data as
-    /// [`delete_data`](Store::delete_data) does; returns how many.
+    /// Marks open imports past their time as expired (in one write, so that a completion
+    /// cannot slip in between), then deletes the data of every expired import still holding
+    /// some, as [`delete_data`](Store::delete_data) does; returns how many.
     fn expire(&self, now: i64) -> Result<u64>;
     /// Deletes the data of imports: first their keys (crypto-shredding: even an old copy of the
     /// data file cannot be read after this), then their batches, metadata and mapping; cancels
     /// their undelivered messages; checkpoints both files with truncation. The records stay,
-    /// with counts. Returns how many imports still had data.
-    fn delete_data(&self, ids: &[String], at: i64, reason: DeleteReason) -> Result<u64>;
+    /// with counts. Returns the imports that still had data.
+    fn delete_data(&self, ids: &[String], at: i64, reason: DeleteReason) -> Result<Vec<String>>;
+    /// Folds both write-ahead logs into their files and truncates them (the retention job does
+    /// it every minute, in case a deletion's own checkpoint found them busy).
+    fn checkpoint(&self) -> Result<()>;
     /// The imports that still hold data: of one importer, or of all.
     fn imports_with_data(&self, importer: Option<&str>) -> Result<Vec<String>>;
     /// The importers whose imports still hold data.

@@ -86,6 +86,9 @@ const DATA_MIGRATIONS: &[&str] = &[
     CREATE INDEX outbox_import ON outbox (import_id, destination, sequence);
     CREATE INDEX outbox_dead ON outbox (status, n) WHERE status = 'dead';
 ",
+    "
+    CREATE INDEX imports_holding ON imports (created_at) WHERE data_deleted_at IS NULL;
+",
 ];
 
 /// The keystore's migrations.
@@ -238,14 +241,6 @@ fn checkpoint(connection: &Connection) -> Result<()> {
 
 /// How often a checkpoint is tried while readers keep the log busy.
 const CHECKPOINT_TRIES: usize = 50;
-
-impl SqliteStore {
-    /// Truncates both write-ahead logs.
-    pub fn checkpoint(&self) -> Result<()> {
-        self.read(checkpoint)?;
-        self.keystore(checkpoint)
-    }
-}
 
 fn digest(bytes: Vec<u8>) -> rusqlite::Result<[u8; 32]> {
     bytes.try_into().map_err(|_| rusqlite::Error::InvalidQuery)
@@ -456,24 +451,37 @@ impl Store for SqliteStore {
     }
 
     fn expire(&self, now: i64) -> Result<u64> {
-        let expired: Vec<String> = self.read(move |c| {
-            let mut query =
-                c.prepare_cached("SELECT id FROM imports WHERE status = 'open' AND expires_at <= ?1")?;
-            Ok(query.query_map(params![now], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?)
+        let claimed: Vec<String> = self.writer.run(move |c| {
+            let sql = "UPDATE imports SET status = 'expired' WHERE status = 'open' AND expires_at <= ?1 RETURNING id";
+            ids(c, sql, params![now])
         })?;
-        self.delete_data(&expired, now, DeleteReason::Expired)
+        // Those claimed now, and any whose deletion a crash cut short.
+        let expired = self.read(|c| {
+            ids(c, "SELECT id FROM imports WHERE status = 'expired' AND data_deleted_at IS NULL", params![])
+        })?;
+        if !claimed.is_empty() {
+            tracing::debug!(count = claimed.len(), "imports expired");
+        }
+        Ok(self.delete_data(&expired, now, DeleteReason::Expired)?.len() as u64)
     }
 
-    fn delete_data(&self, ids: &[String], at: i64, reason: DeleteReason) -> Result<u64> {
+    fn delete_data(&self, ids: &[String], at: i64, reason: DeleteReason) -> Result<Vec<String>> {
         if ids.is_empty() {
-            return Ok(0);
+            return Ok(Vec::new());
         }
         self.delete_keys(ids, "data")?;
         self.delete_keys(ids, "transport")?;
         let owned = ids.to_vec();
         let deleted = self.writer.run(move |c| outbox::delete_data(c, &owned, at, reason))?;
-        self.read(checkpoint)?;
+        if let Err(e) = self.read(checkpoint) {
+            tracing::warn!(error = %e, "the write-ahead log could not be truncated after a deletion; the retention job will");
+        }
         Ok(deleted)
+    }
+
+    fn checkpoint(&self) -> Result<()> {
+        self.read(checkpoint)?;
+        self.keystore(checkpoint)
     }
 
     fn imports_with_data(&self, importer: Option<&str>) -> Result<Vec<String>> {

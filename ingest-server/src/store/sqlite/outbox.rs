@@ -161,11 +161,16 @@ pub(super) fn delivery_done(
 }
 
 /// Deletes the batches, metadata and mapping of imports whose keys are already destroyed,
-/// cancels their undelivered messages, closes the open ones, and logs it; returns how many
+/// cancels their undelivered messages, closes the open ones, and logs it; returns those that
 /// still had data.
-pub(super) fn delete_data(c: &Connection, ids: &[String], at: i64, reason: DeleteReason) -> Result<u64> {
+pub(super) fn delete_data(
+    c: &Connection,
+    ids: &[String],
+    at: i64,
+    reason: DeleteReason,
+) -> Result<Vec<String>> {
     let closed = if reason == DeleteReason::Expired { "expired" } else { "deleted" };
-    let mut deleted = 0;
+    let mut deleted = Vec::new();
     for id in ids {
         let batches = c.prepare_cached("DELETE FROM batches WHERE import_id = ?1")?.execute(params![id])?;
         let changed = c
@@ -180,7 +185,7 @@ pub(super) fn delete_data(c: &Connection, ids: &[String], at: i64, reason: Delet
         )?
         .execute(params![id])?;
         if changed > 0 {
-            deleted += 1;
+            deleted.push(id.clone());
             let detail = serde_json::json!({ "reason": reason.as_str(), "batches": batches });
             c.prepare_cached(
                 "INSERT INTO events (import_id, at, kind, detail) VALUES (?1, ?2, 'data_deleted', ?3)",
