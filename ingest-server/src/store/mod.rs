@@ -193,6 +193,19 @@ pub struct Event {
     pub detail: serde_json::Value,
 }
 
+/// An operator action from the audit log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// When (Unix seconds).
+    pub at: i64,
+    /// What (`admin_delete_import`, …).
+    pub kind: String,
+    /// The import it concerns, if any.
+    pub import_id: Option<String>,
+    /// Ids, counts and options; never a cell value.
+    pub detail: serde_json::Value,
+}
+
 /// A wrapped key from the keystore.
 #[derive(Clone, Debug)]
 pub struct WrappedKey {
@@ -278,6 +291,12 @@ pub trait Store: Send + Sync {
     fn delivery_summary(&self, import_id: &str) -> Result<DeliverySummary>;
     /// A wrapped key of an import (`purpose`: "data" or "transport").
     fn key(&self, id: &str, purpose: &str) -> Result<Option<WrappedKey>>;
+    /// Imports, newest first: of one importer, or of all.
+    fn list_imports(&self, importer: Option<&str>, limit: u32) -> Result<Vec<ImportRecord>>;
+    /// The error counts of an import's stored batches, by `column:code`.
+    fn error_counts(&self, id: &str) -> Result<std::collections::BTreeMap<String, u64>>;
+    /// The operator's actions (events whose kind starts with `admin_`), newest first.
+    fn audit(&self, limit: u32) -> Result<Vec<AuditEntry>>;
     /// Appends to the event log.
     fn log(&self, event: Event) -> Result<()>;
     /// The events of an import, oldest first.

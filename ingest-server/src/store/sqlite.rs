@@ -6,8 +6,8 @@
 
 use super::writer::Writer;
 use super::{
-    Attempt, BatchMeta, DeleteReason, DeliverySummary, Event, ImportRecord, ImportStatus, Message, NewBatch,
-    NewImport, NewMessage, PutOutcome, Result, Store, StoreError, WrappedKey,
+    Attempt, AuditEntry, BatchMeta, DeleteReason, DeliverySummary, Event, ImportRecord, ImportStatus,
+    Message, NewBatch, NewImport, NewMessage, PutOutcome, Result, Store, StoreError, WrappedKey,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
@@ -88,6 +88,8 @@ const DATA_MIGRATIONS: &[&str] = &[
 ",
     "
     CREATE INDEX imports_holding ON imports (created_at) WHERE data_deleted_at IS NULL;
+    CREATE INDEX imports_created ON imports (importer, created_at);
+    CREATE INDEX events_kind ON events (kind, id);
 ",
 ];
 
@@ -567,6 +569,54 @@ impl Store for SqliteStore {
                 Ok(WrappedKey { key_id: r.get(0)?, wrapped: r.get(1)? })
             });
             Ok(found.optional()?)
+        })
+    }
+
+    fn list_imports(&self, importer: Option<&str>, limit: u32) -> Result<Vec<ImportRecord>> {
+        let found = self.read(|c| {
+            let mut query = c.prepare_cached(
+                "SELECT * FROM imports WHERE (?1 IS NULL OR importer = ?1) ORDER BY created_at DESC, id LIMIT ?2",
+            )?;
+            let rows = query.query_map(params![importer, limit], record)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })?;
+        found
+            .into_iter()
+            .map(|(mut record, status)| {
+                record.status = ImportStatus::parse(&status)?;
+                Ok(record)
+            })
+            .collect()
+    }
+
+    fn error_counts(&self, id: &str) -> Result<std::collections::BTreeMap<String, u64>> {
+        self.read(|c| {
+            let mut query = c.prepare_cached(
+                "SELECT j.key, sum(j.value) FROM events e, json_each(e.detail, '$.errors') j
+                 WHERE e.import_id = ?1 AND e.kind = 'batch_stored' GROUP BY j.key",
+            )?;
+            let rows = query.query_map(params![id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+            let mut counts = std::collections::BTreeMap::new();
+            for row in rows {
+                let (key, count) = row?;
+                counts.insert(key, count.unsigned_abs());
+            }
+            Ok(counts)
+        })
+    }
+
+    fn audit(&self, limit: u32) -> Result<Vec<AuditEntry>> {
+        self.read(|c| {
+            let mut query = c.prepare_cached(
+                "SELECT at, kind, import_id, detail FROM events WHERE kind LIKE 'admin\\_%' ESCAPE '\\'
+                 ORDER BY id DESC LIMIT ?1",
+            )?;
+            let rows = query.query_map(params![limit], |r| {
+                let detail: String = r.get(3)?;
+                let detail = serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null);
+                Ok(AuditEntry { at: r.get(0)?, kind: r.get(1)?, import_id: r.get(2)?, detail })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
     }
 
