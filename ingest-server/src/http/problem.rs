@@ -98,6 +98,7 @@ impl From<ImportError> for Problem {
                 "another batch is already stored under this sequence number; send each batch under its own number",
             ),
             ImportError::Closed(status) => closed(status),
+            ImportError::Gone(detail) => Problem::new(StatusCode::GONE, "data_deleted", detail),
             ImportError::BatchInvalid(detail) => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "batch_invalid", detail),
             ImportError::RowsInvalid { error_count, errors } => Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,

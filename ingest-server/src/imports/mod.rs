@@ -9,6 +9,7 @@ mod export;
 mod keys;
 mod packing;
 mod payload;
+mod reading;
 mod retention;
 mod schemas;
 
@@ -17,6 +18,7 @@ pub use complete::{Completion, Expected};
 pub use create::{CreateImport, Created, FileMeta};
 pub use packing::{pack, unpack};
 pub use payload::{BatchCache, rfc3339};
+pub use reading::{Format, MAX_PAGE, RowsPage};
 pub use retention::Swept;
 pub use schemas::MAX_DYNAMIC_COLUMNS;
 
@@ -93,6 +95,8 @@ pub enum ImportError {
         /// Rows stored.
         rows: u64,
     },
+    /// The import's rows are not readable (deleted, or passed through); the message says why.
+    Gone(String),
     /// Something failed inside; the detail is logged, not shown.
     Internal(String),
 }
@@ -112,6 +116,7 @@ impl std::fmt::Display for ImportError {
             ImportError::CountMismatch { batches, rows } => {
                 write!(f, "stored {batches} batches, {rows} rows")
             }
+            ImportError::Gone(detail) => f.write_str(detail),
             ImportError::Internal(detail) => write!(f, "internal: {detail}"),
         }
     }

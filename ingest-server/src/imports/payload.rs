@@ -36,7 +36,7 @@ impl Imports {
     }
 
     /// The import's file, user and attributes, opened.
-    fn about(&self, data: &DataKey, record: &ImportRecord) -> Result<Value, ImportError> {
+    pub(super) fn about(&self, data: &DataKey, record: &ImportRecord) -> Result<Value, ImportError> {
         let sealed = self.store.metadata(&record.id)?.ok_or(ImportError::Rejected)?;
         let plain = data
             .open(&record.id, Item::Metadata, &sealed)
@@ -110,7 +110,7 @@ impl Imports {
                 if !out.is_empty() {
                     out.push(b',');
                 }
-                write_row(out, &batch, row.number, row.invalid, &row.cells, &row.extras);
+                write_row(out, &batch, row.number, row.invalid, (&row.cells, &row.extras), false);
                 first.get_or_insert(row.number);
                 last = row.number;
                 left -= 1;
@@ -142,14 +142,15 @@ impl Imports {
 }
 
 /// One row: `{"row":n,"invalid":b,"data":{key:value|null},"kept":{header:value|null}}`, with
-/// `"extras":[…]` when the row had more fields than the header.
-fn write_row(
+/// `"extras":[…]` when the row had more fields than the header; values neutralised for
+/// spreadsheets if asked (see [`neutralised`]).
+pub(super) fn write_row(
     out: &mut Vec<u8>,
     batch: &Batch<'_>,
     number: u64,
     invalid: bool,
-    cells: &[Option<&str>],
-    extras: &[Option<&str>],
+    (cells, extras): (&[Option<&str>], &[Option<&str>]),
+    neutralise: bool,
 ) {
     out.extend_from_slice(format!("{{\"row\":{number},\"invalid\":{invalid},\"data\":{{").as_bytes());
     let mut kept = Vec::new();
@@ -163,14 +164,14 @@ fn write_row(
             out.push(b',');
         }
         first = false;
-        write_pair(out, &column.name, *cell);
+        write_pair(out, &column.name, *cell, neutralise);
     }
     out.extend_from_slice(b"},\"kept\":{");
     for (i, (name, cell)) in kept.into_iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        write_pair(out, name, cell);
+        write_pair(out, name, cell, neutralise);
     }
     out.push(b'}');
     if !extras.is_empty() {
@@ -182,15 +183,25 @@ fn write_row(
     out.push(b'}');
 }
 
-fn write_pair(out: &mut Vec<u8>, key: &str, value: Option<&str>) {
+fn write_pair(out: &mut Vec<u8>, key: &str, value: Option<&str>, neutralise: bool) {
     // Writing to a Vec cannot fail; a string always serialises.
     let _ = serde_json::to_writer(&mut *out, key);
     out.push(b':');
     match value {
         Some(text) => {
-            let _ = serde_json::to_writer(&mut *out, text);
+            let _ = serde_json::to_writer(&mut *out, neutralised(text, neutralise).as_ref());
         }
         None => out.extend_from_slice(b"null"),
+    }
+}
+
+/// A cell made safe to open in a spreadsheet when `neutralise` is true: one that begins with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return (which spreadsheets may run as a formula) gets
+/// a leading `'`, which they show as text (OWASP's advice against CSV injection).
+pub(super) fn neutralised(cell: &str, neutralise: bool) -> std::borrow::Cow<'_, str> {
+    match cell.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') if neutralise => format!("'{cell}").into(),
+        _ => cell.into(),
     }
 }
 
@@ -232,7 +243,18 @@ pub fn rfc3339(seconds: i64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::rfc3339;
+    use super::{neutralised, rfc3339};
+
+    #[test]
+    fn cells_that_spreadsheets_would_run_are_neutralised_on_request() {
+        for cell in ["=1+2", "+44 20", "-3", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(neutralised(cell, true), format!("'{cell}"));
+            assert_eq!(neutralised(cell, false), cell);
+        }
+        for cell in ["", "Ada", "1=1", " =1", "'=1"] {
+            assert_eq!(neutralised(cell, true), cell);
+        }
+    }
 
     #[test]
     fn timestamps_are_rfc3339_utc() {
