@@ -93,6 +93,13 @@ fn announce(config: &Config, bound: &Bound) {
     for importer in &config.importers {
         let _ = writeln!(out, "importer {:?}: {url}/v1/importers/{}", importer.name, importer.key);
     }
+    if config.server.admin_token.is_some() {
+        let _ = writeln!(
+            out,
+            "operator dashboard: {}/admin (sign in with the admin token)",
+            config.server.public_url
+        );
+    }
     let _ = out.flush();
 }
 

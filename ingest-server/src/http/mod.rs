@@ -36,6 +36,8 @@ pub struct State {
     pub limiter: Option<Arc<RateLimiter>>,
     /// The origin of `public_url`: the importer app's own, always allowed to call the API.
     pub own_origin: String,
+    /// Failed admin-token attempts per peer.
+    admin_guard: admin::FailureGuard,
 }
 
 impl State {
@@ -69,7 +71,9 @@ pub fn bind(config: Arc<Config>, imports: Arc<Imports>) -> Result<Bound, String>
     let address = listener.local_addr().map_err(|e| format!("cannot read the listening address: {e}"))?;
     let limiter = server_config.limits.rate_limit.map(|rate| Arc::new(RateLimiter::new(rate)));
     let own_origin = own_origin(&server_config.public_url, address, tls.is_some());
-    let state = web::Data::new(State { imports, config: Arc::clone(&config), limiter, own_origin });
+    let admin_guard = admin::FailureGuard::default();
+    let state =
+        web::Data::new(State { imports, config: Arc::clone(&config), limiter, own_origin, admin_guard });
     let factory = move || {
         App::new()
             .app_data(state.clone())

@@ -1,0 +1,247 @@
+//! What the operator sees: the importers as configured (never a secret), imports with their
+//! counts, times, file, user, deliveries and errors by code, one import's record and log, its
+//! rows page by page and as CSV or JSON (decrypted on demand, formula cells neutralised by
+//! default), dead letters, and the audit log. Reading rows and downloads are audited.
+
+use super::super::State;
+use super::super::problem::Problem;
+use super::super::routes::blocking;
+use super::{audit, unknown_import};
+use crate::config::{Delivery, Destination, Importer, Retention};
+use crate::imports::{Format, ImportError, Imports};
+use crate::store::ImportRecord;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// Imports listed at most.
+const MAX_IMPORTS: u32 = 1000;
+
+/// Dead letters and audit entries listed at most.
+const MAX_LISTED: u32 = 1000;
+
+/// `POST /v1/admin/session`: checks the token (the guard did) and records the sign-in.
+pub(super) async fn session(state: web::Data<State>) -> HttpResponse {
+    audit(&state, None, "admin_sign_in", json!({}));
+    HttpResponse::NoContent().finish()
+}
+
+/// `GET /v1/admin/importers`: every importer as configured.
+pub(super) async fn importers(state: web::Data<State>) -> HttpResponse {
+    let importers: Vec<Value> =
+        state.imports.importers().map(|i| importer_json(&i.config, &i.schema_json)).collect::<Vec<_>>();
+    let mut importers = importers;
+    importers.sort_by(|a, b| a["key"].as_str().cmp(&b["key"].as_str()));
+    HttpResponse::Ok().json(json!({ "importers": importers }))
+}
+
+fn importer_json(config: &Importer, schema: &Value) -> Value {
+    let retention = match config.retention {
+        Retention::Keep { days } => json!({ "mode": "keep", "days": days }),
+        Retention::DeleteAfterDelivery { days } => json!({ "mode": "delete_after_delivery", "days": days }),
+        Retention::NeverStore => json!({ "mode": "never_store", "days": null }),
+    };
+    let destinations: Vec<Value> = config
+        .destinations
+        .iter()
+        .map(|Destination::Webhook(hook)| {
+            let (delivery, parallelism) = match hook.delivery {
+                Delivery::Sequential => ("sequential", None),
+                Delivery::Parallel { parallelism } => ("parallel", Some(parallelism)),
+            };
+            json!({
+                "type": "webhook",
+                // The query may carry a token: only scheme, host and path are shown.
+                "url": hook.url.split(['?', '#']).next().unwrap_or_default(),
+                "delivery": delivery,
+                "parallelism": parallelism,
+                "chunkRows": hook.chunk_rows,
+                "timeoutSeconds": hook.timeout.as_secs(),
+            })
+        })
+        .collect();
+    json!({
+        "key": config.key,
+        "name": config.name,
+        "allowedOrigins": config.allowed_origins,
+        "invalidRows": if config.invalid_rows == crate::config::InvalidRows::Record { "record" } else { "refuse" },
+        "retention": retention,
+        "destinations": destinations,
+        "schema": schema,
+    })
+}
+
+/// The query of `GET /v1/admin/imports`.
+#[derive(Deserialize)]
+pub(super) struct ImportsQuery {
+    importer: Option<String>,
+    limit: Option<u32>,
+}
+
+/// `GET /v1/admin/imports`: imports, newest first, with file, user, deliveries and errors.
+pub(super) async fn imports(
+    state: web::Data<State>,
+    query: web::Query<ImportsQuery>,
+) -> Result<HttpResponse, Problem> {
+    let imports = state.imports.clone();
+    let query = query.into_inner();
+    let listed = blocking(move || {
+        let limit = query.limit.unwrap_or(500).clamp(1, MAX_IMPORTS);
+        let records = imports.store().list_imports(query.importer.as_deref(), limit)?;
+        records.iter().map(|record| summary(&imports, record)).collect::<Result<Vec<_>, _>>()
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(json!({ "imports": listed })))
+}
+
+fn summary(imports: &Imports, record: &ImportRecord) -> Result<Value, ImportError> {
+    let about = imports.about_import(record).unwrap_or_else(|e| {
+        tracing::warn!(import = %record.id, error = %e, "cannot open an import's metadata");
+        None
+    });
+    let about = about.unwrap_or(Value::Null);
+    Ok(json!({
+        "importId": record.id,
+        "importer": record.importer,
+        "status": record.status,
+        "createdAt": record.created_at,
+        "completedAt": record.completed_at,
+        "rows": record.rows,
+        "invalidRows": record.invalid_rows,
+        "batches": record.batches,
+        "file": about.get("file"),
+        "user": about.get("user"),
+        "attributes": about.get("attributes"),
+        "dataDeletedAt": record.data_deleted_at,
+        "deletedReason": record.deleted_reason,
+        "delivery": imports.store().delivery_summary(&record.id)?,
+        "errors": imports.store().error_counts(&record.id)?,
+    }))
+}
+
+/// `GET /v1/admin/imports/{id}`: the record, deliveries and log of an import.
+pub(super) async fn import(state: web::Data<State>, id: web::Path<String>) -> Result<HttpResponse, Problem> {
+    let imports = state.imports.clone();
+    let id = id.into_inner();
+    let answer = blocking(move || {
+        let store = imports.store();
+        let Some(record) = store.import(&id)? else { return Ok(None) };
+        let events: Vec<_> = store
+            .events(&id)?
+            .into_iter()
+            .map(|(at, kind, detail)| json!({ "at": at, "kind": kind, "detail": detail }))
+            .collect();
+        let mut answer = summary(&imports, &record)?;
+        answer["messages"] = json!(store.messages(&id)?);
+        answer["events"] = json!(events);
+        Ok(Some(answer))
+    })
+    .await?;
+    answer.map(|answer| HttpResponse::Ok().json(answer)).ok_or_else(unknown_import)
+}
+
+/// The query of `GET /v1/admin/imports/{id}/rows`.
+#[derive(Deserialize)]
+pub(super) struct RowsQuery {
+    offset: Option<u64>,
+    limit: Option<u64>,
+}
+
+/// `GET /v1/admin/imports/{id}/rows?offset=&limit=`: a page of rows, decrypted now.
+pub(super) async fn rows(
+    state: web::Data<State>,
+    id: web::Path<String>,
+    query: web::Query<RowsQuery>,
+) -> Result<HttpResponse, Problem> {
+    let imports = state.imports.clone();
+    let id = id.into_inner();
+    let (offset, limit) = (query.offset.unwrap_or(0), query.limit.unwrap_or(100));
+    let target = id.clone();
+    let page = blocking(move || imports.rows_page(&target, offset, limit)).await.map_err(not_found)?;
+    audit(&state, Some(&id), "admin_view_rows", json!({ "offset": offset, "rows": page.rows.len() }));
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// The query of `GET /v1/admin/imports/{id}/download`.
+#[derive(Deserialize)]
+pub(super) struct DownloadQuery {
+    format: Option<String>,
+    neutralize: Option<bool>,
+}
+
+/// `GET /v1/admin/imports/{id}/download?format=csv|json&neutralize=true|false`: the whole
+/// import, streamed a batch at a time; formula cells neutralised unless `neutralize=false`.
+pub(super) async fn download(
+    state: web::Data<State>,
+    id: web::Path<String>,
+    query: web::Query<DownloadQuery>,
+) -> Result<HttpResponse, Problem> {
+    let (format, extension, media) = match query.format.as_deref().unwrap_or("csv") {
+        "csv" => (Format::Csv, "csv", "text/csv; charset=utf-8"),
+        "json" => (Format::Json, "json", "application/json"),
+        _ => return Err(Problem::new(StatusCode::BAD_REQUEST, "bad_request", "format must be csv or json")),
+    };
+    let neutralise = query.neutralize.unwrap_or(true);
+    let id = id.into_inner();
+    let imports = state.imports.clone();
+    let target = id.clone();
+    blocking(move || imports.rows_page(&target, 0, 1).map(drop)).await.map_err(not_found)?;
+    audit(&state, Some(&id), "admin_download", json!({ "format": extension, "neutralize": neutralise }));
+    let body = stream(Arc::clone(&state.imports), id.clone(), format, neutralise);
+    Ok(HttpResponse::Ok()
+        .content_type(media)
+        .insert_header(("content-disposition", format!("attachment; filename=\"{id}.{extension}\"")))
+        .streaming(body))
+}
+
+/// The download produced on the blocking pool and handed over a batch at a time.
+fn stream(
+    imports: Arc<Imports>,
+    id: String,
+    format: Format,
+    neutralise: bool,
+) -> impl futures_util::Stream<Item = Result<web::Bytes, std::io::Error>> {
+    let (pieces, receiver) = tokio::sync::mpsc::channel::<Result<web::Bytes, std::io::Error>>(4);
+    let producer = pieces.clone();
+    actix_web::rt::task::spawn_blocking(move || {
+        let sent = imports.download(&id, format, neutralise, |piece| {
+            producer.blocking_send(Ok(web::Bytes::from(piece))).is_ok()
+        });
+        if let Err(e) = sent {
+            tracing::warn!(import = %id, error = %e, "a download stopped");
+            let _ = producer.blocking_send(Err(std::io::Error::other("the download stopped")));
+        }
+    });
+    drop(pieces);
+    futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|piece| (piece, receiver))
+    })
+}
+
+/// An unknown import is a 404 (not the protocol's uniform refusal).
+fn not_found(problem: Problem) -> Problem {
+    if problem.code() == "rejected" { unknown_import() } else { problem }
+}
+
+/// `GET /v1/admin/deliveries/dead`: dead letters, oldest first.
+pub(super) async fn dead_letters(state: web::Data<State>) -> Result<HttpResponse, Problem> {
+    let imports = state.imports.clone();
+    let dead = blocking(move || Ok(imports.store().dead_letters(MAX_LISTED)?)).await?;
+    Ok(HttpResponse::Ok().json(json!({ "messages": dead })))
+}
+
+/// `GET /v1/admin/audit`: the operator's actions, newest first.
+pub(super) async fn audit_log(state: web::Data<State>) -> Result<HttpResponse, Problem> {
+    let imports = state.imports.clone();
+    let entries = blocking(move || Ok(imports.store().audit(MAX_LISTED)?)).await?;
+    let entries: Vec<Value> = entries
+        .into_iter()
+        .map(|entry| {
+            let action = entry.kind.strip_prefix("admin_").unwrap_or(&entry.kind).to_owned();
+            json!({ "at": entry.at, "action": action, "importId": entry.import_id, "detail": entry.detail })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({ "entries": entries })))
+}
