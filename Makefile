@@ -76,7 +76,7 @@ run: widget
 		echo "open the example host page: http://127.0.0.1:8081/ (or, from another terminal:"; \
 		echo "  cargo run --release -q -p sluice-server --example upload -- http://127.0.0.1:8080 demo examples/contacts.csv)"; \
 		echo "rows are delivered to the example webhook receiver on :8090, which writes examples/data/received/<import>.jsonl"; \
-		echo "admin API (delete, dead letters; docs/server.md): curl -H \"Authorization: Bearer \$$(cat examples/data/admin.token)\" http://127.0.0.1:8080/v1/admin/deliveries/dead"; \
+		echo "operator dashboard: http://127.0.0.1:8080/admin (sign in with the admin token: cat examples/data/admin.token)"; \
 		SLUICE_ADMIN_TOKEN=$$(cat examples/data/admin.token) $(CARGO_TARGET_DIR)/release/sluice serve --config examples/sluice.toml
 
 report: setup
@@ -90,6 +90,7 @@ lint:
 	cargo fmt --all --check
 	cargo clippy --locked --workspace --all-targets -- -D warnings
 	cargo clippy --locked -p sluice-parser --lib --target wasm32-unknown-unknown --no-default-features -- -D warnings
+	for file in ingest-server/admin/admin.js examples/*.mjs; do node --check $$file; done
 
 fmt:
 	cargo fmt --all
@@ -106,8 +107,8 @@ unit: widget
 # widget-js/test/artifacts/).
 js-test: widget
 	node --test parser-wasm/npm/test/*.test.mjs examples/test/*.test.mjs
-	cargo build --locked -q -p sluice-server --bin sluice
-	node --test widget-js/test/*.test.mjs
+	cargo build --locked -q -p sluice-server --bin sluice --example upload
+	node --test widget-js/test/*.test.mjs ingest-server/admin/test/*.test.mjs
 
 fuzz-build: setup
 	cd fuzz && CARGO_TARGET_DIR=$(FUZZ_TARGET_DIR) RUSTFLAGS="$(FUZZ_RUSTFLAGS)" \

@@ -43,9 +43,10 @@ ${importer}`,
 
 /**
  * `sluice serve` on port 0 in a temporary folder with one importer (`importer`: the lines of its
- * `[[importers]]` table), no rate limit; `binary` defaults to SLUICE_BIN, else the debug build.
+ * `[[importers]]` table), no rate limit; `binary` defaults to SLUICE_BIN, else the debug build;
+ * `env` adds environment variables (such as SLUICE_ADMIN_TOKEN).
  */
-export async function startSluice({ importer, binary = defaultBinary }) {
+export async function startSluice({ importer, binary = defaultBinary, env = {} }) {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-widget-'));
   const config = `
 [server]
@@ -59,7 +60,7 @@ rate_limit = 0
 ${importer}
 `;
   await writeFile(join(dir, 'sluice.toml'), config);
-  const child = spawn(binary, ['serve', '--config', join(dir, 'sluice.toml')], { env: { SLUICE_LOG: 'warn', ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(binary, ['serve', '--config', join(dir, 'sluice.toml')], { env: { SLUICE_LOG: 'warn', ...process.env, ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
   const lines = createInterface({ input: child.stdout });

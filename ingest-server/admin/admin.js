@@ -1,0 +1,723 @@
+// Sluice operator dashboard, served at /admin. This module owns everything below the header:
+// the sign-in form and the admin token (sessionStorage only, sent as a Bearer header), hash
+// routing, the views (importers, imports with their chart, one import with its rows, downloads,
+// deliveries and log, the audit log), the confirmation dialogs and every call to /v1/admin.
+// Values from the API (cells, file names, user attributes) are untrusted: the DOM is built with
+// createElement and text nodes only, never innerHTML; no inline styles (the page has a strict CSP).
+
+const TOKEN_KEY = 'sluice-admin-token';
+const SVG_NS = 'http://www.w3.org/2000/svg';
+const PAGE_ROWS = 100;
+const IMPORTS_LIMIT = 500;
+const CHART_DAYS = 30;
+
+const main = document.getElementById('main');
+const nav = document.getElementById('nav');
+const statusRegion = document.getElementById('status');
+
+const INVALID_ROWS = {
+  refuse: 'Refused: the upload cannot finish until every invalid row is fixed or removed',
+  record: 'Recorded: invalid rows are stored and delivered with their errors',
+};
+
+// ---- DOM helpers ----
+
+/** Sets attributes (`on…` become listeners, `true` an empty attribute) and appends children. */
+function build(node, attrs, children) {
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value == null || value === false) continue;
+    if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
+    else node.setAttribute(name, value === true ? '' : String(value));
+  }
+  const kids = children.flat(Infinity).filter((c) => c != null && c !== false);
+  node.append(...kids.map((c) => (c instanceof Node ? c : String(c))));
+  return node;
+}
+
+const el = (tag, attrs = {}, ...children) => build(document.createElement(tag), attrs, children);
+const svg = (tag, attrs = {}, ...children) => build(document.createElementNS(SVG_NS, tag), attrs, children);
+
+let lastId = 0;
+const uid = (prefix) => `${prefix}-${++lastId}`;
+
+/** A table row; cells that are not already `<td>`/`<th>` are wrapped in a `<td>`. */
+const tr = (cells, attrs = {}) =>
+  el('tr', attrs, cells.map((c) => (c instanceof HTMLTableCellElement ? c : el('td', {}, c))));
+
+const numCell = (n, suffix = '') => el('td', { class: 'num' }, n == null ? '—' : `${num(n)}${suffix}`);
+
+/** A captioned table in a wrapper; `wide` tables scroll sideways and can take focus to do so. */
+function table({ caption, headers, rows, empty, id, wide }) {
+  const head = headers.map((h) => (h instanceof Node ? h : el('th', { scope: 'col' }, h)));
+  const body = rows.length ? rows : [el('tr', {}, el('td', { colspan: headers.length, class: 'empty' }, empty))];
+  const wrap = wide
+    ? { class: 'table-wrap', role: 'region', 'aria-label': caption, tabindex: 0 }
+    : { class: 'table-wrap' };
+  return el('div', wrap,
+    el('table', { id }, el('caption', {}, caption), el('thead', {}, el('tr', {}, head)), el('tbody', {}, body)));
+}
+
+/** A term and its value in a `<dl class="facts">`. */
+const fact = (term, value, attrs = {}) => el('div', {}, el('dt', {}, term), el('dd', attrs, value));
+
+/** A section with an `<h2>`. */
+function section(title, ...children) {
+  const id = uid('section');
+  return el('section', { class: 'panel', 'aria-labelledby': id }, el('h2', { id }, title), children);
+}
+
+// ---- Formatting ----
+
+const num = (n) => Number(n ?? 0).toLocaleString('en');
+const when = (s) => (s == null ? '—' : new Date(s * 1000).toLocaleString('en-GB'));
+const whenMs = (ms) => (ms == null ? '—' : new Date(ms).toLocaleString('en-GB'));
+const plural = (n, one, many = `${one}s`) => `${num(n)} ${n === 1 ? one : many}`;
+const isEmpty = (v) => v == null || (typeof v === 'object' && Object.keys(v).length === 0);
+const compact = (v) => (isEmpty(v) ? '—' : JSON.stringify(v));
+const text = (v) => (typeof v === 'string' ? v : JSON.stringify(v));
+const pairs = (o) => (isEmpty(o) ? '—' : Object.entries(o).map(([k, v]) => `${k}=${text(v)}`).join(', '));
+const duration = (r) => (r.completedAt == null ? null : r.completedAt - r.createdAt);
+const importLink = (id) => el('a', { href: `#/imports/${encodeURIComponent(id)}`, class: 'mono' }, id);
+
+function safeDecode(s) {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+function retentionText(retention) {
+  const { mode, days } = retention ?? {};
+  if (mode === 'keep') return `Kept ${plural(days, 'day')}`;
+  if (mode === 'delete_after_delivery') return `Deleted after delivery (at most ${plural(days, 'day')})`;
+  if (mode === 'never_store') return 'Pass-through: never kept beyond delivery';
+  return mode ?? '—';
+}
+
+/** "3 delivered, 1 dead", or "—" when every count is zero. */
+function deliveryText(delivery) {
+  const parts = ['delivered', 'pending', 'dead', 'cancelled']
+    .filter((k) => delivery?.[k] > 0)
+    .map((k) => `${num(delivery[k])} ${k}`);
+  return parts.length ? parts.join(', ') : '—';
+}
+
+const dataText = (r) => (r.dataDeletedAt == null ? 'kept' : r.deletedReason ? `deleted (${r.deletedReason})` : 'deleted');
+
+/** The three most frequent `column:code` errors with their counts. */
+function topErrors(errors) {
+  const entries = Object.entries(errors ?? {}).sort((a, b) => b[1] - a[1]);
+  if (!entries.length) return '—';
+  const shown = entries.slice(0, 3).map(([key, n]) => `${key} ×${num(n)}`).join(', ');
+  return entries.length > 3 ? `${shown}, …` : shown;
+}
+
+// ---- Status and errors ----
+
+const announce = (message) => { statusRegion.textContent = message; };
+const showAlert = (box, message) => box.replaceChildren(el('p', { role: 'alert', class: 'alert' }, message));
+
+/** Shows an API error in `box`, unless it ended the session (the sign-in form says so). */
+function showError(box, error) {
+  if (!error.ended) showAlert(box, error.message);
+}
+
+/** Runs `work` with `button` disabled, showing its error in `alerts`; focus stays on it. */
+async function busy(button, alerts, work) {
+  const focused = document.activeElement === button;
+  button.disabled = true;
+  alerts.replaceChildren();
+  try {
+    await work();
+  } catch (error) {
+    showError(alerts, error);
+  } finally {
+    button.disabled = false;
+    const lost = !document.activeElement || document.activeElement === document.body;
+    if (focused && lost && button.isConnected) button.focus();
+  }
+}
+
+// ---- API ----
+
+/** A failed API call with the problem's `detail`; `ended` when it was a 401 that ended the session. */
+class ApiError extends Error {
+  constructor(status, problem = {}, ended = false) {
+    super(problem.detail || problem.title || `The request failed (HTTP ${status}).`);
+    Object.assign(this, { status, code: problem.code, ended });
+  }
+}
+
+const getToken = () => sessionStorage.getItem(TOKEN_KEY);
+const problemOf = (response) => response.json().catch(() => ({}));
+
+/** Fetches with the admin token; a 401 ends the session, another failure throws its problem. */
+async function request(method, path) {
+  const token = getToken();
+  let response;
+  try {
+    response = await fetch(path, { method, headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' });
+  } catch {
+    throw new ApiError(0, { detail: 'The server could not be reached; try again.' });
+  }
+  if (response.status === 401) {
+    if (getToken() === token) signOut('Your session ended; sign in again.');
+    throw new ApiError(401, {}, true);
+  }
+  if (!response.ok) throw new ApiError(response.status, await problemOf(response));
+  return response;
+}
+
+async function api(method, path) {
+  const response = await request(method, path);
+  return response.status === 204 ? null : response.json();
+}
+
+// ---- Session ----
+
+function renderSignIn(message) {
+  nav.hidden = true;
+  statusRegion.textContent = '';
+  document.title = 'Sign in — Sluice operator dashboard';
+  const input = el('input', {
+    id: 'token', name: 'token', type: 'password', autocomplete: 'off', required: true,
+    spellcheck: 'false', autocapitalize: 'off',
+  });
+  const button = el('button', { type: 'submit', class: 'primary' }, 'Sign in');
+  const alerts = el('div', { class: 'alerts' });
+  const form = el('form', { id: 'sign-in', class: 'sign-in', novalidate: true },
+    el('div', { class: 'field' }, el('label', { for: 'token' }, 'Admin token'), input),
+    alerts,
+    el('div', { class: 'actions' }, button));
+  form.addEventListener('submit', (event) => signIn(event, input, button, alerts));
+  main.replaceChildren(
+    el('h1', { tabindex: -1 }, 'Sign in'),
+    el('p', { class: 'hint' }, 'Use the admin token of this server (server.admin_token or SLUICE_ADMIN_TOKEN). ' +
+      'It is kept in this tab only, until you sign out or close the tab.'),
+    form);
+  if (message) showAlert(alerts, message);
+  input.focus();
+}
+
+function signInRefusal(status, problem) {
+  if (status === 401) return 'The admin token is not valid.';
+  if (status === 429) return 'Too many failed sign-ins; wait a minute and try again.';
+  return problem.detail || `Sign-in failed (HTTP ${status}).`;
+}
+
+async function signIn(event, input, button, alerts) {
+  event.preventDefault();
+  const token = input.value.trim();
+  if (!token) return showAlert(alerts, 'Enter the admin token.');
+  alerts.replaceChildren();
+  button.disabled = true;
+  let response;
+  try {
+    response = await fetch('/v1/admin/session', {
+      method: 'POST', headers: { Authorization: `Bearer ${token}` }, cache: 'no-store',
+    });
+  } catch {
+    response = null;
+  } finally {
+    button.disabled = false;
+  }
+  if (response?.ok) {
+    sessionStorage.setItem(TOKEN_KEY, token);
+    announce('Signed in.');
+    return route();
+  }
+  const message = response ? signInRefusal(response.status, await problemOf(response))
+    : 'The server could not be reached; try again.';
+  showAlert(alerts, message);
+  input.select();
+}
+
+function signOut(message) {
+  sessionStorage.removeItem(TOKEN_KEY);
+  renderSignIn(message);
+}
+
+// ---- Routing ----
+
+function markCurrent(view) {
+  for (const link of nav.querySelectorAll('a[href^="#/"]')) {
+    if (link.getAttribute('href') === `#/${view}`) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+}
+
+/** Shows the view of location.hash: #/importers, #/imports[?importer=key], #/imports/<id>, #/audit. */
+function route() {
+  if (!getToken()) return renderSignIn();
+  nav.hidden = false;
+  const [path, query = ''] = location.hash.slice(1).split('?', 2);
+  markCurrent(path.split('/')[1]);
+  const one = /^\/imports\/([^/]+)$/.exec(path);
+  if (path === '/importers') importersView();
+  else if (path === '/imports') importsView(new URLSearchParams(query).get('importer') ?? '');
+  else if (one) importView(safeDecode(one[1]));
+  else if (path === '/audit') auditView();
+  else location.replace('#/importers');
+}
+
+/** Replaces the page with a view titled `title`, moving focus to its `<h1>`. */
+function startView(title) {
+  document.title = `${title} — Sluice`;
+  const heading = el('h1', { tabindex: -1 }, title);
+  const view = { alerts: el('div', { class: 'alerts' }), body: el('div', { class: 'view-body' }) };
+  main.replaceChildren(heading, view.alerts, view.body);
+  heading.focus();
+  return view;
+}
+
+/** Fetches a view's data with a loading note; null (after showing why) when it fails. */
+async function load(view, fetcher) {
+  const note = el('p', { class: 'muted' }, 'Loading…');
+  view.body.append(note);
+  try {
+    return await fetcher();
+  } catch (error) {
+    showError(view.alerts, error);
+    return null;
+  } finally {
+    note.remove();
+  }
+}
+
+// ---- Dialogs ----
+
+/**
+ * A modal confirmation. With `phrase`, the confirm button enables only once it is typed exactly.
+ * `action` runs on confirm; the dialog closes when it succeeds (then `done` gets its result) and
+ * shows its error when it fails. Escape and Cancel close it; focus returns to `opener`.
+ */
+function confirmDialog({ title, message, confirmLabel, phrase, opener, action, done }) {
+  const input = phrase ? el('input', { id: 'confirm-text', type: 'text', autocomplete: 'off', spellcheck: 'false' }) : null;
+  const ready = () => !input || input.value === phrase;
+  const confirm = el('button', { type: 'submit', id: 'confirm', class: 'danger', disabled: !ready() }, confirmLabel);
+  const cancel = el('button', { type: 'button', id: 'cancel' }, 'Cancel');
+  const alerts = el('div', { class: 'alerts' });
+  const field = input && el('div', { class: 'field' },
+    el('label', { for: 'confirm-text' }, 'Type ', el('code', {}, phrase), ' to confirm'), input);
+  const form = el('form', { class: 'dialog-form', novalidate: true },
+    el('h2', { id: 'dialog-title' }, title), el('p', { id: 'dialog-text' }, message), field, alerts,
+    el('div', { class: 'actions' }, cancel, confirm));
+  const dialog = el('dialog', { class: 'dialog', 'aria-labelledby': 'dialog-title', 'aria-describedby': 'dialog-text' }, form);
+  let running = false;
+  input?.addEventListener('input', () => { confirm.disabled = !ready(); });
+  cancel.addEventListener('click', () => dialog.close());
+  dialog.addEventListener('cancel', (event) => { if (running) event.preventDefault(); });
+  dialog.addEventListener('close', () => {
+    dialog.remove();
+    if (opener.isConnected) opener.focus();
+  });
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (!ready() || running) return;
+    running = true;
+    confirm.disabled = cancel.disabled = true;
+    alerts.replaceChildren();
+    try {
+      const result = await action();
+      dialog.close();
+      done(result);
+    } catch (error) {
+      showError(alerts, error);
+    } finally {
+      running = false;
+      confirm.disabled = !ready();
+      cancel.disabled = false;
+      if (dialog.open && !dialog.contains(document.activeElement)) confirm.focus();
+    }
+  });
+  main.append(dialog);
+  dialog.showModal();
+  (input ?? cancel).focus();
+}
+
+// ---- Importers view ----
+
+async function importersView() {
+  const view = startView('Importers');
+  const data = await load(view, () => api('GET', '/v1/admin/importers'));
+  if (!data) return;
+  if (!data.importers.length) view.body.append(el('p', {}, 'No importers are configured.'));
+  view.body.append(...data.importers.map(importerSection));
+}
+
+function importerSection(importer) {
+  const { key } = importer;
+  const remove = el('button', { type: 'button', class: 'danger' }, 'Delete all data…');
+  remove.addEventListener('click', () => confirmDialog({
+    title: `Delete all data of ${key}?`,
+    message: `This deletes the rows, file names and user attributes of every import of ${key} for good. ` +
+      'Their records and logs stay.',
+    confirmLabel: 'Delete all data',
+    phrase: key,
+    opener: remove,
+    action: () => api('DELETE', `/v1/admin/importers/${encodeURIComponent(key)}/data`),
+    done: (result) => announce(`Deleted the data of ${plural(result.deleted, 'import')}.`),
+  }));
+  const origins = importer.allowedOrigins?.length ? importer.allowedOrigins.join(', ') : 'None';
+  return section([importer.name || key, ' ', el('code', { class: 'key' }, key)],
+    el('dl', { class: 'facts' },
+      fact('Allowed origins', origins),
+      fact('Invalid rows', INVALID_ROWS[importer.invalidRows] ?? importer.invalidRows),
+      fact('Retention', retentionText(importer.retention))),
+    destinationsTable(importer),
+    schemaTable(importer),
+    el('div', { class: 'actions' },
+      el('button', { type: 'button', onclick: () => { location.hash = `#/imports?importer=${encodeURIComponent(key)}`; } },
+        'View imports'),
+      remove));
+}
+
+function destinationsTable(importer) {
+  const rows = (importer.destinations ?? []).map((d) => tr([
+    el('span', { class: 'mono' }, d.url),
+    d.delivery === 'parallel' && d.parallelism ? `parallel (${num(d.parallelism)} at a time)` : d.delivery,
+    numCell(d.chunkRows),
+    numCell(d.timeoutSeconds, ' s'),
+  ]));
+  return table({
+    caption: `Destinations of ${importer.key}`, headers: ['URL', 'Delivery', 'Rows per chunk', 'Timeout'],
+    rows, empty: 'No destinations: rows are kept for export only.',
+  });
+}
+
+function schemaTable(importer) {
+  const yes = (b) => (b ? 'Yes' : 'No');
+  const rows = (importer.schema?.columns ?? []).map((c) =>
+    tr([el('code', {}, c.key), c.label ?? '', c.type, yes(c.required), yes(c.unique)]));
+  return table({
+    caption: `Schema of ${importer.key} (version ${importer.schema?.version ?? '?'})`,
+    headers: ['Key', 'Label', 'Type', 'Required', 'Unique'], rows, empty: 'No columns.',
+  });
+}
+
+// ---- Imports view ----
+
+let importsRequest = 0;
+
+function importsView(filter) {
+  const view = startView('Imports');
+  const select = el('select', { id: 'importer-filter' }, el('option', { value: '' }, 'All importers'));
+  if (filter) select.append(el('option', { value: filter }, filter));
+  select.value = filter;
+  const results = el('div', { class: 'results' });
+  select.addEventListener('change', () => {
+    history.pushState(null, '', select.value ? `#/imports?importer=${encodeURIComponent(select.value)}` : '#/imports');
+    showImports(view, results, select.value);
+  });
+  view.body.append(el('div', { class: 'toolbar' }, el('label', { for: 'importer-filter' }, 'Importer'), select), results);
+  fillFilter(view, select);
+  showImports(view, results, filter);
+}
+
+/** Adds every importer's key to the filter, keeping what is selected. */
+async function fillFilter(view, select) {
+  let importers;
+  try {
+    ({ importers } = await api('GET', '/v1/admin/importers'));
+  } catch (error) {
+    return showError(view.alerts, error);
+  }
+  const current = select.value;
+  const keys = new Set(importers.map((i) => i.key));
+  if (current) keys.add(current);
+  const options = [...keys].map((k) => el('option', { value: k }, k));
+  select.replaceChildren(el('option', { value: '' }, 'All importers'), ...options);
+  select.value = current;
+}
+
+async function showImports(view, results, filter) {
+  const mine = ++importsRequest;
+  document.title = `${filter ? `Imports of ${filter}` : 'Imports'} — Sluice`;
+  results.replaceChildren(el('p', { class: 'muted' }, 'Loading…'));
+  const query = new URLSearchParams(filter ? { importer: filter, limit: IMPORTS_LIMIT } : { limit: IMPORTS_LIMIT });
+  let data;
+  try {
+    data = await api('GET', `/v1/admin/imports?${query}`);
+  } catch (error) {
+    if (mine === importsRequest) {
+      results.replaceChildren();
+      showError(view.alerts, error);
+    }
+    return;
+  }
+  if (mine !== importsRequest) return;
+  view.alerts.replaceChildren();
+  results.replaceChildren(importsChart(data.imports), importsTable(data.imports, filter));
+}
+
+function importsTable(imports, filter) {
+  const rows = imports.map((r) => tr([
+    importLink(r.importId), r.importer, el('span', { class: `badge ${r.status}` }, r.status), when(r.createdAt),
+    numCell(duration(r), ' s'), numCell(r.rows), numCell(r.invalidRows), r.file?.name ?? '—', pairs(r.user),
+    deliveryText(r.delivery), dataText(r), topErrors(r.errors),
+  ], { 'data-import-id': r.importId }));
+  return table({
+    id: 'imports-table', wide: true, rows, empty: 'No imports yet.',
+    caption: `${filter ? `Imports of ${filter}` : 'Imports'}, newest first`,
+    headers: ['Import', 'Importer', 'Status', 'Started', 'Duration', 'Rows', 'Invalid', 'File', 'User',
+      'Delivery', 'Data', 'Errors'],
+  });
+}
+
+// ---- Chart: imports and rows per day ----
+
+const dayKey = (d) => `${d.getFullYear()}-${d.getMonth() + 1}-${d.getDate()}`;
+const dayLabel = (d) => d.toLocaleDateString('en-GB', { day: 'numeric', month: 'short' });
+
+/** The last `count` local days, oldest first, each with zero imports and rows. */
+function lastDays(count) {
+  const today = new Date();
+  today.setHours(0, 0, 0, 0);
+  return Array.from({ length: count }, (_, i) => {
+    const date = new Date(today);
+    date.setDate(today.getDate() - (count - 1 - i));
+    return { date, key: dayKey(date), imports: 0, rows: 0 };
+  });
+}
+
+function importsChart(imports) {
+  const days = lastDays(CHART_DAYS);
+  const byKey = new Map(days.map((d) => [d.key, d]));
+  for (const r of imports) {
+    const day = byKey.get(dayKey(new Date(r.createdAt * 1000)));
+    if (day) {
+      day.imports += 1;
+      day.rows += r.rows ?? 0;
+    }
+  }
+  const count = days.reduce((n, d) => n + d.imports, 0);
+  const rows = days.reduce((n, d) => n + d.rows, 0);
+  let summary = `${plural(count, 'import')}, ${plural(rows, 'row')} in the last ${CHART_DAYS} days`;
+  if (imports.length >= IMPORTS_LIMIT) summary += ` (of the ${num(IMPORTS_LIMIT)} newest imports)`;
+  const swatch = (kind) => el('span', { class: `swatch ${kind}`, 'aria-hidden': 'true' });
+  return el('figure', { class: 'chart' }, chartSvg(days),
+    el('figcaption', {}, el('span', { class: 'chart-summary' }, `${summary}.`), ' ',
+      el('span', { class: 'legend' }, swatch('rows'), 'Bars: rows per day (left scale). ',
+        swatch('imports'), 'Line: imports per day (right scale).')));
+}
+
+function chartSvg(days) {
+  const W = 720, H = 240, left = 56, right = 40, top = 14, bottom = 28;
+  const plotW = W - left - right, plotH = H - top - bottom, slot = plotW / days.length, base = top + plotH;
+  const maxRows = Math.max(1, ...days.map((d) => d.rows));
+  const maxImports = Math.max(1, ...days.map((d) => d.imports));
+  const mid = (i) => left + slot * i + slot / 2;
+  const yImports = (n) => base - (n / maxImports) * plotH;
+  const label = (x, y, anchor, value) => svg('text', { class: 'chart-label', x, y, 'text-anchor': anchor }, value);
+  const titleId = uid('chart-title');
+  return svg('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img', 'aria-labelledby': titleId, class: 'chart-svg' },
+    svg('title', { id: titleId }, `Imports and rows per day over the last ${days.length} days`),
+    svg('line', { class: 'chart-grid', x1: left, x2: W - right, y1: top, y2: top }),
+    svg('line', { class: 'chart-axis', x1: left, x2: W - right, y1: base, y2: base }),
+    label(left - 6, top + 4, 'end', num(maxRows)), label(left - 6, base, 'end', '0'),
+    label(W - right + 6, top + 4, 'start', num(maxImports)), label(W - right + 6, base, 'start', '0'),
+    days.map((d, i) => {
+      const height = d.rows ? Math.max(1, (d.rows / maxRows) * plotH) : 0;
+      return svg('g', {},
+        svg('title', {}, `${dayLabel(d.date)}: ${plural(d.imports, 'import')}, ${plural(d.rows, 'row')}`),
+        svg('rect', { class: 'chart-hit', x: left + slot * i, y: top, width: slot, height: plotH }),
+        height > 0 && svg('rect', { class: 'chart-bar', x: left + slot * (i + 0.2), y: base - height, width: slot * 0.6, height }),
+        (days.length - 1 - i) % 5 === 0 && label(mid(i), H - 8, 'middle', dayLabel(d.date)));
+    }),
+    svg('polyline', { class: 'chart-line', points: days.map((d, i) => `${mid(i)},${yImports(d.imports)}`).join(' ') }),
+    days.map((d, i) => d.imports > 0 && svg('circle', { class: 'chart-dot', cx: mid(i), cy: yImports(d.imports), r: 3.5 })));
+}
+
+// ---- One import ----
+
+async function importView(id) {
+  const view = startView(`Import ${id}`);
+  const record = await load(view, () => api('GET', `/v1/admin/imports/${encodeURIComponent(id)}`));
+  if (!record) return view.body.append(el('p', {}, el('a', { href: '#/imports' }, 'Back to imports')));
+  view.body.append(summarySection(record), deliveriesSection(record), eventsSection(record));
+  if (record.dataDeletedAt == null) view.body.append(dataSection(record));
+}
+
+function summarySection(r) {
+  const seconds = duration(r);
+  const dataState = r.dataDeletedAt == null ? 'kept'
+    : `deleted on ${when(r.dataDeletedAt)}${r.deletedReason ? ` (${r.deletedReason})` : ''}`;
+  return section('Summary', el('dl', { class: 'facts' },
+    fact('Importer', el('a', { href: `#/imports?importer=${encodeURIComponent(r.importer)}` }, r.importer)),
+    fact('Status', r.status),
+    fact('Started', when(r.createdAt)),
+    fact('Completed', when(r.completedAt)),
+    fact('Duration', seconds == null ? '—' : `${num(seconds)} s`),
+    fact('Batches', num(r.batches)),
+    fact('Rows', num(r.rows)),
+    fact('Invalid rows', num(r.invalidRows)),
+    fact('Deliveries', deliveryText(r.delivery)),
+    fact('Data', dataState, { id: 'data-state' })));
+}
+
+function deliveriesSection(r) {
+  const messages = r.messages ?? [];
+  const dead = messages.filter((m) => m.status === 'dead').length;
+  const alerts = el('div', { class: 'alerts' });
+  let retry = null;
+  if (dead) {
+    retry = el('button', { type: 'button', id: 'retry-dead' }, 'Retry dead deliveries');
+    retry.addEventListener('click', () => busy(retry, alerts, async () => {
+      const { retried } = await api('POST', `/v1/admin/deliveries/${encodeURIComponent(r.importId)}/retry`);
+      announce(`Retried ${plural(retried, 'dead delivery', 'dead deliveries')}.`);
+      importView(r.importId);
+    }));
+  }
+  const rows = messages.map((m) => tr([
+    el('span', { class: 'mono' }, m.id), String(m.destination ?? '—'), m.kind, numCell(m.sequence), numCell(m.rowCount),
+    el('span', { class: `badge ${m.status}` }, m.status), numCell(m.attempts), whenMs(m.lastAttemptAt),
+    m.lastStatus ?? '—', m.lastError ?? '—', m.status === 'pending' ? whenMs(m.nextAttemptAt) : '—', whenMs(m.deliveredAt),
+  ]));
+  return section('Deliveries',
+    dead ? el('div', { class: 'actions' }, retry, el('span', { class: 'hint' }, `${plural(dead, 'message')} dead.`)) : null,
+    alerts,
+    table({
+      id: 'deliveries-table', wide: true, caption: `Deliveries of ${r.importId}`, rows, empty: 'No deliveries.',
+      headers: ['Message', 'Destination', 'Kind', 'Sequence', 'Rows', 'Status', 'Attempts', 'Last attempt',
+        'Last status', 'Last error', 'Next attempt', 'Delivered'],
+    }));
+}
+
+function eventsSection(r) {
+  const rows = (r.events ?? []).map((e) => tr([when(e.at), e.kind, el('code', { class: 'detail' }, compact(e.detail))]));
+  return section('Log', table({
+    id: 'events-table', wide: true, caption: `Log of ${r.importId}`, headers: ['Time', 'Kind', 'Detail'],
+    rows, empty: 'Nothing logged.',
+  }));
+}
+
+function dataSection(r) {
+  const id = r.importId;
+  const alerts = el('div', { class: 'alerts' });
+  const neutralize = el('input', { type: 'checkbox', id: 'neutralize', checked: true, 'aria-describedby': 'neutralize-hint' });
+  const csv = el('button', { type: 'button', id: 'download-csv' }, 'Download CSV');
+  const json = el('button', { type: 'button', id: 'download-json' }, 'Download JSON');
+  csv.addEventListener('click', () => busy(csv, alerts, () => download(id, 'csv', neutralize.checked)));
+  json.addEventListener('click', () => busy(json, alerts, () => download(id, 'json', neutralize.checked)));
+  const remove = el('button', { type: 'button', id: 'delete-import', class: 'danger push' }, "Delete this import's data…");
+  remove.addEventListener('click', () => confirmDialog({
+    title: `Delete the data of ${id}?`,
+    message: `This deletes the rows, file name and user attributes of ${id} for good. Its record and log stay.`,
+    confirmLabel: 'Delete data',
+    opener: remove,
+    action: () => api('DELETE', `/v1/admin/imports/${encodeURIComponent(id)}`),
+    done: (result) => {
+      announce(result.deleted === false ? `The data of ${id} was already deleted.` : `Deleted the data of ${id}.`);
+      importView(id);
+    },
+  }));
+  return section('Data',
+    el('div', { class: 'check' }, neutralize, el('label', { for: 'neutralize' }, 'Neutralise spreadsheet formulas')),
+    el('p', { id: 'neutralize-hint', class: 'hint' },
+      "Cells starting with = + - @, tab or carriage return get a leading ' so spreadsheets show them as text."),
+    el('div', { class: 'actions' }, csv, json, remove),
+    alerts,
+    rowsPanel(id));
+}
+
+async function download(id, format, neutralize) {
+  const query = new URLSearchParams({ format, neutralize: String(neutralize) });
+  const response = await request('GET', `/v1/admin/imports/${encodeURIComponent(id)}/download?${query}`);
+  const url = URL.createObjectURL(await response.blob());
+  const name = `${id}.${format}`;
+  const link = el('a', { href: url, download: name, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 0);
+  announce(`Downloaded ${name}.`);
+}
+
+/** The rows, a page at a time, fetched (and decrypted by the server) only when shown. */
+function rowsPanel(id) {
+  const alerts = el('div', { class: 'alerts' });
+  const range = el('p', { class: 'range' }, 'Loading rows…');
+  const prev = el('button', { type: 'button', disabled: true }, 'Previous');
+  const next = el('button', { type: 'button', disabled: true }, 'Next');
+  const holder = el('div');
+  let offset = 0;
+  let end = 0;
+  let total = 0;
+  const settle = () => {
+    prev.disabled = offset === 0;
+    next.disabled = end >= total;
+  };
+  async function show(at, from) {
+    prev.disabled = next.disabled = true;
+    alerts.replaceChildren();
+    let page;
+    try {
+      page = await api('GET', `/v1/admin/imports/${encodeURIComponent(id)}/rows?offset=${at}&limit=${PAGE_ROWS}`);
+    } catch (error) {
+      range.textContent = '';
+      showError(alerts, error);
+      return settle();
+    }
+    offset = page.offset ?? at;
+    end = offset + page.rows.length;
+    total = page.total ?? end;
+    const wrap = rowsTable(id, page);
+    holder.replaceChildren(wrap);
+    range.textContent = page.rows.length ? `Rows ${num(offset + 1)}–${num(end)} of ${num(total)}` : 'No rows.';
+    settle();
+    if (!from) return;
+    announce(range.textContent);
+    (from.disabled ? wrap : from).focus();
+  }
+  prev.addEventListener('click', () => show(Math.max(0, offset - PAGE_ROWS), prev));
+  next.addEventListener('click', () => show(end, next));
+  show(0);
+  return el('div', { class: 'rows' }, el('div', { class: 'pager' }, prev, next, range), alerts, holder);
+}
+
+function rowsTable(id, page) {
+  const headers = ['Row', 'Invalid', ...page.columns.map((c) => (c.kind === 'kept'
+    ? el('th', { scope: 'col', class: 'kept', title: 'Kept from the file; not in the schema' }, c.key)
+    : c.key))];
+  const cell = (v) => (v == null ? el('td', { class: 'null' }) : el('td', {}, text(v)));
+  const rows = page.rows.map((row) => el('tr', { class: row.invalid ? 'invalid' : null },
+    el('th', { scope: 'row', class: 'num' }, num(row.row)),
+    el('td', {}, row.invalid ? 'Invalid' : ''),
+    page.columns.map((c) => cell((c.kind === 'kept' ? row.kept : row.cells)?.[c.key]))));
+  return table({ id: 'rows-table', wide: true, caption: `Rows of ${id}`, headers, rows, empty: 'No rows.' });
+}
+
+// ---- Audit log ----
+
+async function auditView() {
+  const view = startView('Audit log');
+  const data = await load(view, () => api('GET', '/v1/admin/audit?limit=200'));
+  if (!data) return;
+  const rows = data.entries.map(({ at, action, importId, detail, ...rest }) => tr([
+    when(at),
+    el('code', {}, action),
+    importId ? importLink(importId) : '—',
+    el('code', { class: 'detail' }, compact(isEmpty(rest) ? detail : { ...rest, detail })),
+  ]));
+  view.body.append(table({
+    id: 'audit-table', wide: true, caption: 'Audit log, newest first (the last 200 entries)',
+    headers: ['Time', 'Action', 'Import', 'Detail'], rows, empty: 'Nothing recorded yet.',
+  }));
+}
+
+// ---- Start ----
+
+document.getElementById('sign-out').addEventListener('click', () => {
+  history.replaceState(null, '', location.pathname + location.search);
+  signOut();
+  announce('Signed out.');
+});
+document.querySelector('.skip-link')?.addEventListener('click', (event) => {
+  event.preventDefault();
+  main.focus();
+});
+window.addEventListener('hashchange', () => {
+  if (getToken() && (location.hash === '' || location.hash.startsWith('#/'))) route();
+});
+route();
