@@ -46,7 +46,8 @@ fn importers_imports_and_rows_are_shown_without_secrets_and_paged_across_batches
     let (_, importers) = server.admin("GET", "/v1/admin/importers", Some(ADMIN_TOKEN));
     let text_of = importers.to_string();
     assert!(!text_of.contains("whsec_") && !text_of.contains("s3cr3t"), "no secret, no URL query: {text_of}");
-    assert_eq!(importers["importers"][0]["destinations"][0]["url"], receiver.url);
+    let shown = receiver.url.trim_end_matches("hooks").to_owned() + "…";
+    assert_eq!(importers["importers"][0]["destinations"][0]["url"], shown, "no path, no query");
     assert_eq!(importers["importers"][0]["schema"]["columns"][0]["key"], "id");
 
     let (_, listed) = server.admin("GET", "/v1/admin/imports?importer=demo", Some(ADMIN_TOKEN));

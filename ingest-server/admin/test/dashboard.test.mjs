@@ -110,9 +110,17 @@ test('sign in, find the import, read its rows, download CSV and JSON, delete it'
   assert.equal(record.body.deletedReason, 'operator');
   assert.equal((await api('GET', `/v1/admin/imports/${importId}/rows`)).status, 410);
   assert.equal(record.body.file, null, 'the file name went with the data');
-  const audit = await api('GET', '/v1/admin/audit');
+  // The audit log is written without holding up the answer: wait for it.
+  const wanted = ['sign_in', 'sign_in_failed', 'list_imports', 'view_rows', 'download', 'delete_import'];
+  let audit;
+  for (let tries = 0; tries < 50; tries += 1) {
+    audit = await api('GET', '/v1/admin/audit');
+    const actions = audit.body.entries.map((e) => e.action);
+    if (wanted.every((action) => actions.includes(action))) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   const actions = audit.body.entries.map((e) => e.action);
-  for (const action of ['sign_in', 'sign_in_failed', 'view_rows', 'download', 'delete_import']) assert.ok(actions.includes(action), action);
+  for (const action of wanted) assert.ok(actions.includes(action), action);
   assert.ok(!JSON.stringify(audit.body).includes('Lovelace'), 'no cell value in the audit log');
   assert.deepEqual(errors, []);
   await page.close();
@@ -161,7 +169,7 @@ test('no route of the server sends a cookie', async () => {
   assert.match(page.headers.get('content-security-policy'), /default-src 'none'; script-src 'self'/);
 });
 
-test('ten wrong tokens in a minute and the address is refused, even with the right one', async () => {
+test('ten wrong tokens in a minute and the address gets 429 for wrong ones; the right one still works', async () => {
   let answer;
   for (let attempt = 0; attempt < 10; attempt += 1) {
     answer = await api('POST', '/v1/admin/session', `wrong-${attempt}`);
@@ -171,5 +179,6 @@ test('ten wrong tokens in a minute and the address is refused, even with the rig
   assert.equal(answer.status, 429);
   assert.equal(answer.body.code, 'too_many_failures');
   assert.ok(Number(answer.headers.get('retry-after')) > 0);
-  assert.equal((await api('GET', '/v1/admin/importers')).status, 429, 'blocked for the rest of the minute');
+  assert.equal((await api('GET', '/v1/admin/importers', 'wrong-again')).status, 429, 'for the rest of the minute');
+  assert.equal((await api('GET', '/v1/admin/importers')).status, 200, 'nobody can lock the operator out');
 });

@@ -176,16 +176,19 @@ pub(super) fn write_row(
     out.push(b'}');
     if !extras.is_empty() {
         out.extend_from_slice(b",\"extras\":");
-        let values: Vec<Value> =
-            extras.iter().map(|c| c.map_or(Value::Null, |c| Value::String(c.to_owned()))).collect();
+        let values: Vec<Value> = extras
+            .iter()
+            .map(|c| c.map_or(Value::Null, |c| Value::String(neutralised(c, neutralise).into_owned())))
+            .collect();
         let _ = serde_json::to_writer(&mut *out, &values);
     }
     out.push(b'}');
 }
 
 fn write_pair(out: &mut Vec<u8>, key: &str, value: Option<&str>, neutralise: bool) {
-    // Writing to a Vec cannot fail; a string always serialises.
-    let _ = serde_json::to_writer(&mut *out, key);
+    // Writing to a Vec cannot fail; a string always serialises. Keys of kept columns are the
+    // file's own headers, so they are neutralised too.
+    let _ = serde_json::to_writer(&mut *out, neutralised(key, neutralise).as_ref());
     out.push(b':');
     match value {
         Some(text) => {

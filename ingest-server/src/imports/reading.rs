@@ -94,9 +94,10 @@ impl Imports {
         neutralise: bool,
         mut out: impl FnMut(Vec<u8>) -> bool,
     ) -> Result<u64, ImportError> {
-        self.readable(id)?;
+        let record = self.readable(id)?;
         let data = self.keys(id)?.data;
         let mut rows = 0u64;
+        let mut header_written = format == Format::Json;
         if format == Format::Json && !out(b"[".to_vec()) {
             return Ok(0);
         }
@@ -104,9 +105,10 @@ impl Imports {
             let plaintext = self.open_stored(&data, id, meta.sequence)?;
             let batch = Batch::decode(&plaintext).map_err(|e| ImportError::Internal(e.to_string()))?;
             let mut piece = Vec::with_capacity(plaintext.len() * 2);
-            if format == Format::Csv && rows == 0 {
+            if !header_written {
                 let header: Vec<Option<&str>> = batch.columns.iter().map(|c| Some(c.name.as_str())).collect();
-                csv_line(&mut piece, &header, false);
+                csv_line(&mut piece, &header, neutralise);
+                header_written = true;
             }
             for row in batch.rows() {
                 match format {
@@ -128,6 +130,14 @@ impl Imports {
             if !out(piece) {
                 return Ok(rows);
             }
+        }
+        if !header_written {
+            // No batch: the header of the import's schema alone.
+            let schema = self.schema_of(self.importer(&record.importer)?, &record)?;
+            let keys: Vec<Option<&str>> = schema.columns().iter().map(|c| Some(c.key())).collect();
+            let mut piece = Vec::new();
+            csv_line(&mut piece, &keys, neutralise);
+            out(piece);
         }
         if format == Format::Json {
             out(b"\n]\n".to_vec());

@@ -48,7 +48,8 @@ pub(super) fn routes(config: &mut web::ServiceConfig) {
     ui::routes(config);
 }
 
-/// Lets a request through only with the admin token; counts failures per peer.
+/// Lets a request through only with the admin token; counts failures per peer, and answers a
+/// peer that failed too often 429 (unless its token is right).
 async fn require_token(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -56,14 +57,6 @@ async fn require_token(
     let Some(state) = request.app_data::<web::Data<State>>().cloned() else {
         return Ok(request.into_response(Problem::internal("no state").error_response()));
     };
-    let peer = request.peer_addr().map(|a| a.ip());
-    if let Some(wait) = peer.and_then(|ip| state.admin_guard.blocked(ip)) {
-        let detail = "too many requests with a wrong admin token from this address; wait a minute";
-        let mut response =
-            Problem::new(StatusCode::TOO_MANY_REQUESTS, "too_many_failures", detail).error_response();
-        response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(wait));
-        return Ok(request.into_response(response));
-    }
     let given = request
         .headers()
         .get(AUTHORIZATION)
@@ -79,11 +72,20 @@ async fn require_token(
     let Some(detail) = refusal else {
         return Ok(next.call(request).await?.map_into_boxed_body());
     };
-    if given.is_some_and(|g| !g.is_empty()) {
-        if let Some(ip) = peer {
-            state.admin_guard.failed(ip);
+    let peer = request.peer_addr().map(|a| a.ip());
+    if let Some(wait) = peer.and_then(|ip| state.admin_guard.blocked(ip)) {
+        let detail = "too many requests with a wrong admin token from this address; wait a minute";
+        let mut response =
+            Problem::new(StatusCode::TOO_MANY_REQUESTS, "too_many_failures", detail).error_response();
+        response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(wait));
+        return Ok(request.into_response(response));
+    }
+    if let (Some(ip), Some(_)) = (peer, given.filter(|g| !g.is_empty())) {
+        let failures = state.admin_guard.failed(ip);
+        if guard::worth_recording(failures) {
+            let detail = serde_json::json!({ "route": request.path(), "failuresThisMinute": failures });
+            audit(&state, None, "admin_sign_in_failed", detail);
         }
-        audit(&state, None, "admin_sign_in_failed", serde_json::json!({ "route": request.path() }));
     }
     let mut response = Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", detail).error_response();
     response
@@ -98,13 +100,17 @@ fn same(a: &str, b: &str) -> bool {
     a.as_ref().iter().zip(b.as_ref()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Records an operator action in the audit log (ids, counts and options only) and the log.
+/// Records an operator action in the audit log (ids, counts and options only) and the log,
+/// on the blocking pool, without waiting for the write.
 fn audit(state: &State, import_id: Option<&str>, kind: &'static str, detail: serde_json::Value) {
     tracing::info!(import = import_id.unwrap_or("-"), %detail, "{kind}");
     let event = Event { import_id: import_id.map(str::to_owned), at: super::routes::now(), kind, detail };
-    if let Err(e) = state.imports.store().log(event) {
-        tracing::warn!(error = %e, "could not write the audit log");
-    }
+    let imports = state.imports.clone();
+    actix_web::rt::task::spawn_blocking(move || {
+        if let Err(e) = imports.store().log(event) {
+            tracing::warn!(error = %e, "could not write the audit log");
+        }
+    });
 }
 
 /// No import has the id in the URL.

@@ -53,8 +53,7 @@ fn importer_json(config: &Importer, schema: &Value) -> Value {
             };
             json!({
                 "type": "webhook",
-                // The query may carry a token: only scheme, host and path are shown.
-                "url": hook.url.split(['?', '#']).next().unwrap_or_default(),
+                "url": masked(&hook.url),
                 "delivery": delivery,
                 "parallelism": parallelism,
                 "chunkRows": hook.chunk_rows,
@@ -73,6 +72,17 @@ fn importer_json(config: &Importer, schema: &Value) -> Value {
     })
 }
 
+/// A webhook URL without what may be a secret: its path (many services put a token there) and
+/// query become `…`.
+fn masked(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return "…".to_owned() };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    match rest.len() > host.len() && rest != format!("{host}/") {
+        true => format!("{scheme}://{host}/…"),
+        false => format!("{scheme}://{host}/"),
+    }
+}
+
 /// The query of `GET /v1/admin/imports`.
 #[derive(Deserialize)]
 pub(super) struct ImportsQuery {
@@ -87,12 +97,15 @@ pub(super) async fn imports(
 ) -> Result<HttpResponse, Problem> {
     let imports = state.imports.clone();
     let query = query.into_inner();
+    let importer = query.importer.clone();
     let listed = blocking(move || {
         let limit = query.limit.unwrap_or(500).clamp(1, MAX_IMPORTS);
         let records = imports.store().list_imports(query.importer.as_deref(), limit)?;
         records.iter().map(|record| summary(&imports, record)).collect::<Result<Vec<_>, _>>()
     })
     .await?;
+    // The list opens file names and user details: who looked is recorded.
+    audit(&state, None, "admin_list_imports", json!({ "importer": importer, "imports": listed.len() }));
     Ok(HttpResponse::Ok().json(json!({ "imports": listed })))
 }
 
@@ -134,6 +147,7 @@ pub(super) async fn import(state: web::Data<State>, id: web::Path<String>) -> Re
             .map(|(at, kind, detail)| json!({ "at": at, "kind": kind, "detail": detail }))
             .collect();
         let mut answer = summary(&imports, &record)?;
+        answer["batches"] = json!(record.batches);
         answer["messages"] = json!(store.messages(&id)?);
         answer["events"] = json!(events);
         Ok(Some(answer))
@@ -206,9 +220,7 @@ fn stream(
     let (pieces, receiver) = tokio::sync::mpsc::channel::<Result<web::Bytes, std::io::Error>>(4);
     let producer = pieces.clone();
     actix_web::rt::task::spawn_blocking(move || {
-        let sent = imports.download(&id, format, neutralise, |piece| {
-            producer.blocking_send(Ok(web::Bytes::from(piece))).is_ok()
-        });
+        let sent = imports.download(&id, format, neutralise, |piece| hand_over(&producer, piece));
         if let Err(e) = sent {
             tracing::warn!(import = %id, error = %e, "a download stopped");
             let _ = producer.blocking_send(Err(std::io::Error::other("the download stopped")));
@@ -219,6 +231,28 @@ fn stream(
         receiver.recv().await.map(|piece| (piece, receiver))
     })
 }
+
+/// Hands a piece to the response; gives up (ending the download) when the reader is gone or
+/// has taken nothing for a minute, so a stalled reader does not hold the thread and the rows.
+fn hand_over(to: &tokio::sync::mpsc::Sender<Result<web::Bytes, std::io::Error>>, piece: Vec<u8>) -> bool {
+    use tokio::sync::mpsc::error::TrySendError;
+    let deadline = std::time::Instant::now() + STALLED_READER;
+    let mut piece = Ok(web::Bytes::from(piece));
+    loop {
+        match to.try_send(piece) {
+            Ok(()) => return true,
+            Err(TrySendError::Closed(_)) => return false,
+            Err(TrySendError::Full(back)) if std::time::Instant::now() < deadline => {
+                piece = back;
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            Err(TrySendError::Full(_)) => return false,
+        }
+    }
+}
+
+/// How long a download waits for its reader to take the next piece.
+const STALLED_READER: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// An unknown import is a 404 (not the protocol's uniform refusal).
 fn not_found(problem: Problem) -> Problem {
@@ -232,10 +266,20 @@ pub(super) async fn dead_letters(state: web::Data<State>) -> Result<HttpResponse
     Ok(HttpResponse::Ok().json(json!({ "messages": dead })))
 }
 
-/// `GET /v1/admin/audit`: the operator's actions, newest first.
-pub(super) async fn audit_log(state: web::Data<State>) -> Result<HttpResponse, Problem> {
+/// The query of `GET /v1/admin/audit`.
+#[derive(Deserialize)]
+pub(super) struct AuditQuery {
+    limit: Option<u32>,
+}
+
+/// `GET /v1/admin/audit?limit=`: the operator's actions, newest first (200 by default).
+pub(super) async fn audit_log(
+    state: web::Data<State>,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, Problem> {
     let imports = state.imports.clone();
-    let entries = blocking(move || Ok(imports.store().audit(MAX_LISTED)?)).await?;
+    let limit = query.limit.unwrap_or(200).clamp(1, MAX_LISTED);
+    let entries = blocking(move || Ok(imports.store().audit(limit)?)).await?;
     let entries: Vec<Value> = entries
         .into_iter()
         .map(|entry| {
@@ -244,4 +288,17 @@ pub(super) async fn audit_log(state: web::Data<State>) -> Result<HttpResponse, P
         })
         .collect();
     Ok(HttpResponse::Ok().json(json!({ "entries": entries })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::masked;
+
+    #[test]
+    fn webhook_urls_are_shown_without_path_or_query() {
+        assert_eq!(masked("https://hooks.slack.com/services/T0/B0/s3cr3t"), "https://hooks.slack.com/…");
+        assert_eq!(masked("https://app.example.com/hooks?token=s3cr3t"), "https://app.example.com/…");
+        assert_eq!(masked("http://127.0.0.1:8090/"), "http://127.0.0.1:8090/");
+        assert_eq!(masked("http://127.0.0.1:8090"), "http://127.0.0.1:8090/");
+    }
 }
