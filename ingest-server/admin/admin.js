@@ -10,6 +10,8 @@ const SVG_NS = 'http://www.w3.org/2000/svg';
 const PAGE_ROWS = 100;
 const IMPORTS_LIMIT = 500;
 const CHART_DAYS = 30;
+const AUDIT_LIMIT = 200;
+const TOP_ERRORS = 3;
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -57,6 +59,9 @@ function table({ caption, headers, rows, empty, id, wide }) {
     el('table', { id }, el('caption', {}, caption), el('thead', {}, el('tr', {}, head)), el('tbody', {}, body)));
 }
 
+/** Text for screen readers only (class `visually-hidden`). */
+const hiddenText = (value) => el('span', { class: 'visually-hidden' }, value);
+
 /** A term and its value in a `<dl class="facts">`. */
 const fact = (term, value, attrs = {}) => el('div', {}, el('dt', {}, term), el('dd', attrs, value));
 
@@ -78,6 +83,18 @@ const text = (v) => (typeof v === 'string' ? v : JSON.stringify(v));
 const pairs = (o) => (isEmpty(o) ? '—' : Object.entries(o).map(([k, v]) => `${k}=${text(v)}`).join(', '));
 const duration = (r) => (r.completedAt == null ? null : r.completedAt - r.createdAt);
 const importLink = (id) => el('a', { href: `#/imports/${encodeURIComponent(id)}`, class: 'mono' }, id);
+
+/** "312 bytes", or "1.5 MB (1,572,864 bytes)". */
+function bytes(n) {
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let size = n;
+  let unit = -1;
+  while (size >= 1024 && unit < units.length - 1) {
+    size /= 1024;
+    unit += 1;
+  }
+  return unit < 0 ? plural(n, 'byte') : `${size.toFixed(1)} ${units[unit]} (${plural(n, 'byte')})`;
+}
 
 function safeDecode(s) {
   try {
@@ -105,12 +122,21 @@ function deliveryText(delivery) {
 
 const dataText = (r) => (r.dataDeletedAt == null ? 'kept' : r.deletedReason ? `deleted (${r.deletedReason})` : 'deleted');
 
-/** The three most frequent `column:code` errors with their counts. */
+/** The `column:code` error counts, most frequent first. */
+const errorEntries = (errors) => Object.entries(errors ?? {}).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+const errorText = (entries) => entries.map(([key, n]) => `${key} ×${num(n)}`).join(', ');
+
+/**
+ * The most frequent errors. When there are more, the visible text ends with "(+n more)" and
+ * screen readers get the full list instead (the import's summary has it as a table).
+ */
 function topErrors(errors) {
-  const entries = Object.entries(errors ?? {}).sort((a, b) => b[1] - a[1]);
+  const entries = errorEntries(errors);
   if (!entries.length) return '—';
-  const shown = entries.slice(0, 3).map(([key, n]) => `${key} ×${num(n)}`).join(', ');
-  return entries.length > 3 ? `${shown}, …` : shown;
+  if (entries.length <= TOP_ERRORS) return errorText(entries);
+  const all = errorText(entries);
+  const shown = `${errorText(entries.slice(0, TOP_ERRORS))} (+${num(entries.length - TOP_ERRORS)} more)`;
+  return [el('span', { 'aria-hidden': 'true', title: all }, shown), hiddenText(all)];
 }
 
 // ---- Status and errors ----
@@ -408,7 +434,7 @@ function importsView(filter) {
   const results = el('div', { class: 'results' });
   select.addEventListener('change', () => {
     history.pushState(null, '', select.value ? `#/imports?importer=${encodeURIComponent(select.value)}` : '#/imports');
-    showImports(view, results, select.value);
+    showImports(view, results, select.value, true);
   });
   view.body.append(el('div', { class: 'toolbar' }, el('label', { for: 'importer-filter' }, 'Importer'), select), results);
   fillFilter(view, select);
@@ -431,7 +457,8 @@ async function fillFilter(view, select) {
   select.value = current;
 }
 
-async function showImports(view, results, filter) {
+/** Shows the imports (of `filter`, if set); `announceCount` says how many in the live region. */
+async function showImports(view, results, filter, announceCount = false) {
   const mine = ++importsRequest;
   document.title = `${filter ? `Imports of ${filter}` : 'Imports'} — Sluice`;
   results.replaceChildren(el('p', { class: 'muted' }, 'Loading…'));
@@ -449,19 +476,20 @@ async function showImports(view, results, filter) {
   if (mine !== importsRequest) return;
   view.alerts.replaceChildren();
   results.replaceChildren(importsChart(data.imports), importsTable(data.imports, filter));
+  if (announceCount) announce(plural(data.imports.length, 'import'));
 }
 
 function importsTable(imports, filter) {
   const rows = imports.map((r) => tr([
     importLink(r.importId), r.importer, el('span', { class: `badge ${r.status}` }, r.status), when(r.createdAt),
     numCell(duration(r), ' s'), numCell(r.rows), numCell(r.invalidRows), r.file?.name ?? '—', pairs(r.user),
-    deliveryText(r.delivery), dataText(r), topErrors(r.errors),
+    pairs(r.attributes), deliveryText(r.delivery), dataText(r), topErrors(r.errors),
   ], { 'data-import-id': r.importId }));
   return table({
     id: 'imports-table', wide: true, rows, empty: 'No imports yet.',
     caption: `${filter ? `Imports of ${filter}` : 'Imports'}, newest first`,
     headers: ['Import', 'Importer', 'Status', 'Started', 'Duration', 'Rows', 'Invalid', 'File', 'User',
-      'Delivery', 'Data', 'Errors'],
+      'Attributes', 'Delivery', 'Data', 'Errors'],
   });
 }
 
@@ -496,10 +524,21 @@ function importsChart(imports) {
   let summary = `${plural(count, 'import')}, ${plural(rows, 'row')} in the last ${CHART_DAYS} days`;
   if (imports.length >= IMPORTS_LIMIT) summary += ` (of the ${num(IMPORTS_LIMIT)} newest imports)`;
   const swatch = (kind) => el('span', { class: `swatch ${kind}`, 'aria-hidden': 'true' });
-  return el('figure', { class: 'chart' }, chartSvg(days),
+  const figure = el('figure', { class: 'chart' }, chartSvg(days),
     el('figcaption', {}, el('span', { class: 'chart-summary' }, `${summary}.`), ' ',
       el('span', { class: 'legend' }, swatch('rows'), 'Bars: rows per day (left scale). ',
         swatch('imports'), 'Line: imports per day (right scale).')));
+  return el('div', { class: 'chart-block' }, figure, chartData(days));
+}
+
+/** The chart's values as a table, for keyboard and screen-reader users: the days with imports. */
+function chartData(days) {
+  const rows = days.filter((d) => d.imports > 0)
+    .map((d) => tr([el('th', { scope: 'row' }, dayLabel(d.date)), numCell(d.imports), numCell(d.rows)]));
+  return el('details', { class: 'chart-data' }, el('summary', {}, 'Data table'), table({
+    caption: 'Imports and rows per day', headers: ['Day', 'Imports', 'Rows'], rows,
+    empty: `No imports in the last ${CHART_DAYS} days.`,
+  }));
 }
 
 function chartSvg(days) {
@@ -543,7 +582,7 @@ function summarySection(r) {
   const seconds = duration(r);
   const dataState = r.dataDeletedAt == null ? 'kept'
     : `deleted on ${when(r.dataDeletedAt)}${r.deletedReason ? ` (${r.deletedReason})` : ''}`;
-  return section('Summary', el('dl', { class: 'facts' },
+  const facts = el('dl', { class: 'facts' },
     fact('Importer', el('a', { href: `#/imports?importer=${encodeURIComponent(r.importer)}` }, r.importer)),
     fact('Status', r.status),
     fact('Started', when(r.createdAt)),
@@ -553,7 +592,34 @@ function summarySection(r) {
     fact('Rows', num(r.rows)),
     fact('Invalid rows', num(r.invalidRows)),
     fact('Deliveries', deliveryText(r.delivery)),
-    fact('Data', dataState, { id: 'data-state' })));
+    fact('Data', dataState, { id: 'data-state' }),
+    aboutFacts(r));
+  return section('Summary', facts, isEmpty(r.errors) ? null : errorsTable(r));
+}
+
+/** The file, user and attributes, those present (they go when the data is deleted). */
+function aboutFacts(r) {
+  const file = r.file ?? {};
+  return [
+    file.name && fact('File', file.name),
+    file.size != null && fact('File size', bytes(file.size)),
+    file.type && fact('File type', file.type),
+    !isEmpty(r.user) && fact('User', pairs(r.user)),
+    !isEmpty(r.attributes) && fact('Attributes', pairs(r.attributes)),
+  ].filter(Boolean);
+}
+
+/** Every `column:code` error with its count, most frequent first. */
+function errorsTable(r) {
+  const rows = errorEntries(r.errors).map(([key, n]) => {
+    const at = key.lastIndexOf(':');
+    const [column, code] = at < 0 ? [key, '—'] : [key.slice(0, at), key.slice(at + 1)];
+    return tr([el('code', {}, column), el('code', {}, code), numCell(n)]);
+  });
+  return table({
+    id: 'errors-table', caption: `Errors of ${r.importId} by column and code`,
+    headers: ['Column', 'Code', 'Count'], rows, empty: 'No errors.',
+  });
 }
 
 function deliveriesSection(r) {
@@ -596,8 +662,8 @@ function dataSection(r) {
   const id = r.importId;
   const alerts = el('div', { class: 'alerts' });
   const neutralize = el('input', { type: 'checkbox', id: 'neutralize', checked: true, 'aria-describedby': 'neutralize-hint' });
-  const csv = el('button', { type: 'button', id: 'download-csv' }, 'Download CSV');
-  const json = el('button', { type: 'button', id: 'download-json' }, 'Download JSON');
+  const csv = el('button', { type: 'button', id: 'download-csv', 'aria-describedby': 'download-note' }, 'Download CSV');
+  const json = el('button', { type: 'button', id: 'download-json', 'aria-describedby': 'download-note' }, 'Download JSON');
   csv.addEventListener('click', () => busy(csv, alerts, () => download(id, 'csv', neutralize.checked)));
   json.addEventListener('click', () => busy(json, alerts, () => download(id, 'json', neutralize.checked)));
   const remove = el('button', { type: 'button', id: 'delete-import', class: 'danger push' }, "Delete this import's data…");
@@ -617,6 +683,9 @@ function dataSection(r) {
     el('p', { id: 'neutralize-hint', class: 'hint' },
       "Cells starting with = + - @, tab or carriage return get a leading ' so spreadsheets show them as text."),
     el('div', { class: 'actions' }, csv, json, remove),
+    el('p', { id: 'download-note', class: 'hint' },
+      'Downloads are assembled in the browser; for very large imports use ', el('code', {}, 'sluice export'),
+      ' on the server.'),
     alerts,
     rowsPanel(id));
 }
@@ -678,9 +747,11 @@ function rowsPanel(id) {
 
 function rowsTable(id, page) {
   const headers = ['Row', 'Invalid', ...page.columns.map((c) => (c.kind === 'kept'
-    ? el('th', { scope: 'col', class: 'kept', title: 'Kept from the file; not in the schema' }, c.key)
+    ? el('th', { scope: 'col', class: 'kept', title: 'Kept from the file; not in the schema' },
+      c.key, hiddenText(' (kept column)'))
     : c.key))];
-  const cell = (v) => (v == null ? el('td', { class: 'null' }) : el('td', {}, text(v)));
+  // A null cell says "empty" to screen readers, so it differs from an empty string.
+  const cell = (v) => (v == null ? el('td', { class: 'null' }, hiddenText('empty')) : el('td', {}, text(v)));
   const rows = page.rows.map((row) => el('tr', { class: row.invalid ? 'invalid' : null },
     el('th', { scope: 'row', class: 'num' }, num(row.row)),
     el('td', {}, row.invalid ? 'Invalid' : ''),
@@ -692,16 +763,20 @@ function rowsTable(id, page) {
 
 async function auditView() {
   const view = startView('Audit log');
-  const data = await load(view, () => api('GET', '/v1/admin/audit?limit=200'));
+  const data = await load(view, () => api('GET', `/v1/admin/audit?limit=${AUDIT_LIMIT}`));
   if (!data) return;
-  const rows = data.entries.map(({ at, action, importId, detail, ...rest }) => tr([
+  // At most what was asked, should the server send more.
+  const entries = data.entries.slice(0, AUDIT_LIMIT);
+  const shown = entries.length < AUDIT_LIMIT ? plural(entries.length, 'entry', 'entries')
+    : `the last ${num(AUDIT_LIMIT)} entries`;
+  const rows = entries.map(({ at, action, importId, detail, ...rest }) => tr([
     when(at),
     el('code', {}, action),
     importId ? importLink(importId) : '—',
     el('code', { class: 'detail' }, compact(isEmpty(rest) ? detail : { ...rest, detail })),
   ]));
   view.body.append(table({
-    id: 'audit-table', wide: true, caption: 'Audit log, newest first (the last 200 entries)',
+    id: 'audit-table', wide: true, caption: `Audit log, newest first (${shown})`,
     headers: ['Time', 'Action', 'Import', 'Detail'], rows, empty: 'Nothing recorded yet.',
   }));
 }
