@@ -9,6 +9,8 @@
 
 #[path = "../../parser-wasm/benches/support/datagen.rs"]
 mod datagen;
+#[path = "support/server.rs"]
+mod server;
 
 use serde::Deserialize;
 use serde::de::IgnoredAny;
@@ -19,7 +21,7 @@ use sluice_server::client::{Client, FileInfo};
 use sluice_server::delivery::sign;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -115,19 +117,7 @@ allow_private_network = true
         importer("seq", ""),
         importer("par", "delivery = \"parallel\"\nparallelism = 4")
     );
-    std::fs::write(dir.join("sluice.toml"), config).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sluice"))
-        .args(["serve", "--config"])
-        .arg(dir.join("sluice.toml"))
-        .env("SLUICE_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
-    let url = first.trim().strip_prefix("sluice listening on ").expect("the server did not start").to_owned();
-    (child, url)
+    server::start(dir, &config)
 }
 
 /// Uploads one import, then times its delivery: (seconds, body bytes received).

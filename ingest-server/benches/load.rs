@@ -13,13 +13,15 @@
 
 #[path = "../../parser-wasm/benches/support/datagen.rs"]
 mod datagen;
+#[path = "support/server.rs"]
+mod server;
 
 use sluice_parser::batch::BatchOptions;
 use sluice_parser::import::{Import, ImportOptions};
 use sluice_parser::schema::Schema;
 use sluice_server::client::{Client, FileInfo};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+
+use std::process::Child;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
@@ -107,19 +109,7 @@ max_rows = 10000000
 batch_rows = 1000
 batch_bytes = "4MiB"
 "#;
-    std::fs::write(dir.join("sluice.toml"), config).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sluice"))
-        .args(["serve", "--config"])
-        .arg(dir.join("sluice.toml"))
-        .env("SLUICE_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
-    let url = first.trim().strip_prefix("sluice listening on ").expect("the server did not start").to_owned();
-    (child, url)
+    server::start(dir, config)
 }
 
 /// What the run measured.

@@ -5,7 +5,6 @@
 
 mod support;
 
-use ring::rand::{SecureRandom, SystemRandom};
 use sluice_server::client::{Client, FileInfo};
 use sluice_server::crypto::{DataKey, Item, MasterKey};
 use sluice_server::store::{SqliteStore, Store};
@@ -14,7 +13,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 use support::receiver::{Behaviour, Receiver};
-use support::{ADMIN_TOKEN, Server, batches, config, csv, webhook};
+use support::{ADMIN_TOKEN, Server, batches, canaries, config, csv, webhook};
 
 const ADMIN: &[(&str, &str)] = &[("SLUICE_ADMIN_TOKEN", ADMIN_TOKEN)];
 
@@ -29,18 +28,6 @@ fn import(server: &Server, file: &[u8], batch_rows: u32) -> String {
     }
     upload.complete_all().unwrap();
     upload.import_id.clone()
-}
-
-/// Random canaries, `Cnry` and 20 hex digits.
-fn canaries(count: usize) -> Vec<String> {
-    let rng = SystemRandom::new();
-    (0..count)
-        .map(|_| {
-            let mut bytes = [0u8; 10];
-            rng.fill(&mut bytes).unwrap();
-            format!("Cnry{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
-        })
-        .collect()
 }
 
 /// Which of `needles` occur in `haystack`.

@@ -13,22 +13,9 @@ use sluice_server::store::{SqliteStore, Store};
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use support::{Server, batches, csv};
+use support::{Server, batches, canaries, csv};
 
-/// What every canary starts with.
-const PREFIX: &str = "Cnry";
-
-/// Random canary texts: recognisable, and never produced by anything but this test.
-fn canaries(count: usize) -> Vec<String> {
-    let rng = SystemRandom::new();
-    (0..count)
-        .map(|_| {
-            let mut bytes = [0u8; 10];
-            rng.fill(&mut bytes).unwrap();
-            format!("{PREFIX}{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
-        })
-        .collect()
-}
+use support::CANARY_PREFIX as PREFIX;
 
 /// How many of the canaries occur in any file of `dir`.
 fn found_in_files(dir: &Path, canaries: &[String]) -> usize {

@@ -161,6 +161,23 @@ impl Drop for Server {
     }
 }
 
+/// What every canary starts with.
+pub(crate) const CANARY_PREFIX: &str = "Cnry";
+
+/// Random canary texts (`Cnry` and 20 hex digits): recognisable, and never produced by anything
+/// but the test that made them.
+pub(crate) fn canaries(count: usize) -> Vec<String> {
+    use ring::rand::SecureRandom;
+    let rng = ring::rand::SystemRandom::new();
+    (0..count)
+        .map(|_| {
+            let mut bytes = [0u8; 10];
+            rng.fill(&mut bytes).unwrap();
+            format!("{CANARY_PREFIX}{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+        })
+        .collect()
+}
+
 /// The admin token of the tests that use the admin API.
 pub(crate) const ADMIN_TOKEN: &str = "tests-admin-token-0123456789abcdef";
 

@@ -1,0 +1,23 @@
+//! The benchmarks' server: the release `sluice` binary on loopback, in a folder of its own.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+/// Writes `config` as `sluice.toml` in `dir`, starts `sluice serve` on it and returns the
+/// process and the URL it announced.
+pub(crate) fn start(dir: &Path, config: &str) -> (Child, String) {
+    std::fs::write(dir.join("sluice.toml"), config).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(["serve", "--config"])
+        .arg(dir.join("sluice.toml"))
+        .env("SLUICE_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    let url = first.trim().strip_prefix("sluice listening on ").expect("the server did not start").to_owned();
+    (child, url)
+}
