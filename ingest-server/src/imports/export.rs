@@ -2,7 +2,6 @@
 //! unpacked, in order (for completion's second pass and for the operator's `sluice export`).
 
 use super::{ImportError, Imports};
-use crate::config::Retention;
 use crate::crypto::{DataKey, Item};
 use serde_json::{Map, Value};
 use sluice_parser::batch::{Batch, ColumnKind};
@@ -27,22 +26,14 @@ impl Imports {
 
     /// Hands every stored row of import `id` to `each`, in row order, as a JSON object:
     /// `{"row": n, "invalid": bool, "cells": {key: value|null}, "kept": {header: value|null}}`.
-    /// Returns the number of rows. An unknown or expired import is an error.
+    /// Returns the number of rows. An unknown import, or one whose rows are not readable
+    /// (deleted, expired, passed through), is an error.
     pub fn export(
         &self,
         id: &str,
         mut each: impl FnMut(Value) -> std::io::Result<()>,
     ) -> Result<u64, ImportError> {
-        let record = self.store.import(id)?.ok_or(ImportError::Rejected)?;
-        if record.data_deleted_at.is_some() {
-            let reason = record.deleted_reason.as_deref().unwrap_or("deleted");
-            return Err(ImportError::BadRequest(format!("its data was deleted ({reason})")));
-        }
-        if self.importers.get(&record.importer).is_some_and(|i| i.config.retention == Retention::NeverStore) {
-            return Err(ImportError::BadRequest(
-                "its importer passes rows through (never_store): they are not kept for reading".into(),
-            ));
-        }
+        self.readable(id)?;
         let data = self.keys(id)?.data;
         let mut rows = 0;
         for meta in self.store.batches(id)? {

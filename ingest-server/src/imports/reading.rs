@@ -48,7 +48,7 @@ impl Imports {
     }
 
     /// The import with readable rows: kept, and not pass-through.
-    fn readable(&self, id: &str) -> Result<ImportRecord, ImportError> {
+    pub(super) fn readable(&self, id: &str) -> Result<ImportRecord, ImportError> {
         let record = self.store.import(id)?.ok_or(ImportError::Rejected)?;
         if let Some(reason) = record.data_deleted_at.and(record.deleted_reason.clone()) {
             return Err(ImportError::Gone(format!("its data was deleted ({reason})")));
