@@ -21,7 +21,12 @@ FUZZ_SECONDS ?= 300
 FUZZ_SMOKE_SECONDS ?= 15
 HOST := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
 FUZZ_TARGETS := reader_chunks import batch_decode schema
+# wasm-bindgen's command line is built from tools/wasm-bindgen with this repository's lock file
+# (the lock published with wasm-bindgen-cli pins a yanked crate); its version must equal the
+# wasm-bindgen crate's, pinned in parser-wasm/Cargo.toml.
 WASM_BINDGEN_VERSION := 0.2.129
+CARGO_HOME_DIR := $(or $(CARGO_HOME),$(HOME)/.cargo)
+LOCK_FILES := Cargo.lock fuzz/Cargo.lock tools/wasm-bindgen/Cargo.lock
 WASM_OUT := parser-wasm/npm/wasm
 WASM_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals
 NODE_BIN := node_modules/.bin
@@ -40,8 +45,8 @@ setup:
 	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
 	@rustup target list --installed | grep -q '^wasm32-unknown-unknown' || rustup target add wasm32-unknown-unknown
-	@wasm-bindgen --version 2>/dev/null | grep -q ' $(WASM_BINDGEN_VERSION)$$' || \
-		cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --locked
+	@grep -qs '^"sluice-wasm-bindgen $(WASM_BINDGEN_VERSION) ' $(CARGO_HOME_DIR)/.crates.toml || \
+		cargo install --locked --force --path tools/wasm-bindgen
 	@command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; }
 	@[ -x /usr/bin/chromium ] || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; }
 	@[ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error
@@ -63,11 +68,14 @@ widget: wasm
 	node widget-js/build.mjs
 
 # The server in the foreground on loopback, with the demo importer; its data and master key go
-# to examples/data/ (not tracked). `make report` is the parser's report on examples/ instead.
+# to examples/data/, its master key to examples/keys/ (neither tracked). `make report` is the
+# parser's report on examples/ instead.
 run: widget
 	cargo build --locked --release -q -p sluice-server --bin sluice
 	$(CARGO_TARGET_DIR)/release/sluice check-config examples/sluice.toml
 	@mkdir -p examples/data && chmod 700 examples/data
+	@[ ! -e examples/data/master.key ] || [ -e examples/keys/master.key ] || { mkdir -p -m 700 examples/keys && \
+		mv examples/data/master.key examples/keys/master.key && echo "moved examples/data/master.key to examples/keys/ (apart from the data)"; }
 	@[ -s examples/data/admin.token ] || (umask 077 && head -c 32 /dev/urandom | base64 > examples/data/admin.token)
 	@secret=$$(sed -n 's/^secret = "\(whsec_[^"]*\)"$$/\1/p' examples/sluice.toml); \
 		SLUICE_WEBHOOK_SECRET=$$secret node examples/webhook-receiver.mjs --port 8090 --out examples/data/received & receiver=$$!; \
@@ -87,6 +95,7 @@ test: setup widget lint doc unit js-test fuzz-smoke
 	@echo "make test: all checks passed"
 
 lint:
+	python3 tools/yanked.py $(LOCK_FILES)
 	cargo fmt --all --check
 	cargo clippy --locked --workspace --all-targets -- -D warnings
 	cargo clippy --locked -p sluice-parser --lib --target wasm32-unknown-unknown --no-default-features -- -D warnings
