@@ -4,21 +4,72 @@
 //! one would implement the same trait.
 
 mod outbox;
+mod space;
 mod sqlite;
 mod writer;
 
 pub use outbox::{Attempt, DeleteReason, DeliverySummary, Message, MessageKind, MessageStatus, NewMessage};
-pub use sqlite::SqliteStore;
+pub use space::{DiskLimits, RESERVE_FILE};
+pub use sqlite::{DATA_FILE, FileState, Inspection, KEYS_FILE, SqliteStore};
 
 use std::fmt;
 
-/// A storage failure: what could not be done, never which values were involved.
+/// A storage failure: its kind, and what could not be done, never which values were involved.
 #[derive(Debug)]
-pub struct StoreError(pub String);
+pub struct StoreError {
+    kind: ErrorKind,
+    detail: String,
+}
+
+/// What kind of storage failure it is, so that a caller can answer it and an operator's log can
+/// tell it apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The volume is full, or below its free-space floor: nothing new can be stored now, but
+    /// deletions still go through.
+    Full,
+    /// The files cannot be read or written now (an I/O error, permissions, a lock held too long).
+    Unavailable,
+    /// A file is damaged, or is not a Sluice store.
+    Corrupt,
+    /// The data file, the keystore and the master key do not belong together, or one is missing:
+    /// the server must not start on them.
+    Mismatch,
+    /// Anything else.
+    Other,
+}
+
+impl StoreError {
+    /// A failure of `kind`; `detail` says what could not be done.
+    pub fn new(kind: ErrorKind, detail: impl Into<String>) -> StoreError {
+        StoreError { kind, detail: detail.into() }
+    }
+
+    /// A failure of no particular kind.
+    pub fn other(detail: impl Into<String>) -> StoreError {
+        StoreError::new(ErrorKind::Other, detail)
+    }
+
+    /// Its kind.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// What could not be done.
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+
+    /// The same failure, with what was being done put in front.
+    pub fn context(self, doing: &str) -> StoreError {
+        StoreError { kind: self.kind, detail: format!("{doing}: {}", self.detail) }
+    }
+}
 
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "storage: {}", self.0)
+        write!(f, "storage: {}", self.detail)
     }
 }
 
@@ -26,7 +77,32 @@ impl std::error::Error for StoreError {}
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
-        StoreError(e.to_string())
+        use rusqlite::ErrorCode;
+        let kind = match e.sqlite_error_code() {
+            Some(ErrorCode::DiskFull) => ErrorKind::Full,
+            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => ErrorKind::Corrupt,
+            Some(
+                ErrorCode::CannotOpen
+                | ErrorCode::ReadOnly
+                | ErrorCode::SystemIoFailure
+                | ErrorCode::DatabaseBusy
+                | ErrorCode::DatabaseLocked
+                | ErrorCode::PermissionDenied
+                | ErrorCode::FileLockingProtocolFailed,
+            ) => ErrorKind::Unavailable,
+            _ => ErrorKind::Other,
+        };
+        StoreError::new(kind, e.to_string())
+    }
+}
+
+impl From<std::io::Error> for StoreError {
+    fn from(e: std::io::Error) -> Self {
+        let kind = match e.kind() {
+            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => ErrorKind::Full,
+            _ => ErrorKind::Unavailable,
+        };
+        StoreError::new(kind, e.to_string())
     }
 }
 
@@ -54,7 +130,7 @@ impl ImportStatus {
             "complete" => Ok(ImportStatus::Complete),
             "expired" => Ok(ImportStatus::Expired),
             "deleted" => Ok(ImportStatus::Deleted),
-            other => Err(StoreError(format!("unknown import status {other:?}"))),
+            other => Err(StoreError::new(ErrorKind::Corrupt, format!("unknown import status {other:?}"))),
         }
     }
 }
@@ -215,6 +291,59 @@ pub struct WrappedKey {
     pub wrapped: Vec<u8>,
 }
 
+/// What binds a data file to its keystore and to the master key; both files hold the same one.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Binding {
+    /// The store's id (`sto_` and 32 hex digits), random, made with the store.
+    pub store_id: String,
+    /// A random key wrapped by the master key for this store id: only that master key opens it.
+    pub check: Vec<u8>,
+}
+
+impl fmt::Debug for Binding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Binding").field("store_id", &self.store_id).finish_non_exhaustive()
+    }
+}
+
+/// The binding each file of a store holds.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Bindings {
+    /// The data file's.
+    pub data: Option<Binding>,
+    /// The keystore's.
+    pub keystore: Option<Binding>,
+}
+
+/// Why a store cannot take writes now (readiness).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Unready {
+    /// A write to the data file failed.
+    DataUnwritable,
+    /// A write to the keystore failed.
+    KeystoreUnwritable,
+    /// The data file the server opened is no longer at its path (removed or replaced).
+    DataFileGone,
+    /// The keystore the server opened is no longer at its path (removed or replaced).
+    KeystoreGone,
+    /// Free space is below the floor.
+    LowDiskSpace,
+}
+
+impl Unready {
+    /// Its stable code, as `/health/ready` shows it.
+    pub fn code(self) -> &'static str {
+        match self {
+            Unready::DataUnwritable => "store_unwritable",
+            Unready::KeystoreUnwritable => "keystore_unwritable",
+            Unready::DataFileGone => "store_file_missing",
+            Unready::KeystoreGone => "keystore_file_missing",
+            Unready::LowDiskSpace => "disk_space_low",
+        }
+    }
+}
+
 /// The storage interface.
 pub trait Store: Send + Sync {
     /// Records a new import and its keys.
@@ -249,14 +378,17 @@ pub trait Store: Send + Sync {
     /// cannot slip in between), then deletes the data of every expired import still holding
     /// some, as [`delete_data`](Store::delete_data) does; returns how many.
     fn expire(&self, now: i64) -> Result<u64>;
-    /// Deletes the data of imports: first their keys (crypto-shredding: even an old copy of the
-    /// data file cannot be read after this), then their batches, metadata and mapping; cancels
-    /// their undelivered messages; checkpoints both files with truncation. The records stay,
-    /// with counts. Returns the imports that still had data.
+    /// Deletes the data of imports: first records that their deletion started, then deletes
+    /// their keys (crypto-shredding: even an old copy of the data file cannot be read after
+    /// this), then their batches, metadata and mapping; cancels their undelivered messages;
+    /// checkpoints both files with truncation. The records stay, with counts. Goes through on a
+    /// full volume (the disk reserve is released for it). Returns the imports that still had
+    /// data.
     fn delete_data(&self, ids: &[String], at: i64, reason: DeleteReason) -> Result<Vec<String>>;
-    /// Folds both write-ahead logs into their files and truncates them (the retention job does
-    /// it every minute, in case a deletion's own checkpoint found them busy).
-    fn checkpoint(&self) -> Result<()>;
+    /// Upkeep the retention job does every minute: folds both write-ahead logs into their files
+    /// and truncates them (in case a deletion's own checkpoint found them busy), and puts the
+    /// disk reserve back once there is room for it.
+    fn maintain(&self) -> Result<()>;
     /// The imports that still hold data: of one importer, or of all.
     fn imports_with_data(&self, importer: Option<&str>) -> Result<Vec<String>>;
     /// The importers whose imports still hold data.
@@ -267,8 +399,24 @@ pub trait Store: Send + Sync {
     /// The complete imports of `importer` that still hold data, have messages, and none pending
     /// (nor dead, unless `dead_counts_as_done`).
     fn delivery_done(&self, importer: &str, dead_counts_as_done: bool) -> Result<Vec<String>>;
-    /// The imports that hold data but whose data key is gone (a deletion cut short).
+    /// The imports whose deletion was recorded as started and did not finish (a crash cut it
+    /// short): only these are ever finished without being asked again.
+    fn unfinished_deletions(&self) -> Result<Vec<String>>;
+    /// The imports that hold data, with no deletion recorded, whose data key is not in the
+    /// keystore (a keystore older than the data file, say): they are kept, unreadable, until the
+    /// right keystore is back or the operator deletes them.
     fn keyless_imports(&self) -> Result<Vec<String>>;
+    /// The binding each file holds now.
+    fn bindings(&self) -> Result<Bindings>;
+    /// Writes `binding` into the keystore, then into the data file (a new store, or one made
+    /// before bindings existed, once its master key is proven).
+    fn bind(&self, binding: &Binding) -> Result<()>;
+    /// Whether a new import or batch may be stored now: [`ErrorKind::Full`] below the free-space
+    /// floor.
+    fn has_room(&self) -> Result<()>;
+    /// What keeps the store from taking writes now (each file written to, both still in place,
+    /// the free space); empty when it is ready.
+    fn readiness(&self, now: i64) -> Vec<Unready>;
     /// Pending messages to one destination of an importer, oldest first: all of them, or only
     /// those due by `due_by` (Unix milliseconds).
     fn pending_messages(

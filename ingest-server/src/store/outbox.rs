@@ -172,7 +172,8 @@ pub enum DeleteReason {
     PassThrough,
     /// The operator asked (admin API).
     Operator,
-    /// A deletion cut short (its keys were destroyed, its rows not yet), finished.
+    /// Finishing a deletion a crash cut short (recorded as started, not finished); the import
+    /// keeps the reason it was started for.
     Resumed,
 }
 

@@ -4,105 +4,19 @@
 //! `synchronous = FULL`, `secure_delete`, temporary tables in memory, migrations by
 //! `user_version`.
 
+use super::space::{DiskLimits, Space};
 use super::writer::Writer;
 use super::{
-    Attempt, AuditEntry, BatchMeta, DeleteReason, DeliverySummary, Event, ImportRecord, ImportStatus,
-    Message, NewBatch, NewImport, NewMessage, PutOutcome, Result, Store, StoreError, WrappedKey,
+    Attempt, AuditEntry, BatchMeta, Binding, Bindings, DeleteReason, DeliverySummary, ErrorKind, Event,
+    ImportRecord, ImportStatus, Message, NewBatch, NewImport, NewMessage, PutOutcome, Result, Store,
+    StoreError, Unready, WrappedKey,
 };
+pub use files::{DATA_FILE, FileState, Inspection, KEYS_FILE};
+use files::{DATA_MIGRATIONS, KEY_MIGRATIONS, checkpoint, connect, migrate, private_dir};
 use rusqlite::{Connection, OptionalExtension, params};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// The data file's migrations, in order; `user_version` counts those applied.
-const DATA_MIGRATIONS: &[&str] = &[
-    "
-    CREATE TABLE imports (
-        id TEXT PRIMARY KEY,
-        importer TEXT NOT NULL,
-        status TEXT NOT NULL,
-        schema_digest BLOB NOT NULL,
-        token_hash BLOB NOT NULL,
-        token_expires_at INTEGER NOT NULL,
-        created_at INTEGER NOT NULL,
-        expires_at INTEGER NOT NULL,
-        completed_at INTEGER,
-        file_size INTEGER,
-        metadata BLOB NOT NULL,
-        batches INTEGER NOT NULL DEFAULT 0,
-        rows INTEGER NOT NULL DEFAULT 0,
-        invalid_rows INTEGER NOT NULL DEFAULT 0
-    ) STRICT;
-    CREATE INDEX imports_open ON imports (status, expires_at);
-    CREATE TABLE batches (
-        import_id TEXT NOT NULL REFERENCES imports (id) ON DELETE CASCADE,
-        sequence INTEGER NOT NULL,
-        first_row INTEGER NOT NULL,
-        row_count INTEGER NOT NULL,
-        invalid_rows BLOB NOT NULL,
-        fingerprint BLOB NOT NULL,
-        sealed BLOB NOT NULL,
-        stored_at INTEGER NOT NULL,
-        PRIMARY KEY (import_id, sequence)
-    ) STRICT;
-    CREATE TABLE events (
-        id INTEGER PRIMARY KEY,
-        import_id TEXT,
-        at INTEGER NOT NULL,
-        kind TEXT NOT NULL,
-        detail TEXT NOT NULL
-    ) STRICT;
-    CREATE INDEX events_import ON events (import_id, id);
-",
-    "
-    ALTER TABLE imports ADD COLUMN schema TEXT;
-",
-    "
-    ALTER TABLE imports ADD COLUMN mapping BLOB;
-    ALTER TABLE imports ADD COLUMN data_deleted_at INTEGER;
-    ALTER TABLE imports ADD COLUMN deleted_reason TEXT;
-    CREATE INDEX imports_done ON imports (importer, status, completed_at) WHERE data_deleted_at IS NULL;
-    CREATE TABLE outbox (
-        n INTEGER PRIMARY KEY,
-        id TEXT NOT NULL UNIQUE,
-        import_id TEXT NOT NULL REFERENCES imports (id),
-        importer TEXT NOT NULL,
-        destination INTEGER NOT NULL,
-        sequence INTEGER NOT NULL,
-        kind TEXT NOT NULL,
-        first_batch INTEGER NOT NULL,
-        first_offset INTEGER NOT NULL,
-        row_count INTEGER NOT NULL,
-        chunks INTEGER NOT NULL,
-        status TEXT NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        next_attempt_at INTEGER NOT NULL,
-        last_attempt_at INTEGER,
-        last_status INTEGER,
-        last_error TEXT,
-        delivered_at INTEGER
-    ) STRICT;
-    CREATE INDEX outbox_queue ON outbox (importer, destination, status, n);
-    CREATE INDEX outbox_import ON outbox (import_id, destination, sequence);
-    CREATE INDEX outbox_dead ON outbox (status, n) WHERE status = 'dead';
-",
-    "
-    CREATE INDEX imports_holding ON imports (created_at) WHERE data_deleted_at IS NULL;
-    CREATE INDEX imports_created ON imports (importer, created_at);
-    CREATE INDEX events_kind ON events (kind, id);
-",
-];
-
-/// The keystore's migrations.
-const KEY_MIGRATIONS: &[&str] = &["
-    CREATE TABLE keys (
-        import_id TEXT NOT NULL,
-        purpose TEXT NOT NULL,
-        key_id BLOB NOT NULL,
-        wrapped BLOB NOT NULL,
-        PRIMARY KEY (import_id, purpose)
-    ) STRICT;
-"];
 
 /// Connections for reads, so that requests do not queue behind one (WAL lets them read while
 /// the writer writes).
@@ -114,24 +28,55 @@ pub struct SqliteStore {
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     keys: Mutex<Connection>,
+    space: Space,
+    /// The two files as opened, to notice when either is removed or replaced under the server.
+    opened: [(PathBuf, FileId); 2],
 }
 
+/// A file's device and inode.
+type FileId = (u64, u64);
+
 impl SqliteStore {
-    /// Opens (creating if needed) the store in `dir`.
+    /// Looks at the data folder `dir` without writing anything: which files are there, what
+    /// binds them, whether they hold imports and keys.
+    pub fn inspect(dir: &Path) -> Result<Inspection> {
+        files::inspect(dir)
+    }
+
+    /// Opens the store in `dir`, creating its files when the folder holds no store yet. Refuses
+    /// ([`ErrorKind::Mismatch`]), having changed nothing, a store whose keystore is missing or
+    /// empty, and a keystore holding keys beside no data file. Checking the binding with the
+    /// master key is the caller's part (see `crate::integrity`).
     pub fn open(dir: &Path) -> Result<SqliteStore> {
+        files::inspect(dir)?.refuse_unpaired()?;
         private_dir(dir)?;
-        let data = dir.join("sluice.db");
+        let data = dir.join(DATA_FILE);
+        let keys_path = dir.join(KEYS_FILE);
         let writer = connect(&data)?;
         migrate(&writer, DATA_MIGRATIONS)?;
-        let keys = connect(&dir.join("keys.db"))?;
+        let keys = connect(&keys_path)?;
         migrate(&keys, KEY_MIGRATIONS)?;
         let readers = (0..READERS).map(|_| connect(&data).map(Mutex::new)).collect::<Result<_>>()?;
+        let opened =
+            [(file_id(&data)?, data), (file_id(&keys_path)?, keys_path)].map(|(id, path)| (path, id));
         Ok(SqliteStore {
             writer: Writer::start(writer)?,
             readers,
             next_reader: AtomicUsize::new(0),
             keys: Mutex::new(keys),
+            space: Space::new(dir, DiskLimits::default()),
+            opened,
         })
+    }
+
+    /// The same store, keeping the volume's room by `limits` (the defaults otherwise).
+    pub fn with_disk(mut self, limits: DiskLimits) -> SqliteStore {
+        self.space = Space::new(&self.space_dir(), limits);
+        self
+    }
+
+    fn space_dir(&self) -> PathBuf {
+        self.opened[0].0.parent().map_or_else(PathBuf::new, Path::to_path_buf)
     }
 
     /// Runs `work` on a free reader connection, or waits for the next one in turn.
@@ -142,107 +87,63 @@ impl SqliteStore {
             None => {
                 let turn = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
                 let reader =
-                    self.readers.get(turn).ok_or_else(|| StoreError("no reader connection".into()))?;
-                reader.lock().map_err(|_| StoreError("a reader lock is poisoned".into()))?
+                    self.readers.get(turn).ok_or_else(|| StoreError::other("no reader connection"))?;
+                reader.lock().map_err(|_| StoreError::other("a reader lock is poisoned"))?
             }
         };
         work(&connection)
     }
 
     fn keystore<T>(&self, work: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        let connection = self.keys.lock().map_err(|_| StoreError("the keystore lock is poisoned".into()))?;
+        let connection = self.keys.lock().map_err(|_| StoreError::other("the keystore lock is poisoned"))?;
         work(&connection)
     }
 
-    fn delete_keys(&self, ids: &[String], purpose: &str) -> Result<()> {
+    /// Deletes the keys of `purposes` of imports `ids` in one transaction, then truncates the
+    /// keystore's log so that no copy of them stays in it.
+    fn delete_keys(&self, ids: &[String], purposes: &[&str]) -> Result<()> {
         self.keystore(|k| {
             let tx = k.unchecked_transaction()?;
             for id in ids {
-                tx.prepare_cached("DELETE FROM keys WHERE import_id = ?1 AND purpose = ?2")?
-                    .execute(params![id, purpose])?;
+                for purpose in purposes {
+                    tx.prepare_cached("DELETE FROM keys WHERE import_id = ?1 AND purpose = ?2")?
+                        .execute(params![id, purpose])?;
+                }
             }
             tx.commit()?;
             Ok(())
         })?;
         self.keystore(checkpoint)
     }
-}
 
-/// Creates the data folder readable by its owner only (0700), if it does not exist.
-fn private_dir(dir: &Path) -> Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    if dir.is_dir() {
-        return Ok(());
+    /// Bytes free inside the data file (pages a deletion freed), which new batches reuse.
+    fn reusable(&self) -> Result<u64> {
+        self.read(|c| {
+            let pages: i64 = c.query_row("PRAGMA freelist_count", [], |r| r.get(0))?;
+            let size: i64 = c.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+            Ok(pages.unsigned_abs().saturating_mul(size.unsigned_abs()))
+        })
     }
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(|e| StoreError(format!("cannot create the data folder {}: {e}", dir.display())))
-}
 
-/// Creates a database file readable by its owner only (0600), if it does not exist; SQLite gives
-/// its WAL and shared-memory files the same mode.
-fn private_file(path: &Path) -> Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .open(path)
-        .map(drop)
-        .map_err(|e| StoreError(format!("cannot create {}: {e}", path.display())))
-}
-
-/// Opens a connection with the settings every connection needs.
-fn connect(path: &Path) -> Result<Connection> {
-    private_file(path)?;
-    let connection = Connection::open(path)?;
-    connection.execute_batch(
-        "PRAGMA journal_mode = WAL;
-         PRAGMA synchronous = FULL;
-         PRAGMA secure_delete = ON;
-         PRAGMA temp_store = MEMORY;
-         PRAGMA foreign_keys = ON;",
-    )?;
-    connection.busy_timeout(std::time::Duration::from_secs(30))?;
-    Ok(connection)
-}
-
-/// Applies the migrations not applied yet, each with its `user_version` bump.
-fn migrate(connection: &Connection, migrations: &[&str]) -> Result<()> {
-    let applied: i64 = connection.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    let applied = usize::try_from(applied).unwrap_or(usize::MAX);
-    if applied > migrations.len() {
-        return Err(StoreError(format!("the database is from a newer Sluice (schema version {applied})")));
+    /// Which of the files opened are no longer at their paths.
+    fn files_gone(&self) -> Vec<Unready> {
+        let gone = |(path, id): &(PathBuf, FileId)| file_id(path).ok() != Some(*id);
+        let [data, keys] = &self.opened;
+        [(data, Unready::DataFileGone), (keys, Unready::KeystoreGone)]
+            .into_iter()
+            .filter(|(file, _)| gone(file))
+            .map(|(_, unready)| unready)
+            .collect()
     }
-    for (version, sql) in migrations.iter().enumerate().skip(applied) {
-        let tx = connection.unchecked_transaction()?;
-        tx.execute_batch(sql)?;
-        tx.execute_batch(&format!("PRAGMA user_version = {}", version + 1))?;
-        tx.commit()?;
-    }
-    Ok(())
 }
 
-/// Folds the WAL back into the main file and truncates it, so deleted pages leave no copy;
-/// tries again while readers keep it busy, then leaves it to the next checkpoint (the
-/// retention job makes one every minute).
-fn checkpoint(connection: &Connection) -> Result<()> {
-    for _ in 0..CHECKPOINT_TRIES {
-        let busy: i64 = connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
-        if busy == 0 {
-            return Ok(());
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    tracing::warn!("the write-ahead log stayed busy; the next checkpoint will truncate it");
-    Ok(())
+/// The device and inode of the file at `path`.
+fn file_id(path: &Path) -> Result<FileId> {
+    use std::os::unix::fs::MetadataExt;
+    let meta =
+        std::fs::metadata(path).map_err(|e| StoreError::from(e).context(&path.display().to_string()))?;
+    Ok((meta.dev(), meta.ino()))
 }
-
-/// How often a checkpoint is tried while readers keep the log busy.
-const CHECKPOINT_TRIES: usize = 50;
 
 fn digest(bytes: Vec<u8>) -> rusqlite::Result<[u8; 32]> {
     bytes.try_into().map_err(|_| rusqlite::Error::InvalidQuery)
@@ -293,7 +194,7 @@ fn decode_rows(bytes: &[u8]) -> Vec<u64> {
 }
 
 fn signed(n: u64) -> Result<i64> {
-    i64::try_from(n).map_err(|_| StoreError("a number is too large to store".into()))
+    i64::try_from(n).map_err(|_| StoreError::other("a number is too large to store"))
 }
 
 impl Store for SqliteStore {
@@ -301,6 +202,7 @@ impl Store for SqliteStore {
         let (key_id, wrapped) = import.data_key.clone();
         let transport = import.transport_key.clone();
         let id = import.id.clone();
+        let owner = import.id.clone();
         self.keystore(move |k| {
             let tx = k.unchecked_transaction()?;
             tx.prepare_cached("INSERT INTO keys VALUES (?1, 'data', ?2, ?3)")?
@@ -310,7 +212,7 @@ impl Store for SqliteStore {
             tx.commit()?;
             Ok(())
         })?;
-        self.writer.run(move |c| {
+        let recorded = self.writer.run(move |c| {
             let sql =
                 "INSERT INTO imports (id, importer, status, schema_digest, token_hash, token_expires_at,
                        created_at, expires_at, file_size, metadata, schema)
@@ -328,7 +230,12 @@ impl Store for SqliteStore {
                 import.schema,
             ])?;
             Ok(())
-        })
+        });
+        if recorded.is_err() {
+            // Keys of an import that was never recorded would be clutter in the keystore.
+            drop(self.delete_keys(&[owner], &["data", "transport"]));
+        }
+        recorded
     }
 
     fn import(&self, id: &str) -> Result<Option<ImportRecord>> {
@@ -359,7 +266,7 @@ impl Store for SqliteStore {
                 .prepare_cached("SELECT status FROM imports WHERE id = ?1")?
                 .query_row(params![batch.import_id], |r| r.get(0))
                 .optional()?;
-            let Some(status) = status else { return Err(StoreError("the import does not exist".into())) };
+            let Some(status) = status else { return Err(StoreError::other("the import does not exist")) };
             let status = ImportStatus::parse(&status)?;
             let existing = c
                 .prepare_cached(
@@ -438,11 +345,11 @@ impl Store for SqliteStore {
             let changed =
                 c.prepare_cached(sql)?.execute(params![owned, at, signed(invalid_rows)?, mapping])?;
             if changed == 0 {
-                return Err(StoreError("the import is not open".into()));
+                return Err(StoreError::other("the import is not open"));
             }
             outbox::insert(c, &owned, &messages)
         })?;
-        self.delete_keys(&[id.to_owned()], "transport")
+        self.delete_keys(&[id.to_owned()], &["transport"])
     }
 
     fn mapping(&self, id: &str) -> Result<Option<Vec<u8>>> {
@@ -468,22 +375,13 @@ impl Store for SqliteStore {
     }
 
     fn delete_data(&self, ids: &[String], at: i64, reason: DeleteReason) -> Result<Vec<String>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        self.delete_keys(ids, "data")?;
-        self.delete_keys(ids, "transport")?;
-        let owned = ids.to_vec();
-        let deleted = self.writer.run(move |c| outbox::delete_data(c, &owned, at, reason))?;
-        if let Err(e) = self.read(checkpoint) {
-            tracing::warn!(error = %e, "the write-ahead log could not be truncated after a deletion; the retention job will");
-        }
-        Ok(deleted)
+        self.delete(ids, at, reason)
     }
 
-    fn checkpoint(&self) -> Result<()> {
+    fn maintain(&self) -> Result<()> {
         self.read(checkpoint)?;
-        self.keystore(checkpoint)
+        self.keystore(checkpoint)?;
+        self.space.restore_reserve()
     }
 
     fn imports_with_data(&self, importer: Option<&str>) -> Result<Vec<String>> {
@@ -515,8 +413,20 @@ impl Store for SqliteStore {
         self.read(|c| outbox::delivery_done(c, importer, dead_counts_as_done))
     }
 
+    fn unfinished_deletions(&self) -> Result<Vec<String>> {
+        self.read(|c| {
+            let sql =
+                "SELECT id FROM imports WHERE deletion_started_at IS NOT NULL AND data_deleted_at IS NULL";
+            ids(c, sql, params![])
+        })
+    }
+
     fn keyless_imports(&self) -> Result<Vec<String>> {
-        let holding = self.imports_with_data(None)?;
+        let holding = self.read(|c| {
+            let sql = "SELECT id FROM imports WHERE data_deleted_at IS NULL AND deletion_started_at IS NULL
+                       AND status IN ('open', 'complete') ORDER BY created_at";
+            ids(c, sql, params![])
+        })?;
         self.keystore(|k| {
             let mut query =
                 k.prepare_cached("SELECT 1 FROM keys WHERE import_id = ?1 AND purpose = 'data'")?;
@@ -528,6 +438,37 @@ impl Store for SqliteStore {
             }
             Ok(keyless)
         })
+    }
+
+    fn bindings(&self) -> Result<Bindings> {
+        Ok(Bindings { data: self.read(files::binding)?, keystore: self.keystore(files::binding)? })
+    }
+
+    fn bind(&self, binding: &Binding) -> Result<()> {
+        self.keystore(|k| files::bind(k, binding))?;
+        let owned = binding.clone();
+        self.writer.run(move |c| files::bind(c, &owned))
+    }
+
+    fn has_room(&self) -> Result<()> {
+        self.space.has_room(self.reusable()?)
+    }
+
+    fn readiness(&self, now: i64) -> Vec<Unready> {
+        let mut unready = self.files_gone();
+        let probe = "UPDATE binding SET probed_at = ?1";
+        if self.writer.run(move |c| Ok(c.prepare_cached(probe)?.execute(params![now])?)).is_err() {
+            unready.push(Unready::DataUnwritable);
+        }
+        if self.keystore(|k| Ok(k.prepare_cached(probe)?.execute(params![now])?)).is_err() {
+            unready.push(Unready::KeystoreUnwritable);
+        }
+        match self.has_room() {
+            Err(e) if e.kind() == ErrorKind::Full => unready.push(Unready::LowDiskSpace),
+            Err(_) => unready.push(Unready::DataUnwritable),
+            Ok(()) => {}
+        }
+        unready
     }
 
     fn pending_messages(
@@ -671,6 +612,8 @@ fn insert_batch(c: &Connection, batch: &NewBatch) -> Result<()> {
     Ok(())
 }
 
+mod deletion;
+mod files;
 mod outbox;
 #[cfg(test)]
 mod tests;

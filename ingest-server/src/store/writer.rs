@@ -2,7 +2,7 @@
 //! (group commit): with `synchronous = FULL` each commit waits for the disk once, for as many
 //! batches as arrived meanwhile, and every caller is answered only after that commit.
 
-use super::{Result, StoreError};
+use super::{ErrorKind, Result, StoreError};
 use rusqlite::Connection;
 use std::sync::mpsc;
 
@@ -42,7 +42,10 @@ impl<T: Send + 'static, F: FnOnce(&Connection) -> Result<T> + Send> Job for Work
 
     fn abandon(self: Box<Self>, error: &StoreError) {
         // The caller may have gone; then nobody needs the answer.
-        let _ = self.reply.send(Err(StoreError(format!("the write could not start: {}", error.0))));
+        let _ = self.reply.send(Err(StoreError::new(
+            error.kind(),
+            format!("the write could not start: {}", error.detail()),
+        )));
     }
 }
 
@@ -50,26 +53,28 @@ impl<T: Send> Done for Pending<T> {
     fn done(self: Box<Self>, committed: std::result::Result<(), &StoreError>) {
         let result = match committed {
             Ok(()) => self.outcome,
-            Err(e) => Err(StoreError(format!("the commit failed: {}", e.0))),
+            Err(e) => Err(StoreError::new(e.kind(), format!("the commit failed: {}", e.detail()))),
         };
         let _ = self.reply.send(result);
     }
 }
 
-/// The handle to the writer thread.
+/// The handle to the writer thread; dropping it waits for the thread to finish its work and close
+/// its connection, so that the files are complete once the store is gone.
 pub(super) struct Writer {
     jobs: mpsc::Sender<Box<dyn Job>>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Writer {
     /// Starts the writer thread on `connection`.
     pub(super) fn start(connection: Connection) -> Result<Writer> {
         let (jobs, queue) = mpsc::channel::<Box<dyn Job>>();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("sluice-store-writer".into())
             .spawn(move || run(&connection, &queue))
-            .map_err(|e| StoreError(format!("cannot start the writer thread: {e}")))?;
-        Ok(Writer { jobs })
+            .map_err(|e| StoreError::other(format!("cannot start the writer thread: {e}")))?;
+        Ok(Writer { jobs, thread: Some(thread) })
     }
 
     /// Runs `work` in the next group and waits until it is committed; returns its result.
@@ -79,9 +84,19 @@ impl Writer {
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
         let (reply, answer) = mpsc::sync_channel(1);
-        let stopped = || StoreError("the writer thread has stopped".into());
+        let stopped = || StoreError::new(ErrorKind::Unavailable, "the writer thread has stopped");
         self.jobs.send(Box::new(Work { work, reply })).map_err(|_| stopped())?;
         answer.recv().map_err(|_| stopped())?
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        // Closing the queue ends the thread once it has done what is queued.
+        self.jobs = mpsc::channel().0;
+        if let Some(thread) = self.thread.take() {
+            drop(thread.join());
+        }
     }
 }
 

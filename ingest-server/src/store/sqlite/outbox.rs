@@ -1,9 +1,8 @@
 //! The outbox's SQL: messages added with their import's completion, read in order per
-//! destination, their attempts recorded; and the deletion of an import's data.
+//! destination, their attempts recorded.
 
 use super::super::{
-    Attempt, DeleteReason, DeliverySummary, Message, MessageKind, MessageStatus, NewMessage, Result,
-    StoreError,
+    Attempt, DeliverySummary, Message, MessageKind, MessageStatus, NewMessage, Result, StoreError,
 };
 use super::{ids, signed};
 use rusqlite::{Connection, params};
@@ -140,7 +139,7 @@ pub(super) fn summary(c: &Connection, import_id: &str) -> Result<DeliverySummary
             Some(MessageStatus::Delivered) => summary.delivered = count,
             Some(MessageStatus::Dead) => summary.dead = count,
             Some(MessageStatus::Cancelled) => summary.cancelled = count,
-            None => return Err(StoreError(format!("unknown message status {status:?}"))),
+            None => return Err(StoreError::other(format!("unknown message status {status:?}"))),
         }
     }
     Ok(summary)
@@ -158,40 +157,4 @@ pub(super) fn delivery_done(
                AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.import_id = i.id
                                AND (o.status = 'pending' OR (o.status = 'dead' AND NOT ?2)))";
     ids(c, sql, params![importer, dead_counts_as_done])
-}
-
-/// Deletes the batches, metadata and mapping of imports whose keys are already destroyed,
-/// cancels their undelivered messages, closes the open ones, and logs it; returns those that
-/// still had data.
-pub(super) fn delete_data(
-    c: &Connection,
-    ids: &[String],
-    at: i64,
-    reason: DeleteReason,
-) -> Result<Vec<String>> {
-    let closed = if reason == DeleteReason::Expired { "expired" } else { "deleted" };
-    let mut deleted = Vec::new();
-    for id in ids {
-        let batches = c.prepare_cached("DELETE FROM batches WHERE import_id = ?1")?.execute(params![id])?;
-        let changed = c
-            .prepare_cached(
-                "UPDATE imports SET data_deleted_at = ?2, deleted_reason = ?3, metadata = x'', mapping = NULL,
-                 status = CASE WHEN status = 'open' THEN ?4 ELSE status END
-                 WHERE id = ?1 AND data_deleted_at IS NULL",
-            )?
-            .execute(params![id, at, reason.as_str(), closed])?;
-        c.prepare_cached(
-            "UPDATE outbox SET status = 'cancelled' WHERE import_id = ?1 AND status IN ('pending', 'dead')",
-        )?
-        .execute(params![id])?;
-        if changed > 0 {
-            deleted.push(id.clone());
-            let detail = serde_json::json!({ "reason": reason.as_str(), "batches": batches });
-            c.prepare_cached(
-                "INSERT INTO events (import_id, at, kind, detail) VALUES (?1, ?2, 'data_deleted', ?3)",
-            )?
-            .execute(params![id, at, detail.to_string()])?;
-        }
-    }
-    Ok(deleted)
 }

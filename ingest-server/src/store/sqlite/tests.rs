@@ -1,5 +1,5 @@
 use super::*;
-use crate::store::MessageKind;
+use crate::store::{DiskLimits, MessageKind};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -271,11 +271,151 @@ fn deleting_data_destroys_keys_rows_and_pending_messages_and_keeps_the_record() 
 }
 
 #[test]
-fn an_import_whose_key_is_gone_but_rows_are_not_is_found() {
+fn an_import_whose_key_is_gone_without_a_recorded_deletion_is_found_and_not_taken_for_one() {
     let (_dir, store) = store();
     completed(&store, "imp_a");
     completed(&store, "imp_b");
     assert!(store.keyless_imports().unwrap().is_empty());
-    store.delete_keys(&["imp_b".to_owned()], "data").unwrap();
+    store.delete_keys(&["imp_b".to_owned()], &["data"]).unwrap();
     assert_eq!(store.keyless_imports().unwrap(), ["imp_b"]);
+    assert!(store.unfinished_deletions().unwrap().is_empty(), "a missing key is no deletion");
+}
+
+#[test]
+fn a_deletion_is_recorded_before_any_key_is_destroyed_and_only_that_is_unfinished() {
+    let (_dir, store) = store();
+    completed(&store, "imp_a");
+    completed(&store, "imp_b");
+    // What a crash right after the marker and the keys leaves: both written, the rows not gone.
+    let ids = vec!["imp_a".to_owned()];
+    store.writer.run(move |c| deletion::mark(c, &ids, 3500, DeleteReason::Operator)).unwrap();
+    store.delete_keys(&["imp_a".to_owned()], &["data", "transport"]).unwrap();
+    assert_eq!(store.unfinished_deletions().unwrap(), ["imp_a"]);
+    assert!(store.keyless_imports().unwrap().is_empty(), "a recorded deletion is not a missing key");
+    assert_eq!(store.delete_data(&["imp_a".to_owned()], 4000, DeleteReason::Resumed).unwrap(), ["imp_a"]);
+    assert!(store.unfinished_deletions().unwrap().is_empty());
+    let record = store.import("imp_a").unwrap().unwrap();
+    assert_eq!(
+        (record.data_deleted_at, record.deleted_reason.as_deref()),
+        (Some(4000), Some("operator")),
+        "finished, with the reason it was started for"
+    );
+    assert!(store.batches("imp_a").unwrap().is_empty());
+    assert_eq!(store.batches("imp_b").unwrap().len(), 1);
+}
+
+#[test]
+fn large_imports_are_deleted_a_few_megabytes_at_a_time_to_the_last_batch() {
+    let (_dir, store) = store();
+    store.create_import(import("imp_a")).unwrap();
+    store.create_import(import("imp_b")).unwrap();
+    for (id, count) in [("imp_a", 7), ("imp_b", 3)] {
+        for sequence in 0..count {
+            let sealed = vec![sequence as u8; 900 << 10];
+            store.put_batch(NewBatch { sealed, ..batch(id, sequence, sequence as u8) }).unwrap();
+        }
+    }
+    let ids = vec!["imp_a".to_owned(), "imp_b".to_owned()];
+    let first = ids.clone();
+    assert_eq!(
+        store.writer.run(move |c| deletion::delete_some_batches(c, &first)).unwrap(),
+        3,
+        "about 2 MiB"
+    );
+    assert_eq!(store.delete_data(&ids, 4000, DeleteReason::Operator).unwrap(), ids);
+    assert!(store.batches("imp_a").unwrap().is_empty() && store.batches("imp_b").unwrap().is_empty());
+    let events = store.events("imp_a").unwrap();
+    assert_eq!(events.last().unwrap().2["batches"], 7, "the log counts every batch");
+}
+
+#[test]
+fn a_folder_holding_a_store_without_its_keystore_is_refused_and_left_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = SqliteStore::open(dir.path()).unwrap();
+        completed(&store, "imp_a");
+    }
+    let keys = dir.path().join(KEYS_FILE);
+    let kept = std::fs::read(&keys).unwrap();
+    std::fs::remove_file(&keys).unwrap();
+    let error = SqliteStore::open(dir.path()).err().unwrap();
+    assert_eq!(error.kind(), ErrorKind::Mismatch);
+    assert!(error.detail().contains("keys.db is missing"), "{error}");
+    assert!(!keys.exists(), "no new keystore");
+    std::fs::write(&keys, b"").unwrap();
+    let error = SqliteStore::open(dir.path()).err().unwrap();
+    assert!(error.detail().contains("keys.db is empty"), "{error}");
+    std::fs::write(&keys, kept).unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    assert!(store.key("imp_a", "data").unwrap().is_some(), "the right keystore opens it all");
+}
+
+#[test]
+fn a_keystore_holding_keys_beside_no_data_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = SqliteStore::open(dir.path()).unwrap();
+        completed(&store, "imp_a");
+    }
+    std::fs::remove_file(dir.path().join(DATA_FILE)).unwrap();
+    let error = SqliteStore::open(dir.path()).err().unwrap();
+    assert_eq!(error.kind(), ErrorKind::Mismatch);
+    assert!(error.detail().contains("holds 1 keys"), "{error}");
+    assert!(!dir.path().join(DATA_FILE).exists(), "no new data file");
+}
+
+#[test]
+fn an_inspection_reads_bindings_imports_and_keys_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let found = SqliteStore::inspect(dir.path()).unwrap();
+    assert_eq!(
+        (found.data, found.keystore, found.holds_store()),
+        (FileState::Absent, FileState::Absent, false)
+    );
+    assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none(), "nothing created");
+    let binding = Binding { store_id: "sto_x".into(), check: vec![1, 2, 3] };
+    {
+        let store = SqliteStore::open(dir.path()).unwrap();
+        assert!(!SqliteStore::inspect(dir.path()).unwrap().holds_store(), "a store not yet bound is new");
+        store.bind(&binding).unwrap();
+        completed(&store, "imp_a");
+        assert_eq!(
+            store.bindings().unwrap(),
+            Bindings { data: Some(binding.clone()), keystore: Some(binding.clone()) }
+        );
+    }
+    let before = files(dir.path());
+    let found = SqliteStore::inspect(dir.path()).unwrap();
+    assert_eq!(files(dir.path()), before);
+    assert_eq!((found.data, found.keystore), (FileState::Present, FileState::Present));
+    assert_eq!(found.bindings.data.as_ref(), Some(&binding));
+    assert_eq!((found.imports, found.keys), (true, 1), "the transport key went with completion");
+    assert_eq!(found.sample_key, Some(("imp_a".to_owned(), vec![8; 60])));
+}
+
+/// Every file of `dir` with its length and a digest of its bytes, by name.
+fn files(dir: &Path) -> Vec<(String, usize, [u8; 32])> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .map(|e| {
+            let bytes = std::fs::read(e.path()).unwrap();
+            let digest = ring::digest::digest(&ring::digest::SHA256, &bytes);
+            (e.file_name().to_string_lossy().into_owned(), bytes.len(), digest.as_ref().try_into().unwrap())
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn readiness_notices_a_keystore_removed_under_the_server() {
+    let (dir, store) = store();
+    store.bind(&Binding { store_id: "sto_x".into(), check: vec![1] }).unwrap();
+    assert!(store.with_disk(DiskLimits { min_free: 0, reserve: 0 }).readiness(5).is_empty());
+    let store = SqliteStore::open(dir.path()).unwrap().with_disk(DiskLimits { min_free: 0, reserve: 0 });
+    std::fs::remove_file(dir.path().join(KEYS_FILE)).unwrap();
+    assert_eq!(store.readiness(6), [Unready::KeystoreGone]);
+    let store = store.with_disk(DiskLimits { min_free: u64::MAX, reserve: 0 });
+    assert_eq!(store.readiness(7), [Unready::KeystoreGone, Unready::LowDiskSpace]);
 }
