@@ -6,6 +6,7 @@
 //! - [`crypto`]: the transport handshake, sealed batches, sealing at rest, tokens;
 //! - [`store`]: all SQL, behind one narrow trait;
 //! - [`imports`]: the import lifecycle, independent of HTTP, and retention;
+//! - [`integrity`]: the data file, the keystore and the master key bound to each other;
 //! - [`delivery`]: signed webhooks from a persisted outbox;
 //! - [`http`]: protocol v1 over actix-web (see `docs/protocol.md`);
 //! - [`client`]: a Rust client that speaks the protocol as the browser does;
@@ -18,5 +19,6 @@ pub mod crypto;
 pub mod delivery;
 pub mod http;
 pub mod imports;
+pub mod integrity;
 pub mod serve;
 pub mod store;

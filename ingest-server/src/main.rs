@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand};
 use ring::rand::SystemRandom;
 use sluice_server::config::Config;
 use sluice_server::crypto::MasterKey;
+use sluice_server::integrity::StartError;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -56,13 +57,17 @@ enum Command {
     },
 }
 
+/// Exit codes: 0 done, 1 failed, 3 refused to start on a data folder whose data file, keystore
+/// and master key do not belong together (nothing was changed).
 fn main() -> ExitCode {
     init_logging();
     let result = match Cli::parse().command {
-        Command::Serve { config } => load(&config).and_then(sluice_server::serve::serve),
-        Command::CheckConfig { config } => check(&config),
-        Command::Keygen { out } => keygen(&out),
-        Command::Export { config, import } => load(&config).and_then(|config| {
+        Command::Serve { config } => {
+            load(&config).map_err(StartError::Failed).and_then(sluice_server::serve::serve)
+        }
+        Command::CheckConfig { config } => check(&config).map_err(StartError::Failed),
+        Command::Keygen { out } => keygen(&out).map_err(StartError::Failed),
+        Command::Export { config, import } => load(&config).map_err(StartError::Failed).and_then(|config| {
             let rows = sluice_server::serve::export(config, &import)?;
             eprintln!("sluice: exported {rows} rows of {import}");
             Ok(())
@@ -70,9 +75,9 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("sluice: {message}");
-            ExitCode::FAILURE
+        Err(error) => {
+            eprintln!("sluice: {error}");
+            ExitCode::from(error.exit_code())
         }
     }
 }
@@ -97,6 +102,14 @@ fn check(path: &Path) -> Result<(), String> {
     println!("  listen      {}", config.server.listen);
     println!("  public URL  {}", config.server.public_url);
     println!("  data        {}", config.server.data_dir.display());
+    if let Some(path) = config.server.master_key_in_data_dir() {
+        println!(
+            "  warning     the master key file {} is inside the data folder, so one backup of that folder \
+             holds both the data and the key that opens it: keep it elsewhere (master_key_file, or \
+             SLUICE_MASTER_KEY)",
+            path.display()
+        );
+    }
     for importer in &config.importers {
         println!(
             "  importer    {} ({:?}): {} columns, {} origins, {} destinations",

@@ -1,14 +1,14 @@
-//! Starting the server: open the store, load (or create) the master key, start the delivery
-//! threads, bind, announce the URL, enforce retention at once (catching up after downtime) and
-//! every minute, run until stopped. Also the operator's export of one import's rows.
+//! Starting the server: open the store with its master key (checked to belong together, see
+//! [`integrity`](crate::integrity)), start the delivery threads, bind, announce the URL, enforce
+//! retention at once (catching up after downtime) and every minute, run until stopped. Also the
+//! operator's export of one import's rows.
 
-use crate::config::{Config, MasterKeySource};
-use crate::crypto::MasterKey;
+use crate::config::Config;
 use crate::delivery::Deliveries;
 use crate::http::{self, Bound};
 use crate::imports::Imports;
-use crate::store::{SqliteStore, Store};
-use ring::rand::SystemRandom;
+use crate::integrity::{self, Mode, StartError};
+use crate::store::Store;
 use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -17,68 +17,71 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 const RETENTION_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Runs the server with `config` until it is stopped (Ctrl-C or SIGTERM).
-pub fn serve(config: Config) -> Result<(), String> {
+pub fn serve(config: Config) -> Result<(), StartError> {
     let config = Arc::new(config);
-    let store: Arc<dyn Store> =
-        Arc::new(SqliteStore::open(&config.server.data_dir).map_err(|e| e.to_string())?);
-    let master = master_key(&config.server.master_key)?;
-    let imports = Arc::new(Imports::new(Arc::clone(&config), store, master).map_err(|e| e.to_string())?);
-    let deliveries = Deliveries::start(&imports, &config.server.delivery)?;
+    warn_of_key_in_data_dir(&config);
+    let (store, master) = integrity::open(&config.server, Mode::Serve)?;
+    let store: Arc<dyn Store> = Arc::new(store);
+    warn_of_keyless_imports(store.as_ref());
+    if let Err(e) = store.maintain() {
+        tracing::warn!(error = %e, "the store's upkeep failed at start; the retention job tries again every minute");
+    }
+    let imports = Arc::new(Imports::new(Arc::clone(&config), store, master).map_err(failed)?);
+    let deliveries = Deliveries::start(&imports, &config.server.delivery).map_err(StartError::Failed)?;
     tracing::debug!(lanes = deliveries.lanes(), "delivery started");
     actix_web::rt::System::new().block_on(async move {
-        let bound = http::bind(Arc::clone(&config), Arc::clone(&imports))?;
+        let bound = http::bind(Arc::clone(&config), Arc::clone(&imports)).map_err(StartError::Failed)?;
         announce(&config, &bound);
         actix_web::rt::spawn(retain_periodically(imports));
-        bound.server.await.map_err(|e| format!("the server stopped: {e}"))
+        bound.server.await.map_err(|e| StartError::Failed(format!("the server stopped: {e}")))
     })
 }
 
 /// Writes the stored rows of import `id` to stdout as JSON lines (see [`Imports::export`]);
 /// the server may be running. Returns the number of rows.
-pub fn export(config: Config, id: &str) -> Result<u64, String> {
+pub fn export(config: Config, id: &str) -> Result<u64, StartError> {
     let config = Arc::new(config);
-    let store: Arc<dyn Store> =
-        Arc::new(SqliteStore::open(&config.server.data_dir).map_err(|e| e.to_string())?);
-    let master = match &config.server.master_key {
-        MasterKeySource::File(path) if !path.exists() => {
-            return Err(format!(
-                "no master key at {}: nothing stored can be read without it",
-                path.display()
-            ));
-        }
-        source => master_key(source)?,
-    };
-    if store.import(id).map_err(|e| e.to_string())?.is_none() {
-        return Err(format!("no import {id} in {}", config.server.data_dir.display()));
+    let (store, master) = integrity::open(&config.server, Mode::Read)?;
+    let store: Arc<dyn Store> = Arc::new(store);
+    if store.import(id).map_err(failed)?.is_none() {
+        return Err(StartError::Failed(format!("no import {id} in {}", config.server.data_dir.display())));
     }
-    let imports = Imports::new(Arc::clone(&config), store, master).map_err(|e| e.to_string())?;
+    let imports = Imports::new(Arc::clone(&config), store, master).map_err(failed)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let rows = imports
         .export(id, |row| writeln!(out, "{row}"))
-        .map_err(|e| format!("cannot export import {id}: {e}"))?;
-    out.flush().map_err(|e| format!("cannot write: {e}"))?;
+        .map_err(|e| StartError::Failed(format!("cannot export import {id}: {e}")))?;
+    out.flush().map_err(|e| StartError::Failed(format!("cannot write: {e}")))?;
     Ok(rows)
 }
 
-/// Loads the master key, or creates its file on first run and says so.
-fn master_key(source: &MasterKeySource) -> Result<MasterKey, String> {
-    match source {
-        MasterKeySource::Env(secret) => {
-            MasterKey::from_base64(secret.expose()).map_err(|e| format!("SLUICE_MASTER_KEY: {e}"))
-        }
-        MasterKeySource::File(path) if path.exists() => MasterKey::load(path).map_err(|e| e.to_string()),
-        MasterKeySource::File(path) => {
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent)
-                    .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-            }
-            let key = MasterKey::create_file(path, &SystemRandom::new()).map_err(|e| e.to_string())?;
-            tracing::warn!(
-                path = %path.display(),
-                "created a new master key (mode 0600); back it up apart from the data: without it nothing stored can be read"
-            );
-            Ok(key)
-        }
+fn failed(e: impl std::fmt::Display) -> StartError {
+    StartError::Failed(e.to_string())
+}
+
+/// Warns when the master key file lies inside the data folder.
+fn warn_of_key_in_data_dir(config: &Config) {
+    if let Some(path) = config.server.master_key_in_data_dir() {
+        tracing::warn!(
+            path = %path.display(),
+            "the master key file is inside the data folder, so one backup of that folder holds both the data \
+             and the key that opens it: keep the key elsewhere (master_key_file, or SLUICE_MASTER_KEY)"
+        );
+    }
+}
+
+/// Warns of imports that hold data whose keys are not in the keystore: nothing is deleted for
+/// that (a keystore older than the data file must not destroy anything), but they cannot be read.
+fn warn_of_keyless_imports(store: &dyn Store) {
+    match store.keyless_imports() {
+        Ok(keyless) if keyless.is_empty() => {}
+        Ok(keyless) => tracing::warn!(
+            imports = keyless.len(),
+            first = %keyless[0],
+            "imports hold data whose keys are not in the keystore (an older copy of keys.db?): they are kept, \
+             unreadable, until the keystore that holds their keys is put back or the operator deletes them"
+        ),
+        Err(e) => tracing::warn!(error = %e, "cannot look for imports whose keys are missing"),
     }
 }
 

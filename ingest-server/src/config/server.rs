@@ -7,6 +7,7 @@ use super::net::{self, HttpUrl};
 use super::reader::{Table, nonzero};
 use super::secret::Secret;
 use super::units::ByteSize;
+use crate::store::DiskLimits;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
@@ -23,7 +24,11 @@ const SERVER_FIELDS: &[&str] = &[
     "tls",
     "limits",
     "delivery",
+    "disk",
 ];
+
+/// The fields of `[server.disk]`.
+const DISK_FIELDS: &[&str] = &["min_free", "reserve"];
 
 /// The fields of `[server.delivery]`.
 const DELIVERY_FIELDS: &[&str] = &["retry_schedule"];
@@ -75,6 +80,28 @@ pub struct Server {
     pub admin_token: Option<Secret>,
     /// How webhooks are retried.
     pub delivery: DeliverySettings,
+    /// `[server.disk]`: the free-space floor and the disk reserve of the data folder's volume.
+    pub disk: DiskLimits,
+}
+
+impl Server {
+    /// The master key file, when it lies inside the data folder: then one backup of that folder
+    /// holds both the data and the key that opens it, which the server warns about.
+    pub fn master_key_in_data_dir(&self) -> Option<&Path> {
+        let MasterKeySource::File(path) = &self.master_key else { return None };
+        let resolved = |p: &Path| p.canonicalize().or_else(|_| std::path::absolute(p)).unwrap_or_default();
+        let folder = path.parent().map(resolved)?;
+        folder.starts_with(resolved(&self.data_dir)).then_some(path.as_path())
+    }
+}
+
+/// Reads `[server.disk]`: sizes in bytes, 0 for none.
+fn read_disk(t: &Table<'_>, report: &mut Report<'_>) -> DiskLimits {
+    let default = DiskLimits::default();
+    DiskLimits {
+        min_free: t.size("min_free", report).map_or(default.min_free, |size| size.value.0),
+        reserve: t.size("reserve", report).map_or(default.reserve, |size| size.value.0),
+    }
 }
 
 /// `[server.delivery]`: how failed webhook deliveries are retried.
@@ -244,6 +271,8 @@ pub(super) struct ServerDraft {
     pub(super) admin_token: Option<Secret>,
     /// `[server.delivery]`, checked.
     pub(super) delivery: DeliverySettings,
+    /// `[server.disk]`.
+    pub(super) disk: DiskLimits,
 }
 
 /// `[server.tls]` as read: both files, one, or neither.
@@ -280,6 +309,7 @@ impl ServerDraft {
                 .parsed("admin_token", "expected a string", report, parse_admin_token)
                 .map(|token| token.value),
             delivery: DeliverySettings::read(&t.table("delivery", DELIVERY_FIELDS, report), report),
+            disk: read_disk(&t.table("disk", DISK_FIELDS, report), report),
         }
     }
 
@@ -304,6 +334,7 @@ impl ServerDraft {
             limits: self.limits,
             admin_token: self.admin_token,
             delivery: self.delivery,
+            disk: self.disk,
         }
     }
 
@@ -513,5 +544,29 @@ rate_limit = 0
             "[server]\nmaster_key_file = \" \"\n",
             &[(2, "server.master_key_file", "must not be empty")],
         );
+    }
+
+    #[test]
+    fn a_master_key_file_inside_the_data_folder_is_noticed() {
+        let config = load(&format!("[server]\ndata_dir = \"/var/lib/sluice\"\n{IMPORTER}")).unwrap();
+        assert_eq!(config.server.master_key_in_data_dir(), Some(Path::new("/var/lib/sluice/master.key")));
+        let text =
+            "[server]\ndata_dir = \"/var/lib/sluice\"\nmaster_key_file = \"/var/lib/sluice/keys/m.key\"\n";
+        assert!(load(text).unwrap().server.master_key_in_data_dir().is_some(), "a folder inside it too");
+        let text = "[server]\ndata_dir = \"/var/lib/sluice\"\nmaster_key_file = \"/etc/sluice/master.key\"\n";
+        assert_eq!(load(text).unwrap().server.master_key_in_data_dir(), None);
+        let text =
+            "[server]\ndata_dir = \"/var/lib/sluice\"\nmaster_key_file = \"/var/lib/sluice-keys/m.key\"\n";
+        assert_eq!(load(text).unwrap().server.master_key_in_data_dir(), None, "a sibling is outside");
+    }
+
+    #[test]
+    fn the_disk_floor_and_reserve_are_sizes_and_may_be_zero() {
+        let config = load(IMPORTER).unwrap();
+        assert_eq!(config.server.disk, DiskLimits::default());
+        let config = load("[server.disk]\nmin_free = \"2GB\"\nreserve = 0\n").unwrap();
+        assert_eq!(config.server.disk, DiskLimits { min_free: 2_000_000_000, reserve: 0 });
+        assert_errors("[server.disk]\nmin_free = \"lots\"\n", &[(2, "server.disk.min_free", "")]);
+        assert_errors("[server.disk]\nfloor = \"1GB\"\n", &[(2, "server.disk.floor", "")]);
     }
 }

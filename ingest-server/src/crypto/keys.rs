@@ -16,6 +16,9 @@ use super::{Error, Rejected, rejected};
 /// First bytes of every key-wrapping AAD.
 const WRAP_AAD_LABEL: &[u8] = b"sluice/key-wrap/v1";
 
+/// The purpose a store's check value is wrapped for.
+const CHECK_PURPOSE: &str = "store-check";
+
 /// More than any key file holds; stops a misconfigured path (a device, a huge file) early.
 const MAX_KEY_FILE_LEN: u64 = 4096;
 
@@ -97,6 +100,20 @@ impl MasterKey {
         let key = Zeroizing::new(envelope::open(&self.bytes, &aad, wrapped)?);
         let key = <&[u8; 32]>::try_from(key.as_slice()).map_err(rejected)?;
         Ok(Zeroizing::new(*key))
+    }
+
+    /// A store's check value: a random key wrapped for the purpose `store-check` and the store's
+    /// id (in place of an import id), so that only this master key opens it, and only for that
+    /// store. Written into both files of a new store.
+    pub fn seal_check(&self, rng: &dyn SecureRandom, store_id: &str) -> Result<Vec<u8>, Error> {
+        let mut random = Zeroizing::new([0; 32]);
+        envelope::fill(rng, &mut *random)?;
+        self.wrap(rng, CHECK_PURPOSE, store_id, &random)
+    }
+
+    /// Whether `check` is the check value this master key made for `store_id`.
+    pub fn opens_check(&self, store_id: &str, check: &[u8]) -> bool {
+        self.unwrap(CHECK_PURPOSE, store_id, check).is_ok()
     }
 
     /// [`MasterKey::wrap`] with a given nonce, so that tests can pin the layout.
@@ -225,6 +242,16 @@ mod tests {
 
     fn master(start: u8) -> MasterKey {
         MasterKey { bytes: Zeroizing::new(pattern(start)) }
+    }
+
+    #[test]
+    fn a_check_value_opens_with_its_master_key_and_store_id_only() {
+        let rng = SystemRandom::new();
+        let check = master(1).seal_check(&rng, "sto_a").unwrap();
+        assert!(master(1).opens_check("sto_a", &check));
+        assert!(!master(2).opens_check("sto_a", &check), "another master key");
+        assert!(!master(1).opens_check("sto_b", &check), "another store");
+        assert!(master(1).unwrap("data", "sto_a", &check).is_err(), "not a data key");
     }
 
     #[test]

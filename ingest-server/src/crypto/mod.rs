@@ -107,7 +107,7 @@ use std::path::PathBuf;
 
 pub use at_rest::{DataKey, Item};
 pub use keys::MasterKey;
-pub use token::{UploadToken, new_import_id};
+pub use token::{UploadToken, new_import_id, new_store_id};
 pub use transport::{BatchAad, ClientHandshake, PublicKey, ServerHandshake, TransportKey};
 
 /// A failure that is not about authenticity: randomness, files, encodings, limits.

@@ -16,6 +16,9 @@ const TOKEN_PREFIX: &str = "sut_";
 /// Prefix of every import id.
 const IMPORT_ID_PREFIX: &str = "imp_";
 
+/// What a store id starts with.
+const STORE_ID_PREFIX: &str = "sto_";
+
 /// The RFC 4648 base32 alphabet, lowercase.
 const BASE32_LOWER: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
 
@@ -54,6 +57,11 @@ impl UploadToken {
 /// A new import id: `imp_` and 20 random bytes in lowercase base32, 36 characters.
 pub fn new_import_id(rng: &dyn SecureRandom) -> Result<String, Error> {
     Ok(import_id_text(&envelope::random::<20>(rng)?))
+}
+
+/// A new random store id: `sto_` and 32 base32 characters (160 bits), made once with a store.
+pub fn new_store_id(rng: &dyn SecureRandom) -> Result<String, Error> {
+    Ok(format!("{STORE_ID_PREFIX}{}", base32_lower(&envelope::random::<20>(rng)?)))
 }
 
 /// The text of the token with these secret bytes.

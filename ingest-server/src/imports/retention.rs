@@ -34,10 +34,13 @@ impl Imports {
     /// the server was down are caught up on the first run.
     pub fn enforce_retention(&self, now: i64) -> Result<Swept, ImportError> {
         let mut swept = Swept { expired: self.expire(now)?, ..Swept::default() };
-        // A deletion checkpoints too; this truncates what readers kept busy then.
-        self.store.checkpoint()?;
-        let keyless = self.store.keyless_imports()?;
-        swept.resumed = self.delete(&keyless, now, DeleteReason::Resumed)?;
+        // A deletion checkpoints too; this truncates what readers kept busy then. Its failure
+        // (a full volume, say) must not hold up the deletions below.
+        if let Err(e) = self.store.maintain() {
+            tracing::warn!(error = %e, "the store's upkeep failed; deleting what is due all the same");
+        }
+        let unfinished = self.store.unfinished_deletions()?;
+        swept.resumed = self.delete(&unfinished, now, DeleteReason::Resumed)?;
         for key in self.store.importers_with_data()? {
             let retention = self.importers.get(&key).map(|i| i.config.retention);
             let days = match retention {
