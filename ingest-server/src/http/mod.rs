@@ -81,6 +81,7 @@ pub fn bind(config: Arc<Config>, imports: Arc<Imports>) -> Result<Bound, String>
             .configure(embed::routes)
             .configure(admin::routes)
             .route("/health", web::get().to(routes::health))
+            .route("/health/ready", web::get().to(routes::ready))
             .route("/", web::get().to(routes::index))
             .default_service(web::to(routes::not_found))
             .wrap(from_fn(rate::limit))

@@ -9,6 +9,12 @@ use actix_web::{HttpResponse, ResponseError};
 use serde_json::{Map, Value, json};
 use std::fmt;
 
+/// Seconds a client is asked to wait when the server's volume is full.
+const RETRY_FULL: u32 = 60;
+
+/// Seconds a client is asked to wait when the store cannot be reached.
+const RETRY_UNAVAILABLE: u32 = 30;
+
 /// An error answer.
 #[derive(Debug)]
 pub struct Problem {
@@ -16,12 +22,19 @@ pub struct Problem {
     code: &'static str,
     detail: String,
     extra: Map<String, Value>,
+    retry_after: Option<u32>,
 }
 
 impl Problem {
     /// A problem with a status, a stable code and a sentence saying what happened and what to do.
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Problem {
-        Problem { status, code, detail: detail.into(), extra: Map::new() }
+        Problem { status, code, detail: detail.into(), extra: Map::new(), retry_after: None }
+    }
+
+    /// Asks the client to wait `seconds` before trying again (`Retry-After`).
+    pub fn retry_after(mut self, seconds: u32) -> Problem {
+        self.retry_after = Some(seconds);
+        self
     }
 
     /// Adds a member to the problem's JSON.
@@ -74,9 +87,11 @@ impl ResponseError for Problem {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status)
-            .content_type("application/problem+json")
-            .body(self.body().to_string())
+        let mut response = HttpResponse::build(self.status);
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, seconds.to_string()));
+        }
+        response.content_type("application/problem+json").body(self.body().to_string())
     }
 }
 
@@ -126,6 +141,21 @@ impl From<ImportError> for Problem {
             )
             .with("batches", batches)
             .with("rows", rows),
+            ImportError::StorageFull => Problem::new(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "storage_full",
+                "the server has no room to store more data now; try again later",
+            )
+            .retry_after(RETRY_FULL),
+            ImportError::Unavailable(detail) => {
+                tracing::error!(detail, "storage unavailable");
+                Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "storage_unavailable",
+                    "the server cannot reach its storage now; try again later",
+                )
+                .retry_after(RETRY_UNAVAILABLE)
+            }
             ImportError::Internal(detail) => Problem::internal(&detail),
         }
     }
@@ -177,6 +207,21 @@ mod tests {
     fn internal_errors_keep_their_detail_out_of_the_answer() {
         let value = body(Problem::from(ImportError::Internal("sqlite: disk I/O error at page 7".into())));
         assert_eq!((value["status"].as_u64(), value["code"].as_str()), (Some(500), Some("internal")));
+        assert!(!value.to_string().contains("page 7"));
+    }
+
+    #[test]
+    fn a_full_volume_is_a_507_with_a_time_to_wait_and_no_detail() {
+        let response = Problem::from(ImportError::StorageFull).error_response();
+        assert_eq!(response.status().as_u16(), 507);
+        assert_eq!(response.headers().get("retry-after").unwrap(), "60");
+        let value = body(Problem::from(ImportError::StorageFull));
+        assert_eq!(value["code"], "storage_full");
+        let value = body(Problem::from(ImportError::Unavailable("disk I/O error at page 7".into())));
+        assert_eq!(
+            (value["status"].as_u64(), value["code"].as_str()),
+            (Some(503), Some("storage_unavailable"))
+        );
         assert!(!value.to_string().contains("page 7"));
     }
 

@@ -29,12 +29,23 @@ pub(super) fn importer_routes(scope: actix_web::Scope) -> actix_web::Scope {
         .route("/imports/{id}/complete", web::post().to(complete))
 }
 
-/// `GET /health`: the server runs and its store answers.
-pub(super) async fn health(state: web::Data<State>) -> HttpResponse {
+/// `GET /health`: liveness. The process runs and answers; whether it can take imports is
+/// `/health/ready`'s question.
+pub(super) async fn health() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "status": "ok" }))
+}
+
+/// `GET /health/ready`: readiness. 200 when the server can take imports; 503 with the codes of
+/// what fails (a file that cannot be written or is gone, the master key no longer opening the
+/// store, free space below the floor), and never a path or a secret.
+pub(super) async fn ready(state: web::Data<State>) -> HttpResponse {
     let imports = state.imports.clone();
-    match web::block(move || imports.store().import("imp_health")).await {
-        Ok(Ok(_)) => HttpResponse::Ok().json(json!({ "status": "ok" })),
-        _ => HttpResponse::ServiceUnavailable().json(json!({ "status": "unavailable" })),
+    match web::block(move || imports.readiness(now())).await {
+        Ok(readiness) if readiness.is_ready() => HttpResponse::Ok().json(json!({ "status": "ready" })),
+        Ok(readiness) => HttpResponse::ServiceUnavailable()
+            .json(json!({ "status": "not_ready", "failing": readiness.failing })),
+        Err(_) => HttpResponse::ServiceUnavailable()
+            .json(json!({ "status": "not_ready", "failing": ["server_busy"] })),
     }
 }
 
@@ -45,6 +56,7 @@ pub(super) async fn index() -> HttpResponse {
         "version": env!("CARGO_PKG_VERSION"),
         "protocol": PROTOCOL,
         "health": "/health",
+        "ready": "/health/ready",
         "importers": "/v1/importers/{key}",
     }))
 }

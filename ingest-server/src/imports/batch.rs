@@ -163,6 +163,7 @@ impl Imports {
         plaintext: &[u8],
         now: i64,
     ) -> Result<BatchAck, ImportError> {
+        self.room_for(record, headers.sequence, fingerprint)?;
         let keys = self.keys(&record.id)?;
         let packed = super::pack(plaintext).map_err(ImportError::Internal)?;
         let sealed = keys
@@ -196,6 +197,21 @@ impl Imports {
             PutOutcome::Replayed(stored) => Ok(BatchAck::from_meta(&stored, false)),
             PutOutcome::Conflict => Err(ImportError::Conflict),
             PutOutcome::NotOpen(status) => Err(ImportError::Closed(status)),
+        }
+    }
+
+    /// Refuses a new batch when the volume is below its floor; a batch stored before is let
+    /// through, to be answered as the replay it is.
+    fn room_for(
+        &self,
+        record: &ImportRecord,
+        sequence: u64,
+        fingerprint: [u8; 32],
+    ) -> Result<(), ImportError> {
+        let Err(full) = self.store.has_room() else { return Ok(()) };
+        match self.store.batch(&record.id, sequence)? {
+            Some(stored) if stored.fingerprint == fingerprint => Ok(()),
+            _ => Err(full.into()),
         }
     }
 

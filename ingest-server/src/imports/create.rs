@@ -71,6 +71,7 @@ impl Imports {
         if request.file.size.is_some_and(|size| size > limit) {
             return Err(ImportError::FileTooLarge { limit });
         }
+        self.store.has_room()?;
         let metadata = serde_json::json!({ "file": request.file, "user": request.user, "attributes": request.attributes });
         let metadata = serde_json::to_vec(&metadata).map_err(|e| ImportError::Internal(e.to_string()))?;
         if metadata.len() > MAX_METADATA {

@@ -6,6 +6,7 @@ mod batch;
 mod complete;
 mod create;
 mod export;
+mod health;
 mod keys;
 mod packing;
 mod payload;
@@ -16,6 +17,7 @@ mod schemas;
 pub use batch::{BatchAck, BatchHeaders};
 pub use complete::{Completion, Expected};
 pub use create::{CreateImport, Created, FileMeta};
+pub use health::Readiness;
 pub use packing::{pack, unpack};
 pub use payload::{BatchCache, rfc3339};
 pub use reading::{Format, MAX_PAGE, RowsPage};
@@ -25,7 +27,7 @@ pub use schemas::MAX_DYNAMIC_COLUMNS;
 use crate::config::{Config, Importer};
 use crate::crypto::{MasterKey, UploadToken};
 use crate::delivery::Wakeup;
-use crate::store::{BatchMeta, Event, ImportRecord, ImportStatus, Store, StoreError};
+use crate::store::{BatchMeta, ErrorKind, Event, ImportRecord, ImportStatus, Store, StoreError};
 use keys::KeyCache;
 use ring::rand::SystemRandom;
 use serde::Serialize;
@@ -97,6 +99,11 @@ pub enum ImportError {
     },
     /// The import's rows are not readable (deleted, or passed through); the message says why.
     Gone(String),
+    /// The data folder's volume is full (or below its free-space floor): nothing new is stored
+    /// until room is made.
+    StorageFull,
+    /// The store cannot be written or read now; the detail is logged, not shown.
+    Unavailable(String),
     /// Something failed inside; the detail is logged, not shown.
     Internal(String),
 }
@@ -117,6 +124,8 @@ impl std::fmt::Display for ImportError {
                 write!(f, "stored {batches} batches, {rows} rows")
             }
             ImportError::Gone(detail) => f.write_str(detail),
+            ImportError::StorageFull => f.write_str("the data folder's volume is full"),
+            ImportError::Unavailable(detail) => write!(f, "storage unavailable: {detail}"),
             ImportError::Internal(detail) => write!(f, "internal: {detail}"),
         }
     }
@@ -126,7 +135,11 @@ impl std::error::Error for ImportError {}
 
 impl From<StoreError> for ImportError {
     fn from(e: StoreError) -> Self {
-        ImportError::Internal(e.to_string())
+        match e.kind() {
+            ErrorKind::Full => ImportError::StorageFull,
+            ErrorKind::Unavailable => ImportError::Unavailable(e.to_string()),
+            _ => ImportError::Internal(e.to_string()),
+        }
     }
 }
 
@@ -158,6 +171,7 @@ pub struct Imports {
     keys: KeyCache,
     schemas: schemas::SchemaCache,
     wakeup: Wakeup,
+    readiness: health::LastReadiness,
 }
 
 impl Imports {
@@ -185,6 +199,7 @@ impl Imports {
             keys: KeyCache::new(10_000),
             schemas: schemas::SchemaCache::new(10_000),
             wakeup: Wakeup::default(),
+            readiness: health::LastReadiness::default(),
         })
     }
 
