@@ -5,7 +5,6 @@
 
 mod support;
 
-use sluice_server::client::{Client, FileInfo};
 use sluice_server::crypto::{DataKey, Item, MasterKey};
 use sluice_server::store::{SqliteStore, Store};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -13,22 +12,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 use support::receiver::{Behaviour, Receiver};
-use support::{ADMIN_TOKEN, Server, batches, canaries, config, csv, webhook};
+use support::{ADMIN_TOKEN, Server, canaries, config, csv, upload, webhook};
 
 const ADMIN: &[(&str, &str)] = &[("SLUICE_ADMIN_TOKEN", ADMIN_TOKEN)];
-
-/// Uploads `file` in batches of `batch_rows` and completes; returns the import id.
-fn import(server: &Server, file: &[u8], batch_rows: u32) -> String {
-    let client = Client::new(&server.url, "demo").unwrap();
-    let upload = client
-        .start(&FileInfo::named("people.csv", file.len() as u64), Default::default(), Default::default())
-        .unwrap();
-    for batch in batches(file, batch_rows, false) {
-        upload.send(&batch).unwrap();
-    }
-    upload.complete_all().unwrap();
-    upload.import_id.clone()
-}
 
 /// Which of `needles` occur in `haystack`.
 fn found(haystack: &[u8], needles: &[Vec<u8>]) -> BTreeSet<usize> {
@@ -70,7 +56,7 @@ fn after_deletion_no_canary_or_sealed_byte_is_left_and_the_record_keeps_its_coun
     let server = Server::with_env(&config("", &webhook(&receiver.url, "")), ADMIN);
     let marks = canaries(1000);
     let file = csv(5000, |n| if n % 5 == 0 { marks[(n / 5 - 1) as usize].clone() } else { String::new() });
-    let id = import(&server, &file, 500);
+    let id = upload(&server, &file, 500);
     let delivered = receiver.wait_for(6, Duration::from_secs(30));
     let needles: Vec<Vec<u8>> = marks.iter().map(|m| m.as_bytes().to_vec()).collect();
     let pushed: Vec<u8> = delivered.iter().flat_map(|r| r.body.to_string().into_bytes()).collect();
@@ -145,8 +131,8 @@ fn openable(data: &Path) -> Vec<(String, usize)> {
 #[test]
 fn a_copy_of_the_data_file_put_back_after_deletion_opens_none_of_the_deleted_batches() {
     let server = Server::with_env(&config("", ""), ADMIN);
-    let deleted = import(&server, &csv(2000, |_| String::new()), 500);
-    let kept = import(&server, &csv(1000, |_| String::new()), 500);
+    let deleted = upload(&server, &csv(2000, |_| String::new()), 500);
+    let kept = upload(&server, &csv(1000, |_| String::new()), 500);
     let dir = server.kill9();
     let data = dir.path().join("data");
     let copy = tempfile::tempdir().unwrap();
@@ -175,7 +161,7 @@ fn a_copy_of_the_data_file_put_back_after_deletion_opens_none_of_the_deleted_bat
 #[test]
 fn the_admin_api_answers_401_without_the_token_and_deletes_by_importer_or_all() {
     let server = Server::with_env(&config("", ""), ADMIN);
-    let first = import(&server, &csv(100, |_| String::new()), 100);
+    let first = upload(&server, &csv(100, |_| String::new()), 100);
     let routes = [
         ("GET", format!("/v1/admin/imports/{first}")),
         ("DELETE", format!("/v1/admin/imports/{first}")),
@@ -194,12 +180,12 @@ fn the_admin_api_answers_401_without_the_token_and_deletes_by_importer_or_all() 
             );
         }
     }
-    let second = import(&server, &csv(100, |_| String::new()), 100);
+    let second = upload(&server, &csv(100, |_| String::new()), 100);
     let (status, problem) = server.admin("DELETE", "/v1/admin/data", Some(ADMIN_TOKEN));
     assert_eq!((status, problem["code"].as_str()), (400, Some("confirmation_required")));
     let (status, answer) = server.admin("DELETE", "/v1/admin/importers/demo/data", Some(ADMIN_TOKEN));
     assert_eq!((status, answer["deleted"].as_u64()), (200, Some(2)));
-    let third = import(&server, &csv(100, |_| String::new()), 100);
+    let third = upload(&server, &csv(100, |_| String::new()), 100);
     let (_, answer) = server.admin("DELETE", "/v1/admin/data?confirm=delete-all-data", Some(ADMIN_TOKEN));
     assert_eq!(answer["deleted"], 1);
     for id in [first, second, third] {

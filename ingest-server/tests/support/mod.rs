@@ -130,6 +130,20 @@ impl Server {
         Server { dir, url, child, stderr }
     }
 
+    /// Runs `sluice serve` on the configuration and data in `dir`, expecting it to stop without
+    /// listening: its exit code and what it wrote to stderr.
+    pub(crate) fn refused(dir: &Path, env: &[(&str, &str)]) -> (i32, String) {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_sluice"));
+        command.args(["serve", "--config"]).arg(dir.join("sluice.toml")).env("NO_COLOR", "1");
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let output = command.output().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(!stdout.contains("sluice listening"), "the server started: {stdout}");
+        (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stderr).into_owned())
+    }
+
     /// Kills the process with SIGKILL (no chance to clean up) and hands back its folder.
     pub(crate) fn kill9(mut self) -> tempfile::TempDir {
         self.child.kill().unwrap();
@@ -159,6 +173,21 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Uploads `file` to the `demo` importer in batches of `batch_rows` and completes; returns the
+/// import id.
+pub(crate) fn upload(server: &Server, file: &[u8], batch_rows: u32) -> String {
+    use sluice_server::client::{Client, FileInfo};
+    let client = Client::new(&server.url, "demo").unwrap();
+    let upload = client
+        .start(&FileInfo::named("people.csv", file.len() as u64), Default::default(), Default::default())
+        .unwrap();
+    for batch in batches(file, batch_rows, false) {
+        upload.send(&batch).unwrap();
+    }
+    upload.complete_all().unwrap();
+    upload.import_id.clone()
 }
 
 /// What every canary starts with.
