@@ -235,7 +235,9 @@ secret = "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
         assert_eq!(server.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(server.public_url, "http://127.0.0.1:8080");
         assert_eq!(server.data_dir, dir.join("data"));
-        assert_eq!(key_file(server), dir.join("data/master.key"));
+        assert_eq!(key_file(server), dir.join("keys/master.key"));
+        assert_eq!(server.master_key_in_data_dir(), None, "the example keeps its key apart");
+        assert_eq!(server.disk, crate::store::DiskLimits::default());
         assert!(!server.allow_plain_http);
         assert_eq!(server.tls, None);
         assert_eq!(server.limits, ServerLimits::default());
