@@ -44,7 +44,8 @@ ${importer}`,
 /**
  * `sluice serve` on port 0 in a temporary folder with one importer (`importer`: the lines of its
  * `[[importers]]` table), no rate limit; `binary` defaults to SLUICE_BIN, else the debug build;
- * `env` adds environment variables (such as SLUICE_ADMIN_TOKEN).
+ * `env` adds environment variables (such as SLUICE_ADMIN_TOKEN). The free-space floor is low, so
+ * that the tests also run on a machine with little disk to spare.
  */
 export async function startSluice({ importer, binary = defaultBinary, env = {} }) {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-widget-'));
@@ -52,6 +53,10 @@ export async function startSluice({ importer, binary = defaultBinary, env = {} }
 [server]
 listen = "127.0.0.1:0"
 data_dir = "data"
+
+[server.disk]
+min_free = "16MiB"
+reserve = "4MiB"
 
 [server.limits]
 rate_limit = 0

@@ -24,13 +24,18 @@ pub(crate) fn schema() -> Schema {
 }
 
 /// A configuration for a test server: one importer `demo` on the example schema, with
-/// `server_extra` lines added to `[server.limits]` and `importer_extra` to `[[importers]]`.
+/// `server_extra` lines added to `[server.limits]` and `importer_extra` to `[[importers]]`. The
+/// free-space floor is low, so that the tests also run on a machine with little disk to spare.
 pub(crate) fn config(server_limits: &str, importer: &str) -> String {
     format!(
         r#"
 [server]
 listen = "127.0.0.1:0"
 data_dir = "data"
+
+[server.disk]
+min_free = "16MiB"
+reserve = "4MiB"
 
 [server.limits]
 {server_limits}
