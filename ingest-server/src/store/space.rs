@@ -41,6 +41,11 @@ impl Space {
         Space { dir: dir.to_path_buf(), limits }
     }
 
+    /// The same folder's room, kept by other limits.
+    pub(super) fn with_limits(self, limits: DiskLimits) -> Space {
+        Space { limits, ..self }
+    }
+
     /// Bytes free on the volume for this process.
     pub(super) fn available(&self) -> Result<u64> {
         let stats = rustix::fs::statvfs(&self.dir)

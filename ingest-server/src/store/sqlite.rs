@@ -71,12 +71,8 @@ impl SqliteStore {
 
     /// The same store, keeping the volume's room by `limits` (the defaults otherwise).
     pub fn with_disk(mut self, limits: DiskLimits) -> SqliteStore {
-        self.space = Space::new(&self.space_dir(), limits);
+        self.space = self.space.with_limits(limits);
         self
-    }
-
-    fn space_dir(&self) -> PathBuf {
-        self.opened[0].0.parent().map_or_else(PathBuf::new, Path::to_path_buf)
     }
 
     /// Runs `work` on a free reader connection, or waits for the next one in turn.
