@@ -90,18 +90,23 @@ pub(super) const DATA_MIGRATIONS: &[&str] = &[
     CREATE INDEX imports_created ON imports (importer, created_at);
     CREATE INDEX events_kind ON events (kind, id);
 ",
-    BINDING_AND_DELETION_MARKER,
+    BINDING,
+    DELETION_MARKER,
 ];
 
-/// Schema version 5 of the data file: the binding to the keystore and the master key, and the
-/// marker a deletion writes before it destroys any key.
-const BINDING_AND_DELETION_MARKER: &str = "
+/// In both files: the binding of the data file, the keystore and the master key (one row), and
+/// when readiness last wrote to the file.
+const BINDING: &str = "
     CREATE TABLE binding (
         only INTEGER PRIMARY KEY CHECK (only = 1),
         store_id TEXT NOT NULL,
         check_value BLOB NOT NULL,
         probed_at INTEGER
     ) STRICT;
+";
+
+/// In the data file: the mark a deletion writes before it destroys any key.
+const DELETION_MARKER: &str = "
     ALTER TABLE imports ADD COLUMN deletion_started_at INTEGER;
     CREATE INDEX imports_deleting ON imports (deletion_started_at)
         WHERE deletion_started_at IS NOT NULL AND data_deleted_at IS NULL;
@@ -118,14 +123,7 @@ pub(super) const KEY_MIGRATIONS: &[&str] = &[
         PRIMARY KEY (import_id, purpose)
     ) STRICT;
 ",
-    "
-    CREATE TABLE binding (
-        only INTEGER PRIMARY KEY CHECK (only = 1),
-        store_id TEXT NOT NULL,
-        check_value BLOB NOT NULL,
-        probed_at INTEGER
-    ) STRICT;
-",
+    BINDING,
 ];
 
 /// Creates the data folder readable by its owner only (0700), if it does not exist.
