@@ -332,3 +332,55 @@ fn columns_added_by_the_host_page_are_checked_and_stored_for_that_import_only() 
     assert_eq!((status, code.as_str()), (400, "bad_request"));
     assert!(detail.contains("dynamicColumns"), "{detail}");
 }
+
+/// `batch` (as `sluice-parser` wrote it) moved to another sequence number and first row: the
+/// two fields of its header (`docs/batch-format.md`), little-endian at bytes 38 and 46.
+fn placed(batch: &[u8], sequence: u64, first_row: u64) -> Vec<u8> {
+    let mut moved = batch.to_vec();
+    moved[38..46].copy_from_slice(&sequence.to_le_bytes());
+    moved[46..54].copy_from_slice(&first_row.to_le_bytes());
+    moved
+}
+
+#[test]
+fn batch_numbers_and_first_rows_from_2_to_the_63_up_are_bad_numbers_not_internal_errors() {
+    let server = Server::start();
+    let client = client(&server);
+    let upload = start(&client);
+    let sent = batches(&csv(1, |_| String::new()), 10, false);
+    for (sequence, first_row) in [(1 << 63, 1), (u64::MAX, 1), (0, 1 << 63), (0, u64::MAX)] {
+        let batch = placed(&sent[0], sequence, first_row);
+        let body = upload.seal_raw(sequence, first_row, 1, &batch).unwrap();
+        let answer = client.put_raw(&upload.import_id, &upload.token, sequence, first_row, 1, &body);
+        let (status, problem) = refusal(answer);
+        assert_eq!((status, problem["code"].as_str()), (400, Some("bad_number")), "{sequence} {first_row}");
+    }
+    let last = (1u64 << 63) - 1;
+    let batch = placed(&sent[0], 0, last);
+    let body = upload.seal_raw(0, last, 1, &batch).unwrap();
+    let answer = client.put_raw(&upload.import_id, &upload.token, 0, last, 1, &body).unwrap();
+    assert_eq!(
+        answer.status,
+        201,
+        "2^63 - 1 is the largest first row: {}",
+        String::from_utf8_lossy(&answer.body)
+    );
+    assert!(server.stderr().contains("bad_number") && !server.stderr().contains("internal error"));
+}
+
+#[test]
+fn a_declared_file_size_from_2_to_the_63_up_is_too_large_not_an_internal_error() {
+    let server = Server::with_config(&config("", "[importers.limits]\nmax_file_size = 18446744073709551615"));
+    let client = client(&server);
+    for size in [1 << 63, u64::MAX] {
+        let refused =
+            client.start(&FileInfo::named("huge.csv", size), Default::default(), Default::default());
+        let Err(ClientError::Problem { status, code, .. }) = refused else { panic!("{size} is refused") };
+        assert_eq!((status, code.as_str()), (413, "file_too_large"), "{size}");
+    }
+    assert!(
+        client
+            .start(&FileInfo::named("big.csv", (1 << 63) - 1), Default::default(), Default::default())
+            .is_ok()
+    );
+}

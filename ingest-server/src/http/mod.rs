@@ -77,6 +77,7 @@ pub fn bind(config: Arc<Config>, imports: Arc<Imports>) -> Result<Bound, String>
     let factory = move || {
         App::new()
             .app_data(state.clone())
+            .app_data(web::QueryConfig::default().error_handler(problem::bad_query))
             .service(routes::importer_routes(web::scope("/v1/importers/{key}")).wrap(from_fn(cors::cors)))
             .configure(embed::routes)
             .configure(admin::routes)

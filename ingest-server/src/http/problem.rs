@@ -131,6 +131,16 @@ impl From<ImportError> for Problem {
     }
 }
 
+/// A query string that does not parse as the route's (a number out of range, a word that is
+/// not one of those allowed).
+pub(super) fn bad_query(
+    error: actix_web::error::QueryPayloadError,
+    _: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    let detail = format!("the query string is not what this route takes: {error}");
+    Problem::new(StatusCode::BAD_REQUEST, "bad_query", detail).into()
+}
+
 /// No importer has the key in the URL.
 pub(super) fn unknown_importer() -> Problem {
     Problem::new(

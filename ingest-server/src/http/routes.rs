@@ -6,7 +6,7 @@ use super::State;
 use super::body;
 use super::problem::Problem;
 use crate::config::InvalidRows;
-use crate::imports::{BatchHeaders, CreateImport, Expected, ImportError};
+use crate::imports::{BatchHeaders, CreateImport, Expected, ImportError, MAX_NUMBER};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{AUTHORIZATION, HeaderMap};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -113,8 +113,8 @@ async fn put_batch(
     let token = bearer(request.headers())?;
     let (key, id, sequence) = path.into_inner();
     let headers = BatchHeaders {
-        sequence: number(&sequence, "the batch number in the URL")?,
-        first_row: number(header(request.headers(), "sluice-first-row")?, "Sluice-First-Row")?,
+        sequence: stored_number(&sequence, "the batch number in the URL")?,
+        first_row: stored_number(header(request.headers(), "sluice-first-row")?, "Sluice-First-Row")?,
         row_count: number(header(request.headers(), "sluice-row-count")?, "Sluice-Row-Count")?,
     };
     // A batch of `max_body` bytes still fits with its nonce and tag around it.
@@ -174,6 +174,17 @@ fn number<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, Problem> {
     let digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
     digits.then(|| text.parse().ok()).flatten().ok_or_else(|| {
         Problem::new(StatusCode::BAD_REQUEST, "bad_number", format!("{what} must be a whole number in range"))
+    })
+}
+
+/// A sequence or row number, which the store keeps as a signed 64-bit integer: 0 to 2^63 − 1.
+fn stored_number(text: &str, what: &str) -> Result<u64, Problem> {
+    number::<u64>(text, what).ok().filter(|n| *n <= MAX_NUMBER).ok_or_else(|| {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            "bad_number",
+            format!("{what} must be a whole number from 0 to {MAX_NUMBER}"),
+        )
     })
 }
 

@@ -67,7 +67,7 @@ impl Imports {
     /// Starts an import of importer `key`.
     pub fn create(&self, key: &str, request: CreateImport, now: i64) -> Result<Created, ImportError> {
         let importer = self.importer(key)?;
-        let limit = importer.config.limits.max_file_size.0;
+        let limit = importer.config.limits.max_file_size.0.min(super::MAX_NUMBER);
         if request.file.size.is_some_and(|size| size > limit) {
             return Err(ImportError::FileTooLarge { limit });
         }

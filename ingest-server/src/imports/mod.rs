@@ -22,6 +22,10 @@ pub use reading::{Format, MAX_PAGE, RowsPage};
 pub use retention::Swept;
 pub use schemas::MAX_DYNAMIC_COLUMNS;
 
+/// The largest batch sequence number, row number or file size an import may have: SQLite's
+/// largest integer, 2^63 − 1.
+pub const MAX_NUMBER: u64 = i64::MAX.unsigned_abs();
+
 use crate::config::{Config, Importer};
 use crate::crypto::{MasterKey, UploadToken};
 use crate::delivery::Wakeup;
