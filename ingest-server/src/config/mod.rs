@@ -51,7 +51,7 @@
 //!
 //! Beyond types: TLS files come in pairs and exist; plain HTTP on an address other than
 //! loopback needs `allow_plain_http` (behind a TLS proxy); importer keys are unique; origins are
-//! exact (`"*"` is refused); batches fit in a request body; retention days are 1 to 3650; rows
+//! exact (`"*"` is refused); trusted proxies are exact addresses or networks; batches fit in a request body; retention days are 1 to 3650; rows
 //! deleted on delivery need a destination; webhooks use https and avoid private networks unless
 //! allowed; schemas load with `sluice-parser`, their errors pointing into the schema file.
 
@@ -60,6 +60,7 @@ mod env;
 mod error;
 mod importer;
 mod net;
+mod proxies;
 mod reader;
 mod schema;
 mod secret;
@@ -71,6 +72,7 @@ pub use env::{ENV_OVERRIDES, MASTER_KEY_LEN, process_env};
 pub use error::{ConfigError, ConfigErrors};
 pub use importer::{Importer, ImporterLimits, InvalidRows, Retention};
 pub use net::is_private_address;
+pub use proxies::{IpRange, TrustedProxies};
 pub use secret::Secret;
 pub use server::{DeliverySettings, MasterKeySource, Server, ServerLimits, Tls};
 pub use units::ByteSize;
@@ -238,6 +240,7 @@ secret = "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
         assert_eq!(key_file(server), dir.join("data/master.key"));
         assert!(!server.allow_plain_http);
         assert_eq!(server.tls, None);
+        assert!(server.trusted_proxies.is_empty());
         assert_eq!(server.limits, ServerLimits::default());
         assert_eq!(server.limits.max_body, ByteSize(8 << 20));
         assert_eq!(server.limits.import_ttl, Duration::from_secs(24 * 3600));
@@ -361,7 +364,7 @@ max_bodyy = "1MiB"
 level = "debug"
 "#;
         let known = "expected one of: listen, public_url, data_dir, master_key_file, allow_plain_http, \
-                     admin_token, tls, limits, delivery";
+                     admin_token, trusted_proxies, tls, limits, delivery";
         assert_errors(
             text,
             &[
