@@ -54,6 +54,11 @@
 //! exact (`"*"` is refused); trusted proxies are exact addresses or networks; batches fit in a request body; retention days are 1 to 3650; rows
 //! deleted on delivery need a destination; webhooks use https and avoid private networks unless
 //! allowed; schemas load with `sluice-parser`, their errors pointing into the schema file.
+//!
+//! Weak secrets are not errors but are listed in [`Config::weak_secrets`]: an admin token or
+//! signing secret with few different characters, a part that repeats or runs such as `abcd`,
+//! and the webhook secret published in `examples/sluice.toml` for a destination off this
+//! machine.
 
 mod destination;
 mod env;
@@ -66,6 +71,7 @@ mod schema;
 mod secret;
 mod server;
 mod units;
+mod weak;
 
 pub use destination::{Delivery, Destination, Webhook, webhook_key};
 pub use env::{ENV_OVERRIDES, MASTER_KEY_LEN, process_env};
@@ -95,6 +101,9 @@ pub struct Config {
     pub server: Server,
     /// `[[importers]]`, in the order of the file.
     pub importers: Vec<Importer>,
+    /// Secrets that are easy to guess or published (admin token, signing secrets), each with
+    /// its place; `check-config` and `serve` refuse them unless allowed.
+    pub weak_secrets: Vec<ConfigError>,
 }
 
 impl Config {
@@ -138,7 +147,8 @@ impl Config {
         let importers = importer::read_all(&root, &context, &mut report);
         env::apply(&mut server, env, base_dir, &mut report);
         let server = server.finish(&mut report);
-        report.finish(Config { server, importers })
+        let weak_secrets = report.take_weak();
+        report.finish(Config { server, importers, weak_secrets })
     }
 
     /// The importer with this key.

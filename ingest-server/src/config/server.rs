@@ -246,7 +246,7 @@ pub(super) struct ServerDraft {
     /// `[server.limits]`, checked.
     pub(super) limits: ServerLimits,
     /// `admin_token`, or `SLUICE_ADMIN_TOKEN`.
-    pub(super) admin_token: Option<Secret>,
+    pub(super) admin_token: Option<Located<Secret>>,
     /// `[server.delivery]`, checked.
     pub(super) delivery: DeliverySettings,
     /// `trusted_proxies`, checked.
@@ -283,9 +283,7 @@ impl ServerDraft {
                 .unwrap_or_else(|| t.default("allow_plain_http", false)),
             tls: TlsDraft::read(&t.table("tls", TLS_FIELDS, report), base, report),
             limits: ServerLimits::read(&t.table("limits", LIMIT_FIELDS, report), report),
-            admin_token: t
-                .parsed("admin_token", "expected a string", report, parse_admin_token)
-                .map(|token| token.value),
+            admin_token: t.parsed("admin_token", "expected a string", report, parse_admin_token),
             delivery: DeliverySettings::read(&t.table("delivery", DELIVERY_FIELDS, report), report),
             trusted_proxies: t
                 .strings("trusted_proxies", report, proxies::parse_range)
@@ -313,7 +311,12 @@ impl ServerDraft {
             allow_plain_http: self.allow_plain_http.value,
             tls,
             limits: self.limits,
-            admin_token: self.admin_token,
+            admin_token: self.admin_token.map(|token| {
+                if let Some(reason) = super::weak::weakness(token.value.expose(), token.value.expose()) {
+                    report.weak(&token.place, reason);
+                }
+                token.value
+            }),
             delivery: self.delivery,
             trusted_proxies: self.trusted_proxies,
         }
