@@ -384,3 +384,87 @@ fn a_declared_file_size_from_2_to_the_63_up_is_too_large_not_an_internal_error()
             .is_ok()
     );
 }
+
+/// Seconds since the Unix epoch.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+#[test]
+fn an_importer_takes_only_so_many_open_imports_and_says_when_to_try_again() {
+    let server =
+        Server::with_config(&config("", "[importers.start]\nmax_open = 2\nfirst_batch_within = \"2s\""));
+    let client = client(&server);
+    let first = start(&client);
+    let _second = start(&client);
+    let refused = client.start(&FileInfo::named("third.csv", 1), Default::default(), Default::default());
+    let Err(ClientError::Problem { status, code, body, .. }) = refused else {
+        panic!("the third is refused")
+    };
+    assert_eq!((status, code.as_str(), body["limit"].as_u64()), (429, "too_many_open_imports", Some(2)));
+    let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+    let answer = agent
+        .post(format!("{}/v1/importers/demo/imports", server.url))
+        .send_json(serde_json::json!({ "clientKey": "x" }))
+        .unwrap();
+    assert_eq!(answer.status(), 429);
+    let wait: u64 = answer.headers().get("retry-after").unwrap().to_str().unwrap().parse().unwrap();
+    assert!((1..=2).contains(&wait), "until the first of them expires: {wait}");
+
+    first.send(&batches(&csv(2, |_| String::new()), 10, false)[0]).unwrap();
+    first.complete_all().unwrap();
+    assert!(start(&client).import_id.starts_with("imp_"), "a completed import frees its place");
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let _fourth = start(&client);
+    let _fifth = start(&client);
+    assert!(server.stderr().contains("too_many_open_imports"));
+}
+
+#[test]
+fn an_import_without_a_batch_expires_soon_and_its_first_batch_gives_it_the_whole_time() {
+    let server =
+        Server::with_config(&config("import_ttl = \"1h\"", "[importers.start]\nfirst_batch_within = \"3s\""));
+    let client = client(&server);
+    let idle = start(&client);
+    let used = start(&client);
+    let created = unix_now();
+    assert!((created + 2..=created + 3).contains(&idle.status().unwrap().expires_at));
+    used.send(&batches(&csv(2, |_| String::new()), 10, false)[0]).unwrap();
+    let moved = used.status().unwrap().expires_at;
+    assert!(
+        (created + 3599..=created + 3601).contains(&moved),
+        "the whole import_ttl from the start: {moved}"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(3100));
+    assert_eq!(idle.status().unwrap_err().code(), Some("rejected"), "expired without a batch");
+    assert_eq!(used.complete_all().unwrap().rows, 2);
+}
+
+#[test]
+fn user_and_attributes_over_the_importer_metadata_limit_are_refused_as_too_large() {
+    let sized = |bytes: usize| {
+        let user = serde_json::json!({ "user_id": "u_42", "note": "x".repeat(bytes) });
+        user.as_object().unwrap().clone()
+    };
+    let server = Server::start();
+    let client = client(&server);
+    assert!(client.start(&FileInfo::named("a.csv", 1), sized(15_000), Default::default()).is_ok());
+    let refused = client.start(&FileInfo::named("a.csv", 1), sized(17_000), Default::default());
+    let Err(ClientError::Problem { status, code, body, .. }) = refused else { panic!("16 KiB by default") };
+    assert_eq!((status, code.as_str(), body["limit"].as_u64()), (413, "metadata_too_large", Some(16384)));
+
+    let small = Server::with_config(&config("", "[importers.start]\nmax_metadata = \"1KiB\""));
+    let client = Client::new(&small.url, "demo").unwrap();
+    let attributes = sized(2_000);
+    let refused = client.start(&FileInfo::named("a.csv", 1), Default::default(), attributes);
+    assert_eq!(
+        refused.err().and_then(|e| e.code().map(str::to_owned)).as_deref(),
+        Some("metadata_too_large")
+    );
+    let large = Server::with_config(&config("", "[importers.start]\nmax_metadata = \"100KiB\""));
+    let client = Client::new(&large.url, "demo").unwrap();
+    assert!(
+        client.start(&FileInfo::named("a.csv", 1), sized(90_000), Default::default()).is_ok(),
+        "the body limit follows"
+    );
+}

@@ -70,6 +70,7 @@ mod reader;
 mod schema;
 mod secret;
 mod server;
+mod start;
 mod units;
 mod weak;
 
@@ -81,6 +82,7 @@ pub use net::is_private_address;
 pub use proxies::{IpRange, TrustedProxies};
 pub use secret::Secret;
 pub use server::{DeliverySettings, MasterKeySource, Server, ServerLimits, Tls};
+pub use start::ImportStart;
 pub use units::ByteSize;
 
 use error::Report;
@@ -143,6 +145,7 @@ impl Config {
             base: base_dir,
             max_body: server.limits.max_body,
             retry_span: server.delivery.longest_span(),
+            import_ttl: server.limits.import_ttl,
         };
         let importers = importer::read_all(&root, &context, &mut report);
         env::apply(&mut server, env, base_dir, &mut report);

@@ -16,12 +16,19 @@ pub struct Problem {
     code: &'static str,
     detail: String,
     extra: Map<String, Value>,
+    retry_after: Option<u64>,
 }
 
 impl Problem {
     /// A problem with a status, a stable code and a sentence saying what happened and what to do.
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Problem {
-        Problem { status, code, detail: detail.into(), extra: Map::new() }
+        Problem { status, code, detail: detail.into(), extra: Map::new(), retry_after: None }
+    }
+
+    /// Says, in `Retry-After`, how many seconds to wait before trying again.
+    pub fn retry_after(mut self, seconds: u64) -> Problem {
+        self.retry_after = Some(seconds);
+        self
     }
 
     /// Adds a member to the problem's JSON.
@@ -74,9 +81,11 @@ impl ResponseError for Problem {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status)
-            .content_type("application/problem+json")
-            .body(self.body().to_string())
+        let mut response = HttpResponse::build(self.status);
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, seconds));
+        }
+        response.content_type("application/problem+json").body(self.body().to_string())
     }
 }
 
@@ -92,6 +101,19 @@ impl From<ImportError> for Problem {
                 format!("the file is larger than this importer's limit of {limit} bytes"),
             )
             .with("limit", limit),
+            ImportError::MetadataTooLarge { limit } => Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "metadata_too_large",
+                format!("the file's details, user and attributes take more than this importer's limit of {limit} bytes as JSON"),
+            )
+            .with("limit", limit),
+            ImportError::TooManyOpen { limit, retry_after } => Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_open_imports",
+                format!("this importer has {limit} imports open, as many as it may; try again once one completes or expires"),
+            )
+            .with("limit", limit)
+            .retry_after(retry_after),
             ImportError::Conflict => Problem::new(
                 StatusCode::CONFLICT,
                 "batch_conflict",

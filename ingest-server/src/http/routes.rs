@@ -83,9 +83,13 @@ async fn create(
     key: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, Problem> {
-    let create: CreateImport = body::json(&request, payload, state.body_timeout()).await?;
-    let imports = state.imports.clone();
     let key = key.into_inner();
+    // Room for the metadata twice over (a signed start repeats it), besides everything else.
+    let metadata = state.imports.importer(&key)?.config.start.max_metadata.bytes();
+    let limit =
+        usize::try_from(metadata.saturating_mul(2)).unwrap_or(usize::MAX).saturating_add(body::JSON_LIMIT);
+    let create: CreateImport = body::json_within(&request, payload, limit, state.body_timeout()).await?;
+    let imports = state.imports.clone();
     let created = blocking(move || imports.create(&key, create, now())).await?;
     Ok(HttpResponse::Created().json(created))
 }

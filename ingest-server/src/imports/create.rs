@@ -1,15 +1,12 @@
-//! Creating an import: the key agreement, the import's data key, its upload token, its sealed
-//! metadata.
+//! Creating an import: what a start may cost (open imports, metadata size), the key agreement,
+//! the import's data key, its upload token, its sealed metadata, and its first deadline.
 
 use super::keys::Keys;
-use super::{ImportError, Imports};
+use super::{ImportError, ImporterRuntime, Imports};
 use crate::crypto::{DataKey, Item, ServerHandshake, UploadToken, new_import_id};
-use crate::store::NewImport;
+use crate::store::{Admission, NewImport};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-
-/// Most bytes of file metadata, user and attributes together.
-const MAX_METADATA: usize = 16 * 1024;
 
 /// What a client sends to start an import.
 #[derive(Clone, Debug, Deserialize)]
@@ -57,7 +54,8 @@ pub struct Created {
     pub upload_token: String,
     /// When the token expires unless batches keep arriving (Unix seconds).
     pub token_expires_at: i64,
-    /// When the import expires if not completed (Unix seconds).
+    /// When the import expires if not completed (Unix seconds): soon, until its first batch
+    /// is stored, which moves it to the end of the import's whole time.
     pub expires_at: i64,
     /// The importer's schema digest, hex.
     pub schema_digest: String,
@@ -67,17 +65,7 @@ impl Imports {
     /// Starts an import of importer `key`.
     pub fn create(&self, key: &str, request: CreateImport, now: i64) -> Result<Created, ImportError> {
         let importer = self.importer(key)?;
-        let limit = importer.config.limits.max_file_size.0.min(super::MAX_NUMBER);
-        if request.file.size.is_some_and(|size| size > limit) {
-            return Err(ImportError::FileTooLarge { limit });
-        }
-        let metadata = serde_json::json!({ "file": request.file, "user": request.user, "attributes": request.attributes });
-        let metadata = serde_json::to_vec(&metadata).map_err(|e| ImportError::Internal(e.to_string()))?;
-        if metadata.len() > MAX_METADATA {
-            return Err(ImportError::BadRequest(format!(
-                "file, user and attributes take more than {MAX_METADATA} bytes"
-            )));
-        }
+        let metadata = self.admit(importer, &request, now)?;
         let own_schema = if request.dynamic_columns.is_empty() {
             None
         } else {
@@ -101,7 +89,7 @@ impl Imports {
             UploadToken::generate(&self.rng).map_err(|e| ImportError::Internal(e.to_string()))?;
         let limits = &self.config.server.limits;
         let token_expires_at = now + seconds(limits.upload_token_ttl);
-        let expires_at = now + seconds(limits.import_ttl);
+        let expires_at = now + seconds(importer.config.start.first_batch_within.min(limits.import_ttl));
         let internal = |e: crate::crypto::Error| ImportError::Internal(e.to_string());
         let record = NewImport {
             id: id.clone(),
@@ -123,7 +111,12 @@ impl Imports {
                 .wrap(&self.rng, "transport", &id, &transport.to_bytes())
                 .map_err(internal)?,
         };
-        self.store.create_import(record)?;
+        let start = &importer.config.start;
+        if let Admission::Full { next_expiry } =
+            self.store.create_import_within(record, start.max_open, now)?
+        {
+            return Err(too_many_open(start.max_open, next_expiry, now));
+        }
         self.keys.put(&id, Keys { data: Arc::new(data), transport: Some(Arc::new(transport)) });
         self.log(
             &id,
@@ -144,6 +137,39 @@ impl Imports {
             schema_digest: schema_digest.iter().map(|b| format!("{b:02x}")).collect(),
         })
     }
+}
+
+impl Imports {
+    /// Checks what a start may cost, cheapest first: the file's declared size, the metadata's
+    /// size (which it returns, as JSON), room among the importer's open imports.
+    fn admit(
+        &self,
+        importer: &ImporterRuntime,
+        request: &CreateImport,
+        now: i64,
+    ) -> Result<Vec<u8>, ImportError> {
+        let config = &importer.config;
+        let limit = config.limits.max_file_size.0.min(super::MAX_NUMBER);
+        if request.file.size.is_some_and(|size| size > limit) {
+            return Err(ImportError::FileTooLarge { limit });
+        }
+        let metadata = serde_json::json!({ "file": request.file, "user": request.user, "attributes": request.attributes });
+        let metadata = serde_json::to_vec(&metadata).map_err(|e| ImportError::Internal(e.to_string()))?;
+        let limit = config.start.max_metadata.bytes();
+        if metadata.len() as u64 > limit {
+            return Err(ImportError::MetadataTooLarge { limit });
+        }
+        let (open, soonest) = self.store.open_imports(&config.key, now)?;
+        if open >= config.start.max_open {
+            return Err(too_many_open(config.start.max_open, soonest.unwrap_or(now), now));
+        }
+        Ok(metadata)
+    }
+}
+
+/// The refusal of a start while `limit` imports are open, the soonest expiring at `next_expiry`.
+fn too_many_open(limit: u64, next_expiry: i64, now: i64) -> ImportError {
+    ImportError::TooManyOpen { limit, retry_after: next_expiry.saturating_sub(now).max(1).unsigned_abs() }
 }
 
 /// Whole seconds of a duration, as the store keeps times.

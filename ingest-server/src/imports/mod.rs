@@ -69,6 +69,18 @@ pub enum ImportError {
         /// The importer's limit in bytes.
         limit: u64,
     },
+    /// The file's details, user and attributes take more bytes than the importer allows.
+    MetadataTooLarge {
+        /// The importer's `max_metadata` in bytes.
+        limit: u64,
+    },
+    /// The importer has as many imports open as it may.
+    TooManyOpen {
+        /// The importer's `max_open`.
+        limit: u64,
+        /// Seconds until a place is free at the latest (the soonest expiry of the open imports).
+        retry_after: u64,
+    },
     /// Another body is stored under this batch number.
     Conflict,
     /// The import is complete or expired.
@@ -112,6 +124,8 @@ impl std::fmt::Display for ImportError {
             ImportError::Rejected => f.write_str("the request was not accepted for this import"),
             ImportError::BadRequest(detail) | ImportError::BatchInvalid(detail) => f.write_str(detail),
             ImportError::FileTooLarge { limit } => write!(f, "the file is larger than {limit} bytes"),
+            ImportError::MetadataTooLarge { limit } => write!(f, "the metadata is larger than {limit} bytes"),
+            ImportError::TooManyOpen { limit, .. } => write!(f, "{limit} imports are open"),
             ImportError::Conflict => f.write_str("another batch is stored under this number"),
             ImportError::Closed(status) => write!(f, "the import is {status:?}"),
             ImportError::RowsInvalid { error_count, .. } => write!(f, "{error_count} cells are invalid"),
@@ -148,7 +162,7 @@ pub struct Status {
     pub rows: u64,
     /// Rows stored that the server found invalid.
     pub invalid_rows: u64,
-    /// When it expires unless completed (Unix seconds).
+    /// When it expires unless completed (Unix seconds); the first stored batch moves it later.
     pub expires_at: i64,
 }
 
