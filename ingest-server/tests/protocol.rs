@@ -468,3 +468,117 @@ fn user_and_attributes_over_the_importer_metadata_limit_are_refused_as_too_large
         "the body limit follows"
     );
 }
+
+/// The start secret of the tests' importers that require signed starts.
+const START_SECRET: &str = "Xq9-2hR7mV4kP1zL8cN3bT6wY0sG5dJf";
+
+/// A start token signed with `secret` for these claims.
+fn start_token(secret: &str, claims: &serde_json::Value) -> String {
+    sluice_server::crypto::sign_start_token(secret, claims.to_string().as_bytes())
+}
+
+/// Claims for importer `demo`, user `u_42` of team `sales`, expiring in `seconds`.
+fn claims(seconds: i64, nonce: &str) -> serde_json::Value {
+    serde_json::json!({
+        "importer": "demo", "exp": unix_now() + seconds, "nonce": nonce,
+        "user": { "user_id": "u_42" }, "attributes": { "team": "sales" },
+    })
+}
+
+fn object(value: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+    value.as_object().unwrap().clone()
+}
+
+#[test]
+fn an_unsigned_start_is_refused_when_the_importer_requires_a_signature() {
+    let server = Server::with_config(&config("", &format!("[importers.start]\nsecret = \"{START_SECRET}\"")));
+    let client = client(&server);
+    assert!(client.config().unwrap().signed_start);
+    let refused = client.start(&FileInfo::named("a.csv", 1), Default::default(), Default::default());
+    let Err(ClientError::Problem { status, code, .. }) = refused else {
+        panic!("an unsigned start is refused")
+    };
+    assert_eq!((status, code.as_str()), (403, "start_token_required"));
+    let open = Server::start();
+    assert!(!Client::new(&open.url, "demo").unwrap().config().unwrap().signed_start);
+}
+
+#[test]
+fn a_signed_start_passes_once_and_only_for_what_was_signed() {
+    let server = Server::with_config(&config("", &format!("[importers.start]\nsecret = \"{START_SECRET}\"")));
+    let client = client(&server);
+    let file = FileInfo::named("a.csv", 1);
+    let (user, team) =
+        (object(serde_json::json!({ "user_id": "u_42" })), object(serde_json::json!({ "team": "sales" })));
+    let start = |token: &str, user: &serde_json::Map<_, _>, team: &serde_json::Map<_, _>| {
+        client.start_signed(&file, user.clone(), team.clone(), token).map(|upload| upload.import_id.clone())
+    };
+    let code = |result: Result<String, ClientError>| result.err().and_then(|e| e.code().map(str::to_owned));
+
+    let token = start_token(START_SECRET, &claims(60, "nonce-0000000000001"));
+    let upload = client.start_signed(&file, user.clone(), team.clone(), &token).unwrap();
+    upload.send(&batches(&csv(2, |_| String::new()), 10, false)[0]).unwrap();
+    assert_eq!(upload.complete_all().unwrap().rows, 2);
+    assert_eq!(code(start(&token, &user, &team)).as_deref(), Some("start_token_used"), "single use");
+
+    let cases = [
+        (
+            start_token(START_SECRET, &claims(60, "nonce-0000000000002")),
+            object(serde_json::json!({ "user_id": "u_43" })),
+            team.clone(),
+            "start_token_mismatch",
+        ),
+        (
+            start_token(START_SECRET, &claims(60, "nonce-0000000000003")),
+            user.clone(),
+            Default::default(),
+            "start_token_mismatch",
+        ),
+        (
+            start_token(START_SECRET, &claims(-1, "nonce-0000000000004")),
+            user.clone(),
+            team.clone(),
+            "start_token_expired",
+        ),
+        (
+            start_token(START_SECRET, &claims(7200, "nonce-0000000000005")),
+            user.clone(),
+            team.clone(),
+            "start_token_invalid",
+        ),
+        (
+            start_token("another-secret-Zk4pQ8wR2nV6xB0m", &claims(60, "nonce-0000000000006")),
+            user.clone(),
+            team.clone(),
+            "start_token_invalid",
+        ),
+        ("sst1.e30.AAAA".to_owned(), user.clone(), team.clone(), "start_token_invalid"),
+    ];
+    for (token, user, team, expected) in cases {
+        assert_eq!(code(start(&token, &user, &team)).as_deref(), Some(expected), "{expected}");
+    }
+    let mut other = claims(60, "nonce-0000000000007");
+    other["importer"] = "contacts".into();
+    assert_eq!(
+        code(start(&start_token(START_SECRET, &other), &user, &team)).as_deref(),
+        Some("start_token_wrong_importer")
+    );
+    let mut extra = claims(60, "nonce-0000000000008");
+    extra["admin"] = true.into();
+    assert_eq!(
+        code(start(&start_token(START_SECRET, &extra), &user, &team)).as_deref(),
+        Some("start_token_invalid")
+    );
+    let mut short = claims(60, "short");
+    short["nonce"] = "short".into();
+    assert_eq!(
+        code(start(&start_token(START_SECRET, &short), &user, &team)).as_deref(),
+        Some("start_token_invalid")
+    );
+    let log = server.stderr();
+    assert!(log.contains("start_token_mismatch"), "refusals are logged by code");
+    assert!(
+        !log.contains("u_4") && !log.contains("sales") && !log.contains("sst1."),
+        "no user, attribute or token in the log"
+    );
+}

@@ -1,13 +1,14 @@
 //! Weak secrets: an admin token or signing secret that is easy to guess (few different
 //! characters, a part that repeats, a run such as `abcdef…`) or published (the example webhook
-//! secret of `examples/sluice.toml`). They
+//! secret of `examples/sluice.toml`, the start-token test vector of `docs/protocol.md`). They
 //! are listed apart from errors, with their place: `check-config` and `serve` refuse them unless
 //! given `--allow-weak`, and then warn. A message never repeats the secret.
 
 use std::collections::BTreeSet;
 
 /// Secrets published in this repository, which anyone can read.
-const PUBLISHED: &[&str] = &["whsec_g4rDJISbhb1a9suuXF7jHvHciBzooAgd8JOKiavMKTQ="];
+const PUBLISHED: &[&str] =
+    &["whsec_g4rDJISbhb1a9suuXF7jHvHciBzooAgd8JOKiavMKTQ=", "sluice-start-token-test-vector-secret-0001"];
 
 /// The fewest different characters a secret may have.
 const MIN_DISTINCT: usize = 10;

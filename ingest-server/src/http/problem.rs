@@ -2,7 +2,7 @@
 //! of the import service maps to one. Problems carry counts, codes, row numbers and column keys,
 //! never a cell value; internal details go to the log, not to the client.
 
-use crate::imports::ImportError;
+use crate::imports::{ImportError, StartRefusal};
 use crate::store::ImportStatus;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
@@ -114,6 +114,7 @@ impl From<ImportError> for Problem {
             )
             .with("limit", limit)
             .retry_after(retry_after),
+            ImportError::StartRefused(refusal) => start_refused(refusal),
             ImportError::Conflict => Problem::new(
                 StatusCode::CONFLICT,
                 "batch_conflict",
@@ -161,6 +162,29 @@ pub(super) fn bad_query(
 ) -> actix_web::Error {
     let detail = format!("the query string is not what this route takes: {error}");
     Problem::new(StatusCode::BAD_REQUEST, "bad_query", detail).into()
+}
+
+/// A start refused for its token: each reason its own code.
+fn start_refused(refusal: StartRefusal) -> Problem {
+    let (code, detail) = match refusal {
+        StartRefusal::Required => (
+            "start_token_required",
+            "this importer starts imports only with a start token signed by the host app's server; send it as startToken".to_owned(),
+        ),
+        StartRefusal::Invalid(why) => ("start_token_invalid", format!("the start token is not accepted: {why}")),
+        StartRefusal::WrongImporter => ("start_token_wrong_importer", "the start token was signed for another importer".to_owned()),
+        StartRefusal::Expired => ("start_token_expired", "the start token has expired; get a fresh one".to_owned()),
+        StartRefusal::Mismatch => (
+            "start_token_mismatch",
+            "the user or attributes are not those the start token was signed for".to_owned(),
+        ),
+        StartRefusal::Used => ("start_token_used", "the start token was used already; get a fresh one for each start".to_owned()),
+        StartRefusal::Busy(wait) => {
+            let detail = "too many start tokens are in use at once; try again shortly";
+            return Problem::new(StatusCode::TOO_MANY_REQUESTS, "too_many_starts", detail).retry_after(wait);
+        }
+    };
+    Problem::new(StatusCode::FORBIDDEN, code, detail)
 }
 
 /// No importer has the key in the URL.

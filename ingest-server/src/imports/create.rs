@@ -1,4 +1,5 @@
-//! Creating an import: what a start may cost (open imports, metadata size), the key agreement,
+//! Creating an import: its start token where the importer requires one, what a start may cost
+//! (open imports, metadata size), the key agreement,
 //! the import's data key, its upload token, its sealed metadata, and its first deadline.
 
 use super::keys::Keys;
@@ -27,6 +28,10 @@ pub struct CreateImport {
     /// format (`docs/schema.md`); at most [`MAX_DYNAMIC_COLUMNS`](super::MAX_DYNAMIC_COLUMNS).
     #[serde(default)]
     pub dynamic_columns: Vec<serde_json::Value>,
+    /// The start token the host app's server signed for this user and these attributes, for
+    /// an importer that requires signed starts (ignored by others).
+    #[serde(default)]
+    pub start_token: Option<String>,
 }
 
 /// The file being imported.
@@ -65,6 +70,7 @@ impl Imports {
     /// Starts an import of importer `key`.
     pub fn create(&self, key: &str, request: CreateImport, now: i64) -> Result<Created, ImportError> {
         let importer = self.importer(key)?;
+        self.check_start(importer, &request, now)?;
         let metadata = self.admit(importer, &request, now)?;
         let own_schema = if request.dynamic_columns.is_empty() {
             None
@@ -126,6 +132,7 @@ impl Imports {
                 "importer": key,
                 "fileSize": request.file.size,
                 "dynamicColumns": request.dynamic_columns.len(),
+                "signedStart": importer.config.start.secret.is_some(),
             }),
         );
         Ok(Created {

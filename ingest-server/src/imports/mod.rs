@@ -12,6 +12,7 @@ mod payload;
 mod reading;
 mod retention;
 mod schemas;
+mod starts;
 
 pub use batch::{BatchAck, BatchHeaders};
 pub use complete::{Completion, Expected};
@@ -21,6 +22,7 @@ pub use payload::{BatchCache, rfc3339};
 pub use reading::{Format, MAX_PAGE, RowsPage};
 pub use retention::Swept;
 pub use schemas::MAX_DYNAMIC_COLUMNS;
+pub use starts::{MAX_TOKEN_LIFETIME, StartRefusal};
 
 /// The largest batch sequence number, row number or file size an import may have: SQLite's
 /// largest integer, 2^63 − 1.
@@ -74,6 +76,8 @@ pub enum ImportError {
         /// The importer's `max_metadata` in bytes.
         limit: u64,
     },
+    /// The importer requires signed starts and the start token is missing or not accepted.
+    StartRefused(StartRefusal),
     /// The importer has as many imports open as it may.
     TooManyOpen {
         /// The importer's `max_open`.
@@ -126,6 +130,7 @@ impl std::fmt::Display for ImportError {
             ImportError::FileTooLarge { limit } => write!(f, "the file is larger than {limit} bytes"),
             ImportError::MetadataTooLarge { limit } => write!(f, "the metadata is larger than {limit} bytes"),
             ImportError::TooManyOpen { limit, .. } => write!(f, "{limit} imports are open"),
+            ImportError::StartRefused(refusal) => write!(f, "start refused: {refusal:?}"),
             ImportError::Conflict => f.write_str("another batch is stored under this number"),
             ImportError::Closed(status) => write!(f, "the import is {status:?}"),
             ImportError::RowsInvalid { error_count, .. } => write!(f, "{error_count} cells are invalid"),
@@ -176,6 +181,7 @@ pub struct Imports {
     keys: KeyCache,
     schemas: schemas::SchemaCache,
     wakeup: Wakeup,
+    used_tokens: starts::UsedTokens,
 }
 
 impl Imports {
@@ -203,6 +209,7 @@ impl Imports {
             keys: KeyCache::new(10_000),
             schemas: schemas::SchemaCache::new(10_000),
             wakeup: Wakeup::default(),
+            used_tokens: starts::UsedTokens::default(),
         })
     }
 
