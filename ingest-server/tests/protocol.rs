@@ -365,6 +365,13 @@ fn batch_numbers_and_first_rows_from_2_to_the_63_up_are_bad_numbers_not_internal
         "2^63 - 1 is the largest first row: {}",
         String::from_utf8_lossy(&answer.body)
     );
+    // Rows after the first are numbered past it; their numbers are not stored as integers.
+    let other = start(&client);
+    let two = placed(&batches(&csv(2, |_| String::new()), 10, false)[0], 0, last);
+    let body = other.seal_raw(0, last, 2, &two).unwrap();
+    let answer = client.put_raw(&other.import_id, &other.token, 0, last, 2, &body).unwrap();
+    assert_eq!(answer.status, 201, "{}", String::from_utf8_lossy(&answer.body));
+    assert_eq!(other.complete(1, 2).unwrap().rows, 2);
     assert!(server.stderr().contains("bad_number") && !server.stderr().contains("internal error"));
 }
 
