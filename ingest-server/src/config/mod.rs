@@ -51,7 +51,8 @@
 //!
 //! Beyond types: TLS files come in pairs and exist; plain HTTP on an address other than
 //! loopback needs `allow_plain_http` (behind a TLS proxy); importer keys are unique; origins are
-//! exact (`"*"` is refused); trusted proxies are exact addresses or networks; batches fit in a request body; retention days are 1 to 3650; rows
+//! exact (`"*"` is refused); trusted proxies are exact addresses or networks; start limits are
+//! in range (`first_batch_within` at most `import_ttl`) and start secrets long; batches fit in a request body; retention days are 1 to 3650; rows
 //! deleted on delivery need a destination; webhooks use https and avoid private networks unless
 //! allowed; schemas load with `sluice-parser`, their errors pointing into the schema file.
 //!
@@ -266,6 +267,11 @@ secret = "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
         assert_eq!(demo.limits, ImporterLimits::default());
         assert_eq!(demo.limits.max_file_size, ByteSize(1 << 30));
         assert_eq!(demo.retention, Retention::Keep { days: 30 });
+        let start = &demo.start;
+        let default = ImportStart::default();
+        assert_eq!((start.max_open, start.max_metadata), (default.max_open, default.max_metadata));
+        assert_eq!((start.first_batch_within, start.secret.is_none()), (default.first_batch_within, true));
+        assert!(config.weak_secrets.is_empty(), "the published secret is for a receiver on this machine");
         let [Destination::Webhook(hook)] = demo.destinations.as_slice() else { panic!("one webhook") };
         assert_eq!(hook.url, "http://127.0.0.1:8090/hooks/sluice");
         assert!(hook.secret.expose().starts_with("whsec_") && hook.allow_private_network);
