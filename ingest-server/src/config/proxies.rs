@@ -1,6 +1,6 @@
 //! `server.trusted_proxies`: the addresses, or networks in CIDR notation, of the proxies in
 //! front of the server. Only a request from one of them has its `X-Forwarded-For` or
-//! `Forwarded` header believed (see `http::client`).
+//! `Forwarded` header believed (see `http::forwarded`).
 
 use std::net::IpAddr;
 

@@ -4,9 +4,9 @@
 
 mod admin;
 mod body;
-mod client;
 mod cors;
 mod embed;
+mod forwarded;
 mod problem;
 mod rate;
 mod routes;
@@ -49,7 +49,7 @@ impl State {
     /// The client's address: the peer, or behind a trusted proxy the address it forwards for.
     fn client_address(&self, peer: Option<SocketAddr>, headers: &HeaderMap) -> Option<IpAddr> {
         let trusted = &self.config.server.trusted_proxies;
-        peer.map(|peer| client::client_address(peer.ip(), headers, trusted))
+        peer.map(|peer| forwarded::client_address(peer.ip(), headers, trusted))
     }
 }
 

@@ -4,7 +4,7 @@
 
 use super::keys::Keys;
 use super::{ImportError, ImporterRuntime, Imports};
-use crate::crypto::{DataKey, Item, ServerHandshake, UploadToken, new_import_id};
+use crate::crypto::{DataKey, Item, PublicKey, ServerHandshake, TransportKey, UploadToken, new_import_id};
 use crate::store::{Admission, NewImport};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -79,17 +79,8 @@ impl Imports {
         };
         let schema_digest =
             own_schema.as_ref().map_or_else(|| importer.schema().digest(), |(s, _)| s.digest());
-        let client_key = crate::crypto::PublicKey::from_base64(&request.client_key).map_err(|_| {
-            ImportError::BadRequest(
-                "clientKey must be a P-256 public key: 65 bytes, uncompressed, base64url".into(),
-            )
-        })?;
         let id = new_import_id(&self.rng).map_err(|e| ImportError::Internal(e.to_string()))?;
-        let (handshake, server_key) =
-            ServerHandshake::new(&self.rng).map_err(|e| ImportError::Internal(e.to_string()))?;
-        let transport = handshake
-            .derive(client_key.as_bytes(), &id)
-            .map_err(|_| ImportError::BadRequest("clientKey is not a point on P-256".into()))?;
+        let (transport, server_key) = self.agree(&request.client_key, &id)?;
         let data = DataKey::generate(&self.rng).map_err(|e| ImportError::Internal(e.to_string()))?;
         let (token, token_hash) =
             UploadToken::generate(&self.rng).map_err(|e| ImportError::Internal(e.to_string()))?;
@@ -147,6 +138,22 @@ impl Imports {
 }
 
 impl Imports {
+    /// The server's half of the key agreement with the client's key: the import's transport key
+    /// and the server's ephemeral public key.
+    fn agree(&self, client_key: &str, id: &str) -> Result<(TransportKey, PublicKey), ImportError> {
+        let client_key = PublicKey::from_base64(client_key).map_err(|_| {
+            ImportError::BadRequest(
+                "clientKey must be a P-256 public key: 65 bytes, uncompressed, base64url".into(),
+            )
+        })?;
+        let (handshake, server_key) =
+            ServerHandshake::new(&self.rng).map_err(|e| ImportError::Internal(e.to_string()))?;
+        let transport = handshake
+            .derive(client_key.as_bytes(), id)
+            .map_err(|_| ImportError::BadRequest("clientKey is not a point on P-256".into()))?;
+        Ok((transport, server_key))
+    }
+
     /// Checks what a start may cost, cheapest first: the file's declared size, the metadata's
     /// size (which it returns, as JSON), room among the importer's open imports.
     fn admit(
