@@ -1,13 +1,15 @@
 //! `sluice`: the ingest server's command line.
 //!
 //! ```text
-//! sluice serve [--config FILE]          run the server
-//! sluice check-config [--config FILE]   check a configuration, report every error
+//! sluice serve [--config FILE] [--allow-weak]          run the server
+//! sluice check-config [--allow-weak] [FILE]            check a configuration, report every error
 //! sluice keygen [--out FILE]            write a new master key file (mode 0600)
 //! sluice export [--config FILE] ID      an import's stored rows, decrypted, as JSON lines
 //! ```
 //!
-//! The configuration file is `--config`, else `$SLUICE_CONFIG`, else `sluice.toml`.
+//! The configuration file is `--config`, else `$SLUICE_CONFIG`, else `sluice.toml`. A weak
+//! secret (an admin token or signing secret that is easy to guess, or published) stops `serve`
+//! and fails `check-config`, unless `--allow-weak` turns it into a warning.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use clap::{Parser, Subcommand};
@@ -33,12 +35,18 @@ enum Command {
         /// The configuration file.
         #[arg(long, short, env = "SLUICE_CONFIG", default_value = "sluice.toml")]
         config: PathBuf,
+        /// Start even with weak secrets (easy to guess, or published), warning about each.
+        #[arg(long)]
+        allow_weak: bool,
     },
     /// Checks a configuration file and reports every error with file, line and field.
     CheckConfig {
         /// The configuration file.
         #[arg(env = "SLUICE_CONFIG", default_value = "sluice.toml")]
         config: PathBuf,
+        /// Pass with weak secrets (easy to guess, or published), warning about each.
+        #[arg(long)]
+        allow_weak: bool,
     },
     /// Writes an import's stored rows, decrypted, to stdout as JSON lines, one row a line:
     /// {"row": n, "invalid": bool, "cells": {key: value}, "kept": {header: value}}.
@@ -62,10 +70,10 @@ enum Command {
 fn main() -> ExitCode {
     init_logging();
     let result = match Cli::parse().command {
-        Command::Serve { config } => {
-            load(&config).map_err(StartError::Failed).and_then(sluice_server::serve::serve)
+        Command::Serve { config, allow_weak } => {
+            load_strong(&config, allow_weak).map_err(StartError::Failed).and_then(sluice_server::serve::serve)
         }
-        Command::CheckConfig { config } => check(&config).map_err(StartError::Failed),
+        Command::CheckConfig { config, allow_weak } => check(&config, allow_weak).map_err(StartError::Failed),
         Command::Keygen { out } => keygen(&out).map_err(StartError::Failed),
         Command::Export { config, import } => load(&config).map_err(StartError::Failed).and_then(|config| {
             let rows = sluice_server::serve::export(config, &import)?;
@@ -96,8 +104,27 @@ fn load(path: &Path) -> Result<Config, String> {
     Config::load(path).map_err(|errors| format!("{} has errors:\n{errors}", path.display()))
 }
 
-fn check(path: &Path) -> Result<(), String> {
+/// Loads the configuration and refuses its weak secrets unless `allow_weak`, when it warns.
+fn load_strong(path: &Path, allow_weak: bool) -> Result<Config, String> {
     let config = load(path)?;
+    if config.weak_secrets.is_empty() {
+        return Ok(config);
+    }
+    let list = config.weak_secrets.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n");
+    if !allow_weak {
+        return Err(format!(
+            "{} has weak secrets (give --allow-weak to use them anyway, on a machine no one else reaches):\n{list}",
+            path.display()
+        ));
+    }
+    for weak in &config.weak_secrets {
+        eprintln!("sluice: warning (allowed by --allow-weak): {weak}");
+    }
+    Ok(config)
+}
+
+fn check(path: &Path, allow_weak: bool) -> Result<(), String> {
+    let config = load_strong(path, allow_weak)?;
     println!("{}: ok", path.display());
     println!("  listen      {}", config.server.listen);
     println!("  public URL  {}", config.server.public_url);

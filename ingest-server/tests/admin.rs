@@ -94,3 +94,30 @@ fn pass_through_rows_are_never_readable() {
     let (status, _) = text(&server, &format!("/v1/admin/imports/{id}/download"));
     assert_eq!(status, 410);
 }
+
+#[test]
+fn query_numbers_out_of_range_are_problem_documents() {
+    let server = Server::with_env(&config("", ""), ADMIN);
+    let id = import(&server, &csv(3, |_| String::new()), 10, false);
+    for path in [
+        format!("/v1/admin/imports/{id}/rows?offset=18446744073709551616"),
+        format!("/v1/admin/imports/{id}/rows?limit=-1"),
+        "/v1/admin/imports?limit=4294967296".to_owned(),
+        "/v1/admin/audit?limit=9223372036854775808".to_owned(),
+        format!("/v1/admin/imports/{id}/download?neutralize=maybe"),
+    ] {
+        let (status, problem) = server.admin("GET", &path, Some(ADMIN_TOKEN));
+        assert_eq!((status, problem["code"].as_str()), (400, Some("bad_query")), "{path}: {problem}");
+        assert!(problem["detail"].as_str().unwrap().contains("query"), "{problem}");
+    }
+    let (status, page) = server.admin(
+        "GET",
+        &format!("/v1/admin/imports/{id}/rows?offset=9223372036854775807"),
+        Some(ADMIN_TOKEN),
+    );
+    assert_eq!(
+        (status, page["rows"].as_array().map(Vec::len)),
+        (200, Some(0)),
+        "a page past the end is empty"
+    );
+}

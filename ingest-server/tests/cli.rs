@@ -138,3 +138,91 @@ fn export_writes_every_stored_row_once_decrypted_as_json_lines() {
     assert!(!unknown.status.success());
     assert!(text(&unknown.stderr).contains("no import imp_unknown"), "{}", text(&unknown.stderr));
 }
+
+/// The webhook secret published in `examples/sluice.toml`.
+const PUBLISHED_SECRET: &str = "whsec_g4rDJISbhb1a9suuXF7jHvHciBzooAgd8JOKiavMKTQ=";
+
+/// A configuration with a weak admin token and the published webhook secret for a receiver
+/// on `url`.
+fn with_weak_secrets(url: &str) -> String {
+    let hook = format!(
+        "[[importers.destinations]]\ntype = \"webhook\"\nurl = \"{url}\"\nsecret = \"{PUBLISHED_SECRET}\"\n\
+         allow_private_network = true\n"
+    );
+    config("", &hook).replace(
+        "data_dir = \"data\"",
+        "data_dir = \"data\"\nadmin_token = \"abababababababababababababababab\"",
+    )
+}
+
+/// Starts `sluice serve` with `args`; the first line it printed, once it has, and the process.
+fn serve(dir: &Path, args: &[&str]) -> (String, std::process::Child) {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(["serve", "--config", "sluice.toml"])
+        .args(args)
+        .current_dir(dir)
+        .env_remove("SLUICE_MASTER_KEY")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    (first, child)
+}
+
+#[test]
+fn weak_secrets_are_refused_by_check_config_and_serve_unless_allowed_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let text_of_config = with_weak_secrets("https://hooks.example.com/sluice");
+    std::fs::write(dir.path().join("sluice.toml"), &text_of_config).unwrap();
+    let line_of = |needle: &str| text_of_config.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    for args in [&["check-config", "sluice.toml"][..], &["serve", "--config", "sluice.toml"][..]] {
+        let output = sluice(args, dir.path());
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        let stderr = text(&output.stderr);
+        let admin = format!("sluice.toml:{}:15: server.admin_token: is weak", line_of("admin_token"));
+        assert!(stderr.contains(&admin), "{args:?}: {stderr}");
+        let secret =
+            format!("sluice.toml:{}:10: importers[0].destinations[0].secret: is weak", line_of("secret ="));
+        assert!(stderr.contains(&secret) && stderr.contains("published"), "{args:?}: {stderr}");
+        assert!(stderr.contains("--allow-weak"), "{stderr}");
+        assert!(
+            !stderr.contains("abababab") && !stderr.contains(PUBLISHED_SECRET),
+            "never printed: {stderr}"
+        );
+        assert!(!dir.path().join("data").exists(), "nothing is created");
+    }
+    let allowed = sluice(&["check-config", "--allow-weak", "sluice.toml"], dir.path());
+    assert!(allowed.status.success(), "{}", text(&allowed.stderr));
+    assert!(text(&allowed.stderr).contains("warning"), "{}", text(&allowed.stderr));
+    let (first, mut child) = serve(dir.path(), &["--allow-weak"]);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(first.starts_with("sluice listening on "), "{first}");
+}
+
+#[test]
+fn the_published_webhook_secret_passes_for_a_receiver_on_this_machine_and_weak_tokens_from_the_environment_do_not()
+ {
+    let dir = tempfile::tempdir().unwrap();
+    let loopback = with_weak_secrets("http://127.0.0.1:8090/hooks").replace(
+        "admin_token = \"abababababababababababababababab\"",
+        "admin_token = \"Zq7vR2mK9xT4wL8nB3cF6hJ1pD5sG0yE\"",
+    );
+    std::fs::write(dir.path().join("sluice.toml"), &loopback).unwrap();
+    let output = sluice(&["check-config", "sluice.toml"], dir.path());
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(!text(&output.stderr).contains("warning"));
+
+    let weak = Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(["check-config", "sluice.toml"])
+        .current_dir(dir.path())
+        .env("SLUICE_ADMIN_TOKEN", "correcthorsebatterycorrecthorsebattery")
+        .output()
+        .unwrap();
+    assert_eq!(weak.status.code(), Some(1));
+    let stderr = text(&weak.stderr);
+    assert!(stderr.contains("sluice.toml: SLUICE_ADMIN_TOKEN: is weak"), "{stderr}");
+}

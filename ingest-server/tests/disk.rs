@@ -93,15 +93,17 @@ fn ready(server: &Server) -> (u16, serde_json::Value) {
     server.admin("GET", "/health/ready", None)
 }
 
-/// Uploads imports of `batches` until the server refuses one batch; returns the ids of every
-/// import started and the refusal.
+/// Uploads imports of `batches` until the server refuses a batch or a new import; returns the
+/// ids of every import started and the refusal.
 fn fill(server: &Server, file: &[u8], batches: &[Vec<u8>]) -> (Vec<String>, ClientError) {
     let client = Client::new(&server.url, "notes").unwrap();
     let mut ids = Vec::new();
     for _ in 0..20 {
-        let upload = client
-            .start(&FileInfo::named("noise.csv", file.len() as u64), Default::default(), Default::default())
-            .unwrap();
+        let info = FileInfo::named("noise.csv", file.len() as u64);
+        let upload = match client.start(&info, Default::default(), Default::default()) {
+            Ok(upload) => upload,
+            Err(refused) => return (ids, refused),
+        };
         ids.push(upload.import_id.clone());
         for batch in batches {
             if let Err(refused) = upload.send(batch) {
@@ -136,6 +138,7 @@ fn a_full_volume_refuses_new_data_with_507_and_still_lets_the_operator_delete_ev
     let (file, sealed) = noise(4000);
     let (ids, refused) = fill(&server, &file, &sealed);
     assert_eq!(problem(&refused), (507, Some("storage_full")), "{refused}");
+    assert!(ids.len() > 1, "imports were stored before the floor: {ids:?}");
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
     let request = serde_json::json!({ "clientKey": "checked after the room" });
     let mut answer =

@@ -303,3 +303,73 @@ fn plain_http_off_loopback_is_refused_unless_allowed() {
     let server = Server::in_dir(dir, &[]);
     assert!(server.url.starts_with("http://0.0.0.0:"), "behind a TLS proxy: {}", server.url);
 }
+
+/// The test configuration with `trusted_proxies` set and a rate limit of `rate` a second.
+fn behind_proxy(trusted: &str, rate: u32) -> String {
+    config(&format!("rate_limit = {rate}"), "")
+        .replace("data_dir = \"data\"", &format!("data_dir = \"data\"\ntrusted_proxies = [{trusted}]"))
+}
+
+/// The status of `GET /health` with one extra header.
+fn health_with(server: &Server, header: (&str, &str)) -> u16 {
+    let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+    agent.get(format!("{}/health", server.url)).header(header.0, header.1).call().unwrap().status().as_u16()
+}
+
+#[test]
+fn users_behind_a_trusted_proxy_get_a_rate_budget_each() {
+    let server = Server::with_config(&behind_proxy("\"127.0.0.1\", \"::1/128\", \"10.0.0.0/8\"", 3));
+    let first: Vec<u16> = (0..5).map(|_| health_with(&server, ("x-forwarded-for", "203.0.113.7"))).collect();
+    assert_eq!(&first[..3], [200, 200, 200], "{first:?}");
+    assert_eq!(first[3..], [429, 429], "{first:?}");
+    assert_eq!(
+        health_with(&server, ("x-forwarded-for", "198.51.100.9")),
+        200,
+        "another user, another budget"
+    );
+    let through_two_proxies = ("x-forwarded-for", "203.0.113.7, 10.1.2.3");
+    assert_eq!(health_with(&server, through_two_proxies), 429, "trusted hops are skipped, right to left");
+    let forged_on_the_left = ("x-forwarded-for", "198.51.100.9, 192.0.2.44");
+    assert_eq!(health_with(&server, forged_on_the_left), 200, "the first untrusted address from the right");
+    let forwarded = ("forwarded", "for=203.0.113.7;proto=https, for=\"[2001:db8:cafe::17]:4711\"");
+    assert_eq!(health_with(&server, forwarded), 200, "RFC 7239 Forwarded, IPv6 with a port");
+    for _ in 0..3 {
+        health_with(&server, ("forwarded", "for=\"[2001:db8:cafe::17]\""));
+    }
+    assert_eq!(
+        health_with(&server, ("x-forwarded-for", "2001:db8:cafe::17")),
+        429,
+        "the same user either way"
+    );
+    let plain: Vec<u16> =
+        (0..4).map(|_| health_with(&server, ("x-forwarded-for", "not an address"))).collect();
+    assert_eq!(plain[3], 429, "a malformed header counts against the proxy itself: {plain:?}");
+}
+
+#[test]
+fn a_forwarded_address_from_a_peer_that_is_not_trusted_changes_nothing() {
+    let server = Server::with_config(&behind_proxy("\"10.0.0.0/8\", \"2001:db8::/32\"", 3));
+    let statuses: Vec<u16> =
+        (0..5u8).map(|n| health_with(&server, ("x-forwarded-for", &format!("203.0.113.{n}")))).collect();
+    assert_eq!(statuses, [200, 200, 200, 429, 429], "one budget for the peer, whatever it claims");
+}
+
+#[test]
+fn wrong_admin_tokens_count_against_the_user_behind_the_proxy_not_everyone() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("sluice.toml"), behind_proxy("\"127.0.0.1\"", 1000)).unwrap();
+    let server = Server::in_dir(dir, &[("SLUICE_ADMIN_TOKEN", support::ADMIN_TOKEN)]);
+    let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+    let session = |client: &str, token: &str| {
+        let url = format!("{}/v1/admin/session", server.url);
+        let request = agent
+            .post(url)
+            .header("x-forwarded-for", client)
+            .header("authorization", format!("Bearer {token}"));
+        request.send_empty().unwrap().status().as_u16()
+    };
+    let guesses: Vec<u16> = (0..11).map(|_| session("203.0.113.7", "wrong-token")).collect();
+    assert_eq!(guesses[10], 429, "{guesses:?}");
+    assert_eq!(session("198.51.100.9", "wrong-token"), 401, "another user behind the proxy is not blocked");
+    assert_eq!(session("203.0.113.7", support::ADMIN_TOKEN), 204, "the right token always passes");
+}

@@ -332,3 +332,260 @@ fn columns_added_by_the_host_page_are_checked_and_stored_for_that_import_only() 
     assert_eq!((status, code.as_str()), (400, "bad_request"));
     assert!(detail.contains("dynamicColumns"), "{detail}");
 }
+
+/// `batch` (as `sluice-parser` wrote it) moved to another sequence number and first row: the
+/// two fields of its header (`docs/batch-format.md`), little-endian at bytes 38 and 46.
+fn placed(batch: &[u8], sequence: u64, first_row: u64) -> Vec<u8> {
+    let mut moved = batch.to_vec();
+    moved[38..46].copy_from_slice(&sequence.to_le_bytes());
+    moved[46..54].copy_from_slice(&first_row.to_le_bytes());
+    moved
+}
+
+#[test]
+fn batch_numbers_and_first_rows_from_2_to_the_63_up_are_bad_numbers_not_internal_errors() {
+    let server = Server::start();
+    let client = client(&server);
+    let upload = start(&client);
+    let sent = batches(&csv(1, |_| String::new()), 10, false);
+    for (sequence, first_row) in [(1 << 63, 1), (u64::MAX, 1), (0, 1 << 63), (0, u64::MAX)] {
+        let batch = placed(&sent[0], sequence, first_row);
+        let body = upload.seal_raw(sequence, first_row, 1, &batch).unwrap();
+        let answer = client.put_raw(&upload.import_id, &upload.token, sequence, first_row, 1, &body);
+        let (status, problem) = refusal(answer);
+        assert_eq!((status, problem["code"].as_str()), (400, Some("bad_number")), "{sequence} {first_row}");
+    }
+    let last = (1u64 << 63) - 1;
+    let batch = placed(&sent[0], 0, last);
+    let body = upload.seal_raw(0, last, 1, &batch).unwrap();
+    let answer = client.put_raw(&upload.import_id, &upload.token, 0, last, 1, &body).unwrap();
+    assert_eq!(
+        answer.status,
+        201,
+        "2^63 - 1 is the largest first row: {}",
+        String::from_utf8_lossy(&answer.body)
+    );
+    // Rows after the first are numbered past it; their numbers are not stored as integers.
+    let other = start(&client);
+    let two = placed(&batches(&csv(2, |_| String::new()), 10, false)[0], 0, last);
+    let body = other.seal_raw(0, last, 2, &two).unwrap();
+    let answer = client.put_raw(&other.import_id, &other.token, 0, last, 2, &body).unwrap();
+    assert_eq!(answer.status, 201, "{}", String::from_utf8_lossy(&answer.body));
+    assert_eq!(other.complete(1, 2).unwrap().rows, 2);
+    assert!(server.stderr().contains("bad_number") && !server.stderr().contains("internal error"));
+}
+
+#[test]
+fn a_declared_file_size_from_2_to_the_63_up_is_too_large_not_an_internal_error() {
+    let server = Server::with_config(&config("", "[importers.limits]\nmax_file_size = 18446744073709551615"));
+    let client = client(&server);
+    for size in [1 << 63, u64::MAX] {
+        let refused =
+            client.start(&FileInfo::named("huge.csv", size), Default::default(), Default::default());
+        let Err(ClientError::Problem { status, code, .. }) = refused else { panic!("{size} is refused") };
+        assert_eq!((status, code.as_str()), (413, "file_too_large"), "{size}");
+    }
+    assert!(
+        client
+            .start(&FileInfo::named("big.csv", (1 << 63) - 1), Default::default(), Default::default())
+            .is_ok()
+    );
+}
+
+/// Seconds since the Unix epoch.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+#[test]
+fn an_importer_takes_only_so_many_open_imports_and_says_when_to_try_again() {
+    let server =
+        Server::with_config(&config("", "[importers.start]\nmax_open = 2\nfirst_batch_within = \"2s\""));
+    let client = client(&server);
+    let first = start(&client);
+    let _second = start(&client);
+    let refused = client.start(&FileInfo::named("third.csv", 1), Default::default(), Default::default());
+    let Err(ClientError::Problem { status, code, body, .. }) = refused else {
+        panic!("the third is refused")
+    };
+    assert_eq!((status, code.as_str(), body["limit"].as_u64()), (429, "too_many_open_imports", Some(2)));
+    let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+    let answer = agent
+        .post(format!("{}/v1/importers/demo/imports", server.url))
+        .send_json(serde_json::json!({ "clientKey": "x" }))
+        .unwrap();
+    assert_eq!(answer.status(), 429);
+    let wait: u64 = answer.headers().get("retry-after").unwrap().to_str().unwrap().parse().unwrap();
+    assert!((1..=2).contains(&wait), "until the first of them expires: {wait}");
+
+    first.send(&batches(&csv(2, |_| String::new()), 10, false)[0]).unwrap();
+    first.complete_all().unwrap();
+    assert!(start(&client).import_id.starts_with("imp_"), "a completed import frees its place");
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let _fourth = start(&client);
+    let _fifth = start(&client);
+    assert!(server.stderr().contains("too_many_open_imports"));
+}
+
+#[test]
+fn an_import_without_a_batch_expires_soon_and_its_first_batch_gives_it_the_whole_time() {
+    let server =
+        Server::with_config(&config("import_ttl = \"1h\"", "[importers.start]\nfirst_batch_within = \"3s\""));
+    let client = client(&server);
+    let idle = start(&client);
+    let used = start(&client);
+    let created = unix_now();
+    assert!((created + 2..=created + 3).contains(&idle.status().unwrap().expires_at));
+    used.send(&batches(&csv(2, |_| String::new()), 10, false)[0]).unwrap();
+    let moved = used.status().unwrap().expires_at;
+    assert!(
+        (created + 3599..=created + 3601).contains(&moved),
+        "the whole import_ttl from the start: {moved}"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(3100));
+    assert_eq!(idle.status().unwrap_err().code(), Some("rejected"), "expired without a batch");
+    assert_eq!(used.complete_all().unwrap().rows, 2);
+}
+
+#[test]
+fn user_and_attributes_over_the_importer_metadata_limit_are_refused_as_too_large() {
+    let sized = |bytes: usize| {
+        let user = serde_json::json!({ "user_id": "u_42", "note": "x".repeat(bytes) });
+        user.as_object().unwrap().clone()
+    };
+    let server = Server::start();
+    let client = client(&server);
+    assert!(client.start(&FileInfo::named("a.csv", 1), sized(15_000), Default::default()).is_ok());
+    let refused = client.start(&FileInfo::named("a.csv", 1), sized(17_000), Default::default());
+    let Err(ClientError::Problem { status, code, body, .. }) = refused else { panic!("16 KiB by default") };
+    assert_eq!((status, code.as_str(), body["limit"].as_u64()), (413, "metadata_too_large", Some(16384)));
+
+    let small = Server::with_config(&config("", "[importers.start]\nmax_metadata = \"1KiB\""));
+    let client = Client::new(&small.url, "demo").unwrap();
+    let attributes = sized(2_000);
+    let refused = client.start(&FileInfo::named("a.csv", 1), Default::default(), attributes);
+    assert_eq!(
+        refused.err().and_then(|e| e.code().map(str::to_owned)).as_deref(),
+        Some("metadata_too_large")
+    );
+    let large = Server::with_config(&config("", "[importers.start]\nmax_metadata = \"100KiB\""));
+    let client = Client::new(&large.url, "demo").unwrap();
+    assert!(
+        client.start(&FileInfo::named("a.csv", 1), sized(90_000), Default::default()).is_ok(),
+        "the body limit follows"
+    );
+}
+
+/// The start secret of the tests' importers that require signed starts.
+const START_SECRET: &str = "Xq9-2hR7mV4kP1zL8cN3bT6wY0sG5dJf";
+
+/// A start token signed with `secret` for these claims.
+fn start_token(secret: &str, claims: &serde_json::Value) -> String {
+    sluice_server::crypto::sign_start_token(secret, claims.to_string().as_bytes())
+}
+
+/// Claims for importer `demo`, user `u_42` of team `sales`, expiring in `seconds`.
+fn claims(seconds: i64, nonce: &str) -> serde_json::Value {
+    serde_json::json!({
+        "importer": "demo", "exp": unix_now() + seconds, "nonce": nonce,
+        "user": { "user_id": "u_42" }, "attributes": { "team": "sales" },
+    })
+}
+
+fn object(value: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+    value.as_object().unwrap().clone()
+}
+
+#[test]
+fn an_unsigned_start_is_refused_when_the_importer_requires_a_signature() {
+    let server = Server::with_config(&config("", &format!("[importers.start]\nsecret = \"{START_SECRET}\"")));
+    let client = client(&server);
+    assert!(client.config().unwrap().signed_start);
+    let refused = client.start(&FileInfo::named("a.csv", 1), Default::default(), Default::default());
+    let Err(ClientError::Problem { status, code, .. }) = refused else {
+        panic!("an unsigned start is refused")
+    };
+    assert_eq!((status, code.as_str()), (403, "start_token_required"));
+    let open = Server::start();
+    assert!(!Client::new(&open.url, "demo").unwrap().config().unwrap().signed_start);
+}
+
+#[test]
+fn a_signed_start_passes_once_and_only_for_what_was_signed() {
+    let server = Server::with_config(&config("", &format!("[importers.start]\nsecret = \"{START_SECRET}\"")));
+    let client = client(&server);
+    let file = FileInfo::named("a.csv", 1);
+    let (user, team) =
+        (object(serde_json::json!({ "user_id": "u_42" })), object(serde_json::json!({ "team": "sales" })));
+    let start = |token: &str, user: &serde_json::Map<_, _>, team: &serde_json::Map<_, _>| {
+        client.start_signed(&file, user.clone(), team.clone(), token).map(|upload| upload.import_id.clone())
+    };
+    let code = |result: Result<String, ClientError>| result.err().and_then(|e| e.code().map(str::to_owned));
+
+    let token = start_token(START_SECRET, &claims(60, "nonce-0000000000001"));
+    let upload = client.start_signed(&file, user.clone(), team.clone(), &token).unwrap();
+    upload.send(&batches(&csv(2, |_| String::new()), 10, false)[0]).unwrap();
+    assert_eq!(upload.complete_all().unwrap().rows, 2);
+    assert_eq!(code(start(&token, &user, &team)).as_deref(), Some("start_token_used"), "single use");
+
+    let cases = [
+        (
+            start_token(START_SECRET, &claims(60, "nonce-0000000000002")),
+            object(serde_json::json!({ "user_id": "u_43" })),
+            team.clone(),
+            "start_token_mismatch",
+        ),
+        (
+            start_token(START_SECRET, &claims(60, "nonce-0000000000003")),
+            user.clone(),
+            Default::default(),
+            "start_token_mismatch",
+        ),
+        (
+            start_token(START_SECRET, &claims(-1, "nonce-0000000000004")),
+            user.clone(),
+            team.clone(),
+            "start_token_expired",
+        ),
+        (
+            start_token(START_SECRET, &claims(7200, "nonce-0000000000005")),
+            user.clone(),
+            team.clone(),
+            "start_token_invalid",
+        ),
+        (
+            start_token("another-secret-Zk4pQ8wR2nV6xB0m", &claims(60, "nonce-0000000000006")),
+            user.clone(),
+            team.clone(),
+            "start_token_invalid",
+        ),
+        ("sst1.e30.AAAA".to_owned(), user.clone(), team.clone(), "start_token_invalid"),
+    ];
+    for (token, user, team, expected) in cases {
+        assert_eq!(code(start(&token, &user, &team)).as_deref(), Some(expected), "{expected}");
+    }
+    let mut other = claims(60, "nonce-0000000000007");
+    other["importer"] = "contacts".into();
+    assert_eq!(
+        code(start(&start_token(START_SECRET, &other), &user, &team)).as_deref(),
+        Some("start_token_wrong_importer")
+    );
+    let mut extra = claims(60, "nonce-0000000000008");
+    extra["admin"] = true.into();
+    assert_eq!(
+        code(start(&start_token(START_SECRET, &extra), &user, &team)).as_deref(),
+        Some("start_token_invalid")
+    );
+    let mut short = claims(60, "short");
+    short["nonce"] = "short".into();
+    assert_eq!(
+        code(start(&start_token(START_SECRET, &short), &user, &team)).as_deref(),
+        Some("start_token_invalid")
+    );
+    let log = server.stderr();
+    assert!(log.contains("start_token_mismatch"), "refusals are logged by code");
+    assert!(
+        !log.contains("u_4") && !log.contains("sales") && !log.contains("sst1."),
+        "no user, attribute or token in the log"
+    );
+}

@@ -2,9 +2,9 @@
 // host page and relays its events. A script tag (`<script src="https://sluice.example.com/sluice.js">`)
 // defines `window.Sluice` and `window.CSVBoxImporter`; `import { importer } from '@sluice/widget'`
 // gives the same in a bundle.
-import type { Attribute, DynamicColumn, ImportResult, Settings, ToApp, ToHost, WidgetOptions } from './messages';
+import type { Attribute, DynamicColumn, ImportResult, Settings, StartToken, ToApp, ToHost, WidgetOptions } from './messages';
 
-export type { Attribute, DynamicColumn, ImportResult, WidgetOptions } from './messages';
+export type { Attribute, DynamicColumn, ImportResult, StartToken, WidgetOptions } from './messages';
 
 export interface ImporterConfig {
   /** The importer's key, as in the server's configuration. */
@@ -15,6 +15,8 @@ export interface ImporterConfig {
   attributes?: Record<string, Attribute>;
   options?: WidgetOptions;
   dynamicColumns?: DynamicColumn[];
+  /** For an importer that requires signed starts: the token, or a function that gets a fresh one from your server for each start. */
+  startToken?: StartToken;
   /** Load the frame on the first open() instead of at once. */
   lazy?: boolean;
   onReady?: () => void;
@@ -145,6 +147,18 @@ export class Importer {
     if (this.ready) this.frame?.contentWindow?.postMessage(message, this.origin);
   }
 
+  /** Answers the app's request for a start token: the one given, or a fresh one from the function. */
+  private async giveStartToken(id: number): Promise<void> {
+    const source = this.config.startToken;
+    try {
+      const token = typeof source === 'function' ? await source() : source ?? null;
+      if (token !== null && typeof token !== 'string') throw new Error('startToken must give a string');
+      this.post({ sluice: 1, type: 'startToken', id, token });
+    } catch (error) {
+      this.post({ sluice: 1, type: 'startToken', id, token: null, error: String((error as Error)?.message ?? error) });
+    }
+  }
+
   private receive(event: MessageEvent): void {
     if (event.origin !== this.origin || !this.frame || event.source !== this.frame.contentWindow) return;
     const message = event.data as ToHost;
@@ -158,6 +172,9 @@ export class Importer {
         break;
       case 'loadStart':
         this.config.onLoadStart?.();
+        break;
+      case 'startToken':
+        void this.giveStartToken(message.id);
         break;
       case 'submit':
         this.config.onSubmit?.({ rows: message.rows, file: message.file });
@@ -192,10 +209,11 @@ export class CSVBoxImporter {
   private readonly importer: Importer;
   private readonly listeners: Partial<Record<CsvboxEvent, () => void>> = {};
 
-  constructor(key: string, user: Record<string, Attribute> = {}, callback?: CsvboxCallback, options: { lazy?: boolean; server?: string } = {}) {
+  constructor(key: string, user: Record<string, Attribute> = {}, callback?: CsvboxCallback, options: { lazy?: boolean; server?: string; startToken?: StartToken } = {}) {
     this.importer = new Importer({
       importer: key,
       ...(options.server ? { server: options.server } : {}),
+      ...(options.startToken ? { startToken: options.startToken } : {}),
       user,
       lazy: options.lazy ?? false,
       onReady: () => this.listeners.onReady?.(),

@@ -66,12 +66,21 @@ export interface ImportResult {
   attributes: Record<string, Attribute>;
 }
 
+/**
+ * A start token for an importer that requires signed starts (docs/protocol.md §4.8): the token
+ * itself, or a function the widget calls for each start to get a fresh one from the host app's
+ * server (tokens are used once and expire within the hour).
+ */
+export type StartToken = string | (() => string | Promise<string>);
+
 export type ToApp =
   | { sluice: 1; type: 'settings'; settings: Settings }
-  | { sluice: 1; type: 'open' };
+  | { sluice: 1; type: 'open' }
+  | { sluice: 1; type: 'startToken'; id: number; token: string | null; error?: string };
 
 export type ToHost =
   | { sluice: 1; type: 'ready' }
+  | { sluice: 1; type: 'startToken'; id: number }
   | { sluice: 1; type: 'loadStart' }
   | { sluice: 1; type: 'submit'; rows: number; file: { name: string; size: number } }
   | { sluice: 1; type: 'complete'; result: ImportResult }

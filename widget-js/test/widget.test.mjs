@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { chromium, csv, frameOf, root, shot, stack } from './support.mjs';
+import { signStartToken } from '../../examples/start-token.mjs';
 
 const FRENCH = join(root, 'examples/contacts-excel-fr.csv');
 let browser;
@@ -306,6 +307,70 @@ test('the host page sets the fewest and most rows; the importer enforces them be
     await frame.locator('[data-row="9"] [data-action=delete-row]').click();
     await frame.locator('[data-action=next]:not([disabled])', { hasText: '8' }).waitFor({ timeout: 20000 });
     await page.close();
+  } finally {
+    await sluice.close();
+  }
+});
+
+/** Pastes `rows` rows into the importer in `frame` and goes through every step to submitting. */
+async function pasteAndSubmit(frame, rows) {
+  await frame.locator('[data-field=paste]').waitFor({ timeout: 20000 });
+  await frame.locator('[data-field=paste]').fill(csv(rows).toString());
+  await frame.locator('[data-action=use-paste]').click();
+  await frame.locator('[data-action=next]').click();
+  await frame.locator('.map-table').waitFor();
+  await frame.locator('[data-action=next]').click();
+  await frame.locator('[data-action=next]:not([disabled])').waitFor({ timeout: 20000 });
+  await frame.locator('[data-action=next]').click();
+}
+
+test('an importer that requires signed starts takes a token from the host page for each start, and refuses one for another user', async () => {
+  const SECRET = 'widget-test-start-secret-Zq7vR2mK9xT4wL8nB3cF';
+  const sluice = await stack({ importer: `[importers.start]\nsecret = "${SECRET}"` });
+  try {
+    const page = await browser.context.newPage();
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(sluice.page);
+    let signed = 0;
+    // The host app's server, signing for the user it has signed in (here: always signed-user).
+    await page.exposeFunction('fetchStartToken', () => {
+      signed += 1;
+      return signStartToken(SECRET, { importer: 'demo', user: { user_id: 'signed-user' }, attributes: { team: 'sales' } });
+    });
+    await page.evaluate(() => {
+      window.signedResult = null;
+      window.Sluice.importer({
+        importer: 'demo', user: { user_id: 'signed-user' }, attributes: { team: 'sales' },
+        startToken: () => window.fetchStartToken(),
+        onComplete: (result) => { window.signedResult = result; },
+      }).open();
+    });
+    await pasteAndSubmit(page.frameLocator('iframe[src*="/embed/"] >> nth=1'), 3);
+    await page.waitForFunction(() => window.signedResult !== null, null, { timeout: 30000 });
+    const result = await page.evaluate(() => window.signedResult);
+    assert.equal(result.rows, 3);
+    assert.equal(signed, 1, 'one token for one start');
+    assert.equal(sluice.server.export(result.importId).length, 3);
+    await page.close();
+
+    const other = await browser.context.newPage();
+    await other.goto(sluice.page);
+    await other.exposeFunction('fetchStartToken', () => signStartToken(SECRET, { importer: 'demo', user: { user_id: 'signed-user' } }));
+    await other.evaluate(() => {
+      window.csvboxResult = null;
+      const importer = new window.CSVBoxImporter('demo', { user_id: 'someone-else' }, (ok, data) => {
+        window.csvboxResult = { ok, data };
+      }, { startToken: () => window.fetchStartToken() });
+      importer.listen('onReady', () => importer.openModal());
+    });
+    const frame = other.frameLocator('iframe[src*="/embed/"] >> nth=1');
+    await pasteAndSubmit(frame, 2);
+    await other.waitForFunction(() => window.csvboxResult !== null, null, { timeout: 30000 });
+    const { ok, data } = await other.evaluate(() => window.csvboxResult);
+    assert.equal(ok, false);
+    assert.match(data.error, /start_token_mismatch/);
+    assert.match(await frame.locator('.notice[role=alert]').textContent(), /start_token_mismatch/);
+    await other.close();
   } finally {
     await sluice.close();
   }

@@ -62,6 +62,10 @@ pub struct PublicConfig {
     pub invalid_rows: String,
     /// Its limits.
     pub limits: Limits,
+    /// Whether its imports start only with a token the host app's server signed
+    /// ([`Client::start_signed`]).
+    #[serde(default)]
+    pub signed_start: bool,
 }
 
 /// An importer's limits, as the public config gives them.
@@ -173,7 +177,20 @@ impl Client {
         user: Map<String, Value>,
         attributes: Map<String, Value>,
     ) -> Result<Upload<'_>, ClientError> {
-        self.start_with_columns(file, user, attributes, &[])
+        self.begin(file, user, attributes, &[], None)
+    }
+
+    /// Starts an import of an importer that requires signed starts, with `token`, the start
+    /// token the host app's server signed for this user and these attributes
+    /// (`docs/protocol.md`, §4.8).
+    pub fn start_signed(
+        &self,
+        file: &FileInfo,
+        user: Map<String, Value>,
+        attributes: Map<String, Value>,
+        token: &str,
+    ) -> Result<Upload<'_>, ClientError> {
+        self.begin(file, user, attributes, &[], Some(token))
     }
 
     /// Starts an import with columns added to the importer's schema for it (as a host page's
@@ -186,12 +203,27 @@ impl Client {
         attributes: Map<String, Value>,
         dynamic_columns: &[Value],
     ) -> Result<Upload<'_>, ClientError> {
+        self.begin(file, user, attributes, dynamic_columns, None)
+    }
+
+    /// The handshake, with the columns and start token given, then the transport key.
+    fn begin(
+        &self,
+        file: &FileInfo,
+        user: Map<String, Value>,
+        attributes: Map<String, Value>,
+        dynamic_columns: &[Value],
+        start_token: Option<&str>,
+    ) -> Result<Upload<'_>, ClientError> {
         let (handshake, public) =
             ClientHandshake::new(&self.rng).map_err(|e| ClientError::Protocol(e.to_string()))?;
         let mut request =
             json!({ "clientKey": public.to_base64(), "file": file, "user": user, "attributes": attributes });
         if !dynamic_columns.is_empty() {
             request["dynamicColumns"] = Value::Array(dynamic_columns.to_vec());
+        }
+        if let Some(token) = start_token {
+            request["startToken"] = token.into();
         }
         let answer = upload::answer(self.agent.post(self.url("/imports")).send_json(&request))?;
         let created: Created = answer.ok()?.json()?;

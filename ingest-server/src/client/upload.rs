@@ -93,6 +93,8 @@ pub struct Status {
     pub rows: u64,
     /// Rows found invalid.
     pub invalid_rows: u64,
+    /// When the import expires unless completed (Unix seconds).
+    pub expires_at: i64,
 }
 
 /// A completed import.

@@ -1,7 +1,7 @@
 //! Where an importer delivers its rows: `[[importers.destinations]]`, for now signed webhooks
 //! (the Standard Webhooks scheme), with the URL and secret checked before the server starts.
 
-use super::error::Report;
+use super::error::{Located, Report};
 use super::net::{self, HttpUrl};
 use super::reader::Table;
 use super::secret::Secret;
@@ -108,14 +108,20 @@ fn read_webhook(t: &Table<'_>, report: &mut Report<'_>) -> Option<Webhook> {
     let chunk_rows = chunk_rows(t, report);
     let delivery = read_delivery(t, report);
     let timeout = read_timeout(t, report);
-    Some(Webhook {
-        url: url??.value,
-        secret: secret??.value,
-        allow_private_network: private,
-        chunk_rows,
-        delivery,
-        timeout,
-    })
+    let (url, secret) = (url??.value, secret??);
+    check_weak_secret(&url, &secret, report);
+    Some(Webhook { url, secret: secret.value, allow_private_network: private, chunk_rows, delivery, timeout })
+}
+
+/// Reports a weak secret (`super::weak`) of a webhook off this machine: a receiver on
+/// loopback (`make run`'s) may use the published example secret.
+fn check_weak_secret(url: &str, secret: &Located<Secret>, report: &mut Report<'_>) {
+    let on_this_machine = HttpUrl::parse(url).is_ok_and(|url| net::is_loopback_host(url.host()));
+    let text = secret.value.expose();
+    let random_part = text.strip_prefix(SECRET_PREFIX).unwrap_or(text);
+    if let Some(reason) = super::weak::weakness(text, random_part).filter(|_| !on_this_machine) {
+        report.weak(&secret.place, reason);
+    }
 }
 
 /// Reads `chunk_rows`, 1 to 100000.

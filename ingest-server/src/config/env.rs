@@ -61,7 +61,7 @@ pub(super) fn apply(
         server.tls.key = Some(key);
     }
     if let Some(token) = vars.read("SLUICE_ADMIN_TOKEN", super::server::parse_admin_token) {
-        server.admin_token = Some(token.value);
+        server.admin_token = Some(token);
     }
 }
 

@@ -152,24 +152,44 @@ pub(super) struct Report<'t> {
     file: PathBuf,
     text: &'t str,
     errors: Vec<ConfigError>,
+    weak: Vec<ConfigError>,
 }
 
 impl<'t> Report<'t> {
     /// A report on `text`, the contents of `file`.
     pub(super) fn new(file: &Path, text: &'t str) -> Self {
-        Report { file: file.to_owned(), text, errors: Vec::new() }
+        Report { file: file.to_owned(), text, errors: Vec::new(), weak: Vec::new() }
     }
 
     /// Records an error about the value at `place` in the configuration file.
     pub(super) fn error(&mut self, place: &Place, message: impl Into<String>) {
+        let error = self.at(place, message.into());
+        self.errors.push(error);
+    }
+
+    /// Records a weak secret at `place`: not an error, but refused unless allowed.
+    pub(super) fn weak(&mut self, place: &Place, message: String) {
+        let weak = self.at(place, message);
+        self.weak.push(weak);
+    }
+
+    /// The weak secrets recorded, in the order of the file.
+    pub(super) fn take_weak(&mut self) -> Vec<ConfigError> {
+        let mut weak = std::mem::take(&mut self.weak);
+        weak.sort_by_key(|e| (e.line.is_none(), e.line, e.column));
+        weak
+    }
+
+    /// A problem with the value at `place`.
+    fn at(&self, place: &Place, message: String) -> ConfigError {
         let location = place.span.as_ref().and_then(|span| line_column(self.text, span.start));
-        self.errors.push(ConfigError {
+        ConfigError {
             file: self.file.clone(),
             line: location.map(|(line, _)| line),
             column: location.map(|(_, column)| column),
             field: place.field.clone(),
-            message: message.into(),
-        });
+            message,
+        }
     }
 
     /// Records an error found in another file (a schema file), at a line and column if known.

@@ -6,13 +6,23 @@ use super::error::{Located, Report};
 use super::net;
 use super::reader::{Table, nonzero};
 use super::schema;
+use super::start::{self, ImportStart};
 use super::units::ByteSize;
 use sluice_parser::schema::Schema;
 use std::path::Path;
 
 /// The fields of `[[importers]]`.
-const IMPORTER_FIELDS: &[&str] =
-    &["key", "name", "allowed_origins", "schema", "invalid_rows", "limits", "retention", "destinations"];
+const IMPORTER_FIELDS: &[&str] = &[
+    "key",
+    "name",
+    "allowed_origins",
+    "schema",
+    "invalid_rows",
+    "limits",
+    "start",
+    "retention",
+    "destinations",
+];
 
 /// The fields of `[importers.limits]`.
 const LIMIT_FIELDS: &[&str] = &["max_rows", "max_file_size", "batch_rows", "batch_bytes"];
@@ -45,6 +55,8 @@ pub struct Importer {
     pub invalid_rows: InvalidRows,
     /// Size limits.
     pub limits: ImporterLimits,
+    /// How imports start: open imports at once, metadata size, time to the first batch.
+    pub start: ImportStart,
     /// How long imported rows are kept.
     pub retention: Retention,
     /// Where rows are delivered, in order; may be empty when rows are kept for download.
@@ -116,6 +128,8 @@ pub(super) struct Context<'c> {
     pub(super) max_body: ByteSize,
     /// The longest a webhook message can be retried: the retry schedule, with its jitter.
     pub(super) retry_span: std::time::Duration,
+    /// `server.limits.import_ttl`, the most an import's first batch may be waited for.
+    pub(super) import_ttl: std::time::Duration,
 }
 
 /// Reads every `[[importers]]` table; keys must be unique.
@@ -171,6 +185,7 @@ impl Importer {
         let schema = schema::read(t, &label, context.base, report);
         let invalid_rows = t.parsed("invalid_rows", "expected a string", report, parse_invalid_rows);
         let limits = ImporterLimits::read(&t.table("limits", LIMIT_FIELDS, report), context.max_body, report);
+        let start = ImportStart::read(&t.table("start", start::FIELDS, report), context.import_ttl, report);
         let retention = read_retention(&t.table("retention", RETENTION_FIELDS, report), report);
         let destinations = destination::read_all(t, report);
         if destinations.is_empty() {
@@ -186,6 +201,7 @@ impl Importer {
             schema: schema?,
             invalid_rows: invalid_rows.map_or(InvalidRows::default(), |v| v.value),
             limits,
+            start,
             retention: retention.value,
             destinations,
         })

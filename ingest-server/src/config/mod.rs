@@ -51,28 +51,39 @@
 //!
 //! Beyond types: TLS files come in pairs and exist; plain HTTP on an address other than
 //! loopback needs `allow_plain_http` (behind a TLS proxy); importer keys are unique; origins are
-//! exact (`"*"` is refused); batches fit in a request body; retention days are 1 to 3650; rows
+//! exact (`"*"` is refused); trusted proxies are exact addresses or networks; start limits are
+//! in range (`first_batch_within` at most `import_ttl`) and start secrets long; batches fit in a request body; retention days are 1 to 3650; rows
 //! deleted on delivery need a destination; webhooks use https and avoid private networks unless
 //! allowed; schemas load with `sluice-parser`, their errors pointing into the schema file.
+//!
+//! Weak secrets are not errors but are listed in [`Config::weak_secrets`]: an admin token or
+//! signing secret with few different characters, a part that repeats or runs such as `abcd`,
+//! and the webhook secret published in `examples/sluice.toml` for a destination off this
+//! machine.
 
 mod destination;
 mod env;
 mod error;
 mod importer;
 mod net;
+mod proxies;
 mod reader;
 mod schema;
 mod secret;
 mod server;
+mod start;
 mod units;
+mod weak;
 
 pub use destination::{Delivery, Destination, Webhook, webhook_key};
 pub use env::{ENV_OVERRIDES, MASTER_KEY_LEN, process_env};
 pub use error::{ConfigError, ConfigErrors};
 pub use importer::{Importer, ImporterLimits, InvalidRows, Retention};
 pub use net::is_private_address;
+pub use proxies::{IpRange, TrustedProxies};
 pub use secret::Secret;
 pub use server::{DeliverySettings, MasterKeySource, Server, ServerLimits, Tls};
+pub use start::ImportStart;
 pub use units::ByteSize;
 
 use error::Report;
@@ -93,6 +104,9 @@ pub struct Config {
     pub server: Server,
     /// `[[importers]]`, in the order of the file.
     pub importers: Vec<Importer>,
+    /// Secrets that are easy to guess or published (admin token, signing secrets), each with
+    /// its place; `check-config` and `serve` refuse them unless allowed.
+    pub weak_secrets: Vec<ConfigError>,
 }
 
 impl Config {
@@ -132,11 +146,13 @@ impl Config {
             base: base_dir,
             max_body: server.limits.max_body,
             retry_span: server.delivery.longest_span(),
+            import_ttl: server.limits.import_ttl,
         };
         let importers = importer::read_all(&root, &context, &mut report);
         env::apply(&mut server, env, base_dir, &mut report);
         let server = server.finish(&mut report);
-        report.finish(Config { server, importers })
+        let weak_secrets = report.take_weak();
+        report.finish(Config { server, importers, weak_secrets })
     }
 
     /// The importer with this key.
@@ -240,6 +256,7 @@ secret = "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
         assert_eq!(server.disk, crate::store::DiskLimits::default());
         assert!(!server.allow_plain_http);
         assert_eq!(server.tls, None);
+        assert!(server.trusted_proxies.is_empty());
         assert_eq!(server.limits, ServerLimits::default());
         assert_eq!(server.limits.max_body, ByteSize(8 << 20));
         assert_eq!(server.limits.import_ttl, Duration::from_secs(24 * 3600));
@@ -252,6 +269,11 @@ secret = "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
         assert_eq!(demo.limits, ImporterLimits::default());
         assert_eq!(demo.limits.max_file_size, ByteSize(1 << 30));
         assert_eq!(demo.retention, Retention::Keep { days: 30 });
+        let start = &demo.start;
+        let default = ImportStart::default();
+        assert_eq!((start.max_open, start.max_metadata), (default.max_open, default.max_metadata));
+        assert_eq!((start.first_batch_within, start.secret.is_none()), (default.first_batch_within, true));
+        assert!(config.weak_secrets.is_empty(), "the published secret is for a receiver on this machine");
         let [Destination::Webhook(hook)] = demo.destinations.as_slice() else { panic!("one webhook") };
         assert_eq!(hook.url, "http://127.0.0.1:8090/hooks/sluice");
         assert!(hook.secret.expose().starts_with("whsec_") && hook.allow_private_network);
@@ -363,7 +385,7 @@ max_bodyy = "1MiB"
 level = "debug"
 "#;
         let known = "expected one of: listen, public_url, data_dir, master_key_file, allow_plain_http, \
-                     admin_token, tls, limits, delivery";
+                     admin_token, trusted_proxies, tls, limits, delivery";
         assert_errors(
             text,
             &[

@@ -4,6 +4,7 @@
 
 use super::error::{Located, Place, Report};
 use super::net::{self, HttpUrl};
+use super::proxies::{self, TrustedProxies};
 use super::reader::{Table, nonzero};
 use super::secret::Secret;
 use super::units::ByteSize;
@@ -21,6 +22,7 @@ const SERVER_FIELDS: &[&str] = &[
     "master_key_file",
     "allow_plain_http",
     "admin_token",
+    "trusted_proxies",
     "tls",
     "limits",
     "delivery",
@@ -82,6 +84,9 @@ pub struct Server {
     pub delivery: DeliverySettings,
     /// `[server.disk]`: the free-space floor and the disk reserve of the data folder's volume.
     pub disk: DiskLimits,
+    /// The proxies in front of the server whose `X-Forwarded-For` or `Forwarded` header names
+    /// the client (for rate limits and the admin API's count of wrong tokens); default none.
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl Server {
@@ -268,11 +273,13 @@ pub(super) struct ServerDraft {
     /// `[server.limits]`, checked.
     pub(super) limits: ServerLimits,
     /// `admin_token`, or `SLUICE_ADMIN_TOKEN`.
-    pub(super) admin_token: Option<Secret>,
+    pub(super) admin_token: Option<Located<Secret>>,
     /// `[server.delivery]`, checked.
     pub(super) delivery: DeliverySettings,
     /// `[server.disk]`.
     pub(super) disk: DiskLimits,
+    /// `trusted_proxies`, checked.
+    pub(super) trusted_proxies: TrustedProxies,
 }
 
 /// `[server.tls]` as read: both files, one, or neither.
@@ -305,11 +312,13 @@ impl ServerDraft {
                 .unwrap_or_else(|| t.default("allow_plain_http", false)),
             tls: TlsDraft::read(&t.table("tls", TLS_FIELDS, report), base, report),
             limits: ServerLimits::read(&t.table("limits", LIMIT_FIELDS, report), report),
-            admin_token: t
-                .parsed("admin_token", "expected a string", report, parse_admin_token)
-                .map(|token| token.value),
+            admin_token: t.parsed("admin_token", "expected a string", report, parse_admin_token),
             delivery: DeliverySettings::read(&t.table("delivery", DELIVERY_FIELDS, report), report),
             disk: read_disk(&t.table("disk", DISK_FIELDS, report), report),
+            trusted_proxies: t
+                .strings("trusted_proxies", report, proxies::parse_range)
+                .map(|ranges| TrustedProxies::new(ranges.into_iter().map(|r| r.value).collect()))
+                .unwrap_or_default(),
         }
     }
 
@@ -332,9 +341,15 @@ impl ServerDraft {
             allow_plain_http: self.allow_plain_http.value,
             tls,
             limits: self.limits,
-            admin_token: self.admin_token,
+            admin_token: self.admin_token.map(|token| {
+                if let Some(reason) = super::weak::weakness(token.value.expose(), token.value.expose()) {
+                    report.weak(&token.place, reason);
+                }
+                token.value
+            }),
             delivery: self.delivery,
             disk: self.disk,
+            trusted_proxies: self.trusted_proxies,
         }
     }
 
@@ -530,6 +545,25 @@ rate_limit = 0
                 (5, "server.limits.upload_token_ttl", "must be greater than 0"),
                 (6, "server.limits.import_ttl", "must be greater than 0"),
                 (7, "server.limits.rate_limit", "must be at most 4294967295 requests per second"),
+            ],
+        );
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_exact_networks_and_none_by_default() {
+        assert!(load(IMPORTER).unwrap().server.trusted_proxies.is_empty());
+        let text = "[server]\ntrusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\", \"fd00::/8\"]\n";
+        let proxies = load(text).unwrap().server.trusted_proxies;
+        for (address, trusted) in
+            [("127.0.0.1", true), ("10.9.8.7", true), ("fd00::1", true), ("192.0.2.1", false)]
+        {
+            assert_eq!(proxies.contains(address.parse().unwrap()), trusted, "{address}");
+        }
+        assert_errors(
+            "[server]\ntrusted_proxies = [\"10.0.0.1/8\", \"proxy.internal\"]\n",
+            &[
+                (2, "server.trusted_proxies[0]", "has bits set past the /8: write \"10.0.0.0/8\""),
+                (2, "server.trusted_proxies[1]", "expected an IP address or a network"),
             ],
         );
     }

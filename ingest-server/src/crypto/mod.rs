@@ -89,6 +89,15 @@
 //! time. An import id ([`new_import_id`]) is `"imp_"` ‖ 20 random bytes in lowercase base32
 //! (RFC 4648 alphabet, no padding; 36 characters), unguessable and safe in URLs and file names.
 //!
+//! A start token ([`sign_start_token`], [`open_start_token`]) is what the host app's server
+//! signs for an importer that requires signed starts:
+//!
+//! ```text
+//! token     = "sst1." ‖ base64url(payload) ‖ "." ‖ base64url(signature)        no padding
+//! signature = HMAC-SHA256(key = the start secret's UTF-8 bytes,
+//!                         message = "sst1." ‖ base64url(payload))
+//! ```
+//!
 //! # Nonce budget
 //!
 //! With random 96-bit nonces one key must seal well under 2^32 messages (NIST SP 800-38D). A
@@ -98,6 +107,7 @@
 mod at_rest;
 mod envelope;
 mod keys;
+mod start_token;
 mod token;
 mod transport;
 
@@ -107,6 +117,7 @@ use std::path::PathBuf;
 
 pub use at_rest::{DataKey, Item};
 pub use keys::MasterKey;
+pub use start_token::{StartTokenError, open_start_token, sign_start_token};
 pub use token::{UploadToken, new_import_id, new_store_id};
 pub use transport::{BatchAad, ClientHandshake, PublicKey, ServerHandshake, TransportKey};
 

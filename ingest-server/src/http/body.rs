@@ -37,13 +37,23 @@ pub(super) async fn read(
     }
 }
 
-/// Reads and parses a JSON body.
+/// Reads and parses a JSON body of at most [`JSON_LIMIT`] bytes.
 pub(super) async fn json<T: DeserializeOwned>(
     request: &HttpRequest,
     payload: Payload,
     timeout: Duration,
 ) -> Result<T, Problem> {
-    let bytes = read(request, payload, JSON_LIMIT, timeout).await?;
+    json_within(request, payload, JSON_LIMIT, timeout).await
+}
+
+/// Reads and parses a JSON body of at most `limit` bytes.
+pub(super) async fn json_within<T: DeserializeOwned>(
+    request: &HttpRequest,
+    payload: Payload,
+    limit: usize,
+    timeout: Duration,
+) -> Result<T, Problem> {
+    let bytes = read(request, payload, limit, timeout).await?;
     serde_json::from_slice(&bytes).map_err(|e| {
         let where_ = format!("line {}, column {}", e.line(), e.column());
         Problem::new(

@@ -6,6 +6,7 @@ mod admin;
 mod body;
 mod cors;
 mod embed;
+mod forwarded;
 mod problem;
 mod rate;
 mod routes;
@@ -22,7 +23,7 @@ use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::{Next, from_fn};
 use actix_web::{App, HttpServer, web};
-use std::net::{SocketAddr, TcpListener};
+use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -43,6 +44,12 @@ pub struct State {
 impl State {
     fn body_timeout(&self) -> Duration {
         self.config.server.limits.body_timeout
+    }
+
+    /// The client's address: the peer, or behind a trusted proxy the address it forwards for.
+    fn client_address(&self, peer: Option<SocketAddr>, headers: &HeaderMap) -> Option<IpAddr> {
+        let trusted = &self.config.server.trusted_proxies;
+        peer.map(|peer| forwarded::client_address(peer.ip(), headers, trusted))
     }
 }
 
@@ -77,6 +84,7 @@ pub fn bind(config: Arc<Config>, imports: Arc<Imports>) -> Result<Bound, String>
     let factory = move || {
         App::new()
             .app_data(state.clone())
+            .app_data(web::QueryConfig::default().error_handler(problem::bad_query))
             .service(routes::importer_routes(web::scope("/v1/importers/{key}")).wrap(from_fn(cors::cors)))
             .configure(embed::routes)
             .configure(admin::routes)

@@ -2,7 +2,7 @@
 //! of the import service maps to one. Problems carry counts, codes, row numbers and column keys,
 //! never a cell value; internal details go to the log, not to the client.
 
-use crate::imports::ImportError;
+use crate::imports::{ImportError, StartRefusal};
 use crate::store::ImportStatus;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
@@ -10,10 +10,10 @@ use serde_json::{Map, Value, json};
 use std::fmt;
 
 /// Seconds a client is asked to wait when the server's volume is full.
-const RETRY_FULL: u32 = 60;
+const RETRY_FULL: u64 = 60;
 
 /// Seconds a client is asked to wait when the store cannot be reached.
-const RETRY_UNAVAILABLE: u32 = 30;
+const RETRY_UNAVAILABLE: u64 = 30;
 
 /// An error answer.
 #[derive(Debug)]
@@ -22,7 +22,7 @@ pub struct Problem {
     code: &'static str,
     detail: String,
     extra: Map<String, Value>,
-    retry_after: Option<u32>,
+    retry_after: Option<u64>,
 }
 
 impl Problem {
@@ -31,8 +31,8 @@ impl Problem {
         Problem { status, code, detail: detail.into(), extra: Map::new(), retry_after: None }
     }
 
-    /// Asks the client to wait `seconds` before trying again (`Retry-After`).
-    pub fn retry_after(mut self, seconds: u32) -> Problem {
+    /// Says, in `Retry-After`, how many seconds to wait before trying again.
+    pub fn retry_after(mut self, seconds: u64) -> Problem {
         self.retry_after = Some(seconds);
         self
     }
@@ -89,7 +89,7 @@ impl ResponseError for Problem {
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status);
         if let Some(seconds) = self.retry_after {
-            response.insert_header((actix_web::http::header::RETRY_AFTER, seconds.to_string()));
+            response.insert_header((actix_web::http::header::RETRY_AFTER, seconds));
         }
         response.content_type("application/problem+json").body(self.body().to_string())
     }
@@ -107,6 +107,20 @@ impl From<ImportError> for Problem {
                 format!("the file is larger than this importer's limit of {limit} bytes"),
             )
             .with("limit", limit),
+            ImportError::MetadataTooLarge { limit } => Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "metadata_too_large",
+                format!("the file's details, user and attributes take more than this importer's limit of {limit} bytes as JSON"),
+            )
+            .with("limit", limit),
+            ImportError::TooManyOpen { limit, retry_after } => Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_open_imports",
+                format!("this importer has {limit} imports open, as many as it may; try again once one completes or expires"),
+            )
+            .with("limit", limit)
+            .retry_after(retry_after),
+            ImportError::StartRefused(refusal) => start_refused(refusal),
             ImportError::Conflict => Problem::new(
                 StatusCode::CONFLICT,
                 "batch_conflict",
@@ -159,6 +173,39 @@ impl From<ImportError> for Problem {
             ImportError::Internal(detail) => Problem::internal(&detail),
         }
     }
+}
+
+/// A query string that does not parse as the route's (a number out of range, a word that is
+/// not one of those allowed).
+pub(super) fn bad_query(
+    error: actix_web::error::QueryPayloadError,
+    _: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    let detail = format!("the query string is not what this route takes: {error}");
+    Problem::new(StatusCode::BAD_REQUEST, "bad_query", detail).into()
+}
+
+/// A start refused for its token: each reason its own code.
+fn start_refused(refusal: StartRefusal) -> Problem {
+    let (code, detail) = match refusal {
+        StartRefusal::Required => (
+            "start_token_required",
+            "this importer starts imports only with a start token signed by the host app's server; send it as startToken".to_owned(),
+        ),
+        StartRefusal::Invalid(why) => ("start_token_invalid", format!("the start token is not accepted: {why}")),
+        StartRefusal::WrongImporter => ("start_token_wrong_importer", "the start token was signed for another importer".to_owned()),
+        StartRefusal::Expired => ("start_token_expired", "the start token has expired; get a fresh one".to_owned()),
+        StartRefusal::Mismatch => (
+            "start_token_mismatch",
+            "the user or attributes are not those the start token was signed for".to_owned(),
+        ),
+        StartRefusal::Used => ("start_token_used", "the start token was used already; get a fresh one for each start".to_owned()),
+        StartRefusal::Busy(wait) => {
+            let detail = "too many start tokens are in use at once; try again shortly";
+            return Problem::new(StatusCode::TOO_MANY_REQUESTS, "too_many_starts", detail).retry_after(wait);
+        }
+    };
+    Problem::new(StatusCode::FORBIDDEN, code, detail)
 }
 
 /// No importer has the key in the URL.

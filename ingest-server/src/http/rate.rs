@@ -1,4 +1,5 @@
-//! Requests per second per client address: a token bucket for each address, holding up to one
+//! Requests per second per client address (the peer, or behind a trusted proxy the address it
+//! forwards for): a token bucket for each address, holding up to one
 //! second of requests, so short bursts pass and a steady flood is refused with 429 and
 //! `Retry-After`. Buckets of addresses not seen for a minute are dropped.
 
@@ -71,8 +72,9 @@ pub(super) async fn limit(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let limiter = request.app_data::<web::Data<State>>().and_then(|state| state.limiter.clone());
-    let address = request.peer_addr().map(|a| a.ip());
+    let state = request.app_data::<web::Data<State>>();
+    let limiter = state.and_then(|state| state.limiter.clone());
+    let address = state.and_then(|state| state.client_address(request.peer_addr(), request.headers()));
     if let (Some(limiter), Some(address)) = (limiter, address)
         && !limiter.allow(address, Instant::now())
     {

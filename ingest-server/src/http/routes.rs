@@ -6,7 +6,7 @@ use super::State;
 use super::body;
 use super::problem::Problem;
 use crate::config::InvalidRows;
-use crate::imports::{BatchHeaders, CreateImport, Expected, ImportError};
+use crate::imports::{BatchHeaders, CreateImport, Expected, ImportError, MAX_NUMBER};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{AUTHORIZATION, HeaderMap};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -78,6 +78,7 @@ async fn public_config(state: web::Data<State>, key: web::Path<String>) -> Resul
         "schema": importer.schema_json,
         "schemaDigest": importer.schema().digest_hex(),
         "invalidRows": match config.invalid_rows { InvalidRows::Record => "record", _ => "refuse" },
+        "signedStart": config.start.secret.is_some(),
         "limits": {
             "maxRows": limits.max_rows,
             "maxFileSize": limits.max_file_size.0,
@@ -95,9 +96,13 @@ async fn create(
     key: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, Problem> {
-    let create: CreateImport = body::json(&request, payload, state.body_timeout()).await?;
-    let imports = state.imports.clone();
     let key = key.into_inner();
+    // Room for the metadata twice over (a signed start repeats it), besides everything else.
+    let metadata = state.imports.importer(&key)?.config.start.max_metadata.bytes();
+    let limit =
+        usize::try_from(metadata.saturating_mul(2)).unwrap_or(usize::MAX).saturating_add(body::JSON_LIMIT);
+    let create: CreateImport = body::json_within(&request, payload, limit, state.body_timeout()).await?;
+    let imports = state.imports.clone();
     let created = blocking(move || imports.create(&key, create, now())).await?;
     Ok(HttpResponse::Created().json(created))
 }
@@ -125,8 +130,8 @@ async fn put_batch(
     let token = bearer(request.headers())?;
     let (key, id, sequence) = path.into_inner();
     let headers = BatchHeaders {
-        sequence: number(&sequence, "the batch number in the URL")?,
-        first_row: number(header(request.headers(), "sluice-first-row")?, "Sluice-First-Row")?,
+        sequence: stored_number(&sequence, "the batch number in the URL")?,
+        first_row: stored_number(header(request.headers(), "sluice-first-row")?, "Sluice-First-Row")?,
         row_count: number(header(request.headers(), "sluice-row-count")?, "Sluice-Row-Count")?,
     };
     // A batch of `max_body` bytes still fits with its nonce and tag around it.
@@ -186,6 +191,17 @@ fn number<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, Problem> {
     let digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
     digits.then(|| text.parse().ok()).flatten().ok_or_else(|| {
         Problem::new(StatusCode::BAD_REQUEST, "bad_number", format!("{what} must be a whole number in range"))
+    })
+}
+
+/// A sequence or row number, which the store keeps as a signed 64-bit integer: 0 to 2^63 − 1.
+fn stored_number(text: &str, what: &str) -> Result<u64, Problem> {
+    number::<u64>(text, what).ok().filter(|n| *n <= MAX_NUMBER).ok_or_else(|| {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            "bad_number",
+            format!("{what} must be a whole number from 0 to {MAX_NUMBER}"),
+        )
     })
 }
 

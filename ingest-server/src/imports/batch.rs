@@ -182,7 +182,9 @@ impl Imports {
             stored_at: now,
             token_expires_at: now + seconds(self.config.server.limits.upload_token_ttl),
         };
-        match self.store.put_batch(batch)? {
+        // The first batch gives the import its whole time; until then it had a short one.
+        let whole_time = record.created_at + seconds(self.config.server.limits.import_ttl);
+        match self.store.put_batch_extending(batch, whole_time)? {
             PutOutcome::Stored => {
                 self.log_stored(record, headers, &verdict.errors, invalid, now);
                 let meta = BatchMeta {

@@ -1,15 +1,13 @@
-//! Creating an import: the key agreement, the import's data key, its upload token, its sealed
-//! metadata.
+//! Creating an import: its start token where the importer requires one, what a start may cost
+//! (open imports, metadata size), the key agreement,
+//! the import's data key, its upload token, its sealed metadata, and its first deadline.
 
 use super::keys::Keys;
-use super::{ImportError, Imports};
-use crate::crypto::{DataKey, Item, ServerHandshake, UploadToken, new_import_id};
-use crate::store::NewImport;
+use super::{ImportError, ImporterRuntime, Imports};
+use crate::crypto::{DataKey, Item, PublicKey, ServerHandshake, TransportKey, UploadToken, new_import_id};
+use crate::store::{Admission, NewImport};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-
-/// Most bytes of file metadata, user and attributes together.
-const MAX_METADATA: usize = 16 * 1024;
 
 /// What a client sends to start an import.
 #[derive(Clone, Debug, Deserialize)]
@@ -30,6 +28,10 @@ pub struct CreateImport {
     /// format (`docs/schema.md`); at most [`MAX_DYNAMIC_COLUMNS`](super::MAX_DYNAMIC_COLUMNS).
     #[serde(default)]
     pub dynamic_columns: Vec<serde_json::Value>,
+    /// The start token the host app's server signed for this user and these attributes, for
+    /// an importer that requires signed starts (ignored by others).
+    #[serde(default)]
+    pub start_token: Option<String>,
 }
 
 /// The file being imported.
@@ -57,7 +59,8 @@ pub struct Created {
     pub upload_token: String,
     /// When the token expires unless batches keep arriving (Unix seconds).
     pub token_expires_at: i64,
-    /// When the import expires if not completed (Unix seconds).
+    /// When the import expires if not completed (Unix seconds): soon, until its first batch
+    /// is stored, which moves it to the end of the import's whole time.
     pub expires_at: i64,
     /// The importer's schema digest, hex.
     pub schema_digest: String,
@@ -67,18 +70,8 @@ impl Imports {
     /// Starts an import of importer `key`.
     pub fn create(&self, key: &str, request: CreateImport, now: i64) -> Result<Created, ImportError> {
         let importer = self.importer(key)?;
-        let limit = importer.config.limits.max_file_size.0;
-        if request.file.size.is_some_and(|size| size > limit) {
-            return Err(ImportError::FileTooLarge { limit });
-        }
-        self.store.has_room()?;
-        let metadata = serde_json::json!({ "file": request.file, "user": request.user, "attributes": request.attributes });
-        let metadata = serde_json::to_vec(&metadata).map_err(|e| ImportError::Internal(e.to_string()))?;
-        if metadata.len() > MAX_METADATA {
-            return Err(ImportError::BadRequest(format!(
-                "file, user and attributes take more than {MAX_METADATA} bytes"
-            )));
-        }
+        self.check_start(importer, &request, now)?;
+        let metadata = self.admit(importer, &request, now)?;
         let own_schema = if request.dynamic_columns.is_empty() {
             None
         } else {
@@ -86,23 +79,14 @@ impl Imports {
         };
         let schema_digest =
             own_schema.as_ref().map_or_else(|| importer.schema().digest(), |(s, _)| s.digest());
-        let client_key = crate::crypto::PublicKey::from_base64(&request.client_key).map_err(|_| {
-            ImportError::BadRequest(
-                "clientKey must be a P-256 public key: 65 bytes, uncompressed, base64url".into(),
-            )
-        })?;
         let id = new_import_id(&self.rng).map_err(|e| ImportError::Internal(e.to_string()))?;
-        let (handshake, server_key) =
-            ServerHandshake::new(&self.rng).map_err(|e| ImportError::Internal(e.to_string()))?;
-        let transport = handshake
-            .derive(client_key.as_bytes(), &id)
-            .map_err(|_| ImportError::BadRequest("clientKey is not a point on P-256".into()))?;
+        let (transport, server_key) = self.agree(&request.client_key, &id)?;
         let data = DataKey::generate(&self.rng).map_err(|e| ImportError::Internal(e.to_string()))?;
         let (token, token_hash) =
             UploadToken::generate(&self.rng).map_err(|e| ImportError::Internal(e.to_string()))?;
         let limits = &self.config.server.limits;
         let token_expires_at = now + seconds(limits.upload_token_ttl);
-        let expires_at = now + seconds(limits.import_ttl);
+        let expires_at = now + seconds(importer.config.start.first_batch_within.min(limits.import_ttl));
         let internal = |e: crate::crypto::Error| ImportError::Internal(e.to_string());
         let record = NewImport {
             id: id.clone(),
@@ -124,7 +108,12 @@ impl Imports {
                 .wrap(&self.rng, "transport", &id, &transport.to_bytes())
                 .map_err(internal)?,
         };
-        self.store.create_import(record)?;
+        let start = &importer.config.start;
+        if let Admission::Full { next_expiry } =
+            self.store.create_import_within(record, start.max_open, now)?
+        {
+            return Err(too_many_open(start.max_open, next_expiry, now));
+        }
         self.keys.put(&id, Keys { data: Arc::new(data), transport: Some(Arc::new(transport)) });
         self.log(
             &id,
@@ -134,6 +123,7 @@ impl Imports {
                 "importer": key,
                 "fileSize": request.file.size,
                 "dynamicColumns": request.dynamic_columns.len(),
+                "signedStart": importer.config.start.secret.is_some(),
             }),
         );
         Ok(Created {
@@ -145,6 +135,57 @@ impl Imports {
             schema_digest: schema_digest.iter().map(|b| format!("{b:02x}")).collect(),
         })
     }
+}
+
+impl Imports {
+    /// The server's half of the key agreement with the client's key: the import's transport key
+    /// and the server's ephemeral public key.
+    fn agree(&self, client_key: &str, id: &str) -> Result<(TransportKey, PublicKey), ImportError> {
+        let client_key = PublicKey::from_base64(client_key).map_err(|_| {
+            ImportError::BadRequest(
+                "clientKey must be a P-256 public key: 65 bytes, uncompressed, base64url".into(),
+            )
+        })?;
+        let (handshake, server_key) =
+            ServerHandshake::new(&self.rng).map_err(|e| ImportError::Internal(e.to_string()))?;
+        let transport = handshake
+            .derive(client_key.as_bytes(), id)
+            .map_err(|_| ImportError::BadRequest("clientKey is not a point on P-256".into()))?;
+        Ok((transport, server_key))
+    }
+
+    /// Checks what a start may cost, cheapest first: the file's declared size, room on the
+    /// server's volume, the metadata's size (which it returns, as JSON), room among the
+    /// importer's open imports.
+    fn admit(
+        &self,
+        importer: &ImporterRuntime,
+        request: &CreateImport,
+        now: i64,
+    ) -> Result<Vec<u8>, ImportError> {
+        let config = &importer.config;
+        let limit = config.limits.max_file_size.0.min(super::MAX_NUMBER);
+        if request.file.size.is_some_and(|size| size > limit) {
+            return Err(ImportError::FileTooLarge { limit });
+        }
+        self.store.has_room()?;
+        let metadata = serde_json::json!({ "file": request.file, "user": request.user, "attributes": request.attributes });
+        let metadata = serde_json::to_vec(&metadata).map_err(|e| ImportError::Internal(e.to_string()))?;
+        let limit = config.start.max_metadata.bytes();
+        if metadata.len() as u64 > limit {
+            return Err(ImportError::MetadataTooLarge { limit });
+        }
+        let (open, soonest) = self.store.open_imports(&config.key, now)?;
+        if open >= config.start.max_open {
+            return Err(too_many_open(config.start.max_open, soonest.unwrap_or(now), now));
+        }
+        Ok(metadata)
+    }
+}
+
+/// The refusal of a start while `limit` imports are open, the soonest expiring at `next_expiry`.
+fn too_many_open(limit: u64, next_expiry: i64, now: i64) -> ImportError {
+    ImportError::TooManyOpen { limit, retry_after: next_expiry.saturating_sub(now).max(1).unsigned_abs() }
 }
 
 /// Whole seconds of a duration, as the store keeps times.

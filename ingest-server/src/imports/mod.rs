@@ -13,6 +13,7 @@ mod payload;
 mod reading;
 mod retention;
 mod schemas;
+mod starts;
 
 pub use batch::{BatchAck, BatchHeaders};
 pub use complete::{Completion, Expected};
@@ -23,6 +24,11 @@ pub use payload::{BatchCache, rfc3339};
 pub use reading::{Format, MAX_PAGE, RowsPage};
 pub use retention::Swept;
 pub use schemas::MAX_DYNAMIC_COLUMNS;
+pub use starts::{MAX_TOKEN_LIFETIME, StartRefusal};
+
+/// The largest batch sequence number, row number or file size an import may have: SQLite's
+/// largest integer, 2^63 − 1.
+pub const MAX_NUMBER: u64 = i64::MAX.unsigned_abs();
 
 use crate::config::{Config, Importer};
 use crate::crypto::{MasterKey, UploadToken};
@@ -66,6 +72,20 @@ pub enum ImportError {
     FileTooLarge {
         /// The importer's limit in bytes.
         limit: u64,
+    },
+    /// The file's details, user and attributes take more bytes than the importer allows.
+    MetadataTooLarge {
+        /// The importer's `max_metadata` in bytes.
+        limit: u64,
+    },
+    /// The importer requires signed starts and the start token is missing or not accepted.
+    StartRefused(StartRefusal),
+    /// The importer has as many imports open as it may.
+    TooManyOpen {
+        /// The importer's `max_open`.
+        limit: u64,
+        /// Seconds until a place is free at the latest (the soonest expiry of the open imports).
+        retry_after: u64,
     },
     /// Another body is stored under this batch number.
     Conflict,
@@ -115,6 +135,9 @@ impl std::fmt::Display for ImportError {
             ImportError::Rejected => f.write_str("the request was not accepted for this import"),
             ImportError::BadRequest(detail) | ImportError::BatchInvalid(detail) => f.write_str(detail),
             ImportError::FileTooLarge { limit } => write!(f, "the file is larger than {limit} bytes"),
+            ImportError::MetadataTooLarge { limit } => write!(f, "the metadata is larger than {limit} bytes"),
+            ImportError::TooManyOpen { limit, .. } => write!(f, "{limit} imports are open"),
+            ImportError::StartRefused(refusal) => write!(f, "start refused: {refusal:?}"),
             ImportError::Conflict => f.write_str("another batch is stored under this number"),
             ImportError::Closed(status) => write!(f, "the import is {status:?}"),
             ImportError::RowsInvalid { error_count, .. } => write!(f, "{error_count} cells are invalid"),
@@ -157,7 +180,7 @@ pub struct Status {
     pub rows: u64,
     /// Rows stored that the server found invalid.
     pub invalid_rows: u64,
-    /// When it expires unless completed (Unix seconds).
+    /// When it expires unless completed (Unix seconds); the first stored batch moves it later.
     pub expires_at: i64,
 }
 
@@ -172,6 +195,7 @@ pub struct Imports {
     schemas: schemas::SchemaCache,
     wakeup: Wakeup,
     readiness: health::LastReadiness,
+    used_tokens: starts::UsedTokens,
 }
 
 impl Imports {
@@ -200,6 +224,7 @@ impl Imports {
             schemas: schemas::SchemaCache::new(10_000),
             wakeup: Wakeup::default(),
             readiness: health::LastReadiness::default(),
+            used_tokens: starts::UsedTokens::default(),
         })
     }
 

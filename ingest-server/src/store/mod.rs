@@ -165,6 +165,19 @@ pub struct NewImport {
     pub transport_key: Vec<u8>,
 }
 
+/// What became of a new import under a limit on open imports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Admission {
+    /// Recorded, with its keys.
+    Created,
+    /// Not recorded: its importer has as many imports open as it may.
+    Full {
+        /// The soonest expiry of those imports (Unix seconds): a place is free by then at the
+        /// latest.
+        next_expiry: i64,
+    },
+}
+
 /// An import as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ImportRecord {
@@ -348,12 +361,23 @@ impl Unready {
 pub trait Store: Send + Sync {
     /// Records a new import and its keys.
     fn create_import(&self, import: NewImport) -> Result<()>;
+    /// How many imports of `importer` are open and not past their expiry at `now`, and the
+    /// soonest of their expiries.
+    fn open_imports(&self, importer: &str, now: i64) -> Result<(u64, Option<i64>)>;
+    /// Records a new import and its keys as [`create_import`](Store::create_import) does,
+    /// unless its importer has `max_open` imports open at `now` (counted in the transaction
+    /// that records it).
+    fn create_import_within(&self, import: NewImport, max_open: u64, now: i64) -> Result<Admission>;
     /// The import with `id`, if any.
     fn import(&self, id: &str) -> Result<Option<ImportRecord>>;
     /// The import's sealed metadata.
     fn metadata(&self, id: &str) -> Result<Option<Vec<u8>>>;
     /// Stores a batch unless its number is taken; durable when it returns `Stored`.
     fn put_batch(&self, batch: NewBatch) -> Result<PutOutcome>;
+    /// Stores a batch as [`put_batch`](Store::put_batch) does and, in the same transaction,
+    /// moves the import's expiry to `expires_at` unless it is later already (the first batch of
+    /// an import gives it its whole time).
+    fn put_batch_extending(&self, batch: NewBatch, expires_at: i64) -> Result<PutOutcome>;
     /// One stored batch of an import, without its sealed bytes.
     fn batch(&self, id: &str, sequence: u64) -> Result<Option<BatchMeta>>;
     /// The batches stored for an import, in sequence order.

@@ -7,8 +7,8 @@
 use super::space::{DiskLimits, Space};
 use super::writer::Writer;
 use super::{
-    Attempt, AuditEntry, BatchMeta, Binding, Bindings, DeleteReason, DeliverySummary, ErrorKind, Event,
-    ImportRecord, ImportStatus, Message, NewBatch, NewImport, NewMessage, PutOutcome, Result, Store,
+    Admission, Attempt, AuditEntry, BatchMeta, Binding, Bindings, DeleteReason, DeliverySummary, ErrorKind,
+    Event, ImportRecord, ImportStatus, Message, NewBatch, NewImport, NewMessage, PutOutcome, Result, Store,
     StoreError, Unready, WrappedKey,
 };
 pub use files::{DATA_FILE, FileState, Inspection, KEYS_FILE};
@@ -195,43 +195,30 @@ fn signed(n: u64) -> Result<i64> {
 
 impl Store for SqliteStore {
     fn create_import(&self, import: NewImport) -> Result<()> {
-        let (key_id, wrapped) = import.data_key.clone();
-        let transport = import.transport_key.clone();
         let id = import.id.clone();
-        let owner = import.id.clone();
-        self.keystore(move |k| {
-            let tx = k.unchecked_transaction()?;
-            tx.prepare_cached("INSERT INTO keys VALUES (?1, 'data', ?2, ?3)")?
-                .execute(params![id, key_id, wrapped])?;
-            tx.prepare_cached("INSERT INTO keys VALUES (?1, 'transport', x'', ?2)")?
-                .execute(params![id, transport])?;
-            tx.commit()?;
-            Ok(())
-        })?;
-        let recorded = self.writer.run(move |c| {
-            let sql =
-                "INSERT INTO imports (id, importer, status, schema_digest, token_hash, token_expires_at,
-                       created_at, expires_at, file_size, metadata, schema)
-                       VALUES (?1, ?2, 'open', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
-            c.prepare_cached(sql)?.execute(params![
-                import.id,
-                import.importer,
-                import.schema_digest.to_vec(),
-                import.token_hash.to_vec(),
-                import.token_expires_at,
-                import.created_at,
-                import.expires_at,
-                import.file_size.map(signed).transpose()?,
-                import.metadata,
-                import.schema,
-            ])?;
-            Ok(())
-        });
+        self.keystore(|k| starts::insert_keys(k, &import))?;
+        let recorded = self.writer.run(move |c| starts::insert_import(c, &import));
         if recorded.is_err() {
             // Keys of an import that was never recorded would be clutter in the keystore.
-            drop(self.delete_keys(&[owner], &["data", "transport"]));
+            drop(self.delete_keys(&[id], &["data", "transport"]));
         }
         recorded
+    }
+
+    fn open_imports(&self, importer: &str, now: i64) -> Result<(u64, Option<i64>)> {
+        self.read(|c| starts::open_imports(c, importer, now))
+    }
+
+    fn create_import_within(&self, import: NewImport, max_open: u64, now: i64) -> Result<Admission> {
+        let id = import.id.clone();
+        self.keystore(|k| starts::insert_keys(k, &import))?;
+        let admission = self.writer.run(move |c| starts::admit(c, &import, max_open, now));
+        if !matches!(admission, Ok(Admission::Created)) {
+            // Refused (another start took the last place meanwhile) or not recorded: its keys go.
+            let cleared = self.delete_keys(std::slice::from_ref(&id), &["data", "transport"]);
+            return admission.and_then(|refused| cleared.map(|()| refused));
+        }
+        Ok(Admission::Created)
     }
 
     fn import(&self, id: &str) -> Result<Option<ImportRecord>> {
@@ -257,6 +244,10 @@ impl Store for SqliteStore {
     }
 
     fn put_batch(&self, batch: NewBatch) -> Result<PutOutcome> {
+        self.put_batch_extending(batch, i64::MIN)
+    }
+
+    fn put_batch_extending(&self, batch: NewBatch, expires_at: i64) -> Result<PutOutcome> {
         self.writer.run(move |c| {
             let status: Option<String> = c
                 .prepare_cached("SELECT status FROM imports WHERE id = ?1")?
@@ -279,7 +270,7 @@ impl Store for SqliteStore {
                 None if status != ImportStatus::Open => return Ok(PutOutcome::NotOpen(status)),
                 None => {}
             }
-            insert_batch(c, &batch)?;
+            insert_batch(c, &batch, expires_at)?;
             Ok(PutOutcome::Stored)
         })
     }
@@ -584,7 +575,7 @@ fn ids(c: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<Vec<S
     Ok(query.query_map(params, |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?)
 }
 
-fn insert_batch(c: &Connection, batch: &NewBatch) -> Result<()> {
+fn insert_batch(c: &Connection, batch: &NewBatch, expires_at: i64) -> Result<()> {
     c.prepare_cached("INSERT INTO batches VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?.execute(params![
         batch.import_id,
         signed(batch.sequence)?,
@@ -597,13 +588,14 @@ fn insert_batch(c: &Connection, batch: &NewBatch) -> Result<()> {
     ])?;
     c.prepare_cached(
         "UPDATE imports SET batches = batches + 1, rows = rows + ?2, invalid_rows = invalid_rows + ?3,
-         token_expires_at = max(token_expires_at, ?4) WHERE id = ?1",
+         token_expires_at = max(token_expires_at, ?4), expires_at = max(expires_at, ?5) WHERE id = ?1",
     )?
     .execute(params![
         batch.import_id,
         i64::from(batch.row_count),
         signed(batch.invalid_rows.len() as u64)?,
-        batch.token_expires_at
+        batch.token_expires_at,
+        expires_at
     ])?;
     Ok(())
 }
@@ -611,5 +603,6 @@ fn insert_batch(c: &Connection, batch: &NewBatch) -> Result<()> {
 mod deletion;
 mod files;
 mod outbox;
+mod starts;
 #[cfg(test)]
 mod tests;

@@ -33,12 +33,12 @@ pub(crate) fn config(server_limits: &str, importer: &str) -> String {
 listen = "127.0.0.1:0"
 data_dir = "data"
 
+[server.limits]
+{server_limits}
+
 [server.disk]
 min_free = "16MiB"
 reserve = "4MiB"
-
-[server.limits]
-{server_limits}
 
 [[importers]]
 key = "demo"

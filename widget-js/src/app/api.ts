@@ -10,6 +10,8 @@ export interface PublicConfig {
   schema: Schema;
   schemaDigest: string;
   invalidRows: 'refuse' | 'record';
+  /** Imports start only with a start token the host app's server signed. */
+  signedStart?: boolean;
   limits: { maxRows: number; maxFileSize: number; batchRows: number; batchBytes: number; maxBody: number };
 }
 
@@ -56,7 +58,7 @@ export class Api {
     return this.call('GET', '');
   }
 
-  create(body: { clientKey: string; file: { name: string; size: number; type?: string }; user: object; attributes: object; dynamicColumns?: object[] }): Promise<Created> {
+  create(body: { clientKey: string; file: { name: string; size: number; type?: string }; user: object; attributes: object; dynamicColumns?: object[]; startToken?: string }): Promise<Created> {
     return this.call('POST', '/imports', { body: JSON.stringify(body), json: true });
   }
 

@@ -11,6 +11,7 @@ import { settingsStep } from './settings';
 import { mappingStep } from './mapping';
 import { reviewStep } from './review';
 import { submitStep } from './submit';
+import { StartTokens } from './start';
 import type { Settings, ToApp } from '../messages';
 
 /** What a step gives the shell: its content, and what Next does (absent: no Next button). */
@@ -161,6 +162,7 @@ async function start(): Promise<void> {
   const api = new Api(new URL(`../v1/importers/${encodeURIComponent(importerKey)}`, location.href).href);
   let settings: Settings = { user: {}, attributes: {}, options: {}, dynamicColumns: [] };
   let shell: Shell | null = null;
+  const startTokens = new StartTokens(parentOrigin);
   window.addEventListener('message', (event: MessageEvent) => {
     if (event.origin !== parentOrigin || event.source !== window.parent) return;
     const message = event.data as ToApp;
@@ -185,6 +187,7 @@ async function start(): Promise<void> {
       window.focus();
       shell?.focusFirst();
     }
+    if (message.type === 'startToken') startTokens.answer(message);
   });
   // A file dropped beside the drop zone must not replace the app.
   for (const type of ['dragover', 'drop']) document.addEventListener(type, (event) => event.preventDefault());
@@ -196,6 +199,7 @@ async function start(): Promise<void> {
       api, importerKey, parentOrigin, config, schema: config.schema, dynamicColumns: [], settings,
       file: null, reader: {}, preview: null, match: null, mapping: {}, unmapped: 'keep', mappedHeaders: [],
       edits: new Map(), deleted: new Set(), summary: null, stale: true, version: 0, startedAt: new Date().toISOString(),
+      startToken: () => startTokens.request(),
     };
     useColumns(state);
     shell = new Shell(root, state);

@@ -33,6 +33,8 @@ export interface State {
   /** Counts changes to edits and deletions, so a check knows whether it saw the latest. */
   version: number;
   startedAt: string;
+  /** Asks the host page for a start token (null when it has none to give). */
+  startToken: () => Promise<string | null>;
 }
 
 /** The edits as the parser takes them. */

@@ -60,13 +60,18 @@ async function send(state: State, view: View, signal: AbortSignal): Promise<Impo
   const total = rowsToSubmit(state, summary);
   tell(state, { sluice: 1, type: 'submit', rows: total, file: { name: file.name, size: file.size } });
   const keys = await handshake();
-  const created = await retrying(view, signal, () => state.api.create({
-    clientKey: keys.publicKey,
-    file: { name: file.name, size: file.size, ...(file.type ? { type: file.type } : {}) },
-    user: state.settings.user,
-    attributes: state.settings.attributes,
-    ...(state.dynamicColumns.length ? { dynamicColumns: state.dynamicColumns } : {}),
-  }));
+  // A fresh start token for each attempt: a token is used once, also by a start whose answer was lost.
+  const created = await retrying(view, signal, async () => {
+    const startToken = state.config.signedStart ? await state.startToken() : null;
+    return state.api.create({
+      clientKey: keys.publicKey,
+      file: { name: file.name, size: file.size, ...(file.type ? { type: file.type } : {}) },
+      user: state.settings.user,
+      attributes: state.settings.attributes,
+      ...(state.dynamicColumns.length ? { dynamicColumns: state.dynamicColumns } : {}),
+      ...(startToken ? { startToken } : {}),
+    });
+  });
   const key = await keys.derive(created.serverKey, created.importId);
   const started = performance.now();
   let acked = 0;
@@ -144,11 +149,12 @@ async function retrying<T>(view: View, signal: AbortSignal, call: () => Promise<
     signal.throwIfAborted();
     try {
       const value = await call();
-      if (view.notice.textContent === t('offline')) view.notice.textContent = '';
+      if ([t('offline'), t('busy')].includes(view.notice.textContent ?? '')) view.notice.textContent = '';
       return value;
     } catch (error) {
       if (!(error instanceof ApiError) || !error.transient) throw error;
-      view.notice.textContent = t('offline');
+      // 429: too many requests or imports open at once; the rest: the network or the server.
+      view.notice.textContent = error.status === 429 ? t('busy') : t('offline');
       await pause(wait);
       wait = Math.min(MAX_BACKOFF_MS, wait * 2);
     }

@@ -72,7 +72,7 @@ async fn require_token(
     let Some(detail) = refusal else {
         return Ok(next.call(request).await?.map_into_boxed_body());
     };
-    let peer = request.peer_addr().map(|a| a.ip());
+    let peer = state.client_address(request.peer_addr(), request.headers());
     if let Some(wait) = peer.and_then(|ip| state.admin_guard.blocked(ip)) {
         let detail = "too many requests with a wrong admin token from this address; wait a minute";
         let mut response =

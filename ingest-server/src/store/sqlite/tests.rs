@@ -419,3 +419,35 @@ fn readiness_notices_a_keystore_removed_under_the_server() {
     let store = store.with_disk(DiskLimits { min_free: u64::MAX, reserve: 0 });
     assert_eq!(store.readiness(7), [Unready::KeystoreGone, Unready::LowDiskSpace]);
 }
+
+#[test]
+fn a_start_over_the_open_limit_is_refused_and_leaves_no_key() {
+    let (_dir, store) = store();
+    assert_eq!(store.create_import_within(import("imp_a"), 2, 1000).unwrap(), Admission::Created);
+    let sooner = NewImport { expires_at: 4000, ..import("imp_b") };
+    assert_eq!(store.create_import_within(sooner, 2, 1000).unwrap(), Admission::Created);
+    assert_eq!(store.open_imports("demo", 1000).unwrap(), (2, Some(4000)));
+    let full = store.create_import_within(import("imp_c"), 2, 1000).unwrap();
+    assert_eq!(full, Admission::Full { next_expiry: 4000 });
+    assert!(store.import("imp_c").unwrap().is_none());
+    assert!(
+        store.key("imp_c", "data").unwrap().is_none() && store.key("imp_c", "transport").unwrap().is_none()
+    );
+    assert_eq!(
+        store.open_imports("demo", 4000).unwrap(),
+        (1, Some(5000)),
+        "past its expiry it holds no place"
+    );
+    assert_eq!(store.open_imports("other", 1000).unwrap(), (0, None));
+}
+
+#[test]
+fn a_stored_batch_moves_the_expiry_later_never_earlier() {
+    let (_dir, store) = store();
+    store.create_import(NewImport { expires_at: 1600, ..import("imp_a") }).unwrap();
+    store.put_batch_extending(batch("imp_a", 0, 1), 9000).unwrap();
+    assert_eq!(store.import("imp_a").unwrap().unwrap().expires_at, 9000);
+    store.put_batch_extending(batch("imp_a", 1, 2), 5000).unwrap();
+    store.put_batch(batch("imp_a", 2, 3)).unwrap();
+    assert_eq!(store.import("imp_a").unwrap().unwrap().expires_at, 9000);
+}

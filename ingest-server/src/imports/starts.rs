@@ -1,0 +1,142 @@
+//! Signed starts: an importer with `start.secret` takes a new import only with a start token
+//! that the host app's server signed for it (`docs/protocol.md`, §4.8), for exactly the user and
+//! attributes the request carries, not expired, not more than an hour ahead, and not used before.
+//! Tokens used are remembered (their signatures, until they expire) in memory: a restart forgets
+//! them, which lets a token stolen in the last hour be used once more.
+
+use super::create::CreateImport;
+use super::{ImportError, ImporterRuntime, Imports};
+use crate::crypto::open_start_token;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// The furthest ahead a token may expire, in seconds: tokens are short-lived.
+pub const MAX_TOKEN_LIFETIME: i64 = 3600;
+
+/// The shortest and longest nonce, in characters.
+const NONCE_LENGTHS: std::ops::RangeInclusive<usize> = 16..=128;
+
+/// The most tokens remembered at once; past that, new starts wait for some to expire.
+const MAX_REMEMBERED: usize = 1_000_000;
+
+/// Why a start was refused for its token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StartRefusal {
+    /// The importer requires signed starts and the request has no token.
+    Required,
+    /// The token is not one: its layout, signature or payload (the message says which).
+    Invalid(&'static str),
+    /// The token was signed for another importer.
+    WrongImporter,
+    /// The token's `exp` has passed.
+    Expired,
+    /// The request's user or attributes are not those signed.
+    Mismatch,
+    /// The token was used for a start already.
+    Used,
+    /// Too many tokens are remembered; one more may be tried after this many seconds.
+    Busy(u64),
+}
+
+/// What a start token's payload says.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Claims {
+    importer: String,
+    exp: i64,
+    nonce: String,
+    #[serde(default)]
+    user: Map<String, Value>,
+    #[serde(default)]
+    attributes: Map<String, Value>,
+}
+
+/// The signatures of the tokens used, with their expiry.
+#[derive(Default)]
+pub(super) struct UsedTokens {
+    used: Mutex<HashMap<[u8; 32], i64>>,
+}
+
+impl UsedTokens {
+    /// Marks the token with `signature` used, unless it was; forgets expired ones when full.
+    fn claim(&self, signature: [u8; 32], exp: i64, now: i64) -> Result<(), StartRefusal> {
+        let mut used = self.used.lock().map_err(|_| StartRefusal::Busy(1))?;
+        if used.len() >= MAX_REMEMBERED {
+            used.retain(|_, expiry| *expiry > now);
+        }
+        if used.contains_key(&signature) {
+            return Err(StartRefusal::Used);
+        }
+        if used.len() >= MAX_REMEMBERED {
+            let soonest = used.values().min().copied().unwrap_or(now);
+            return Err(StartRefusal::Busy(soonest.saturating_sub(now).max(1).unsigned_abs()));
+        }
+        used.insert(signature, exp);
+        Ok(())
+    }
+}
+
+impl Imports {
+    /// Checks the start token of `request` when `importer` requires signed starts, and uses it.
+    pub(super) fn check_start(
+        &self,
+        importer: &ImporterRuntime,
+        request: &CreateImport,
+        now: i64,
+    ) -> Result<(), ImportError> {
+        let Some(secret) = &importer.config.start.secret else { return Ok(()) };
+        let token = request.start_token.as_deref().ok_or(StartRefusal::Required)?;
+        let (payload, signature) = open_start_token(secret.expose(), token).map_err(|_| {
+            StartRefusal::Invalid("it is not a start token signed with this importer's start secret")
+        })?;
+        let claims: Claims = serde_json::from_slice(&payload).map_err(|_| {
+            StartRefusal::Invalid(
+                "its payload is not a JSON object of importer, exp, nonce and optionally user and attributes",
+            )
+        })?;
+        check_claims(&claims, &importer.config.key, request, now)?;
+        Ok(self.used_tokens.claim(signature, claims.exp, now)?)
+    }
+}
+
+/// What the claims must say for a start of importer `key` with `request`'s user and attributes.
+fn check_claims(claims: &Claims, key: &str, request: &CreateImport, now: i64) -> Result<(), StartRefusal> {
+    if !NONCE_LENGTHS.contains(&claims.nonce.chars().count()) {
+        return Err(StartRefusal::Invalid("its nonce is not 16 to 128 characters"));
+    }
+    if claims.importer != key {
+        return Err(StartRefusal::WrongImporter);
+    }
+    if now >= claims.exp {
+        return Err(StartRefusal::Expired);
+    }
+    if claims.exp > now.saturating_add(MAX_TOKEN_LIFETIME) {
+        return Err(StartRefusal::Invalid("it expires more than an hour from now"));
+    }
+    if claims.user != request.user || claims.attributes != request.attributes {
+        return Err(StartRefusal::Mismatch);
+    }
+    Ok(())
+}
+
+impl From<StartRefusal> for ImportError {
+    fn from(refusal: StartRefusal) -> Self {
+        ImportError::StartRefused(refusal)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_is_used_once_and_forgotten_after_it_expires_when_room_is_needed() {
+        let tokens = UsedTokens::default();
+        assert_eq!(tokens.claim([1; 32], 100, 10), Ok(()));
+        assert_eq!(tokens.claim([1; 32], 100, 20), Err(StartRefusal::Used));
+        assert_eq!(tokens.claim([2; 32], 100, 20), Ok(()));
+    }
+}
