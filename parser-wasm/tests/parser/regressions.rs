@@ -54,6 +54,17 @@ fn a_header_wider_than_1024_columns_stays_the_header() {
 }
 
 #[test]
+fn a_comment_line_in_a_cr_only_file_ends_at_its_cr() {
+    let options = ReaderOptions { comment: Some(b'#'), ..ReaderOptions::default() };
+    let out = read_every_way(b"id,name\r1,Ann\r#note\r2,Bob\r", &options);
+    assert_eq!(names(&out), ["id", "name"]);
+    let rows: Vec<&[String]> = out.rows.iter().map(|(fields, _)| fields.as_slice()).collect();
+    assert_eq!(rows, [["1", "Ann"], ["2", "Bob"]]);
+    let crlf = read_every_way(b"id,name\r\n1,Ann\r\n#note\r\n2,Bob\r\n", &options);
+    assert_eq!(crlf.rows, out.rows);
+}
+
+#[test]
 fn a_last_record_without_a_line_ending_counts_when_sniffing() {
     let options = ReaderOptions { header: HeaderChoice::None, ..ReaderOptions::default() };
     let out = read_every_way(b"a;b;c", &options);
