@@ -282,9 +282,8 @@ fn majority(kinds: &[Kind]) -> Option<Kind> {
 }
 
 fn all_distinct_text(header: &[String]) -> bool {
-    header.iter().enumerate().all(|(i, cell)| {
-        Kind::of(cell) == Kind::Text && !header[..i].iter().any(|other| other.trim() == cell.trim())
-    })
+    let mut seen = std::collections::HashSet::with_capacity(header.len());
+    header.iter().all(|cell| Kind::of(cell) == Kind::Text && seen.insert(cell.trim()))
 }
 
 /// The rough kind of a cell, enough to tell a header from data.

@@ -7,6 +7,7 @@ use crate::position::Position;
 use crate::record::{Problem, RawRecord, Text};
 use crate::sniff::Sniffed;
 use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
 
 /// Receives what a [`Reader`](super::Reader) reads.
 pub trait Sink {
@@ -36,7 +37,8 @@ pub struct FileLayout {
 #[serde(rename_all = "camelCase")]
 pub struct Header {
     /// One name per column, trimmed, never empty and never repeated: a blank name becomes
-    /// `column_N` and a repeated one gets `_2`, `_3`, … appended.
+    /// `column_N` and a repeated one gets the first of `_2`, `_3`, … that no earlier column
+    /// has (so `v_2, v, v` is named `v_2, v, v_3`).
     pub names: Vec<String>,
     /// The record number of the header row, or `None` when the names were generated.
     pub record: Option<u64>,
@@ -304,25 +306,81 @@ fn text_of<'s>(
 }
 
 fn header_from(raw: &RawRecord, buf: &[u8], record: Option<u64>) -> Header {
-    let mut names: Vec<String> = Vec::with_capacity(raw.len());
-    for i in 0..raw.len() {
-        let text = String::from_utf8_lossy(raw.field(buf, i));
-        let name = text.trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
-        let name = if name.is_empty() { format!("column_{}", i + 1) } else { name.to_owned() };
-        let unique = unique_name(&names, name);
-        names.push(unique);
-    }
+    let mut taken = TakenNames::default();
+    let names = (0..raw.len())
+        .map(|i| {
+            let text = String::from_utf8_lossy(raw.field(buf, i));
+            let name = text.trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
+            taken.unique(if name.is_empty() { format!("column_{}", i + 1) } else { name.to_owned() })
+        })
+        .collect();
     Header { names, record, position: Some(raw.start) }
 }
 
-fn unique_name(taken: &[String], name: String) -> String {
-    if !taken.contains(&name) {
-        return name;
+/// The names given so far, and for each repeated name the next suffix to try. A suffix is never
+/// tried twice, and a name that is taken stays taken, so the first free `name_N` is found in
+/// time linear in the header's width (a header of one name repeated thousands of times included).
+#[derive(Default)]
+struct TakenNames {
+    taken: HashSet<String>,
+    next_suffix: HashMap<String, u64>,
+}
+
+impl TakenNames {
+    /// `name`, or `name_N` with the smallest N from 2 that no earlier column has.
+    fn unique(&mut self, name: String) -> String {
+        if !self.taken.contains(&name) {
+            self.taken.insert(name.clone());
+            return name;
+        }
+        let next = self.next_suffix.entry(name.clone()).or_insert(2);
+        loop {
+            let candidate = format!("{name}_{next}");
+            *next += 1;
+            if self.taken.insert(candidate.clone()) {
+                return candidate;
+            }
+        }
     }
-    (2..).map(|n| format!("{name}_{n}")).find(|candidate| !taken.contains(candidate)).unwrap_or(name)
 }
 
 fn generated_header(width: usize) -> Header {
     let names = (1..=width).map(|i| format!("column_{i}")).collect();
     Header { names, record: None, position: None }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn named(raw: &[&str]) -> Vec<String> {
+        let mut record = RawRecord::default();
+        for field in raw {
+            let start = record.data.len();
+            record.data.extend_from_slice(field.as_bytes());
+            record.spans.push((start, record.data.len()));
+        }
+        header_from(&record, &[], Some(1)).names
+    }
+
+    #[test]
+    fn repeated_names_get_the_first_free_suffix() {
+        assert_eq!(named(&["v", "v", "w", "v"]), ["v", "v_2", "w", "v_3"]);
+        assert_eq!(named(&[" id ", "id", "\u{FEFF}id"]), ["id", "id_2", "id_3"]);
+    }
+
+    #[test]
+    fn a_generated_name_never_takes_a_real_header() {
+        assert_eq!(named(&["v_2", "v", "v", "v"]), ["v_2", "v", "v_3", "v_4"]);
+        assert_eq!(named(&["v", "v", "v_2", "v_2"]), ["v", "v_2", "v_2_2", "v_2_3"]);
+        assert_eq!(named(&["v", "v_3", "v", "v", "v"]), ["v", "v_3", "v_2", "v_4", "v_5"]);
+    }
+
+    #[test]
+    fn blank_names_are_numbered_by_column_and_kept_apart() {
+        assert_eq!(
+            named(&["", "column_1", " ", "column_3"]),
+            ["column_1", "column_1_2", "column_3", "column_3_2"]
+        );
+    }
 }

@@ -77,3 +77,17 @@ fn a_last_record_without_a_line_ending_counts_when_sniffing() {
     assert_eq!(sniffed.field_count, 2);
     assert_eq!(sniffed.confidence.delimiter, 0.5 + 0.1 * 2.0);
 }
+
+#[test]
+fn ten_thousand_columns_of_one_name_are_named_apart() {
+    let input = format!("{}\n{}\n", vec!["v"; 10_000].join(","), vec!["1"; 10_000].join(","));
+    let mut reader = Reader::new(&ReaderOptions::default()).unwrap();
+    let mut out = Collect::default();
+    reader.feed(input.as_bytes(), &mut out).unwrap();
+    reader.finish(&mut out).unwrap();
+    let names = names(&out);
+    assert_eq!(names.len(), 10_000);
+    assert_eq!((names[0].as_str(), names[1].as_str(), names[9_999].as_str()), ("v", "v_2", "v_10000"));
+    let distinct: std::collections::HashSet<&String> = names.iter().collect();
+    assert_eq!(distinct.len(), 10_000);
+}
