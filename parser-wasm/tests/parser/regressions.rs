@@ -2,6 +2,9 @@
 //! and read whole, byte by byte and in random splits with identical results.
 
 use crate::support::{cuttings, read};
+use sluice_parser::binary::BinaryKind;
+use sluice_parser::error::{FileError, ReadError};
+use sluice_parser::position::Position;
 use sluice_parser::reader::{FileLayout, HeaderChoice, Reader, ReaderOptions, Row, Sink};
 use sluice_parser::record::Problem;
 
@@ -35,6 +38,21 @@ fn read_every_way(input: &[u8], options: &ReaderOptions) -> Collect {
     reader.feed(input, &mut out).unwrap();
     reader.finish(&mut out).unwrap();
     out
+}
+
+/// Reads `input` every way of cutting it, checks that each refuses it the same way, and returns
+/// why.
+fn refusal(input: &[u8], options: &ReaderOptions) -> FileError {
+    let whole = read(input, options, &[]);
+    for (how, cuts) in cuttings(input.len()) {
+        assert_eq!(read(input, options, &cuts), whole, "read {how}");
+    }
+    let mut reader = Reader::new(options).unwrap();
+    let fed = reader.feed(input, &mut Collect::default());
+    match fed.and_then(|()| reader.finish(&mut Collect::default()).map(drop)) {
+        Err(ReadError::File(e)) => e,
+        other => panic!("not refused: {other:?}"),
+    }
 }
 
 fn names(out: &Collect) -> &[String] {
@@ -90,4 +108,76 @@ fn ten_thousand_columns_of_one_name_are_named_apart() {
     assert_eq!((names[0].as_str(), names[1].as_str(), names[9_999].as_str()), ("v", "v_2", "v_10000"));
     let distinct: std::collections::HashSet<&String> = names.iter().collect();
     assert_eq!(distinct.len(), 10_000);
+}
+
+#[test]
+fn a_header_wider_than_the_column_limit_is_refused_naming_the_limit_and_the_line() {
+    let input = format!("id,{}\n1,{}\n", vec!["v"; 10_000].join(","), vec!["2"; 10_000].join(","));
+    let error = refusal(input.as_bytes(), &ReaderOptions::default());
+    let at = Position { byte: 0, line: 1 };
+    assert_eq!(error, FileError::TooManyColumns { limit: 10_000, at, header: true });
+    assert_eq!(error.code(), "too_many_columns");
+    assert!(error.to_string().contains("the header row (line 1, byte 0) has more than 10000 columns"));
+}
+
+#[test]
+fn an_empty_file_a_bom_alone_and_a_header_alone_are_refused_unless_allowed() {
+    let header = Some(Position { byte: 3, line: 1 });
+    let cases: [(&[u8], FileError); 4] = [
+        (b"", FileError::Empty),
+        (b"\xEF\xBB\xBF", FileError::Empty),
+        (b"\n\r\n\n", FileError::Empty),
+        (b"\xEF\xBB\xBFid,name\r\n\r\n,\n", FileError::NoDataRows { header }),
+    ];
+    let allowed = ReaderOptions { allow_empty: true, ..ReaderOptions::default() };
+    for (input, expected) in cases {
+        assert_eq!(refusal(input, &ReaderOptions::default()), expected, "{input:?}");
+        assert!(read_every_way(input, &allowed).rows.is_empty());
+    }
+    assert_eq!(FileError::Empty.code(), "empty_file");
+    assert_eq!(FileError::NoDataRows { header }.code(), "no_data_rows");
+}
+
+#[test]
+fn binary_files_are_refused_before_any_row_naming_their_kind() {
+    let noise: Vec<u8> = (0..3000u32).map(|i| (i * 7919 % 251) as u8).collect();
+    let starts: [(&[u8], BinaryKind, &str); 9] = [
+        (
+            b"PK\x03\x04\x14\0\x06\0\x08\0\0\0!\0[Content_Types].xml",
+            BinaryKind::Xlsx,
+            "an Excel workbook (.xlsx)",
+        ),
+        (
+            b"PK\x03\x04\x14\0\0\0\0\0mimetypeapplication/vnd.oasis.opendocument.spreadsheet",
+            BinaryKind::Ods,
+            ".ods",
+        ),
+        (b"PK\x03\x04\x14\0\0\0\x08\0data.csv", BinaryKind::Zip, "a ZIP archive"),
+        (b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", BinaryKind::Xls, "(.xls)"),
+        (b"%PDF-1.7\n", BinaryKind::Pdf, "a PDF document"),
+        (b"\x89PNG\r\n\x1A\n", BinaryKind::Png, "a PNG image"),
+        (b"\xFF\xD8\xFF\xE0", BinaryKind::Jpeg, "a JPEG image"),
+        (b"GIF89a", BinaryKind::Gif, "a GIF image"),
+        (b"\x1F\x8B\x08\0", BinaryKind::Gzip, "gzip"),
+    ];
+    for (start, kind, said) in starts {
+        let mut file = start.to_vec();
+        file.extend_from_slice(if kind == BinaryKind::Xlsx { b"xl/workbook.xml" } else { b"" });
+        file.extend_from_slice(&noise);
+        let error = refusal(&file, &ReaderOptions::default());
+        assert_eq!(error, FileError::Binary { kind, at: Position::START }, "{kind:?}");
+        assert!(error.to_string().starts_with("this is ") && error.to_string().contains(said), "{error}");
+    }
+    let text_with_nul = refusal(b"id,name\r\n1,Ann\0\r\n", &ReaderOptions::default());
+    let at = Position { byte: 14, line: 2 };
+    assert_eq!(text_with_nul, FileError::Binary { kind: BinaryKind::Unknown, at });
+}
+
+#[test]
+fn utf16_text_is_not_taken_for_binary() {
+    let utf16: Vec<u8> = "id,name\r\n1,Ann\r\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let out = read_every_way(&utf16, &ReaderOptions::default());
+    assert_eq!(out.rows, [(vec!["1".to_owned(), "Ann".to_owned()], vec![])]);
+    let labelled = ReaderOptions { encoding: Some("utf-16le".to_owned()), ..ReaderOptions::default() };
+    assert_eq!(read_every_way(&utf16, &labelled).rows, out.rows);
 }
