@@ -10,7 +10,8 @@ export interface PublicConfig {
   schema: Schema;
   schemaDigest: string;
   invalidRows: 'refuse' | 'record';
-  limits: { maxRows: number; maxFileSize: number; batchRows: number; batchBytes: number; maxBody: number };
+  /** `minRows`: the fewest rows an import may complete with (0: an empty file may be imported). */
+  limits: { maxRows: number; minRows: number; maxFileSize: number; batchRows: number; batchBytes: number; maxBody: number };
 }
 
 export interface Created {
