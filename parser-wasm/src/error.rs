@@ -262,3 +262,26 @@ impl From<FileError> for ReadError {
         ReadError::File(e)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_file_serialises_with_its_code_message_and_place() {
+        let at = Position { byte: 11, line: 2 };
+        let json = |e: &FileError| serde_json::to_value(e).unwrap();
+        let binary = FileError::Binary { kind: BinaryKind::Xlsx, at: Position::START };
+        let expected = serde_json::json!({
+            "code": "binary_file", "kind": "xlsx", "line": 1, "byte": 0, "message": binary.to_string(),
+        });
+        assert_eq!(json(&binary), expected);
+        let wide = FileError::TooManyColumns { limit: 10, at, header: true };
+        assert_eq!((json(&wide)["limit"].as_u64(), json(&wide)["line"].as_u64()), (Some(10), Some(2)));
+        assert_eq!(
+            json(&FileError::Empty),
+            serde_json::json!({"code": "empty_file", "message": FileError::Empty.to_string()})
+        );
+        assert_eq!(json(&FileError::NoDataRows { header: None })["code"], "no_data_rows");
+    }
+}

@@ -259,9 +259,6 @@ impl Rows {
             return Err(FileError::Empty);
         }
         self.send_layout(None, sink);
-        if let Some(failure) = &self.failure {
-            return Err(failure.clone());
-        }
         if !self.allow_empty && self.summary.rows == 0 {
             return Err(FileError::NoDataRows { header: self.header_at });
         }
