@@ -38,8 +38,8 @@ fn main() {
         "a header of {WIDE_COLUMNS} columns all named \"v\" (named v, v_2, …), then {WIDE_ROWS} rows, {:.2} MB",
         wide.len() as f64 / 1e6
     );
-    report("wide: parse only", runs, &wide, WIDE_ROWS, || parse_only(&wide, WIDE_ROWS));
-    report("wide: parse + validate + batch", runs, &wide, WIDE_ROWS, || {
+    report("wide header: read", runs, &wide, WIDE_ROWS, || parse_only(&wide, WIDE_ROWS));
+    report("wide header: read + validate + batch", runs, &wide, WIDE_ROWS, || {
         let mut import = Import::new(&schema, ImportOptions::default()).unwrap();
         import.feed(&wide).unwrap();
         let summary = import.finish().unwrap();
