@@ -1,8 +1,10 @@
 //! Random bytes, cut at random places, read with random options: the reader never panics and
-//! reads the same rows, problems and positions however the input is cut.
+//! reads the same rows, problems and positions, and refuses the same files at the same place,
+//! however the input is cut.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use sluice_parser::error::ReadError;
 use sluice_parser::limits::Limits;
 use sluice_parser::reader::{FileLayout, HeaderChoice, Reader, ReaderOptions, Row, Sink};
 use std::fmt::Write;
@@ -27,11 +29,25 @@ fn read(input: &[u8], options: &ReaderOptions, cuts: &[usize]) -> String {
     let mut from = 0;
     for &cut in cuts.iter().chain(std::iter::once(&input.len())) {
         let cut = cut.clamp(from, input.len());
-        reader.feed(&input[from..cut], &mut out).expect("feed before finish");
+        if let Err(e) = reader.feed(&input[from..cut], &mut out) {
+            return refused(out, &e, &mut reader);
+        }
         from = cut;
     }
-    let summary = reader.finish(&mut out).expect("first finish");
-    let _ = writeln!(out.0, "{summary:?}");
+    match reader.finish(&mut out) {
+        Ok(summary) => {
+            let _ = writeln!(out.0, "{summary:?}");
+            out.0
+        }
+        Err(e) => refused(out, &e, &mut reader),
+    }
+}
+
+/// Renders a refused file; the reader must go on refusing it.
+fn refused(mut out: Render, error: &ReadError, reader: &mut Reader) -> String {
+    assert!(matches!(error, ReadError::File(_)), "only a file is refused: {error}");
+    assert_eq!(reader.finish(&mut Render::default()).err().as_ref(), Some(error), "refused again");
+    let _ = writeln!(out.0, "refused: {error:?}");
     out.0
 }
 
@@ -45,6 +61,7 @@ fuzz_target!(|data: &[u8]| {
         escape: (settings & 0x20 != 0).then_some(b'\\'),
         comment: (settings & 0x40 != 0).then_some(b'#'),
         encoding: (settings & 0x80 != 0).then(|| "utf-16le".to_owned()),
+        allow_empty: seed & 0x80 != 0,
         ..ReaderOptions::default()
     };
     let whole = read(input, &options, &[]);

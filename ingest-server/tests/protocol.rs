@@ -589,3 +589,57 @@ fn a_signed_start_passes_once_and_only_for_what_was_signed() {
         "no user, attribute or token in the log"
     );
 }
+
+#[test]
+fn an_import_with_fewer_rows_than_min_rows_is_refused_at_completion() {
+    let server = Server::start();
+    let client = client(&server);
+    let empty = start(&client);
+    let refused = empty.complete(0, 0).unwrap_err();
+    let ClientError::Problem { status, code, body, .. } = &refused else { panic!("{refused}") };
+    assert_eq!(
+        (*status, code.as_str(), &body["limit"], &body["rows"]),
+        (422, "too_few_rows", &1.into(), &0.into())
+    );
+    assert!(body["detail"].as_str().unwrap().contains("at least 1 row"), "{body}");
+    assert_eq!(empty.status().unwrap().status, "open", "a refused completion leaves the import open");
+
+    let three = Server::with_config(&config("", "[importers.limits]\nmin_rows = 3"));
+    let client = Client::new(&three.url, "demo").unwrap();
+    let upload = start(&client);
+    upload.send(&batches(&csv(2, |_| String::new()), 10, false)[0]).unwrap();
+    let refused = upload.complete(1, 2).unwrap_err();
+    assert_eq!(refused.code(), Some("too_few_rows"));
+
+    let allowed = Server::with_config(&config("", "[importers.limits]\nmin_rows = 0"));
+    let client = Client::new(&allowed.url, "demo").unwrap();
+    let public: serde_json::Value = ureq::get(format!("{}/v1/importers/demo", allowed.url))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_json()
+        .unwrap();
+    assert_eq!(public["limits"]["minRows"], 0);
+    assert_eq!(start(&client).complete(0, 0).unwrap().rows, 0, "min_rows = 0 allows an empty import");
+}
+
+#[test]
+fn a_batch_with_a_nul_in_a_cell_is_refused_as_binary_content() {
+    let server = Server::start();
+    let client = client(&server);
+    let upload = start(&client);
+    // A client that skips the parser's checks: a text cell holding what a binary file decoded as
+    // text leaves.
+    let mut batch =
+        batches(&csv(3, |n| if n == 2 { "QQQQ".to_owned() } else { String::new() }), 10, false).remove(0);
+    let at = batch.windows(4).position(|w| w == b"QQQQ").unwrap();
+    batch[at..at + 4].copy_from_slice(b"\0\x01\0\0");
+    let refused = upload.send(&batch).unwrap_err();
+    let ClientError::Problem { status, code, body, .. } = &refused else { panic!("{refused}") };
+    assert_eq!(
+        (*status, code.as_str(), &body["row"], &body["column"]),
+        (422, "binary_content", &2.into(), &"last_name".into())
+    );
+    assert!(body["detail"].as_str().unwrap().contains("U+0000"), "{body}");
+    assert_eq!(upload.status().unwrap().rows, 0, "nothing is stored");
+}

@@ -1,5 +1,6 @@
 //! `make bench`: MB/s and rows/s of the parser on the generated 1,000,000-row file, median of
-//! several runs, for parse only; parse, map and validate; and parse, validate and batch.
+//! several runs, for parse only; parse, map and validate; and parse, validate and batch. Then a
+//! file whose header names one column 10,000 times, read and imported.
 //!
 //! The file is generated in memory (deterministically, ~120 MB) and fed in 1 MiB chunks, as a
 //! browser stream would. `SLUICE_BENCH_ROWS` and `SLUICE_BENCH_RUNS` change the size and the
@@ -32,6 +33,32 @@ fn main() {
     report("parse only", runs, &file, rows, || parse_only(&file, rows));
     report("parse + map + validate", runs, &file, rows, || parse_validate(&file, &schema, rows));
     report("parse + validate + batch", runs, &file, rows, || parse_validate_batch(&file, &schema, rows));
+    let wide = wide_file(WIDE_COLUMNS, WIDE_ROWS);
+    println!(
+        "a header of {WIDE_COLUMNS} columns all named \"v\" (named v, v_2, …), then {WIDE_ROWS} rows, {:.2} MB",
+        wide.len() as f64 / 1e6
+    );
+    report("wide header: read", runs, &wide, WIDE_ROWS, || parse_only(&wide, WIDE_ROWS));
+    report("wide header: read + validate + batch", runs, &wide, WIDE_ROWS, || {
+        let mut import = Import::new(&schema, ImportOptions::default()).unwrap();
+        import.feed(&wide).unwrap();
+        let summary = import.finish().unwrap();
+        assert_eq!((summary.read.rows, summary.layout.header.names.len()), (WIDE_ROWS, WIDE_COLUMNS));
+    });
+}
+
+/// The wide file: one header name repeated, as some exports write it, which once took cubic time.
+const WIDE_COLUMNS: usize = 10_000;
+const WIDE_ROWS: u64 = 10;
+
+fn wide_file(columns: usize, rows: u64) -> Vec<u8> {
+    let mut text = vec!["v"; columns].join(",");
+    text.push('\n');
+    for _ in 0..rows {
+        text.push_str(&vec!["1"; columns].join(","));
+        text.push('\n');
+    }
+    text.into_bytes()
 }
 
 fn env<T: std::str::FromStr>(name: &str, default: T) -> T {

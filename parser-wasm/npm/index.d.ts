@@ -54,6 +54,8 @@ export interface ReaderOptions {
   shortRows?: 'error' | 'pad';
   longRows?: 'error' | 'keep';
   skipEmptyRows?: boolean;
+  /** Read a file without data rows (empty, or a header only) as 0 rows instead of refusing it. */
+  allowEmpty?: boolean;
   limits?: { maxFieldBytes?: number; maxRecordBytes?: number; maxColumns?: number };
   sniffBytes?: number;
 }
@@ -247,6 +249,22 @@ export interface ParseFileOptions extends ParserOptions {
 }
 
 /** A parse in progress: iterate its batches (or pass `batches: false`), await its summary. */
+/**
+ * The Error thrown (by `feed`, `finish`, `sniff`, `readRows`) or rejected (by `parseFile`) for a
+ * file that cannot be imported at all. `message` says what to do in English; `code` and the
+ * other fields let a UI say it in its own words.
+ */
+export interface FileError extends Error {
+  code: 'empty_file' | 'no_data_rows' | 'binary_file' | 'too_many_columns';
+  /** `binary_file`: what the file is. */
+  kind?: 'xlsx' | 'ods' | 'zip' | 'xls' | 'pdf' | 'png' | 'jpeg' | 'gif' | 'gzip' | 'unknown';
+  /** Where (the header row, the NUL byte, the row too wide), when it is about one place. */
+  line?: number;
+  byte?: number;
+  /** `too_many_columns`: the column limit. */
+  limit?: number;
+}
+
 export interface ParseJob extends AsyncIterable<Batch> {
   readonly summary: Promise<Summary>;
   batches(): AsyncIterableIterator<Batch>;

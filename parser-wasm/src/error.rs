@@ -1,5 +1,9 @@
-//! Errors a caller can make: configuration (options, schemas) and misuse of a streaming API.
-//! Problems in the data are not errors of this kind: they are part of the output, with positions.
+//! Errors a caller can make: configuration (options, schemas) and misuse of a streaming API;
+//! and files that cannot be imported at all (empty, without data rows, binary, too wide).
+//! Problems in rows are not errors of this kind: they are part of the output, with positions.
+
+use crate::binary::BinaryKind;
+use crate::position::Position;
 
 /// A configuration error: an option or a schema that cannot be used. The message names the
 /// option, or the schema column and field, and says what is wrong.
@@ -103,3 +107,181 @@ impl std::fmt::Display for UsageError {
 }
 
 impl std::error::Error for UsageError {}
+
+/// Why a file cannot be imported at all. Unlike a problem in a row, it stops the read: nothing
+/// in the file, a header and no data rows, a file that is not text, or a header wider than the
+/// limit. Each has a stable [`code`](FileError::code); the message says where and what to do,
+/// and never holds anything from the file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FileError {
+    /// No record with any content: nothing, a byte order mark, blank lines, comments.
+    Empty,
+    /// No data rows (a header only); `header` is where the header row starts, when there is one.
+    NoDataRows {
+        /// Where the header row starts.
+        header: Option<Position>,
+    },
+    /// Not text: a known binary format by its first bytes, or NUL bytes.
+    Binary {
+        /// What the file is.
+        kind: BinaryKind,
+        /// Where: the start of the file for a signature; the NUL byte (or the field holding it).
+        at: Position,
+    },
+    /// The header row (or, without one, the first row) has more columns than the limit.
+    TooManyColumns {
+        /// The limit (`limits.maxColumns`).
+        limit: usize,
+        /// Where the row starts.
+        at: Position,
+        /// Whether the row is the header (otherwise the first data row of a file without one).
+        header: bool,
+    },
+}
+
+impl FileError {
+    /// The stable code: `empty_file`, `no_data_rows`, `binary_file` or `too_many_columns`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            FileError::Empty => "empty_file",
+            FileError::NoDataRows { .. } => "no_data_rows",
+            FileError::Binary { .. } => "binary_file",
+            FileError::TooManyColumns { .. } => "too_many_columns",
+        }
+    }
+
+    /// Where in the file, when the error is about one place.
+    pub fn position(&self) -> Option<Position> {
+        match *self {
+            FileError::Empty => None,
+            FileError::NoDataRows { header } => header,
+            FileError::Binary { at, .. } | FileError::TooManyColumns { at, .. } => Some(at),
+        }
+    }
+}
+
+impl std::fmt::Display for FileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FileError::Empty => {
+                f.write_str("the file is empty: it has no header and no rows; choose a file with data")
+            }
+            FileError::NoDataRows { header: Some(at) } => write!(
+                f,
+                "the file has a header row ({at}) but no data rows below it; add rows, or choose \
+                 another file"
+            ),
+            FileError::NoDataRows { header: None } => {
+                f.write_str("the file has no data rows; add rows, or choose another file")
+            }
+            FileError::Binary { kind: BinaryKind::Unknown, at } => write!(
+                f,
+                "the file is not text: it holds a NUL byte ({at}), which a CSV file never does; \
+                 choose a CSV file (a text file saved as UTF-16 or UTF-32 may look like this: \
+                 save it as UTF-8)"
+            ),
+            FileError::Binary { kind, .. } => write!(f, "this is {}", kind.advice()),
+            FileError::TooManyColumns { limit, at, header } => write!(
+                f,
+                "the {} ({at}) has more than {limit} columns, the most a file may have; remove \
+                 columns or split the file",
+                if *header { "header row" } else { "first row" }
+            ),
+        }
+    }
+}
+
+impl std::error::Error for FileError {}
+
+/// As JSON: `{"code", "message"}` and, when the error has them, `kind`, `line`, `byte` and
+/// `limit`, for a caller that shows the error in its own words.
+impl serde::Serialize for FileError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        struct Details {
+            code: &'static str,
+            message: String,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            kind: Option<&'static str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            line: Option<u64>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            byte: Option<u64>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            limit: Option<usize>,
+        }
+        let at = self.position();
+        let details = Details {
+            code: self.code(),
+            message: self.to_string(),
+            kind: match self {
+                FileError::Binary { kind, .. } => Some(kind.code()),
+                _ => None,
+            },
+            line: at.map(|p| p.line),
+            byte: at.map(|p| p.byte),
+            limit: match self {
+                FileError::TooManyColumns { limit, .. } => Some(*limit),
+                _ => None,
+            },
+        };
+        details.serialize(s)
+    }
+}
+
+/// Why a [`Reader`](crate::reader::Reader) stopped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ReadError {
+    /// The reader was used out of order.
+    Usage(UsageError),
+    /// The file cannot be imported; the reader goes on refusing it.
+    File(FileError),
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::Usage(e) => e.fmt(f),
+            ReadError::File(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+impl From<UsageError> for ReadError {
+    fn from(e: UsageError) -> Self {
+        ReadError::Usage(e)
+    }
+}
+
+impl From<FileError> for ReadError {
+    fn from(e: FileError) -> Self {
+        ReadError::File(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_file_serialises_with_its_code_message_and_place() {
+        let at = Position { byte: 11, line: 2 };
+        let json = |e: &FileError| serde_json::to_value(e).unwrap();
+        let binary = FileError::Binary { kind: BinaryKind::Xlsx, at: Position::START };
+        let expected = serde_json::json!({
+            "code": "binary_file", "kind": "xlsx", "line": 1, "byte": 0, "message": binary.to_string(),
+        });
+        assert_eq!(json(&binary), expected);
+        let wide = FileError::TooManyColumns { limit: 10, at, header: true };
+        assert_eq!((json(&wide)["limit"].as_u64(), json(&wide)["line"].as_u64()), (Some(10), Some(2)));
+        assert_eq!(
+            json(&FileError::Empty),
+            serde_json::json!({"code": "empty_file", "message": FileError::Empty.to_string()})
+        );
+        assert_eq!(json(&FileError::NoDataRows { header: None })["code"], "no_data_rows");
+    }
+}

@@ -1,7 +1,7 @@
 //! The whole pipeline for one file: read, map, fix, check and cut into batches, fed in chunks.
 
 use crate::batch::{BatchColumn, BatchOptions, BatchWriter, ColumnKind};
-use crate::error::{ConfigError, UsageError};
+use crate::error::{ConfigError, FileError, ReadError, UsageError};
 use crate::patch::Patches;
 use crate::reader::{FileLayout, ReadSummary, Reader, ReaderOptions, Row, RowStart, Sink};
 use crate::schema::{Column, Schema};
@@ -173,6 +173,8 @@ pub enum ImportError {
     Config(ConfigError),
     /// The import was used out of order.
     Usage(UsageError),
+    /// The file cannot be imported (empty, no data rows, not text, too wide).
+    File(FileError),
 }
 
 impl std::fmt::Display for ImportError {
@@ -180,6 +182,7 @@ impl std::fmt::Display for ImportError {
         match self {
             ImportError::Config(e) => e.fmt(f),
             ImportError::Usage(e) => e.fmt(f),
+            ImportError::File(e) => e.fmt(f),
         }
     }
 }
@@ -195,6 +198,15 @@ impl From<ConfigError> for ImportError {
 impl From<UsageError> for ImportError {
     fn from(e: UsageError) -> Self {
         ImportError::Usage(e)
+    }
+}
+
+impl From<ReadError> for ImportError {
+    fn from(e: ReadError) -> Self {
+        match e {
+            ReadError::Usage(e) => ImportError::Usage(e),
+            ReadError::File(e) => ImportError::File(e),
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 pub mod batch;
+pub mod binary;
 mod checks;
 mod datetime;
 pub mod decode;

@@ -159,28 +159,60 @@ fn with_best_quote(sample: &[u8], delimiter: u8, comment: Option<u8>) -> Candida
     }
 }
 
-/// Parses up to `MAX_RECORDS` records of the sample into owned fields.
+/// Parses up to `MAX_RECORDS` records of the sample into owned fields. Blank and comment lines
+/// between records are skipped here, as the tokenizer skips them: csv-core would end a comment
+/// only at LF, and a CR-only file's comment would swallow the rest of the sample.
 fn records(sample: &[u8], dialect: &Dialect) -> Vec<Vec<String>> {
     let mut reader = csv_core::ReaderBuilder::new()
         .delimiter(dialect.delimiter)
         .quote(dialect.quote.unwrap_or(b'"'))
         .quoting(dialect.quote.is_some())
-        .comment(dialect.comment)
         .build();
     let mut out = vec![0u8; sample.len() + 1];
-    let mut ends = vec![0usize; 1024];
+    let mut ends = vec![0usize; 64];
     let (mut input, mut records) = (sample, Vec::new());
+    // What csv-core wrote of the record so far: a record continues where the last call left
+    // off (its field ends count from the record's start), however many calls it takes.
+    let (mut nout, mut nend) = (0, 0);
     while records.len() < MAX_RECORDS {
-        let (result, nin, _, nend) = reader.read_record(input, &mut out, &mut ends);
-        input = &input[nin..];
+        if (nout, nend) == (0, 0) {
+            input = skip_between_records(input, dialect.comment);
+        }
+        let (result, nin, more_out, more_ends) = reader.read_record(
+            input,
+            out.get_mut(nout..).unwrap_or_default(),
+            ends.get_mut(nend..).unwrap_or_default(),
+        );
+        input = input.get(nin..).unwrap_or_default();
+        (nout, nend) = (nout + more_out, nend + more_ends);
         match result {
-            csv_core::ReadRecordResult::Record => records.push(split(&out, &ends[..nend])),
+            csv_core::ReadRecordResult::Record => {
+                records
+                    .push(split(out.get(..nout).unwrap_or_default(), ends.get(..nend).unwrap_or_default()));
+                (nout, nend) = (0, 0);
+            }
             csv_core::ReadRecordResult::OutputEndsFull => ends.resize(ends.len() * 2, 0),
-            csv_core::ReadRecordResult::End | csv_core::ReadRecordResult::OutputFull => break,
+            csv_core::ReadRecordResult::OutputFull => out.resize(out.len() * 2, 0),
+            csv_core::ReadRecordResult::End => break,
             csv_core::ReadRecordResult::InputEmpty => {}
         }
     }
     records
+}
+
+/// The input after the line terminators and comment lines at its start.
+fn skip_between_records(mut input: &[u8], comment: Option<u8>) -> &[u8] {
+    loop {
+        let start = input.iter().position(|&b| b != b'\n' && b != b'\r').unwrap_or(input.len());
+        input = input.get(start..).unwrap_or_default();
+        match input.first() {
+            Some(&b) if Some(b) == comment => {
+                let end = memchr::memchr2(b'\n', b'\r', input).unwrap_or(input.len());
+                input = input.get(end..).unwrap_or_default();
+            }
+            _ => return input,
+        }
+    }
 }
 
 fn split(out: &[u8], ends: &[usize]) -> Vec<String> {
@@ -250,9 +282,8 @@ fn majority(kinds: &[Kind]) -> Option<Kind> {
 }
 
 fn all_distinct_text(header: &[String]) -> bool {
-    header.iter().enumerate().all(|(i, cell)| {
-        Kind::of(cell) == Kind::Text && !header[..i].iter().any(|other| other.trim() == cell.trim())
-    })
+    let mut seen = std::collections::HashSet::with_capacity(header.len());
+    header.iter().all(|cell| Kind::of(cell) == Kind::Text && seen.insert(cell.trim()))
 }
 
 /// The rough kind of a cell, enough to tell a header from data.
@@ -344,6 +375,28 @@ mod tests {
     fn comment_lines_are_not_records() {
         let s = sniff(b"# a;b;c;d\nid,name\n# x\n1,Ann\n2,Bob\n", true, Some(b'#'));
         assert_eq!((s.dialect.delimiter, s.header_row, s.field_count), (b',', Some(1), 2));
+    }
+
+    #[test]
+    fn records_wider_than_the_first_ends_buffer_keep_every_field() {
+        let header: Vec<String> = (1..=1100).map(|i| format!("c{i}")).collect();
+        let row = vec!["1"; 1100].join(",");
+        let s = guess(&format!("{}\n{row}\n{row}\n", header.join(",")));
+        assert_eq!((s.dialect.delimiter, s.field_count, s.header_row), (b',', 1100, Some(1)));
+    }
+
+    #[test]
+    fn a_last_record_without_a_line_ending_is_a_record() {
+        let s = guess("a;b;c");
+        assert_eq!((s.dialect.delimiter, s.field_count), (b';', 3));
+        assert!(s.confidence.delimiter > 0.0);
+    }
+
+    #[test]
+    fn comment_lines_end_at_a_cr_too() {
+        let s = sniff(b"# a,b,c,d\rid;name\r# x,y\r1;Ann\r2;Bob\r", true, Some(b'#'));
+        assert_eq!((s.dialect.delimiter, s.header_row, s.field_count), (b';', Some(1), 2));
+        assert_eq!(s.confidence.delimiter, 0.5 + 0.1 * 3.0);
     }
 
     #[test]

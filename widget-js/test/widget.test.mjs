@@ -375,3 +375,59 @@ test('an importer that requires signed starts takes a token from the host page f
     await sluice.close();
   }
 });
+
+/** The start of an .xlsx workbook (a ZIP archive with an `xl/` part), and of a PNG image. */
+const WORKBOOK = Buffer.concat([Buffer.from('PK\x03\x04\x14\0\x06\0\x08\0\0\0!\0[Content_Types].xml', 'latin1'), Buffer.alloc(300, 0x9c), Buffer.from('PK\x03\x04xl/workbook.xml')]);
+const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]), Buffer.from('IHDR'), Buffer.alloc(64, 7)]);
+
+test('an empty file, a header without rows and a workbook are refused on the upload step, saying what to do', async () => {
+  const sluice = await stack();
+  try {
+    const { page, frame, errors } = await open(sluice.page);
+    const refusal = frame.locator('.upload .error');
+    const pick = (name, buffer) => frame.locator('input[type=file]').setInputFiles({ name, mimeType: 'text/csv', buffer });
+    await pick('contacts.csv', WORKBOOK);
+    await refusal.filter({ hasText: 'Excel workbook' }).waitFor({ timeout: 20000 });
+    assert.equal(await refusal.textContent(), 'This is an Excel workbook (.xlsx), not a CSV file. Save it as CSV (in Excel: File › Save As › CSV UTF-8), then choose that file.');
+    await shot(page, 'upload-refused-workbook');
+    await pick('photo.csv', PNG);
+    await refusal.filter({ hasText: 'This is an image, not a CSV file' }).waitFor();
+    await pick('empty.csv', Buffer.alloc(0));
+    await refusal.filter({ hasText: 'This file is empty' }).waitFor();
+    await pick('bom.csv', Buffer.from('\uFEFF\r\n'));
+    await refusal.filter({ hasText: 'This file is empty' }).waitFor();
+    await frame.locator('[data-field=paste]').fill(csv(0).toString().trim());
+    await frame.locator('[data-action=use-paste]').click();
+    await refusal.filter({ hasText: 'header row (line 1) but no data rows' }).waitFor();
+    assert.equal(await frame.locator('[data-field=encoding]').count(), 0, 'still on the upload step');
+    assert.equal(await frame.locator('[data-action=next]').count(), 0);
+    await pick('people.csv', csv(2));
+    await frame.locator('[data-field=encoding]').waitFor();
+    assert.equal(await frame.locator('[data-field=read-error]').textContent(), '');
+    assert.deepEqual(errors, []);
+    await page.close();
+  } finally {
+    await sluice.close();
+  }
+});
+
+test('an importer with min_rows = 0 takes a header without rows as an empty import', async () => {
+  const sluice = await stack({ importer: '[importers.limits]\nmin_rows = 0' });
+  try {
+    const { page, frame, errors } = await open(sluice.page);
+    await frame.locator('input[type=file]').setInputFiles({ name: 'none-yet.csv', mimeType: 'text/csv', buffer: csv(0) });
+    await frame.locator('[data-field=encoding]').waitFor({ timeout: 20000 });
+    await frame.locator('[data-action=next]').click();
+    await frame.locator('.map-table').waitFor();
+    await frame.locator('[data-action=next]').click();
+    await frame.locator('[data-field=counts]', { hasText: '0 rows' }).waitFor({ timeout: 20000 });
+    await frame.locator('[data-action=next]:not([disabled])').click();
+    const result = await hostResult(page);
+    assert.deepEqual([result.rows, result.batches], [0, 0]);
+    assert.deepEqual(sluice.server.export(result.importId), []);
+    assert.deepEqual(errors, []);
+    await page.close();
+  } finally {
+    await sluice.close();
+  }
+});

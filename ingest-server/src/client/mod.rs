@@ -74,6 +74,8 @@ pub struct PublicConfig {
 pub struct Limits {
     /// Most rows in an import.
     pub max_rows: u64,
+    /// Fewest rows an import may complete with (0: an empty import is allowed).
+    pub min_rows: u64,
     /// Largest file.
     pub max_file_size: u64,
     /// Rows per batch.

@@ -25,7 +25,7 @@ const IMPORTER_FIELDS: &[&str] = &[
 ];
 
 /// The fields of `[importers.limits]`.
-const LIMIT_FIELDS: &[&str] = &["max_rows", "max_file_size", "batch_rows", "batch_bytes"];
+const LIMIT_FIELDS: &[&str] = &["max_rows", "min_rows", "max_file_size", "batch_rows", "batch_bytes"];
 
 /// The fields of `[importers.retention]`.
 const RETENTION_FIELDS: &[&str] = &["mode", "days"];
@@ -74,11 +74,14 @@ pub enum InvalidRows {
     Record,
 }
 
-/// Limits on one import, each greater than zero.
+/// Limits on one import, each greater than zero except `min_rows`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ImporterLimits {
     /// The most data rows a file may have (default 1000000).
     pub max_rows: u64,
+    /// The fewest rows an import may complete with, at most `max_rows` (default 1; 0 allows an
+    /// empty import, and the widget then reads an empty or header-only file as 0 rows).
+    pub min_rows: u64,
     /// The largest file the widget accepts (default 1GiB).
     pub max_file_size: ByteSize,
     /// Rows per batch the widget sends, 1 to 100000 (default 5000).
@@ -91,6 +94,7 @@ impl Default for ImporterLimits {
     fn default() -> Self {
         ImporterLimits {
             max_rows: 1_000_000,
+            min_rows: 1,
             max_file_size: ByteSize(1 << 30),
             batch_rows: 5000,
             batch_bytes: ByteSize(1 << 20),
@@ -242,13 +246,25 @@ impl ImporterLimits {
     /// Reads `[importers.limits]`; a batch must fit in a request body.
     fn read(t: &Table<'_>, max_body: ByteSize, report: &mut Report<'_>) -> Self {
         let default = ImporterLimits::default();
+        let max_rows = nonzero(t.unsigned("max_rows", report), report).unwrap_or(default.max_rows);
         ImporterLimits {
-            max_rows: nonzero(t.unsigned("max_rows", report), report).unwrap_or(default.max_rows),
+            max_rows,
+            min_rows: min_rows(t, max_rows, report).unwrap_or(default.min_rows),
             max_file_size: nonzero(t.size("max_file_size", report), report).unwrap_or(default.max_file_size),
             batch_rows: batch_rows(t, report).unwrap_or(default.batch_rows),
             batch_bytes: batch_bytes(t, max_body, report).unwrap_or(default.batch_bytes),
         }
     }
+}
+
+/// Reads `min_rows`, 0 to `max_rows`.
+fn min_rows(t: &Table<'_>, max_rows: u64, report: &mut Report<'_>) -> Option<u64> {
+    let rows = t.unsigned("min_rows", report)?;
+    if rows.value > max_rows {
+        report.error(&rows.place, format!("must be at most max_rows ({max_rows})"));
+        return None;
+    }
+    Some(rows.value)
 }
 
 /// Reads `batch_rows`, 1 to 100000.
@@ -431,12 +447,14 @@ mod tests {
     fn importer_limits_are_read_and_checked() {
         let limits = r#"[importers.limits]
 max_rows = 10
+min_rows = 0
 max_file_size = "10MB"
 batch_rows = 100000
 batch_bytes = 4096"#;
         let read = load(&importer("", limits)).unwrap().importers[0].limits;
         let expected = ImporterLimits {
             max_rows: 10,
+            min_rows: 0,
             max_file_size: ByteSize(10_000_000),
             batch_rows: 100_000,
             batch_bytes: ByteSize(4096),
@@ -461,6 +479,12 @@ batch_bytes = "0B""#;
         assert_errors(
             &importer("", rows),
             &[(8, "importers[0].limits.batch_rows", "must be from 1 to 100000")],
+        );
+        assert_eq!(load(IMPORTER).unwrap().importers[0].limits.min_rows, 1, "min_rows defaults to 1");
+        let fewer = "[importers.limits]\nmax_rows = 5\nmin_rows = 6";
+        assert_errors(
+            &importer("", fewer),
+            &[(9, "importers[0].limits.min_rows", "must be at most max_rows (5)")],
         );
     }
 

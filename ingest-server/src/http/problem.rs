@@ -142,6 +142,27 @@ impl From<ImportError> for Problem {
                 format!("the import would have more than this importer's limit of {limit} rows"),
             )
             .with("limit", limit),
+            ImportError::TooFewRows { limit, rows } => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "too_few_rows",
+                format!(
+                    "the import has {rows} rows and this importer needs at least {limit} {}; import a \
+                     file with data rows",
+                    if limit == 1 { "row" } else { "rows" }
+                ),
+            )
+            .with("limit", limit)
+            .with("rows", rows),
+            ImportError::BinaryContent { row, column } => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "binary_content",
+                format!(
+                    "row {row}, {column}: a cell holds a NUL character (U+0000), which no text file does; \
+                     the rows come from a binary file, not a CSV file"
+                ),
+            )
+            .with("row", row)
+            .with("column", column),
             ImportError::Incomplete { missing } => Problem::new(
                 StatusCode::CONFLICT,
                 "incomplete",

@@ -81,6 +81,7 @@ async fn public_config(state: web::Data<State>, key: web::Path<String>) -> Resul
         "signedStart": config.start.secret.is_some(),
         "limits": {
             "maxRows": limits.max_rows,
+            "minRows": limits.min_rows,
             "maxFileSize": limits.max_file_size.0,
             "batchRows": limits.batch_rows,
             "batchBytes": limits.batch_bytes.0,

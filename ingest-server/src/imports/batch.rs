@@ -10,7 +10,7 @@ use crate::crypto::{BatchAad, Item};
 use crate::store::{BatchMeta, ImportRecord, ImportStatus, NewBatch, PutOutcome};
 use serde::Serialize;
 use sluice_parser::batch::Batch;
-use sluice_parser::verify::{Verdict, Verifier};
+use sluice_parser::verify::{Verdict, Verifier, VerifyError};
 
 /// What a client says about a batch outside its sealed body (all bound by the AAD).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -144,7 +144,10 @@ impl Imports {
         }
         let schema = self.schema_of(importer, record)?;
         let mut verifier = Verifier::new(&schema, usize::MAX);
-        let verdict = verifier.check(&batch).map_err(|e| ImportError::BatchInvalid(e.to_string()))?;
+        let verdict = verifier.check(&batch).map_err(|e| match e {
+            VerifyError::BinaryContent { row, column } => ImportError::BinaryContent { row, column },
+            e => ImportError::BatchInvalid(e.to_string()),
+        })?;
         if verdict.error_count > 0 && importer.config.invalid_rows == InvalidRows::Refuse {
             return Err(ImportError::RowsInvalid {
                 error_count: verdict.error_count,

@@ -1,6 +1,6 @@
-//! Completing an import: the client's counts must match what is stored, every batch is opened
-//! again in order for what only shows across batches (row order, uniqueness), then the import is
-//! closed and its transport key destroyed.
+//! Completing an import: the client's counts must match what is stored and reach the importer's
+//! `min_rows`, every batch is opened again in order for what only shows across batches (row
+//! order, uniqueness), then the import is closed and its transport key destroyed.
 
 use super::{ImportError, Imports};
 use crate::config::InvalidRows;
@@ -78,6 +78,10 @@ impl Imports {
         }
         let batches = self.store.batches(id)?;
         check_counts(&batches, &expected)?;
+        let min_rows = self.importer(key)?.config.limits.min_rows;
+        if expected.rows < min_rows {
+            return Err(ImportError::TooFewRows { limit: min_rows, rows: expected.rows });
+        }
         let mapping = self.seal_mapping(id, expected.mapping.as_ref())?;
         let invalid_rows = self.verify_all(key, &record, &batches)?;
         let destinations = &self.importer(key)?.config.destinations;

@@ -105,6 +105,20 @@ pub enum ImportError {
         /// The importer's limit.
         limit: u64,
     },
+    /// Completion: the import has fewer rows than the importer's `min_rows`.
+    TooFewRows {
+        /// The importer's `min_rows`.
+        limit: u64,
+        /// Rows stored.
+        rows: u64,
+    },
+    /// A batch's cell holds U+0000: the rows come from a binary file read as text.
+    BinaryContent {
+        /// The row.
+        row: u64,
+        /// The column: a schema key, `kept column N` or `extra field N`.
+        column: String,
+    },
     /// Batches are missing for completion.
     Incomplete {
         /// The first missing batch numbers.
@@ -142,6 +156,8 @@ impl std::fmt::Display for ImportError {
             ImportError::Closed(status) => write!(f, "the import is {status:?}"),
             ImportError::RowsInvalid { error_count, .. } => write!(f, "{error_count} cells are invalid"),
             ImportError::TooManyRows { limit } => write!(f, "more than {limit} rows"),
+            ImportError::TooFewRows { limit, rows } => write!(f, "{rows} rows, fewer than {limit}"),
+            ImportError::BinaryContent { row, column } => write!(f, "row {row}, {column}: U+0000"),
             ImportError::Incomplete { missing } => write!(f, "{} batches are missing", missing.len()),
             ImportError::CountMismatch { batches, rows } => {
                 write!(f, "stored {batches} batches, {rows} rows")

@@ -59,7 +59,7 @@ function handle(job, worker, options, message) {
       worker.terminate();
       break;
     case 'error': {
-      const error = new Error(message.message);
+      const error = Object.assign(new Error(message.message), message.details);
       error.name = message.name;
       job.fail(error);
       worker.terminate();

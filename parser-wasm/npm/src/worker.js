@@ -4,6 +4,9 @@
 import { ready } from './wasm-web.js';
 import { run, use, wasmMemory } from './core.js';
 
+/** The fields of a refused file's Error (see FileError in index.d.ts). */
+const DETAILS = ['code', 'kind', 'line', 'byte', 'limit'];
+
 let outstanding = 0;
 let room = null;
 let cancelled = false;
@@ -46,6 +49,8 @@ async function start(source, options) {
     }
     self.postMessage({ type: 'done', summary });
   } catch (error) {
-    self.postMessage({ type: 'error', name: error?.name ?? 'Error', message: String(error?.message ?? error) });
+    // A refused file's details (code, kind, line, byte, limit) travel with its message.
+    const details = Object.fromEntries(DETAILS.filter((key) => error?.[key] !== undefined).map((key) => [key, error[key]]));
+    self.postMessage({ type: 'error', name: error?.name ?? 'Error', message: String(error?.message ?? error), details });
   }
 }

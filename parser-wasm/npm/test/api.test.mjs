@@ -1,6 +1,6 @@
 // The package in Node: the low-level API, chunking invariance from JavaScript, misuse,
-// hostile inputs, parseFile over paths and streams with progress, backpressure and
-// cancellation, and reading rows again.
+// hostile inputs, files refused (empty, binary, too wide), parseFile over paths and streams
+// with progress, backpressure and cancellation, and reading rows again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, writeFile, rm } from 'node:fs/promises';
@@ -117,6 +117,7 @@ test('invalid UTF-8 after the detection window is a positioned invalid_encoding 
 
 test('misuse throws an Error with a sentence', () => {
   const parser = new Parser({ schema });
+  parser.feed(fixtures.quoted);
   parser.finish();
   assert.throws(() => parser.feed(utf8('x')), { message: /already finished/ });
   assert.throws(() => parser.finish(), { message: /already finished/ });
@@ -148,6 +149,73 @@ test('helpers sniff, match, check and decode', () => {
   assert.deepEqual(decoded.rows.map((r) => r.number), [1, 3]);
   assert.deepEqual(decoded.rows[0].cells, ['1', 'Doe, Jane', 'jane@example.com', '1.5']);
   assert.throws(() => decodeBatch(new Uint8Array([1, 2, 3])), { message: 'batch byte 0: does not start with "SLCB"' });
+});
+
+test('a one-line file is sniffed like any other: its last record counts without a line ending', () => {
+  const preview = sniff(utf8('a;b;c'), { header: 'none' });
+  assert.deepEqual([preview.layout.dialect.delimiter, preview.layout.sniffed.fieldCount], [';', 3]);
+  assert.ok(preview.layout.sniffed.confidence.delimiter > 0);
+  assert.deepEqual(preview.rows[0].fields, ['a', 'b', 'c']);
+});
+
+test('a header wider than 1,024 columns stays the header and maps', async () => {
+  const names = Array.from({ length: 1100 }, (_, i) => `c${i + 1}`);
+  const row = names.map((_, i) => String(i + 1));
+  const bytes = utf8(`${names.join(',')}\n${row.join(',')}\n${row.join(',')}\n`);
+  const wide = { version: 1, columns: [{ key: 'c1100', type: 'integer', required: true }] };
+  const summary = await parseFile(bytes, { schema: wide, batches: false }).summary;
+  assert.deepEqual(summary.layout.header.names, names);
+  assert.equal(summary.mapping.columns[0].header, 'c1100');
+  assert.deepEqual([summary.report.rows, summary.report.validRows], [2, 2]);
+});
+
+test('a comment line in a CR-only file does not swallow the rows after it', async () => {
+  const two = { version: 1, columns: [{ key: 'id', type: 'integer' }, { key: 'name', type: 'text' }] };
+  for (const text of ['id,name\r1,Ann\r#note\r2,Bob\r', 'id,name\r\n1,Ann\r\n#note\r\n2,Bob\r\n']) {
+    const summary = await parseFile(utf8(text), { schema: two, reader: { comment: '#' }, batches: false }).summary;
+    assert.deepEqual([summary.report.rows, summary.report.errorCount], [2, 0], JSON.stringify(text));
+  }
+});
+
+test('a header of one name repeated 10,000 times is named v, v_2, … v_10000', async () => {
+  const bytes = utf8(`${Array(10000).fill('v').join(',')}\n${Array(10000).fill('1').join(',')}\n`);
+  const one = { version: 1, columns: [{ key: 'v_10000', type: 'integer', required: true }] };
+  const summary = await parseFile(bytes, { schema: one, batches: false }).summary;
+  const names = summary.layout.header.names;
+  assert.deepEqual([names.length, names[0], names[1], names[9999], new Set(names).size], [10000, 'v', 'v_2', 'v_10000', 10000]);
+  assert.equal(summary.mapping.columns[0].header, 'v_10000');
+});
+
+const workbook = new Uint8Array([...utf8('PK\x03\x04\x14\0\x06\0\x08\0\0\0!\0[Content_Types].xml'), 0x9c, 0x01, ...utf8('PK\x03\x04xl/workbook.xml')]);
+const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, ...utf8('IHDR'), 0, 0, 1, 0]);
+
+test('empty, header-only and binary files are refused with a code and a message saying what to do', async () => {
+  const refusals = [
+    [new Uint8Array(0), { code: 'empty_file', message: /the file is empty/ }],
+    [utf8('\uFEFF\r\n'), { code: 'empty_file' }],
+    [utf8('id,name\r\n'), { code: 'no_data_rows', line: 1, byte: 0, message: /header row \(line 1, byte 0\) but no data rows/ }],
+    [workbook, { code: 'binary_file', kind: 'xlsx', line: 1, byte: 0, message: /^this is an Excel workbook \(\.xlsx\), not a CSV file; save it as CSV/ }],
+    [png, { code: 'binary_file', kind: 'png', message: /a PNG image/ }],
+    [utf8('id,name\n1,A\0\0n\n'), { code: 'binary_file', kind: 'unknown', line: 2, byte: 11 }],
+  ];
+  for (const [bytes, expected] of refusals) {
+    await assert.rejects(parseFile(bytes, { schema }).summary, expected);
+    assert.throws(() => sniff(bytes), expected);
+    const parser = new Parser({ schema });
+    assert.throws(() => { parser.feed(bytes); parser.finish(); }, expected);
+    assert.throws(() => parser.finish(), expected, 'the refusal is answered again');
+    parser.free();
+  }
+  for (const bytes of [new Uint8Array(0), utf8('id,name\r\n')]) {
+    const summary = await parseFile(bytes, { schema, reader: { allowEmpty: true } }).summary;
+    assert.deepEqual([summary.report.rows, summary.batches], [0, 0]);
+  }
+});
+
+test('a header past 10,000 columns is refused naming the limit and the line', async () => {
+  const bytes = utf8(`# exported\n${Array.from({ length: 10001 }, (_, i) => `c${i}`).join(',')}\n1\n`);
+  const expected = { code: 'too_many_columns', limit: 10000, line: 2, byte: 11, message: /header row \(line 2, byte 11\) has more than 10000 columns/ };
+  await assert.rejects(parseFile(bytes, { schema, reader: { comment: '#' } }).summary, expected);
 });
 
 function bigCsv(rows) {

@@ -1,6 +1,7 @@
 // The package in headless Chromium: parseFile in its Worker with real Files (from disk, as a
 // file input gives them), progress, cancellation, encodings decoded by the browser, hostile
-// inputs with bounded memory, chunking invariance and readRows on the page.
+// inputs with bounded memory, a refused file's details, chunking invariance and readRows on
+// the page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, writeFile, rm } from 'node:fs/promises';
@@ -126,6 +127,17 @@ test('a 100 MB field and an unterminated quote end in positioned errors, memory 
   const codes = summary.report.errors.map((e) => [e.row, e.line, e.byte, e.column, e.code]);
   assert.deepEqual(codes, [[1, 2, 10, 'name', 'field_too_large'], [3, 4, (100 << 20) + 20, 'name', 'unterminated_quote']]);
   assert.ok(summary.workerMemory.peakBytes < 64 << 20, `worker peak ${summary.workerMemory.peakBytes} bytes`);
+});
+
+test('a workbook picked by mistake is refused in the Worker with its code and kind', async () => {
+  await pick('contacts.xlsx', Buffer.concat([Buffer.from('PK\x03\x04\x14\0\x06\0\x08\0\0\0!\0[Content_Types].xml', 'latin1'), Buffer.alloc(200, 0x9c), Buffer.from('PK\x03\x04xl/workbook.xml')]));
+  const error = await tab.evaluate(async (schema) => {
+    const job = window.sluice.parseFile(window.fileInput(), { schema });
+    const e = await job.summary.catch((e) => e);
+    return { name: e.name, code: e.code, kind: e.kind, line: e.line, byte: e.byte, message: e.message };
+  }, schema);
+  assert.deepEqual({ ...error, message: undefined }, { name: 'Error', code: 'binary_file', kind: 'xlsx', line: 1, byte: 0, message: undefined });
+  assert.match(error.message, /^this is an Excel workbook \(\.xlsx\), not a CSV file; save it as CSV/);
 });
 
 test('the page API gives identical results however the input is cut', async () => {

@@ -7,9 +7,11 @@ mod rows;
 pub use options::{HeaderChoice, LongRows, QuoteChoice, ReaderOptions, ShortRows};
 pub use rows::{FileLayout, Header, ReadSummary, Row, RowStart, Sink};
 
+use crate::binary::{self, BinaryKind};
 use crate::decode::{EncodingChoice, OffsetMap, Transcoder};
 use crate::dialect::Dialect;
-use crate::error::{ConfigError, UsageError};
+use crate::error::{ConfigError, FileError, ReadError, UsageError};
+use crate::position::Position;
 use crate::record::RawRecord;
 use crate::sniff::{Sniffed, sniff};
 use crate::tokenizer::Tokenizer;
@@ -19,6 +21,11 @@ use rows::{RowSettings, Rows};
 /// A push parser for one CSV file: [`feed`](Reader::feed) it chunks of any size, then
 /// [`finish`](Reader::finish) it. Rows go to a [`Sink`] as they complete; the rows, their
 /// problems and positions are the same however the input is cut.
+///
+/// A file that cannot be imported at all is refused with a [`FileError`]: a known binary format
+/// or NUL bytes in the first bytes (before any row), a NUL byte later, a header wider than the
+/// column limit, and at the end a file without data rows (unless
+/// [`allow_empty`](ReaderOptions::allow_empty)). From then on every call answers the same error.
 ///
 /// ```
 /// use sluice_parser::reader::{FileLayout, Reader, ReaderOptions, Row, Sink};
@@ -51,6 +58,8 @@ enum Phase {
     /// Collecting the first bytes.
     Sniffing(Vec<u8>),
     Reading(Box<Reading>),
+    /// The file was refused.
+    Failed(FileError),
     Finished,
 }
 
@@ -126,6 +135,8 @@ impl Reader {
             short_rows: options.short_rows,
             long_rows: options.long_rows,
             skip_empty_rows: options.skip_empty_rows,
+            allow_empty: true,
+            max_columns: options.limits.max_columns,
         };
         let reading = Box::new(Reading {
             input,
@@ -138,7 +149,7 @@ impl Reader {
     }
 
     /// Reads the next chunk of the file.
-    pub fn feed<S: Sink>(&mut self, chunk: &[u8], sink: &mut S) -> Result<(), UsageError> {
+    pub fn feed<S: Sink>(&mut self, chunk: &[u8], sink: &mut S) -> Result<(), ReadError> {
         match &mut self.phase {
             Phase::Sniffing(window) => {
                 // The window is exactly the first `sniff_bytes` bytes, however the input is cut,
@@ -146,34 +157,58 @@ impl Reader {
                 let take = chunk.len().min(self.config.options.sniff_bytes.saturating_sub(window.len()));
                 window.extend_from_slice(chunk.get(..take).unwrap_or(chunk));
                 if window.len() >= self.config.options.sniff_bytes {
-                    self.start(false, sink);
+                    self.start(false, sink)?;
                     return self.feed(chunk.get(take..).unwrap_or_default(), sink);
                 }
             }
-            Phase::Reading(reading) => reading.feed(chunk, false, sink),
-            Phase::Finished => return Err(UsageError::Finished),
+            Phase::Reading(reading) => {
+                reading.feed(chunk, false, sink);
+                self.check()?;
+            }
+            Phase::Failed(e) => return Err(e.clone().into()),
+            Phase::Finished => return Err(UsageError::Finished.into()),
         }
         Ok(())
     }
 
     /// Ends the file: the last row is emitted, and what was read is counted.
-    pub fn finish<S: Sink>(&mut self, sink: &mut S) -> Result<ReadSummary, UsageError> {
+    pub fn finish<S: Sink>(&mut self, sink: &mut S) -> Result<ReadSummary, ReadError> {
         if let Phase::Sniffing(_) = self.phase {
-            self.start(true, sink);
+            self.start(true, sink)?;
         }
         match std::mem::replace(&mut self.phase, Phase::Finished) {
-            Phase::Reading(mut reading) => Ok(reading.finish(sink)),
-            Phase::Sniffing(_) | Phase::Finished => Err(UsageError::Finished),
+            Phase::Reading(mut reading) => reading.finish(sink).map_err(|e| self.fail(e)),
+            Phase::Failed(e) => Err(self.fail(e)),
+            Phase::Sniffing(_) | Phase::Finished => Err(UsageError::Finished.into()),
         }
     }
 
-    /// Decides the encoding and dialect from the bytes so far, then reads them.
-    fn start<S: Sink>(&mut self, complete: bool, sink: &mut S) {
+    /// Refuses the file from now on.
+    fn fail(&mut self, error: FileError) -> ReadError {
+        self.phase = Phase::Failed(error.clone());
+        error.into()
+    }
+
+    /// Moves to `Failed` when the rows refused the file.
+    fn check(&mut self) -> Result<(), ReadError> {
+        let failure = match &self.phase {
+            Phase::Reading(reading) => reading.rows.failure().cloned(),
+            _ => None,
+        };
+        failure.map_or(Ok(()), |e| Err(self.fail(e)))
+    }
+
+    /// Decides the encoding and dialect from the bytes so far, then reads them; refuses a file
+    /// that is not text.
+    fn start<S: Sink>(&mut self, complete: bool, sink: &mut S) -> Result<(), ReadError> {
         let Phase::Sniffing(window) = std::mem::replace(&mut self.phase, Phase::Finished) else {
-            return;
+            return Ok(());
         };
         let config = &self.config;
         let encoding = EncodingChoice::detect(&window, complete, config.label, config.fallback);
+        if let Some(error) = not_text(&window, &encoding) {
+            return Err(self.fail(error));
+        }
         let body = window.get(usize::from(encoding.bom_len)..).unwrap_or_default();
         let sniffed = sniff(&sample_text(&encoding, body, complete), complete, config.options.comment);
         let dialect = self.dialect(&sniffed);
@@ -192,6 +227,7 @@ impl Reader {
         });
         reading.feed(body, false, sink);
         self.phase = Phase::Reading(reading);
+        self.check()
     }
 
     /// The sniffed dialect with the caller's choices laid over it.
@@ -224,8 +260,21 @@ impl Reader {
             short_rows: o.short_rows,
             long_rows: o.long_rows,
             skip_empty_rows: o.skip_empty_rows,
+            allow_empty: o.allow_empty,
+            max_columns: o.limits.max_columns,
         }
     }
+}
+
+/// Why the start of a file shows that it is not text: a known binary format, or NUL bytes where
+/// UTF-16 does not explain them.
+fn not_text(window: &[u8], encoding: &EncodingChoice) -> Option<FileError> {
+    if let Some(kind) = BinaryKind::of(window) {
+        return Some(FileError::Binary { kind, at: Position::START });
+    }
+    let utf16 = encoding.encoding == encoding_rs::UTF_16LE || encoding.encoding == encoding_rs::UTF_16BE;
+    let at = if utf16 { None } else { binary::first_nul(window) }?;
+    Some(FileError::Binary { kind: BinaryKind::Unknown, at })
 }
 
 /// The start of the file as UTF-8 text, for sniffing.
@@ -252,6 +301,9 @@ impl Reading {
         let Reading { input, map, tokenizer, rows, .. } = self;
         match input {
             Input::Utf8 { pos } => {
+                if let Some(i) = memchr::memrchr(0, chunk) {
+                    rows.nul_before(*pos + i as u64 + 1);
+                }
                 let text = utf8_prefix(chunk);
                 let mut emit = |raw: &RawRecord, buf: &[u8]| rows.record(raw, buf, text, sink);
                 tokenizer.feed(chunk, *pos, map, &mut emit);
@@ -263,6 +315,9 @@ impl Reading {
                     let piece = transcoder.step(rest, last);
                     if piece.replaced {
                         rows.replaced_before(piece.base + piece.text.len() as u64);
+                    }
+                    if let Some(i) = memchr::memrchr(0, piece.text) {
+                        rows.nul_before(piece.base + i as u64 + 1);
                     }
                     let text = utf8_prefix(piece.text);
                     let mut emit = |raw: &RawRecord, buf: &[u8]| rows.record(raw, buf, text, sink);
@@ -276,7 +331,7 @@ impl Reading {
         }
     }
 
-    fn finish<S: Sink>(&mut self, sink: &mut S) -> ReadSummary {
+    fn finish<S: Sink>(&mut self, sink: &mut S) -> Result<ReadSummary, FileError> {
         self.feed(&[], true, sink);
         let end = match &self.input {
             Input::Utf8 { pos } => *pos,

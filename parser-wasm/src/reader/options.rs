@@ -34,6 +34,9 @@ pub struct ReaderOptions {
     pub long_rows: LongRows,
     /// Skip rows whose fields are all empty or blank (as spreadsheets export below the data).
     pub skip_empty_rows: bool,
+    /// Read a file without data rows (empty, or a header only) as a file of 0 rows; by default
+    /// it is an `empty_file` or `no_data_rows` error.
+    pub allow_empty: bool,
     /// Limits on field size, record size and columns.
     pub limits: Limits,
     /// How many bytes at the start are looked at to detect the encoding and dialect (64 KiB).
@@ -53,6 +56,7 @@ impl Default for ReaderOptions {
             short_rows: ShortRows::Error,
             long_rows: LongRows::Error,
             skip_empty_rows: true,
+            allow_empty: false,
             limits: Limits::default(),
             sniff_bytes: 64 * 1024,
         }

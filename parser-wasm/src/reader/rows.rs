@@ -1,17 +1,20 @@
 //! From records to rows: the header, row numbers, skipped rows, ragged rows and text.
 
 use super::options::{LongRows, ShortRows};
+use crate::binary::BinaryKind;
 use crate::decode::EncodingChoice;
 use crate::dialect::Dialect;
+use crate::error::FileError;
 use crate::position::Position;
 use crate::record::{Problem, RawRecord, Text};
 use crate::sniff::Sniffed;
 use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
 
 /// Receives what a [`Reader`](super::Reader) reads.
 pub trait Sink {
-    /// Called once, before the first row (and also for a file without rows), with how the
-    /// file is read.
+    /// Called once, before the first row (and also for a file without rows that is read all
+    /// the same), with how the file is read; never for a file refused before its layout is known.
     fn layout(&mut self, layout: &FileLayout);
     /// Called for every data row, in order.
     fn row(&mut self, row: &Row<'_>);
@@ -36,7 +39,8 @@ pub struct FileLayout {
 #[serde(rename_all = "camelCase")]
 pub struct Header {
     /// One name per column, trimmed, never empty and never repeated: a blank name becomes
-    /// `column_N` and a repeated one gets `_2`, `_3`, … appended.
+    /// `column_N` and a repeated one gets the first of `_2`, `_3`, … that no earlier column
+    /// has (so `v_2, v, v` is named `v_2, v, v_3`).
     pub names: Vec<String>,
     /// The record number of the header row, or `None` when the names were generated.
     pub record: Option<u64>,
@@ -133,6 +137,8 @@ pub(crate) struct Rows {
     short_rows: ShortRows,
     long_rows: LongRows,
     skip_empty_rows: bool,
+    allow_empty: bool,
+    max_columns: usize,
     /// The layout until it is sent; after that only its header width matters.
     layout: Option<FileLayout>,
     /// The layout's header is the file's own (a resumed read), not to be replaced.
@@ -141,6 +147,14 @@ pub(crate) struct Rows {
     summary: ReadSummary,
     /// Records starting before this stream offset may hold U+FFFD put in by the transcoder.
     replaced_until: u64,
+    /// Records starting before this stream offset may hold a NUL.
+    nul_until: u64,
+    /// Where the header row starts, once it is read.
+    header_at: Option<Position>,
+    /// Whether a record with a field that is not blank has been seen.
+    content: bool,
+    /// Why the file is refused, once it is: no record is taken after that.
+    failure: Option<FileError>,
     lossy: Lossy,
     problems: Vec<Problem>,
 }
@@ -158,6 +172,10 @@ pub(crate) struct RowSettings {
     pub(crate) short_rows: ShortRows,
     pub(crate) long_rows: LongRows,
     pub(crate) skip_empty_rows: bool,
+    /// A file without data rows is read, not refused.
+    pub(crate) allow_empty: bool,
+    /// The column limit, which the header may not cross.
+    pub(crate) max_columns: usize,
 }
 
 impl Rows {
@@ -168,20 +186,27 @@ impl Rows {
             short_rows: settings.short_rows,
             long_rows: settings.long_rows,
             skip_empty_rows: settings.skip_empty_rows,
+            allow_empty: settings.allow_empty,
+            max_columns: settings.max_columns,
             layout: Some(layout),
             header_known: false,
             width,
             summary: ReadSummary::default(),
             replaced_until: 0,
+            nul_until: 0,
+            header_at: None,
+            content: false,
+            failure: None,
             lossy: Lossy::default(),
             problems: Vec::new(),
         }
     }
 
-    /// Rows of a part of a file whose layout is known, numbered from `first_row`.
+    /// Rows of a part of a file whose layout is known, numbered from `first_row`. A part may
+    /// hold no rows, so it is never refused as empty.
     pub(crate) fn resumed(layout: FileLayout, settings: RowSettings, first_row: u64) -> Self {
         let width = layout.header.names.len();
-        let mut rows = Rows::new(layout, settings);
+        let mut rows = Rows::new(layout, RowSettings { allow_empty: true, ..settings });
         rows.header_known = true;
         rows.width = width;
         rows.summary.rows = first_row.saturating_sub(1);
@@ -193,8 +218,28 @@ impl Rows {
         self.replaced_until = self.replaced_until.max(until);
     }
 
+    /// Notes that the input before stream offset `until` holds a NUL.
+    pub(crate) fn nul_before(&mut self, until: u64) {
+        self.nul_until = self.nul_until.max(until);
+    }
+
+    /// Why the file is refused, if it is.
+    pub(crate) fn failure(&self) -> Option<&FileError> {
+        self.failure.as_ref()
+    }
+
     /// Takes a record read from `buf`, whose valid UTF-8 prefix is `buf_text`.
     pub(crate) fn record<S: Sink>(&mut self, raw: &RawRecord, buf: &[u8], buf_text: &str, sink: &mut S) {
+        if self.failure.is_some() {
+            return;
+        }
+        if raw.stream_start < self.nul_until
+            && let Some(at) = nul_field(raw, buf)
+        {
+            self.failure = Some(FileError::Binary { kind: BinaryKind::Unknown, at });
+            return;
+        }
+        self.content = self.content || !is_blank(raw, buf);
         self.summary.records += 1;
         let number = self.summary.records;
         match self.header_record {
@@ -204,11 +249,21 @@ impl Rows {
         }
     }
 
-    /// Ends the input: a file with no rows still gets its layout.
-    pub(crate) fn finish<S: Sink>(&mut self, bytes: u64, sink: &mut S) -> ReadSummary {
+    /// Ends the input: a file with no rows still gets its layout, unless it is refused for
+    /// having none.
+    pub(crate) fn finish<S: Sink>(&mut self, bytes: u64, sink: &mut S) -> Result<ReadSummary, FileError> {
+        if let Some(failure) = &self.failure {
+            return Err(failure.clone());
+        }
+        if !self.allow_empty && !self.content {
+            return Err(FileError::Empty);
+        }
         self.send_layout(None, sink);
+        if !self.allow_empty && self.summary.rows == 0 {
+            return Err(FileError::NoDataRows { header: self.header_at });
+        }
         self.summary.bytes = bytes;
-        self.summary
+        Ok(self.summary)
     }
 
     fn send_layout<S: Sink>(&mut self, header: Option<(&RawRecord, &[u8])>, sink: &mut S) {
@@ -219,16 +274,36 @@ impl Rows {
             sink.layout(&layout);
             return;
         }
+        if let Some((raw, _)) = header {
+            self.header_at = Some(raw.start);
+            if let Some(failure) = self.too_wide(raw, true) {
+                self.failure = Some(failure);
+                return;
+            }
+        }
         layout.header = match header {
             Some((raw, buf)) => header_from(raw, buf, self.header_record),
             None if self.summary.records == 0 => Header::default(),
-            None => generated_header(self.width),
+            None => generated_header(self.width.min(self.max_columns)),
         };
         self.width = layout.header.names.len();
         sink.layout(&layout);
     }
 
+    /// The error for a record that names the columns (the header, or without one the first
+    /// row) and has more fields than the limit: its columns could not all be named.
+    fn too_wide(&self, raw: &RawRecord, header: bool) -> Option<FileError> {
+        let wide = raw.problems.iter().any(|p| matches!(p, Problem::TooManyColumns { .. }));
+        wide.then_some(FileError::TooManyColumns { limit: self.max_columns, at: raw.start, header })
+    }
+
     fn data<S: Sink>(&mut self, raw: &RawRecord, buf: &[u8], buf_text: &str, sink: &mut S) {
+        if self.layout.is_some() && !self.header_known {
+            self.failure = self.too_wide(raw, false);
+            if self.failure.is_some() {
+                return;
+            }
+        }
         self.send_layout(None, sink);
         if self.skip_empty_rows && is_blank(raw, buf) {
             self.summary.empty_rows += 1;
@@ -264,6 +339,12 @@ impl Rows {
 /// Whether every field is empty or blank.
 fn is_blank(raw: &RawRecord, buf: &[u8]) -> bool {
     (0..raw.len()).all(|i| raw.field(buf, i).iter().all(u8::is_ascii_whitespace))
+}
+
+/// Where the first field holding a NUL starts, if one does.
+fn nul_field(raw: &RawRecord, buf: &[u8]) -> Option<Position> {
+    let field = (0..raw.len()).find(|&i| memchr::memchr(0, raw.field(buf, i)).is_some())?;
+    raw.starts.get(field).copied().or(Some(raw.start))
 }
 
 /// The record's text and field spans: borrowed when the bytes are valid UTF-8 field by field,
@@ -304,25 +385,81 @@ fn text_of<'s>(
 }
 
 fn header_from(raw: &RawRecord, buf: &[u8], record: Option<u64>) -> Header {
-    let mut names: Vec<String> = Vec::with_capacity(raw.len());
-    for i in 0..raw.len() {
-        let text = String::from_utf8_lossy(raw.field(buf, i));
-        let name = text.trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
-        let name = if name.is_empty() { format!("column_{}", i + 1) } else { name.to_owned() };
-        let unique = unique_name(&names, name);
-        names.push(unique);
-    }
+    let mut taken = TakenNames::default();
+    let names = (0..raw.len())
+        .map(|i| {
+            let text = String::from_utf8_lossy(raw.field(buf, i));
+            let name = text.trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
+            taken.unique(if name.is_empty() { format!("column_{}", i + 1) } else { name.to_owned() })
+        })
+        .collect();
     Header { names, record, position: Some(raw.start) }
 }
 
-fn unique_name(taken: &[String], name: String) -> String {
-    if !taken.contains(&name) {
-        return name;
+/// The names given so far, and for each repeated name the next suffix to try. A suffix is never
+/// tried twice, and a name that is taken stays taken, so the first free `name_N` is found in
+/// time linear in the header's width (a header of one name repeated thousands of times included).
+#[derive(Default)]
+struct TakenNames {
+    taken: HashSet<String>,
+    next_suffix: HashMap<String, u64>,
+}
+
+impl TakenNames {
+    /// `name`, or `name_N` with the smallest N from 2 that no earlier column has.
+    fn unique(&mut self, name: String) -> String {
+        if !self.taken.contains(&name) {
+            self.taken.insert(name.clone());
+            return name;
+        }
+        let next = self.next_suffix.entry(name.clone()).or_insert(2);
+        loop {
+            let candidate = format!("{name}_{next}");
+            *next += 1;
+            if self.taken.insert(candidate.clone()) {
+                return candidate;
+            }
+        }
     }
-    (2..).map(|n| format!("{name}_{n}")).find(|candidate| !taken.contains(candidate)).unwrap_or(name)
 }
 
 fn generated_header(width: usize) -> Header {
     let names = (1..=width).map(|i| format!("column_{i}")).collect();
     Header { names, record: None, position: None }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn named(raw: &[&str]) -> Vec<String> {
+        let mut record = RawRecord::default();
+        for field in raw {
+            let start = record.data.len();
+            record.data.extend_from_slice(field.as_bytes());
+            record.spans.push((start, record.data.len()));
+        }
+        header_from(&record, &[], Some(1)).names
+    }
+
+    #[test]
+    fn repeated_names_get_the_first_free_suffix() {
+        assert_eq!(named(&["v", "v", "w", "v"]), ["v", "v_2", "w", "v_3"]);
+        assert_eq!(named(&[" id ", "id", "\u{FEFF}id"]), ["id", "id_2", "id_3"]);
+    }
+
+    #[test]
+    fn a_generated_name_never_takes_a_real_header() {
+        assert_eq!(named(&["v_2", "v", "v", "v"]), ["v_2", "v", "v_3", "v_4"]);
+        assert_eq!(named(&["v", "v", "v_2", "v_2"]), ["v", "v_2", "v_2_2", "v_2_3"]);
+        assert_eq!(named(&["v", "v_3", "v", "v", "v"]), ["v", "v_3", "v_2", "v_4", "v_5"]);
+    }
+
+    #[test]
+    fn blank_names_are_numbered_by_column_and_kept_apart() {
+        assert_eq!(
+            named(&["", "column_1", " ", "column_3"]),
+            ["column_1", "column_1_2", "column_3", "column_3_2"]
+        );
+    }
 }

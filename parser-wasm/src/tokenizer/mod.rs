@@ -173,9 +173,11 @@ impl Tokenizer {
         pos
     }
 
+    /// Skips the rest of a comment line, which CR, LF or CRLF ends as it would end a record
+    /// (the LF of a CRLF is then skipped between records).
     fn comment(&mut self, buf: &[u8], pos: usize) -> usize {
         let rest = buf.get(pos..).unwrap_or_default();
-        match memchr::memchr(b'\n', rest) {
+        match memchr::memchr2(b'\n', b'\r', rest) {
             Some(i) => {
                 self.lines.advance(rest.get(..=i).unwrap_or_default());
                 self.state = State::Between;

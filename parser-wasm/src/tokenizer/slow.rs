@@ -9,6 +9,8 @@ use csv_core::ReadFieldResult;
 
 /// Most output room given to csv-core in one call.
 const STEP: usize = 16 * 1024;
+/// Output room given for a field's first call; it doubles while csv-core fills it, up to `STEP`.
+const FIRST_STEP: usize = 256;
 
 /// The field csv-core is reading.
 #[derive(Clone, Copy, Debug, Default)]
@@ -24,6 +26,9 @@ pub(super) struct SlowField {
     dropped: bool,
     /// The field is past the column limit: not stored at all.
     extra: bool,
+    /// Output room for the next call: small at first, so that each short field of a wide row
+    /// does not cost zeroing a large room.
+    step: usize,
 }
 
 /// Where a field is with respect to its quotes, tracked on the bytes csv-core consumed.
@@ -111,8 +116,15 @@ impl Tokenizer {
             self.record.starts.push(at);
         }
         let data_start = self.record.data.len();
-        self.field =
-            SlowField { start_pending: false, data_start, at, quote: Quoting::Start, dropped: extra, extra };
+        self.field = SlowField {
+            start_pending: false,
+            data_start,
+            at,
+            quote: Quoting::Start,
+            dropped: extra,
+            extra,
+            step: FIRST_STEP,
+        };
     }
 
     fn end_field(&mut self) {
@@ -133,10 +145,13 @@ impl Tokenizer {
         let record_room = self.limits.max_record_bytes.saturating_sub(len);
         // Room grows a step at a time (csv-core reports a full output and is called again), so
         // a field that ends early never costs zeroing the whole input's length.
-        let room = input.len().min(field_room + 1).min(record_room + 1).min(STEP);
+        let room = input.len().min(field_room + 1).min(record_room + 1).min(self.field.step);
         data.resize(len + room, 0);
         let (result, nin, nout) = self.core.read_field(input, data.get_mut(len..).unwrap_or_default());
         data.truncate(len + nout);
+        if nout == room {
+            self.field.step = (self.field.step * 2).clamp(FIRST_STEP, STEP);
+        }
         (result, nin)
     }
 

@@ -1,8 +1,9 @@
 //! Checking batches where they arrive: the server trusts nothing the browser did. A batch must
-//! carry the importer's schema digest and columns, rows in increasing order, and every schema
-//! cell valid and in canonical form; uniqueness holds across every batch one verifier sees.
+//! carry the importer's schema digest and columns, rows in increasing order, no U+0000 in any
+//! cell, and every schema cell valid and in canonical form; uniqueness holds across every batch
+//! one verifier sees.
 
-use crate::batch::{Batch, ColumnKind};
+use crate::batch::{Batch, BatchRow, ColumnKind};
 use crate::schema::{Column, Parsed, Schema};
 use crate::validate::unique::{Seen, UniqueIndex};
 use serde::Serialize;
@@ -70,6 +71,15 @@ pub enum VerifyError {
         /// The row number out of order.
         row: u64,
     },
+    /// A cell holds U+0000, which no text file does: what a binary file read as text leaves
+    /// (the parser refuses such files; this catches a client that does not).
+    BinaryContent {
+        /// The row number of the first such cell.
+        row: u64,
+        /// Its column: the schema key, `kept column N` or `extra field N` (never a name from
+        /// the file, so the error can be logged).
+        column: String,
+    },
 }
 
 impl std::fmt::Display for VerifyError {
@@ -80,6 +90,11 @@ impl std::fmt::Display for VerifyError {
             }
             VerifyError::Columns => f.write_str("the batch's columns are not the importer's schema columns"),
             VerifyError::RowOrder { row } => write!(f, "row {row} comes after a row with a higher number"),
+            VerifyError::BinaryContent { row, column } => write!(
+                f,
+                "row {row}, {column}: the cell holds a NUL character (U+0000), which no text file \
+                 does; the rows come from a binary file, not a CSV file"
+            ),
         }
     }
 }
@@ -130,6 +145,9 @@ impl Verifier {
                 return Err(VerifyError::RowOrder { row: row.number });
             }
             self.last_row = Some(row.number);
+            if cells == Cells::All {
+                self.check_text(&row)?;
+            }
             verdict.flagged_rows += u32::from(row.invalid);
             let before = verdict.error_count;
             for (index, (column, cell)) in schema.columns().iter().zip(&row.cells).enumerate() {
@@ -144,6 +162,23 @@ impl Verifier {
             }
         }
         Ok(verdict)
+    }
+
+    /// Refuses a row with U+0000 in any cell, extra fields included.
+    fn check_text(&self, row: &BatchRow<'_>) -> Result<(), VerifyError> {
+        let has_nul = |cell: &Option<&str>| cell.is_some_and(|c| memchr::memchr(0, c.as_bytes()).is_some());
+        let schema_columns = self.schema.columns().len();
+        let column = match row.cells.iter().position(has_nul) {
+            Some(i) => match self.schema.columns().get(i) {
+                Some(c) => c.key().to_owned(),
+                None => format!("kept column {}", i - schema_columns + 1),
+            },
+            None => match row.extras.iter().position(has_nul) {
+                Some(i) => format!("extra field {}", i + 1),
+                None => return Ok(()),
+            },
+        };
+        Err(VerifyError::BinaryContent { row: row.number, column })
     }
 
     fn check_columns(&self, batch: &Batch<'_>) -> Result<(), VerifyError> {

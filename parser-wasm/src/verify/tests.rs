@@ -127,3 +127,27 @@ fn another_schema_or_other_columns_are_refused() {
     let narrow = writer.next_batch().unwrap();
     assert_eq!(verifier.check(&Batch::decode(&narrow).unwrap()), Err(VerifyError::Columns));
 }
+
+#[test]
+fn a_batch_with_a_nul_in_any_cell_is_refused_as_binary_content() {
+    let digest = schema().digest();
+    let mut columns: Vec<BatchColumn> = ["id", "day", "amount", "ok"]
+        .map(|k| BatchColumn { kind: ColumnKind::Schema, name: k.into() })
+        .to_vec();
+    columns.push(BatchColumn { kind: ColumnKind::Kept, name: "note".into() });
+    let cells = |id: &'static str, note: &'static str| {
+        Values::from_cells([Cell::Valid(id), Cell::Null, Cell::Null, Cell::Null, Cell::Valid(note)])
+    };
+    let mut writer = BatchWriter::new(digest, columns, BatchOptions::default());
+    writer.push(&CheckedRow { number: 1, valid: true, values: &cells("1", "fine") });
+    writer.push(&CheckedRow { number: 2, valid: true, values: &cells("2", "PNG\u{0}\u{0}") });
+    writer.finish();
+    let kept = writer.next_batch().unwrap();
+    let refused = Verifier::new(&schema(), 1000).check(&Batch::decode(&kept).unwrap());
+    let expected = VerifyError::BinaryContent { row: 2, column: "kept column 1".to_owned() };
+    assert_eq!(refused, Err(expected.clone()));
+    assert!(expected.to_string().contains("row 2, kept column 1") && expected.to_string().contains("U+0000"));
+    let in_schema = forged(&[(1, &[Some("1"), None, Some("\u{0}"), None])], digest);
+    let refused = Verifier::new(&schema(), 1000).check(&Batch::decode(&in_schema).unwrap());
+    assert_eq!(refused, Err(VerifyError::BinaryContent { row: 1, column: "amount".to_owned() }));
+}

@@ -2,7 +2,7 @@
 //! row index start and feeds the slice; each row comes back with its fields, its checked values
 //! and its errors. Uniqueness is file-wide and found by the full pass only.
 
-use super::{error, schema_and, to_json};
+use super::{error, import_error, schema_and, to_json};
 use crate::patch::Patches;
 use crate::reader::{FileLayout, Reader, ReaderOptions, Row, RowStart, Sink};
 use crate::schema::Schema;
@@ -80,9 +80,9 @@ impl RowReader {
     }
 
     /// Reads the next chunk of the slice.
-    pub fn feed(&mut self, chunk: &[u8]) -> Result<(), JsError> {
-        self.reader.feed(chunk, &mut self.rows).map_err(error)?;
-        self.rows.failed()
+    pub fn feed(&mut self, chunk: &[u8]) -> Result<(), JsValue> {
+        self.reader.feed(chunk, &mut self.rows).map_err(import_error)?;
+        Ok(self.rows.failed()?)
     }
 
     /// Whether every row up to `to` has been read (the rest of the slice is not needed).
@@ -91,10 +91,10 @@ impl RowReader {
     }
 
     /// Ends the slice; returns the rows in range (JSON).
-    pub fn finish(&mut self) -> Result<String, JsError> {
-        self.reader.finish(&mut self.rows).map_err(error)?;
+    pub fn finish(&mut self) -> Result<String, JsValue> {
+        self.reader.finish(&mut self.rows).map_err(import_error)?;
         self.rows.failed()?;
-        to_json(&self.rows.out)
+        Ok(to_json(&self.rows.out)?)
     }
 }
 

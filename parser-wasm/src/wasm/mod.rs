@@ -9,7 +9,8 @@ mod grid;
 mod text_decoder;
 
 use crate::batch::Batch;
-use crate::import::{Import, ImportOptions};
+use crate::error::FileError;
+use crate::import::{Import, ImportError, ImportOptions};
 use crate::matching::{MatchOptions, MatchTarget, match_columns};
 use crate::reader::{FileLayout, Reader, ReaderOptions, Row, Sink};
 use crate::schema::Schema;
@@ -49,15 +50,15 @@ impl Parser {
     }
 
     /// Reads the next chunk; returns the progress so far (JSON).
-    pub fn feed(&mut self, chunk: &[u8]) -> Result<String, JsError> {
-        self.import.feed(chunk).map_err(error)?;
-        to_json(&self.import.progress())
+    pub fn feed(&mut self, chunk: &[u8]) -> Result<String, JsValue> {
+        self.import.feed(chunk).map_err(import_error)?;
+        Ok(to_json(&self.import.progress())?)
     }
 
     /// Ends the file; returns the summary: layout, mapping, counts, report, row index (JSON).
-    pub fn finish(&mut self) -> Result<String, JsError> {
-        let summary = self.import.finish().map_err(error)?;
-        to_json(&summary)
+    pub fn finish(&mut self) -> Result<String, JsValue> {
+        let summary = self.import.finish().map_err(import_error)?;
+        Ok(to_json(&summary)?)
     }
 
     /// The next completed batch, or `undefined`.
@@ -93,10 +94,10 @@ impl Parser {
 }
 
 /// The encoding, dialect and header of a file's first bytes, and its first rows as a preview
-/// (JSON). `options` (JSON) are reader options (`encoding`, `delimiter`, `header`, …) and
-/// `previewRows`.
+/// (JSON). `options` (JSON) are reader options (`encoding`, `delimiter`, `header`,
+/// `allowEmpty`, …) and `previewRows`.
 #[wasm_bindgen]
-pub fn sniff(bytes: &[u8], options: &str) -> Result<String, JsError> {
+pub fn sniff(bytes: &[u8], options: &str) -> Result<String, JsValue> {
     #[derive(serde::Deserialize, Default)]
     #[serde(rename_all = "camelCase", default)]
     struct SniffOptions {
@@ -107,9 +108,9 @@ pub fn sniff(bytes: &[u8], options: &str) -> Result<String, JsError> {
     let options: SniffOptions = from_json(options)?;
     let mut preview = Preview { limit: options.preview_rows.unwrap_or(20), ..Preview::default() };
     let mut reader = Reader::new(&options.reader).map_err(error)?;
-    reader.feed(bytes, &mut preview).map_err(error)?;
-    reader.finish(&mut preview).map_err(error)?;
-    to_json(&preview)
+    reader.feed(bytes, &mut preview).map_err(import_error)?;
+    reader.finish(&mut preview).map_err(import_error)?;
+    Ok(to_json(&preview)?)
 }
 
 /// Suggestions matching a file's header names to a schema's columns (JSON); `schema` is JSON.
@@ -238,4 +239,24 @@ fn to_json<T: Serialize>(value: &T) -> Result<String, JsError> {
 
 fn error(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
+}
+
+/// An import's or a reader's error; a refused file's carries its details (see `file_error`).
+fn import_error(e: impl Into<ImportError>) -> JsValue {
+    match e.into() {
+        ImportError::File(e) => file_error(&e),
+        e => error(e).into(),
+    }
+}
+
+/// A JavaScript `Error` for a refused file, with the fields of its JSON form (`code`, and
+/// `kind`, `line`, `byte`, `limit` when it has them) set on it.
+fn file_error(e: &FileError) -> JsValue {
+    let js = js_sys::Error::new(&e.to_string());
+    if let Ok(details) = serde_json::to_string(e).map(|json| js_sys::JSON::parse(&json))
+        && let Ok(details) = details
+    {
+        js_sys::Object::assign(&js, &details.unchecked_into());
+    }
+    js.into()
 }

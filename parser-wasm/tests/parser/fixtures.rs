@@ -443,10 +443,17 @@ ReadSummary { bytes: 15, records: 2, rows: 1, preamble: 0, empty_rows: 0 }
             "empty input",
             "",
             r#"
-encoding UTF-8 (the first 0 bytes are valid UTF-8)
+refused empty_file: the file is empty: it has no header and no rows; choose a file with data
+"#,
+        ),
+        fixture(
+            "a byte order mark, blank lines and a blank record",
+            "\u{FEFF}\r\n\n , \n\r\n",
+            r#"
+encoding UTF-8 (byte order mark)
 dialect ',' quote '"' Lf
-header [] (generated)
-ReadSummary { bytes: 0, records: 0, rows: 0, preamble: 0, empty_rows: 0 }
+header ["column_1", "column_2"] (record 1 at line 3, byte 6)
+refused empty_file: the file is empty: it has no header and no rows; choose a file with data
 "#,
         ),
         fixture(
@@ -456,8 +463,88 @@ ReadSummary { bytes: 0, records: 0, rows: 0, preamble: 0, empty_rows: 0 }
 encoding UTF-8 (the first 9 bytes are valid UTF-8)
 dialect ',' quote '"' CrLf
 header ["id", "name"] (record 1 at line 1, byte 0)
+refused no_data_rows: the file has a header row (line 1, byte 0) but no data rows below it; add rows, or choose another file
+"#,
+        ),
+        with(
+            fixture(
+                "empty input, allowed",
+                "",
+                r#"
+encoding UTF-8 (the first 0 bytes are valid UTF-8)
+dialect ',' quote '"' Lf
+header [] (generated)
+ReadSummary { bytes: 0, records: 0, rows: 0, preamble: 0, empty_rows: 0 }
+"#,
+            ),
+            |o| o.allow_empty = true,
+        ),
+        with(
+            fixture(
+                "header only, allowed",
+                "id,name\r\n",
+                r#"
+encoding UTF-8 (the first 9 bytes are valid UTF-8)
+dialect ',' quote '"' CrLf
+header ["id", "name"] (record 1 at line 1, byte 0)
 ReadSummary { bytes: 9, records: 1, rows: 0, preamble: 0, empty_rows: 0 }
 "#,
+            ),
+            |o| o.allow_empty = true,
+        ),
+        fixture(
+            "a PNG image",
+            b"\x89PNG\r\n\x1A\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x06\0\0\0\x1F\xF3\xFFa".to_vec(),
+            r#"
+refused binary_file: this is a PNG image, not a CSV file; choose a CSV file
+"#,
+        ),
+        fixture(
+            "NUL bytes in the first bytes",
+            b"id,name\n1,A\0\0\0\n".to_vec(),
+            r#"
+refused binary_file: the file is not text: it holds a NUL byte (line 2, byte 11), which a CSV file never does; choose a CSV file (a text file saved as UTF-16 or UTF-32 may look like this: save it as UTF-8)
+"#,
+        ),
+        with(
+            fixture(
+                "a NUL byte after the first bytes",
+                b"id,name\n1,Ann\r\n2,\"B\0b\"\n3,Cy\n".to_vec(),
+                r#"
+encoding UTF-8 (the first 8 bytes are valid UTF-8)
+dialect ',' quote '"' Lf
+header ["id", "name"] (record 1 at line 1, byte 0)
+row 1 @2:8 ["1", "Ann"]
+refused binary_file: the file is not text: it holds a NUL byte (line 3, byte 17), which a CSV file never does; choose a CSV file (a text file saved as UTF-16 or UTF-32 may look like this: save it as UTF-8)
+"#,
+            ),
+            |o| o.sniff_bytes = 8,
+        ),
+        with(
+            fixture(
+                "a header wider than the column limit",
+                "# note\na,b,c,d\n1,2,3,4\n",
+                r#"
+refused too_many_columns: the header row (line 2, byte 7) has more than 3 columns, the most a file may have; remove columns or split the file
+"#,
+            ),
+            |o| {
+                o.comment = Some(b'#');
+                o.limits = Limits { max_columns: 3, ..Limits::default() };
+            },
+        ),
+        with(
+            fixture(
+                "a first row wider than the column limit, without a header",
+                "1,2,3,4\n5,6,7,8\n",
+                r#"
+refused too_many_columns: the first row (line 1, byte 0) has more than 3 columns, the most a file may have; remove columns or split the file
+"#,
+            ),
+            |o| {
+                o.header = HeaderChoice::None;
+                o.limits = Limits { max_columns: 3, ..Limits::default() };
+            },
         ),
     ]
 }

@@ -5,8 +5,10 @@
 //! - `fixtures`: the fixture table (RFC 4180, quotes, line endings, BOMs, UTF-16, Windows-1252,
 //!   semicolons, ragged rows, unterminated quotes, oversized fields, …), each fixture checked
 //!   against its expected rendering under every way of cutting.
+//! - `regressions`: defects from issue 12, each a test named after what it proves.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod fixtures;
+mod regressions;
 mod support;

@@ -1,5 +1,6 @@
 //! Rendering a reader's output as text, and cutting inputs into chunks.
 
+use sluice_parser::error::ReadError;
 use sluice_parser::reader::{FileLayout, Reader, ReaderOptions, Row, RowStart, Sink};
 use std::fmt::Write;
 
@@ -38,17 +39,30 @@ impl Sink for Render {
     }
 }
 
-/// Reads `input` cut at `cuts` and renders everything, the summary included.
+/// Reads `input` cut at `cuts` and renders everything, the summary or the file's refusal
+/// included.
 pub(crate) fn read(input: &[u8], options: &ReaderOptions, cuts: &[usize]) -> String {
     let mut reader = Reader::new(options).unwrap();
     let mut out = Render::default();
     let mut from = 0;
     for &cut in cuts.iter().chain(std::iter::once(&input.len())) {
-        reader.feed(&input[from..cut], &mut out).unwrap();
+        if let Err(e) = reader.feed(&input[from..cut], &mut out) {
+            return refused(out, &e, reader.finish(&mut Render::default()).err());
+        }
         from = cut;
     }
-    let summary = reader.finish(&mut out).unwrap();
-    writeln!(out.0, "{summary:?}").unwrap();
+    match reader.finish(&mut out) {
+        Ok(summary) => writeln!(out.0, "{summary:?}").unwrap(),
+        Err(e) => return refused(out, &e, reader.finish(&mut Render::default()).err()),
+    }
+    out.0
+}
+
+/// Renders a refusal, checking that the reader goes on answering it.
+fn refused(mut out: Render, error: &ReadError, again: Option<ReadError>) -> String {
+    let ReadError::File(file) = error else { panic!("not a file error: {error}") };
+    assert_eq!(again.as_ref(), Some(error), "the refusal is answered again");
+    writeln!(out.0, "refused {}: {file}", file.code()).unwrap();
     out.0
 }
 
@@ -97,19 +111,21 @@ impl Sink for Starts {
     }
 }
 
-/// Reads `input` whole: its layout, and each row's start with its rendering.
+/// Reads `input` whole: its layout, and each row's start with its rendering (for a refused
+/// file, what was read before the refusal).
 pub(crate) fn read_rows(
     input: &[u8],
     options: &ReaderOptions,
 ) -> (Option<FileLayout>, Vec<(RowStart, String)>) {
     let mut reader = Reader::new(options).unwrap();
     let mut out = Starts::default();
-    reader.feed(input, &mut out).unwrap();
-    reader.finish(&mut out).unwrap();
+    if reader.feed(input, &mut out).is_ok() {
+        let _refused = reader.finish(&mut out);
+    }
     (out.layout, out.rows)
 }
 
-/// Reads a part of a file from `start`, byte by byte, rendering its rows.
+/// Reads a part of a file from `start`, byte by byte, rendering its rows (up to a refusal).
 pub(crate) fn read_rows_from(
     part: &[u8],
     layout: &FileLayout,
@@ -118,9 +134,8 @@ pub(crate) fn read_rows_from(
 ) -> Vec<String> {
     let mut reader = Reader::resume(layout, options, start).unwrap();
     let mut out = Starts::default();
-    for byte in part.chunks(1) {
-        reader.feed(byte, &mut out).unwrap();
+    if part.chunks(1).all(|byte| reader.feed(byte, &mut out).is_ok()) {
+        let _refused = reader.finish(&mut out);
     }
-    reader.finish(&mut out).unwrap();
     out.rows.into_iter().map(|(_, line)| line).collect()
 }

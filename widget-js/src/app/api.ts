@@ -12,7 +12,8 @@ export interface PublicConfig {
   invalidRows: 'refuse' | 'record';
   /** Imports start only with a start token the host app's server signed. */
   signedStart?: boolean;
-  limits: { maxRows: number; maxFileSize: number; batchRows: number; batchBytes: number; maxBody: number };
+  /** `minRows`: the fewest rows an import may complete with (0: an empty file may be imported). */
+  limits: { maxRows: number; minRows: number; maxFileSize: number; batchRows: number; batchBytes: number; maxBody: number };
 }
 
 export interface Created {

@@ -5,7 +5,8 @@ import { parseFile, readRows, type Summary } from '@sluice/parser';
 import { count, h, replace, uid } from './dom';
 import { Grid, type GridColumn } from './grid';
 import { language, t } from './strings';
-import { fileRows, mappingSpec, patches, readerOptions, type State } from './state';
+import { fileRows, mappingSpec, minRows, patches, readerOptions, type State } from './state';
+import { readError } from './refusal';
 import type { Shell, Step } from './main';
 
 const FIND_CHUNK = 4096;
@@ -70,7 +71,7 @@ export async function reviewStep(state: State, shell: Shell): Promise<Step> {
     try {
       await checking;
     } catch (error) {
-      counts.textContent = t('checkFailed', { detail: String((error as Error)?.message ?? error) });
+      counts.textContent = t('checkFailed', { detail: readError(error) });
       replace(gate, h('button', { type: 'button', class: 'secondary', 'data-action': 'recheck', on: { click: () => void check() } }, t('retry')));
       return;
     } finally {
@@ -135,7 +136,8 @@ function gateMessage(state: State, summary: Summary): string | null {
   const rows = rowsToSubmit(state, summary);
   const options = state.settings.options;
   const max = Math.min(options.maxRows ?? Infinity, state.config.limits.maxRows);
-  if (options.minRows !== undefined && rows < options.minRows) return t('minRows', { n: options.minRows, rows });
+  const min = minRows(state);
+  if (rows < min) return t('minRows', { n: min, rows });
   if (rows > max) return t('maxRows', { n: max, rows });
   const invalid = summary.report.invalidRows;
   if (invalid > 0 && !options.allowInvalid) return t('invalidBlock', { n: invalid });
@@ -195,7 +197,7 @@ function findReplace(state: State, shell: Shell, columns: () => GridColumn[], ch
       status.textContent = t('replaced', { n: replaced });
       if (replaced) changed();
     } catch (error) {
-      status.textContent = t('checkFailed', { detail: String((error as Error)?.message ?? error) });
+      status.textContent = t('checkFailed', { detail: readError(error) });
     } finally {
       shell.busy = false;
       shell.refresh();

@@ -2,23 +2,32 @@
 // overridable, with a live preview of the first rows.
 import { sniff, type Preview } from '@sluice/parser';
 import { h, replace, uid } from './dom';
+import { readError } from './refusal';
 import { t, type StringKey } from './strings';
-import type { State } from './state';
+import { fileHead, headOptions, type State } from './state';
 import type { Shell, Step } from './main';
 
-/** Bytes read for detection and the preview (the parser decides from its first 64 KiB too). */
-const HEAD_BYTES = 64 * 1024;
 const PREVIEW_ROWS = 12;
+const NOTHING: Preview = { layout: null, rows: [] };
 const ENCODINGS = ['utf-8', 'windows-1252', 'iso-8859-15', 'utf-16le', 'utf-16be', 'macintosh', 'shift_jis', 'gb18030', 'big5', 'euc-kr', 'windows-1251', 'iso-8859-2'];
 const DELIMITERS: Array<[string, StringKey | null]> = [[',', 'comma'], [';', 'semicolon'], ['\t', 'tab'], ['|', 'pipe']];
 
 export async function settingsStep(state: State, shell: Shell): Promise<Step> {
   const file = state.file!;
-  const head = new Uint8Array(await file.slice(0, HEAD_BYTES).arrayBuffer());
+  const head = await fileHead(file);
   const table = h('div', { class: 'preview', role: 'region', 'aria-label': t('preview'), tabindex: '0' });
   const controls = h('div', { class: 'controls' });
+  const problem = h('p', { class: 'error', role: 'alert', 'data-field': 'read-error' });
   const render = (changed?: string) => {
-    state.preview = sniff(head, { ...state.reader, previewRows: PREVIEW_ROWS + 1 });
+    // A choice can make the file unreadable (a header row with no rows below it): say so and
+    // keep the choices, so that another can be made.
+    try {
+      state.preview = sniff(head, { ...headOptions(state, file, head), previewRows: PREVIEW_ROWS + 1 });
+      problem.textContent = '';
+    } catch (error) {
+      state.preview = null;
+      problem.textContent = readError(error);
+    }
     state.stale = true;
     state.summary = null;
     if (changed) {
@@ -27,13 +36,13 @@ export async function settingsStep(state: State, shell: Shell): Promise<Step> {
       state.deleted = new Set();
       state.version += 1;
     }
-    replace(controls, ...selects(state, state.preview, render));
+    replace(controls, ...selects(state, state.preview ?? NOTHING, render));
     if (changed) controls.querySelector<HTMLElement>(`[data-field="${changed}"]`)?.focus();
-    replace(table, previewTable(state.preview));
+    replace(table, previewTable(state.preview ?? NOTHING));
     shell.refresh();
   };
   render();
-  const body = h('div', { class: 'settings' }, h('p', { class: 'file-name' }, file.name), controls, h('h3', {}, t('preview')), table);
+  const body = h('div', { class: 'settings' }, h('p', { class: 'file-name' }, file.name), controls, problem, h('h3', {}, t('preview')), table);
   return { title: 'stepSettings', body, next: () => true, canNext: () => Boolean(state.preview?.layout) };
 }
 

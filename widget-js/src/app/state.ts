@@ -37,6 +37,21 @@ export interface State {
   startToken: () => Promise<string | null>;
 }
 
+/** Bytes read for detection and the preview (the parser decides from its first 64 KiB too). */
+export const HEAD_BYTES = 64 * 1024;
+
+/** The start of the file, as the parser's detection reads it. */
+export async function fileHead(file: File): Promise<Uint8Array> {
+  return new Uint8Array(await file.slice(0, HEAD_BYTES).arrayBuffer());
+}
+
+/** Reader options for reading `head`, the start of `file`: a file longer than its head is not
+ * judged empty by it. */
+export function headOptions(state: State, file: File, head: Uint8Array): ReaderOptions {
+  const options = readerOptions(state);
+  return { ...options, allowEmpty: Boolean(options.allowEmpty) || file.size > head.length };
+}
+
 /** The edits as the parser takes them. */
 export function patches(state: State): Patches {
   return { set: Object.fromEntries(state.edits), delete: [...state.deleted] };
@@ -47,9 +62,16 @@ export function tell(state: Pick<State, 'parentOrigin'>, message: ToHost): void 
   if (window.parent !== window) window.parent.postMessage(message, state.parentOrigin);
 }
 
-/** How the file is read: the user's overrides; the rest detected. */
+/** How the file is read: the user's overrides; the rest detected. A file without data rows is
+ * read as 0 rows only when the import may be empty. */
 export function readerOptions(state: State): ReaderOptions {
-  return { ...state.reader };
+  return { ...state.reader, allowEmpty: minRows(state) === 0 };
+}
+
+/** The fewest rows the file must have: the host page's `minRows` or the importer's, the larger
+ * (an importer that does not say takes 1). */
+export function minRows(state: Pick<State, 'config' | 'settings'>): number {
+  return Math.max(state.settings.options.minRows ?? 0, state.config.limits.minRows ?? 1);
 }
 
 /** The mapping as the parser takes it. */

@@ -1,14 +1,17 @@
-// Step 1: the file, by drag and drop, file picker or paste.
+// Step 1: the file, by drag and drop, file picker or paste. A file the parser refuses outright
+// (empty, a header without rows, a workbook or another file that is not text) is refused here,
+// saying what to do, before any other step.
 import { h, megabytes, uid } from './dom';
+import { refusalOf } from './refusal';
 import { language, t } from './strings';
-import type { State } from './state';
+import { minRows, type State } from './state';
 import type { Shell, Step } from './main';
 
 export function uploadStep(state: State, shell: Shell): Step {
   const max = state.config.limits.maxFileSize;
   const error = h('p', { class: 'error', role: 'alert' });
-  const accept = (file: File) => {
-    if (file.size === 0) {
+  const accept = async (file: File) => {
+    if (file.size === 0 && minRows(state) > 0) {
       error.textContent = t('emptyFile');
       return;
     }
@@ -16,12 +19,20 @@ export function uploadStep(state: State, shell: Shell): Step {
       error.textContent = t('tooLarge', { size: megabytes(file.size, language()), max: megabytes(max, language()) });
       return;
     }
+    const refused = await refusalOf(state, file);
+    if (refused) {
+      error.textContent = refused;
+      // The same file chosen again (once fixed) must fire `change` again.
+      input.value = '';
+      return;
+    }
+    error.textContent = '';
     if (state.file !== file) resetFor(state, file);
     void shell.go(1);
   };
   const input = h('input', {
     type: 'file', id: uid('file'), class: 'visually-hidden', tabindex: '-1', accept: '.csv,.tsv,.txt,text/csv,text/tab-separated-values,text/plain',
-    on: { change: () => input.files?.[0] && accept(input.files[0]) },
+    on: { change: () => input.files?.[0] && void accept(input.files[0]) },
   });
   const chooseButton = h('button', { type: 'button', class: 'primary', 'data-action': 'choose', on: { click: () => input.click() } }, t('choose'));
   const zone = h('div', { class: 'dropzone' },
@@ -39,13 +50,13 @@ export function uploadStep(state: State, shell: Shell): Step {
     event.preventDefault();
     zone.classList.remove('over');
     const file = event.dataTransfer?.files[0];
-    if (file) accept(file);
+    if (file) void accept(file);
   });
   const pasteId = uid('paste');
   const paste = h('textarea', { id: pasteId, rows: 4, spellcheck: false, autocomplete: 'off', 'data-field': 'paste' });
   const usePaste = h('button', {
     type: 'button', class: 'secondary', 'data-action': 'use-paste',
-    on: { click: () => paste.value.trim() && accept(new File([paste.value], `${t('pasted')}.csv`, { type: 'text/csv' })) },
+    on: { click: () => paste.value.trim() && void accept(new File([paste.value], `${t('pasted')}.csv`, { type: 'text/csv' })) },
   }, t('pasteUse'));
   const body = h('div', { class: 'upload' }, zone,
     h('div', { class: 'paste' }, h('label', { for: pasteId }, t('pasteLabel')), paste, usePaste),
