@@ -1,5 +1,5 @@
 //! Starting the server: open the store with its master key (checked to belong together, see
-//! [`integrity`](crate::integrity)), start the delivery threads, bind, announce the URL, enforce
+//! [`integrity`]), start the delivery threads, bind, announce the URL, enforce
 //! retention at once (catching up after downtime) and every minute, run until stopped. Also the
 //! operator's export of one import's rows.
 

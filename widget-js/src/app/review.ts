@@ -4,7 +4,7 @@
 import { parseFile, readRows, type Summary } from '@sluice/parser';
 import { count, h, replace, uid } from './dom';
 import { Grid, type GridColumn } from './grid';
-import { language, t } from './strings';
+import { language, t, tn } from './strings';
 import { fileRows, mappingSpec, minRows, patches, readerOptions, type State } from './state';
 import { readError } from './refusal';
 import type { Shell, Step } from './main';
@@ -137,7 +137,7 @@ function gateMessage(state: State, summary: Summary): string | null {
   const options = state.settings.options;
   const max = Math.min(options.maxRows ?? Infinity, state.config.limits.maxRows);
   const min = minRows(state);
-  if (rows < min) return t('minRows', { n: min, rows });
+  if (rows < min) return tn('minRows', min, String(min), { rows });
   if (rows > max) return t('maxRows', { n: max, rows });
   const invalid = summary.report.invalidRows;
   if (invalid > 0 && !options.allowInvalid) return t('invalidBlock', { n: invalid });

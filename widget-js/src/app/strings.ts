@@ -76,6 +76,7 @@ const en = {
   grid: 'Rows of your file',
   errorsByColumn: 'Errors by column',
   minRows: 'This import needs at least {n} rows; the file has {rows}.',
+  minRows_one: 'This import needs at least {n} row; the file has {rows}.',
   maxRows: 'This import takes at most {n} rows; the file has {rows}.',
   invalidBlock: 'Fix or delete the {n} rows with errors to continue.',
   invalidSkip: '{n} rows with errors will be left out.',
@@ -181,6 +182,7 @@ const fr: Record<StringKey, string> = {
   grid: 'Lignes de votre fichier',
   errorsByColumn: 'Erreurs par colonne',
   minRows: 'Cet import demande au moins {n} lignes ; le fichier en a {rows}.',
+  minRows_one: 'Cet import demande au moins {n} ligne ; le fichier en a {rows}.',
   maxRows: 'Cet import accepte au plus {n} lignes ; le fichier en a {rows}.',
   invalidBlock: 'Corrigez ou supprimez les {n} lignes en erreur pour continuer.',
   invalidSkip: '{n} lignes en erreur seront laissées de côté.',
@@ -231,9 +233,10 @@ export function t(key: StringKey, values: Record<string, string | number> = {}):
   return current[key].replace(/\{(\w+)\}/g, (_, name: string) => String(values[name] ?? `{${name}}`));
 }
 
-/** `key` for a count: its `_one` form where the language says `n` is singular. */
-export function tn(key: StringKey, n: number, shown: string): string {
+/** `key` for a count: its `_one` form where the language says `n` is singular; `values` fill the
+ * string's other placeholders. */
+export function tn(key: StringKey, n: number, shown: string, values: Record<string, string | number> = {}): string {
   const one = `${key}_one` as StringKey;
   const singular = new Intl.PluralRules(currentLanguage).select(n) === 'one' && one in current;
-  return t(singular ? one : key, { n: shown });
+  return t(singular ? one : key, { ...values, n: shown });
 }
