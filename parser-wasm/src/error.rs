@@ -138,23 +138,63 @@ pub enum FileError {
         /// Whether the row is the header (otherwise the first data row of a file without one).
         header: bool,
     },
+    /// A workbook crosses one of the [`SheetLimits`](crate::limits::SheetLimits), found before
+    /// the part in question is inflated or allocated.
+    WorkbookLimit {
+        /// The limit's name, as in `limits.sheets` (`maxZipEntries`, `maxCells`, …).
+        limit: &'static str,
+        /// The limit's value.
+        max: u64,
+        /// What the workbook has or declares (at least this much).
+        found: u64,
+    },
+    /// The workbook is encrypted with a password; it has to be saved without one first.
+    PasswordProtected,
+    /// The workbook has no sheet with cells: only charts, or no sheets at all.
+    NoWorksheets,
+    /// The sheet asked for is not in the workbook.
+    SheetNotFound {
+        /// How many sheets the workbook has.
+        sheets: usize,
+    },
+    /// The sheet asked for has no cells with a value.
+    EmptySheet,
+    /// The workbook cannot be read: it is damaged, or its container is not a spreadsheet.
+    Unreadable {
+        /// The format it was read as (`xlsx`, `xls`, `ods`, `xlsb`).
+        format: &'static str,
+    },
 }
 
 impl FileError {
-    /// The stable code: `empty_file`, `no_data_rows`, `binary_file` or `too_many_columns`.
+    /// The stable code: `empty_file`, `no_data_rows`, `binary_file`, `too_many_columns`, and
+    /// for workbooks `workbook_limit`, `password_protected`, `no_worksheets`,
+    /// `sheet_not_found`, `empty_sheet` or `unreadable_workbook`.
     pub fn code(&self) -> &'static str {
         match self {
             FileError::Empty => "empty_file",
             FileError::NoDataRows { .. } => "no_data_rows",
             FileError::Binary { .. } => "binary_file",
             FileError::TooManyColumns { .. } => "too_many_columns",
+            FileError::WorkbookLimit { .. } => "workbook_limit",
+            FileError::PasswordProtected => "password_protected",
+            FileError::NoWorksheets => "no_worksheets",
+            FileError::SheetNotFound { .. } => "sheet_not_found",
+            FileError::EmptySheet => "empty_sheet",
+            FileError::Unreadable { .. } => "unreadable_workbook",
         }
     }
 
     /// Where in the file, when the error is about one place.
     pub fn position(&self) -> Option<Position> {
         match *self {
-            FileError::Empty => None,
+            FileError::Empty
+            | FileError::WorkbookLimit { .. }
+            | FileError::PasswordProtected
+            | FileError::NoWorksheets
+            | FileError::SheetNotFound { .. }
+            | FileError::EmptySheet
+            | FileError::Unreadable { .. } => None,
             FileError::NoDataRows { header } => header,
             FileError::Binary { at, .. } | FileError::TooManyColumns { at, .. } => Some(at),
         }
@@ -188,14 +228,57 @@ impl std::fmt::Display for FileError {
                  columns or split the file",
                 if *header { "header row" } else { "first row" }
             ),
+            FileError::WorkbookLimit { limit, max, found } => write!(
+                f,
+                "the workbook is too large to read safely: {} is {found}, over the limit of {max} \
+                 (limits.sheets.{limit}); save the sheet you need as a smaller workbook or as CSV",
+                limit_subject(limit)
+            ),
+            FileError::PasswordProtected => f.write_str(
+                "the workbook is protected with a password; open it in your spreadsheet program, \
+                 remove the password (or save a copy as CSV), and choose that file",
+            ),
+            FileError::NoWorksheets => f.write_str(
+                "the workbook has no sheet with cells (only charts, or nothing); choose a workbook \
+                 with a table of data",
+            ),
+            FileError::SheetNotFound { sheets } => write!(
+                f,
+                "the chosen sheet is not in this workbook, which has {sheets} sheet(s); choose one \
+                 of them"
+            ),
+            FileError::EmptySheet => {
+                f.write_str("the chosen sheet is empty: no cell has a value; choose another sheet")
+            }
+            FileError::Unreadable { format } => write!(
+                f,
+                "the file looks like a spreadsheet ({format}) but cannot be read: it is damaged or \
+                 incomplete; open it in your spreadsheet program and save it again"
+            ),
         }
+    }
+}
+
+/// What a workbook limit counts, in words.
+fn limit_subject(limit: &str) -> &'static str {
+    match limit {
+        "maxWorkbookBytes" => "the file's size in bytes",
+        "maxZipEntries" => "the number of parts in the file",
+        "maxEntryBytes" => "a part's inflated size in bytes",
+        "maxInflatedBytes" => "the total inflated size in bytes",
+        "maxCompressionRatio" => "a part's compression ratio",
+        "maxSharedStrings" => "the number of shared strings",
+        "maxSharedStringBytes" => "the shared strings' size in bytes",
+        "maxRows" => "the sheet's declared row count",
+        "maxCells" => "the sheet's cell count",
+        _ => "a part of the workbook",
     }
 }
 
 impl std::error::Error for FileError {}
 
-/// As JSON: `{"code", "message"}` and, when the error has them, `kind`, `line`, `byte` and
-/// `limit`, for a caller that shows the error in its own words.
+/// As JSON: `{"code", "message"}` and, when the error has them, `kind`, `line`, `byte`,
+/// `limit` and `limitName`, for a caller that shows the error in its own words.
 impl serde::Serialize for FileError {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         #[derive(serde::Serialize)]
@@ -209,7 +292,9 @@ impl serde::Serialize for FileError {
             #[serde(skip_serializing_if = "Option::is_none")]
             byte: Option<u64>,
             #[serde(skip_serializing_if = "Option::is_none")]
-            limit: Option<usize>,
+            limit: Option<u64>,
+            #[serde(rename = "limitName", skip_serializing_if = "Option::is_none")]
+            limit_name: Option<&'static str>,
         }
         let at = self.position();
         let details = Details {
@@ -222,7 +307,12 @@ impl serde::Serialize for FileError {
             line: at.map(|p| p.line),
             byte: at.map(|p| p.byte),
             limit: match self {
-                FileError::TooManyColumns { limit, .. } => Some(*limit),
+                FileError::TooManyColumns { limit, .. } => Some(*limit as u64),
+                FileError::WorkbookLimit { max, .. } => Some(*max),
+                _ => None,
+            },
+            limit_name: match self {
+                FileError::WorkbookLimit { limit, .. } => Some(limit),
                 _ => None,
             },
         };

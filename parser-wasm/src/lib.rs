@@ -16,6 +16,8 @@ pub mod position;
 pub mod reader;
 pub mod record;
 pub mod schema;
+#[cfg(feature = "spreadsheets")]
+pub mod sheets;
 pub mod sniff;
 mod tokenizer;
 pub mod validate;

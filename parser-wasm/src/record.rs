@@ -56,6 +56,13 @@ pub enum Problem {
         /// Index of the field (0-based).
         field: usize,
     },
+    /// A spreadsheet cell holds a formula's error (`#N/A`, `#DIV/0!`, …) rather than a value.
+    FormulaError {
+        /// Index of the field (0-based).
+        field: usize,
+        /// The error as the spreadsheet shows it.
+        error: String,
+    },
 }
 
 impl Problem {
@@ -69,6 +76,7 @@ impl Problem {
             Problem::TooFewFields { .. } => "too_few_fields",
             Problem::TooManyFields { .. } => "too_many_fields",
             Problem::InvalidEncoding { .. } => "invalid_encoding",
+            Problem::FormulaError { .. } => "formula_error",
         }
     }
 
@@ -78,7 +86,8 @@ impl Problem {
             Problem::UnterminatedQuote { field, .. }
             | Problem::FieldTooLarge { field, .. }
             | Problem::RecordTooLarge { field, .. }
-            | Problem::InvalidEncoding { field } => Some(field),
+            | Problem::InvalidEncoding { field }
+            | Problem::FormulaError { field, .. } => Some(field),
             _ => None,
         }
     }
@@ -116,6 +125,11 @@ impl std::fmt::Display for Problem {
                 f,
                 "the field has bytes that are not valid in the file's encoding (replaced with \
                  \u{FFFD}); choose the file's encoding in the settings"
+            ),
+            Problem::FormulaError { error, .. } => write!(
+                f,
+                "the cell shows the error {error} rather than a value; fix the formula in the \
+                 spreadsheet, or type the value here"
             ),
         }
     }

@@ -49,9 +49,16 @@ pub enum EncodingReason {
         /// Offset of the first byte that is not valid UTF-8.
         at: u64,
     },
+    /// The file is a workbook, whose text the spreadsheet reader decodes.
+    Workbook,
 }
 
 impl EncodingChoice {
+    /// A workbook's: its cells' text is handed on as UTF-8.
+    pub fn workbook() -> Self {
+        EncodingChoice { encoding: UTF_8, reason: EncodingReason::Workbook, bom_len: 0 }
+    }
+
     /// The encoding's WHATWG name.
     pub fn name(&self) -> &'static str {
         self.encoding.name()
@@ -110,6 +117,7 @@ impl std::fmt::Display for EncodingChoice {
             EncodingReason::InvalidUtf8 { at } => {
                 write!(f, "{name} (fallback: byte {at} is not valid UTF-8)")
             }
+            EncodingReason::Workbook => f.write_str("a workbook (its cells are Unicode)"),
         }
     }
 }

@@ -2,10 +2,13 @@
 //! then every chunk is decoded, split into records and handed on as rows.
 
 mod options;
-mod rows;
+pub(crate) mod rows;
 
 pub use options::{HeaderChoice, LongRows, QuoteChoice, ReaderOptions, ShortRows};
-pub use rows::{FileLayout, Header, ReadSummary, Row, RowStart, Sink};
+pub use rows::{
+    CellKind, FileLayout, Format, Header, ReadSummary, Row, RowStart, SheetInfo, SheetKind, Sink,
+    WorkbookLayout,
+};
 
 use crate::binary::{self, BinaryKind};
 use crate::decode::{EncodingChoice, OffsetMap, Transcoder};
@@ -58,6 +61,12 @@ enum Phase {
     /// Collecting the first bytes.
     Sniffing(Vec<u8>),
     Reading(Box<Reading>),
+    /// A workbook, collected whole: read at the end, from data row `first_row` on.
+    #[cfg(feature = "spreadsheets")]
+    Workbook {
+        bytes: Vec<u8>,
+        first_row: u64,
+    },
     /// The file was refused.
     Failed(FileError),
     Finished,
@@ -125,6 +134,11 @@ impl Reader {
         start: RowStart,
     ) -> Result<Reader, ConfigError> {
         let config = options.resolve()?;
+        #[cfg(feature = "spreadsheets")]
+        if layout.format.is_workbook() {
+            let phase = Phase::Workbook { bytes: Vec::new(), first_row: start.row };
+            return Ok(Reader { config, phase });
+        }
         let encoding = layout.encoding;
         let input = match encoding.encoding == encoding_rs::UTF_8 {
             true => Input::Utf8 { pos: start.byte },
@@ -165,6 +179,16 @@ impl Reader {
                 reading.feed(chunk, false, sink);
                 self.check()?;
             }
+            #[cfg(feature = "spreadsheets")]
+            Phase::Workbook { bytes, .. } => {
+                let max = self.config.options.limits.sheets.max_workbook_bytes;
+                let size = (bytes.len() + chunk.len()) as u64;
+                if size > max {
+                    let error = FileError::WorkbookLimit { limit: "maxWorkbookBytes", max, found: size };
+                    return Err(self.fail(error));
+                }
+                bytes.extend_from_slice(chunk);
+            }
             Phase::Failed(e) => return Err(e.clone().into()),
             Phase::Finished => return Err(UsageError::Finished.into()),
         }
@@ -178,6 +202,10 @@ impl Reader {
         }
         match std::mem::replace(&mut self.phase, Phase::Finished) {
             Phase::Reading(mut reading) => reading.finish(sink).map_err(|e| self.fail(e)),
+            #[cfg(feature = "spreadsheets")]
+            Phase::Workbook { bytes, first_row } => {
+                crate::sheets::read(&bytes, &self.config.options, first_row, sink).map_err(|e| self.fail(e))
+            }
             Phase::Failed(e) => Err(self.fail(e)),
             Phase::Sniffing(_) | Phase::Finished => Err(UsageError::Finished.into()),
         }
@@ -205,6 +233,11 @@ impl Reader {
             return Ok(());
         };
         let config = &self.config;
+        #[cfg(feature = "spreadsheets")]
+        if is_workbook(&window) {
+            self.phase = Phase::Workbook { bytes: window, first_row: 0 };
+            return Ok(());
+        }
         let encoding = EncodingChoice::detect(&window, complete, config.label, config.fallback);
         if let Some(error) = not_text(&window, &encoding) {
             return Err(self.fail(error));
@@ -213,7 +246,14 @@ impl Reader {
         let sniffed = sniff(&sample_text(&encoding, body, complete), complete, config.options.comment);
         let dialect = self.dialect(&sniffed);
         let settings = self.row_settings(&sniffed);
-        let layout = FileLayout { encoding, sniffed, dialect, header: Header::default() };
+        let layout = FileLayout {
+            format: Format::Csv,
+            workbook: None,
+            encoding,
+            sniffed,
+            dialect,
+            header: Header::default(),
+        };
         let input = match encoding.encoding == encoding_rs::UTF_8 {
             true => Input::Utf8 { pos: u64::from(encoding.bom_len) },
             false => Input::Transcoded(Transcoder::new(encoding.encoding)),
@@ -264,6 +304,16 @@ impl Reader {
             max_columns: o.limits.max_columns,
         }
     }
+}
+
+/// Whether the start of a file is a workbook's (or another zip archive's, which the workbook
+/// reader refuses by its parts).
+#[cfg(feature = "spreadsheets")]
+fn is_workbook(window: &[u8]) -> bool {
+    matches!(
+        BinaryKind::of(window),
+        Some(BinaryKind::Xlsx | BinaryKind::Ods | BinaryKind::Zip | BinaryKind::Xls)
+    )
 }
 
 /// Why the start of a file shows that it is not text: a known binary format, or NUL bytes where

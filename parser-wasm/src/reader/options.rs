@@ -41,6 +41,10 @@ pub struct ReaderOptions {
     pub limits: Limits,
     /// How many bytes at the start are looked at to detect the encoding and dialect (64 KiB).
     pub sniff_bytes: usize,
+    /// The sheet of a workbook to read, by name; unset, the first visible worksheet with a
+    /// value. (A header given as [`HeaderChoice::Row`] counts the sheet's rows as the
+    /// spreadsheet numbers them.)
+    pub sheet: Option<String>,
 }
 
 impl Default for ReaderOptions {
@@ -59,6 +63,7 @@ impl Default for ReaderOptions {
             allow_empty: false,
             limits: Limits::default(),
             sniff_bytes: 64 * 1024,
+            sheet: None,
         }
     }
 }

@@ -5,7 +5,7 @@ use crate::binary::BinaryKind;
 use crate::decode::EncodingChoice;
 use crate::dialect::Dialect;
 use crate::error::FileError;
-use crate::position::Position;
+use crate::position::{CellRef, Position};
 use crate::record::{Problem, RawRecord, Text};
 use crate::sniff::Sniffed;
 use serde::{Deserialize, Serialize};
@@ -20,11 +20,18 @@ pub trait Sink {
     fn row(&mut self, row: &Row<'_>);
 }
 
-/// How a file is read: its encoding, dialect and header.
+/// How a file is read: its format, its header and, for text, its encoding and dialect; for a
+/// workbook, which sheet and what sheets there are.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FileLayout {
-    /// The encoding and why.
+    /// What kind of file it is.
+    #[serde(default)]
+    pub format: Format,
+    /// For a workbook: the sheet read and the sheets it has (`None` for text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workbook: Option<WorkbookLayout>,
+    /// The encoding and why (text; UTF-8 for a workbook).
     pub encoding: EncodingChoice,
     /// What sniffing guessed (before the caller's overrides).
     pub sniffed: Sniffed,
@@ -32,6 +39,106 @@ pub struct FileLayout {
     pub dialect: Dialect,
     /// The column names.
     pub header: Header,
+}
+
+/// The kinds of file rows are read from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Format {
+    /// Delimited text (CSV, TSV, …), read as a stream.
+    #[default]
+    Csv,
+    /// An Excel workbook (Office Open XML).
+    Xlsx,
+    /// An Excel workbook with macros (its macros are never run or read).
+    Xlsm,
+    /// An Excel binary workbook.
+    Xlsb,
+    /// An Excel 97–2003 workbook (BIFF8).
+    Xls,
+    /// An OpenDocument spreadsheet.
+    Ods,
+}
+
+impl Format {
+    /// Whether the format is a workbook, read whole rather than streamed.
+    pub fn is_workbook(self) -> bool {
+        self != Format::Csv
+    }
+}
+
+/// Which sheet of a workbook rows are read from, and the sheets there are.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkbookLayout {
+    /// The sheet read.
+    pub sheet: String,
+    /// Every sheet, in the workbook's order.
+    pub sheets: Vec<SheetInfo>,
+    /// Whether dates count from 1904 (old Mac workbooks) rather than 1900.
+    pub date1904: bool,
+}
+
+/// One sheet of a workbook.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SheetInfo {
+    /// Its name.
+    pub name: String,
+    /// `worksheet`, or `chart` for a sheet holding only a chart (which has no rows).
+    pub kind: SheetKind,
+    /// Whether the workbook shows it (hidden sheets are listed but never preselected).
+    pub visible: bool,
+    /// Rows holding at least one value, as [`sheets`](crate::sheets::sheets) counts them
+    /// (absent in a read's layout, which does not count the sheets it does not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows: Option<u64>,
+    /// The widest such row, in columns (counted as `rows` is).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub columns: Option<u64>,
+}
+
+/// What a sheet holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SheetKind {
+    /// Cells.
+    #[default]
+    Worksheet,
+    /// A chart, a dialog or a macro sheet: nothing to import.
+    Chart,
+}
+
+/// What a cell of a spreadsheet held, when it was not text. Such a cell's text is in canonical
+/// form (`1234.5`, `true`, `2024-03-05`, `2024-03-05T14:30:00`, `14:30:00`), which typed schema
+/// columns accept whatever their text formats are.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CellKind {
+    /// Text, as typed (or any field of a text file).
+    #[default]
+    Text,
+    /// A number.
+    Number,
+    /// `true` or `false`.
+    Bool,
+    /// A date.
+    Date,
+    /// A date and time.
+    DateTime,
+    /// A time of day, or a duration.
+    Time,
+    /// A formula's error (`#N/A`, `#DIV/0!`); the text is empty and the row has a problem.
+    Error,
+}
+
+impl CellKind {
+    /// Whether the text is a value's canonical spelling rather than what the user typed.
+    pub fn is_typed(self) -> bool {
+        !matches!(self, CellKind::Text | CellKind::Error)
+    }
 }
 
 /// The column names of a file.
@@ -57,6 +164,10 @@ pub struct Row<'a> {
     spans: &'a [(usize, usize)],
     starts: &'a [Position],
     problems: &'a [Problem],
+    /// What each field held, for a spreadsheet's row (empty for text: every field is text).
+    kinds: &'a [CellKind],
+    /// For a spreadsheet's row: its sheet and the column of its first field.
+    sheet: Option<(&'a str, u32)>,
 }
 
 impl<'a> Row<'a> {
@@ -101,6 +212,44 @@ impl<'a> Row<'a> {
     pub fn problems(&self) -> &'a [Problem] {
         self.problems
     }
+
+    /// What field `i` held: always [`CellKind::Text`] for a text file.
+    pub fn kind(&self, i: usize) -> CellKind {
+        self.kinds.get(i).copied().unwrap_or_default()
+    }
+
+    /// The spreadsheet cell of field `i` (`None` for a text file), such as `Sheet1!C12`.
+    pub fn cell(&self, i: usize) -> Option<CellRef<'a>> {
+        let (sheet, first) = self.sheet?;
+        let column = first.checked_add(u32::try_from(i).ok()?)?;
+        Some(CellRef { sheet, row: self.start.line, column })
+    }
+
+    /// A spreadsheet's row, built by the workbook reader: `start.line` is the sheet's row.
+    pub(crate) fn from_cells(parts: RowParts<'a>) -> Self {
+        Row {
+            number: parts.number,
+            start: parts.start,
+            text: parts.text,
+            spans: parts.spans,
+            starts: &[],
+            problems: parts.problems,
+            kinds: parts.kinds,
+            sheet: Some((parts.sheet, parts.first_column)),
+        }
+    }
+}
+
+/// What a spreadsheet's row is made of.
+pub(crate) struct RowParts<'a> {
+    pub(crate) number: u64,
+    pub(crate) start: Position,
+    pub(crate) text: &'a str,
+    pub(crate) spans: &'a [(usize, usize)],
+    pub(crate) problems: &'a [Problem],
+    pub(crate) kinds: &'a [CellKind],
+    pub(crate) sheet: &'a str,
+    pub(crate) first_column: u32,
 }
 
 /// Where a row starts: its number, byte offset and line. A reader can start there
@@ -322,6 +471,8 @@ impl Rows {
             spans,
             starts: &raw.starts,
             problems: &self.problems,
+            kinds: &[],
+            sheet: None,
         };
         sink.row(&row);
     }
@@ -385,15 +536,21 @@ fn text_of<'s>(
 }
 
 fn header_from(raw: &RawRecord, buf: &[u8], record: Option<u64>) -> Header {
+    let names = header_names((0..raw.len()).map(|i| String::from_utf8_lossy(raw.field(buf, i))));
+    Header { names, record, position: Some(raw.start) }
+}
+
+/// Column names from a header row's fields: trimmed, blank ones numbered, repeated ones
+/// suffixed (see [`Header::names`]).
+pub(crate) fn header_names<T: AsRef<str>>(fields: impl Iterator<Item = T>) -> Vec<String> {
     let mut taken = TakenNames::default();
-    let names = (0..raw.len())
-        .map(|i| {
-            let text = String::from_utf8_lossy(raw.field(buf, i));
-            let name = text.trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
+    fields
+        .enumerate()
+        .map(|(i, text)| {
+            let name = text.as_ref().trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
             taken.unique(if name.is_empty() { format!("column_{}", i + 1) } else { name.to_owned() })
         })
-        .collect();
-    Header { names, record, position: Some(raw.start) }
+        .collect()
 }
 
 /// The names given so far, and for each repeated name the next suffix to try. A suffix is never
@@ -423,7 +580,7 @@ impl TakenNames {
     }
 }
 
-fn generated_header(width: usize) -> Header {
+pub(crate) fn generated_header(width: usize) -> Header {
     let names = (1..=width).map(|i| format!("column_{i}")).collect();
     Header { names, record: None, position: None }
 }

@@ -10,7 +10,8 @@ pub use report::{CellError, Report};
 
 use crate::error::ConfigError;
 use crate::patch::Patches;
-use crate::reader::Row;
+use crate::reader::{CellKind, Row};
+use crate::record::Problem;
 use crate::schema::Parsed;
 use crate::schema::{Column, Schema};
 use report::{Place, Tally};
@@ -234,12 +235,26 @@ impl Validator {
         let raw = patched.as_deref().or_else(|| source.and_then(|s| row.get(s))).unwrap_or("");
         let value = if column.trims() { trim(raw) } else { raw };
         let place = || Place::cell(row, source, index, column.key());
+        // A spreadsheet cell's own value unless the user typed one: an error is reported once,
+        // as the row's problem; a typed value is in canonical form.
+        let kind = match (&patched, source) {
+            (None, Some(s)) => row.kind(s),
+            _ => CellKind::Text,
+        };
+        if kind == CellKind::Error {
+            self.values.push("", CellState::Invalid);
+            return;
+        }
         if value.is_empty() {
             self.empty_cell(column, place);
             return;
         }
         let start = self.values.text.len();
-        match column.check.run(value, &mut self.values.text, &mut self.scratch) {
+        let checked = match kind.is_typed() {
+            true => column.check.run_canonical(value, &mut self.values.text, &mut self.scratch),
+            false => column.check.run(value, &mut self.values.text, &mut self.scratch),
+        };
+        match checked {
             Ok(parsed) => {
                 self.values.close(start, CellState::Valid);
                 self.check_unique(index, parsed, place);
@@ -322,14 +337,24 @@ impl Validator {
         for problem in row.problems() {
             let field = problem.field();
             let column = field.and_then(|f| self.output_column(f));
+            if matches!(problem, Problem::FormulaError { .. }) && self.fixed(row.number(), column) {
+                continue;
+            }
             let name =
                 field.map(|f| self.header.get(f).cloned().unwrap_or_else(|| format!("column_{}", f + 1)));
             let name =
                 column.and_then(|c| self.schema.columns().get(c).map(|col| col.key().to_owned())).or(name);
             let at = field.and_then(|f| row.field_position(f)).unwrap_or(row.position());
-            let place = Place { row: row.number(), at, column, name: name.as_deref() };
+            let cell = field.and_then(|f| row.cell(f)).map(|c| c.to_string());
+            let place = Place { row: row.number(), at, column, name: name.as_deref(), cell };
             self.tally.error(&place, problem.code(), || problem.to_string());
         }
+    }
+
+    /// Whether the user typed a value for output column `column` of row `row`.
+    fn fixed(&self, row: u64, column: Option<usize>) -> bool {
+        let key = column.and_then(|c| self.schema.columns().get(c)).map(Column::key);
+        key.is_some_and(|key| self.patches.row(row).is_some_and(|cells| cells.contains_key(key)))
     }
 
     /// The output column fed by file field `field`.

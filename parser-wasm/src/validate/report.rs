@@ -16,8 +16,11 @@ pub struct CellError {
     pub row: u64,
     /// The line the cell starts on.
     pub line: u64,
-    /// The byte offset in the original file where the cell starts.
+    /// The byte offset in the original file where the cell starts (0 in a spreadsheet).
     pub byte: u64,
+    /// The spreadsheet cell, such as `Sheet1!C12` (absent for a text file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cell: Option<String>,
     /// The column: a schema key, a kept header name, or `column_N` for a field past the header.
     pub column: Option<String>,
     /// A stable code such as `required`, `not_an_integer` or `unterminated_quote`.
@@ -70,6 +73,8 @@ pub(crate) struct Place<'a> {
     /// Index into the output columns, `None` for the whole row.
     pub(crate) column: Option<usize>,
     pub(crate) name: Option<&'a str>,
+    /// The spreadsheet cell, for a spreadsheet's row.
+    pub(crate) cell: Option<String>,
 }
 
 impl<'a> Place<'a> {
@@ -81,7 +86,8 @@ impl<'a> Place<'a> {
         name: &'a str,
     ) -> Self {
         let at = source.and_then(|s| row.field_position(s)).unwrap_or(row.position());
-        Place { row: row.number(), at, column: Some(column), name: Some(name) }
+        let cell = source.and_then(|s| row.cell(s)).map(|c| c.to_string());
+        Place { row: row.number(), at, column: Some(column), name: Some(name), cell }
     }
 }
 
@@ -108,6 +114,7 @@ impl Tally {
                 row: place.row,
                 line: place.at.line,
                 byte: place.at.byte,
+                cell: place.cell.clone(),
                 column: place.name.map(str::to_owned),
                 code,
                 message: message(),
