@@ -226,6 +226,7 @@ impl<'a> Row<'a> {
     }
 
     /// A spreadsheet's row, built by the workbook reader: `start.line` is the sheet's row.
+    #[cfg(feature = "spreadsheets")]
     pub(crate) fn from_cells(parts: RowParts<'a>) -> Self {
         Row {
             number: parts.number,
@@ -241,6 +242,7 @@ impl<'a> Row<'a> {
 }
 
 /// What a spreadsheet's row is made of.
+#[cfg(feature = "spreadsheets")]
 pub(crate) struct RowParts<'a> {
     pub(crate) number: u64,
     pub(crate) start: Position,

@@ -4,8 +4,10 @@
 //! then refuses to inflate an entry past its declared size), the shared strings' size and
 //! count, and an OpenDocument sheet's expanded area; an encrypted workbook is told apart.
 
+use crate::binary::BinaryKind;
 use crate::error::FileError;
 use crate::limits::SheetLimits;
+use crate::position::Position;
 use crate::reader::Format;
 use quick_xml::events::{BytesStart, Event};
 use std::io::{Cursor, Read};
@@ -24,12 +26,11 @@ pub(crate) fn check(bytes: &[u8], limits: &SheetLimits) -> Result<Format, FileEr
     if bytes.starts_with(CFB) {
         return compound(bytes);
     }
-    let mut archive =
-        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| FileError::Unreadable { format: "zip" })?;
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| damaged(bytes))?;
     over("maxZipEntries", archive.len() as u64, limits.max_zip_entries)?;
     let mut total = 0u64;
     for i in 0..archive.len() {
-        let entry = archive.by_index_raw(i).map_err(|_| FileError::Unreadable { format: "zip" })?;
+        let entry = archive.by_index_raw(i).map_err(|_| damaged(bytes))?;
         let (inflated, compressed) = (entry.size(), entry.compressed_size());
         over("maxEntryBytes", inflated, limits.max_entry_bytes)?;
         total = total.saturating_add(inflated);
@@ -45,6 +46,16 @@ pub(crate) fn check(bytes: &[u8], limits: &SheetLimits) -> Result<Format, FileEr
         _ => {}
     }
     Ok(format)
+}
+
+/// A zip archive that cannot be opened: a damaged workbook when its first bytes name one,
+/// otherwise an archive of some other kind.
+fn damaged(bytes: &[u8]) -> FileError {
+    match BinaryKind::of(bytes) {
+        Some(BinaryKind::Xlsx) => FileError::Unreadable { format: "xlsx" },
+        Some(BinaryKind::Ods) => FileError::Unreadable { format: "ods" },
+        _ => FileError::Binary { kind: BinaryKind::Zip, at: Position::START },
+    }
 }
 
 /// `Err` when `found` is over `max`.
@@ -77,7 +88,7 @@ fn zip_format<R: Read + std::io::Seek>(archive: &zip::ZipArchive<R>) -> Result<F
     } else if has("EncryptionInfo") {
         Err(FileError::PasswordProtected)
     } else {
-        Err(FileError::Binary { kind: crate::binary::BinaryKind::Zip, at: crate::position::Position::START })
+        Err(FileError::Binary { kind: BinaryKind::Zip, at: Position::START })
     }
 }
 

@@ -1,6 +1,6 @@
 //! Spreadsheets (xlsx, xlsm, xlsb, xls, ods) read into rows with calamine, in the same crate
 //! and to the same [`Sink`] as CSV. A workbook is a container, not a stream: it is read whole,
-//! in memory, bounded by [`SheetLimits`](crate::limits::SheetLimits) that are checked before
+//! in memory, bounded by [`SheetLimits`] that are checked before
 //! any part is inflated (see `bounds`). Cells become text as the user saw them (see `values`),
 //! then rows (see `rows`): positions are the sheet's rows, and each field names its cell.
 //!

@@ -55,7 +55,7 @@ impl Cells {
 
     /// Fields up to the last that is not blank (trailing empty cells are formatting only).
     fn trim_end(&mut self) {
-        while self.spans.len() > 0
+        while !self.spans.is_empty()
             && self.field(self.spans.len() - 1).trim().is_empty()
             && !self.is_error(self.spans.len() - 1)
         {

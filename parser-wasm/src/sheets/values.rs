@@ -85,7 +85,7 @@ impl Value<'_> {
                 out.push_str(if *b { "true" } else { "false" });
                 CellKind::Bool
             }
-            Value::DateTime(d) => date_time(&d, out),
+            Value::DateTime(d) => date_time(d, out),
             Value::Iso(s) => iso(s, out),
             Value::Duration(s) => duration(s, out),
             Value::Error(_) => CellKind::Error,
@@ -105,7 +105,7 @@ impl Value<'_> {
 /// exponent, no trailing zeros (`0.1 + 0.2` is `0.3`, `1e21` is `1000000000000000000000`).
 pub(crate) fn number(f: f64, out: &mut String) {
     if !f.is_finite() {
-        out.push_str("0");
+        out.push('0');
         return;
     }
     if f == f.trunc() && f.abs() < 1e15 {
@@ -165,7 +165,7 @@ fn date_time(d: &ExcelDateTime, out: &mut String) -> CellKind {
     }
     let (year, month, day, hour, minute, second, milli) = d.to_ymd_hms_milli();
     let has_time = (hour, minute, second, milli) != (0, 0, 0, 0);
-    if serial < 1.0 && serial >= 0.0 {
+    if (0.0..1.0).contains(&serial) {
         time(hour, minute, second, milli, out);
         return CellKind::Time;
     }

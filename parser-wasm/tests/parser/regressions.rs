@@ -165,6 +165,13 @@ fn binary_files_are_refused_before_any_row_naming_their_kind() {
         file.extend_from_slice(if kind == BinaryKind::Xlsx { b"xl/workbook.xml" } else { b"" });
         file.extend_from_slice(&noise);
         let error = refusal(&file, &ReaderOptions::default());
+        // With the spreadsheet reader, a workbook's signature leads to it, and these are no
+        // workbooks but their first bytes.
+        let workbook = matches!(kind, BinaryKind::Xlsx | BinaryKind::Ods | BinaryKind::Xls);
+        if cfg!(feature = "spreadsheets") && workbook {
+            assert_eq!(error.code(), "unreadable_workbook", "{kind:?}");
+            continue;
+        }
         assert_eq!(error, FileError::Binary { kind, at: Position::START }, "{kind:?}");
         assert!(error.to_string().starts_with("this is ") && error.to_string().contains(said), "{error}");
     }

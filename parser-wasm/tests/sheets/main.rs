@@ -2,6 +2,7 @@
 //! for OpenDocument and for the hostile files), read through the same `Reader` as CSV, each
 //! giving its exact rows or its named error, with the process's peak memory bounded.
 #![cfg(feature = "spreadsheets")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook};
 use sluice_parser::error::{FileError, ReadError};
@@ -32,7 +33,7 @@ impl Sink for Got {
         self.kinds.push((0..row.len()).map(|i| row.kind(i)).collect());
         self.lines.push(row.position().line);
         self.cells.push(row.cell(0).map(|c| c.to_string()).unwrap_or_default());
-        self.problems.push(row.problems().iter().map(|p| p.code()).collect());
+        self.problems.push(row.problems().iter().map(sluice_parser::record::Problem::code).collect());
     }
 }
 
