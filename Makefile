@@ -53,7 +53,8 @@ setup:
 	@[ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error
 
 # The npm package's WebAssembly: wasm32 build (no TOML, no encoding tables), wasm-bindgen glue,
-# then wasm-opt -Oz (npm binaryen).
+# then wasm-opt -Oz (npm binaryen); then the same with the spreadsheet reader (calamine), the
+# second module, which only a workbook needs.
 wasm: setup
 	cargo build --locked --release -p sluice-parser --lib --target wasm32-unknown-unknown --no-default-features
 	wasm-bindgen --target web --no-typescript --out-dir $(WASM_OUT) --out-name sluice_parser \
@@ -61,6 +62,14 @@ wasm: setup
 	$(NODE_BIN)/wasm-opt -Oz $(WASM_FEATURES) $(WASM_OUT)/sluice_parser_bg.wasm -o $(WASM_OUT)/sluice_parser_bg.wasm
 	@printf 'WebAssembly: %s bytes, %s gzipped\n' $$(wc -c < $(WASM_OUT)/sluice_parser_bg.wasm) \
 		$$(gzip -9 -c $(WASM_OUT)/sluice_parser_bg.wasm | wc -c)
+	cargo build --locked --release -p sluice-parser --lib --target wasm32-unknown-unknown --no-default-features \
+		--features spreadsheets
+	wasm-bindgen --target web --no-typescript --out-dir $(WASM_OUT) --out-name sluice_parser_sheets \
+		$(CARGO_TARGET_DIR)/wasm32-unknown-unknown/release/sluice_parser.wasm
+	$(NODE_BIN)/wasm-opt -Oz $(WASM_FEATURES) $(WASM_OUT)/sluice_parser_sheets_bg.wasm \
+		-o $(WASM_OUT)/sluice_parser_sheets_bg.wasm
+	@printf 'WebAssembly with spreadsheets: %s bytes, %s gzipped\n' $$(wc -c < $(WASM_OUT)/sluice_parser_sheets_bg.wasm) \
+		$$(gzip -9 -c $(WASM_OUT)/sluice_parser_sheets_bg.wasm | wc -c)
 
 # @sluice/widget: type-checked, bundled by esbuild into widget-js/dist (loader, importer app,
 # parser worker, WebAssembly, each with a .gz), which the server embeds when it is built.
@@ -100,6 +109,8 @@ lint:
 	cargo fmt --all --check
 	cargo clippy --locked --workspace --all-targets -- -D warnings
 	cargo clippy --locked -p sluice-parser --lib --target wasm32-unknown-unknown --no-default-features -- -D warnings
+	cargo clippy --locked -p sluice-parser --lib --target wasm32-unknown-unknown --no-default-features \
+		--features spreadsheets -- -D warnings
 	for file in ingest-server/admin/admin.js examples/*.mjs; do node --check $$file; done
 
 fmt:

@@ -113,6 +113,21 @@ pub fn sniff(bytes: &[u8], options: &str) -> Result<String, JsValue> {
     Ok(to_json(&preview)?)
 }
 
+/// The sheets of a workbook (JSON): `[{ name, kind, visible, rows, columns }]`, for a sheet
+/// picker. `options` (JSON) are `{ limits }`. Only in the spreadsheet module.
+#[cfg(feature = "spreadsheets")]
+#[wasm_bindgen(js_name = listSheets)]
+pub fn list_sheets(bytes: &[u8], options: &str) -> Result<String, JsValue> {
+    #[derive(serde::Deserialize, Default)]
+    #[serde(rename_all = "camelCase", default)]
+    struct SheetOptions {
+        limits: crate::limits::Limits,
+    }
+    let options: SheetOptions = from_json(options)?;
+    let sheets = crate::sheets::sheets(bytes, &options.limits).map_err(|e| file_error(&e))?;
+    Ok(to_json(&sheets)?)
+}
+
 /// Suggestions matching a file's header names to a schema's columns (JSON); `schema` is JSON.
 #[wasm_bindgen(js_name = matchColumns)]
 pub fn match_columns_js(headers: Vec<String>, schema: &str) -> Result<String, JsError> {
