@@ -49,15 +49,34 @@ export interface ReaderOptions {
   quote?: string | null;
   escape?: string;
   comment?: string;
-  /** "detect" (the default), "none", or the 1-based record number of the header. */
+  /** "detect" (the default), "none", or the 1-based record number of the header (for a
+   * workbook, its row number in the sheet). */
   header?: 'detect' | 'none' | number;
   shortRows?: 'error' | 'pad';
   longRows?: 'error' | 'keep';
   skipEmptyRows?: boolean;
   /** Read a file without data rows (empty, or a header only) as 0 rows instead of refusing it. */
   allowEmpty?: boolean;
-  limits?: { maxFieldBytes?: number; maxRecordBytes?: number; maxColumns?: number };
+  limits?: {
+    maxFieldBytes?: number;
+    maxRecordBytes?: number;
+    maxColumns?: number;
+    /** Workbook limits, checked before anything is inflated (see docs/parser.md). */
+    sheets?: {
+      maxWorkbookBytes?: number;
+      maxZipEntries?: number;
+      maxEntryBytes?: number;
+      maxInflatedBytes?: number;
+      maxCompressionRatio?: number;
+      maxSharedStrings?: number;
+      maxSharedStringBytes?: number;
+      maxRows?: number;
+      maxCells?: number;
+    };
+  };
   sniffBytes?: number;
+  /** A workbook's sheet, by name (the first visible worksheet with a value when unset). */
+  sheet?: string;
 }
 
 /** Schema column key → header name; unmapped file columns kept or ignored. */
@@ -102,7 +121,7 @@ export interface EncodingChoice {
   reason:
     | { kind: 'byte_order_mark' } | { kind: 'label' }
     | { kind: 'valid_utf8'; checked: number } | { kind: 'nul_pattern'; checked: number }
-    | { kind: 'invalid_utf8'; at: number };
+    | { kind: 'invalid_utf8'; at: number } | { kind: 'workbook' };
   bomLen: number;
 }
 
@@ -114,7 +133,21 @@ export interface Dialect {
   lineEnding: 'lf' | 'crlf' | 'cr';
 }
 
+export interface SheetInfo {
+  name: string;
+  /** "chart" for a chart, dialog or macro sheet, which has no rows. */
+  kind: 'worksheet' | 'chart';
+  visible: boolean;
+  /** Rows and widest row holding values; counted by the spreadsheet module's `listSheets`. */
+  rows?: number;
+  columns?: number;
+}
+
 export interface FileLayout {
+  /** What the file is; anything but "csv" needs the spreadsheet module. */
+  format: 'csv' | 'xlsx' | 'xlsm' | 'xlsb' | 'xls' | 'ods';
+  /** For a workbook: the sheet read, every sheet, and its date system. */
+  workbook?: { sheet: string; sheets: SheetInfo[]; date1904: boolean };
   encoding: EncodingChoice;
   sniffed: {
     dialect: Dialect;
@@ -130,6 +163,8 @@ export interface CellError {
   row: number;
   line: number;
   byte: number;
+  /** The spreadsheet cell, such as "Sheet1!C12" (absent for a text file). */
+  cell?: string;
   /** A schema key, a kept header name, `column_N`, or null for the whole row. */
   column: string | null;
   code: string;
