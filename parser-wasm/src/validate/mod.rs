@@ -251,7 +251,7 @@ impl Validator {
         }
         let start = self.values.text.len();
         // Only a workbook has typed cells: without the spreadsheet reader the canonical checks
-        // stay out of the build (the CSV WebAssembly module is 12 KB smaller gzipped).
+        // stay out of the CSV WebAssembly module.
         let checked = match cfg!(feature = "spreadsheets") && kind.is_typed() {
             true => column.check.run_canonical(value, &mut self.values.text, &mut self.scratch),
             false => column.check.run(value, &mut self.values.text, &mut self.scratch),
