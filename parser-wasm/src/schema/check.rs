@@ -142,6 +142,11 @@ impl Check {
         Ok(parsed)
     }
 
+    /// Whether the column holds dates with times (a spreadsheet's date cell is midnight there).
+    pub(crate) fn is_datetime(&self) -> bool {
+        matches!(self, Check::Temporal { kind: TemporalKind::DateTime, .. })
+    }
+
     /// What the column expects, for a failure's message.
     pub(crate) fn message(&self, failure: Failure) -> String {
         super::messages::message(self, failure)

@@ -249,6 +249,15 @@ impl Validator {
             self.empty_cell(column, place);
             return;
         }
+        // A date cell (a timestamp at midnight looks the same) is midnight in a datetime column.
+        let midnight;
+        let value = match kind == CellKind::Date && column.check.is_datetime() {
+            true => {
+                midnight = format!("{value}T00:00:00");
+                midnight.as_str()
+            }
+            false => value,
+        };
         let start = self.values.text.len();
         // Only a workbook has typed cells: without the spreadsheet reader the canonical checks
         // stay out of the CSV WebAssembly module.

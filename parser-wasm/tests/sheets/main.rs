@@ -415,3 +415,24 @@ fn reading_hostile_workbooks_keeps_memory_bounded() {
     eprintln!("peak resident memory: {} MiB", peak_kib / 1024);
     assert!(peak_kib < 1 << 20, "peak resident memory {peak_kib} KiB");
 }
+
+#[test]
+fn a_date_cell_is_midnight_in_a_datetime_column_and_a_time_of_day_is_not_a_date() {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write(0, 0, "at").unwrap().write(0, 1, "day").unwrap();
+    let midnight = ExcelDateTime::from_ymd(2024, 3, 5).unwrap().and_hms(0, 0, 0).unwrap();
+    let afternoon = ExcelDateTime::from_ymd(2024, 3, 5).unwrap().and_hms(14, 30, 0).unwrap();
+    sheet.write_datetime_with_format(1, 0, &midnight, &date_format("yyyy-mm-dd hh:mm")).unwrap();
+    sheet.write_datetime_with_format(1, 1, &afternoon, &date_format("yyyy-mm-dd hh:mm")).unwrap();
+    let schema = Schema::from_json(
+        r#"{"version": 1, "columns": [{"key": "at", "type": "datetime"}, {"key": "day", "type": "date"}]}"#,
+    )
+    .unwrap();
+    let mut import = Import::new(&schema, ImportOptions::default()).unwrap();
+    import.feed(&book.save_to_buffer().unwrap()).unwrap();
+    let report = import.finish().unwrap().report;
+    let errors: Vec<(&str, Option<&str>)> =
+        report.errors.iter().map(|e| (e.code, e.cell.as_deref())).collect();
+    assert_eq!(errors, [("invalid_date", Some("Sheet1!B2"))]);
+}
