@@ -6,7 +6,8 @@
 #                widget's and the dashboard's tests in Node and Chromium, fuzz smoke
 #   make bench   parser throughput on a generated 1,000,000-row file (and a header of 10,000
 #                columns of one name), native and in Chromium; the server under 50 concurrent
-#                imports; webhook delivery; the widget end to end
+#                imports; webhook delivery; the widget end to end; a 100,000-row workbook
+#                against SheetJS
 #   make report  the parser alone: validate the files in examples/ and print a report
 #   make fuzz    each fuzz target for FUZZ_SECONDS (default 300) with coverage
 #   make lint / make fmt
@@ -54,7 +55,7 @@ setup:
 
 # The npm package's WebAssembly: wasm32 build (no TOML, no encoding tables), wasm-bindgen glue,
 # then wasm-opt -Oz (npm binaryen); then the same with the spreadsheet reader (calamine), the
-# second module, which only a workbook needs.
+# second module, which only a workbook needs, built for size (profile wasm-sheets).
 wasm: setup
 	cargo build --locked --release -p sluice-parser --lib --target wasm32-unknown-unknown --no-default-features
 	wasm-bindgen --target web --no-typescript --out-dir $(WASM_OUT) --out-name sluice_parser \
@@ -62,10 +63,10 @@ wasm: setup
 	$(NODE_BIN)/wasm-opt -Oz $(WASM_FEATURES) $(WASM_OUT)/sluice_parser_bg.wasm -o $(WASM_OUT)/sluice_parser_bg.wasm
 	@printf 'WebAssembly: %s bytes, %s gzipped\n' $$(wc -c < $(WASM_OUT)/sluice_parser_bg.wasm) \
 		$$(gzip -9 -c $(WASM_OUT)/sluice_parser_bg.wasm | wc -c)
-	cargo build --locked --release -p sluice-parser --lib --target wasm32-unknown-unknown --no-default-features \
-		--features spreadsheets
+	cargo build --locked --profile wasm-sheets -p sluice-parser --lib --target wasm32-unknown-unknown \
+		--no-default-features --features spreadsheets
 	wasm-bindgen --target web --no-typescript --out-dir $(WASM_OUT) --out-name sluice_parser_sheets \
-		$(CARGO_TARGET_DIR)/wasm32-unknown-unknown/release/sluice_parser.wasm
+		$(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm-sheets/sluice_parser.wasm
 	$(NODE_BIN)/wasm-opt -Oz $(WASM_FEATURES) $(WASM_OUT)/sluice_parser_sheets_bg.wasm \
 		-o $(WASM_OUT)/sluice_parser_sheets_bg.wasm
 	@printf 'WebAssembly with spreadsheets: %s bytes, %s gzipped\n' $$(wc -c < $(WASM_OUT)/sluice_parser_sheets_bg.wasm) \
@@ -166,5 +167,7 @@ bench: setup widget
 	@[ -s $(BENCH_DIR)/bench-1m.csv ] || cargo run --locked --release -q -p sluice-parser --example gen_bench_csv -- $(BENCH_DIR)/bench-1m.csv 1000000
 	@[ -s $(BENCH_DIR)/bench-1g.csv ] || cargo run --locked --release -q -p sluice-parser --example gen_bench_csv -- $(BENCH_DIR)/bench-1g.csv 8100000
 	node parser-wasm/npm/bench/chromium.mjs $(BENCH_DIR)/bench-1m.csv $(BENCH_DIR)/bench-1g.csv
+	@[ -s $(BENCH_DIR)/bench-100k.xlsx ] || cargo run --locked --release -q -p sluice-parser --example gen_bench_xlsx -- $(BENCH_DIR)/bench-100k.xlsx 100000
+	node parser-wasm/npm/bench/sheets.mjs $(BENCH_DIR)/bench-100k.xlsx
 	cargo build --locked --release -q -p sluice-server --bin sluice
 	node --experimental-websocket widget-js/bench/e2e.mjs $(BENCH_DIR)/bench-1m.csv
