@@ -248,6 +248,7 @@ export interface DecodedBatch {
 
 export interface Preview {
   layout: FileLayout | null;
+  /** The first rows; `line` is a workbook row's number in its sheet. */
   rows: Array<{ row: number; line: number; fields: string[]; problems: string[] }>;
 }
 
