@@ -126,8 +126,10 @@ unit: widget
 # @sluice/parser: Node tests, headless Chromium tests (Debian chromium), and the packed
 # tarball installed into a fresh project running the README's examples. @sluice/widget: the
 # example host page, the real server and Chromium through every step (screenshots in
-# widget-js/test/artifacts/).
+# widget-js/test/artifacts/). Both read a workbook that parser-wasm/examples/make_workbook.rs
+# writes, built here so that no test waits for the compiler.
 js-test: widget
+	cargo build --locked -q -p sluice-parser --example make_workbook
 	node --test parser-wasm/npm/test/*.test.mjs examples/test/*.test.mjs
 	cargo build --locked -q -p sluice-server --bin sluice --example upload
 	node --test widget-js/test/*.test.mjs ingest-server/admin/test/*.test.mjs

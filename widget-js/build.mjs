@@ -1,7 +1,8 @@
 // Builds @sluice/widget into dist/ with esbuild: the loader as a classic script (sluice.js, for
 // a script tag) and as a module (loader.mjs, for npm, with its types), the importer app and its
-// parser worker as modules, its stylesheet, and the parser's WebAssembly; writes a .gz beside each file for the
-// server to embed; checks the size budgets (loader ≤ 5 KB, app ≤ 60 KB gzipped, WASM not counted).
+// parser worker as modules, its stylesheet, and the parser's two WebAssembly modules (the
+// spreadsheet one fetched only for a workbook); writes a .gz beside each file for the server to
+// embed; checks the size budgets (loader ≤ 5 KB, app ≤ 60 KB gzipped, WASM not counted).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -28,6 +29,7 @@ execFileSync(join(here, '../node_modules/.bin/tsc'), [join(here, 'src/loader.ts'
   '--target', 'es2022', '--module', 'esnext', '--moduleResolution', 'bundler', '--strict', '--skipLibCheck', '--lib', 'es2022,dom'], { stdio: 'inherit' });
 copyFileSync(join(here, 'src/app/app.css'), join(dist, 'app/app.css'));
 copyFileSync(join(parser, 'wasm/sluice_parser_bg.wasm'), join(dist, 'wasm/sluice_parser_bg.wasm'));
+copyFileSync(join(parser, 'wasm/sluice_parser_sheets_bg.wasm'), join(dist, 'wasm/sluice_parser_sheets_bg.wasm'));
 
 const gz = (file) => gzipSync(readFileSync(file), { level: 9 }).length;
 for (const file of walk(dist)) writeFileSync(`${file}.gz`, gzipSync(readFileSync(file), { level: 9 }));
@@ -36,8 +38,9 @@ const sizes = {
   loader: gz(join(dist, 'sluice.js')),
   app: gz(join(dist, 'app/app.js')) + gz(join(dist, 'app/worker.js')) + gz(join(dist, 'app/app.css')),
   wasm: gz(join(dist, 'wasm/sluice_parser_bg.wasm')),
+  sheetsWasm: gz(join(dist, 'wasm/sluice_parser_sheets_bg.wasm')),
 };
-console.log(`widget: loader ${sizes.loader} B gzipped (budget ${BUDGETS.loader}); app ${sizes.app} B gzipped (app.js + worker.js + app.css; budget ${BUDGETS.app}); parser WebAssembly ${sizes.wasm} B gzipped (not counted)`);
+console.log(`widget: loader ${sizes.loader} B gzipped (budget ${BUDGETS.loader}); app ${sizes.app} B gzipped (app.js + worker.js + app.css; budget ${BUDGETS.app}); parser WebAssembly ${sizes.wasm} B gzipped, with spreadsheets ${sizes.sheetsWasm} B gzipped, loaded for a workbook only (neither counted)`);
 writeFileSync(join(dist, 'sizes.json'), `${JSON.stringify(sizes)}\n`);
 if (sizes.loader > BUDGETS.loader || sizes.app > BUDGETS.app) {
   console.error('widget: over the size budget');

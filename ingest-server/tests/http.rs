@@ -214,6 +214,7 @@ fn the_widget_files_are_served_from_the_binary_gzipped_when_asked() {
         ("/widget/app/worker.js", "text/javascript"),
         ("/widget/app/app.css", "text/css"),
         ("/widget/wasm/sluice_parser_bg.wasm", "application/wasm"),
+        ("/widget/wasm/sluice_parser_sheets_bg.wasm", "application/wasm"),
     ] {
         let gzipped =
             agent.get(format!("{}{path}", server.url)).header("accept-encoding", "gzip, br").call().unwrap();

@@ -248,6 +248,7 @@ export interface DecodedBatch {
 
 export interface Preview {
   layout: FileLayout | null;
+  /** The first rows; `line` is a workbook row's number in its sheet. */
   rows: Array<{ row: number; line: number; fields: string[]; problems: string[] }>;
 }
 
@@ -283,23 +284,28 @@ export interface ParseFileOptions extends ParserOptions {
   measureMemory?: boolean;
 }
 
-/** A parse in progress: iterate its batches (or pass `batches: false`), await its summary. */
 /**
- * The Error thrown (by `feed`, `finish`, `sniff`, `readRows`) or rejected (by `parseFile`) for a
- * file that cannot be imported at all. `message` says what to do in English; `code` and the
- * other fields let a UI say it in its own words.
+ * The Error thrown (by `feed`, `finish`, `sniff`, `readRows`, `listSheets`) or rejected (by
+ * `parseFile`) for a file that cannot be imported at all. `message` says what to do in English;
+ * `code` and the other fields let a UI say it in its own words.
  */
 export interface FileError extends Error {
-  code: 'empty_file' | 'no_data_rows' | 'binary_file' | 'too_many_columns';
+  code:
+    | 'empty_file' | 'no_data_rows' | 'binary_file' | 'too_many_columns'
+    | 'workbook_limit' | 'password_protected' | 'no_worksheets' | 'sheet_not_found' | 'empty_sheet'
+    | 'unreadable_workbook';
   /** `binary_file`: what the file is. */
   kind?: 'xlsx' | 'ods' | 'zip' | 'xls' | 'pdf' | 'png' | 'jpeg' | 'gif' | 'gzip' | 'unknown';
   /** Where (the header row, the NUL byte, the row too wide), when it is about one place. */
   line?: number;
   byte?: number;
-  /** `too_many_columns`: the column limit. */
+  /** `too_many_columns`: the column limit; `workbook_limit`: the limit's value. */
   limit?: number;
+  /** `workbook_limit`: the limit's name in `limits.sheets` (`maxCells`, …). */
+  limitName?: string;
 }
 
+/** A parse in progress: iterate its batches (or pass `batches: false`), await its summary. */
 export interface ParseJob extends AsyncIterable<Batch> {
   readonly summary: Promise<Summary>;
   batches(): AsyncIterableIterator<Batch>;
@@ -307,8 +313,21 @@ export interface ParseJob extends AsyncIterable<Batch> {
   cancel(reason?: unknown): void;
 }
 
-/** Loads the WebAssembly module (browsers: needed before the low-level API; Node: no-op). */
-export function ready(): Promise<void>;
+/**
+ * Loads the WebAssembly module (browsers: needed before the low-level API; Node: no-op), and with
+ * `spreadsheets: true` the spreadsheet module too, which the low-level API needs for a workbook.
+ */
+export function ready(options?: { spreadsheets?: boolean }): Promise<void>;
+
+/** The sheets of a workbook (read whole; Node also takes a path), from the spreadsheet module. */
+export function listSheets(
+  source: Blob | Uint8Array | ArrayBuffer | string | URL,
+  options?: { limits?: ReaderOptions['limits'] },
+): Promise<SheetInfo[]>;
+
+/** Whether a file's first bytes (`SIGNATURE_BYTES` of them suffice) are a workbook's. */
+export function isWorkbook(bytes: Uint8Array): boolean;
+export const SIGNATURE_BYTES: number;
 
 /** Parses, validates and batches a file: in a Web Worker in browsers, in-process in Node (which also takes a path). */
 export function parseFile(source: Source | string | URL, options: ParseFileOptions): ParseJob;
@@ -338,6 +357,7 @@ export class Parser {
 }
 
 export function version(): string;
+/** The start of a text file, or a whole workbook: how it is read and its first rows. */
 export function sniff(bytes: Uint8Array, options?: ReaderOptions & { previewRows?: number }): Preview;
 export function matchColumns(headers: string[], schema: Schema | string): ColumnMatch;
 export function checkSchema(schema: Schema | string): { schema: Schema; digest: string };

@@ -2,8 +2,11 @@
 // real server; files go through every step; the server then holds exactly the rows expected.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, csv, frameOf, root, shot, stack } from './support.mjs';
+import { makeWorkbook } from '../../parser-wasm/npm/test/support.mjs';
 import { signStartToken } from '../../examples/start-token.mjs';
 
 const FRENCH = join(root, 'examples/contacts-excel-fr.csv');
@@ -33,6 +36,15 @@ async function open(url) {
   return { page, frame, errors };
 }
 
+/** The paths of the spreadsheet module's files the page or its workers request from now on;
+ * `stop()` ends the watch. */
+function watchSheetRequests() {
+  const seen = [];
+  const watch = (request) => request.url().includes('sluice_parser_sheets') && seen.push(new URL(request.url()).pathname);
+  browser.context.on('request', watch);
+  return { seen, stop: () => browser.context.off('request', watch) };
+}
+
 /** What the host page's onComplete (or onError) reported. */
 async function hostResult(page, event = 'complete') {
   await page.waitForFunction((wanted) => document.getElementById('result').textContent.includes(`"event": "${wanted}"`), event, { timeout: 60000 });
@@ -41,6 +53,7 @@ async function hostResult(page, event = 'complete') {
 
 test('a Windows-1252 file with semicolons and 3 invalid cells: fix two, delete a row, submit', async () => {
   const sluice = await stack();
+  const sheetRequests = watchSheetRequests();
   try {
     const { page, frame, errors } = await open(sluice.page);
     mark('upload');
@@ -100,9 +113,87 @@ test('a Windows-1252 file with semicolons and 3 invalid cells: fix two, delete a
     await page.locator('iframe[src*="/embed/"]').waitFor({ state: 'hidden' });
     mark('closed');
     assert.deepEqual(errors, []);
+    assert.deepEqual(sheetRequests.seen, [], 'a CSV import never fetches the spreadsheet module, on the page or in its workers');
     await page.close();
     mark('page closed');
   } finally {
+    sheetRequests.stop();
+    await sluice.close();
+  }
+});
+
+test('a workbook dropped on the importer: pick the sheet, click the header row under the title block, fix the #N/A cell, submit', async () => {
+  const sluice = await stack();
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-workbook-'));
+  const sheetRequests = watchSheetRequests();
+  try {
+    makeWorkbook(join(dir, 'customers.xlsx'));
+    const workbook = await readFile(join(dir, 'customers.xlsx'));
+    const { page, frame, errors } = await open(sluice.page);
+    const accept = await frame.locator('input[type=file]').getAttribute('accept');
+    for (const extension of ['.csv', '.tsv', '.txt', '.xlsx', '.xlsm', '.xlsb', '.xls', '.ods']) assert.ok(accept.split(',').includes(extension), extension);
+    assert.match(await frame.locator('[data-field=formats]').textContent(), /CSV, TSV and TXT .*XLSX, XLSM, XLSB and XLS .*ODS/);
+    const app = page.frames().find((f) => f.url().includes('/embed/'));
+    const dropped = await app.evaluateHandle((bytes) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(bytes)], 'customers.xlsx', { type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' }));
+      return transfer;
+    }, [...workbook]);
+    await frame.locator('.dropzone').dispatchEvent('drop', { dataTransfer: dropped });
+
+    const sheet = frame.locator('[data-field=sheet]');
+    await sheet.waitFor({ timeout: 20000 });
+    assert.equal(await frame.locator('[data-field=encoding]').count(), 0, 'no encoding or delimiter for a workbook');
+    assert.equal(await sheet.inputValue(), 'Notes', 'the first visible sheet with rows');
+    assert.deepEqual(await sheet.locator('option').allTextContents(), ['Notes (2 rows)', 'Chart (chart, no rows)', 'Customers (6 rows)']);
+    assert.equal(await sheet.locator('option[value=Chart]').isDisabled(), true);
+    await sheet.selectOption('Customers');
+    const pressed = frame.locator('[data-header-row][aria-pressed=true]');
+    await frame.locator('[data-header-row="4"][aria-pressed=true]').waitFor();
+    assert.deepEqual(await frame.locator('[data-header-row]').allTextContents(), ['1', '2', '4', '5', '6', '7'], 'rows numbered as in the sheet');
+    assert.equal(await frame.locator('tr.skipped').count(), 2, 'the title block above the detected header');
+    await shot(page, 'workbook-settings');
+    await frame.locator('tr[data-line="1"] td').first().click();
+    await frame.locator('[data-header-row="1"][aria-pressed=true]').waitFor();
+    assert.equal(await frame.locator('tr.skipped').count(), 0);
+    await frame.locator('[data-header-row="2"]').focus();
+    await page.keyboard.press('Enter');
+    await frame.locator('[data-header-row="2"][aria-pressed=true]').waitFor();
+    assert.equal(await pressed.count(), 1);
+    await frame.locator('tr[data-line="4"] td').nth(2).click();
+    await frame.locator('[data-header-row="4"][aria-pressed=true]').waitFor();
+    assert.equal(await frame.locator('tr.skipped').count(), 2);
+
+    await frame.locator('[data-action=next]').click();
+    await frame.locator('.map-table').waitFor();
+    assert.equal(await frame.locator('[data-column=email]').inputValue(), 'E-mail Address');
+    assert.equal(await frame.locator('[data-column=birth_date]').inputValue(), 'DOB');
+    await frame.locator('[data-action=next]').click();
+    const invalid = frame.locator('.cell.invalid');
+    await invalid.first().waitFor({ timeout: 20000 });
+    assert.equal(await invalid.count(), 1);
+    assert.equal(await invalid.getAttribute('data-key'), 'email');
+    assert.match(await invalid.getAttribute('title'), /^Customers!D6: the cell shows the error #N\/A/);
+    await shot(page, 'workbook-review');
+    await frame.locator('[data-row="2"] [data-key=email]').dblclick();
+    await frame.locator('.cell-input').fill('bob@example.com');
+    await frame.locator('.cell-input').press('Enter');
+    await frame.locator('[data-action=next]:not([disabled])', { hasText: '3' }).waitFor({ timeout: 20000 });
+    await frame.locator('[data-action=next]').click();
+    const result = await hostResult(page);
+    assert.deepEqual([result.rows, result.invalidRows, result.totalRows], [3, 0, 3]);
+    assert.equal(result.file.name, 'customers.xlsx');
+    const rows = sluice.server.export(result.importId);
+    assert.deepEqual(rows.map((r) => r.cells.email), ['ann@example.com', 'bob@example.com', 'cy@example.com']);
+    assert.deepEqual(rows.map((r) => r.cells.phone), ['0044 20 7946 0001', '+44 20 7946 0002', '020 7946 0003'], 'leading zeros kept');
+    assert.deepEqual(rows.map((r) => r.cells.birth_date), ['1990-01-02', '1985-12-31', '1970-06-15'], 'date cells');
+    assert.deepEqual(rows.map((r) => r.cells.plan), ['pro', 'free', 'enterprise']);
+    assert.ok(sheetRequests.seen.includes('/widget/wasm/sluice_parser_sheets_bg.wasm'), 'the spreadsheet module, fetched for the workbook');
+    assert.deepEqual(errors, []);
+    await page.close();
+  } finally {
+    sheetRequests.stop();
+    await rm(dir, { recursive: true, force: true });
     await sluice.close();
   }
 });
@@ -252,7 +343,7 @@ test('csvbox users keep their code: CSVBoxImporter with dynamic columns, pasted 
       importer.listen('onReady', () => importer.openModal());
     });
     const frame = page.frameLocator('iframe[src*="/embed/"] >> nth=1');
-    await frame.locator('.drop-title', { hasText: 'Déposez un fichier CSV ici' }).waitFor({ timeout: 20000 });
+    await frame.locator('.drop-title', { hasText: 'Déposez un fichier CSV ou Excel ici' }).waitFor({ timeout: 20000 });
     assert.equal(await frame.locator('html').getAttribute('lang'), 'fr');
     assert.equal(await frame.locator('html').getAttribute('data-theme'), 'dark');
     await shot(page, 'csvbox-french-dark');
@@ -376,19 +467,19 @@ test('an importer that requires signed starts takes a token from the host page f
   }
 });
 
-/** The start of an .xlsx workbook (a ZIP archive with an `xl/` part), and of a PNG image. */
+/** The start of an .xlsx workbook (a ZIP archive with an `xl/` part, cut short), and of a PNG image. */
 const WORKBOOK = Buffer.concat([Buffer.from('PK\x03\x04\x14\0\x06\0\x08\0\0\0!\0[Content_Types].xml', 'latin1'), Buffer.alloc(300, 0x9c), Buffer.from('PK\x03\x04xl/workbook.xml')]);
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]), Buffer.from('IHDR'), Buffer.alloc(64, 7)]);
 
-test('an empty file, a header without rows and a workbook are refused on the upload step, saying what to do', async () => {
+test('an empty file, a header without rows and a damaged workbook are refused on the upload step, saying what to do', async () => {
   const sluice = await stack();
   try {
     const { page, frame, errors } = await open(sluice.page);
     const refusal = frame.locator('.upload .error');
     const pick = (name, buffer) => frame.locator('input[type=file]').setInputFiles({ name, mimeType: 'text/csv', buffer });
     await pick('contacts.csv', WORKBOOK);
-    await refusal.filter({ hasText: 'Excel workbook' }).waitFor({ timeout: 20000 });
-    assert.equal(await refusal.textContent(), 'This is an Excel workbook (.xlsx), not a CSV file. Save it as CSV (in Excel: File › Save As › CSV UTF-8), then choose that file.');
+    await refusal.filter({ hasText: 'looks like a spreadsheet' }).waitFor({ timeout: 20000 });
+    assert.equal(await refusal.textContent(), 'This file looks like a spreadsheet but cannot be read: it is damaged or incomplete. Open it in your spreadsheet program, save it again, then choose that file.');
     await shot(page, 'upload-refused-workbook');
     await pick('photo.csv', PNG);
     await refusal.filter({ hasText: 'This is an image, not a CSV file' }).waitFor();

@@ -1,19 +1,34 @@
 // @sluice/parser for browsers: the low-level API on the page (after `await ready()`), and
-// `parseFile`, which runs a whole file in a Web Worker.
-import { ready as load } from './wasm-web.js';
-import { readRows as readRowsWith, use } from './core.js';
+// `parseFile`, which runs a whole file in a Web Worker. The spreadsheet module is fetched only
+// for a workbook.
+import { ready as load, readySpreadsheets } from './wasm-web.js';
+import { readRows as readRowsWith, sheetsOf, use, useSpreadsheets } from './core.js';
+import { whole } from './sources.js';
 import { Job } from './job.js';
 
-export { Parser, version, sniff, matchColumns, checkSchema, decodeBatch, batchInfo, rowHasErrors, wasmMemory } from './core.js';
+export {
+  Parser, version, sniff, matchColumns, checkSchema, decodeBatch, batchInfo, rowHasErrors, wasmMemory, isWorkbook,
+  SIGNATURE_BYTES,
+} from './core.js';
 
-/** Loads the WebAssembly module on this page; the low-level API needs it, parseFile does not. */
-export async function ready() {
+/**
+ * Loads the WebAssembly module on this page, and with `{ spreadsheets: true }` the spreadsheet
+ * module too; the low-level API needs them (the second for a workbook), parseFile does not.
+ */
+export async function ready(options = {}) {
   use(await load());
+  if (options.spreadsheets) useSpreadsheets(await readySpreadsheets());
+}
+
+/** The sheets of a workbook (a File, Blob or bytes, read whole), for a sheet picker. */
+export async function listSheets(source, options = {}) {
+  await ready({ spreadsheets: true });
+  return sheetsOf(await whole(source), options);
 }
 
 /** Reads rows `[from, to)` of a File or Blob read once before, on this page. */
 export async function readRows(source, options) {
-  await ready();
+  await ready({ spreadsheets: Boolean(options?.summary?.layout?.workbook) });
   return readRowsWith(source, options);
 }
 

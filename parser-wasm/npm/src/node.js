@@ -1,17 +1,29 @@
 // @sluice/parser for Node: the module loads when imported, so the low-level API is ready at
-// once; parseFile runs in this thread, reading files (by path) and streams.
+// once (the spreadsheet module loads, synchronously, at the first workbook); parseFile runs in
+// this thread, reading files (by path) and streams.
 import { createReadStream } from 'node:fs';
-import { loaded } from './wasm-node.js';
-import { CHUNK_SIZE, readRows as readRowsFrom, run, use } from './core.js';
+import { loaded, loadSpreadsheets } from './wasm-node.js';
+import { CHUNK_SIZE, readRows as readRowsFrom, run, sheetsOf, use, useSpreadsheets } from './core.js';
+import { whole } from './sources.js';
 import { Job } from './job.js';
-import { open } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 
 use(loaded);
+useSpreadsheets(loadSpreadsheets);
 
-export { Parser, version, sniff, matchColumns, checkSchema, decodeBatch, batchInfo, rowHasErrors, wasmMemory } from './core.js';
+export {
+  Parser, version, sniff, matchColumns, checkSchema, decodeBatch, batchInfo, rowHasErrors, wasmMemory, isWorkbook,
+  SIGNATURE_BYTES,
+} from './core.js';
 
-/** Resolves at once: in Node the module is loaded when the package is imported. */
+/** Resolves at once: in Node the modules load when they are first needed, synchronously. */
 export async function ready() {}
+
+/** The sheets of a workbook (a path, Blob or bytes, read whole), for a sheet picker. */
+export async function listSheets(source, options = {}) {
+  const isPath = typeof source === 'string' || source instanceof URL;
+  return sheetsOf(isPath ? new Uint8Array(await readFile(source)) : await whole(source), options);
+}
 
 /** Parses, validates and batches a file (a path), stream, Blob or bytes. */
 export function parseFile(source, options = {}) {

@@ -132,3 +132,6 @@ export async function slice(source, start, end) {
   }
   throw new TypeError('reading rows again needs a File, Blob, Uint8Array or ArrayBuffer (a stream cannot be read twice)');
 }
+
+/** All the bytes of a source that can be read at any offset (a workbook is read whole). */
+export const whole = (source) => slice(source, 0, sizeOf(source) ?? Infinity);

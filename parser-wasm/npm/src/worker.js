@@ -1,11 +1,11 @@
 // The Web Worker behind parseFile: it reads the file, feeds the parser, and posts progress,
 // batches (transferred, not copied) and the summary, waiting while the page has too many
 // batches it has not taken yet.
-import { ready } from './wasm-web.js';
-import { run, use, wasmMemory } from './core.js';
+import { ready, readySpreadsheets } from './wasm-web.js';
+import { run, use, useSpreadsheets, wasmMemory } from './core.js';
 
 /** The fields of a refused file's Error (see FileError in index.d.ts). */
-const DETAILS = ['code', 'kind', 'line', 'byte', 'limit'];
+const DETAILS = ['code', 'kind', 'line', 'byte', 'limit', 'limitName'];
 
 let outstanding = 0;
 let room = null;
@@ -37,6 +37,8 @@ async function start(source, options) {
         self.postMessage({ type: 'progress', progress });
       },
       spare: () => spares.pop(),
+      // Only a workbook fetches the spreadsheet module.
+      workbook: async () => useSpreadsheets(await readySpreadsheets()),
       batch: async (batch) => {
         outstanding += 1;
         self.postMessage({ type: 'batch', batch }, [batch.bytes.buffer]);
@@ -49,7 +51,7 @@ async function start(source, options) {
     }
     self.postMessage({ type: 'done', summary });
   } catch (error) {
-    // A refused file's details (code, kind, line, byte, limit) travel with its message.
+    // A refused file's details (code, kind, line, byte, limit, limitName) travel with its message.
     const details = Object.fromEntries(DETAILS.filter((key) => error?.[key] !== undefined).map((key) => [key, error[key]]));
     self.postMessage({ type: 'error', name: error?.name ?? 'Error', message: String(error?.message ?? error), details });
   }

@@ -189,12 +189,12 @@ test('a header of one name repeated 10,000 times is named v, v_2, … v_10000', 
 const workbook = new Uint8Array([...utf8('PK\x03\x04\x14\0\x06\0\x08\0\0\0!\0[Content_Types].xml'), 0x9c, 0x01, ...utf8('PK\x03\x04xl/workbook.xml')]);
 const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, ...utf8('IHDR'), 0, 0, 1, 0]);
 
-test('empty, header-only and binary files are refused with a code and a message saying what to do', async () => {
+test('empty, header-only, binary files and a damaged workbook are refused with a code and a message saying what to do', async () => {
   const refusals = [
     [new Uint8Array(0), { code: 'empty_file', message: /the file is empty/ }],
     [utf8('\uFEFF\r\n'), { code: 'empty_file' }],
     [utf8('id,name\r\n'), { code: 'no_data_rows', line: 1, byte: 0, message: /header row \(line 1, byte 0\) but no data rows/ }],
-    [workbook, { code: 'binary_file', kind: 'xlsx', line: 1, byte: 0, message: /^this is an Excel workbook \(\.xlsx\), not a CSV file; save it as CSV/ }],
+    [workbook, { code: 'unreadable_workbook', message: /looks like a spreadsheet \(xlsx\) but cannot be read: it is damaged/ }],
     [png, { code: 'binary_file', kind: 'png', message: /a PNG image/ }],
     [utf8('id,name\n1,A\0\0n\n'), { code: 'binary_file', kind: 'unknown', line: 2, byte: 11 }],
   ];

@@ -1,14 +1,14 @@
 // The package in headless Chromium: parseFile in its Worker with real Files (from disk, as a
 // file input gives them), progress, cancellation, encodings decoded by the browser, hostile
-// inputs with bounded memory, a refused file's details, chunking invariance and readRows on
-// the page.
+// inputs with bounded memory, a refused file's details, a workbook (the spreadsheet module
+// fetched for it alone), chunking invariance and readRows on the page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { join, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { serve, chromium } from './support.mjs';
+import { serve, chromium, makeWorkbook } from './support.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const schema = {
@@ -129,15 +129,53 @@ test('a 100 MB field and an unterminated quote end in positioned errors, memory 
   assert.ok(summary.workerMemory.peakBytes < 64 << 20, `worker peak ${summary.workerMemory.peakBytes} bytes`);
 });
 
-test('a workbook picked by mistake is refused in the Worker with its code and kind', async () => {
+/** The paths of the spreadsheet module's files requested while `action` runs (page or worker). */
+async function sheetRequests(action) {
+  const seen = [];
+  const watch = (request) => request.url().includes('sluice_parser_sheets') && seen.push(new URL(request.url()).pathname);
+  browser.context.on('request', watch);
+  try {
+    return { result: await action(), seen };
+  } finally {
+    browser.context.off('request', watch);
+  }
+}
+
+test('a workbook is read in the Worker, which fetches the spreadsheet module for it and for nothing else', async () => {
+  await pick('contacts.csv', bigCsv(100));
+  const csv = await sheetRequests(() => tab.evaluate((schema) => window.parse({ schema }), schema));
+  assert.equal(csv.result.rows, 90);
+  assert.deepEqual(csv.seen, [], 'a CSV file never fetches the spreadsheet module');
+
+  const path = join(dir, 'customers.xlsx');
+  makeWorkbook(path);
+  await tab.setInputFiles('#file', path);
+  const reader = { sheet: 'Customers' };
+  const mapping = { columns: { id: 'Customer ID', name: 'First Name', email: 'E-mail Address' } };
+  const book = await sheetRequests(() => tab.evaluate((options) => window.parse(options), { schema, reader, mapping }));
+  assert.deepEqual(book.seen, ['/wasm/sluice_parser_sheets.js', '/wasm/sluice_parser_sheets_bg.wasm']);
+  assert.equal(book.result.rows, 2);
+  assert.equal(book.result.summary.layout.format, 'xlsx');
+  assert.deepEqual(book.result.summary.report.errors.map((e) => [e.row, e.cell, e.code]), [[2, 'Customers!D6', 'formula_error']]);
+  const page = await tab.evaluate(async ({ schema, reader, mapping, summary }) => {
+    const file = window.fileInput();
+    const sheets = await window.sluice.listSheets(file);
+    const rows = await window.sluice.readRows(file, { summary, schema, from: 1, to: 4, reader, mapping, patches: { set: { 2: { email: 'bob@example.com' } } } });
+    return { sheets: sheets.map((s) => `${s.name}:${s.kind}:${s.rows ?? '-'}`), rows: rows.map((r) => [r.line, r.valid, r.values[2]]) };
+  }, { schema, reader, mapping, summary: book.result.summary });
+  assert.deepEqual(page.sheets, ['Notes:worksheet:2', 'Chart:chart:-', 'Customers:worksheet:6']);
+  assert.deepEqual(page.rows, [[5, true, 'ann@example.com'], [6, true, 'bob@example.com'], [7, true, 'cy@example.com']]);
+});
+
+test('a damaged workbook is refused in the Worker with its code', async () => {
   await pick('contacts.xlsx', Buffer.concat([Buffer.from('PK\x03\x04\x14\0\x06\0\x08\0\0\0!\0[Content_Types].xml', 'latin1'), Buffer.alloc(200, 0x9c), Buffer.from('PK\x03\x04xl/workbook.xml')]));
   const error = await tab.evaluate(async (schema) => {
     const job = window.sluice.parseFile(window.fileInput(), { schema });
     const e = await job.summary.catch((e) => e);
-    return { name: e.name, code: e.code, kind: e.kind, line: e.line, byte: e.byte, message: e.message };
+    return { name: e.name, code: e.code, message: e.message };
   }, schema);
-  assert.deepEqual({ ...error, message: undefined }, { name: 'Error', code: 'binary_file', kind: 'xlsx', line: 1, byte: 0, message: undefined });
-  assert.match(error.message, /^this is an Excel workbook \(\.xlsx\), not a CSV file; save it as CSV/);
+  assert.deepEqual({ ...error, message: undefined }, { name: 'Error', code: 'unreadable_workbook', message: undefined });
+  assert.match(error.message, /looks like a spreadsheet \(xlsx\) but cannot be read/);
 });
 
 test('the page API gives identical results however the input is cut', async () => {

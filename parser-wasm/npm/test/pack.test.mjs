@@ -1,6 +1,6 @@
 // The package as a user gets it: `npm pack`, installed from the tarball into a fresh project,
-// where the README's examples run in Node and in Chromium and TypeScript checks a program
-// against the published types.
+// where the README's examples run in Node (one on a generated workbook) and in Chromium, and
+// TypeScript checks a program against the published types.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -9,7 +9,7 @@ import { mkdtemp, readFile, writeFile, rm } from 'node:fs/promises';
 import { join, dirname, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { serve, chromium } from './support.mjs';
+import { serve, chromium, makeWorkbook } from './support.mjs';
 
 const run = promisify(execFile);
 const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -25,10 +25,14 @@ before(async () => {
   const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', project], { cwd: packageDir });
   const [{ filename, files }] = JSON.parse(stdout);
   assert.ok(files.some((f) => f.path === 'wasm/sluice_parser_bg.wasm'), 'the tarball carries the WebAssembly');
+  for (const path of ['wasm/sluice_parser_sheets.js', 'wasm/sluice_parser_sheets_bg.wasm']) {
+    assert.ok(files.some((f) => f.path === path), `the tarball carries the spreadsheet module (${path})`);
+  }
   await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'user-app', private: true, type: 'module' }));
   await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(project, filename)], { cwd: project });
   await writeFile(join(project, 'contacts.csv'), CONTACTS);
   await writeFile(join(project, 'people.csv'), PEOPLE);
+  makeWorkbook(join(project, 'customers.xlsx'));
   const readme = await readFile(join(packageDir, 'README.md'), 'utf8');
   examples = [...readme.matchAll(/```js\n\/\/ example: (node|browser)\n([\s\S]*?)```/g)].map(([, kind, code]) => ({ kind, code }));
 });
@@ -38,7 +42,7 @@ after(async () => {
 });
 
 test('the README has examples for Node and for browsers', () => {
-  assert.deepEqual(examples.map((e) => e.kind), ['browser', 'node', 'node']);
+  assert.deepEqual(examples.map((e) => e.kind), ['browser', 'node', 'node', 'node']);
 });
 
 test("the README's Node examples run in a fresh project", async () => {
@@ -52,9 +56,13 @@ test("the README's Node examples run in a fresh project", async () => {
   assert.match(outputs[0], /^1 valid rows; 2 errors$/m);
   assert.match(outputs[0], /^row 2, line 3, email: must be an email address/m);
   assert.match(outputs[0], /ann@example\.com \| 31/);
-  assert.match(outputs[1], /^;$/m);
-  assert.match(outputs[1], /'2:email:invalid_email', '2:score:not_an_integer'/);
-  assert.match(outputs[1], /'ann@example\.com', '12'/);
+  assert.match(outputs[1], /'Notes: 2 rows', 'Chart: 0 rows', 'Customers: 6 rows'/);
+  assert.match(outputs[1], /^xlsx 4$/m);
+  assert.match(outputs[1], /^Customers!D6: formula_error$/m);
+  assert.match(outputs[1], /^0044 20 7946 0001$/m);
+  assert.match(outputs[2], /^;$/m);
+  assert.match(outputs[2], /'2:email:invalid_email', '2:score:not_an_integer'/);
+  assert.match(outputs[2], /'ann@example\.com', '12'/);
 });
 
 test("the README's browser example runs in Chromium from the installed package", async () => {
@@ -90,7 +98,7 @@ test("the README's browser example runs in Chromium from the installed package",
 
 test('a TypeScript program type-checks against the published types', async () => {
   await writeFile(join(project, 'check.ts'), `
-import { parseFile, Parser, readRows, type Schema, type Summary } from '@sluice/parser';
+import { listSheets, parseFile, Parser, readRows, type Schema, type SheetInfo, type Summary } from '@sluice/parser';
 const schema: Schema = { version: 1, columns: [{ key: 'email', type: 'email', required: true }] };
 export async function main(file: Blob): Promise<number> {
   const job = parseFile(file, { schema, onProgress: (p) => console.log(p.rows, p.totalBytes) });
@@ -98,7 +106,8 @@ export async function main(file: Blob): Promise<number> {
   for await (const batch of job) rows += batch.rowCount;
   const summary: Summary = await job.summary;
   const page = await readRows(file, { summary, schema, from: 1, to: 10 });
-  const parser = new Parser({ schema, batches: false });
+  const sheets: SheetInfo[] = await listSheets(file);
+  const parser = new Parser({ schema, batches: false, reader: { sheet: sheets[0]?.name, header: 4 } });
   parser.feed(new Uint8Array(0));
   return rows + page.length + parser.finish().report.errorCount;
 }

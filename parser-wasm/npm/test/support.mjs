@@ -1,9 +1,11 @@
-// Test support: a static file server on 127.0.0.1 and Debian's Chromium driven by
-// playwright-core (never a downloaded browser), with a fresh profile each launch.
+// Test support: a static file server on 127.0.0.1, Debian's Chromium driven by playwright-core
+// (never a downloaded browser) with a fresh profile each launch, and the test workbook.
+import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
 import { stat, mkdtemp, rm } from 'node:fs/promises';
-import { extname, join, normalize } from 'node:path';
+import { dirname, extname, join, normalize, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 
@@ -58,4 +60,16 @@ export async function chromium() {
       await rm(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Writes the test workbook to `path`: sheets Notes, Chart (a chart sheet) and Customers (a title
+ * block, the header on row 4, a date, a phone typed with leading zeros, a #N/A formula in D6),
+ * made by `parser-wasm/examples/make_workbook.rs`, so no binary fixture is kept.
+ */
+export function makeWorkbook(path) {
+  const repository = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+  const args = ['run', '--locked', '-q', '-p', 'sluice-parser', '--example', 'make_workbook', '--', path];
+  const out = spawnSync('cargo', args, { cwd: repository, encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`make_workbook failed: ${out.stderr || out.error}`);
 }

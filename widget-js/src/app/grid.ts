@@ -141,7 +141,7 @@ export class Grid {
       type: 'button', class: 'icon small', tabindex: '-1', 'aria-label': t('deleteRow', { n: number }), 'data-action': 'delete-row',
       on: { click: () => this.delete(number) },
     }, '×');
-    const message = rowErrors.map((e) => e.message).join('; ');
+    const message = rowErrors.map(errorText).join('; ');
     const head = h('div', {
       class: `cell rowhead${rowErrors.length ? ' invalid' : ''}`, role: 'rowheader', tabindex: '-1', 'data-index': index, 'data-col': -1,
       title: message || undefined,
@@ -161,11 +161,11 @@ export class Grid {
       class: `cell${errors.length ? ' invalid' : ''}${edited ? ' edited' : ''}${row ? '' : ' loading'}`,
       role: 'gridcell', tabindex: active ? '0' : '-1', 'data-index': index, 'data-col': col, 'data-key': column.key,
       'aria-invalid': errors.length ? 'true' : false,
-      title: errors.map((e) => e.message).join('\n') || undefined,
+      title: errors.map(errorText).join('\n') || undefined,
       'aria-readonly': column.editable ? false : 'true',
       on: { dblclick: () => this.edit(index, col), focus: () => (this.active = { index, col }) },
     }, value);
-    if (errors.length) cell.append(h('span', { class: 'visually-hidden' }, `, ${errors.map((e) => e.message).join('; ')}`));
+    if (errors.length) cell.append(h('span', { class: 'visually-hidden' }, `, ${errors.map(errorText).join('; ')}`));
     return cell;
   }
 
@@ -303,6 +303,12 @@ export class Grid {
     this.sync();
     this.onChange();
   }
+}
+
+/** An error as the grid says it: a workbook's cell first (`Customers!D6: …`), so that the user
+ * can find it in the spreadsheet too. */
+function errorText(error: CellError): string {
+  return error.cell ? `${error.cell}: ${error.message}` : error.message;
 }
 
 /** How many of the sorted numbers are ≤ n. */

@@ -111,7 +111,7 @@ export class Shell {
   /** Back to the first step with nothing chosen, for another import. */
   restart(): void {
     Object.assign(this.state, {
-      file: null, reader: {}, preview: null, match: null, mapping: {}, mappedHeaders: [],
+      file: null, sheets: null, reader: {}, preview: null, match: null, mapping: {}, mappedHeaders: [],
       edits: new Map(), deleted: new Set(), summary: null, stale: true, startedAt: new Date().toISOString(),
     });
     void this.go(0);
@@ -197,7 +197,7 @@ async function start(): Promise<void> {
     const [config] = await Promise.all([api.config(), ready()]);
     const state: State = {
       api, importerKey, parentOrigin, config, schema: config.schema, dynamicColumns: [], settings,
-      file: null, reader: {}, preview: null, match: null, mapping: {}, unmapped: 'keep', mappedHeaders: [],
+      file: null, sheets: null, reader: {}, preview: null, match: null, mapping: {}, unmapped: 'keep', mappedHeaders: [],
       edits: new Map(), deleted: new Set(), summary: null, stale: true, version: 0, startedAt: new Date().toISOString(),
       startToken: () => startTokens.request(),
     };

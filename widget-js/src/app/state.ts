@@ -1,5 +1,5 @@
 // What the importer knows as the user goes through its steps.
-import { checkSchema, type ColumnMatch, type Patches, type Preview, type ReaderOptions, type Schema, type SchemaColumn, type Summary } from '@sluice/parser';
+import { checkSchema, isWorkbook, ready, type ColumnMatch, type Patches, type Preview, type ReaderOptions, type Schema, type SchemaColumn, type SheetInfo, type Summary } from '@sluice/parser';
 import type { Api, PublicConfig } from './api';
 import type { DynamicColumn, Settings, ToHost } from '../messages';
 
@@ -15,7 +15,9 @@ export interface State {
   dynamicColumns: SchemaColumn[];
   settings: Settings;
   file: File | null;
-  /** The user's overrides of what was detected. */
+  /** A workbook's sheets (null for a text file, or before they are listed). */
+  sheets: SheetInfo[] | null;
+  /** The user's overrides of what was detected (for a workbook, the sheet too). */
   reader: ReaderOptions;
   preview: Preview | null;
   match: ColumnMatch | null;
@@ -40,9 +42,13 @@ export interface State {
 /** Bytes read for detection and the preview (the parser decides from its first 64 KiB too). */
 export const HEAD_BYTES = 64 * 1024;
 
-/** The start of the file, as the parser's detection reads it. */
+/** The start of the file, as the parser's detection reads it; a workbook whole (it is read at
+ * its end), with the spreadsheet module loaded for it, which only a workbook fetches. */
 export async function fileHead(file: File): Promise<Uint8Array> {
-  return new Uint8Array(await file.slice(0, HEAD_BYTES).arrayBuffer());
+  const head = new Uint8Array(await file.slice(0, HEAD_BYTES).arrayBuffer());
+  if (!isWorkbook(head)) return head;
+  await ready({ spreadsheets: true });
+  return file.size > head.length ? new Uint8Array(await file.arrayBuffer()) : head;
 }
 
 /** Reader options for reading `head`, the start of `file`: a file longer than its head is not

@@ -1,11 +1,20 @@
-// Step 1: the file, by drag and drop, file picker or paste. A file the parser refuses outright
-// (empty, a header without rows, a workbook or another file that is not text) is refused here,
-// saying what to do, before any other step.
+// Step 1: the file (CSV or other text, or a workbook), by drag and drop, file picker or paste. A
+// file the parser refuses outright (empty, a header without rows, a damaged workbook or another
+// file that is neither text nor a spreadsheet) is refused here, saying what to do, before any
+// other step.
 import { h, megabytes, uid } from './dom';
 import { refusalOf } from './refusal';
 import { language, t } from './strings';
 import { minRows, type State } from './state';
 import type { Shell, Step } from './main';
+
+/** What the file input offers: text files and workbooks, by extension and by type. */
+const ACCEPT = [
+  '.csv', '.tsv', '.txt', '.xlsx', '.xlsm', '.xlsb', '.xls', '.ods',
+  'text/csv', 'text/tab-separated-values', 'text/plain',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'application/vnd.ms-excel.sheet.macroEnabled.12',
+  'application/vnd.ms-excel.sheet.binary.macroEnabled.12', 'application/vnd.ms-excel', 'application/vnd.oasis.opendocument.spreadsheet',
+].join(',');
 
 export function uploadStep(state: State, shell: Shell): Step {
   const max = state.config.limits.maxFileSize;
@@ -31,7 +40,7 @@ export function uploadStep(state: State, shell: Shell): Step {
     void shell.go(1);
   };
   const input = h('input', {
-    type: 'file', id: uid('file'), class: 'visually-hidden', tabindex: '-1', accept: '.csv,.tsv,.txt,text/csv,text/tab-separated-values,text/plain',
+    type: 'file', id: uid('file'), class: 'visually-hidden', tabindex: '-1', accept: ACCEPT,
     on: { change: () => input.files?.[0] && void accept(input.files[0]) },
   });
   const chooseButton = h('button', { type: 'button', class: 'primary', 'data-action': 'choose', on: { click: () => input.click() } }, t('choose'));
@@ -40,6 +49,7 @@ export function uploadStep(state: State, shell: Shell): Step {
     h('p', {}, t('dropOr')),
     chooseButton,
     input,
+    h('p', { class: 'hint', 'data-field': 'formats' }, t('formats')),
     h('p', { class: 'hint' }, t('dropHint', { size: megabytes(max, language()) })));
   zone.addEventListener('dragover', (event) => {
     event.preventDefault();
@@ -69,6 +79,7 @@ export function uploadStep(state: State, shell: Shell): Step {
 /** A new file: everything decided for the last one is forgotten. */
 function resetFor(state: State, file: File): void {
   state.file = file;
+  state.sheets = null;
   state.reader = {};
   state.preview = null;
   state.match = null;
