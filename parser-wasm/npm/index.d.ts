@@ -77,6 +77,9 @@ export interface ReaderOptions {
   sniffBytes?: number;
   /** A workbook's sheet, by name (the first visible worksheet with a value when unset). */
   sheet?: string;
+  /** Give no row numbered past this (a preview); a workbook is read no further. `sniff` sets
+   * it to `previewRows`. */
+  stopAfterRows?: number;
 }
 
 /** Schema column key → header name; unmapped file columns kept or ignored. */

@@ -151,6 +151,7 @@ impl Reader {
             skip_empty_rows: options.skip_empty_rows,
             allow_empty: true,
             max_columns: options.limits.max_columns,
+            stop_after_rows: options.stop_after_rows,
         };
         let reading = Box::new(Reading {
             input,
@@ -302,6 +303,7 @@ impl Reader {
             skip_empty_rows: o.skip_empty_rows,
             allow_empty: o.allow_empty,
             max_columns: o.limits.max_columns,
+            stop_after_rows: o.stop_after_rows,
         }
     }
 }

@@ -45,6 +45,9 @@ pub struct ReaderOptions {
     /// value. (A header given as [`HeaderChoice::Row`] counts the sheet's rows as the
     /// spreadsheet numbers them.)
     pub sheet: Option<String>,
+    /// Give the sink no row numbered past this (a preview, or a grid's block); a workbook is
+    /// read no further, so a preview of a large workbook costs its first rows, not all of them.
+    pub stop_after_rows: Option<u64>,
 }
 
 impl Default for ReaderOptions {
@@ -64,6 +67,7 @@ impl Default for ReaderOptions {
             limits: Limits::default(),
             sniff_bytes: 64 * 1024,
             sheet: None,
+            stop_after_rows: None,
         }
     }
 }

@@ -290,6 +290,7 @@ pub(crate) struct Rows {
     skip_empty_rows: bool,
     allow_empty: bool,
     max_columns: usize,
+    stop_after_rows: Option<u64>,
     /// The layout until it is sent; after that only its header width matters.
     layout: Option<FileLayout>,
     /// The layout's header is the file's own (a resumed read), not to be replaced.
@@ -327,6 +328,8 @@ pub(crate) struct RowSettings {
     pub(crate) allow_empty: bool,
     /// The column limit, which the header may not cross.
     pub(crate) max_columns: usize,
+    /// No row numbered past this is given.
+    pub(crate) stop_after_rows: Option<u64>,
 }
 
 impl Rows {
@@ -339,6 +342,7 @@ impl Rows {
             skip_empty_rows: settings.skip_empty_rows,
             allow_empty: settings.allow_empty,
             max_columns: settings.max_columns,
+            stop_after_rows: settings.stop_after_rows,
             layout: Some(layout),
             header_known: false,
             width,
@@ -449,6 +453,9 @@ impl Rows {
     }
 
     fn data<S: Sink>(&mut self, raw: &RawRecord, buf: &[u8], buf_text: &str, sink: &mut S) {
+        if self.stop_after_rows.is_some_and(|n| self.summary.rows >= n) {
+            return;
+        }
         if self.layout.is_some() && !self.header_known {
             self.failure = self.too_wide(raw, false);
             if self.failure.is_some() {

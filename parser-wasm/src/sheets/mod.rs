@@ -59,7 +59,7 @@ pub fn sheets(bytes: &[u8], limits: &Limits) -> Result<Vec<SheetInfo>, FileError
     let mut infos = book.metadata();
     for info in infos.iter_mut().filter(|i| i.kind == SheetKind::Worksheet) {
         let mut count = Count::default();
-        book.cells(&info.name, &limits.sheets, &mut |visit| count.visit(visit, limits))?;
+        book.cells(&info.name, &limits.sheets, &mut |visit| count.visit(visit, limits).map(|()| true))?;
         info.rows = Some(count.rows);
         info.columns = Some(count.columns);
     }
@@ -134,10 +134,10 @@ fn read_sheet<S: Sink>(
         Visit::Origin(column) => {
             let layout = layout.take().ok_or(FileError::Unreadable { format: "spreadsheet" })?;
             assembler = Some(Assembler::new(settings, &info.name, column, layout));
-            Ok(())
+            Ok(true)
         }
         Visit::Cell(row, column, value) => match assembler.as_mut() {
-            Some(a) => a.cell(row, column, &value, sink),
+            Some(a) => a.cell(row, column, &value, sink).map(|()| !a.done()),
             None => Err(FileError::Unreadable { format: "spreadsheet" }),
         },
     })?;
@@ -145,7 +145,8 @@ fn read_sheet<S: Sink>(
     assembler.finish(bytes, sink)
 }
 
-/// What a sheet's cells are visited with: where columns start, then each cell.
+/// What a sheet's cells are visited with: where columns start, then each cell. A visitor
+/// answers whether to go on.
 pub(crate) enum Visit<'v> {
     /// The sheet's first column (from 0), before any cell.
     Origin(u32),
@@ -253,7 +254,7 @@ impl<'b> Book<'b> {
         &mut self,
         name: &str,
         limits: &SheetLimits,
-        visit: &mut dyn FnMut(Visit<'_>) -> Result<(), FileError>,
+        visit: &mut dyn FnMut(Visit<'_>) -> Result<bool, FileError>,
     ) -> Result<(), FileError> {
         match &mut self.kind {
             Kind::Xlsx(book) => {
@@ -261,7 +262,9 @@ impl<'b> Book<'b> {
                 visit(Visit::Origin(declared(cells.dimensions(), limits)?))?;
                 while let Some(cell) = cells.next_cell().map_err(|e| xlsx_error(&e))? {
                     let (row, column) = cell.get_position();
-                    visit(Visit::Cell(row, column, Value::from(cell.get_value())))?;
+                    if !visit(Visit::Cell(row, column, Value::from(cell.get_value())))? {
+                        break;
+                    }
                 }
             }
             Kind::Xlsb(book) => {
@@ -269,7 +272,9 @@ impl<'b> Book<'b> {
                 visit(Visit::Origin(declared(cells.dimensions(), limits)?))?;
                 while let Some(cell) = cells.next_cell().map_err(|e| xlsb_error(&e))? {
                     let (row, column) = cell.get_position();
-                    visit(Visit::Cell(row, column, Value::from(cell.get_value())))?;
+                    if !visit(Visit::Cell(row, column, Value::from(cell.get_value())))? {
+                        break;
+                    }
                 }
             }
             Kind::Xls(book) => {
@@ -288,13 +293,15 @@ impl<'b> Book<'b> {
 /// A range's cells with a value, in row order, at their places in the sheet.
 fn visit_range(
     range: &calamine::Range<calamine::Data>,
-    visit: &mut dyn FnMut(Visit<'_>) -> Result<(), FileError>,
+    visit: &mut dyn FnMut(Visit<'_>) -> Result<bool, FileError>,
 ) -> Result<(), FileError> {
     let (top, left) = range.start().unwrap_or((0, 0));
     visit(Visit::Origin(left))?;
     for (row, column, data) in range.used_cells() {
         let (row, column) = (top + row as u32, left + column as u32);
-        visit(Visit::Cell(row, column, Value::from(data)))?;
+        if !visit(Visit::Cell(row, column, Value::from(data)))? {
+            break;
+        }
     }
     Ok(())
 }

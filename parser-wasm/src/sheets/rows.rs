@@ -93,6 +93,8 @@ pub(crate) struct Settings {
     pub(crate) limits: Limits,
     /// Rows before this data row are read but not given to the sink (a re-read).
     pub(crate) first_row: u64,
+    /// The sheet is read no further once this many data rows are given (a preview).
+    pub(crate) stop_after_rows: Option<u64>,
 }
 
 impl Settings {
@@ -104,6 +106,7 @@ impl Settings {
             allow_empty: options.allow_empty,
             limits: options.limits,
             first_row,
+            stop_after_rows: options.stop_after_rows,
         }
     }
 }
@@ -182,6 +185,11 @@ impl<'s> Assembler<'s> {
         self.current.push(value);
         self.cells = self.cells.saturating_add(pad as u64 + 1);
         over("maxCells", self.cells, self.settings.limits.sheets.max_cells)
+    }
+
+    /// Whether enough rows were given (`stop_after_rows`): the rest of the sheet is not read.
+    pub(crate) fn done(&self) -> bool {
+        self.settings.stop_after_rows.is_some_and(|n| self.layout.is_none() && self.summary.rows >= n)
     }
 
     /// Ends the sheet: the last row, the header if it is still undecided, the summary.
@@ -298,6 +306,9 @@ impl<'s> Assembler<'s> {
 
     /// Gives one data row to the sink, padded to the header's width.
     fn data<S: Sink>(&mut self, row: &Cells, sink: &mut S) -> Result<(), FileError> {
+        if self.settings.stop_after_rows.is_some_and(|n| self.summary.rows >= n) {
+            return Ok(());
+        }
         self.summary.records += 1;
         self.summary.rows += 1;
         let mut row = std::borrow::Cow::Borrowed(row);

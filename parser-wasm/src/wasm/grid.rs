@@ -64,7 +64,9 @@ impl RowReader {
     /// `layout` and `start` come from a full pass's summary and row index.
     #[wasm_bindgen(constructor)]
     pub fn new(options: &str) -> Result<RowReader, JsError> {
-        let (schema, o): (Schema, Options) = schema_and(options)?;
+        let (schema, mut o): (Schema, Options) = schema_and(options)?;
+        // A workbook is read again from its start, and no further than the block.
+        o.reader.stop_after_rows = Some(o.to.saturating_sub(1));
         let reader = Reader::resume(&o.layout, &o.reader, o.start).map_err(error)?;
         let rows = Rows {
             schema,

@@ -105,8 +105,11 @@ pub fn sniff(bytes: &[u8], options: &str) -> Result<String, JsValue> {
         reader: ReaderOptions,
         preview_rows: Option<usize>,
     }
-    let options: SniffOptions = from_json(options)?;
-    let mut preview = Preview { limit: options.preview_rows.unwrap_or(20), ..Preview::default() };
+    let mut options: SniffOptions = from_json(options)?;
+    let limit = options.preview_rows.unwrap_or(20);
+    // A workbook is read no further than the preview.
+    options.reader.stop_after_rows = options.reader.stop_after_rows.or(Some(limit as u64));
+    let mut preview = Preview { limit, ..Preview::default() };
     let mut reader = Reader::new(&options.reader).map_err(error)?;
     reader.feed(bytes, &mut preview).map_err(import_error)?;
     reader.finish(&mut preview).map_err(import_error)?;

@@ -436,3 +436,19 @@ fn a_date_cell_is_midnight_in_a_datetime_column_and_a_time_of_day_is_not_a_date(
         report.errors.iter().map(|e| (e.code, e.cell.as_deref())).collect();
     assert_eq!(errors, [("invalid_date", Some("Sheet1!B2"))]);
 }
+
+#[test]
+fn a_preview_reads_a_workbook_no_further_than_its_rows() {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write(0, 0, "n").unwrap();
+    for i in 1..=1_000u32 {
+        sheet.write(i, 0, i).unwrap();
+    }
+    let bytes = book.save_to_buffer().unwrap();
+    let options = ReaderOptions { stop_after_rows: Some(3), ..ReaderOptions::default() };
+    let out = read_with(&bytes, &options).unwrap();
+    assert_eq!(out.rows, strings(&[&["1"], &["2"], &["3"]]));
+    let csv = read_with(b"n\n1\n2\n3\n4\n5\n", &options).unwrap();
+    assert_eq!(csv.rows, out.rows);
+}
