@@ -51,6 +51,7 @@ setup:
 		cargo install --locked --force --path tools/wasm-bindgen
 	@command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; }
 	@[ -x /usr/bin/chromium ] || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; }
+	@/usr/bin/python3 -c 'import xlwt' 2>/dev/null || { apt-get update -qq && apt-get install -y -qq python3-xlwt >/dev/null; }
 	@[ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error
 
 # The npm package's WebAssembly: wasm32 build (no TOML, no encoding tables), wasm-bindgen glue,

@@ -452,3 +452,33 @@ fn a_preview_reads_a_workbook_no_further_than_its_rows() {
     let csv = read_with(b"n\n1\n2\n3\n4\n5\n", &options).unwrap();
     assert_eq!(csv.rows, out.rows);
 }
+
+#[test]
+fn an_excel_97_workbook_reads_like_the_others() {
+    // Written by xlwt (Debian's python3-xlwt, which `make setup` installs): there is no BIFF8
+    // writer in Rust.
+    let dir = std::env::temp_dir().join(format!("sluice-xls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("people.xls");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sheets/make_xls.py");
+    let status = std::process::Command::new("/usr/bin/python3").arg(script).arg(&path).status();
+    assert!(status.is_ok_and(|s| s.success()), "make_xls.py failed: is python3-xlwt installed (make setup)?");
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let out = read(&bytes);
+    let layout = out.layout.unwrap();
+    assert_eq!(layout.format, sluice_parser::reader::Format::Xls);
+    assert_eq!(layout.workbook.unwrap().sheets.len(), 2);
+    assert_eq!(layout.header.names, ["Name", "Zip", "Joined", "Score", "Active"]);
+    assert_eq!(
+        out.rows,
+        strings(&[
+            &["Zoë", "01234", "2024-03-05", "0.3", "true"],
+            &["Bob", "00077", "", "42", ""],
+            &["Merged Co", "", "", "", ""],
+        ])
+    );
+    assert_eq!(out.cells, ["People!A2", "People!A3", "People!A4"]);
+    let options = ReaderOptions { sheet: Some("Notes".to_owned()), ..ReaderOptions::default() };
+    assert_eq!(read_with(&bytes, &options).unwrap().rows, strings(&[&["first"]]));
+}
