@@ -21,6 +21,28 @@ use crate::tokenizer::Tokenizer;
 use options::Resolved;
 use rows::{RowSettings, Rows};
 
+/// Where rows come from: a file pushed in chunks of any size, then ended, handing a [`Sink`]
+/// its layout and its rows. The CSV [`Reader`] and the spreadsheet reader
+/// (`sheets::WorkbookReader`, feature `spreadsheets`) both implement it, and everything after
+/// them (mapping, validation, batches) only sees the sink's side, whatever the format. A
+/// `Reader` hands a file whose first bytes are a workbook's to the spreadsheet reader itself.
+pub trait RowSource {
+    /// Reads the next chunk of the file.
+    fn feed<S: Sink>(&mut self, chunk: &[u8], sink: &mut S) -> Result<(), ReadError>;
+    /// Ends the file: the last rows are given, and what was read is counted.
+    fn finish<S: Sink>(&mut self, sink: &mut S) -> Result<ReadSummary, ReadError>;
+}
+
+impl RowSource for Reader {
+    fn feed<S: Sink>(&mut self, chunk: &[u8], sink: &mut S) -> Result<(), ReadError> {
+        Reader::feed(self, chunk, sink)
+    }
+
+    fn finish<S: Sink>(&mut self, sink: &mut S) -> Result<ReadSummary, ReadError> {
+        Reader::finish(self, sink)
+    }
+}
+
 /// A push parser for one CSV file: [`feed`](Reader::feed) it chunks of any size, then
 /// [`finish`](Reader::finish) it. Rows go to a [`Sink`] as they complete; the rows, their
 /// problems and positions are the same however the input is cut.
@@ -61,12 +83,9 @@ enum Phase {
     /// Collecting the first bytes.
     Sniffing(Vec<u8>),
     Reading(Box<Reading>),
-    /// A workbook, collected whole: read at the end, from data row `first_row` on.
+    /// A workbook, handed to the spreadsheet reader.
     #[cfg(feature = "spreadsheets")]
-    Workbook {
-        bytes: Vec<u8>,
-        first_row: u64,
-    },
+    Workbook(Box<crate::sheets::WorkbookReader>),
     /// The file was refused.
     Failed(FileError),
     Finished,
@@ -136,8 +155,8 @@ impl Reader {
         let config = options.resolve()?;
         #[cfg(feature = "spreadsheets")]
         if layout.format.is_workbook() {
-            let phase = Phase::Workbook { bytes: Vec::new(), first_row: start.row };
-            return Ok(Reader { config, phase });
+            let workbook = crate::sheets::WorkbookReader::checked(&config.options, start.row);
+            return Ok(Reader { config, phase: Phase::Workbook(Box::new(workbook)) });
         }
         let encoding = layout.encoding;
         let input = match encoding.encoding == encoding_rs::UTF_8 {
@@ -181,15 +200,7 @@ impl Reader {
                 self.check()?;
             }
             #[cfg(feature = "spreadsheets")]
-            Phase::Workbook { bytes, .. } => {
-                let max = self.config.options.limits.sheets.max_workbook_bytes;
-                let size = (bytes.len() + chunk.len()) as u64;
-                if size > max {
-                    let error = FileError::WorkbookLimit { limit: "maxWorkbookBytes", max, found: size };
-                    return Err(self.fail(error));
-                }
-                bytes.extend_from_slice(chunk);
-            }
+            Phase::Workbook(workbook) => workbook.feed(chunk, sink)?,
             Phase::Failed(e) => return Err(e.clone().into()),
             Phase::Finished => return Err(UsageError::Finished.into()),
         }
@@ -204,9 +215,10 @@ impl Reader {
         match std::mem::replace(&mut self.phase, Phase::Finished) {
             Phase::Reading(mut reading) => reading.finish(sink).map_err(|e| self.fail(e)),
             #[cfg(feature = "spreadsheets")]
-            Phase::Workbook { bytes, first_row } => {
-                crate::sheets::read(&bytes, &self.config.options, first_row, sink).map_err(|e| self.fail(e))
-            }
+            Phase::Workbook(mut workbook) => workbook.finish(sink).map_err(|e| match e {
+                ReadError::File(e) => self.fail(e),
+                e => e,
+            }),
             Phase::Failed(e) => Err(self.fail(e)),
             Phase::Sniffing(_) | Phase::Finished => Err(UsageError::Finished.into()),
         }
@@ -236,8 +248,10 @@ impl Reader {
         let config = &self.config;
         #[cfg(feature = "spreadsheets")]
         if is_workbook(&window) {
-            self.phase = Phase::Workbook { bytes: window, first_row: 0 };
-            return Ok(());
+            let mut workbook = crate::sheets::WorkbookReader::checked(&self.config.options, 0);
+            let fed = workbook.feed(&window, sink);
+            self.phase = Phase::Workbook(Box::new(workbook));
+            return fed;
         }
         let encoding = EncodingChoice::detect(&window, complete, config.label, config.fallback);
         if let Some(error) = not_text(&window, &encoding) {

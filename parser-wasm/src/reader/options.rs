@@ -45,8 +45,10 @@ pub struct ReaderOptions {
     /// value. (A header given as [`HeaderChoice::Row`] counts the sheet's rows as the
     /// spreadsheet numbers them.)
     pub sheet: Option<String>,
-    /// Give the sink no row numbered past this (a preview, or a grid's block); a workbook is
-    /// read no further, so a preview of a large workbook costs its first rows, not all of them.
+    /// Give the sink no row numbered past this (a preview, or a grid's block). A workbook is
+    /// read no further than the next row, so a preview of a large workbook costs its first rows,
+    /// not all of them (and its counts stop there); a file with data rows is never taken for one
+    /// without, even with 0.
     pub stop_after_rows: Option<u64>,
 }
 

@@ -453,9 +453,6 @@ impl Rows {
     }
 
     fn data<S: Sink>(&mut self, raw: &RawRecord, buf: &[u8], buf_text: &str, sink: &mut S) {
-        if self.stop_after_rows.is_some_and(|n| self.summary.rows >= n) {
-            return;
-        }
         if self.layout.is_some() && !self.header_known {
             self.failure = self.too_wide(raw, false);
             if self.failure.is_some() {
@@ -468,6 +465,10 @@ impl Rows {
             return;
         }
         self.summary.rows += 1;
+        // Past the last row wanted, rows are counted but not given (text is read as fed).
+        if self.stop_after_rows.is_some_and(|n| self.summary.rows > n) {
+            return;
+        }
         self.problems.clear();
         self.problems.extend_from_slice(&raw.problems);
         self.check_width(raw.len());

@@ -42,15 +42,84 @@ mod bounds;
 mod rows;
 mod values;
 
-use crate::error::FileError;
+use crate::error::{ConfigError, FileError, ReadError, UsageError};
 use crate::limits::{Limits, SheetLimits};
 use crate::reader::{
-    FileLayout, Format, Header, ReadSummary, ReaderOptions, SheetInfo, SheetKind, Sink, WorkbookLayout,
+    FileLayout, Format, Header, ReadSummary, ReaderOptions, RowSource, SheetInfo, SheetKind, Sink,
+    WorkbookLayout,
 };
 use calamine::{Dimensions, Ods, Reader as _, SheetType, SheetVisible, Xls, Xlsb, Xlsx};
 use rows::{Assembler, Settings};
 use std::io::Cursor;
 use values::Value;
+
+/// The spreadsheet reader: a workbook pushed in chunks like a CSV file, collected whole (a zip
+/// or OLE container cannot be read as a stream; at most `limits.sheets.maxWorkbookBytes`), and
+/// read when it ends into the same layout and rows. A [`Reader`](crate::reader::Reader) hands
+/// it a file whose first bytes are a workbook's; it can also be used alone.
+pub struct WorkbookReader {
+    options: ReaderOptions,
+    bytes: Vec<u8>,
+    first_row: u64,
+    state: State,
+}
+
+enum State {
+    Collecting,
+    Failed(FileError),
+    Finished,
+}
+
+impl WorkbookReader {
+    /// A reader with `options` (its `sheet`, `header`, `stopAfterRows`, `limits`, …).
+    pub fn new(options: &ReaderOptions) -> Result<Self, ConfigError> {
+        Self::resume(options, 0)
+    }
+
+    /// A reader giving rows from data row `first_row` on (a grid reading rows again); the
+    /// workbook is read whole all the same.
+    pub fn resume(options: &ReaderOptions, first_row: u64) -> Result<Self, ConfigError> {
+        options.resolve()?;
+        Ok(Self::checked(options, first_row))
+    }
+
+    /// A reader with options already checked.
+    pub(crate) fn checked(options: &ReaderOptions, first_row: u64) -> Self {
+        WorkbookReader { options: options.clone(), bytes: Vec::new(), first_row, state: State::Collecting }
+    }
+
+    fn fail(&mut self, error: FileError) -> ReadError {
+        self.state = State::Failed(error.clone());
+        error.into()
+    }
+}
+
+impl RowSource for WorkbookReader {
+    fn feed<S: Sink>(&mut self, chunk: &[u8], _sink: &mut S) -> Result<(), ReadError> {
+        match &self.state {
+            State::Collecting => {}
+            State::Failed(e) => return Err(e.clone().into()),
+            State::Finished => return Err(UsageError::Finished.into()),
+        }
+        let max = self.options.limits.sheets.max_workbook_bytes;
+        let size = (self.bytes.len() + chunk.len()) as u64;
+        if size > max {
+            return Err(self.fail(FileError::WorkbookLimit { limit: "maxWorkbookBytes", max, found: size }));
+        }
+        self.bytes.extend_from_slice(chunk);
+        Ok(())
+    }
+
+    fn finish<S: Sink>(&mut self, sink: &mut S) -> Result<ReadSummary, ReadError> {
+        match std::mem::replace(&mut self.state, State::Finished) {
+            State::Collecting => {}
+            State::Failed(e) => return Err(self.fail(e)),
+            State::Finished => return Err(UsageError::Finished.into()),
+        }
+        let bytes = std::mem::take(&mut self.bytes);
+        read(&bytes, &self.options, self.first_row, sink).map_err(|e| self.fail(e))
+    }
+}
 
 /// The sheets of a workbook, in order, with the rows and columns each holds, without reading
 /// any into rows (for a sheet picker). Each worksheet is read through once to count them.
@@ -68,7 +137,7 @@ pub fn sheets(bytes: &[u8], limits: &Limits) -> Result<Vec<SheetInfo>, FileError
 
 /// Reads one sheet of a workbook (the options' `sheet`, or the first visible worksheet with
 /// a value) into `sink`; rows numbered below `first_row` are read but not given to it.
-pub(crate) fn read<S: Sink>(
+fn read<S: Sink>(
     bytes: &[u8],
     options: &ReaderOptions,
     first_row: u64,

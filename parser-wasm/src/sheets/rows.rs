@@ -187,9 +187,9 @@ impl<'s> Assembler<'s> {
         over("maxCells", self.cells, self.settings.limits.sheets.max_cells)
     }
 
-    /// Whether enough rows were given (`stop_after_rows`): the rest of the sheet is not read.
+    /// Whether a row past `stop_after_rows` was met: the rest of the sheet is not read.
     pub(crate) fn done(&self) -> bool {
-        self.settings.stop_after_rows.is_some_and(|n| self.layout.is_none() && self.summary.rows >= n)
+        self.settings.stop_after_rows.is_some_and(|n| self.layout.is_none() && self.summary.rows > n)
     }
 
     /// Ends the sheet: the last row, the header if it is still undecided, the summary.
@@ -306,7 +306,11 @@ impl<'s> Assembler<'s> {
 
     /// Gives one data row to the sink, padded to the header's width.
     fn data<S: Sink>(&mut self, row: &Cells, sink: &mut S) -> Result<(), FileError> {
+        // Past the last row wanted, a row is counted (so that a preview of 0 rows still knows
+        // the sheet has data) but not given, and the sheet is read no further.
         if self.settings.stop_after_rows.is_some_and(|n| self.summary.rows >= n) {
+            self.summary.records += 1;
+            self.summary.rows += 1;
             return Ok(());
         }
         self.summary.records += 1;

@@ -8,8 +8,11 @@ use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook};
 use sluice_parser::error::{FileError, ReadError};
 use sluice_parser::import::{Import, ImportOptions};
 use sluice_parser::limits::Limits;
-use sluice_parser::reader::{CellKind, FileLayout, HeaderChoice, Reader, ReaderOptions, Row, Sink};
+use sluice_parser::reader::{
+    CellKind, FileLayout, HeaderChoice, Reader, ReaderOptions, Row, RowSource, Sink,
+};
 use sluice_parser::schema::Schema;
+use sluice_parser::sheets::WorkbookReader;
 use std::io::{Cursor, Read, Write};
 
 /// Everything a read gave.
@@ -481,4 +484,51 @@ fn an_excel_97_workbook_reads_like_the_others() {
     assert_eq!(out.cells, ["People!A2", "People!A3", "People!A4"]);
     let options = ReaderOptions { sheet: Some("Notes".to_owned()), ..ReaderOptions::default() };
     assert_eq!(read_with(&bytes, &options).unwrap().rows, strings(&[&["first"]]));
+}
+
+#[test]
+fn a_preview_of_no_rows_still_knows_the_file_has_data() {
+    let mut book = Workbook::new();
+    book.add_worksheet().write(0, 0, "n").unwrap().write(1, 0, 1).unwrap();
+    let options = ReaderOptions { stop_after_rows: Some(0), ..ReaderOptions::default() };
+    let workbook = read_with(&book.save_to_buffer().unwrap(), &options).unwrap();
+    assert_eq!((workbook.rows.len(), workbook.layout.unwrap().header.names), (0, vec!["n".to_owned()]));
+    let csv = read_with(b"n\n1\n", &options).unwrap();
+    assert_eq!((csv.rows.len(), csv.layout.unwrap().header.names), (0, vec!["n".to_owned()]));
+}
+
+/// Reads `bytes` through any row source, in chunks.
+fn through<R: RowSource>(source: &mut R, bytes: &[u8]) -> Got {
+    let mut out = Got::default();
+    for chunk in bytes.chunks(1000) {
+        source.feed(chunk, &mut out).unwrap();
+    }
+    source.finish(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn the_csv_reader_and_the_workbook_reader_are_both_row_sources_giving_the_same_rows() {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    for (r, row) in [["id", "name"], ["1", "Ann"], ["2", "Bob"]].iter().enumerate() {
+        for (c, value) in row.iter().enumerate() {
+            sheet.write(r as u32, c as u16, *value).unwrap();
+        }
+    }
+    let options = ReaderOptions::default();
+    let workbook = through(&mut WorkbookReader::new(&options).unwrap(), &book.save_to_buffer().unwrap());
+    let csv = through(&mut Reader::new(&options).unwrap(), b"id,name\n1,Ann\n2,Bob\n");
+    assert_eq!(workbook.rows, csv.rows);
+    assert_eq!(workbook.layout.unwrap().header.names, csv.layout.unwrap().header.names);
+    assert_eq!((workbook.cells[1].as_str(), csv.cells[1].as_str()), ("Sheet1!A3", ""));
+    let mut limited = options.clone();
+    limited.limits.sheets.max_workbook_bytes = 100;
+    let mut reader = WorkbookReader::new(&limited).unwrap();
+    let error = reader.feed(&[0; 101], &mut Got::default()).unwrap_err();
+    assert_eq!(
+        error,
+        ReadError::File(FileError::WorkbookLimit { limit: "maxWorkbookBytes", max: 100, found: 101 })
+    );
+    assert_eq!(reader.finish(&mut Got::default()).unwrap_err(), error);
 }
