@@ -22,7 +22,7 @@ FUZZ_TARGET_DIR ?= $(HOME)/.cache/sluice/fuzz-target
 FUZZ_SECONDS ?= 300
 FUZZ_SMOKE_SECONDS ?= 15
 HOST := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
-FUZZ_TARGETS := reader_chunks import batch_decode schema
+FUZZ_TARGETS := reader_chunks import batch_decode schema workbook
 # wasm-bindgen's command line is built from tools/wasm-bindgen with this repository's lock file
 # (the lock published with wasm-bindgen-cli pins a yanked crate); its version must equal the
 # wasm-bindgen crate's, pinned in parser-wasm/Cargo.toml.
@@ -34,7 +34,7 @@ WASM_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable
 NODE_BIN := node_modules/.bin
 FUZZ_RUSTFLAGS := -Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
 	-Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
-	-Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing -Cdebug-assertions -Coverflow-checks
+	-Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing
 
 .PHONY: help setup wasm widget run report test lint fmt doc unit js-test fuzz-build fuzz-smoke fuzz bench
 
