@@ -42,7 +42,7 @@ pub struct ReaderOptions {
     /// How many bytes at the start are looked at to detect the encoding and dialect (64 KiB).
     pub sniff_bytes: usize,
     /// The sheet of a workbook to read, by name; unset, the first visible worksheet with a
-    /// value. (A header given as [`HeaderChoice::Row`] counts the sheet's rows as the
+    /// value (or, when none has one, the first hidden one). (A header given as [`HeaderChoice::Row`] counts the sheet's rows as the
     /// spreadsheet numbers them.)
     pub sheet: Option<String>,
     /// Give the sink no row numbered past this (a preview, or a grid's block). A workbook is

@@ -136,7 +136,7 @@ pub fn sheets(bytes: &[u8], limits: &Limits) -> Result<Vec<SheetInfo>, FileError
 }
 
 /// Reads one sheet of a workbook (the options' `sheet`, or the first visible worksheet with
-/// a value) into `sink`; rows numbered below `first_row` are read but not given to it.
+/// a value, or failing that the first hidden one) into `sink`; rows numbered below `first_row` are read but not given to it.
 fn read<S: Sink>(
     bytes: &[u8],
     options: &ReaderOptions,
@@ -151,7 +151,13 @@ fn read<S: Sink>(
             let chosen = infos.iter().find(|i| &i.name == name);
             vec![chosen.ok_or(FileError::SheetNotFound { sheets: infos.len() })?]
         }
-        None => infos.iter().filter(|i| i.kind == SheetKind::Worksheet && i.visible).collect(),
+        // The visible worksheets first, then the hidden ones: a workbook whose data is on a
+        // hidden sheet is still read.
+        None => {
+            let worksheets = infos.iter().filter(|i| i.kind == SheetKind::Worksheet);
+            let (visible, hidden): (Vec<&SheetInfo>, Vec<&SheetInfo>) = worksheets.partition(|i| i.visible);
+            visible.into_iter().chain(hidden).collect()
+        }
     };
     if candidates.iter().all(|i| i.kind != SheetKind::Worksheet) {
         return Err(match options.sheet {

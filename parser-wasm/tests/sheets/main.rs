@@ -532,3 +532,36 @@ fn the_csv_reader_and_the_workbook_reader_are_both_row_sources_giving_the_same_r
     );
     assert_eq!(reader.finish(&mut Got::default()).unwrap_err(), error);
 }
+
+#[test]
+fn chart_sheets_have_no_rows_and_a_workbook_of_charts_only_says_so() {
+    use rust_xlsxwriter::{Chart, ChartType};
+    let mut book = Workbook::new();
+    let data = book.add_worksheet().set_name("Data").unwrap();
+    data.write(0, 0, "n").unwrap().write(1, 0, 1).unwrap().write(2, 0, 2).unwrap();
+    let mut chart = Chart::new(ChartType::Column);
+    chart.add_series().set_values("Data!$A$2:$A$3");
+    book.add_chartsheet().set_name("Chart").unwrap().insert_chart(0, 0, &chart).unwrap();
+    let bytes = book.save_to_buffer().unwrap();
+    let infos = sluice_parser::sheets::sheets(&bytes, &Limits::default()).unwrap();
+    let kinds: Vec<(&str, sluice_parser::reader::SheetKind)> =
+        infos.iter().map(|s| (s.name.as_str(), s.kind)).collect();
+    use sluice_parser::reader::SheetKind::{Chart as ChartSheet, Worksheet};
+    assert_eq!(kinds, [("Data", Worksheet), ("Chart", ChartSheet)]);
+    let chosen = ReaderOptions { sheet: Some("Chart".to_owned()), ..ReaderOptions::default() };
+    assert_eq!(refused(&bytes, &chosen), FileError::EmptySheet);
+
+    // The data sheet hidden: it is still read. Taken out of the workbook: only a chart is left.
+    let hidden = edited(&bytes, "xl/workbook.xml", |xml| {
+        xml.replace("<sheet name=\"Data\"", "<sheet state=\"hidden\" name=\"Data\"")
+    });
+    assert_eq!(read(&hidden).rows, strings(&[&["1"], &["2"]]));
+    let charts_only = edited(&bytes, "xl/workbook.xml", |xml| {
+        let start = xml.find("<sheet name=\"Data\"").unwrap();
+        let end = start + xml[start..].find("/>").unwrap() + 2;
+        format!("{}{}", &xml[..start], &xml[end..])
+    });
+    let error = refused(&charts_only, &ReaderOptions::default());
+    assert_eq!(error, FileError::NoWorksheets);
+    assert!(error.to_string().contains("only charts"), "{error}");
+}
