@@ -8,14 +8,13 @@
 // WebAssembly memory, and the renderer process's resident memory.
 //
 //   node bench/chromium.mjs BENCH_1M.csv [BENCH_1GB.csv]
-import { readFileSync, statSync, readdirSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
 import { serve } from '../test/support.mjs';
+import { launch, rendererRss } from './support.mjs';
 
-const require = createRequire(import.meta.url);
 const here = dirname(fileURLToPath(import.meta.url));
 const packageDir = resolve(here, '..');
 const repoRoot = resolve(packageDir, '..', '..');
@@ -76,22 +75,6 @@ const page = `<!doctype html><meta charset="utf-8"><title>sluice bench</title>
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** The resident memory of Chromium's renderer processes, in bytes. */
-function rendererRss() {
-  let total = 0;
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (!cmdline.includes('--type=renderer')) continue;
-      const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      total += rss ? Number(rss[1]) * 1024 : 0;
-    } catch {
-      // The process ended while being read.
-    }
-  }
-  return total;
-}
-
 async function withRss(run) {
   const base = rendererRss();
   let peak = base;
@@ -102,16 +85,6 @@ async function withRss(run) {
   } finally {
     clearInterval(timer);
   }
-}
-
-async function launch() {
-  const { chromium } = require('playwright-core');
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-quic', '--enable-precise-memory-info'],
-  });
 }
 
 async function openPage(browser, url, path) {

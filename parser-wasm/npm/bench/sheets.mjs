@@ -17,10 +17,9 @@ import { readFileSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
 import { serve } from '../test/support.mjs';
+import { launch, rendererRss } from './support.mjs';
 
-const require = createRequire(import.meta.url);
 const here = dirname(fileURLToPath(import.meta.url));
 const packageDir = resolve(here, '..');
 const repoRoot = resolve(packageDir, '..', '..');
@@ -70,32 +69,6 @@ const page = `<!doctype html><meta charset="utf-8"><title>sluice spreadsheet ben
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const spread = (xs) => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`;
-
-/** The resident memory of Chromium's renderer processes, in bytes. */
-function rendererRss() {
-  let total = 0;
-  for (const pid of require('node:fs').readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (!cmdline.includes('--type=renderer')) continue;
-      const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      total += rss ? Number(rss[1]) * 1024 : 0;
-    } catch {
-      // The process ended while being read.
-    }
-  }
-  return total;
-}
-
-async function launch() {
-  const { chromium } = require('playwright-core');
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-quic', '--enable-precise-memory-info'],
-  });
-}
 
 async function openPage(browser, url) {
   const tab = await browser.newPage();

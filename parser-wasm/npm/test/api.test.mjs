@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import {
   Parser, parseFile, readRows, sniff, matchColumns, checkSchema, decodeBatch, rowHasErrors, wasmMemory, version,
 } from '../src/node.js';
+import { parseInCuts } from './support.mjs';
 
 const schema = {
   version: 1,
@@ -39,17 +40,7 @@ const fixtures = {
 };
 
 function parseWhole(bytes, cuts, options = { schema }) {
-  const parser = new Parser(options);
-  let from = 0;
-  for (const cut of [...cuts, bytes.length]) {
-    parser.feed(bytes.subarray(from, cut));
-    from = cut;
-  }
-  const summary = parser.finish();
-  const batches = [];
-  for (let b = parser.nextBatch(); b; b = parser.nextBatch()) batches.push(Array.from(b.bytes));
-  parser.free();
-  return JSON.stringify({ summary, batches });
+  return parseInCuts(Parser, bytes, cuts, options);
 }
 
 function randomCuts(length, seed) {

@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Parser, decodeBatch, isWorkbook, listSheets, parseFile, readRows, sniff } from '../src/node.js';
-import { makeWorkbook } from './support.mjs';
+import { makeWorkbook, parseInCuts } from './support.mjs';
 
 const schema = {
   version: 1,
@@ -42,17 +42,7 @@ after(async () => {
 });
 
 function parseCut(cuts) {
-  const parser = new Parser({ schema, reader, mapping });
-  let from = 0;
-  for (const cut of [...cuts, bytes.length]) {
-    parser.feed(bytes.subarray(from, cut));
-    from = cut;
-  }
-  const summary = parser.finish();
-  const batches = [];
-  for (let b = parser.nextBatch(); b; b = parser.nextBatch()) batches.push(Array.from(b.bytes));
-  parser.free();
-  return JSON.stringify({ summary, batches });
+  return parseInCuts(Parser, bytes, cuts, { schema, reader, mapping });
 }
 
 test('a workbook is told by its first bytes', () => {

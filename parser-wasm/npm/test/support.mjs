@@ -73,3 +73,21 @@ export function makeWorkbook(path) {
   const out = spawnSync('cargo', args, { cwd: repository, encoding: 'utf8' });
   if (out.status !== 0) throw new Error(`make_workbook failed: ${out.stderr || out.error}`);
 }
+
+/**
+ * Runs `bytes` through a low-level `Parser` (the class given, from the package under test) cut
+ * at `cuts`; returns the summary and batches as JSON text, to compare readings however cut.
+ */
+export function parseInCuts(Parser, bytes, cuts, options) {
+  const parser = new Parser(options);
+  let from = 0;
+  for (const cut of [...cuts, bytes.length]) {
+    parser.feed(bytes.subarray(from, cut));
+    from = cut;
+  }
+  const summary = parser.finish();
+  const batches = [];
+  for (let b = parser.nextBatch(); b; b = parser.nextBatch()) batches.push(Array.from(b.bytes));
+  parser.free();
+  return JSON.stringify({ summary, batches });
+}
