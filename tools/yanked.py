@@ -13,6 +13,7 @@ import concurrent.futures
 import json
 import re
 import sys
+import time
 import urllib.error
 import urllib.request
 
@@ -30,10 +31,21 @@ def index_path(name):
     return f"{name[:2]}/{name[2:4]}/{name}"
 
 
-def yanked_versions(name):
-    with urllib.request.urlopen(f"{INDEX}/{index_path(name)}", timeout=30) as answer:
-        lines = answer.read().decode().splitlines()
-    return {entry["vers"] for entry in map(json.loads, lines) if entry.get("yanked")}
+def yanked_versions(name, attempts=4):
+    """The crate's yanked versions. A failed request (a name that does not resolve for a moment,
+    a reset connection) is tried again after 1, 2 and 4 s; a crate the index does not have is not."""
+    for attempt in range(attempts):
+        try:
+            with urllib.request.urlopen(f"{INDEX}/{index_path(name)}", timeout=30) as answer:
+                lines = answer.read().decode().splitlines()
+            return {entry["vers"] for entry in map(json.loads, lines) if entry.get("yanked")}
+        except urllib.error.HTTPError:
+            raise
+        except (urllib.error.URLError, OSError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(2**attempt)
+    return set()
 
 
 def main(paths):
