@@ -1,4 +1,11 @@
-// Every string the importer shows, in English and French. `t('key', { n: 3 })` fills {n}.
+// Every string the importer shows: English and French here, German, Spanish, Portuguese and Dutch
+// in languages/, each typed by English's keys; the language shown and the host page's overrides.
+// `t('key', { n: 3 })` fills {n}.
+import { de } from './languages/de';
+import { es } from './languages/es';
+import { nl } from './languages/nl';
+import { pt } from './languages/pt';
+import { checkOverrides, warnHost } from './overrides';
 
 const en = {
   title: 'Import data',
@@ -117,8 +124,10 @@ const en = {
 };
 
 export type StringKey = keyof typeof en;
+/** A language's table: every key of English, and no other (a missing key fails the build). */
+export type Strings = Record<StringKey, string>;
 
-const fr: Record<StringKey, string> = {
+const fr: Strings = {
   title: 'Importer des données',
   close: 'Fermer',
   closeConfirm: 'Arrêter cet import ? Ce qui a été fait sera perdu.',
@@ -234,23 +243,41 @@ const fr: Record<StringKey, string> = {
   cellError: 'Ligne {row}, {column} : {message}',
 };
 
-const tables: Record<string, Record<StringKey, string>> = { en, fr };
+/** The languages the importer speaks, by their code (`pt-BR` and `de-AT` are shown as `pt` and `de`). */
+export const TABLES: Readonly<Record<string, Strings>> = { en, fr, de, es, pt, nl };
 
-let current: Record<StringKey, string> = en;
+let current: Strings = en;
 let currentLanguage = 'en';
+let overridden: Partial<Strings> = {};
 
-/** Picks the language: the host page's choice, else the browser's, else English. */
-export function setLanguage(wanted: string | undefined): string {
+/**
+ * Picks the language: the host page's choice, else the browser's, else English (`de-AT` is shown
+ * as `de`); then lays the host page's `overrides` (`options.strings`) over it. A language the
+ * importer does not speak, and overrides it cannot use, are told to the host page's developer
+ * in the console and left out.
+ */
+export function setLanguage(wanted: string | undefined, overrides?: unknown): string {
+  const base = (tag: string) => tag.toLowerCase().split('-')[0] ?? '';
+  if (wanted && !(base(wanted) in TABLES)) {
+    warnHost(`options.language "${wanted}" is not a language the importer speaks (${Object.keys(TABLES).join(', ')}); the browser's language, else English, is shown.`);
+  }
   const candidates = [wanted, ...(navigator.languages ?? [])].filter(Boolean) as string[];
-  const found = candidates.map((l) => l.toLowerCase().split('-')[0] ?? '').find((l) => l in tables);
-  currentLanguage = found ?? 'en';
-  current = tables[currentLanguage] ?? en;
+  currentLanguage = candidates.map(base).find((l) => l in TABLES) ?? 'en';
+  const checked = checkOverrides(overrides, en, Object.keys(TABLES));
+  for (const problem of checked.problems) warnHost(problem);
+  overridden = { ...checked.any, ...checked.byLanguage[currentLanguage] };
+  current = { ...(TABLES[currentLanguage] ?? en), ...overridden };
   document.documentElement.lang = currentLanguage;
   return currentLanguage;
 }
 
 export function language(): string {
   return currentLanguage;
+}
+
+/** Whether the host page gave its own text for `key` in the language shown. */
+export function isOverridden(key: StringKey): boolean {
+  return key in overridden;
 }
 
 export function t(key: StringKey, values: Record<string, string | number> = {}): string {
