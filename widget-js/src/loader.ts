@@ -4,7 +4,7 @@
 // gives the same in a bundle.
 import type { Attribute, DynamicColumn, ImportResult, Settings, StartToken, ToApp, ToHost, WidgetOptions } from './messages';
 
-export type { Attribute, DynamicColumn, ImportResult, StartToken, WidgetOptions } from './messages';
+export type { Attribute, DynamicColumn, ImportResult, StartToken, StringOverrides, WidgetOptions } from './messages';
 
 export interface ImporterConfig {
   /** The importer's key, as in the server's configuration. */

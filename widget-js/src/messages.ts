@@ -6,8 +6,11 @@ export type Attribute = string | number | boolean | null;
 
 /** What the host page can set for one importer. */
 export interface WidgetOptions {
-  /** "en" or "fr"; by default the browser's language when the app has it, else English. */
+  /** "en", "fr", "de", "es", "pt" or "nl" (a tag such as "pt-BR" or "de-AT" is shown in its
+   * language); by default the browser's language when the app has it, else English. */
   language?: string;
+  /** Your own words for any of the importer's strings (see the README for the keys). */
+  strings?: StringOverrides;
   /** "light", "dark" or "auto" (the system's; the default). */
   theme?: 'light' | 'dark' | 'auto';
   /** The importer's CSS variables to override, such as `{ '--sl-accent': '#0f766e' }` (see the README for the list). */
@@ -23,6 +26,14 @@ export interface WidgetOptions {
   /** A title instead of the importer's name. */
   title?: string;
 }
+
+/**
+ * Text for the importer's strings, by key (`{ title: 'Import contacts' }`, for whichever language
+ * is shown) or by language and key (`{ de: { title: 'Kontakte importieren' } }`); a language's
+ * entries win over flat ones. Keep the placeholders of the key's English text (`{n}`, `{rows}`).
+ * Unknown keys and values that are not strings are reported in the browser console and left out.
+ */
+export type StringOverrides = { [keyOrLanguage: string]: string | { [key: string]: string } };
 
 /** A column the host page adds at run time. */
 export interface DynamicColumn {

@@ -4,7 +4,7 @@
 import { ready } from '@sluice/parser';
 import { Api } from './api';
 import { h, replace } from './dom';
-import { language, setLanguage, t, type StringKey } from './strings';
+import { isOverridden, language, setLanguage, t, type StringKey } from './strings';
 import { schemaFor, type State, tell } from './state';
 import { uploadStep } from './upload';
 import { settingsStep } from './settings';
@@ -67,7 +67,7 @@ export class Shell {
       sentinel(() => this.focusFirst()),
     );
     replace(this.root, dialog);
-    this.heading.textContent = this.state.settings.options.title ?? this.state.config.name;
+    this.heading.textContent = this.state.settings.options.title ?? (isOverridden('title') ? t('title') : this.state.config.name);
   }
 
   /** Shows step `index`. */
@@ -168,14 +168,14 @@ async function start(): Promise<void> {
     const message = event.data as ToApp;
     if (message?.sluice !== 1) return;
     if (message.type === 'settings') {
-      const shown = `${language()}|${settings.options.title ?? ''}`;
+      const shown = `${language()}|${settings.options.title ?? ''}|${JSON.stringify(settings.options.strings ?? null)}`;
       settings = message.settings;
       applySettings(settings);
       if (shell) {
         shell.state.settings = settings;
-        // A new language or title shows at once if the user has not started; otherwise from
+        // A new language, title or wording shows at once if the user has not started; otherwise from
         // the next step on.
-        const changed = `${language()}|${settings.options.title ?? ''}` !== shown;
+        const changed = `${language()}|${settings.options.title ?? ''}|${JSON.stringify(settings.options.strings ?? null)}` !== shown;
         if (shell.index === 0 && !shell.state.file) useColumns(shell.state);
         if (changed && shell.index === 0 && !shell.state.file) {
           shell.mount();
@@ -223,7 +223,7 @@ function useColumns(state: State): void {
 }
 
 function applySettings(settings: Settings): void {
-  setLanguage(settings.options.language);
+  setLanguage(settings.options.language, settings.options.strings);
   const theme = settings.options.theme ?? 'auto';
   document.documentElement.dataset['theme'] = theme;
   for (const [name, value] of Object.entries(settings.options.cssVariables ?? {})) {
