@@ -4,6 +4,7 @@
 // checked, and what cannot be used is reported by key.
 import { before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { root } from './support.mjs';
@@ -108,4 +109,18 @@ test('an override the importer cannot use is left out and reported by its key, n
   assert.ok(warnings.every((w) => w.startsWith('Sluice importer: ')));
   strings.setLanguage('en', 'not an object');
   assert.match(warnings.at(-1), /options\.strings must be an object/);
+});
+
+test("the README's example of overrides is taken whole, without a report", async () => {
+  const readme = await readFile(join(root, 'widget-js/README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Languages and your own words'));
+  const example = section.match(/```js\n([\s\S]*?)```/)[1];
+  let config;
+  new Function('Sluice', example)({ importer: (given) => (config = given) });
+  strings.setLanguage(config.options.language, config.options.strings);
+  assert.deepEqual(warnings, []);
+  assert.equal(strings.t('title'), 'Kontakte importieren');
+  strings.setLanguage('en', config.options.strings);
+  assert.equal(strings.tn('doneRows', 1, '1'), '1 contact added');
+  assert.equal(strings.t('title'), 'Import contacts');
 });

@@ -46,7 +46,7 @@ export function checkOverrides<K extends string>(raw: unknown, reference: Record
 function addEntry<K extends string>(checked: Checked<K>, table: Partial<Record<K, string>>, path: string, key: string, text: unknown, reference: Record<K, string>): void {
   if (!Object.hasOwn(reference, key)) {
     const near = Object.keys(reference).find((k) => k.toLowerCase() === key.toLowerCase());
-    checked.problems.push(`${path}: the importer has no string "${key}"${near ? ` (did you mean "${near}"?)` : ''}; it is ignored. The keys are listed in @sluice/widget's README.`);
+    checked.problems.push(`${path}: the importer has no string "${key}"${near ? ` (did you mean "${near}"?)` : ''}; it is ignored. The keys are those of widget-js/src/app/strings.ts in the Sluice repository.`);
     return;
   }
   if (typeof text !== 'string') {
