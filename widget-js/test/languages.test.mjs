@@ -46,6 +46,7 @@ test('the importer in German: every step, a refusal, the counts and the result i
     assert.deepEqual(await steps(frame), { names, current: 'Hochladen' });
     assert.equal(await frame.locator('[data-action=choose]').textContent(), 'Datei auswählen');
     assert.equal(await frame.locator('button.icon').getAttribute('aria-label'), 'Schließen');
+    assert.equal(await frame.locator('nav').getAttribute('aria-label'), 'Schritte');
 
     await frame.locator('input[type=file]').setInputFiles({ name: 'leer.csv', mimeType: 'text/csv', buffer: Buffer.alloc(0) });
     const refusal = frame.locator('.upload .error');

@@ -60,7 +60,7 @@ export class Shell {
       { class: 'dialog', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'sluice-title' },
       sentinel(() => this.focusLast()),
       h('header', { class: 'top' }, this.heading, close),
-      h('nav', { 'aria-label': t('stepOf', { n: 1, total: STEPS.length }).replace(/\d+/g, '').trim() || 'steps' }, this.steps),
+      h('nav', { 'aria-label': t('steps') }, this.steps),
       this.main,
       this.footer,
       this.status,

@@ -14,7 +14,7 @@ export const es: Strings = {
   stepMap: 'Asignar columnas',
   stepReview: 'Revisar',
   stepSubmit: 'Enviar',
-  stepOf: 'Paso {n} de {total}',
+  steps: 'Pasos',
   notFramed: 'Este importador se abre desde la página que lo integra.',
   loadFailed: 'No se pudo cargar el importador: {detail}',
   dropTitle: 'Suelta aquí un archivo CSV o Excel',

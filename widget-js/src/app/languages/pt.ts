@@ -14,7 +14,7 @@ export const pt: Strings = {
   stepMap: 'Mapear colunas',
   stepReview: 'Revisar',
   stepSubmit: 'Enviar',
-  stepOf: 'Etapa {n} de {total}',
+  steps: 'Etapas',
   notFramed: 'Este importador é aberto a partir da página que o incorpora.',
   loadFailed: 'Não foi possível carregar o importador: {detail}',
   dropTitle: 'Solte aqui um arquivo CSV ou Excel',
