@@ -131,7 +131,7 @@ fn is_local_char(c: char) -> bool {
 }
 
 /// Whether `domain` is a mail domain: two labels or more, with a plausible top-level domain.
-fn is_domain(domain: &str) -> bool {
+pub(crate) fn is_domain(domain: &str) -> bool {
     let mut labels = 0_usize;
     let mut last = "";
     let all_valid = super::split_ascii(domain, b'.').all(|label| {

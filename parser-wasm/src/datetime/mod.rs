@@ -100,6 +100,13 @@ impl TemporalFormat {
         }
         parse::parse_into(&self.items, self.kind, text, out)
     }
+
+    /// Whether all of `text` reads with the pattern when numbers are not held to their ranges
+    /// nor the date to the calendar: "29/02/1991" has the shape of "%d/%m/%Y" though no such
+    /// day exists. Only for telling the two failures apart, after [`Self::parse_into`] failed.
+    pub(crate) fn has_shape(&self, text: &str) -> bool {
+        parse::has_shape(&self.items, text)
+    }
 }
 
 /// The patterns a column of `kind` accepts when the schema lists none, most common first.

@@ -25,9 +25,16 @@ pub(super) fn parse_into(items: &[Item], kind: TemporalKind, text: &str, out: &m
     }
 }
 
+/// Whether all of `text` reads with `items` when numbers may be out of their ranges.
+pub(super) fn has_shape(items: &[Item], text: &str) -> bool {
+    let mut cursor = Cursor { text, pos: 0, lenient: true };
+    let mut fields = Fields::default();
+    items.iter().all(|&item| cursor.item(item, &mut fields).is_some()) && cursor.pos == text.len()
+}
+
 /// Reads all of `text` with `items`.
 fn read<'a>(items: &[Item], text: &'a str) -> Option<Fields<'a>> {
-    let mut cursor = Cursor { text, pos: 0 };
+    let mut cursor = Cursor { text, pos: 0, lenient: false };
     let mut fields = Fields::default();
     for &item in items {
         cursor.item(item, &mut fields)?;
@@ -157,6 +164,8 @@ struct Cursor<'a> {
     text: &'a str,
     /// Byte offset of the next unread byte.
     pos: usize,
+    /// Whether numbers are read without checking their ranges (see [`has_shape`]).
+    lenient: bool,
 }
 
 impl<'a> Cursor<'a> {
@@ -166,7 +175,10 @@ impl<'a> Cursor<'a> {
             Item::Literal(byte) => self.eat(|b| b == byte),
             Item::Spaces(min) => self.spaces(min),
             Item::TimeSeparator => self.eat(|b| b.eq_ignore_ascii_case(&b'T')),
-            Item::Number { field, exact } => fields.set(field, self.number(field, exact)?),
+            Item::Number { field, exact } => {
+                let value = self.number(field, exact)?;
+                if self.lenient { Some(()) } else { fields.set(field, value) }
+            }
             Item::MonthName(length) => {
                 self.advance(calendar::month_name(self.rest(), length)).map(|month| fields.month = month)
             }

@@ -65,17 +65,37 @@ pub(crate) enum Failure {
     TooShort,
     TooLong,
     NotAnInteger,
+    /// A number with a fraction in a column of whole numbers.
+    HasDecimals,
     NotANumber,
+    /// A number written with the other decimal separator than the column's.
+    WrongDecimalSeparator,
+    /// A well-formed number too large or too small for the type to hold.
+    OutOfRange,
     BelowMinimum,
     AboveMaximum,
     NotABoolean,
     InvalidDate,
     InvalidDatetime,
     InvalidTime,
+    /// Written in an accepted shape, but no such day (February 30, month 13).
+    DateDoesNotExist,
+    DatetimeDoesNotExist,
+    /// Written in an accepted shape, but no such time of day (25:00).
+    TimeDoesNotExist,
     InvalidEmail,
+    /// No '@' at all.
+    EmailMissingAt,
+    /// A local part and '@', but what follows is not a mail domain.
+    EmailInvalidDomain,
     InvalidUrl,
+    /// Not starting with one of the allowed schemes.
+    UrlScheme,
     InvalidUuid,
     NotAllowed,
+    /// Not allowed as written, but the allowed value at this index once case and spacing are
+    /// ignored.
+    NearlyAllowed(usize),
     PatternMismatch,
     /// Valid, but not written in the type's canonical form (only batches are held to it).
     NotCanonical,
@@ -92,8 +112,8 @@ impl Check {
             Check::Number { min, max, format } => decimal(value, min.as_ref(), max.as_ref(), format, out),
             Check::Boolean { words } => boolean(value, words, out),
             Check::Temporal { kind, formats, .. } => temporal(value, *kind, formats, out),
-            Check::Email => other(email::parse_email(value, out), Failure::InvalidEmail),
-            Check::Url { schemes } => other(url::parse_url(value, schemes, out), Failure::InvalidUrl),
+            Check::Email => other(email::parse_email(value, out), email_failure(value)),
+            Check::Url { schemes } => other(url::parse_url(value, schemes, out), url_failure(value, schemes)),
             Check::Uuid => other(uuid::parse_uuid(value, out), Failure::InvalidUuid),
             Check::Enum(e) => enumeration(value, e, out, scratch),
             Check::Regex { regex, .. } => {
@@ -160,17 +180,26 @@ impl Failure {
             Failure::TooShort => "too_short",
             Failure::TooLong => "too_long",
             Failure::NotAnInteger => "not_an_integer",
+            Failure::HasDecimals => "has_decimals",
             Failure::NotANumber => "not_a_number",
+            Failure::WrongDecimalSeparator => "wrong_decimal_separator",
+            Failure::OutOfRange => "out_of_range",
             Failure::BelowMinimum => "below_minimum",
             Failure::AboveMaximum => "above_maximum",
             Failure::NotABoolean => "not_a_boolean",
             Failure::InvalidDate => "invalid_date",
             Failure::InvalidDatetime => "invalid_datetime",
             Failure::InvalidTime => "invalid_time",
+            Failure::DateDoesNotExist => "date_does_not_exist",
+            Failure::DatetimeDoesNotExist => "datetime_does_not_exist",
+            Failure::TimeDoesNotExist => "time_does_not_exist",
             Failure::InvalidEmail => "invalid_email",
+            Failure::EmailMissingAt => "email_missing_at",
+            Failure::EmailInvalidDomain => "email_invalid_domain",
             Failure::InvalidUrl => "invalid_url",
+            Failure::UrlScheme => "url_scheme",
             Failure::InvalidUuid => "invalid_uuid",
-            Failure::NotAllowed => "not_allowed",
+            Failure::NotAllowed | Failure::NearlyAllowed(_) => "not_allowed",
             Failure::PatternMismatch => "pattern_mismatch",
             Failure::NotCanonical => "not_canonical",
         }
@@ -212,7 +241,10 @@ fn integer(
     out: &mut String,
 ) -> Result<Parsed, Failure> {
     let len = out.len();
-    let n = number::parse_integer(value, f, out).map_err(|_| Failure::NotAnInteger)?;
+    let n = number::parse_integer(value, f, out).map_err(|e| match e {
+        NumberError::OutOfRange => Failure::OutOfRange,
+        NumberError::Malformed => integer_failure(value, f),
+    })?;
     bounds(min.is_some_and(|m| n < m), max.is_some_and(|m| n > m)).inspect_err(|_| out.truncate(len))?;
     Ok(Parsed::Integer(n))
 }
@@ -226,12 +258,17 @@ fn decimal(
 ) -> Result<Parsed, Failure> {
     let len = out.len();
     number::parse_decimal(value, f, out).map_err(|e| match e {
-        NumberError::Malformed | NumberError::OutOfRange => Failure::NotANumber,
+        NumberError::OutOfRange => Failure::OutOfRange,
+        NumberError::Malformed => decimal_failure(value, f),
     })?;
+    let canonical = out.get(len..).unwrap_or_default();
+    if !fits_f64(canonical) {
+        out.truncate(len);
+        return Err(Failure::OutOfRange);
+    }
     if min.is_none() && max.is_none() {
         return Ok(Parsed::Other);
     }
-    let canonical = out.get(len..).unwrap_or_default();
     let cmp = |bound: &DecimalBound| {
         compare_decimals(canonical, &bound.digits)
             .unwrap_or_else(|| number::decimal_to_f64(canonical).total_cmp(&bound.value))
@@ -240,6 +277,61 @@ fn decimal(
     let above = max.is_some_and(|m| cmp(m) == Ordering::Greater);
     bounds(below, above).inspect_err(|_| out.truncate(len))?;
     Ok(Parsed::Other)
+}
+
+/// Whether a canonical decimal is within what a 64-bit float holds; short values without an
+/// exponent always are, so most values are not converted.
+fn fits_f64(canonical: &str) -> bool {
+    const F64_DIGITS: usize = 300;
+    let long = canonical.len() > F64_DIGITS || canonical.as_bytes().contains(&b'e');
+    !long || number::decimal_to_f64(canonical).is_finite()
+}
+
+/// Why a value that is not an integer in format `f` fails: a number with a fraction, or no
+/// number at all.
+fn integer_failure(value: &str, f: &NumberFormat) -> Failure {
+    let mut sink = String::new();
+    match number::parse_decimal(value, f, &mut sink) {
+        Ok(()) => Failure::HasDecimals,
+        Err(_) => Failure::NotAnInteger,
+    }
+}
+
+/// Why a value that is not a decimal in format `f` fails: `WrongDecimalSeparator` when it
+/// reads as a number with '.' and ',' swapped, otherwise `NotANumber`.
+fn decimal_failure(value: &str, f: &NumberFormat) -> Failure {
+    let swapped = match f.decimal_separator {
+        '.' => ',',
+        ',' => '.',
+        _ => return Failure::NotANumber,
+    };
+    let other = NumberFormat { decimal_separator: swapped, thousands_separator: None };
+    let has_separator = value.contains(swapped);
+    let mut sink = String::new();
+    match has_separator && number::parse_decimal(value, &other, &mut sink).is_ok() {
+        true => Failure::WrongDecimalSeparator,
+        false => Failure::NotANumber,
+    }
+}
+
+/// Why an e-mail address failed: no '@', a bad domain after the last '@', or something else.
+fn email_failure(value: &str) -> Failure {
+    match value.rsplit_once('@') {
+        None => Failure::EmailMissingAt,
+        Some((local, domain)) if !local.is_empty() && !email::is_domain(domain) => {
+            Failure::EmailInvalidDomain
+        }
+        Some(_) => Failure::InvalidEmail,
+    }
+}
+
+/// Why a web address failed: a scheme that is not allowed (or none), or something else.
+fn url_failure(value: &str, schemes: &[String]) -> Failure {
+    let scheme = value.split_once("://").map(|(scheme, _)| scheme);
+    match scheme {
+        Some(s) if schemes.iter().any(|allowed| allowed.eq_ignore_ascii_case(s)) => Failure::InvalidUrl,
+        _ => Failure::UrlScheme,
+    }
 }
 
 /// Compares two canonical decimals written without an exponent, exactly; `None` when either
@@ -312,10 +404,14 @@ fn temporal(
     if formats.iter().any(|f| f.parse_into(value, out)) {
         return Ok(Parsed::Other);
     }
-    Err(match kind {
-        TemporalKind::Date => Failure::InvalidDate,
-        TemporalKind::DateTime => Failure::InvalidDatetime,
-        TemporalKind::Time => Failure::InvalidTime,
+    let shaped = formats.iter().any(|f| f.has_shape(value));
+    Err(match (kind, shaped) {
+        (TemporalKind::Date, false) => Failure::InvalidDate,
+        (TemporalKind::DateTime, false) => Failure::InvalidDatetime,
+        (TemporalKind::Time, false) => Failure::InvalidTime,
+        (TemporalKind::Date, true) => Failure::DateDoesNotExist,
+        (TemporalKind::DateTime, true) => Failure::DatetimeDoesNotExist,
+        (TemporalKind::Time, true) => Failure::TimeDoesNotExist,
     })
 }
 
@@ -337,9 +433,22 @@ fn enumeration(
         scratch.extend(value.chars().flat_map(char::to_lowercase));
         e.lookup.get(scratch.as_str()).copied()
     };
-    let (canonical, _) = index.and_then(|i| e.values.get(i)).ok_or(Failure::NotAllowed)?;
+    let Some((canonical, _)) = index.and_then(|i| e.values.get(i)) else {
+        return Err(nearly(value, e).map_or(Failure::NotAllowed, Failure::NearlyAllowed));
+    };
     out.push_str(canonical);
     Ok(Parsed::Other)
+}
+
+/// The allowed value `value` matches once case, spaces, '-' and '_' are ignored, if any.
+fn nearly(value: &str, e: &Enumeration) -> Option<usize> {
+    let key = |text: &str| -> String {
+        let kept = text.chars().filter(|c| !c.is_whitespace() && *c != '-' && *c != '_');
+        kept.flat_map(char::to_lowercase).collect()
+    };
+    let wanted = key(value);
+    let same = |(v, label): &(String, String)| key(v) == wanted || key(label) == wanted;
+    (!wanted.is_empty()).then(|| e.values.iter().position(same)).flatten()
 }
 
 #[cfg(test)]

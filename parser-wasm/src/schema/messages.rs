@@ -22,6 +22,18 @@ pub(super) fn message(check: &Check, failure: Failure) -> String {
         (Check::Number { format, .. }, Failure::NotANumber) => {
             format!("must be a number, such as {}", example(format, true))
         }
+        (Check::Integer { .. }, Failure::HasDecimals) => "must be a whole number (no decimals)".to_owned(),
+        (Check::Number { format, .. }, Failure::WrongDecimalSeparator) => format!(
+            "must use '{}' as the decimal separator, such as {}",
+            format.decimal_separator,
+            example(format, true)
+        ),
+        (Check::Integer { .. }, Failure::OutOfRange) => {
+            format!("is too large or too small to store: whole numbers go from {} to {}", i64::MIN, i64::MAX)
+        }
+        (Check::Number { .. }, Failure::OutOfRange) => {
+            "is too large or too small to store as a number".to_owned()
+        }
         (Check::Integer { min: Some(m), .. }, Failure::BelowMinimum) => format!("must be at least {m}"),
         (Check::Integer { max: Some(m), .. }, Failure::AboveMaximum) => format!("must be at most {m}"),
         (Check::Number { min: Some(m), .. }, Failure::BelowMinimum) => {
@@ -31,22 +43,50 @@ pub(super) fn message(check: &Check, failure: Failure) -> String {
             format!("must be at most {}", m.digits)
         }
         (Check::Boolean { words }, _) => {
-            format!("must be one of: {}", listed(words.iter().map(|(w, _)| w.as_str())))
+            format!("must be yes or no, written as one of: {}", listed(words.iter().map(|(w, _)| w.as_str())))
         }
         (_, Failure::NotCanonical) => "is not in canonical form (as a batch must carry it)".to_owned(),
+        (Check::Temporal { .. }, Failure::DateDoesNotExist | Failure::DatetimeDoesNotExist) => {
+            "is not a real date: that month has no such day, or there is no such month".to_owned()
+        }
+        (Check::Temporal { .. }, Failure::TimeDoesNotExist) => {
+            "is not a real time: hours go up to 23, minutes and seconds up to 59".to_owned()
+        }
         (Check::Temporal { kind, formats, .. }, _) => temporal(*kind, formats),
+        (Check::Email, Failure::EmailMissingAt) => {
+            "must be an email address with an @, such as name@example.com".to_owned()
+        }
+        (Check::Email, Failure::EmailInvalidDomain) => {
+            "must have a domain after the @, such as example.com".to_owned()
+        }
         (Check::Email, _) => "must be an email address, such as name@example.com".to_owned(),
+        (Check::Url { schemes }, Failure::UrlScheme) => {
+            format!("must start with {}", listed(schemes.iter().map(|s| format!("{s}://"))))
+        }
         (Check::Url { schemes }, _) => {
             let starts = listed(schemes.iter().map(|s| format!("{s}://")));
-            format!("must be a web address starting with {starts}")
+            format!(
+                "must be a web address starting with {starts}, such as {}://example.com/page",
+                schemes.first().map_or("https", String::as_str)
+            )
         }
         (Check::Uuid, _) => "must be a UUID, such as 123e4567-e89b-12d3-a456-426614174000".to_owned(),
-        (Check::Enum(e), _) => {
-            format!("must be one of: {}", listed(e.values.iter().map(|(_, label)| label.as_str())))
-        }
+        (Check::Enum(e), Failure::NearlyAllowed(i)) => match e.values.get(i) {
+            Some((_, label)) => {
+                format!(
+                    "is not one of the allowed values as written: it differs from {label} only in case or spacing"
+                )
+            }
+            None => not_allowed(e),
+        },
+        (Check::Enum(e), _) => not_allowed(e),
         (Check::Regex { message: Some(m), .. }, _) => m.clone(),
         _ => "does not have the expected format".to_owned(),
     }
+}
+
+fn not_allowed(e: &super::check::Enumeration) -> String {
+    format!("is not one of the allowed values: {}", listed(e.values.iter().map(|(_, label)| label.as_str())))
 }
 
 fn example(format: &NumberFormat, decimals: bool) -> String {

@@ -22,7 +22,10 @@ fn every_type_checks_and_canonicalises() {
         (r#"{"key":"i","type":"integer","min":0,"max":150}"#, "42", Ok("42")),
         (r#"{"key":"i","type":"integer","min":0,"max":150}"#, "-1", Err("below_minimum")),
         (r#"{"key":"i","type":"integer","min":0,"max":150}"#, "151", Err("above_maximum")),
-        (r#"{"key":"i","type":"integer"}"#, "4.5", Err("not_an_integer")),
+        (r#"{"key":"i","type":"integer"}"#, "4.5", Err("has_decimals")),
+        (r#"{"key":"i","type":"integer"}"#, "0yJn77tfsE", Err("not_an_integer")),
+        (r#"{"key":"i","type":"integer"}"#, "9223372036854775808", Err("out_of_range")),
+        (r#"{"key":"i","type":"integer","max":10}"#, "-99999999999999999999", Err("out_of_range")),
         (r#"{"key":"i","type":"integer","thousands_separator":","}"#, "1,234", Ok("1234")),
         (
             r#"{"key":"n","type":"number","decimal_separator":",","thousands_separator":"."}"#,
@@ -31,18 +34,31 @@ fn every_type_checks_and_canonicalises() {
         ),
         (r#"{"key":"n","type":"number","min":0.5}"#, "0.25", Err("below_minimum")),
         (r#"{"key":"n","type":"number"}"#, "abc", Err("not_a_number")),
+        (r#"{"key":"n","type":"number"}"#, "12,5", Err("wrong_decimal_separator")),
+        (r#"{"key":"n","type":"number","decimal_separator":","}"#, "12.5", Err("wrong_decimal_separator")),
+        (r#"{"key":"n","type":"number"}"#, "1e999", Err("out_of_range")),
         (r#"{"key":"b","type":"boolean"}"#, "YES", Ok("true")),
         (r#"{"key":"b","type":"boolean"}"#, "off", Ok("false")),
         (r#"{"key":"b","type":"boolean","true_values":["oui"],"false_values":["non"]}"#, "Oui", Ok("true")),
         (r#"{"key":"b","type":"boolean"}"#, "maybe", Err("not_a_boolean")),
         (r#"{"key":"d","type":"date","formats":["%d/%m/%Y","%Y-%m-%d"]}"#, "31/12/2024", Ok("2024-12-31")),
-        (r#"{"key":"d","type":"date"}"#, "2024-02-30", Err("invalid_date")),
+        (r#"{"key":"d","type":"date"}"#, "2024-02-30", Err("date_does_not_exist")),
+        (r#"{"key":"d","type":"date","formats":["%d/%m/%Y"]}"#, "29/02/1991", Err("date_does_not_exist")),
+        (r#"{"key":"d","type":"date","formats":["%d/%m/%Y"]}"#, "05/13/1991", Err("date_does_not_exist")),
+        (r#"{"key":"d","type":"date","formats":["%d/%m/%Y"]}"#, "1991-02-28", Err("invalid_date")),
+        (r#"{"key":"d","type":"datetime"}"#, "2023-04-31T10:00", Err("datetime_does_not_exist")),
         (r#"{"key":"d","type":"datetime"}"#, "2024-03-05T14:22:31Z", Ok("2024-03-05T14:22:31Z")),
-        (r#"{"key":"d","type":"time"}"#, "25:00", Err("invalid_time")),
+        (r#"{"key":"d","type":"time"}"#, "25:00", Err("time_does_not_exist")),
+        (r#"{"key":"d","type":"time"}"#, "noon", Err("invalid_time")),
         (r#"{"key":"e","type":"email"}"#, "Ann@Example.COM", Ok("Ann@example.com")),
-        (r#"{"key":"e","type":"email"}"#, "ann@", Err("invalid_email")),
+        (r#"{"key":"e","type":"email"}"#, "ann@", Err("email_invalid_domain")),
+        (r#"{"key":"e","type":"email"}"#, "ann@localhost", Err("email_invalid_domain")),
+        (r#"{"key":"e","type":"email"}"#, "ann.example.com", Err("email_missing_at")),
+        (r#"{"key":"e","type":"email"}"#, "an n@example.com", Err("invalid_email")),
         (r#"{"key":"u","type":"url"}"#, "HTTPS://Example.com/a", Ok("https://example.com/a")),
-        (r#"{"key":"u","type":"url"}"#, "ftp://x.io", Err("invalid_url")),
+        (r#"{"key":"u","type":"url"}"#, "ftp://x.io", Err("url_scheme")),
+        (r#"{"key":"u","type":"url"}"#, "www.example.com", Err("url_scheme")),
+        (r#"{"key":"u","type":"url"}"#, "https://exa mple.com", Err("invalid_url")),
         (
             r#"{"key":"u","type":"uuid"}"#,
             "{123E4567-E89B-12D3-A456-426614174000}",
@@ -50,6 +66,7 @@ fn every_type_checks_and_canonicalises() {
         ),
         (r#"{"key":"c","type":"enum","values":["red",{"value":"gr","label":"Green"}]}"#, "GREEN", Ok("gr")),
         (r#"{"key":"c","type":"enum","values":["red"],"case_sensitive":true}"#, "Red", Err("not_allowed")),
+        (r#"{"key":"c","type":"enum","values":["red"]}"#, "blue", Err("not_allowed")),
         (r#"{"key":"r","type":"regex","pattern":"[A-Z]{2}\\d+"}"#, "AB12", Ok("AB12")),
         (r#"{"key":"r","type":"regex","pattern":"[A-Z]{2}\\d+"}"#, "xAB12", Err("pattern_mismatch")),
     ];
@@ -68,6 +85,67 @@ fn messages_say_what_is_expected_without_the_value() {
     assert_eq!(schema.columns()[0].check.message(Failure::NotANumber), "must be a number, such as 1 234,5");
     let schema = one(r#"{"key":"r","type":"regex","pattern":"\\d+","message":"must be digits only"}"#);
     assert_eq!(schema.columns()[0].check.message(Failure::PatternMismatch), "must be digits only");
+}
+
+/// The message a value gets in a column, checking that it never repeats the value.
+fn message_for(column_json: &str, value: &str) -> String {
+    let schema = one(column_json);
+    let check = &schema.columns()[0].check;
+    let (mut out, mut scratch) = (String::new(), String::new());
+    let failure =
+        check.run(value, &mut out, &mut scratch).err().unwrap_or_else(|| panic!("{value:?} passed"));
+    let message = check.message(failure);
+    assert!(!message.contains(value), "{message:?} repeats {value:?}");
+    message
+}
+
+#[test]
+fn each_distinct_failure_has_its_own_message() {
+    let date = r#"{"key":"d","type":"date","formats":["%d/%m/%Y","%d.%m.%Y"]}"#;
+    assert_eq!(
+        message_for(date, "29/02/1991"),
+        "is not a real date: that month has no such day, or there is no such month"
+    );
+    assert_eq!(message_for(date, "1991-02-28"), "must be a date written as DD/MM/YYYY or DD.MM.YYYY");
+    assert_eq!(
+        message_for(r#"{"key":"t","type":"time"}"#, "25:00"),
+        "is not a real time: hours go up to 23, minutes and seconds up to 59"
+    );
+    let integer = r#"{"key":"i","type":"integer","min":0,"max":150}"#;
+    assert_eq!(message_for(integer, "4.5"), "must be a whole number (no decimals)");
+    assert_eq!(message_for(integer, "0yJn77tfsE"), "must be a whole number, such as 1234");
+    assert_eq!(
+        message_for(integer, "99999999999999999999"),
+        "is too large or too small to store: whole numbers go from -9223372036854775808 to 9223372036854775807"
+    );
+    assert_eq!(message_for(integer, "151"), "must be at most 150");
+    let comma = r#"{"key":"n","type":"number","decimal_separator":","}"#;
+    assert_eq!(message_for(comma, "12.5"), "must use ',' as the decimal separator, such as 1234,5");
+    assert_eq!(
+        message_for(r#"{"key":"n","type":"number"}"#, "1e999"),
+        "is too large or too small to store as a number"
+    );
+    let plans = r#"{"key":"p","type":"enum","values":["free","pro"],"case_sensitive":true}"#;
+    assert_eq!(message_for(plans, "team"), "is not one of the allowed values: free or pro");
+    assert_eq!(
+        message_for(plans, " P R O"),
+        "is not one of the allowed values as written: it differs from pro only in case or spacing"
+    );
+    let email = r#"{"key":"e","type":"email"}"#;
+    assert_eq!(
+        message_for(email, "ann.example.com"),
+        "must be an email address with an @, such as name@example.com"
+    );
+    assert_eq!(message_for(email, "ann@example"), "must have a domain after the @, such as example.com");
+    let url = r#"{"key":"u","type":"url"}"#;
+    assert_eq!(message_for(url, "www.example.com"), "must start with http:// or https://");
+    assert_eq!(
+        message_for(
+            r#"{"key":"b","type":"boolean","true_values":["oui"],"false_values":["non"]}"#,
+            "peut-être"
+        ),
+        "must be yes or no, written as one of: oui or non"
+    );
 }
 
 #[test]

@@ -71,10 +71,10 @@ fn a_dishonest_batch_is_caught_cell_by_cell() {
         [
             (2, "id", "required"),
             (2, "day", "invalid_date"),
-            (2, "amount", "not_a_number"),
+            (2, "amount", "wrong_decimal_separator"),
             (2, "ok", "not_a_boolean"),
             (3, "id", "duplicate"),
-            (3, "day", "invalid_date"),
+            (3, "day", "date_does_not_exist"),
             (3, "amount", "below_minimum"),
             (3, "ok", "not_a_boolean"),
             (4, "id", "not_canonical"),
