@@ -171,6 +171,11 @@ impl Check {
     pub(crate) fn message(&self, failure: Failure) -> String {
         super::messages::message(self, failure)
     }
+
+    /// The facts the failure's message is built from, for messages in other languages.
+    pub(crate) fn params(&self, failure: Failure) -> crate::validate::Params {
+        super::messages::params(self, failure)
+    }
 }
 
 impl Failure {

@@ -1,9 +1,11 @@
 //! Messages for failed checks: what the column expects, in words a spreadsheet user knows,
-//! never repeating the value.
+//! never repeating the value; and the facts each message is built from, arm for arm, so that
+//! a user interface can say the same in another language.
 
 use super::check::{Check, Failure};
 use crate::checks::number::NumberFormat;
 use crate::datetime::{TemporalFormat, TemporalKind};
+use crate::validate::Params;
 
 /// How many allowed values or formats a message lists before "and N more".
 const LIST_MAX: usize = 8;
@@ -83,6 +85,75 @@ pub(super) fn message(check: &Check, failure: Failure) -> String {
         (Check::Regex { message: Some(m), .. }, _) => m.clone(),
         _ => "does not have the expected format".to_owned(),
     }
+}
+
+/// The facts of [`message`]'s arm for the same check and failure.
+pub(super) fn params(check: &Check, failure: Failure) -> Params {
+    let none = Params::default();
+    match (check, failure) {
+        (Check::Text { min_length: Some(n), .. }, Failure::TooShort) => {
+            Params { min_length: Some(*n), ..none }
+        }
+        (Check::Text { max_length: Some(n), .. }, Failure::TooLong) => {
+            Params { max_length: Some(*n), ..none }
+        }
+        (Check::Integer { format, .. }, Failure::NotAnInteger) => {
+            Params { example: Some(example(format, false)), ..none }
+        }
+        (Check::Number { format, .. }, Failure::NotANumber) => {
+            Params { example: Some(example(format, true)), ..none }
+        }
+        (Check::Number { format, .. }, Failure::WrongDecimalSeparator) => Params {
+            decimal_separator: Some(format.decimal_separator),
+            example: Some(example(format, true)),
+            ..none
+        },
+        (Check::Integer { .. }, Failure::OutOfRange) => {
+            Params { min: Some(i64::MIN.to_string()), max: Some(i64::MAX.to_string()), ..none }
+        }
+        (Check::Integer { min: Some(m), .. }, Failure::BelowMinimum) => {
+            Params { min: Some(m.to_string()), ..none }
+        }
+        (Check::Integer { max: Some(m), .. }, Failure::AboveMaximum) => {
+            Params { max: Some(m.to_string()), ..none }
+        }
+        (Check::Number { min: Some(m), .. }, Failure::BelowMinimum) => {
+            Params { min: Some(m.digits.clone()), ..none }
+        }
+        (Check::Number { max: Some(m), .. }, Failure::AboveMaximum) => {
+            Params { max: Some(m.digits.clone()), ..none }
+        }
+        (Check::Boolean { words }, _) => {
+            let (allowed, more) = cut(words.iter().map(|(w, _)| w.clone()));
+            Params { allowed: Some(allowed), more, ..none }
+        }
+        (_, Failure::NotCanonical) => none,
+        (Check::Temporal { .. }, Failure::DateDoesNotExist | Failure::DatetimeDoesNotExist) => none,
+        (Check::Temporal { .. }, Failure::TimeDoesNotExist) => none,
+        (Check::Temporal { kind, formats, .. }, _) => {
+            let (formats, more) = cut(formats.iter().map(|f| describe_for(*kind, f.pattern())));
+            Params { formats: Some(formats), more, ..none }
+        }
+        (Check::Url { schemes }, _) => Params { schemes: Some(schemes.clone()), ..none },
+        (Check::Enum(e), Failure::NearlyAllowed(i)) => match e.values.get(i) {
+            Some((_, label)) => Params { closest: Some(label.clone()), ..none },
+            None => enum_params(e),
+        },
+        (Check::Enum(e), _) => enum_params(e),
+        (Check::Regex { message: Some(_), .. }, _) => Params { custom: Some(true), ..none },
+        _ => none,
+    }
+}
+
+fn enum_params(e: &super::check::Enumeration) -> Params {
+    let (allowed, more) = cut(e.values.iter().map(|(_, label)| label.clone()));
+    Params { allowed: Some(allowed), more, ..Params::default() }
+}
+
+/// The first `LIST_MAX` items, and how many more there are (none when all are listed).
+fn cut(items: impl ExactSizeIterator<Item = String>) -> (Vec<String>, Option<usize>) {
+    let more = items.len().saturating_sub(LIST_MAX);
+    (items.take(LIST_MAX).collect(), (more > 0).then_some(more))
 }
 
 fn not_allowed(e: &super::check::Enumeration) -> String {

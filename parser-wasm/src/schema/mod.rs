@@ -6,7 +6,7 @@ mod compile;
 mod messages;
 mod raw;
 
-pub(crate) use check::{Check, Parsed};
+pub(crate) use check::{Check, Failure, Parsed};
 
 use crate::error::ConfigError;
 use raw::RawSchema;

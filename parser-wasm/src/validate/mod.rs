@@ -2,10 +2,12 @@
 //! user's fixes, checking every cell, uniqueness, and the canonical values that are shipped.
 
 mod mapping;
+mod params;
 mod report;
 pub(crate) mod unique;
 
 pub use mapping::{MappedColumn, Mapping, MappingSpec, Unmapped};
+pub use params::{Params, Shared};
 pub use report::{CellError, Report};
 
 use crate::error::ConfigError;
@@ -14,8 +16,10 @@ use crate::reader::{CellKind, Row};
 use crate::record::Problem;
 use crate::schema::Parsed;
 use crate::schema::{Column, Schema};
+use params::ParamsCache;
 use report::{Place, Tally};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use unique::{Seen, UniqueIndex};
 
 /// Options for a [`Validator`].
@@ -48,6 +52,7 @@ pub struct Validator {
     unique_full: Vec<bool>,
     values: Values,
     scratch: String,
+    params: ParamsCache,
 }
 
 /// A checked row's values: schema columns in order, then kept columns, then extra fields.
@@ -180,6 +185,7 @@ impl Validator {
             options,
             values: Values::default(),
             scratch: String::new(),
+            params: ParamsCache::default(),
         })
     }
 
@@ -273,7 +279,8 @@ impl Validator {
             Err(failure) => {
                 self.values.text.truncate(start);
                 self.values.push(value, CellState::Invalid);
-                self.tally.error(&place(), failure.code(), || column.check.message(failure));
+                let params = || self.params.get(index, failure, || column.check.params(failure));
+                self.tally.error(&place(), failure.code(), || column.check.message(failure), params);
             }
         }
     }
@@ -295,7 +302,8 @@ impl Validator {
             None => {
                 self.values.push("", CellState::Null);
                 if column.required() {
-                    self.tally.error(&place(), "required", || "is required".to_owned());
+                    let params = || self.params.empty();
+                    self.tally.error(&place(), "required", || "is required".to_owned(), params);
                 }
             }
         }
@@ -312,7 +320,7 @@ impl Validator {
                     cell.2 = CellState::Invalid;
                 }
                 let message = || "must be unique: the same value is in an earlier row".to_owned();
-                self.tally.error(&place(), "duplicate", message);
+                self.tally.error(&place(), "duplicate", message, || self.params.empty());
             }
             Seen::Full => self.unique_full_once(index),
         }
@@ -358,7 +366,8 @@ impl Validator {
             let at = field.and_then(|f| row.field_position(f)).unwrap_or(row.position());
             let cell = field.and_then(|f| row.cell(f)).map(|c| c.to_string());
             let place = Place { row: row.number(), at, column, name: name.as_deref(), cell };
-            self.tally.error(&place, problem.code(), || problem.to_string());
+            let params = || Arc::new(Params::of_problem(problem));
+            self.tally.error(&place, problem.code(), || problem.to_string(), params);
         }
     }
 

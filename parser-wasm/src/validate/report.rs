@@ -1,6 +1,7 @@
 //! What validation found: every error in full up to a limit, and counts of all of them by
 //! column and by code, so memory stays bounded however bad the file is.
 
+use super::params::Shared;
 use crate::position::Position;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -25,8 +26,11 @@ pub struct CellError {
     pub column: Option<String>,
     /// A stable code such as `required`, `not_an_integer` or `unterminated_quote`.
     pub code: &'static str,
-    /// What is wrong and what is expected.
+    /// What is wrong and what is expected, in English.
     pub message: String,
+    /// The facts `message` is built from, to say it in another language (which code carries
+    /// which: `error-codes.json`); shared by the errors of one column and code.
+    pub params: Shared,
 }
 
 /// The outcome of validating a file.
@@ -101,8 +105,15 @@ impl Tally {
         }
     }
 
-    /// Counts an error; `message` is only called while errors are still kept in full.
-    pub(crate) fn error(&mut self, place: &Place<'_>, code: &'static str, message: impl FnOnce() -> String) {
+    /// Counts an error; `message` and `params` are only called while errors are still kept in
+    /// full.
+    pub(crate) fn error(
+        &mut self,
+        place: &Place<'_>,
+        code: &'static str,
+        message: impl FnOnce() -> String,
+        params: impl FnOnce() -> Shared,
+    ) {
         self.report.error_count += 1;
         *self.by_code.entry(code).or_insert(0) += 1;
         let slot = place.column.map_or(0, |c| c + 1);
@@ -118,6 +129,7 @@ impl Tally {
                 column: place.name.map(str::to_owned),
                 code,
                 message: message(),
+                params: params(),
             });
         } else {
             self.report.errors_truncated = true;
