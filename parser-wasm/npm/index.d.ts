@@ -171,8 +171,49 @@ export interface CellError {
   /** A schema key, a kept header name, `column_N`, or null for the whole row. */
   column: string | null;
   code: string;
-  /** What is expected; never the cell's value. */
+  /** What is expected, in English; never the cell's value. */
   message: string;
+  /** The facts `message` is built from, to say it in another language (docs/schema.md lists
+   * which code carries which); never the cell's value. */
+  params: CellErrorParams;
+}
+
+/** The facts of an error's message; each is there only for the codes that use it. */
+export interface CellErrorParams {
+  /** `below_minimum`, integer `out_of_range`: the smallest value allowed, as decimal digits. */
+  min?: string;
+  /** `above_maximum`, integer `out_of_range`: the largest value allowed, as decimal digits. */
+  max?: string;
+  /** `too_short`: the fewest characters allowed. */
+  minLength?: number;
+  /** `too_long`: the most characters allowed. */
+  maxLength?: number;
+  /** `not_an_integer`, `not_a_number`, `wrong_decimal_separator`: a number as the column writes it. */
+  example?: string;
+  /** `wrong_decimal_separator`: the column's decimal separator. */
+  decimalSeparator?: string;
+  /** `not_a_boolean`: the accepted words; `not_allowed`: the values' labels (the first 8). */
+  allowed?: string[];
+  /** `invalid_date`, `invalid_datetime`, `invalid_time`: the shapes accepted, such as "DD/MM/YYYY" (the first 8). */
+  formats?: string[];
+  /** How many more allowed values or formats there are than listed. */
+  more?: number;
+  /** `invalid_url`, `url_scheme`: the schemes allowed, such as "https". */
+  schemes?: string[];
+  /** `not_allowed`: the label of the allowed value the cell matches but for case or spacing. */
+  closest?: string;
+  /** `pattern_mismatch`: the message is the schema's own, to be shown as written. */
+  custom?: boolean;
+  /** `field_too_large`, `record_too_large` (bytes), `too_many_columns` (fields): the limit. */
+  limit?: number;
+  /** `too_few_fields`, `too_many_fields`: the fields of the header. */
+  expected?: number;
+  /** `too_few_fields`, `too_many_fields`: the fields of the row. */
+  found?: number;
+  /** `unterminated_quote`, `field_too_large`: the line the quote opened on. */
+  quoteLine?: number;
+  /** `formula_error`: what the spreadsheet cell shows, such as "#DIV/0!". */
+  formulaError?: string;
 }
 
 export interface Report {

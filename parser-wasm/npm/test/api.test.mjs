@@ -106,6 +106,23 @@ test('invalid UTF-8 after the detection window is a positioned invalid_encoding 
   assert.deepEqual([error.row, error.line, error.column], [2, 3, 'name']);
 });
 
+test('each error carries the params of its English message, never the value', () => {
+  const parser = new Parser({ schema: { version: 1, columns: [
+    { key: 'age', type: 'integer', min: 0 },
+    { key: 'plan', type: 'enum', values: ['free', { value: 'pro', label: 'Pro' }] },
+    { key: 'born', type: 'date', formats: ['%d/%m/%Y'] },
+  ] } });
+  parser.feed(utf8('age,plan,born\n-3,gold,1991-02-29\n'));
+  const errors = parser.finish().report.errors;
+  parser.free();
+  assert.deepEqual(errors.map((e) => [e.code, e.params]), [
+    ['below_minimum', { min: '0' }],
+    ['not_allowed', { allowed: ['free', 'Pro'] }],
+    ['invalid_date', { formats: ['DD/MM/YYYY'] }],
+  ]);
+  assert.match(errors[1].message, /free or Pro/);
+});
+
 test('misuse throws an Error with a sentence', () => {
   const parser = new Parser({ schema });
   parser.feed(fixtures.quoted);
