@@ -2,6 +2,7 @@
 // the parser's row index, 256 at a time, so a 1M-row file costs what is on screen. Invalid
 // cells carry their messages; cells edit in place; rows delete; arrow keys move between cells.
 import { readRows, type CellError, type GridRow } from '@sluice/parser';
+import { cellMessage } from './cellmessages';
 import { h, replace } from './dom';
 import { t } from './strings';
 import { mappingSpec, readerOptions, type State } from './state';
@@ -305,10 +306,11 @@ export class Grid {
   }
 }
 
-/** An error as the grid says it: a workbook's cell first (`Customers!D6: …`), so that the user
- * can find it in the spreadsheet too. */
+/** An error as the grid says it, in the user's language: a workbook's cell first
+ * (`Customers!D6: …`), so that the user can find it in the spreadsheet too. */
 function errorText(error: CellError): string {
-  return error.cell ? `${error.cell}: ${error.message}` : error.message;
+  const message = cellMessage(error);
+  return error.cell ? `${error.cell}: ${message}` : message;
 }
 
 /** How many of the sorted numbers are ≤ n. */
