@@ -94,12 +94,13 @@ export function fixes(ctx: FixesContext): Fixes {
 
 type AddRule = (rule: PatchRule, label: string) => void;
 
+/** Escape in a text box clears it; it must not also close the importer. */
+const keepEscape = { keydown: (event: Event) => (event as KeyboardEvent).key === 'Escape' && event.stopPropagation() };
+
 /** Find and replace over the whole file: a preview count of matching cells, then a rule. */
 function findReplace(ctx: FixesContext, addRule: AddRule): HTMLElement {
   const field = (name: string, props: Record<string, unknown> = {}) =>
-    h('input', { type: 'text', id: uid(name), 'data-field': name, spellcheck: false, autocomplete: 'off', ...props,
-      // Escape clears the box; it must not also close the importer.
-      on: { keydown: (event: Event) => (event as KeyboardEvent).key === 'Escape' && event.stopPropagation() } });
+    h('input', { type: 'text', id: uid(name), 'data-field': name, spellcheck: false, autocomplete: 'off', ...props, on: keepEscape });
   const find = field('find', { type: 'search' });
   const replacement = field('replace');
   const column = columnSelect(ctx, 'find-column', t('allColumns'));
@@ -154,7 +155,7 @@ function findReplace(ctx: FixesContext, addRule: AddRule): HTMLElement {
 /** Trim spaces (one column or all) and fill a column's empty cells. */
 function columnTools(ctx: FixesContext, addRule: AddRule): HTMLElement {
   const column = columnSelect(ctx, 'tool-column', t('allColumns'));
-  const value = h('input', { type: 'text', id: uid('fill'), 'data-field': 'fill-value', spellcheck: false, autocomplete: 'off' });
+  const value = h('input', { type: 'text', id: uid('fill'), 'data-field': 'fill-value', spellcheck: false, autocomplete: 'off', on: keepEscape });
   const status = h('span', { class: 'find-status', role: 'status' });
   const label = () => (column.value ? column.selectedOptions[0]?.textContent ?? column.value : t('allColumns'));
   const trim = () => addRule({ kind: 'trim', ...(column.value ? { column: column.value } : {}) }, t('trimmedRule', { column: label() }));

@@ -15,7 +15,7 @@ const CHUNK = 4096;
 export function leftOutButton(state: State, shell: Shell): HTMLButtonElement {
   const button = h('button', { type: 'button', class: 'secondary', 'data-action': 'download-left-out' }, t('downloadLeftOut'));
   button.addEventListener('click', () => {
-    if (button.disabled) return;
+    if (button.disabled || !state.summary || !state.file) return;
     button.disabled = true;
     void (async () => {
       try {
