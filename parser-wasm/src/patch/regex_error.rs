@@ -119,6 +119,16 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn every_bad_pattern_gets_a_place_inside_it(pattern in r"[a(\[\]){}*+?\\|^$0-9,-]{1,10}") {
+            if Regex::new(&pattern).is_err() {
+                let at = position(&pattern);
+                proptest::prop_assert!(at.is_some_and(|at| (1..=pattern.chars().count()).contains(&at)), "{pattern:?}: {at:?}");
+            }
+        }
+    }
+
     #[test]
     fn a_message_says_what_and_where() {
         let Err(e) = Regex::new("a(b") else { panic!("compiles") };

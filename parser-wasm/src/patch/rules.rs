@@ -266,6 +266,23 @@ mod tests {
         assert!(e.contains("rule 1: the regular expression is invalid at character 2"), "{e}");
     }
 
+    proptest::proptest! {
+        #[test]
+        fn a_literal_replace_is_str_replace_and_trim_is_str_trim(
+            value in r"[a-c.$()*\\ ]{0,12}",
+            find in r"[a-c.$()*\\]{1,3}",
+            with in "[a-c$1 ]{0,3}",
+        ) {
+            let rule = Rule::Replace { column: None, find: find.clone(), with: with.clone(), regex: false, ignore_case: false, whole_cell: false };
+            let mut rules = Rules::compile(&[rule, Rule::Trim { column: None }], &["c"]).unwrap();
+            let replaced = value.replace(&find, &with);
+            let expected = replaced.trim();
+            let got = rules.apply(0, &value);
+            proptest::prop_assert_eq!(got.as_deref().unwrap_or(&value), expected);
+            proptest::prop_assert_eq!(got.is_some(), expected != value);
+        }
+    }
+
     #[test]
     fn unknown_rule_fields_are_refused() {
         assert!(serde_json::from_str::<Vec<Rule>>(r#"[{"kind":"trim","columns":"x"}]"#).is_err());

@@ -21,7 +21,7 @@ export function leftOutButton(state: State, shell: Shell): HTMLButtonElement {
       try {
         const { blob, rows } = await leftOutCsv(state, (share) => (button.textContent = t('preparing', { percent: Math.round(share * 100) })));
         if (rows === 0) shell.announce(t('noneLeftOut'));
-        else download(blob, leftOutName(state.file?.name ?? 'import'));
+        else offer(button, blob, leftOutName(state.file?.name ?? 'import'));
       } catch (error) {
         shell.announce(t('checkFailed', { detail: readError(error) }));
       } finally {
@@ -81,11 +81,21 @@ function leftOutName(name: string): string {
   return `${name.replace(/\.[^.]*$/, '') || 'import'}-left-out.csv`;
 }
 
-function download(blob: Blob, name: string): void {
+/** Downloads the file at once while the click that asked for it still counts as the user's
+ * (a browser refuses a download from a frame of another origin without one); after a long
+ * build, a link beside the button for the user to click. */
+function offer(button: HTMLElement, blob: Blob, name: string): void {
   const url = URL.createObjectURL(blob);
-  const link = h('a', { href: url, download: name, hidden: true });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  const link = h('a', { href: url, download: name, class: 'save-left-out', 'data-action': 'save-left-out' }, t('saveLeftOut', { name }));
+  button.parentElement?.querySelector('.save-left-out')?.remove();
+  if (navigator.userActivation?.isActive ?? true) {
+    link.hidden = true;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  } else {
+    button.after(link);
+    link.focus();
+  }
 }
