@@ -33,41 +33,18 @@ export interface Fixes {
 
 export function fixes(ctx: FixesContext): Fixes {
   const { state } = ctx;
-  const undoText = h('span', { 'data-field': 'undo-status' });
-  const undoBar = h('p', { class: 'undo-bar', hidden: true }, undoText, ' · ',
-    h('button', { type: 'button', class: 'link', 'data-action': 'undo', on: { click: () => undo() } }, t('undo')));
-  const showUndo = () => {
-    undoText.textContent = state.undo.at(-1)?.label ?? '';
-    undoBar.hidden = state.undo.length === 0;
-  };
-  const undo = () => {
-    const entry = undoLast(state);
-    if (!entry) return;
-    ctx.shell.announce(t('undone', { what: entry.label }));
-    showUndo();
-    ctx.changed();
-  };
-  const apply = (label: string, change: () => void, revert: () => void) => {
+  const undo = undoBar(ctx);
+  const apply: Apply = (label, change, revert) => {
     change();
     remember(state, { label, undo: revert });
-    showUndo();
+    undo.show();
     ctx.changed();
   };
   const addRule = (rule: PatchRule, label: string) =>
     apply(label, () => state.rules.push(rule), () => void state.rules.splice(state.rules.lastIndexOf(rule), 1));
   const rulesList = h('ul', { class: 'rules', 'data-field': 'rules' });
   const mapper = h('div', { class: 'map-values' });
-  const deleteInvalid = h('button', {
-    type: 'button', class: 'secondary', 'data-action': 'delete-invalid',
-    on: {
-      click: () => {
-        const rows = ctx.invalidRows();
-        if (rows.length === 0) return;
-        apply(tn('deletedInvalid', rows.length, count(rows.length, language())),
-          () => rows.forEach((row) => state.deleted.add(row)), () => rows.forEach((row) => state.deleted.delete(row)));
-      },
-    },
-  }, t('deleteInvalid'));
+  const deleteInvalid = deleteInvalidButton(ctx, apply);
   const element = h('details', { class: 'fixes', 'data-field': 'fixes' },
     h('summary', {}, t('bulkFixes')),
     h('div', { class: 'fix-row' }, deleteInvalid, leftOutButton(state, ctx.shell)),
@@ -76,9 +53,9 @@ export function fixes(ctx: FixesContext): Fixes {
     mapper,
     rulesList);
   return {
-    element: h('div', { class: 'fixes-holder' }, undoBar, element),
+    element: h('div', { class: 'fixes-holder' }, undo.element, element),
     update: () => {
-      showUndo();
+      undo.show();
       deleteInvalid.disabled = ctx.invalidRows().length === 0;
       showRules(state, ctx.columns(), rulesList);
       replace(mapper, ...valueMaps(state, ctx.columns(), addRule));
@@ -87,9 +64,43 @@ export function fixes(ctx: FixesContext): Fixes {
       const field = event.target instanceof HTMLElement && event.target.closest('input, textarea, select');
       if (field || event.key.toLowerCase() !== 'z' || !(event.ctrlKey || event.metaKey) || event.shiftKey) return;
       event.preventDefault();
-      undo();
+      undo.undo();
     },
   };
+}
+
+/** Makes a change that can be undone: `change` now, `revert` on undo. */
+type Apply = (label: string, change: () => void, revert: () => void) => void;
+
+/** "3 invalid rows deleted · Undo": the last change that can be undone, and its button. */
+function undoBar(ctx: FixesContext): { element: HTMLElement; show: () => void; undo: () => void } {
+  const { state } = ctx;
+  const text = h('span', { 'data-field': 'undo-status' });
+  const undo = () => {
+    const entry = undoLast(state);
+    if (!entry) return;
+    ctx.shell.announce(t('undone', { what: entry.label }));
+    show();
+    ctx.changed();
+  };
+  const element = h('p', { class: 'undo-bar', hidden: true }, text, ' · ',
+    h('button', { type: 'button', class: 'link', 'data-action': 'undo', on: { click: undo } }, t('undo')));
+  const show = () => {
+    text.textContent = state.undo.at(-1)?.label ?? '';
+    element.hidden = state.undo.length === 0;
+  };
+  return { element, show, undo };
+}
+
+/** Deletes the rows with errors in the last check. */
+function deleteInvalidButton(ctx: FixesContext, apply: Apply): HTMLButtonElement {
+  const click = () => {
+    const rows = ctx.invalidRows();
+    if (rows.length === 0) return;
+    apply(tn('deletedInvalid', rows.length, count(rows.length, language())),
+      () => rows.forEach((row) => ctx.state.deleted.add(row)), () => rows.forEach((row) => ctx.state.deleted.delete(row)));
+  };
+  return h('button', { type: 'button', class: 'secondary', 'data-action': 'delete-invalid', on: { click } }, t('deleteInvalid'));
 }
 
 type AddRule = (rule: PatchRule, label: string) => void;
