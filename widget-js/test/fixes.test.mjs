@@ -79,7 +79,7 @@ async function downloaded(page, button) {
   return readFile(await download.path(), 'utf8');
 }
 
-test('delete all invalid rows: the count, undo by button and by Ctrl+Z, and the left-out rows as CSV on the review and result steps', async () => {
+test('delete all invalid rows: the count, undo by button and by Ctrl+Z (of single edits and deletions too), and the left-out rows as CSV on the review and result steps', async () => {
   const sluice = await stack();
   const bad = new Set([3, 7, 12]);
   try {
@@ -97,6 +97,22 @@ test('delete all invalid rows: the count, undo by button and by Ctrl+Z, and the 
     await checked(frame, '17 rows, all valid');
     await frame.locator('.grid [role=gridcell]').first().click();
     await frame.locator('.grid [role=gridcell]').first().press('Control+z');
+    await checked(frame, '20 rows, 3 with errors');
+
+    // Single edits and deletions are undone the same way.
+    await frame.locator('[data-row="3"] [data-key=email]').dblclick();
+    await frame.locator('.cell-input').fill('fixed@example.com');
+    await frame.locator('.cell-input').press('Enter');
+    await checked(frame, '20 rows, 2 with errors');
+    assert.equal(await frame.locator('[data-field=undo-status]').textContent(), 'Row 3, Email address edited');
+    await frame.locator('[data-action=undo]').click();
+    await checked(frame, '20 rows, 3 with errors');
+    await frame.locator('[data-row="3"] [data-key=email]', { hasText: 'bad-3' }).waitFor();
+    await frame.locator('[data-row="1"] [data-action=delete-row]').click();
+    await checked(frame, '19 rows, 3 with errors');
+    assert.equal(await frame.locator('[data-field=undo-status]').textContent(), 'Row 1 deleted');
+    await frame.locator('[data-row="2"] [data-key=email]').click();
+    await frame.locator('[data-row="2"] [data-key=email]').press('Meta+z');
     await checked(frame, '20 rows, 3 with errors');
 
     // One row deleted by hand, with an edit that makes it valid; the three invalid ones by the button.
