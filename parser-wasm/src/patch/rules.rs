@@ -15,28 +15,23 @@ use std::collections::{BTreeMap, HashMap};
 /// "regex": true}`, `{"kind": "fillEmpty", "column": "plan", "value": "free"}`,
 /// `{"kind": "trim"}`, `{"kind": "map", "column": "plan", "values": {"Premium": "pro"}}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase", deny_unknown_fields)]
+#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase", try_from = "RawRule")]
 #[non_exhaustive]
 pub enum Rule {
     /// Replaces every match of `find` (a literal, or a regex whose `with` may name groups as
     /// `$1` or `${name}`); `wholeCell` matches the whole value only.
     Replace {
         /// The column, or every schema column.
-        #[serde(default)]
         column: Option<String>,
         /// The text or regex to find (not empty).
         find: String,
         /// What replaces each match.
-        #[serde(default)]
         with: String,
         /// Whether `find` is a regex (the syntax of schema `pattern`s).
-        #[serde(default)]
         regex: bool,
         /// Whether case is ignored.
-        #[serde(default)]
         ignore_case: bool,
         /// Whether only a whole value matches.
-        #[serde(default)]
         whole_cell: bool,
     },
     /// Gives empty (or blank) cells this value.
@@ -49,7 +44,6 @@ pub enum Rule {
     /// Removes spaces around the value.
     Trim {
         /// The column, or every schema column.
-        #[serde(default)]
         column: Option<String>,
     },
     /// Replaces whole values (compared without surrounding spaces): `oui` → `true`.
@@ -59,6 +53,92 @@ pub enum Rule {
         /// Value found → value wanted.
         values: BTreeMap<String, String>,
     },
+}
+
+/// A rule as JSON has it: one flat object whatever the kind (one small deserialiser rather than
+/// a buffered one per kind, which the WebAssembly module would carry), made a [`Rule`] by
+/// checking that the fields given are the kind's.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RawRule {
+    kind: Kind,
+    column: Option<String>,
+    find: Option<String>,
+    with: Option<String>,
+    regex: Option<bool>,
+    ignore_case: Option<bool>,
+    whole_cell: Option<bool>,
+    value: Option<String>,
+    values: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+enum Kind {
+    Replace,
+    FillEmpty,
+    Trim,
+    Map,
+}
+
+impl Kind {
+    /// The kind as JSON names it.
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Replace => "replace",
+            Kind::FillEmpty => "fillEmpty",
+            Kind::Trim => "trim",
+            Kind::Map => "map",
+        }
+    }
+}
+
+impl TryFrom<RawRule> for Rule {
+    type Error = String;
+
+    fn try_from(raw: RawRule) -> Result<Rule, String> {
+        raw.only_fields_of(raw.kind)?;
+        let needs = |field: &str| format!("a {} rule needs {field:?}", raw.kind.name());
+        Ok(match raw.kind {
+            Kind::Replace => Rule::Replace {
+                find: raw.find.ok_or_else(|| needs("find"))?,
+                column: raw.column,
+                with: raw.with.unwrap_or_default(),
+                regex: raw.regex.unwrap_or_default(),
+                ignore_case: raw.ignore_case.unwrap_or_default(),
+                whole_cell: raw.whole_cell.unwrap_or_default(),
+            },
+            Kind::FillEmpty => Rule::FillEmpty {
+                column: raw.column.ok_or_else(|| needs("column"))?,
+                value: raw.value.ok_or_else(|| needs("value"))?,
+            },
+            Kind::Trim => Rule::Trim { column: raw.column },
+            Kind::Map => Rule::Map {
+                column: raw.column.ok_or_else(|| needs("column"))?,
+                values: raw.values.ok_or_else(|| needs("values"))?,
+            },
+        })
+    }
+}
+
+impl RawRule {
+    /// An error naming the first field given that a rule of this kind does not take.
+    fn only_fields_of(&self, kind: Kind) -> Result<(), String> {
+        let replace = matches!(kind, Kind::Replace);
+        let given = [
+            ("find", self.find.is_some(), replace),
+            ("with", self.with.is_some(), replace),
+            ("regex", self.regex.is_some(), replace),
+            ("ignoreCase", self.ignore_case.is_some(), replace),
+            ("wholeCell", self.whole_cell.is_some(), replace),
+            ("value", self.value.is_some(), matches!(kind, Kind::FillEmpty)),
+            ("values", self.values.is_some(), matches!(kind, Kind::Map)),
+        ];
+        match given.iter().find(|(_, given, takes)| *given && !takes) {
+            Some((field, ..)) => Err(format!("a {} rule does not take {field:?}", kind.name())),
+            None => Ok(()),
+        }
+    }
 }
 
 /// The rules of a file, compiled, with how many cells each changed.
@@ -284,8 +364,27 @@ mod tests {
     }
 
     #[test]
-    fn unknown_rule_fields_are_refused() {
-        assert!(serde_json::from_str::<Vec<Rule>>(r#"[{"kind":"trim","columns":"x"}]"#).is_err());
-        assert!(serde_json::from_str::<Vec<Rule>>(r#"[{"kind":"upper"}]"#).is_err());
+    fn unknown_rule_fields_kinds_and_other_kinds_fields_are_refused() {
+        let error = |json: &str| serde_json::from_str::<Rule>(json).unwrap_err().to_string();
+        assert!(error(r#"{"kind":"trim","columns":"x"}"#).contains("unknown field `columns`"));
+        assert!(error(r#"{"kind":"upper"}"#).contains("unknown variant `upper`"));
+        assert!(error(r#"{"kind":"trim","value":"x"}"#).starts_with(r#"a trim rule does not take "value""#));
+        assert!(
+            error(r#"{"kind":"fillEmpty","column":"x"}"#).starts_with(r#"a fillEmpty rule needs "value""#)
+        );
+        assert!(error(r#"{"kind":"replace"}"#).starts_with(r#"a replace rule needs "find""#));
+    }
+
+    #[test]
+    fn a_rule_reads_back_what_it_writes() {
+        for json in [
+            r#"{"kind":"replace","column":null,"find":"a","with":"","regex":true,"ignoreCase":false,"wholeCell":false}"#,
+            r#"{"kind":"fillEmpty","column":"plan","value":"free"}"#,
+            r#"{"kind":"trim","column":"plan"}"#,
+            r#"{"kind":"map","column":"plan","values":{"oui":"true"}}"#,
+        ] {
+            let rule: Rule = serde_json::from_str(json).unwrap();
+            assert_eq!(serde_json::to_string(&rule).unwrap(), json);
+        }
     }
 }
