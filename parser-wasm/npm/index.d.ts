@@ -88,11 +88,37 @@ export interface MappingSpec {
   unmapped?: 'ignore' | 'keep';
 }
 
-/** The user's fixes: row → column key → value, and rows to leave out. */
+/** The user's fixes: row → column key → value, rows to leave out, and column rules (bulk fixes
+ * for every row). The rules apply in order to a schema column's file value; a cell in `set`
+ * takes the typed value instead (an edit wins over every rule); deleted rows are not fixed. */
 export interface Patches {
   set?: Record<number, Record<string, string>>;
   delete?: number[];
+  rules?: PatchRule[];
 }
+
+/** A bulk fix; without `column` a replace or trim applies to every schema column. The report's
+ * `ruleHits` counts the cells each rule changed. */
+export type PatchRule =
+  | {
+      kind: 'replace';
+      column?: string;
+      /** A literal, or with `regex` a regular expression (the syntax of schema patterns);
+       * `with` may then name groups as `$1` or `${name}`. A bad regex is refused with the
+       * character where it goes wrong. */
+      find: string;
+      with?: string;
+      regex?: boolean;
+      ignoreCase?: boolean;
+      /** Only a whole value matches. */
+      wholeCell?: boolean;
+    }
+  /** Empty (or blank) cells get `value`, checked like any value. */
+  | { kind: 'fillEmpty'; column: string; value: string }
+  /** Spaces around values go. */
+  | { kind: 'trim'; column?: string }
+  /** Whole values (compared without surrounding spaces) are replaced: `{ oui: 'true' }`. */
+  | { kind: 'map'; column: string; values: Record<string, string> };
 
 export interface ParserOptions {
   /** The schema, as an object or as JSON text. */
@@ -100,7 +126,9 @@ export interface ParserOptions {
   reader?: ReaderOptions;
   mapping?: MappingSpec;
   patches?: Patches;
-  validate?: { maxErrors?: number; maxUniqueValues?: number };
+  /** `maxInvalidValues`: list up to N distinct invalid values of each enum or boolean column
+   * in the report's `invalidValues` (0, the default: none); they are the file's values. */
+  validate?: { maxErrors?: number; maxUniqueValues?: number; maxInvalidValues?: number };
   /** Where batches are cut, or false for a pass that only reports. */
   batches?: { maxRows?: number; maxBytes?: number } | false;
   includeInvalid?: boolean;
@@ -228,6 +256,10 @@ export interface Report {
   errorsByColumn: Record<string, number>;
   errorsByCode: Record<string, number>;
   warnings: string[];
+  /** Cells each of the patches' rules changed, in rule order (absent without rules). */
+  ruleHits?: number[];
+  /** Column key → invalid value → count, when `validate.maxInvalidValues` asks for them. */
+  invalidValues?: Record<string, Record<string, number>>;
 }
 
 export interface MappedColumn {

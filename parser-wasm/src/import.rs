@@ -226,12 +226,7 @@ impl Import {
     /// Starts an import of one file against `schema`.
     pub fn new(schema: &Schema, options: ImportOptions) -> Result<Import, ConfigError> {
         let keys: Vec<&str> = schema.columns().iter().map(Column::key).collect();
-        if let Some((row, key)) = options.patches.unknown_key(&keys) {
-            return Err(ConfigError::option(
-                "patches",
-                format!("row {row}: {key:?} is not a column of the schema"),
-            ));
-        }
+        options.patches.compile(&keys)?;
         let reader = Reader::new(&options.reader)?;
         let index = RowIndex { every: options.row_index_every, ..RowIndex::default() };
         let stage = Stage {

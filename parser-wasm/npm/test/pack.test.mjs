@@ -42,7 +42,7 @@ after(async () => {
 });
 
 test('the README has examples for Node and for browsers', () => {
-  assert.deepEqual(examples.map((e) => e.kind), ['browser', 'node', 'node', 'node']);
+  assert.deepEqual(examples.map((e) => e.kind), ['browser', 'node', 'node', 'node', 'node']);
 });
 
 test("the README's Node examples run in a fresh project", async () => {
@@ -63,6 +63,7 @@ test("the README's Node examples run in a fresh project", async () => {
   assert.match(outputs[2], /^;$/m);
   assert.match(outputs[2], /'2:email:invalid_email', '2:score:not_an_integer'/);
   assert.match(outputs[2], /'ann@example\.com', '12'/);
+  assert.match(outputs[3], /^2 \[ 1, 2 \]$/m);
 });
 
 test("the README's browser example runs in Chromium from the installed package", async () => {

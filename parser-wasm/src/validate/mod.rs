@@ -11,10 +11,10 @@ pub use params::{Params, Shared};
 pub use report::{CellError, Report};
 
 use crate::error::ConfigError;
-use crate::patch::Patches;
+use crate::patch::{Patches, Rules};
 use crate::reader::{CellKind, Row};
 use crate::record::Problem;
-use crate::schema::Parsed;
+use crate::schema::{Check, Parsed};
 use crate::schema::{Column, Schema};
 use params::ParamsCache;
 use report::{Place, Tally};
@@ -32,11 +32,15 @@ pub struct ValidateOptions {
     /// remembers (10,000,000, about 16–40 bytes each); past it, uniqueness is no longer
     /// checked and the report says so.
     pub max_unique_values: usize,
+    /// How many distinct invalid values of each enum or boolean column are listed, with their
+    /// counts, for the user to map to allowed values (0, the default: none). They are the
+    /// file's values: ask for them only where the file's own user sees them.
+    pub max_invalid_values: usize,
 }
 
 impl Default for ValidateOptions {
     fn default() -> Self {
-        ValidateOptions { max_errors: 1000, max_unique_values: 10_000_000 }
+        ValidateOptions { max_errors: 1000, max_unique_values: 10_000_000, max_invalid_values: 0 }
     }
 }
 
@@ -46,6 +50,7 @@ pub struct Validator {
     mapping: Mapping,
     header: Vec<String>,
     patches: Patches,
+    rules: Rules,
     options: ValidateOptions,
     tally: Tally,
     unique: Vec<Option<UniqueIndex>>,
@@ -165,12 +170,7 @@ impl Validator {
     ) -> Result<Validator, ConfigError> {
         let mapping = Mapping::resolve(schema, header, mapping)?;
         let keys: Vec<&str> = schema.columns().iter().map(Column::key).collect();
-        if let Some((row, key)) = patches.unknown_key(&keys) {
-            return Err(ConfigError::option(
-                "patches",
-                format!("row {row}: {key:?} is not a column of the schema"),
-            ));
-        }
+        let rules = patches.compile(&keys)?;
         let unique: Vec<Option<UniqueIndex>> =
             schema.columns().iter().map(|c| c.unique().then(|| UniqueIndex::new(c.is_integer()))).collect();
         let columns = schema.columns().len() + mapping.kept.len();
@@ -178,10 +178,11 @@ impl Validator {
             schema: schema.clone(),
             unique_full: vec![false; unique.len()],
             unique,
-            tally: Tally::new(columns, options.max_errors),
+            tally: Tally::new(columns, options.max_errors).listing_values(options.max_invalid_values),
             mapping,
             header: header.to_vec(),
             patches,
+            rules,
             options,
             values: Values::default(),
             scratch: String::new(),
@@ -228,7 +229,9 @@ impl Validator {
 
     /// The report so far.
     pub fn report(&self) -> Report {
-        self.tally.report(&self.columns())
+        let mut report = self.tally.report(&self.columns());
+        report.rule_hits = self.rules.hits().to_vec();
+        report
     }
 
     fn tally_count(&self) -> u64 {
@@ -237,16 +240,10 @@ impl Validator {
 
     fn schema_cell(&mut self, row: &Row<'_>, index: usize, column: &Column) {
         let source = self.mapping.columns.get(index).and_then(|m| m.source);
-        let patched = self.patched(row.number(), column.key());
-        let raw = patched.as_deref().or_else(|| source.and_then(|s| row.get(s))).unwrap_or("");
+        let (fixed, kind) = self.fixed_value(row, index, column.key(), source);
+        let raw = fixed.as_deref().or_else(|| source.and_then(|s| row.get(s))).unwrap_or("");
         let value = if column.trims() { trim(raw) } else { raw };
         let place = || Place::cell(row, source, index, column.key());
-        // A spreadsheet cell's own value unless the user typed one: an error is reported once,
-        // as the row's problem; a typed value is in canonical form.
-        let kind = match (&patched, source) {
-            (None, Some(s)) => row.kind(s),
-            _ => CellKind::Text,
-        };
         if kind == CellKind::Error {
             self.values.push("", CellState::Invalid);
             return;
@@ -281,7 +278,35 @@ impl Validator {
                 self.values.push(value, CellState::Invalid);
                 let params = || self.params.get(index, failure, || column.check.params(failure));
                 self.tally.error(&place(), failure.code(), || column.check.message(failure), params);
+                if matches!(column.check, Check::Enum(_) | Check::Boolean { .. }) {
+                    self.tally.invalid_value(column.key(), value);
+                }
             }
+        }
+    }
+
+    /// The cell's value when a fix gives it one: the user's edit, else the file's value after
+    /// the rules; with the kind of cell it is read as. A spreadsheet cell's own value keeps its
+    /// kind (an error is reported once, as the row's problem; a typed value is in canonical
+    /// form); a fixed value is text, and an error cell is left to the user's edit.
+    fn fixed_value(
+        &mut self,
+        row: &Row<'_>,
+        index: usize,
+        key: &str,
+        source: Option<usize>,
+    ) -> (Option<String>, CellKind) {
+        if let Some(value) = self.patched(row.number(), key) {
+            return (Some(value), CellKind::Text);
+        }
+        let kind = source.map_or(CellKind::Text, |s| row.kind(s));
+        if self.rules.is_empty() || kind == CellKind::Error {
+            return (None, kind);
+        }
+        let file = source.and_then(|s| row.get(s)).unwrap_or("");
+        match self.rules.apply(index, file) {
+            Some(value) => (Some(value), CellKind::Text),
+            None => (None, kind),
         }
     }
 

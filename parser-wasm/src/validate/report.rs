@@ -59,6 +59,13 @@ pub struct Report {
     pub errors_by_code: BTreeMap<String, u64>,
     /// Things the user should know that are not errors in a cell.
     pub warnings: Vec<String>,
+    /// How many cells each of the patches' rules changed, in rule order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rule_hits: Vec<u64>,
+    /// Enum and boolean columns' distinct invalid values with their counts (column key → value
+    /// → count), up to `maxInvalidValues` values a column; only when asked for.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub invalid_values: BTreeMap<String, BTreeMap<String, u64>>,
 }
 
 /// Collects errors as they are found.
@@ -68,6 +75,7 @@ pub(crate) struct Tally {
     max_errors: usize,
     by_column: Vec<u64>,
     by_code: BTreeMap<&'static str, u64>,
+    max_invalid_values: usize,
 }
 
 /// Where an error is and which column it names.
@@ -102,6 +110,31 @@ impl Tally {
             max_errors,
             by_column: vec![0; columns + 1],
             by_code: BTreeMap::new(),
+            max_invalid_values: 0,
+        }
+    }
+
+    /// Lists up to `max` distinct invalid values a column (see [`Tally::invalid_value`]).
+    pub(crate) fn listing_values(mut self, max: usize) -> Self {
+        self.max_invalid_values = max;
+        self
+    }
+
+    /// Counts an invalid value of column `key`, while the column lists fewer than the maximum
+    /// (a value listed already is always counted).
+    pub(crate) fn invalid_value(&mut self, key: &str, value: &str) {
+        if self.max_invalid_values == 0 {
+            return;
+        }
+        let max = self.max_invalid_values;
+        let listed = self.report.invalid_values.entry(key.to_owned()).or_default();
+        let room = listed.len() < max;
+        match listed.get_mut(value) {
+            Some(n) => *n += 1,
+            None if room => {
+                listed.insert(value.to_owned(), 1);
+            }
+            None => {}
         }
     }
 

@@ -177,3 +177,92 @@ fn unique_checks_say_when_they_stop() {
     assert!(report.warnings[0].contains("\"id\" was checked for the first 2 distinct values"));
     assert_eq!(report.errors_by_code.get("duplicate"), Some(&1));
 }
+
+fn with_rules(json: &str) -> Patches {
+    serde_json::from_str(json).unwrap()
+}
+
+#[test]
+fn rules_fix_every_row_in_order_and_an_edit_wins_over_them() {
+    let csv = "id,email,age,plan\n1, a@x.con ,x,Premium\n2,b@y.con,,oui\n3,c@x.io,5,pro\n";
+    let mut patches = with_rules(
+        r#"{"rules": [
+            {"kind": "trim"},
+            {"kind": "replace", "column": "email", "find": "\\.con$", "with": ".com", "regex": true},
+            {"kind": "fillEmpty", "column": "age", "value": "0"},
+            {"kind": "map", "column": "plan", "values": {"Premium": "pro"}}
+        ]}"#,
+    );
+    patches.set_value(2, "email", "typed@x.con");
+    let (rows, report) = validate(csv, MappingSpec::default(), patches, ValidateOptions::default());
+    assert_eq!(rows, "1 bad 1|a@x.com|!x|pro\n2 bad 2|typed@x.con|0|!oui\n3 ok 3|c@x.io|5|pro\n");
+    assert_eq!(report.rule_hits, [1, 1, 1, 1]);
+    assert_eq!(report.patched_cells, 1);
+}
+
+#[test]
+fn deleted_rows_are_not_fixed_by_rules_nor_counted() {
+    let mut patches =
+        with_rules(r#"{"rules": [{"kind": "fillEmpty", "column": "age", "value": "1"}], "delete": [1]}"#);
+    patches.delete_row(2);
+    let (rows, report) = validate(
+        "id,email\n1,a@x.io\n2,b@x.io\n3,c@x.io\n",
+        MappingSpec::default(),
+        patches,
+        ValidateOptions::default(),
+    );
+    assert_eq!(rows, "3 ok 3|c@x.io|1|free\n");
+    assert_eq!(report.rule_hits, [1]);
+}
+
+#[test]
+fn invalid_values_of_enum_and_boolean_columns_are_listed_when_asked_for() {
+    let csv = "id,email,plan\n1,a@x.io,gold\n2,b@x.io,Premium\n3,c@x.io,gold\n4,bad,silver\n";
+    let options = ValidateOptions { max_invalid_values: 2, ..ValidateOptions::default() };
+    let (_, report) = validate(csv, MappingSpec::default(), Patches::default(), options);
+    let plan: Vec<(&str, u64)> =
+        report.invalid_values["plan"].iter().map(|(v, n)| (v.as_str(), *n)).collect();
+    assert_eq!(plan, [("Premium", 1), ("gold", 2)]);
+    assert!(!report.invalid_values.contains_key("email"), "only enum and boolean columns list values");
+    let (_, report) = validate(csv, MappingSpec::default(), Patches::default(), ValidateOptions::default());
+    assert!(report.invalid_values.is_empty(), "no values unless asked for");
+}
+
+#[test]
+fn rules_give_the_same_rows_whatever_the_chunks() {
+    let csv = "id,email,age,plan\n1, a@x.con ,x,Premium\n2,b@y.con,,oui\n3,c@x.io,5,pro\n".repeat(20);
+    let json = r#"{"rules": [{"kind": "trim"}, {"kind": "replace", "find": "con", "with": "com"},
+        {"kind": "map", "column": "plan", "values": {"Premium": "pro", "oui": "free"}}]}"#;
+    let schema = Schema::from_json(SCHEMA).unwrap();
+    let run = |cuts: &[usize]| {
+        let options = ValidateOptions::default();
+        let mut run = Run {
+            schema: &schema,
+            mapping: MappingSpec::default(),
+            patches: with_rules(json),
+            options,
+            validator: None,
+            out: String::new(),
+        };
+        let mut reader = Reader::new(&ReaderOptions::default()).unwrap();
+        let mut from = 0;
+        for &cut in cuts.iter().chain(std::iter::once(&csv.len())) {
+            reader.feed(&csv.as_bytes()[from..cut], &mut run).unwrap();
+            from = cut;
+        }
+        reader.finish(&mut run).unwrap();
+        (run.out, run.validator.unwrap().report().rule_hits)
+    };
+    let whole = run(&[]);
+    let bytes: Vec<usize> = (1..csv.len()).collect();
+    assert_eq!(run(&bytes), whole);
+    let mut seed = 7u64;
+    let mut cuts: Vec<usize> = (0..40)
+        .map(|_| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            usize::try_from(seed >> 33).unwrap() % csv.len()
+        })
+        .collect();
+    cuts.sort_unstable();
+    assert_eq!(run(&cuts), whole);
+}

@@ -5,7 +5,8 @@ import { readRows, type CellError, type GridRow } from '@sluice/parser';
 import { cellMessage } from './cellmessages';
 import { h, replace } from './dom';
 import { t } from './strings';
-import { mappingSpec, readerOptions, type State } from './state';
+import { allowedValues, mappingSpec, readerOptions, type State } from './state';
+import { rememberDeletion, rememberEdit } from './undo';
 
 const ROW_HEIGHT = 34;
 const BLOCK = 256;
@@ -204,7 +205,7 @@ export class Grid {
     const loading = readRows(this.state.file, {
       summary, schema: this.state.schema, from, to: from + BLOCK,
       reader: readerOptions(this.state), mapping: mappingSpec(this.state),
-      patches: { set: Object.fromEntries(this.state.edits) },
+      patches: { set: Object.fromEntries(this.state.edits), rules: this.state.rules },
     }).then((rows) => {
       this.blocks.set(block, new Map(rows.map((r) => [r.row, r])));
       while (this.blocks.size > CACHE_BLOCKS) this.blocks.delete(this.blocks.keys().next().value as number);
@@ -260,16 +261,14 @@ export class Grid {
     const row = this.lookup(number);
     if (!column?.editable || !cell || !row) return;
     this.editing = true;
-    const input = h('input', {
-      type: 'text', class: 'cell-input', value: this.valueOf(row, col, column), spellcheck: false, autocomplete: 'off',
-      'aria-label': `${t('row')} ${number}, ${column.label}`,
-    });
+    const input = editor(this.state, column, this.valueOf(row, col, column), `${t('row')} ${number}, ${column.label}`);
     let done = false;
     const finish = (save: boolean) => {
       if (done) return;
       done = true;
       this.editing = false;
       if (save && input.value !== this.valueOf(row, col, column)) {
+        rememberEdit(this.state, number, t('undoEdit', { row: number, column: column.label }));
         this.state.edits.set(number, { ...this.state.edits.get(number), [column.key]: input.value });
         this.state.stale = true;
         this.reload([number]);
@@ -278,32 +277,46 @@ export class Grid {
       this.draw();
       this.focus();
     };
-    input.addEventListener('keydown', (event) => {
-      if (event.key === 'Enter') {
+    input.addEventListener('keydown', (event: Event) => {
+      const { key } = event as KeyboardEvent;
+      if (key === 'Enter') {
         event.preventDefault();
         event.stopPropagation();
         finish(true);
-      } else if (event.key === 'Escape') {
+      } else if (key === 'Escape') {
         event.preventDefault();
         event.stopPropagation();
         finish(false);
-      } else if (event.key === 'Tab') {
+      } else if (key === 'Tab') {
         finish(true);
       }
     });
     input.addEventListener('blur', () => finish(true));
     replace(cell, input);
     input.focus();
-    input.select();
+    if (input instanceof HTMLInputElement) input.select();
   }
 
   private delete(number: number): void {
-    if (!number) return;
+    if (!number || this.state.deleted.has(number)) return;
+    rememberDeletion(this.state, [number], t('undoDelete', { n: number }));
     this.state.deleted.add(number);
     this.state.stale = true;
     this.sync();
     this.onChange();
   }
+}
+
+/** A cell's editor: for an enum or boolean column, a list of its allowed values (the cell's
+ * own value first when it is not one of them, so leaving the list changes nothing); else text. */
+function editor(state: State, column: GridColumn, value: string, label: string): HTMLInputElement | HTMLSelectElement {
+  const allowed = allowedValues(state.schema, column.key);
+  if (!allowed) return h('input', { type: 'text', class: 'cell-input', value, spellcheck: false, autocomplete: 'off', 'aria-label': label });
+  const own = allowed.some((a) => a.value === value) ? [] : [{ value, label: value }];
+  const select = h('select', { class: 'cell-input', 'aria-label': label, 'data-field': 'cell-values' },
+    ...[...own, ...allowed].map((a) => h('option', { value: a.value }, a.label)));
+  select.value = value;
+  return select;
 }
 
 /** An error as the grid says it, in the user's language: a workbook's cell first

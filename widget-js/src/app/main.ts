@@ -112,7 +112,7 @@ export class Shell {
   restart(): void {
     Object.assign(this.state, {
       file: null, sheets: null, reader: {}, preview: null, match: null, mapping: {}, mappedHeaders: [],
-      edits: new Map(), deleted: new Set(), summary: null, stale: true, startedAt: new Date().toISOString(),
+      edits: new Map(), deleted: new Set(), rules: [], undo: [], summary: null, stale: true, startedAt: new Date().toISOString(),
     });
     void this.go(0);
   }
@@ -198,7 +198,7 @@ async function start(): Promise<void> {
     const state: State = {
       api, importerKey, parentOrigin, config, schema: config.schema, dynamicColumns: [], settings,
       file: null, sheets: null, reader: {}, preview: null, match: null, mapping: {}, unmapped: 'keep', mappedHeaders: [],
-      edits: new Map(), deleted: new Set(), summary: null, stale: true, version: 0, startedAt: new Date().toISOString(),
+      edits: new Map(), deleted: new Set(), rules: [], undo: [], summary: null, stale: true, version: 0, startedAt: new Date().toISOString(),
       startToken: () => startTokens.request(),
     };
     useColumns(state);

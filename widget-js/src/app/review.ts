@@ -1,15 +1,17 @@
 // Step 4: the whole file checked with the user's mapping and fixes: counts, errors by column,
-// and the grid to fix them (edit, find and replace, delete rows, only rows with errors). Every
-// change is checked again in the background before the file can be sent.
-import { parseFile, readRows, type Summary } from '@sluice/parser';
+// and the grid to fix them (edit, delete rows, only rows with errors; bulk fixes in fixes.ts).
+// Every change is checked again in the background before the file can be sent.
+import { parseFile, type Summary } from '@sluice/parser';
 import { count, h, replace, uid } from './dom';
 import { Grid, type GridColumn } from './grid';
 import { language, t, tn } from './strings';
 import { fileRows, mappingSpec, minRows, patches, readerOptions, type State } from './state';
 import { readError } from './refusal';
+import { fixes } from './fixes';
 import type { Shell, Step } from './main';
 
-const FIND_CHUNK = 4096;
+/** Distinct invalid values listed per enum or boolean column, for the user to map. */
+const INVALID_VALUES = 50;
 
 export async function reviewStep(state: State, shell: Shell): Promise<Step> {
   const counts = h('p', { class: 'counts', 'data-field': 'counts' });
@@ -37,6 +39,7 @@ export async function reviewStep(state: State, shell: Shell): Promise<Step> {
     replace(byColumn, ...Object.entries(summary.report.errorsByColumn).map(([key, n]) =>
       h('li', {}, h('span', { class: 'badge error' }, count(n, language())), ' ', names.get(key) ?? key)));
     gate.textContent = gateMessage(state, summary) ?? invalidNote(state, summary);
+    bulk.update();
     shell.announce(counts.textContent ?? '');
   };
 
@@ -57,7 +60,7 @@ export async function reviewStep(state: State, shell: Shell): Promise<Step> {
         const version = state.version;
         const job = parseFile(file, {
           schema: state.schema, reader: readerOptions(state), mapping: mappingSpec(state), patches: patches(state),
-          batches: false,
+          batches: false, validate: { maxInvalidValues: INVALID_VALUES },
           onProgress: (p) => {
             progress.value = p.bytes / Math.max(1, file.size);
             counts.textContent = t('checking', { rows: count(p.rows, language()) });
@@ -104,12 +107,17 @@ export async function reviewStep(state: State, shell: Shell): Promise<Step> {
     type: 'button', class: 'secondary', 'data-action': 'restore', hidden: state.deleted.size === 0,
     on: { click: () => { state.deleted.clear(); grid?.sync(); changed(); } },
   }, t('undoDeletes'));
-  const body = h('div', { class: 'review' },
+  const bulk = fixes({
+    state, shell, changed: () => { grid?.sync(); changed(); },
+    columns: () => columns().filter((c) => c.editable),
+    invalidRows: () => (state.summary ? invalidRows(state.summary, state.deleted) : []),
+  });
+  const body = h('div', { class: 'review', on: { keydown: (event: Event) => bulk.keydown(event as KeyboardEvent) } },
     h('div', { class: 'summary' }, counts, progress, byColumn),
     h('div', { class: 'toolbar' },
       h('div', { class: 'check' }, errorsOnly, h('label', { for: errorsOnly.id }, t('errorsOnly'))),
-      findReplace(state, shell, columns, changed),
       restore),
+    bulk.element,
     h('p', { class: 'hint' }, t('editHint')),
     gridHolder,
     gate);
@@ -173,62 +181,4 @@ function invalidRows(summary: Summary, deleted: Set<number>): number[] {
     }
   });
   return out;
-}
-
-/** Find and replace in one column or all, over the whole file, as edits. */
-function findReplace(state: State, shell: Shell, columns: () => GridColumn[], changed: () => void): HTMLElement {
-  const findId = uid('find');
-  const replaceId = uid('replace');
-  const columnId = uid('column');
-  // Escape clears the search box; it must not also close the importer.
-  const keepEscape = { keydown: (event: Event) => (event as KeyboardEvent).key === 'Escape' && event.stopPropagation() };
-  const find = h('input', { type: 'search', id: findId, 'data-field': 'find', spellcheck: false, autocomplete: 'off', on: keepEscape });
-  const replacement = h('input', { type: 'text', id: replaceId, 'data-field': 'replace', spellcheck: false, autocomplete: 'off', on: keepEscape });
-  const column = h('select', { id: columnId, 'data-field': 'find-column' }, h('option', { value: '' }, t('allColumns')),
-    ...columns().filter((c) => c.editable).map((c) => h('option', { value: c.key }, c.label)));
-  const run = async () => {
-    const summary = state.summary;
-    if (!find.value || !summary || !state.file) return;
-    shell.busy = true;
-    shell.refresh();
-    try {
-      const replaced = await replaceAll(summary);
-      shell.announce(t('replaced', { n: replaced }));
-      status.textContent = t('replaced', { n: replaced });
-      if (replaced) changed();
-    } catch (error) {
-      status.textContent = t('checkFailed', { detail: readError(error) });
-    } finally {
-      shell.busy = false;
-      shell.refresh();
-    }
-  };
-  const replaceAll = async (summary: Summary): Promise<number> => {
-    const keys = state.schema.columns.map((c) => c.key);
-    let replaced = 0;
-    for (let from = 1; from <= summary.read.rows; from += FIND_CHUNK) {
-      const rows = await readRows(state.file!, {
-        summary, schema: state.schema, from, to: from + FIND_CHUNK, reader: readerOptions(state), mapping: mappingSpec(state),
-        patches: { set: Object.fromEntries(state.edits) },
-      });
-      for (const row of rows) {
-        if (state.deleted.has(row.row)) continue;
-        keys.forEach((key, col) => {
-          if (column.value && column.value !== key) return;
-          const value = row.values[col] ?? '';
-          if (!value.includes(find.value)) return;
-          state.edits.set(row.row, { ...state.edits.get(row.row), [key]: value.split(find.value).join(replacement.value) });
-          replaced += 1;
-        });
-      }
-    }
-    return replaced;
-  };
-  const status = h('span', { class: 'find-status', role: 'status' });
-  return h('form', { class: 'find', on: { submit: (event: Event) => { event.preventDefault(); void run(); } } },
-    h('label', { for: findId }, t('find')), find,
-    h('label', { for: replaceId }, t('replaceWith')), replacement,
-    h('label', { for: columnId }, t('inColumn')), column,
-    h('button', { type: 'submit', class: 'secondary', 'data-action': 'replace-all' }, t('replaceAll')),
-    status);
 }

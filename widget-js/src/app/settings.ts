@@ -38,6 +38,8 @@ export async function settingsStep(state: State, shell: Shell): Promise<Step> {
       // Rows are numbered anew: fixes and deletions made for the old reading would hit other rows.
       state.edits = new Map();
       state.deleted = new Set();
+      state.rules = [];
+      state.undo = [];
       state.version += 1;
     }
     replace(controls, ...(state.sheets ? [sheetField(state, state.sheets, render)] : selects(state, state.preview ?? NOTHING, render)), noHeader(state, render));

@@ -1,6 +1,7 @@
 // What the importer knows as the user goes through its steps.
-import { checkSchema, isWorkbook, ready, type ColumnMatch, type Patches, type Preview, type ReaderOptions, type Schema, type SchemaColumn, type SheetInfo, type Summary } from '@sluice/parser';
+import { checkSchema, isWorkbook, ready, type ColumnMatch, type Patches, type PatchRule, type Preview, type ReaderOptions, type Schema, type SchemaColumn, type SheetInfo, type Summary } from '@sluice/parser';
 import type { Api, PublicConfig } from './api';
+import type { UndoEntry } from './undo';
 import type { DynamicColumn, Settings, ToHost } from '../messages';
 
 export interface State {
@@ -29,6 +30,10 @@ export interface State {
   /** Cells the user changed (row → column key → value) and rows deleted. */
   edits: Map<number, Record<string, string>>;
   deleted: Set<number>;
+  /** Bulk fixes for every row, in order (see `PatchRule`); an edit wins over them. */
+  rules: PatchRule[];
+  /** Changes the user can undo on the review step, the last one last. */
+  undo: UndoEntry[];
   /** The last full check of the file with the edits, and whether edits came after it. */
   summary: Summary | null;
   stale: boolean;
@@ -60,7 +65,7 @@ export function headOptions(state: State, file: File, head: Uint8Array): ReaderO
 
 /** The edits as the parser takes them. */
 export function patches(state: State): Patches {
-  return { set: Object.fromEntries(state.edits), delete: [...state.deleted] };
+  return { set: Object.fromEntries(state.edits), delete: [...state.deleted], rules: state.rules };
 }
 
 /** Posts to the host page, at its exact origin. */
@@ -96,4 +101,14 @@ export function schemaFor(config: PublicConfig, added: DynamicColumn[]): { schem
   const schema: Schema = { ...config.schema, columns: [...config.schema.columns, ...dynamicColumns] };
   if (dynamicColumns.length > 0) checkSchema(schema);
   return { schema, dynamicColumns };
+}
+
+/** The values a user may pick for an enum or boolean column (value and what it shows), or null. */
+export function allowedValues(schema: Schema, key: string): Array<{ value: string; label: string }> | null {
+  const column = schema.columns.find((c) => c.key === key);
+  if (column?.type === 'boolean') {
+    return [column.trueValues?.[0] ?? 'true', column.falseValues?.[0] ?? 'false'].map((value) => ({ value, label: value }));
+  }
+  if (column?.type !== 'enum') return null;
+  return (column.values ?? []).map((v) => (typeof v === 'string' ? { value: v, label: v } : { value: v.value, label: v.label ?? v.value }));
 }

@@ -8,6 +8,7 @@ import { batchAad, handshake, seal } from './seal';
 import { language, t, tn } from './strings';
 import { fileRows, mappingSpec, patches, readerOptions, tell, type State } from './state';
 import { rowsToSubmit } from './review';
+import { leftOutButton } from './leftout';
 import type { Shell, Step } from './main';
 import type { ImportResult } from '../messages';
 
@@ -205,6 +206,7 @@ function showResult(state: State, shell: Shell, body: HTMLElement, result: Impor
         result.skippedRows ? h('li', { 'data-count': 'skipped' }, tn('doneSkipped', result.skippedRows, n(result.skippedRows))) : null,
         result.deletedRows ? h('li', { 'data-count': 'deleted' }, tn('doneDeleted', result.deletedRows, n(result.deletedRows))) : null),
       h('p', { class: 'hint' }, t('doneId', { id: result.importId })),
+      result.skippedRows || result.deletedRows ? leftOutButton(state, shell) : null,
       h('button', {
         type: 'button', class: 'primary', 'data-action': 'done',
         on: { click: () => { tell(state, { sluice: 1, type: 'close' }); shell.restart(); } },

@@ -87,6 +87,8 @@ function resetFor(state: State, file: File): void {
   state.mappedHeaders = [];
   state.edits = new Map();
   state.deleted = new Set();
+  state.rules = [];
+  state.undo = [];
   state.summary = null;
   state.stale = true;
 }

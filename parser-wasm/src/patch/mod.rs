@@ -1,13 +1,26 @@
 //! User fixes to apply while validating: new values for cells and rows to leave out, keyed by
-//! data row number and column key, as the widget's review grid produces them.
+//! data row number and column key, as the widget's review grid produces them, and column rules
+//! (bulk fixes) for every row.
 
+mod regex_error;
+mod rules;
+
+pub use rules::Rule;
+pub(crate) use rules::Rules;
+
+use crate::error::ConfigError;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Fixes for one file.
 ///
-/// In JSON: `{"set": {"17": {"email": "ann@example.com"}}, "delete": [5, 9]}`. Row numbers
-/// are data row numbers (1 = the first row after the header); keys are schema column keys.
+/// In JSON: `{"set": {"17": {"email": "ann@example.com"}}, "delete": [5, 9], "rules": [{"kind":
+/// "trim"}]}`. Row numbers are data row numbers (1 = the first row after the header); keys are
+/// schema column keys.
+///
+/// Order: the rules apply, in order, to the file's value of a schema column; a cell in `set`
+/// takes its value as the user typed it instead (an edit wins over every rule); then the value is
+/// checked. Deleted rows are neither fixed nor counted.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Patches {
@@ -15,12 +28,25 @@ pub struct Patches {
     pub set: BTreeMap<u64, BTreeMap<String, String>>,
     /// Rows left out of the import.
     pub delete: BTreeSet<u64>,
+    /// Column rules, applied in order (see [`Rule`]).
+    pub rules: Vec<Rule>,
 }
 
 impl Patches {
     /// Whether there is nothing to apply.
     pub fn is_empty(&self) -> bool {
-        self.set.is_empty() && self.delete.is_empty()
+        self.set.is_empty() && self.delete.is_empty() && self.rules.is_empty()
+    }
+
+    /// Checks the fixes against a schema with these column keys and compiles the rules.
+    pub(crate) fn compile(&self, keys: &[&str]) -> Result<Rules, ConfigError> {
+        if let Some((row, key)) = self.unknown_key(keys) {
+            return Err(ConfigError::option(
+                "patches",
+                format!("row {row}: {key:?} is not a column of the schema"),
+            ));
+        }
+        Rules::compile(&self.rules, keys)
     }
 
     /// Sets the value of one cell.
@@ -46,7 +72,7 @@ impl Patches {
     }
 
     /// The first column key that is not in `known`, with its row.
-    pub(crate) fn unknown_key<'a>(&'a self, known: &[&str]) -> Option<(u64, &'a str)> {
+    fn unknown_key<'a>(&'a self, known: &[&str]) -> Option<(u64, &'a str)> {
         self.set
             .iter()
             .flat_map(|(row, cells)| cells.keys().map(move |k| (*row, k.as_str())))
