@@ -59,19 +59,20 @@ setup:
 # second module, which only a workbook needs, built for size (profile wasm-sheets).
 wasm: setup
 	cargo build --locked --release -p sluice-parser --lib --target wasm32-unknown-unknown --no-default-features
-	wasm-bindgen --target web --no-typescript --out-dir $(WASM_OUT) --out-name sluice_parser \
-		$(CARGO_TARGET_DIR)/wasm32-unknown-unknown/release/sluice_parser.wasm
-	$(NODE_BIN)/wasm-opt -Oz $(WASM_FEATURES) $(WASM_OUT)/sluice_parser_bg.wasm -o $(WASM_OUT)/sluice_parser_bg.wasm
-	@printf 'WebAssembly: %s bytes, %s gzipped\n' $$(wc -c < $(WASM_OUT)/sluice_parser_bg.wasm) \
-		$$(gzip -9 -c $(WASM_OUT)/sluice_parser_bg.wasm | wc -c)
 	cargo build --locked --profile wasm-sheets -p sluice-parser --lib --target wasm32-unknown-unknown \
 		--no-default-features --features spreadsheets
-	wasm-bindgen --target web --no-typescript --out-dir $(WASM_OUT) --out-name sluice_parser_sheets \
-		$(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm-sheets/sluice_parser.wasm
-	$(NODE_BIN)/wasm-opt -Oz $(WASM_FEATURES) $(WASM_OUT)/sluice_parser_sheets_bg.wasm \
-		-o $(WASM_OUT)/sluice_parser_sheets_bg.wasm
-	@printf 'WebAssembly with spreadsheets: %s bytes, %s gzipped\n' $$(wc -c < $(WASM_OUT)/sluice_parser_sheets_bg.wasm) \
-		$$(gzip -9 -c $(WASM_OUT)/sluice_parser_sheets_bg.wasm | wc -c)
+	@$(MAKE) --no-print-directory $(WASM_OUT)/sluice_parser_bg.wasm $(WASM_OUT)/sluice_parser_sheets_bg.wasm
+
+# Glue and wasm-opt only when cargo wrote a new module (it leaves an up-to-date one untouched).
+$(WASM_OUT)/sluice_parser_bg.wasm: $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/release/sluice_parser.wasm
+	wasm-bindgen --target web --no-typescript --out-dir $(WASM_OUT) --out-name sluice_parser $<
+	$(NODE_BIN)/wasm-opt -Oz $(WASM_FEATURES) $@ -o $@
+	@printf 'WebAssembly: %s bytes, %s gzipped\n' $$(wc -c < $@) $$(gzip -9 -c $@ | wc -c)
+
+$(WASM_OUT)/sluice_parser_sheets_bg.wasm: $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm-sheets/sluice_parser.wasm
+	wasm-bindgen --target web --no-typescript --out-dir $(WASM_OUT) --out-name sluice_parser_sheets $<
+	$(NODE_BIN)/wasm-opt -Oz $(WASM_FEATURES) $@ -o $@
+	@printf 'WebAssembly with spreadsheets: %s bytes, %s gzipped\n' $$(wc -c < $@) $$(gzip -9 -c $@ | wc -c)
 
 # @sluice/widget: type-checked, bundled by esbuild into widget-js/dist (loader, importer app,
 # parser worker, WebAssembly, each with a .gz), which the server embeds when it is built.
