@@ -268,6 +268,11 @@ fn the_app_files_are_immutable_and_the_loader_and_page_revalidate_with_an_etag()
                 .unwrap();
             assert_eq!(again.status(), 304, "{url} with its ETag, {encoding}");
             assert_eq!(header(&again, "etag"), tag);
+            assert_eq!(
+                header(&again, "content-security-policy"),
+                header(&first, "content-security-policy"),
+                "a 304's headers replace the cached ones: {url}"
+            );
             let stale = agent
                 .get(&url)
                 .header("accept-encoding", encoding)

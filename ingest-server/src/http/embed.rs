@@ -87,7 +87,7 @@ fn serve(request: &HttpRequest, path: &str) -> Result<HttpResponse, Problem> {
     } else {
         // The gzipped bytes are another representation, so another strong tag.
         let tag = entity_tag(asset.body, if gzip.is_some() { "-gzip" } else { "" });
-        match revalidate(request, tag, CACHE_LOADER) {
+        match revalidate(request, tag, CACHE_LOADER, ASSET_CSP) {
             Revalidated::NotModified(not_modified) => return Ok(not_modified),
             Revalidated::Send(response) => response,
         }
@@ -118,8 +118,9 @@ enum Revalidated {
 }
 
 /// 304 Not Modified when the request's `If-None-Match` holds `tag` (or `*`), else a 200 to send;
-/// both carry the tag and `cache_control`.
-fn revalidate(request: &HttpRequest, tag: String, cache_control: &'static str) -> Revalidated {
+/// both carry the tag, `cache_control` and `csp` (a browser applies a 304's headers to its
+/// copy, so a 304 without the page's CSP would replace it with the server's default).
+fn revalidate(request: &HttpRequest, tag: String, cache_control: &'static str, csp: &str) -> Revalidated {
     let matches = request.headers().get(IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| {
         v.split(',').map(|t| t.trim().trim_start_matches("W/")).any(|t| t == tag || t == "*")
     });
@@ -127,6 +128,7 @@ fn revalidate(request: &HttpRequest, tag: String, cache_control: &'static str) -
         builder
             .insert_header((ETAG, tag.clone()))
             .insert_header(("cache-control", cache_control))
+            .insert_header(("content-security-policy", csp.to_owned()))
             .insert_header((VARY, "accept-encoding"));
         builder
     };
@@ -171,12 +173,9 @@ async fn embed(
          style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors {origin}"
     );
     let html = page(&key, &importer.config.name, origin);
-    Ok(match revalidate(&request, entity_tag(html.as_bytes(), ""), CACHE_PAGE) {
+    Ok(match revalidate(&request, entity_tag(html.as_bytes(), ""), CACHE_PAGE, &csp) {
         Revalidated::NotModified(not_modified) => not_modified,
-        Revalidated::Send(mut response) => response
-            .content_type("text/html; charset=utf-8")
-            .insert_header(("content-security-policy", csp))
-            .body(html),
+        Revalidated::Send(mut response) => response.content_type("text/html; charset=utf-8").body(html),
     })
 }
 
