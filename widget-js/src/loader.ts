@@ -233,7 +233,7 @@ export class CSVBoxImporter {
 
   private readonly callback: CsvboxCallback | undefined;
 
-  /** `options.lazy: false` (csvbox's "load at once") preloads when the page is idle; `preload` says it directly. */
+  /** As csvbox, the importer loads when the page is idle unless `options.lazy` is true (then on the first open); `preload` says it directly. */
   constructor(key: string, user: Record<string, Attribute> = {}, callback?: CsvboxCallback, options: { lazy?: boolean; preload?: Preload; server?: string; startToken?: StartToken } = {}) {
     this.callback = callback;
     this.importer = new Importer({
@@ -241,7 +241,7 @@ export class CSVBoxImporter {
       ...(options.server ? { server: options.server } : {}),
       ...(options.startToken ? { startToken: options.startToken } : {}),
       user,
-      preload: options.preload ?? (options.lazy === false ? 'idle' : 'none'),
+      preload: options.preload ?? (options.lazy ? 'none' : 'idle'),
       onReady: () => this.listeners.onReady?.(),
       onClose: () => this.listeners.onClose?.(),
       onSubmit: () => this.listeners.onSubmit?.(),
