@@ -61,18 +61,21 @@ wasm: setup
 	cargo build --locked --release -p sluice-parser --lib --target wasm32-unknown-unknown --no-default-features
 	cargo build --locked --profile wasm-sheets -p sluice-parser --lib --target wasm32-unknown-unknown \
 		--no-default-features --features spreadsheets
-	@$(MAKE) --no-print-directory $(WASM_OUT)/sluice_parser_bg.wasm $(WASM_OUT)/sluice_parser_sheets_bg.wasm
+	@$(MAKE) --no-print-directory $(WASM_OUT)/sluice_parser_bg.wasm $(WASM_OUT)/sluice_parser.d.ts \
+		$(WASM_OUT)/sluice_parser_sheets_bg.wasm $(WASM_OUT)/sluice_parser_sheets.d.ts
 
 # Glue and wasm-opt only when cargo wrote a new module (it leaves an up-to-date one untouched).
-$(WASM_OUT)/sluice_parser_bg.wasm: $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/release/sluice_parser.wasm
-	wasm-bindgen --target web --no-typescript --out-dir $(WASM_OUT) --out-name sluice_parser $<
-	$(NODE_BIN)/wasm-opt -Oz $(WASM_FEATURES) $@ -o $@
-	@printf 'WebAssembly: %s bytes, %s gzipped\n' $$(wc -c < $@) $$(gzip -9 -c $@ | wc -c)
+# The glue's declarations (.d.ts) are for `tsc --checkJs` (make lint); the package ships none.
+$(WASM_OUT)/sluice_parser_bg.wasm $(WASM_OUT)/sluice_parser.d.ts &: $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/release/sluice_parser.wasm
+	wasm-bindgen --target web --out-dir $(WASM_OUT) --out-name sluice_parser $<
+	$(NODE_BIN)/wasm-opt -Oz $(WASM_FEATURES) $(WASM_OUT)/sluice_parser_bg.wasm -o $(WASM_OUT)/sluice_parser_bg.wasm
+	@printf 'WebAssembly: %s bytes, %s gzipped\n' $$(wc -c < $(WASM_OUT)/sluice_parser_bg.wasm) $$(gzip -9 -c $(WASM_OUT)/sluice_parser_bg.wasm | wc -c)
 
-$(WASM_OUT)/sluice_parser_sheets_bg.wasm: $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm-sheets/sluice_parser.wasm
-	wasm-bindgen --target web --no-typescript --out-dir $(WASM_OUT) --out-name sluice_parser_sheets $<
-	$(NODE_BIN)/wasm-opt -Oz $(WASM_FEATURES) $@ -o $@
-	@printf 'WebAssembly with spreadsheets: %s bytes, %s gzipped\n' $$(wc -c < $@) $$(gzip -9 -c $@ | wc -c)
+$(WASM_OUT)/sluice_parser_sheets_bg.wasm $(WASM_OUT)/sluice_parser_sheets.d.ts &: $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm-sheets/sluice_parser.wasm
+	wasm-bindgen --target web --out-dir $(WASM_OUT) --out-name sluice_parser_sheets $<
+	$(NODE_BIN)/wasm-opt -Oz $(WASM_FEATURES) $(WASM_OUT)/sluice_parser_sheets_bg.wasm -o $(WASM_OUT)/sluice_parser_sheets_bg.wasm
+	@printf 'WebAssembly with spreadsheets: %s bytes, %s gzipped\n' $$(wc -c < $(WASM_OUT)/sluice_parser_sheets_bg.wasm) \
+		$$(gzip -9 -c $(WASM_OUT)/sluice_parser_sheets_bg.wasm | wc -c)
 
 # @sluice/widget: type-checked, bundled by esbuild into widget-js/dist (loader, importer app,
 # parser worker, WebAssembly, each with a .gz), which the server embeds when it is built.
@@ -115,9 +118,13 @@ lint:
 	cargo clippy --locked -p sluice-parser --lib --target wasm32-unknown-unknown --no-default-features \
 		--features spreadsheets -- -D warnings
 	for file in ingest-server/admin/admin.js examples/*.mjs; do node --check $$file; done
+	$(NODE_BIN)/tsc -p widget-js/tsconfig.json
+	$(NODE_BIN)/tsc -p tsconfig.js.json
+	$(NODE_BIN)/biome ci --max-diagnostics=50 .
 
 fmt:
 	cargo fmt --all
+	$(NODE_BIN)/biome format --write .
 
 doc:
 	RUSTDOCFLAGS="-D warnings" cargo doc --locked --workspace --no-deps
