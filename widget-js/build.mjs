@@ -22,7 +22,15 @@ const parser = join(here, '../parser-wasm/npm');
 const tsc = join(here, '../node_modules/.bin/tsc');
 const BUDGETS = { loader: 5 * 1024, app: 60 * 1024 };
 
-const common = { bundle: true, minify: true, target: 'es2022', legalComments: 'none', logLevel: 'warning', write: false, alias: { '@sluice/parser': join(parser, 'src/browser.js') } };
+const common = {
+  bundle: true,
+  minify: true,
+  target: 'es2022',
+  legalComments: 'none',
+  logLevel: 'warning',
+  write: false,
+  alias: { '@sluice/parser': join(parser, 'src/browser.js') },
+};
 
 /** dist/'s files by path: their bytes, before hashing. */
 const files = new Map();
@@ -48,14 +56,29 @@ const sizes = {
 for (const [path, bytes] of [...files]) files.set(`${path}.gz`, gzipSync(bytes, { level: 9 }));
 files.set('manifest.json', Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
 files.set('sizes.json', Buffer.from(`${JSON.stringify(sizes)}\n`));
-const loaderTypes = [join(here, 'src/loader.ts'), '--declaration', '--emitDeclarationOnly', '--target', 'es2022', '--module', 'esnext',
-  '--moduleResolution', 'bundler', '--strict', '--skipLibCheck', '--lib', 'es2022,dom'];
+const loaderTypes = [
+  join(here, 'src/loader.ts'),
+  '--declaration',
+  '--emitDeclarationOnly',
+  '--target',
+  'es2022',
+  '--module',
+  'esnext',
+  '--moduleResolution',
+  'bundler',
+  '--strict',
+  '--skipLibCheck',
+  '--lib',
+  'es2022,dom',
+];
 for (const [path, bytes] of declarations(loaderTypes)) files.set(`types/${path}`, bytes);
 sync(dist, files);
 await buildPackage('react', ['react', 'react/jsx-runtime', '@sluice/widget']);
 await buildPackage('vue', ['vue', '@sluice/widget']);
 
-console.log(`widget: loader ${sizes.loader} B gzipped (budget ${BUDGETS.loader}); app ${sizes.app} B gzipped (app.js + worker.js + app.css; budget ${BUDGETS.app}); parser WebAssembly ${sizes.wasm} B gzipped, with spreadsheets ${sizes.sheetsWasm} B gzipped, loaded for a workbook only (neither counted)`);
+console.log(
+  `widget: loader ${sizes.loader} B gzipped (budget ${BUDGETS.loader}); app ${sizes.app} B gzipped (app.js + worker.js + app.css; budget ${BUDGETS.app}); parser WebAssembly ${sizes.wasm} B gzipped, with spreadsheets ${sizes.sheetsWasm} B gzipped, loaded for a workbook only (neither counted)`,
+);
 if (sizes.loader > BUDGETS.loader || sizes.app > BUDGETS.app) {
   console.error('widget: over the size budget');
   process.exit(1);
@@ -93,7 +116,8 @@ function hashNames(files) {
     manifest[path] = hashed;
   }
   const app = files.get(manifest['app/app.js']).toString('utf8');
-  if (!app.includes(manifest['app/worker.js'].split('/').pop())) throw new Error('build: the app does not name its worker as expected (new URL("./worker.js", import.meta.url))');
+  if (!app.includes(manifest['app/worker.js'].split('/').pop()))
+    throw new Error('build: the app does not name its worker as expected (new URL("./worker.js", import.meta.url))');
   return manifest;
 }
 
@@ -111,7 +135,14 @@ function declarations(args) {
 /** A framework package (widget-js/<name>/): its module bundled, the frameworks and the loader left to the app; its types (tsconfig.json there). */
 async function buildPackage(name, external) {
   const root = join(here, name);
-  const result = await build({ ...common, minify: false, entryPoints: [join(root, 'src/index.ts')], outfile: join(root, 'dist/index.mjs'), format: 'esm', external });
+  const result = await build({
+    ...common,
+    minify: false,
+    entryPoints: [join(root, 'src/index.ts')],
+    outfile: join(root, 'dist/index.mjs'),
+    format: 'esm',
+    external,
+  });
   const out = new Map([['index.mjs', Buffer.from(result.outputFiles[0].contents)]]);
   for (const [path, bytes] of declarations(['-p', join(root, 'tsconfig.json')])) out.set(path, bytes);
   sync(join(root, 'dist'), out);

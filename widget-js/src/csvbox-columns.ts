@@ -25,9 +25,30 @@ export interface Translated {
 }
 
 /** Sluice schema fields a caller may also give directly. */
-const SLUICE_FIELDS = new Set(['key', 'label', 'description', 'required', 'unique', 'keywords', 'default', 'trim',
-  'min_length', 'max_length', 'min', 'max', 'decimal_separator', 'thousands_separator', 'true_values', 'false_values',
-  'formats', 'schemes', 'values', 'case_sensitive', 'pattern', 'message']);
+const SLUICE_FIELDS = new Set([
+  'key',
+  'label',
+  'description',
+  'required',
+  'unique',
+  'keywords',
+  'default',
+  'trim',
+  'min_length',
+  'max_length',
+  'min',
+  'max',
+  'decimal_separator',
+  'thousands_separator',
+  'true_values',
+  'false_values',
+  'formats',
+  'schemes',
+  'values',
+  'case_sensitive',
+  'pattern',
+  'message',
+]);
 const SLUICE_TYPES = new Set(['text', 'integer', 'number', 'boolean', 'date', 'datetime', 'time', 'email', 'url', 'uuid', 'enum', 'regex']);
 /** csvbox's types under other names. */
 const TYPE_NAMES: Record<string, string> = { dropdown: 'enum', list: 'enum' };
@@ -90,7 +111,9 @@ function typeOf(type: unknown): string {
   if (type === undefined) return 'text';
   const name = typeof type === 'string' ? (TYPE_NAMES[type] ?? type) : '';
   if (!SLUICE_TYPES.has(name)) {
-    throw new Problem(`option \`type\`: ${JSON.stringify(type)} is not supported (use text, number, integer, email, url, date, boolean, regex, dropdown or list)`);
+    throw new Problem(
+      `option \`type\`: ${JSON.stringify(type)} is not supported (use text, number, integer, email, url, date, boolean, regex, dropdown or list)`,
+    );
   }
   return name;
 }
@@ -118,7 +141,10 @@ function copy(out: DynamicColumn, option: string, value: unknown): void {
       validators(out, value);
       return;
   }
-  if (!SLUICE_FIELDS.has(option)) throw new Problem(`option \`${option}\` is not known (csvbox's are column_name, display_label, info_hint, matching_keywords, type, validators, default_value, required, position)`);
+  if (!SLUICE_FIELDS.has(option))
+    throw new Problem(
+      `option \`${option}\` is not known (csvbox's are column_name, display_label, info_hint, matching_keywords, type, validators, default_value, required, position)`,
+    );
   out[option] = value;
 }
 
@@ -187,7 +213,14 @@ function values(setting: unknown): Array<string | { value: string; label: string
 }
 
 /** csvbox's date format tokens (moment's) as the parser's directives. */
-const DATE_TOKENS: Array<[string, string]> = [['YYYY', '%Y'], ['MMMM', '%B'], ['MMM', '%b'], ['YY', '%y'], ['MM', '%m'], ['DD', '%d']];
+const DATE_TOKENS: Array<[string, string]> = [
+  ['YYYY', '%Y'],
+  ['MMMM', '%B'],
+  ['MMM', '%b'],
+  ['YY', '%y'],
+  ['MM', '%m'],
+  ['DD', '%d'],
+];
 
 function dateFormat(setting: unknown): string {
   const format = text('validators.format', setting);
@@ -198,7 +231,9 @@ function dateFormat(setting: unknown): string {
       out += token[1];
       at += token[0].length;
     } else if (/[A-Za-z%]/.test(format.charAt(at))) {
-      throw new Problem(`option \`validators.format\`: "${format}" uses ${JSON.stringify(format.charAt(at))}, which is not supported (use YYYY, YY, MM, MMM, MMMM, DD and separators)`);
+      throw new Problem(
+        `option \`validators.format\`: "${format}" uses ${JSON.stringify(format.charAt(at))}, which is not supported (use YYYY, YY, MM, MMM, MMMM, DD and separators)`,
+      );
     } else {
       out += format.charAt(at);
       at += 1;

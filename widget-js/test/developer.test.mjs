@@ -92,16 +92,28 @@ test('a host page view loads nothing of the importer before the first open; open
     assert.deepEqual(requests.seen, [], 'nothing of the importer before a click');
     await page.click('#open');
     await frameOf(page).locator('[data-action=choose]').waitFor({ timeout: 20000 });
-    assert.ok(requests.seen.some((path) => /^\/embed\/demo$/.test(path)), `the frame: ${requests.seen}`);
-    assert.ok(requests.seen.some((path) => /^\/widget\/app\/app\.[0-9a-f]{16}\.js$/.test(path)), `the app: ${requests.seen}`);
-    assert.ok(requests.seen.some((path) => /^\/widget\/wasm\/sluice_parser_bg\.[0-9a-f]{16}\.wasm$/.test(path)), `the WebAssembly: ${requests.seen}`);
+    assert.ok(
+      requests.seen.some((path) => /^\/embed\/demo$/.test(path)),
+      `the frame: ${requests.seen}`,
+    );
+    assert.ok(
+      requests.seen.some((path) => /^\/widget\/app\/app\.[0-9a-f]{16}\.js$/.test(path)),
+      `the app: ${requests.seen}`,
+    );
+    assert.ok(
+      requests.seen.some((path) => /^\/widget\/wasm\/sluice_parser_bg\.[0-9a-f]{16}\.wasm$/.test(path)),
+      `the WebAssembly: ${requests.seen}`,
+    );
     await page.close();
 
     requests.seen.length = 0;
     const idle = await browser.context.newPage();
     await idle.goto(sluice.page);
     await idle.waitForSelector('[data-importer-ready]', { timeout: 20000 });
-    assert.ok(requests.seen.some((path) => path.endsWith('.wasm')), `preload: 'idle' loads it before a click: ${requests.seen}`);
+    assert.ok(
+      requests.seen.some((path) => path.endsWith('.wasm')),
+      `preload: 'idle' loads it before a click: ${requests.seen}`,
+    );
     await idle.close();
   } finally {
     requests.stop();
@@ -123,7 +135,10 @@ test('@sluice/react: <SluiceImporter> in a React app opens the importer; its cal
     await shot(page, 'react-component-done');
     await frame.locator('[data-action=done]').click();
     const seen = await events(page, 'close');
-    assert.deepEqual(seen.map((e) => e.name), ['ready', 'submit', 'complete', 'close']);
+    assert.deepEqual(
+      seen.map((e) => e.name),
+      ['ready', 'submit', 'complete', 'close'],
+    );
     const complete = seen.find((e) => e.name === 'complete').detail;
     assert.equal(complete.rows, 3);
     assert.deepEqual(complete.user, { user_id: 'react-component' });
@@ -137,7 +152,7 @@ test('@sluice/react: <SluiceImporter> in a React app opens the importer; its cal
   }
 });
 
-test('@sluice/react: useSluiceImporter opens the importer from the app\'s own button and tracks isOpen', async () => {
+test("@sluice/react: useSluiceImporter opens the importer from the app's own button and tracks isOpen", async () => {
   const sluice = await stack({ pages: await appPage('react', await bundle('react-app.jsx')) });
   try {
     const page = await browser.context.newPage();
@@ -173,7 +188,10 @@ test('@sluice/vue: <SluiceImporter> in a Vue app opens the importer from its slo
     await shot(page, 'vue-component-done');
     await frame.locator('[data-action=done]').click();
     const seen = await events(page, 'close');
-    assert.deepEqual(seen.map((e) => e.name), ['ready', 'submit', 'complete', 'close']);
+    assert.deepEqual(
+      seen.map((e) => e.name),
+      ['ready', 'submit', 'complete', 'close'],
+    );
     const complete = seen.find((e) => e.name === 'complete').detail;
     assert.equal(complete.rows, 3);
     assert.deepEqual(complete.user, { user_id: 'vue-user' });
@@ -186,7 +204,7 @@ test('@sluice/vue: <SluiceImporter> in a Vue app opens the importer from its slo
   }
 });
 
-test('the csvbox shim takes csvbox\'s dynamic-column options and reports a bad one, naming the column and the option', async () => {
+test("the csvbox shim takes csvbox's dynamic-column options and reports a bad one, naming the column and the option", async () => {
   const sluice = await stack();
   try {
     const page = await browser.context.newPage();
@@ -203,7 +221,12 @@ test('the csvbox shim takes csvbox\'s dynamic-column options and reports a bad o
           info_hint: 'The team that owns the contact',
           matching_keywords: 'squad, crew',
           type: 'dropdown',
-          validators: { values: [{ value: 'red', display_label: 'Red team' }, { value: 'blue', display_label: 'Blue team' }] },
+          validators: {
+            values: [
+              { value: 'red', display_label: 'Red team' },
+              { value: 'blue', display_label: 'Blue team' },
+            ],
+          },
           default_value: 'red',
           required: true,
           position: 2,
@@ -218,12 +241,19 @@ test('the csvbox shim takes csvbox\'s dynamic-column options and reports a bad o
     assert.equal(calls.length, 1, JSON.stringify(calls));
     assert.equal(calls[0].ok, false);
     assert.equal(calls[0].data.error_code, 'bad_dynamic_column');
-    assert.match(calls[0].data.error, /dynamic column "nickname": option `validators\.min_value` does not apply to type text \(it takes min_length, max_length\); the column is left out/);
-    assert.ok(consoleErrors.some((text) => text.includes('CSVBoxImporter.setDynamicColumns: dynamic column "nickname"')), `console: ${consoleErrors}`);
+    assert.match(
+      calls[0].data.error,
+      /dynamic column "nickname": option `validators\.min_value` does not apply to type text \(it takes min_length, max_length\); the column is left out/,
+    );
+    assert.ok(
+      consoleErrors.some((text) => text.includes('CSVBoxImporter.setDynamicColumns: dynamic column "nickname"')),
+      `console: ${consoleErrors}`,
+    );
 
     const frame = frameOf(page);
     await frame.locator('[data-field=paste]').waitFor({ timeout: 20000 });
-    const pasted = csv(3).toString()
+    const pasted = csv(3)
+      .toString()
       .replace('Newsletter\n', 'Newsletter,Squad,Seats,Since\n')
       .replace(/yes\n/, 'yes,Blue team,3,31/12/2020\n')
       .replace(/yes\n/, 'yes,,10,01/02/2021\n')
@@ -243,11 +273,14 @@ test('the csvbox shim takes csvbox\'s dynamic-column options and reports a bad o
     assert.equal(ok, true, JSON.stringify(data));
     assert.equal(data.row_success, 3);
     const rows = sluice.server.export(data.import_id);
-    assert.deepEqual(rows.map((r) => [r.cells.team, r.cells.seats, r.cells.since]), [
-      ['blue', '3', '2020-12-31'],
-      ['red', '10', '2021-02-01'],
-      ['blue', '1', '2022-06-15'],
-    ]);
+    assert.deepEqual(
+      rows.map((r) => [r.cells.team, r.cells.seats, r.cells.since]),
+      [
+        ['blue', '3', '2020-12-31'],
+        ['red', '10', '2021-02-01'],
+        ['blue', '1', '2022-06-15'],
+      ],
+    );
     await page.close();
   } finally {
     await sluice.close();

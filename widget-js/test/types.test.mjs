@@ -64,7 +64,10 @@ before(async () => {
   for (const dir of PACKAGES) {
     const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', project], { cwd: join(root, dir) });
     const [{ filename, files }] = JSON.parse(stdout);
-    assert.ok(files.some((f) => f.path === 'LICENSE'), `${dir}'s tarball carries the LICENSE`);
+    assert.ok(
+      files.some((f) => f.path === 'LICENSE'),
+      `${dir}'s tarball carries the LICENSE`,
+    );
     tarballs.push(join(project, filename));
   }
   const lock = JSON.parse(await readFile(join(root, 'package-lock.json'), 'utf8')).packages;
@@ -81,10 +84,22 @@ after(async () => {
 for (const [resolution, module] of Object.entries(RESOLUTIONS)) {
   test(`the packages' types check under moduleResolution ${resolution}, and a wrong call is an error`, async () => {
     const tsconfig = join(project, `tsconfig.${resolution}.json`);
-    await writeFile(tsconfig, JSON.stringify({
-      compilerOptions: { strict: true, noEmit: true, module, moduleResolution: resolution, target: 'es2022', lib: ['es2022', 'dom'], types: [], skipLibCheck: false },
-      files: Object.keys(PROGRAMS),
-    }));
+    await writeFile(
+      tsconfig,
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          noEmit: true,
+          module,
+          moduleResolution: resolution,
+          target: 'es2022',
+          lib: ['es2022', 'dom'],
+          types: [],
+          skipLibCheck: false,
+        },
+        files: Object.keys(PROGRAMS),
+      }),
+    );
     const tsc = join(root, 'node_modules/.bin/tsc');
     const result = await run(tsc, ['-p', tsconfig], { cwd: project }).catch((error) => error);
     assert.equal(result.code ?? 0, 0, `tsc (${resolution}):\n${result.stdout}`);

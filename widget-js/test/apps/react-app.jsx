@@ -19,7 +19,9 @@ function WithHook() {
   const importer = useSluiceImporter({ importer: 'demo', server, user: { user_id: 'react-hook' }, ...callbacks });
   return (
     <p>
-      <button type="button" id="open" onClick={importer.open}>Import with the hook</button>
+      <button type="button" id="open" onClick={importer.open}>
+        Import with the hook
+      </button>
       <output id="state">{importer.isOpen ? 'open' : 'closed'}</output>
     </p>
   );

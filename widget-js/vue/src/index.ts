@@ -78,10 +78,26 @@ export const SluiceImporter = defineComponent({
     onMounted(make);
     onBeforeUnmount(() => instance.value?.destroy());
     watch(() => [props.importer, props.server], make);
-    watch(() => props.user, (user) => user && instance.value?.setUser(user), { deep: true });
-    watch(() => props.attributes, (attributes) => attributes && instance.value?.setAttributes(attributes), { deep: true });
-    watch(() => props.options, (options) => options && instance.value?.setOptions(options), { deep: true });
-    watch(() => props.dynamicColumns, (columns) => columns && instance.value?.setDynamicColumns(columns), { deep: true });
+    watch(
+      () => props.user,
+      (user) => user && instance.value?.setUser(user),
+      { deep: true },
+    );
+    watch(
+      () => props.attributes,
+      (attributes) => attributes && instance.value?.setAttributes(attributes),
+      { deep: true },
+    );
+    watch(
+      () => props.options,
+      (options) => options && instance.value?.setOptions(options),
+      { deep: true },
+    );
+    watch(
+      () => props.dynamicColumns,
+      (columns) => columns && instance.value?.setDynamicColumns(columns),
+      { deep: true },
+    );
     const open = () => {
       instance.value?.open();
       isOpen.value = instance.value !== null;
@@ -104,7 +120,16 @@ type Events = Pick<ImporterConfig, 'onReady' | 'onLoadStart' | 'onSubmit' | 'onC
 
 /** The loader's config from the props and the callbacks. */
 function configOf(
-  props: { importer: string; server?: string | undefined; user?: Record<string, Attribute> | undefined; attributes?: Record<string, Attribute> | undefined; options?: WidgetOptions | undefined; dynamicColumns?: DynamicColumn[] | undefined; startToken?: StartToken | undefined; preload?: Preload | undefined },
+  props: {
+    importer: string;
+    server?: string | undefined;
+    user?: Record<string, Attribute> | undefined;
+    attributes?: Record<string, Attribute> | undefined;
+    options?: WidgetOptions | undefined;
+    dynamicColumns?: DynamicColumn[] | undefined;
+    startToken?: StartToken | undefined;
+    preload?: Preload | undefined;
+  },
   events: Events,
 ): ImporterConfig {
   const config: ImporterConfig = { importer: props.importer, ...events };
