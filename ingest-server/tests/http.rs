@@ -166,7 +166,8 @@ fn cors_follows_the_importer_allowed_origins() {
 /// manifest the widget build writes.
 fn hashed(name: &str) -> String {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../widget-js/dist/manifest.json");
-    let text = std::fs::read_to_string(path).expect("the widget is built before the server (make widget)");
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{path}: {e}; the widget is built before the server (make widget)"));
     let manifest: serde_json::Value = serde_json::from_str(&text).unwrap();
     manifest[name].as_str().unwrap().to_owned()
 }
