@@ -120,7 +120,7 @@ report: setup
 test: setup-test widget lint doc unit js-test fuzz-smoke
 	@echo "make test: all checks passed"
 
-lint:
+lint: wasm
 	python3 tools/yanked.py $(LOCK_FILES)
 	cargo fmt --all --check
 	cargo clippy --locked --workspace --all-targets -- -D warnings

@@ -29,6 +29,8 @@ export interface ImporterConfig {
   startToken?: StartToken;
   /** When to load the importer before the first `open()`: `'none'` (the default) or `'idle'`. */
   preload?: Preload;
+  /** @deprecated Use `preload`; `lazy: false` (load at once, the old default) is `preload: 'idle'`. */
+  lazy?: boolean;
   onReady?: () => void;
   onLoadStart?: () => void;
   onSubmit?: (info: { rows: number; file: { name: string; size: number } }) => void;
@@ -71,7 +73,7 @@ export class Importer {
       dynamicColumns: [...(config.dynamicColumns ?? [])],
     };
     window.addEventListener('message', this.onMessage);
-    if (config.preload === 'idle') whenIdle(() => this.preload());
+    if ((config.preload ?? (config.lazy === false ? 'idle' : 'none')) === 'idle') whenIdle(() => this.preload());
   }
 
   /** Loads the importer's frame (its app and WebAssembly) now, without opening it. */
