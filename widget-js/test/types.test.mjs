@@ -24,6 +24,8 @@ const config: ImporterConfig = { importer: 'contacts', server: 'https://sluice.e
 importer(config).preload().open().close();
 // @ts-expect-error the importer key is required
 importer({ server: 'https://sluice.example.com' });
+// @ts-expect-error a result's rows are a number (a type from another declaration file: \`any\` if that import failed)
+export const rows: ImportResult['rows'] = 'many';
 // @ts-expect-error preload is 'none' or 'idle'
 importer({ importer: 'contacts', preload: 'eager' });
 new CSVBoxImporter('contacts', {}, (ok: boolean) => ok).setDynamicColumns([{ column_name: 'team', type: 'dropdown', validators: { values: ['red'] } }]);
