@@ -83,7 +83,9 @@ $(WASM_OUT)/sluice_parser_sheets_bg.wasm $(WASM_OUT)/sluice_parser_sheets.d.ts &
 		$$(gzip -9 -c $(WASM_OUT)/sluice_parser_sheets_bg.wasm | wc -c)
 
 # @sluice/widget: type-checked, bundled by esbuild into widget-js/dist (loader, importer app,
-# parser worker, WebAssembly, each with a .gz), which the server embeds when it is built.
+# parser worker, WebAssembly, each with a .gz; the app's files under content-hashed names),
+# which the server embeds when it is built; @sluice/react and @sluice/vue into their dist/.
+# Only files whose bytes changed are written, so an unchanged tree rebuilds no server.
 widget: wasm
 	$(NODE_BIN)/tsc -p widget-js/tsconfig.json
 	node widget-js/build.mjs
