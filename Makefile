@@ -9,6 +9,8 @@
 #                imports; webhook delivery; the widget end to end; a 100,000-row workbook
 #                against SheetJS
 #   make report  the parser alone: validate the files in examples/ and print a report
+#   make upload  while `make run` runs: the upload example sends FILE (default
+#                examples/contacts-excel-fr.csv) to it as the widget would, reusing the build
 #   make fuzz    each fuzz target for FUZZ_SECONDS (default 300) with coverage
 #   make lint / make fmt
 
@@ -36,10 +38,10 @@ FUZZ_RUSTFLAGS := -Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4
 	-Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
 	-Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing
 
-.PHONY: help setup wasm widget run report test lint fmt doc unit js-test fuzz-build fuzz-smoke fuzz bench
+.PHONY: help setup setup-test wasm widget run upload report test lint fmt doc unit js-test fuzz-build fuzz-smoke fuzz bench
 
 help:
-	@sed -n '2,13p' Makefile | sed 's/^# //'
+	@sed -n '2,15p' Makefile | sed 's/^# //'
 
 setup:
 	@command -v cargo >/dev/null || { echo "cargo is missing: install Rust with rustup (https://rustup.rs)"; exit 1; }
@@ -50,31 +52,40 @@ setup:
 	@grep -qs '^"sluice-wasm-bindgen $(WASM_BINDGEN_VERSION) ' $(CARGO_HOME_DIR)/.crates.toml || \
 		cargo install --locked --force --path tools/wasm-bindgen
 	@command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; }
+	@[ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error
+
+# What only the tests and benchmarks need: Debian's Chromium, and xlwt for the .xls fixture.
+setup-test: setup
 	@[ -x /usr/bin/chromium ] || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; }
 	@/usr/bin/python3 -c 'import xlwt' 2>/dev/null || { apt-get update -qq && apt-get install -y -qq python3-xlwt >/dev/null; }
-	@[ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error
 
 # The npm package's WebAssembly: wasm32 build (no TOML, no encoding tables), wasm-bindgen glue,
 # then wasm-opt -Oz (npm binaryen); then the same with the spreadsheet reader (calamine), the
 # second module, which only a workbook needs, built for size (profile wasm-sheets).
 wasm: setup
 	cargo build --locked --release -p sluice-parser --lib --target wasm32-unknown-unknown --no-default-features
-	wasm-bindgen --target web --no-typescript --out-dir $(WASM_OUT) --out-name sluice_parser \
-		$(CARGO_TARGET_DIR)/wasm32-unknown-unknown/release/sluice_parser.wasm
-	$(NODE_BIN)/wasm-opt -Oz $(WASM_FEATURES) $(WASM_OUT)/sluice_parser_bg.wasm -o $(WASM_OUT)/sluice_parser_bg.wasm
-	@printf 'WebAssembly: %s bytes, %s gzipped\n' $$(wc -c < $(WASM_OUT)/sluice_parser_bg.wasm) \
-		$$(gzip -9 -c $(WASM_OUT)/sluice_parser_bg.wasm | wc -c)
 	cargo build --locked --profile wasm-sheets -p sluice-parser --lib --target wasm32-unknown-unknown \
 		--no-default-features --features spreadsheets
-	wasm-bindgen --target web --no-typescript --out-dir $(WASM_OUT) --out-name sluice_parser_sheets \
-		$(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm-sheets/sluice_parser.wasm
-	$(NODE_BIN)/wasm-opt -Oz $(WASM_FEATURES) $(WASM_OUT)/sluice_parser_sheets_bg.wasm \
-		-o $(WASM_OUT)/sluice_parser_sheets_bg.wasm
+	@$(MAKE) --no-print-directory $(WASM_OUT)/sluice_parser_bg.wasm $(WASM_OUT)/sluice_parser.d.ts \
+		$(WASM_OUT)/sluice_parser_sheets_bg.wasm $(WASM_OUT)/sluice_parser_sheets.d.ts
+
+# Glue and wasm-opt only when cargo wrote a new module (it leaves an up-to-date one untouched).
+# The glue's declarations (.d.ts) are for `tsc --checkJs` (make lint); the package ships none.
+$(WASM_OUT)/sluice_parser_bg.wasm $(WASM_OUT)/sluice_parser.d.ts &: $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/release/sluice_parser.wasm
+	wasm-bindgen --target web --out-dir $(WASM_OUT) --out-name sluice_parser $<
+	$(NODE_BIN)/wasm-opt -Oz $(WASM_FEATURES) $(WASM_OUT)/sluice_parser_bg.wasm -o $(WASM_OUT)/sluice_parser_bg.wasm
+	@printf 'WebAssembly: %s bytes, %s gzipped\n' $$(wc -c < $(WASM_OUT)/sluice_parser_bg.wasm) $$(gzip -9 -c $(WASM_OUT)/sluice_parser_bg.wasm | wc -c)
+
+$(WASM_OUT)/sluice_parser_sheets_bg.wasm $(WASM_OUT)/sluice_parser_sheets.d.ts &: $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm-sheets/sluice_parser.wasm
+	wasm-bindgen --target web --out-dir $(WASM_OUT) --out-name sluice_parser_sheets $<
+	$(NODE_BIN)/wasm-opt -Oz $(WASM_FEATURES) $(WASM_OUT)/sluice_parser_sheets_bg.wasm -o $(WASM_OUT)/sluice_parser_sheets_bg.wasm
 	@printf 'WebAssembly with spreadsheets: %s bytes, %s gzipped\n' $$(wc -c < $(WASM_OUT)/sluice_parser_sheets_bg.wasm) \
 		$$(gzip -9 -c $(WASM_OUT)/sluice_parser_sheets_bg.wasm | wc -c)
 
 # @sluice/widget: type-checked, bundled by esbuild into widget-js/dist (loader, importer app,
-# parser worker, WebAssembly, each with a .gz), which the server embeds when it is built.
+# parser worker, WebAssembly, each with a .gz; the app's files under content-hashed names),
+# which the server embeds when it is built; @sluice/react and @sluice/vue into their dist/.
+# Only files whose bytes changed are written, so an unchanged tree rebuilds no server.
 widget: wasm
 	$(NODE_BIN)/tsc -p widget-js/tsconfig.json
 	node widget-js/build.mjs
@@ -94,19 +105,24 @@ run: widget
 		node examples/host-server.mjs --port 8081 --sluice http://127.0.0.1:8080 & host=$$!; \
 		trap 'kill $$host $$receiver 2>/dev/null' EXIT INT TERM; \
 		echo "open the example host page: http://127.0.0.1:8081/ (or, from another terminal:"; \
-		echo "  cargo run --release -q -p sluice-server --example upload -- http://127.0.0.1:8080 demo examples/contacts.csv)"; \
+		echo "  make upload FILE=examples/contacts.csv)"; \
 		echo "rows are delivered to the example webhook receiver on :8090, which writes examples/data/received/<import>.jsonl"; \
 		echo "operator dashboard: http://127.0.0.1:8080/admin (sign in with the admin token: cat examples/data/admin.token)"; \
 		SLUICE_ADMIN_TOKEN=$$(cat examples/data/admin.token) $(CARGO_TARGET_DIR)/release/sluice serve --config examples/sluice.toml
+
+# The upload example against `make run`'s server; it shares the release build's dependencies.
+FILE ?= examples/contacts-excel-fr.csv
+upload: setup
+	cargo run --locked --release -q -p sluice-server --example upload -- http://127.0.0.1:8080 demo $(FILE)
 
 report: setup
 	cargo run --locked --release -q -p sluice-parser --example report -- \
 		examples/schema.toml examples/contacts.csv examples/contacts-excel-fr.csv
 
-test: setup widget lint doc unit js-test fuzz-smoke
+test: setup-test widget lint doc unit js-test fuzz-smoke
 	@echo "make test: all checks passed"
 
-lint:
+lint: wasm
 	python3 tools/yanked.py $(LOCK_FILES)
 	cargo fmt --all --check
 	cargo clippy --locked --workspace --all-targets -- -D warnings
@@ -114,9 +130,13 @@ lint:
 	cargo clippy --locked -p sluice-parser --lib --target wasm32-unknown-unknown --no-default-features \
 		--features spreadsheets -- -D warnings
 	for file in ingest-server/admin/admin.js examples/*.mjs; do node --check $$file; done
+	$(NODE_BIN)/tsc -p widget-js/tsconfig.json
+	$(NODE_BIN)/tsc -p tsconfig.js.json
+	$(NODE_BIN)/biome ci --max-diagnostics=50 .
 
 fmt:
 	cargo fmt --all
+	$(NODE_BIN)/biome format --write .
 
 doc:
 	RUSTDOCFLAGS="-D warnings" cargo doc --locked --workspace --no-deps
@@ -129,7 +149,7 @@ unit: widget
 # example host page, the real server and Chromium through every step (screenshots in
 # widget-js/test/artifacts/). Both read a workbook that parser-wasm/examples/make_workbook.rs
 # writes, built here so that no test waits for the compiler.
-js-test: widget
+js-test: setup-test widget
 	cargo build --locked -q -p sluice-parser --example make_workbook
 	node --test parser-wasm/npm/test/*.test.mjs examples/test/*.test.mjs
 	cargo build --locked -q -p sluice-server --bin sluice --example upload
@@ -162,7 +182,7 @@ BENCH_DIR ?= $(HOME)/.cache/sluice/bench
 # 1,000-row batches; in headless Chromium, @sluice/parser against Papa Parse and uDSV on the
 # generated 1,000,000-row file, and memory on it and on a generated 1 GB file; then the widget
 # end to end on that file, from file pick to a complete import, and its sizes.
-bench: setup widget
+bench: setup-test widget
 	cargo bench --locked -p sluice-parser --bench throughput
 	cargo bench --locked -p sluice-server --bench load
 	cargo bench --locked -p sluice-server --bench delivery

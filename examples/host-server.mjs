@@ -11,16 +11,21 @@ import { parseArgs } from 'node:util';
 const here = dirname(fileURLToPath(import.meta.url));
 const FILES = { '/': ['host.html', 'text/html; charset=utf-8'], '/host.js': ['host.js', 'text/javascript'], '/host.css': ['host.css', 'text/css'] };
 
-/** Starts the host page server; `sluice()` gives the Sluice server's URL when a page is asked for. */
-export function startHost({ port = 0, host = '127.0.0.1', sluice }) {
+/**
+ * Starts the host page server; `sluice()` gives the Sluice server's URL when a page is asked for;
+ * `pages` adds pages by path (`{ '/react.html': ['<!doctype html>…', 'text/html'] }`), for tests.
+ */
+export function startHost({ port = 0, host = '127.0.0.1', sluice, pages = {} }) {
   const server = createServer(async (request, response) => {
     const path = new URL(request.url ?? '/', 'http://x').pathname;
-    const entry = FILES[path === '/host.html' ? '/' : path];
+    const extra = pages[path];
+    const entry = extra ?? FILES[path === '/host.html' ? '/' : path];
     if (!entry) {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
     }
-    const text = (await readFile(join(here, entry[0]), 'utf8')).replaceAll('{{SLUICE_URL}}', sluice());
+    const source = extra ? extra[0] : await readFile(join(here, entry[0]), 'utf8');
+    const text = source.replaceAll('{{SLUICE_URL}}', sluice());
     response.writeHead(200, { 'content-type': entry[1], 'cache-control': 'no-store' }).end(text);
   });
   return new Promise((resolve) => {

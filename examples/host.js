@@ -8,6 +8,9 @@ const importer = Sluice.importer({
   user: { user_id: $('user').value },
   attributes: { source: 'example host page' },
   options: { rememberMapping: true },
+  // The importer loads when the page is idle, so that it opens at once; `?preload=none` shows
+  // the default, where nothing but the loader loads before the first click.
+  preload: new URLSearchParams(location.search).get('preload') === 'none' ? 'none' : 'idle',
   onReady: () => document.body.setAttribute('data-importer-ready', ''),
   onSubmit: (info) => show({ event: 'submit', ...info }),
   onComplete: (result) => show({ event: 'complete', ...result }),

@@ -48,7 +48,10 @@ const tr = (cells, attrs = {}) =>
 
 const numCell = (n, suffix = '') => el('td', { class: 'num' }, n == null ? '—' : `${num(n)}${suffix}`);
 
-/** A captioned table in a wrapper; `wide` tables scroll sideways and can take focus to do so. */
+/**
+ * A captioned table in a wrapper; `wide` tables scroll sideways and can take focus to do so.
+ * @param {{ caption: string, headers: Array<string | Node>, rows: Node[], empty: string, id?: string, wide?: boolean }} options
+ */
 function table({ caption, headers, rows, empty, id, wide }) {
   const head = headers.map((h) => (h instanceof Node ? h : el('th', { scope: 'col' }, h)));
   const body = rows.length ? rows : [el('tr', {}, el('td', { colspan: headers.length, class: 'empty' }, empty))];
@@ -317,6 +320,8 @@ async function load(view, fetcher) {
  * A modal confirmation. With `phrase`, the confirm button enables only once it is typed exactly.
  * `action` runs on confirm; the dialog closes when it succeeds (then `done` gets its result) and
  * shows its error when it fails. Escape and Cancel close it; focus returns to `opener`.
+ * @param {{ title: string, message: string, confirmLabel: string, phrase?: string, opener: HTMLElement | null,
+ *   action: () => Promise<unknown>, done?: (result: any) => void }} options
  */
 function confirmDialog({ title, message, confirmLabel, phrase, opener, action, done }) {
   const input = phrase ? el('input', { id: 'confirm-text', type: 'text', autocomplete: 'off', spellcheck: 'false' }) : null;
@@ -462,7 +467,7 @@ async function showImports(view, results, filter, announceCount = false) {
   const mine = ++importsRequest;
   document.title = `${filter ? `Imports of ${filter}` : 'Imports'} — Sluice`;
   results.replaceChildren(el('p', { class: 'muted' }, 'Loading…'));
-  const query = new URLSearchParams(filter ? { importer: filter, limit: IMPORTS_LIMIT } : { limit: IMPORTS_LIMIT });
+  const query = new URLSearchParams(filter ? { importer: filter, limit: String(IMPORTS_LIMIT) } : { limit: String(IMPORTS_LIMIT) });
   let data;
   try {
     data = await api('GET', `/v1/admin/imports?${query}`);

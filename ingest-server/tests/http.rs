@@ -162,6 +162,16 @@ fn cors_follows_the_importer_allowed_origins() {
     assert_eq!(header(&own, "access-control-allow-origin"), server.url);
 }
 
+/// The widget's file `name` (as in widget-js/src) under its content-hashed name, from the
+/// manifest the widget build writes.
+fn hashed(name: &str) -> String {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../widget-js/dist/manifest.json");
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{path}: {e}; the widget is built before the server (make widget)"));
+    let manifest: serde_json::Value = serde_json::from_str(&text).unwrap();
+    manifest[name].as_str().unwrap().to_owned()
+}
+
 fn header(response: &ureq::http::Response<ureq::Body>, name: &str) -> String {
     response.headers().get(name).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
 }
@@ -183,7 +193,8 @@ fn the_embed_page_is_framed_only_by_the_importer_origins() {
     assert!(header(&page, "set-cookie").is_empty());
     let html = page.body_mut().read_to_string().unwrap();
     assert!(html.contains(r#"data-parent-origin="https://app.example.com""#), "{html}");
-    assert!(html.contains(r#"src="../widget/app/app.js""#));
+    assert!(html.contains(&format!(r#"src="../widget/{}""#, hashed("app/app.js"))), "{html}");
+    assert!(html.contains(&format!(r#"href="../widget/{}""#, hashed("app/app.css"))), "{html}");
 
     for origin in ["https%3A%2F%2Fevil.example", ""] {
         let refused = agent.get(format!("{}/embed/demo?origin={origin}", server.url)).call().unwrap();
@@ -209,13 +220,14 @@ fn the_widget_files_are_served_from_the_binary_gzipped_when_asked() {
         "host pages of any origin load it"
     );
     assert_eq!(header(&loader, "content-encoding"), "");
-    for (path, kind) in [
-        ("/widget/app/app.js", "text/javascript"),
-        ("/widget/app/worker.js", "text/javascript"),
-        ("/widget/app/app.css", "text/css"),
-        ("/widget/wasm/sluice_parser_bg.wasm", "application/wasm"),
-        ("/widget/wasm/sluice_parser_sheets_bg.wasm", "application/wasm"),
+    for (name, kind) in [
+        ("app/app.js", "text/javascript"),
+        ("app/worker.js", "text/javascript"),
+        ("app/app.css", "text/css"),
+        ("wasm/sluice_parser_bg.wasm", "application/wasm"),
+        ("wasm/sluice_parser_sheets_bg.wasm", "application/wasm"),
     ] {
+        let path = format!("/widget/{}", hashed(name));
         let gzipped =
             agent.get(format!("{}{path}", server.url)).header("accept-encoding", "gzip, br").call().unwrap();
         assert_eq!(gzipped.status(), 200, "{path}");
@@ -225,6 +237,58 @@ fn the_widget_files_are_served_from_the_binary_gzipped_when_asked() {
     }
     let missing = agent.get(format!("{}/widget/app/nope.js", server.url)).call().unwrap();
     assert_eq!(missing.status(), 404);
+    let unhashed = agent.get(format!("{}/widget/app/app.js", server.url)).call().unwrap();
+    assert_eq!(unhashed.status(), 404, "the app is served under its content-hashed name only");
+}
+
+#[test]
+fn the_app_files_are_immutable_and_the_loader_and_page_revalidate_with_an_etag() {
+    let server = Server::start();
+    let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+    for name in ["app/app.js", "app/worker.js", "app/app.css", "wasm/sluice_parser_bg.wasm"] {
+        assert!(hashed(name).contains('.'), "{name} has a hashed name");
+        let file = agent.get(format!("{}/widget/{}", server.url, hashed(name))).call().unwrap();
+        assert_eq!(file.status(), 200, "{name}");
+        assert_eq!(header(&file, "cache-control"), "public, max-age=31536000, immutable", "{name}");
+    }
+    let page = format!("{}/embed/demo?origin=https%3A%2F%2Fapp.example.com", server.url);
+    for (url, cache_control) in
+        [(format!("{}/sluice.js", server.url), "public, max-age=300"), (page.clone(), "no-cache")]
+    {
+        for encoding in ["identity", "gzip"] {
+            let first = agent.get(&url).header("accept-encoding", encoding).call().unwrap();
+            assert_eq!(first.status(), 200, "{url}");
+            assert_eq!(header(&first, "cache-control"), cache_control, "{url}");
+            let tag = header(&first, "etag");
+            assert!(tag.starts_with('"') && tag.ends_with('"') && tag.len() > 20, "a strong ETag: {tag}");
+            let again = agent
+                .get(&url)
+                .header("accept-encoding", encoding)
+                .header("if-none-match", &tag)
+                .call()
+                .unwrap();
+            assert_eq!(again.status(), 304, "{url} with its ETag, {encoding}");
+            assert_eq!(header(&again, "etag"), tag);
+            assert_eq!(
+                header(&again, "content-security-policy"),
+                header(&first, "content-security-policy"),
+                "a 304's headers replace the cached ones: {url}"
+            );
+            let stale = agent
+                .get(&url)
+                .header("accept-encoding", encoding)
+                .header("if-none-match", r#""0123456789abcdef0123456789abcdef""#)
+                .call()
+                .unwrap();
+            assert_eq!(stale.status(), 200, "{url} with another ETag");
+        }
+    }
+    let loader = |encoding| {
+        let answer =
+            agent.get(format!("{}/sluice.js", server.url)).header("accept-encoding", encoding).call();
+        header(&answer.unwrap(), "etag")
+    };
+    assert_ne!(loader("gzip"), loader("identity"), "the gzipped loader is another representation");
 }
 
 #[test]

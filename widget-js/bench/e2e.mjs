@@ -206,6 +206,7 @@ function page(sluiceUrl) {
 <script>
   const importer = Sluice.importer({
     importer: 'bench',
+    preload: 'idle',
     options: { allowInvalid: true },
     onReady: () => document.body.setAttribute('data-ready', ''),
     onComplete: (result) => { window.benchResult = result; },

@@ -2,9 +2,19 @@
 // host page and relays its events. A script tag (`<script src="https://sluice.example.com/sluice.js">`)
 // defines `window.Sluice` and `window.CSVBoxImporter`; `import { importer } from '@sluice/widget'`
 // gives the same in a bundle.
-import type { Attribute, DynamicColumn, ImportResult, Settings, StartToken, ToApp, ToHost, WidgetOptions } from './messages';
+import { type CsvboxColumn, fromCsvbox } from './csvbox-columns.js';
+import type { Attribute, DynamicColumn, ImportResult, Settings, StartToken, ToApp, ToHost, WidgetOptions } from './messages.js';
 
-export type { Attribute, DynamicColumn, ImportResult, StartToken, StringOverrides, WidgetOptions } from './messages';
+export type { CsvboxColumn } from './csvbox-columns.js';
+export type { Attribute, DynamicColumn, ImportResult, StartToken, StringOverrides, WidgetOptions } from './messages.js';
+
+/**
+ * When the importer's frame, app and WebAssembly load: `'none'` (the default) on the first
+ * `open()`, so a page view that never imports downloads nothing but the loader; `'idle'` once
+ * the page is idle after construction. `importer.preload()` loads at any moment (on a button's
+ * hover or focus, say).
+ */
+export type Preload = 'none' | 'idle';
 
 export interface ImporterConfig {
   /** The importer's key, as in the server's configuration. */
@@ -17,7 +27,9 @@ export interface ImporterConfig {
   dynamicColumns?: DynamicColumn[];
   /** For an importer that requires signed starts: the token, or a function that gets a fresh one from your server for each start. */
   startToken?: StartToken;
-  /** Load the frame on the first open() instead of at once. */
+  /** When to load the importer before the first `open()`: `'none'` (the default) or `'idle'`. */
+  preload?: Preload;
+  /** @deprecated Use `preload`; `lazy: false` (load at once, the old default) is `preload: 'idle'`. */
   lazy?: boolean;
   onReady?: () => void;
   onLoadStart?: () => void;
@@ -61,7 +73,13 @@ export class Importer {
       dynamicColumns: [...(config.dynamicColumns ?? [])],
     };
     window.addEventListener('message', this.onMessage);
-    if (!config.lazy) this.mount();
+    if ((config.preload ?? (config.lazy === false ? 'idle' : 'none')) === 'idle') whenIdle(() => this.preload());
+  }
+
+  /** Loads the importer's frame (its app and WebAssembly) now, without opening it. */
+  preload(): this {
+    this.mount();
+    return this;
   }
 
   /** Opens the importer (loading it first if needed). */
@@ -193,6 +211,12 @@ export class Importer {
   }
 }
 
+/** Runs `task` when the page is idle (or soon, where the browser cannot tell). */
+function whenIdle(task: () => void): void {
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(task, { timeout: 5000 });
+  else setTimeout(task, 1000);
+}
+
 /** Makes an importer: `Sluice.importer({ importer: 'contacts', onComplete }).open()`. */
 export function importer(config: ImporterConfig): Importer {
   return new Importer(config);
@@ -209,13 +233,17 @@ export class CSVBoxImporter {
   private readonly importer: Importer;
   private readonly listeners: Partial<Record<CsvboxEvent, () => void>> = {};
 
-  constructor(key: string, user: Record<string, Attribute> = {}, callback?: CsvboxCallback, options: { lazy?: boolean; server?: string; startToken?: StartToken } = {}) {
+  private readonly callback: CsvboxCallback | undefined;
+
+  /** As csvbox, the importer loads when the page is idle unless `options.lazy` is true (then on the first open); `preload` says it directly. */
+  constructor(key: string, user: Record<string, Attribute> = {}, callback?: CsvboxCallback, options: { lazy?: boolean; preload?: Preload; server?: string; startToken?: StartToken } = {}) {
+    this.callback = callback;
     this.importer = new Importer({
       importer: key,
       ...(options.server ? { server: options.server } : {}),
       ...(options.startToken ? { startToken: options.startToken } : {}),
       user,
-      lazy: options.lazy ?? false,
+      preload: options.preload ?? (options.lazy ? 'none' : 'idle'),
       onReady: () => this.listeners.onReady?.(),
       onClose: () => this.listeners.onClose?.(),
       onSubmit: () => this.listeners.onSubmit?.(),
@@ -237,14 +265,18 @@ export class CSVBoxImporter {
     this.importer.setOptions(mapped);
   }
 
-  setDynamicColumns(columns: Array<DynamicColumn & { column_name?: string; display_label?: string }>): void {
-    this.importer.setDynamicColumns(
-      columns.map(({ column_name: name, display_label: label, ...column }) => {
-        const out: DynamicColumn = { ...column, key: column.key ?? name ?? '' };
-        if (column.label ?? label) out.label = column.label ?? label;
-        return out;
-      }),
-    );
+  /**
+   * csvbox's dynamic columns (or Sluice's). A column with an option Sluice cannot use is left
+   * out, and the host page's developer is told which column and option: on the console and
+   * through the callback (`callback(false, { import_status: 'failure', error_code: 'bad_dynamic_column', error })`).
+   */
+  setDynamicColumns(columns: CsvboxColumn[]): void {
+    const translated = fromCsvbox(columns);
+    for (const problem of translated.problems) {
+      console.error(`CSVBoxImporter.setDynamicColumns: ${problem}`);
+      this.callback?.(false, { import_status: 'failure', error_code: 'bad_dynamic_column', error: problem });
+    }
+    this.importer.setDynamicColumns(translated.columns);
   }
 
   listen(event: CsvboxEvent, callback: () => void): void {

@@ -15,10 +15,13 @@ export const artifacts = join(here, 'artifacts');
 const target = process.env.CARGO_TARGET_DIR ?? join(process.env.HOME ?? '', '.cache/sluice/target');
 const defaultBinary = process.env.SLUICE_BIN ?? join(target, 'debug/sluice');
 
-/** The example host page on 127.0.0.1 and a Sluice server whose `demo` importer allows it. */
-export async function stack({ importer = '' } = {}) {
+/**
+ * The example host page on 127.0.0.1 and a Sluice server whose `demo` importer allows it;
+ * `pages` adds pages to the host's origin (see startHost).
+ */
+export async function stack({ importer = '', pages = {} } = {}) {
   let sluiceUrl = '';
-  const host = await startHost({ sluice: () => sluiceUrl });
+  const host = await startHost({ sluice: () => sluiceUrl, pages });
   const origin = `http://127.0.0.1:${host.port}`;
   const server = await startSluice({
     importer: `key = "demo"

@@ -14,6 +14,8 @@ export class Job {
   #resolve;
   #reject;
   #onCancel;
+  /** @type {(() => void) | undefined} Called when the caller takes a batch (a Worker is told, to fill another). */
+  onTaken;
 
   constructor({ maxQueued = 16, signal, onCancel }) {
     this.#maxQueued = maxQueued;

@@ -26,7 +26,7 @@ async function start(source, options) {
   const maxQueued = options.maxQueuedBatches ?? 16;
   let peak = 0;
   const measure = () => {
-    const used = (wasmMemory() ?? 0) + (self.performance?.memory?.usedJSHeapSize ?? 0);
+    const used = (wasmMemory() ?? 0) + (Reflect.get(self.performance ?? {}, 'memory')?.usedJSHeapSize ?? 0);
     peak = Math.max(peak, used);
   };
   try {
@@ -41,7 +41,7 @@ async function start(source, options) {
       workbook: async () => useSpreadsheets(await readySpreadsheets()),
       batch: async (batch) => {
         outstanding += 1;
-        self.postMessage({ type: 'batch', batch }, [batch.bytes.buffer]);
+        self.postMessage({ type: 'batch', batch }, { transfer: [batch.bytes.buffer] });
         while (outstanding >= maxQueued && !cancelled) await new Promise((resolve) => (room = resolve));
       },
     });
