@@ -114,6 +114,16 @@ const en = {
   doneId: 'Import {id}',
   done: 'Done',
   cellError: 'Row {row}, {column}: {message}',
+  wholeRow: 'the whole row',
+  errorsPanel: 'Errors: {n}',
+  nextError: 'Next error',
+  previousError: 'Previous error',
+  errorKeys: 'In the grid, F8 goes to the next error and Shift+F8 to the previous one.',
+  errorsListed: 'Grouped here: the first {shown} of {total} errors. Next error goes through all of them.',
+  noNextError: 'No error after this cell.',
+  noPreviousError: 'No error before this cell.',
+  unmappedLeftOut: 'They are left out: only the fields above are imported.',
+  unmappedKept: 'They are sent with the import, under their own names.',
 };
 
 export type StringKey = keyof typeof en;
@@ -232,6 +242,16 @@ const fr: Record<StringKey, string> = {
   doneId: 'Import {id}',
   done: 'Terminer',
   cellError: 'Ligne {row}, {column} : {message}',
+  wholeRow: 'la ligne entière',
+  errorsPanel: 'Erreurs : {n}',
+  nextError: 'Erreur suivante',
+  previousError: 'Erreur précédente',
+  errorKeys: 'Dans le tableau, F8 va à l’erreur suivante et Maj+F8 à la précédente.',
+  errorsListed: 'Regroupées ici : les {shown} premières erreurs sur {total}. « Erreur suivante » les parcourt toutes.',
+  noNextError: 'Aucune erreur après cette cellule.',
+  noPreviousError: 'Aucune erreur avant cette cellule.',
+  unmappedLeftOut: 'Elles sont laissées de côté : seuls les champs ci-dessus sont importés.',
+  unmappedKept: 'Elles sont envoyées avec l’import, sous leur propre nom.',
 };
 
 const tables: Record<string, Record<StringKey, string>> = { en, fr };
