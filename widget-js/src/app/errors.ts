@@ -1,5 +1,6 @@
 // The review step's errors panel: the errors of the last check grouped by column and kind, each
-// group a button to its first error; Next and Previous error (F8, Shift+F8 in the grid) through
+// group a button to its first error; Next and Previous error (F8, Shift+F8 in the grid or the
+// panel) through
 // every invalid cell of the file, in order; and the focused or hovered cell's message on screen.
 // The check lists the first errors in full and marks every invalid row, so the walk goes row by
 // row through the marks and reads each row's cells from the grid.
@@ -39,6 +40,11 @@ export class ErrorsPanel {
       this.groups,
       this.note);
     this.element = h('div', { class: 'errors', hidden: true }, this.messageSlot, sheet);
+    sheet.addEventListener('keydown', (event) => {
+      if (event.key !== 'F8') return;
+      event.preventDefault();
+      void this.step(event.shiftKey ? -1 : 1);
+    });
   }
 
   /** The grid the panel moves through; its message area shows above the panel. */
