@@ -139,6 +139,25 @@ test('a fresh Next error goes to the first invalid cell of the file', async () =
   }
 });
 
+test('past the errors the check lists in full, the panel says so and Previous error still finds the last invalid row', async () => {
+  const sluice = await stack();
+  try {
+    const { page, frame } = await open(sluice.page);
+    const bad = Object.fromEntries(Array.from({ length: 1200 }, (_, i) => [i + 1, { 3: `nobody${i + 1}` }]));
+    await toReview(frame, 'many-errors.csv', csvWith(1500, bad));
+    await frame.locator('.cell.invalid').first().waitFor({ timeout: 20000 });
+    assert.match(await frame.locator('.errors-panel .note').textContent(), /the first 1,000 of 1,200 errors/);
+    const app = appFrame(page);
+    await frame.locator('[data-action=previous-error]').click();
+    await app.waitForFunction(() => document.activeElement?.dataset?.key === 'email' && document.activeElement.closest('.grid-row')?.dataset.row === '1200', null, { timeout: 10000 });
+    await page.keyboard.press('Shift+F8');
+    await app.waitForFunction(() => document.activeElement?.closest('.grid-row')?.dataset.row === '1199', null, { timeout: 10000 });
+    await page.close();
+  } finally {
+    await sluice.close();
+  }
+});
+
 /** A CSV of the example columns and `extra` more, `rows` valid rows. */
 function wide(rows, extra) {
   const base = csv(rows).toString().trimEnd().split('\n');
