@@ -72,7 +72,9 @@ export class Grid {
     this.body.addEventListener('focusin', () => this.showMessage());
     this.body.addEventListener('mouseover', (event) => this.hover(event));
     this.body.addEventListener('mouseleave', () => this.hover(null));
-    new ResizeObserver(() => this.layout()).observe(this.viewport);
+    // A grid taken off the page (another step) reports a last resize: it stops watching then.
+    const resized = new ResizeObserver(() => (this.viewport.isConnected ? this.layout() : resized.disconnect()));
+    resized.observe(this.viewport);
     this.layout();
     this.sync();
   }
