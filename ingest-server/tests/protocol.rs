@@ -166,6 +166,42 @@ fn an_importer_that_records_invalid_rows_stores_and_counts_them() {
 }
 
 #[test]
+fn a_batch_with_unmapped_columns_is_refused_when_the_importer_leaves_them_out() {
+    let server = Server::start();
+    let client = client(&server);
+    assert_eq!(client.config().unwrap().unmapped_columns, "leave_out", "the default");
+    let upload = start(&client);
+    let kept = support::batches_keeping_unmapped(&csv(3, |_| String::new()), 10).remove(0);
+    assert!(Batch::decode(&kept).unwrap().columns.iter().any(|c| c.name == "Notes"), "Notes is kept");
+    let refused = upload.send(&kept).unwrap_err();
+    let ClientError::Problem { status, code, body, .. } = &refused else { panic!("{refused}") };
+    assert_eq!((*status, code.as_str(), &body["keptColumns"]), (422, "unmapped_columns_refused", &1.into()));
+    assert!(body["detail"].as_str().unwrap().contains("unmapped_columns = \"leave_out\""), "{body}");
+
+    let mut file = csv(3, |_| String::new());
+    file.extend_from_slice(support::row(4, "").replace("yes,\n", "yes,,surplus\n").as_bytes());
+    let extras = support::batches_keeping_unmapped(&file, 10).remove(0);
+    let refused = upload.send(&extras).unwrap_err();
+    let ClientError::Problem { code, body, .. } = &refused else { panic!("{refused}") };
+    assert_eq!((code.as_str(), &body["row"]), ("unmapped_columns_refused", &4.into()), "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("row 4 has fields past the header"), "{body}");
+    assert_eq!(upload.status().unwrap().rows, 0, "nothing is stored");
+    let plain = batches(&csv(3, |_| String::new()), 10, false).remove(0);
+    assert_eq!(upload.send(&plain).unwrap().row_count, 3, "the schema's columns alone pass");
+}
+
+#[test]
+fn an_importer_that_keeps_unmapped_columns_stores_them() {
+    let server = Server::with_config(&config("", "unmapped_columns = \"keep\""));
+    let client = client(&server);
+    assert_eq!(client.config().unwrap().unmapped_columns, "keep");
+    let upload = start(&client);
+    let kept = support::batches_keeping_unmapped(&csv(3, |_| String::new()), 10).remove(0);
+    assert_eq!(upload.send(&kept).unwrap().row_count, 3);
+    assert_eq!(upload.complete_all().unwrap().rows, 3);
+}
+
+#[test]
 fn the_server_checks_every_row_itself_whatever_the_browser_says() {
     let server = Server::start();
     let client = client(&server);

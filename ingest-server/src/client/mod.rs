@@ -60,12 +60,20 @@ pub struct PublicConfig {
     pub schema_digest: String,
     /// `refuse` or `record`.
     pub invalid_rows: String,
+    /// `leave_out`, `keep` or `ask`: whether the file's unmapped columns may be sent (absent
+    /// from servers before the setting: `leave_out`).
+    #[serde(default = "leave_out")]
+    pub unmapped_columns: String,
     /// Its limits.
     pub limits: Limits,
     /// Whether its imports start only with a token the host app's server signed
     /// ([`Client::start_signed`]).
     #[serde(default)]
     pub signed_start: bool,
+}
+
+fn leave_out() -> String {
+    "leave_out".to_owned()
 }
 
 /// An importer's limits, as the public config gives them.

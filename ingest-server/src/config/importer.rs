@@ -1,5 +1,6 @@
 //! An `[[importers]]` entry: its public key, the origins that may embed it, its schema, what to
-//! do with invalid rows, limits, retention and destinations; read and checked.
+//! do with invalid rows and with the file's unmapped columns, limits, retention and
+//! destinations; read and checked.
 
 use super::destination::{self, Destination};
 use super::error::{Located, Report};
@@ -18,6 +19,7 @@ const IMPORTER_FIELDS: &[&str] = &[
     "allowed_origins",
     "schema",
     "invalid_rows",
+    "unmapped_columns",
     "limits",
     "start",
     "retention",
@@ -53,6 +55,8 @@ pub struct Importer {
     pub schema: Schema,
     /// What to do with rows that fail validation.
     pub invalid_rows: InvalidRows,
+    /// What happens to the file's columns that no schema column takes.
+    pub unmapped_columns: UnmappedColumns,
     /// Size limits.
     pub limits: ImporterLimits,
     /// How imports start: open imports at once, metadata size, time to the first batch.
@@ -72,6 +76,31 @@ pub enum InvalidRows {
     Refuse,
     /// Invalid rows are stored and delivered with their errors (`"record"`).
     Record,
+}
+
+/// What happens to the file's columns that no schema column takes (default: left out).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UnmappedColumns {
+    /// Never collected: the widget leaves them out and the server refuses a batch that carries
+    /// them (`"leave_out"`), so data the app never asked for is not shipped, stored or delivered.
+    #[default]
+    LeaveOut,
+    /// Sent, stored and delivered beside the schema's columns under their header names (`"keep"`).
+    Keep,
+    /// The end user chooses on the mapping step, "leave out" preselected (`"ask"`).
+    Ask,
+}
+
+impl UnmappedColumns {
+    /// The setting as written in the configuration and the public config.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnmappedColumns::LeaveOut => "leave_out",
+            UnmappedColumns::Keep => "keep",
+            UnmappedColumns::Ask => "ask",
+        }
+    }
 }
 
 /// Limits on one import, each greater than zero except `min_rows`.
@@ -188,6 +217,7 @@ impl Importer {
         let allowed_origins = read_origins(t, report);
         let schema = schema::read(t, &label, context.base, report);
         let invalid_rows = t.parsed("invalid_rows", "expected a string", report, parse_invalid_rows);
+        let unmapped = t.parsed("unmapped_columns", "expected a string", report, parse_unmapped_columns);
         let limits = ImporterLimits::read(&t.table("limits", LIMIT_FIELDS, report), context.max_body, report);
         let start = ImportStart::read(&t.table("start", start::FIELDS, report), context.import_ttl, report);
         let retention = read_retention(&t.table("retention", RETENTION_FIELDS, report), report);
@@ -204,6 +234,7 @@ impl Importer {
             allowed_origins: allowed_origins?,
             schema: schema?,
             invalid_rows: invalid_rows.map_or(InvalidRows::default(), |v| v.value),
+            unmapped_columns: unmapped.map_or(UnmappedColumns::default(), |v| v.value),
             limits,
             start,
             retention: retention.value,
@@ -239,6 +270,16 @@ fn parse_invalid_rows(text: &str) -> Result<InvalidRows, String> {
         "refuse" => Ok(InvalidRows::Refuse),
         "record" => Ok(InvalidRows::Record),
         _ => Err("expected \"refuse\" or \"record\"".to_owned()),
+    }
+}
+
+/// Parses `unmapped_columns`.
+fn parse_unmapped_columns(text: &str) -> Result<UnmappedColumns, String> {
+    match text {
+        "leave_out" => Ok(UnmappedColumns::LeaveOut),
+        "keep" => Ok(UnmappedColumns::Keep),
+        "ask" => Ok(UnmappedColumns::Ask),
+        _ => Err("expected \"leave_out\", \"keep\" or \"ask\"".to_owned()),
     }
 }
 
@@ -440,6 +481,20 @@ mod tests {
                 (6, "importers[0].invalid_rows", "expected \"refuse\" or \"record\""),
                 (7, "importers[0].name", "must not be empty"),
             ],
+        );
+    }
+
+    #[test]
+    fn unmapped_columns_are_left_out_unless_the_importer_says_keep_or_ask() {
+        let read = |line: &str| load(&importer(line, "")).unwrap().importers[0].unmapped_columns;
+        assert_eq!(read(""), UnmappedColumns::LeaveOut);
+        assert_eq!(read("unmapped_columns = \"leave_out\""), UnmappedColumns::LeaveOut);
+        assert_eq!(read("unmapped_columns = \"keep\""), UnmappedColumns::Keep);
+        assert_eq!(read("unmapped_columns = \"ask\""), UnmappedColumns::Ask);
+        assert_eq!(UnmappedColumns::Ask.as_str(), "ask");
+        assert_errors(
+            &importer("unmapped_columns = \"ignore\"", ""),
+            &[(6, "importers[0].unmapped_columns", "expected \"leave_out\", \"keep\" or \"ask\"")],
         );
     }
 

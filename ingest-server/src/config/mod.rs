@@ -78,7 +78,7 @@ mod weak;
 pub use destination::{Delivery, Destination, Webhook, webhook_key};
 pub use env::{ENV_OVERRIDES, MASTER_KEY_LEN, process_env};
 pub use error::{ConfigError, ConfigErrors};
-pub use importer::{Importer, ImporterLimits, InvalidRows, Retention};
+pub use importer::{Importer, ImporterLimits, InvalidRows, Retention, UnmappedColumns};
 pub use net::is_private_address;
 pub use proxies::{IpRange, TrustedProxies};
 pub use secret::Secret;

@@ -129,6 +129,7 @@ impl From<ImportError> for Problem {
             ImportError::Closed(status) => closed(status),
             ImportError::Gone(detail) => Problem::new(StatusCode::GONE, "data_deleted", detail),
             ImportError::BatchInvalid(detail) => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "batch_invalid", detail),
+            ImportError::UnmappedRefused { kept_columns, first_row_with_extras } => unmapped_refused(kept_columns, first_row_with_extras),
             ImportError::RowsInvalid { error_count, errors } => Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "rows_invalid",
@@ -236,6 +237,30 @@ pub(super) fn unknown_importer() -> Problem {
         "unknown_importer",
         "no importer has this key; check the key in the embed code",
     )
+}
+
+/// A batch carrying file columns the importer leaves out: where, and what the client must do.
+fn unmapped_refused(kept_columns: usize, first_row_with_extras: Option<u64>) -> Problem {
+    let what = match (kept_columns, first_row_with_extras) {
+        (0, Some(row)) => format!("row {row} has fields past the header"),
+        (n, Some(row)) => {
+            format!("the batch has {n} kept file columns and row {row} has fields past the header")
+        }
+        (n, None) => format!("the batch has {n} kept file columns"),
+    };
+    let problem = Problem::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "unmapped_columns_refused",
+        format!(
+            "{what}, and this importer leaves the file's unmapped columns out (unmapped_columns = \
+             \"leave_out\"); send only the schema's columns"
+        ),
+    )
+    .with("keptColumns", kept_columns);
+    match first_row_with_extras {
+        Some(row) => problem.with("row", row),
+        None => problem,
+    }
 }
 
 fn closed(status: ImportStatus) -> Problem {

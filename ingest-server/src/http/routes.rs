@@ -78,6 +78,7 @@ async fn public_config(state: web::Data<State>, key: web::Path<String>) -> Resul
         "schema": importer.schema_json,
         "schemaDigest": importer.schema().digest_hex(),
         "invalidRows": match config.invalid_rows { InvalidRows::Record => "record", _ => "refuse" },
+        "unmappedColumns": config.unmapped_columns.as_str(),
         "signedStart": config.start.secret.is_some(),
         "limits": {
             "maxRows": limits.max_rows,

@@ -1,15 +1,16 @@
 //! Storing one batch: authorize, open the transport seal, answer a replay (the same batch under
 //! the same number, however it was sealed) from what is stored, decode and re-check every row
-//! against the importer's schema, apply the invalid-rows policy, seal under the import's data key
+//! against the importer's schema, refuse unmapped columns the importer leaves out, apply the
+//! invalid-rows policy, seal under the import's data key
 //! and store durably.
 
 use super::create::seconds;
 use super::{ImportError, Imports};
-use crate::config::InvalidRows;
+use crate::config::{InvalidRows, UnmappedColumns};
 use crate::crypto::{BatchAad, Item};
 use crate::store::{BatchMeta, ImportRecord, ImportStatus, NewBatch, PutOutcome};
 use serde::Serialize;
-use sluice_parser::batch::Batch;
+use sluice_parser::batch::{Batch, ColumnKind};
 use sluice_parser::verify::{Verdict, Verifier, VerifyError};
 
 /// What a client says about a batch outside its sealed body (all bound by the AAD).
@@ -139,6 +140,9 @@ impl Imports {
                 limits.batch_bytes.0
             )));
         }
+        if importer.config.unmapped_columns == UnmappedColumns::LeaveOut {
+            refuse_unmapped(&batch)?;
+        }
         if record.rows + u64::from(batch.row_count) > limits.max_rows {
             return Err(ImportError::TooManyRows { limit: limits.max_rows });
         }
@@ -242,6 +246,17 @@ impl Imports {
         });
         self.log(&record.id, now, "batch_stored", detail);
     }
+}
+
+/// Refuses a batch that carries file columns no schema column takes (kept columns, or fields past
+/// the header): its importer leaves them out. Counts only: a header name may itself be data.
+fn refuse_unmapped(batch: &Batch<'_>) -> Result<(), ImportError> {
+    let kept = batch.columns.iter().filter(|c| c.kind == ColumnKind::Kept).count();
+    let extra_row = batch.rows().find(|row| !row.extras.is_empty()).map(|row| row.number);
+    if kept == 0 && extra_row.is_none() {
+        return Ok(());
+    }
+    Err(ImportError::UnmappedRefused { kept_columns: kept, first_row_with_extras: extra_row })
 }
 
 fn internal(e: impl std::fmt::Display) -> ImportError {

@@ -93,6 +93,14 @@ pub enum ImportError {
     Closed(ImportStatus),
     /// The batch does not fit the importer (schema, columns, row order, header fields).
     BatchInvalid(String),
+    /// The batch carries file columns no schema column takes, and the importer leaves them out
+    /// (`unmapped_columns = "leave_out"`).
+    UnmappedRefused {
+        /// Kept columns in the batch's header.
+        kept_columns: usize,
+        /// The first row with fields past the header, if any.
+        first_row_with_extras: Option<u64>,
+    },
     /// Rows have errors and the importer refuses invalid rows.
     RowsInvalid {
         /// Every error found.
@@ -155,6 +163,9 @@ impl std::fmt::Display for ImportError {
             ImportError::Conflict => f.write_str("another batch is stored under this number"),
             ImportError::Closed(status) => write!(f, "the import is {status:?}"),
             ImportError::RowsInvalid { error_count, .. } => write!(f, "{error_count} cells are invalid"),
+            ImportError::UnmappedRefused { kept_columns, .. } => {
+                write!(f, "{kept_columns} unmapped columns, which the importer leaves out")
+            }
             ImportError::TooManyRows { limit } => write!(f, "more than {limit} rows"),
             ImportError::TooFewRows { limit, rows } => write!(f, "{rows} rows, fewer than {limit}"),
             ImportError::BinaryContent { row, column } => write!(f, "row {row}, {column}: U+0000"),

@@ -7,6 +7,7 @@ pub(crate) mod receiver;
 use sluice_parser::batch::BatchOptions;
 use sluice_parser::import::{Import, ImportOptions};
 use sluice_parser::schema::Schema;
+use sluice_parser::validate::{MappingSpec, Unmapped};
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -265,6 +266,23 @@ pub(crate) fn batches_for(
         include_invalid,
         ..ImportOptions::default()
     };
+    batches_with(schema, file, options)
+}
+
+/// The batches the browser would send for `file` with the file's unmapped columns (and fields
+/// past the header) kept, `batch_rows` rows each, invalid rows (too many fields) included.
+pub(crate) fn batches_keeping_unmapped(file: &[u8], batch_rows: u32) -> Vec<Vec<u8>> {
+    let options = ImportOptions {
+        batches: BatchOptions { max_rows: batch_rows, ..BatchOptions::default() },
+        mapping: MappingSpec { columns: None, unmapped: Unmapped::Keep },
+        include_invalid: true,
+        ..ImportOptions::default()
+    };
+    batches_with(&schema(), file, options)
+}
+
+/// The batches an import with `options` makes of `file`.
+fn batches_with(schema: &Schema, file: &[u8], options: ImportOptions) -> Vec<Vec<u8>> {
     let mut import = Import::new(schema, options).unwrap();
     let mut out = Vec::new();
     for chunk in file.chunks(64 * 1024) {

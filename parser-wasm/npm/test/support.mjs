@@ -40,11 +40,13 @@ export async function serve(root, extra = {}) {
   return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(resolve)) };
 }
 
-/** Launches headless Debian Chromium with a throwaway profile. */
-export async function chromium() {
+/** Launches headless Debian Chromium with a throwaway profile; `contextOptions` are Playwright's
+ * (a phone's viewport, `isMobile`, `hasTouch`). */
+export async function chromium(contextOptions = {}) {
   const { chromium: driver } = require('playwright-core');
   const profile = await mkdtemp(join(tmpdir(), 'sluice-chromium-'));
   const context = await driver.launchPersistentContext(profile, {
+    ...contextOptions,
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
     args: [

@@ -10,6 +10,9 @@ export interface PublicConfig {
   schema: Schema;
   schemaDigest: string;
   invalidRows: 'refuse' | 'record';
+  /** The file's unmapped columns: left out (the default, and what an older server means by
+   * leaving it out), kept, or the end user's choice with "leave out" preselected. */
+  unmappedColumns?: 'leave_out' | 'keep' | 'ask';
   /** Imports start only with a start token the host app's server signed. */
   signedStart?: boolean;
   /** `minRows`: the fewest rows an import may complete with (0: an empty file may be imported). */

@@ -51,7 +51,17 @@ export function count(n: number, locale: string): string {
   return n.toLocaleString(locale);
 }
 
-/** "12.3 MB". */
-export function megabytes(bytes: number, locale: string): string {
-  return `${(bytes / 1e6).toLocaleString(locale, { maximumFractionDigits: 1 })} MB`;
+const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
+
+/** A size as people say it: "1 GB" for 1 GiB, "512 MB", "12.3 MB", "100 KB"; binary units, one
+ * decimal at most, no trailing ".0", in the page's language. */
+export function fileSize(bytes: number, locale: string): string {
+  let unit = 0;
+  let value = Math.max(0, bytes);
+  // 1023.96 KB would show as "1,024 KB": it is said "1 MB".
+  while (unit < UNITS.length - 1 && Math.round(value * 10) / 10 >= 1024) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toLocaleString(locale, { maximumFractionDigits: 1 })} ${UNITS[unit]}`;
 }

@@ -1,6 +1,9 @@
 // The review grid: a virtual window over every row of the file. Rows are read on demand through
 // the parser's row index, 256 at a time, so a 1M-row file costs what is on screen. Invalid
-// cells carry their messages; cells edit in place; rows delete; arrow keys move between cells.
+// cells carry their messages, shown on screen for the focused or hovered cell (and under it on
+// a narrow screen); cells edit in place; rows delete; arrow keys move between cells, F8 and
+// Shift+F8 between invalid cells. The header and the rows take their column widths from one
+// template, so they line up at any width and scroll.
 import { readRows, type CellError, type GridRow } from '@sluice/parser';
 import { cellMessage } from './cellmessages';
 import { h, replace } from './dom';
@@ -12,6 +15,15 @@ const ROW_HEIGHT = 34;
 const BLOCK = 256;
 const OVERSCAN = 6;
 const CACHE_BLOCKS = 48;
+const MIN_COLUMN = 120;
+/** Below this width the row numbers narrow and messages also show under the cell. */
+const NARROW = 560;
+
+/** Where an invalid cell is: a data row, and a column key (null: the row as a whole). */
+export interface ErrorPlace {
+  row: number;
+  column: string | null;
+}
 
 export interface GridColumn {
   key: string;
@@ -34,6 +46,12 @@ export class Grid {
   private frame = 0;
   private listed = new Map<number, CellError[]>();
   private listedFor: unknown = null;
+  /** The message of the focused or hovered invalid cell, on screen (polite live region). */
+  readonly message: HTMLElement;
+  /** The same message under the cell itself, on a narrow screen. */
+  private readonly inline: HTMLElement;
+  private hovered: HTMLElement | null = null;
+  private touched = false;
 
   constructor(
     private readonly state: State,
@@ -44,13 +62,22 @@ export class Grid {
       h('div', { class: 'cell rowhead', role: 'columnheader' }, t('row')),
       ...columns.map((c) => h('div', { class: 'cell', role: 'columnheader', title: c.key }, c.label)));
     this.body = h('div', { class: 'grid-body', role: 'rowgroup' });
-    this.spacer = h('div', { class: 'grid-spacer' }, this.body);
+    this.inline = h('div', { class: 'cell-inline-message', 'aria-hidden': 'true', hidden: true });
+    this.message = h('p', { class: 'cell-message', 'aria-live': 'polite', 'data-field': 'cell-message' });
+    this.spacer = h('div', { class: 'grid-spacer' }, this.body, this.inline);
     // The header scrolls sideways with the rows and stays on top (sticky) as they scroll down.
     this.viewport = h('div', { class: 'grid-viewport', tabindex: '-1' }, h('div', { role: 'rowgroup', class: 'grid-headgroup' }, this.header), this.spacer);
     this.element = h('div', { class: 'grid', role: 'grid', 'aria-label': t('grid'), 'aria-rowcount': 0, 'aria-colcount': columns.length + 1 }, this.viewport);
     this.element.style.setProperty('--columns', String(columns.length));
     this.viewport.addEventListener('scroll', () => this.schedule());
     this.element.addEventListener('keydown', (event) => this.key(event));
+    this.body.addEventListener('focusin', () => this.showMessage());
+    this.body.addEventListener('mouseover', (event) => this.hover(event));
+    this.body.addEventListener('mouseleave', () => this.hover(null));
+    // A grid taken off the page (another step) reports a last resize: it stops watching then.
+    const resized = new ResizeObserver(() => (this.viewport.isConnected ? this.layout() : resized.disconnect()));
+    resized.observe(this.viewport);
+    this.layout();
     this.sync();
   }
 
@@ -109,6 +136,57 @@ export class Grid {
     return low;
   }
 
+  /** Moves focus to an invalid cell anywhere in the file: scrolls to its row and reads it. */
+  async goTo(place: ErrorPlace): Promise<void> {
+    const index = this.indexOf(place.row);
+    if (index < 0) return;
+    await this.load(place.row);
+    const col = place.column === null ? 0 : Math.max(0, this.columns.findIndex((c) => c.key === place.column));
+    this.move(index, col);
+    if (place.column === null) (this.cellAt(index, -1) ?? this.viewport).focus();
+  }
+
+  /** The invalid cells of data row `number`, by column key (null: the row), read if need be. */
+  async invalidIn(number: number): Promise<(string | null)[]> {
+    const row = await this.load(number);
+    const listed = this.listedErrors().get(number) ?? [];
+    const bad = new Set([...(row?.errors ?? []), ...listed].map((e) => e.column));
+    const cells = this.columns.filter((c) => bad.has(c.key)).map((c) => c.key);
+    return bad.has(null) ? [null, ...cells] : cells;
+  }
+
+  /** Orders two column keys as the grid shows them (null, the row itself, first). */
+  compare(a: string | null, b: string | null): number {
+    const position = (key: string | null) => (key === null ? -1 : this.columns.findIndex((c) => c.key === key));
+    return position(a) - position(b);
+  }
+
+  /** The cell the user was last on (null before they were on any). */
+  get place(): ErrorPlace | null {
+    if (!this.touched) return null;
+    return { row: this.rowAt(this.active.index), column: this.columns[this.active.col]?.key ?? null };
+  }
+
+  /** Asks for the next (1) or previous (-1) invalid cell; the review step says where it is. */
+  onStep: (direction: 1 | -1) => void = () => undefined;
+
+  /** The position at which data row `number` shows, or -1 (deleted, or filtered out). */
+  private indexOf(number: number): number {
+    if (this.state.deleted.has(number)) return -1;
+    if (this.order) return this.order.indexOf(number);
+    return number <= (this.state.summary?.read.rows ?? 0) ? number - 1 - countAtMost(this.deleted, number) : -1;
+  }
+
+  /** Data row `number` as read by the parser, reading its block first if need be. */
+  private async load(number: number): Promise<GridRow | undefined> {
+    const block = Math.floor((number - 1) / BLOCK);
+    if (!this.blocks.has(block)) this.fetch(block);
+    const entry = this.blocks.get(block);
+    if (entry instanceof Promise) await entry;
+    const read = this.blocks.get(block);
+    return read instanceof Map ? read.get(number) : undefined;
+  }
+
   private schedule(): void {
     if (this.frame) return;
     this.frame = requestAnimationFrame(() => {
@@ -132,7 +210,51 @@ export class Grid {
     for (let index = first; index < last; index += 1) rows.push(this.drawRow(index, this.rowAt(index)));
     this.body.style.transform = `translateY(${first * ROW_HEIGHT}px)`;
     replace(this.body, ...rows);
+    this.hovered = null;
     if (hadFocus) this.focus();
+    this.showMessage();
+  }
+
+  /** One column width for the header and every row: the room shared out, 120 px at least. */
+  private layout(): void {
+    const narrow = this.viewport.clientWidth > 0 && this.viewport.clientWidth < NARROW;
+    const rowhead = narrow ? 56 : 76;
+    const room = this.viewport.clientWidth - rowhead;
+    const width = Math.max(MIN_COLUMN, Math.floor(room / Math.max(1, this.columns.length)));
+    this.element.style.setProperty('--rowhead-width', `${rowhead}px`);
+    this.element.style.setProperty('--column-width', `${width}px`);
+    this.element.classList.toggle('narrow', narrow);
+  }
+
+  private hover(event: Event | null): void {
+    const target = event?.target instanceof Element ? event.target.closest<HTMLElement>('.cell') : null;
+    this.hovered = target?.classList.contains('invalid') ? target : null;
+    this.showMessage();
+  }
+
+  /** Shows the hovered invalid cell's message, else the focused one's; under the cell too on a
+   * narrow screen. */
+  private showMessage(): void {
+    const focused = document.activeElement instanceof HTMLElement && this.body.contains(document.activeElement) ? document.activeElement : null;
+    const cell = this.hovered ?? (focused?.classList.contains('invalid') ? focused : null);
+    const text = cell ? this.describe(cell) : '';
+    if (this.message.textContent !== text) this.message.textContent = text;
+    this.inline.hidden = !cell || !this.element.classList.contains('narrow');
+    if (!cell || this.inline.hidden) return;
+    this.inline.textContent = text;
+    const { scrollLeft, clientWidth } = this.viewport;
+    this.inline.style.maxWidth = `${clientWidth - 8}px`;
+    this.inline.style.top = `${Number(cell.dataset['index']) * ROW_HEIGHT + ROW_HEIGHT}px`;
+    const left = Math.min(cell.offsetLeft, scrollLeft + clientWidth - this.inline.offsetWidth - 4);
+    this.inline.style.left = `${Math.max(scrollLeft, left)}px`;
+  }
+
+  /** "Row 4, E-mail: must be an email address" for an invalid cell on screen. */
+  private describe(cell: HTMLElement): string {
+    const col = Number(cell.dataset['col']);
+    const column = col >= 0 ? this.columns[col]?.label ?? '' : t('wholeRow');
+    const row = cell.closest<HTMLElement>('.grid-row')?.dataset['row'] ?? '';
+    return t('cellError', { row, column, message: cell.dataset['message'] ?? '' });
   }
 
   private drawRow(index: number, number: number): HTMLElement {
@@ -146,7 +268,7 @@ export class Grid {
     const message = rowErrors.map(errorText).join('; ');
     const head = h('div', {
       class: `cell rowhead${rowErrors.length ? ' invalid' : ''}`, role: 'rowheader', tabindex: '-1', 'data-index': index, 'data-col': -1,
-      title: message || undefined,
+      title: message || undefined, 'data-message': message || undefined,
     }, String(number), message ? h('span', { class: 'visually-hidden' }, `, ${message}`) : null, del);
     const cells = this.columns.map((column, col) => this.drawCell(index, col, column, row, listed));
     return h('div', { class: `grid-row${(row && !row.valid) || listed.length ? ' has-errors' : ''}`, role: 'row', 'aria-rowindex': index + 2, 'data-row': number }, head, ...cells);
@@ -164,8 +286,9 @@ export class Grid {
       role: 'gridcell', tabindex: active ? '0' : '-1', 'data-index': index, 'data-col': col, 'data-key': column.key,
       'aria-invalid': errors.length ? 'true' : false,
       title: errors.map(errorText).join('\n') || undefined,
+      'data-message': errors.map(errorText).join('; ') || undefined,
       'aria-readonly': column.editable ? false : 'true',
-      on: { dblclick: () => this.edit(index, col), focus: () => (this.active = { index, col }) },
+      on: { dblclick: () => this.edit(index, col), focus: () => { this.active = { index, col }; this.touched = true; } },
     }, value);
     if (errors.length) cell.append(h('span', { class: 'visually-hidden' }, `, ${errors.map(errorText).join('; ')}`));
     return cell;
@@ -221,13 +344,24 @@ export class Grid {
   }
 
   private move(index: number, col: number): void {
+    this.touched = true;
     this.active = { index: Math.max(0, Math.min(this.length - 1, index)), col: Math.max(0, Math.min(this.columns.length - 1, col)) };
     const head = this.header.offsetHeight;
     const top = this.active.index * ROW_HEIGHT;
     if (top < this.viewport.scrollTop) this.viewport.scrollTop = top;
     else if (top + ROW_HEIGHT + head > this.viewport.scrollTop + this.viewport.clientHeight) this.viewport.scrollTop = top + ROW_HEIGHT + head - this.viewport.clientHeight;
     this.draw();
+    this.reveal(this.cellAt(this.active.index, this.active.col));
     this.focus();
+  }
+
+  /** Scrolls sideways so that `cell` is clear of the sticky row numbers and the right edge. */
+  private reveal(cell: HTMLElement | null): void {
+    if (!cell) return;
+    const rowhead = this.header.firstElementChild instanceof HTMLElement ? this.header.firstElementChild.offsetWidth : 0;
+    const { scrollLeft, clientWidth } = this.viewport;
+    if (cell.offsetLeft - rowhead < scrollLeft) this.viewport.scrollLeft = cell.offsetLeft - rowhead;
+    else if (cell.offsetLeft + cell.offsetWidth > scrollLeft + clientWidth) this.viewport.scrollLeft = cell.offsetLeft + cell.offsetWidth - clientWidth;
   }
 
   private key(event: KeyboardEvent): void {
@@ -246,6 +380,7 @@ export class Grid {
       Enter: () => this.edit(index, col),
       F2: () => this.edit(index, col),
       Delete: () => (event.shiftKey || event.ctrlKey ? this.delete(this.rowAt(index)) : undefined),
+      F8: () => this.onStep(event.shiftKey ? -1 : 1),
     };
     const action = moves[event.key];
     if (action) {

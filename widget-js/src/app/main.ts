@@ -5,7 +5,7 @@ import { ready } from '@sluice/parser';
 import { Api } from './api';
 import { h, replace } from './dom';
 import { isOverridden, language, setLanguage, t, type StringKey } from './strings';
-import { schemaFor, type State, tell } from './state';
+import { schemaFor, type State, tell, unmappedDefault } from './state';
 import { uploadStep } from './upload';
 import { settingsStep } from './settings';
 import { mappingStep } from './mapping';
@@ -40,6 +40,8 @@ export class Shell {
   private readonly main = h('main', { class: 'step', tabindex: '-1' });
   private readonly heading = h('h1', { class: 'title', id: 'sluice-title' });
   private readonly steps = h('ol', { class: 'steps' });
+  /** The steps on a phone: "Step 3 of 5 · Map columns". */
+  private readonly compact = h('p', { class: 'steps-compact', 'data-field': 'step-compact' });
   private readonly footer = h('footer', { class: 'actions' });
   private readonly status = h('div', { class: 'live', 'aria-live': 'polite', role: 'status' });
   busy = false;
@@ -60,11 +62,11 @@ export class Shell {
       { class: 'dialog', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'sluice-title' },
       sentinel(() => this.focusLast()),
       h('header', { class: 'top' }, this.heading, close),
-      h('nav', { 'aria-label': t('steps') }, this.steps),
+      h('nav', { 'aria-label': t('steps') }, this.steps, this.compact),
       this.main,
       this.footer,
       this.status,
-      sentinel(() => this.focusFirst()),
+      sentinel(() => this.focusTop()),
     );
     replace(this.root, dialog);
     this.heading.textContent = this.state.settings.options.title ?? (isOverridden('title') ? t('title') : this.state.config.name);
@@ -111,7 +113,7 @@ export class Shell {
   /** Back to the first step with nothing chosen, for another import. */
   restart(): void {
     Object.assign(this.state, {
-      file: null, sheets: null, reader: {}, preview: null, match: null, mapping: {}, mappedHeaders: [],
+      file: null, sheets: null, reader: {}, preview: null, match: null, mapping: {}, unmapped: unmappedDefault(this.state.config), mappedHeaders: [],
       edits: new Map(), deleted: new Set(), rules: [], undo: [], summary: null, stale: true, startedAt: new Date().toISOString(),
     });
     void this.go(0);
@@ -127,6 +129,7 @@ export class Shell {
     const titles: StringKey[] = ['stepUpload', 'stepSettings', 'stepMap', 'stepReview', 'stepSubmit'];
     replace(this.steps, ...titles.map((title, i) =>
       h('li', { class: i === this.index ? 'current' : i < this.index ? 'done' : '', 'aria-current': i === this.index ? 'step' : false }, t(title))));
+    this.compact.textContent = `${t('stepOf', { n: this.index + 1, total: titles.length })} · ${t(titles[this.index]!)}`;
   }
 
   private focusable(): HTMLElement[] {
@@ -137,6 +140,11 @@ export class Shell {
   focusFirst(): void {
     const main = this.focusable().filter((e) => this.main.contains(e));
     (main[0] ?? this.focusable()[0])?.focus();
+  }
+
+  /** Forward Tab past the last control: round to the first of the dialog, the Close button. */
+  private focusTop(): void {
+    this.focusable()[0]?.focus();
   }
 
   private focusLast(): void {
@@ -197,7 +205,7 @@ async function start(): Promise<void> {
     const [config] = await Promise.all([api.config(), ready()]);
     const state: State = {
       api, importerKey, parentOrigin, config, schema: config.schema, dynamicColumns: [], settings,
-      file: null, sheets: null, reader: {}, preview: null, match: null, mapping: {}, unmapped: 'keep', mappedHeaders: [],
+      file: null, sheets: null, reader: {}, preview: null, match: null, mapping: {}, unmapped: unmappedDefault(config), mappedHeaders: [],
       edits: new Map(), deleted: new Set(), rules: [], undo: [], summary: null, stale: true, version: 0, startedAt: new Date().toISOString(),
       startToken: () => startTokens.request(),
     };

@@ -1,6 +1,6 @@
 // Step 3: which column of the file feeds each field of the schema. Suggestions come with their
 // confidence; every choice can be changed; required fields must have a column; the file's other
-// columns are kept aside or ignored. Choices are remembered on this device only when the host
+// columns are left out, kept, or (when the importer asks) the user's choice. Choices are remembered on this device only when the host
 // page allows it (`rememberMapping`).
 import { matchColumns, type SchemaColumn } from '@sluice/parser';
 import { h, replace, uid } from './dom';
@@ -13,7 +13,7 @@ export function mappingStep(state: State, shell: Shell): Step {
   const remembered = restore(state, headers);
   if (remembered) {
     state.mapping = remembered.mapping;
-    state.unmapped = remembered.unmapped;
+    if (state.config.unmappedColumns === 'ask') state.unmapped = remembered.unmapped;
     state.mappedHeaders = headers;
   } else if (Object.keys(state.mapping).length === 0 || !sameHeaders(state, headers)) {
     suggest(state, headers);
@@ -93,6 +93,11 @@ function unmappedChoice(state: State, headers: string[]): HTMLElement[] {
   const used = new Set(Object.values(state.mapping));
   const rest = headers.filter((header) => !used.has(header));
   if (rest.length === 0) return [];
+  const chips = h('p', { class: 'chips' }, ...rest.map((header) => h('span', { class: 'chip' }, header)));
+  const policy = state.config.unmappedColumns ?? 'leave_out';
+  if (policy !== 'ask') {
+    return [h('h3', {}, t('unmappedTitle')), chips, h('p', { class: 'note', 'data-field': 'unmapped-note' }, t(policy === 'keep' ? 'unmappedKept' : 'unmappedLeftOut'))];
+  }
   const name = uid('unmapped');
   const radio = (value: 'keep' | 'ignore', text: string) => {
     const id = uid('unmapped');
@@ -102,8 +107,8 @@ function unmappedChoice(state: State, headers: string[]): HTMLElement[] {
   };
   return [
     h('h3', {}, t('unmappedTitle')),
-    h('p', { class: 'chips' }, ...rest.map((header) => h('span', { class: 'chip' }, header))),
-    h('fieldset', {}, h('legend', { class: 'visually-hidden' }, t('unmappedTitle')), radio('keep', t('unmappedKeep')), radio('ignore', t('unmappedIgnore'))),
+    chips,
+    h('fieldset', {}, h('legend', { class: 'visually-hidden' }, t('unmappedTitle')), radio('ignore', t('unmappedIgnore')), radio('keep', t('unmappedKeep'))),
   ];
 }
 
@@ -131,7 +136,7 @@ function restore(state: State, headers: string[]): { mapping: Record<string, str
     const known = new Set(headers);
     const mapping = Object.fromEntries(Object.entries(saved.mapping as Record<string, string>)
       .filter(([key, header]) => known.has(header) && state.schema.columns.some((c) => c.key === key)));
-    return { mapping, unmapped: saved.unmapped === 'ignore' ? 'ignore' : 'keep' };
+    return { mapping, unmapped: saved.unmapped === 'keep' ? 'keep' : 'ignore' };
   } catch {
     return null;
   }

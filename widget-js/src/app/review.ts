@@ -4,6 +4,7 @@
 import { parseFile, type Summary } from '@sluice/parser';
 import { count, h, replace, uid } from './dom';
 import { Grid, type GridColumn } from './grid';
+import { ErrorsPanel } from './errors';
 import { language, t, tn } from './strings';
 import { fileRows, mappingSpec, minRows, patches, readerOptions, type State } from './state';
 import { readError } from './refusal';
@@ -36,6 +37,7 @@ export async function reviewStep(state: State, shell: Shell): Promise<Step> {
     counts.textContent = invalid === 0 ? t('allValid', { rows: count(rowsLeft(summary), language()) })
       : t('checked', { rows: count(rowsLeft(summary), language()), invalid: count(invalid, language()) });
     const names = new Map(state.schema.columns.map((c) => [c.key, c.label ?? c.key]));
+    errors.update(summary);
     replace(byColumn, ...Object.entries(summary.report.errorsByColumn).map(([key, n]) =>
       h('li', {}, h('span', { class: 'badge error' }, count(n, language())), ' ', names.get(key) ?? key)));
     gate.textContent = gateMessage(state, summary) ?? invalidNote(state, summary);
@@ -85,6 +87,7 @@ export async function reviewStep(state: State, shell: Shell): Promise<Step> {
     }
     if (!grid) {
       grid = new Grid(state, columns(), changed);
+      errors.attach(grid);
       replace(gridHolder, grid.element);
     }
     grid.reload();
@@ -103,6 +106,7 @@ export async function reviewStep(state: State, shell: Shell): Promise<Step> {
   };
 
   const gridHolder = h('div', { class: 'grid-holder' });
+  const errors = new ErrorsPanel(state, () => new Map(columns().map((c) => [c.key, c.label])));
   const restore = h('button', {
     type: 'button', class: 'secondary', 'data-action': 'restore', hidden: state.deleted.size === 0,
     on: { click: () => { state.deleted.clear(); grid?.sync(); changed(); } },
@@ -119,10 +123,12 @@ export async function reviewStep(state: State, shell: Shell): Promise<Step> {
       restore),
     bulk.element,
     h('p', { class: 'hint' }, t('editHint')),
+    errors.element,
     gridHolder,
     gate);
   if (state.summary && !state.stale) {
     grid = new Grid(state, columns(), changed);
+    errors.attach(grid);
     replace(gridHolder, grid.element);
     showCounts();
   } else {

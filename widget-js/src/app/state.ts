@@ -85,6 +85,12 @@ export function minRows(state: Pick<State, 'config' | 'settings'>): number {
   return Math.max(state.settings.options.minRows ?? 0, state.config.limits.minRows ?? 1);
 }
 
+/** What happens to the file's unmapped columns before the user says: kept only when the
+ * importer keeps them; left out when it leaves them out or asks ("leave out" preselected). */
+export function unmappedDefault(config: Pick<PublicConfig, 'unmappedColumns'>): 'keep' | 'ignore' {
+  return config.unmappedColumns === 'keep' ? 'keep' : 'ignore';
+}
+
 /** The mapping as the parser takes it. */
 export function mappingSpec(state: State): { columns: Record<string, string>; unmapped: 'keep' | 'ignore' } {
   return { columns: { ...state.mapping }, unmapped: state.unmapped };

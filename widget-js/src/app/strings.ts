@@ -19,6 +19,7 @@ const en = {
   stepReview: 'Review',
   stepSubmit: 'Submit',
   steps: 'Steps',
+  stepOf: 'Step {n} of {total}',
   notFramed: 'This importer opens from the page that embeds it.',
   loadFailed: 'The importer could not load: {detail}',
   dropTitle: 'Drop a CSV or Excel file here',
@@ -192,6 +193,16 @@ const en = {
   cellInvalidEncoding: "the field has bytes that are not valid in the file's encoding (replaced with �); choose the file's encoding in the settings",
   cellFormulaError: 'the cell shows the error {formulaError} rather than a value; fix the formula in the spreadsheet, or type the value here',
   listMore: '{list} and {n} more',
+  wholeRow: 'the whole row',
+  errorsPanel: 'Errors: {n}',
+  nextError: 'Next error',
+  previousError: 'Previous error',
+  errorKeys: 'In the grid, F8 goes to the next error and Shift+F8 to the previous one.',
+  errorsListed: 'Grouped here: the first {shown} of {total} errors. Next error goes through all of them.',
+  noNextError: 'No error after this cell.',
+  noPreviousError: 'No error before this cell.',
+  unmappedLeftOut: 'They are left out: only the fields above are imported.',
+  unmappedKept: 'They are sent with the import, under their own names.',
 };
 
 export type StringKey = keyof typeof en;
@@ -210,6 +221,7 @@ const fr: Strings = {
   stepReview: 'Vérification',
   stepSubmit: 'Envoi',
   steps: 'Étapes',
+  stepOf: 'Étape {n} sur {total}',
   notFramed: 'Cet outil d’import s’ouvre depuis la page qui l’intègre.',
   loadFailed: 'L’outil d’import n’a pas pu se charger : {detail}',
   dropTitle: 'Déposez un fichier CSV ou Excel ici',
@@ -383,6 +395,16 @@ const fr: Strings = {
   cellInvalidEncoding: 'le champ contient des octets non valides dans l’encodage du fichier (remplacés par �) ; choisissez l’encodage du fichier dans les réglages',
   cellFormulaError: 'la cellule affiche l’erreur {formulaError} au lieu d’une valeur ; corrigez la formule dans le tableur, ou saisissez la valeur ici',
   listMore: '{list} et {n} autres',
+  wholeRow: 'la ligne entière',
+  errorsPanel: 'Erreurs : {n}',
+  nextError: 'Erreur suivante',
+  previousError: 'Erreur précédente',
+  errorKeys: 'Dans le tableau, F8 va à l’erreur suivante et Maj+F8 à la précédente.',
+  errorsListed: 'Regroupées ici : les {shown} premières erreurs sur {total}. « Erreur suivante » les parcourt toutes.',
+  noNextError: 'Aucune erreur après cette cellule.',
+  noPreviousError: 'Aucune erreur avant cette cellule.',
+  unmappedLeftOut: 'Elles sont laissées de côté : seuls les champs ci-dessus sont importés.',
+  unmappedKept: 'Elles sont envoyées avec l’import, sous leur propre nom.',
 };
 
 /** The languages the importer speaks, by their code (`pt-BR` and `de-AT` are shown as `pt` and `de`). */

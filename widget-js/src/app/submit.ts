@@ -3,7 +3,7 @@
 // stored once); then completion, the result, and the host page's onComplete.
 import { parseFile, type Summary } from '@sluice/parser';
 import { ApiError, type Completion, type Created } from './api';
-import { count, h, megabytes, replace } from './dom';
+import { count, h, fileSize, replace } from './dom';
 import { batchAad, handshake, seal } from './seal';
 import { language, t, tn } from './strings';
 import { fileRows, mappingSpec, patches, readerOptions, tell, type State } from './state';
@@ -84,7 +84,7 @@ async function send(state: State, view: View, signal: AbortSignal): Promise<Impo
     const elapsed = (performance.now() - started) / 1000;
     const left = done > 0.02 ? Math.max(0, Math.round((elapsed * (1 - done)) / done)) : null;
     view.text.textContent = t('progress', {
-      rows: count(acked, language()), total: count(total, language()), mb: megabytes(read, language()),
+      rows: count(acked, language()), total: count(total, language()), mb: fileSize(read, language()),
       left: left === null ? '' : t('secondsLeft', { n: left }),
     });
   };

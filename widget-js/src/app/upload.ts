@@ -2,7 +2,7 @@
 // file the parser refuses outright (empty, a header without rows, a damaged workbook or another
 // file that is neither text nor a spreadsheet) is refused here, saying what to do, before any
 // other step.
-import { h, megabytes, uid } from './dom';
+import { h, fileSize, uid } from './dom';
 import { refusalOf } from './refusal';
 import { language, t } from './strings';
 import { minRows, type State } from './state';
@@ -25,7 +25,7 @@ export function uploadStep(state: State, shell: Shell): Step {
       return;
     }
     if (file.size > max) {
-      error.textContent = t('tooLarge', { size: megabytes(file.size, language()), max: megabytes(max, language()) });
+      error.textContent = t('tooLarge', { size: fileSize(file.size, language()), max: fileSize(max, language()) });
       return;
     }
     const refused = await refusalOf(state, file);
@@ -50,7 +50,7 @@ export function uploadStep(state: State, shell: Shell): Step {
     chooseButton,
     input,
     h('p', { class: 'hint', 'data-field': 'formats' }, t('formats')),
-    h('p', { class: 'hint' }, t('dropHint', { size: megabytes(max, language()) })));
+    h('p', { class: 'hint' }, t('dropHint', { size: fileSize(max, language()) })));
   zone.addEventListener('dragover', (event) => {
     event.preventDefault();
     zone.classList.add('over');

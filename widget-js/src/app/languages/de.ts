@@ -15,6 +15,7 @@ export const de: Strings = {
   stepReview: 'Prüfen',
   stepSubmit: 'Senden',
   steps: 'Schritte',
+  stepOf: 'Schritt {n} von {total}',
   notFramed: 'Dieses Import-Tool wird über die Seite geöffnet, die es einbindet.',
   loadFailed: 'Das Import-Tool konnte nicht geladen werden: {detail}',
   dropTitle: 'CSV- oder Excel-Datei hier ablegen',

@@ -15,6 +15,7 @@ export const es: Strings = {
   stepReview: 'Revisar',
   stepSubmit: 'Enviar',
   steps: 'Pasos',
+  stepOf: 'Paso {n} de {total}',
   notFramed: 'Este importador se abre desde la página que lo integra.',
   loadFailed: 'No se pudo cargar el importador: {detail}',
   dropTitle: 'Suelta aquí un archivo CSV o Excel',

@@ -15,6 +15,7 @@ export const nl: Strings = {
   stepReview: 'Controleren',
   stepSubmit: 'Versturen',
   steps: 'Stappen',
+  stepOf: 'Stap {n} van {total}',
   notFramed: 'Deze importtool wordt geopend vanaf de pagina waarin hij is ingebed.',
   loadFailed: 'De importtool kon niet worden geladen: {detail}',
   dropTitle: 'Sleep een CSV- of Excel-bestand hierheen',

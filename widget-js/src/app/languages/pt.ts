@@ -15,6 +15,7 @@ export const pt: Strings = {
   stepReview: 'Revisar',
   stepSubmit: 'Enviar',
   steps: 'Etapas',
+  stepOf: 'Etapa {n} de {total}',
   notFramed: 'Este importador é aberto a partir da página que o incorpora.',
   loadFailed: 'Não foi possível carregar o importador: {detail}',
   dropTitle: 'Solte aqui um arquivo CSV ou Excel',
