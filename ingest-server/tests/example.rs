@@ -54,7 +54,8 @@ fn the_example_configuration_delivers_the_example_file_to_the_example_receiver()
     let mut lines = BufReader::new(node.stdout.take().unwrap()).lines();
     let node = Node(node);
     assert!(lines.next().unwrap().unwrap().starts_with("webhook receiver listening on"));
-    let log = std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>());
+    let (line_tx, log) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || lines.map_while(Result::ok).try_for_each(|line| line_tx.send(line)));
 
     let server = Server::in_dir(dir, &[("SLUICE_LISTEN", "127.0.0.1:0")]);
     let file = std::fs::read(examples.join("contacts.csv")).unwrap();
@@ -82,9 +83,18 @@ fn the_example_configuration_delivers_the_example_file_to_the_example_receiver()
     assert_eq!(rows.len() as u64, done.rows, "each row once");
     assert_eq!(rows[0]["data"]["email"], "ada@example.com");
     drop(server);
-    std::thread::sleep(Duration::from_millis(300));
+    // The receiver logs the completion after it has written the rows: wait for that line.
+    let complete = format!("import {} complete: {} rows", upload.import_id, done.rows);
+    let mut seen = Vec::new();
+    while !seen.iter().any(|line: &String| line.contains(&complete)) {
+        let left = Duration::from_secs(30).saturating_sub(start.elapsed());
+        match log.recv_timeout(left) {
+            Ok(line) => seen.push(line),
+            Err(_) => panic!("the receiver never logged {complete:?}: {seen:#?}"),
+        }
+    }
     drop(node);
-    let log = log.join().unwrap().join("\n");
-    assert!(log.contains(&format!("import {} complete: {} rows", upload.import_id, done.rows)), "{log}");
+    seen.extend(log.iter());
+    let log = seen.join("\n");
     assert!(!log.contains("ada@example.com"), "the receiver's log holds no cell value");
 }
