@@ -1,9 +1,9 @@
 //! From a column as written to a column ready to check cells, refusing every field that is
 //! wrong or does not apply to the column's type, with the column and field named.
 
-use super::Column;
 use super::check::{Check, DecimalBound, Enumeration};
-use super::raw::{Bound, RawColumn, RawEnumValue, TypeName};
+use super::raw::{Bound, RawColumn, RawEnumValue, RawText, TypeName};
+use super::{Column, Translations};
 use crate::checks::number::NumberFormat;
 use crate::datetime::{TemporalFormat, TemporalKind, default_patterns};
 use crate::error::ConfigError;
@@ -19,19 +19,54 @@ pub(super) fn column(raw: &RawColumn, index: usize) -> Result<Column, ConfigErro
     check_key(&raw.key).map_err(|r| err("key", r))?;
     refuse_foreign_fields(raw).map_err(|(field, r)| err(field, r))?;
     let check = compile_check(raw).map_err(|(field, r)| err(&field, r))?;
+    let labels = match &raw.label {
+        Some(label) => translations(label).map_err(|(field, r)| err(&format!("label{field}"), r))?,
+        None => Translations::one(raw.key.clone()),
+    };
+    let hints = match &raw.hint {
+        Some(hint) => Some(translations(hint).map_err(|(field, r)| err(&format!("hint{field}"), r))?),
+        None => None,
+    };
+    let mut keywords = raw.keywords.clone().unwrap_or_default();
+    keywords.extend(labels.others().map(str::to_owned));
     let mut column = Column {
         key: raw.key.clone(),
-        label: raw.label.clone().unwrap_or_else(|| raw.key.clone()),
+        labels,
+        hints,
         description: raw.description.clone(),
         required: raw.required.unwrap_or(false),
         unique: raw.unique.unwrap_or(false),
-        keywords: raw.keywords.clone().unwrap_or_default(),
+        keywords,
         default: None,
         trim: raw.trim.unwrap_or(true),
         check,
     };
     column.default = default_value(&column, raw.default.as_deref()).map_err(|r| err("default", r))?;
     Ok(column)
+}
+
+/// A label or hint as written, checked: a string, or a non-empty table of language tag →
+/// non-empty string. Errors carry the path below the field (`.de`) and the reason.
+fn translations(text: &RawText) -> Result<Translations, (String, String)> {
+    let entries = match text {
+        RawText::One(text) => return Ok(Translations::one(text.clone())),
+        RawText::Languages(table) => table,
+        RawText::Other(_) => {
+            return Err((String::new(), "must be a string, or a table of language tag → string".to_owned()));
+        }
+    };
+    if entries.is_empty() {
+        return Err((String::new(), "must name at least one language (`{ en = \"…\" }`)".to_owned()));
+    }
+    let mut texts = Vec::with_capacity(entries.len());
+    for (language, value) in entries {
+        let text = value.as_str().ok_or_else(|| (format!(".{language}"), "must be a string".to_owned()))?;
+        if language.is_empty() {
+            return Err((String::new(), "has an empty language tag".to_owned()));
+        }
+        texts.push((language.clone(), text.to_owned()));
+    }
+    Ok(Translations::new(texts))
 }
 
 fn check_key(key: &str) -> Result<(), String> {

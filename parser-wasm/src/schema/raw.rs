@@ -3,6 +3,7 @@
 
 use crate::error::ConfigError;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// A schema document as written. Field names are snake_case; camelCase aliases are accepted
 /// so JavaScript callers can pass their usual spelling.
@@ -23,7 +24,9 @@ pub(crate) struct RawColumn {
     #[serde(rename = "type")]
     pub(crate) kind: TypeName,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) label: Option<String>,
+    pub(crate) label: Option<RawText>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) hint: Option<RawText>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) description: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -64,6 +67,17 @@ pub(crate) struct RawColumn {
     pub(crate) pattern: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) message: Option<String>,
+}
+
+/// A text for people: one string, or a table of language tag → string
+/// (`{ en = "Email", de = "E-Mail" }`). Anything else is kept as written and refused by
+/// `compile` with the field's path, rather than by serde with an untagged-enum message.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum RawText {
+    One(String),
+    Languages(BTreeMap<String, serde_json::Value>),
+    Other(serde_json::Value),
 }
 
 /// The column types.

@@ -237,3 +237,48 @@ fn defaults_are_canonical() {
     let schema = one(r#"{"key":"n","type":"boolean","default":" Yes "}"#);
     assert_eq!(schema.columns()[0].default_value(), Some("true"));
 }
+
+#[test]
+fn labels_and_hints_may_be_given_per_language() {
+    let schema = one(r#"{"key":"email","type":"email","label":{"de":"E-Mail","en":"Email","fr":"Courriel"},
+            "hint":{"en":"Where we write to you","de":"Wohin wir schreiben"}}"#);
+    let column = &schema.columns()[0];
+    assert_eq!(column.label(), "Email");
+    assert_eq!(column.labels().get("de"), "E-Mail");
+    assert_eq!(column.hint().map(|h| h.get("de-AT")), Some("Wohin wir schreiben"));
+    assert!(column.keywords().iter().any(|k| k == "Courriel"), "other languages' labels match headers");
+    let json: serde_json::Value = serde_json::from_str(&schema.to_json()).unwrap();
+    assert_eq!(json["columns"][0]["label"]["fr"], "Courriel", "the field list keeps every language");
+    let plain = one(r#"{"key":"plan","type":"text","label":"Plan","hint":"free or pro"}"#);
+    assert_eq!(plain.columns()[0].label(), "Plan");
+    assert_eq!(plain.columns()[0].hint().map(|h| h.get("fr")), Some("free or pro"));
+}
+
+#[test]
+fn a_label_table_must_hold_strings_and_not_be_empty() {
+    let cases = [
+        (r#""label":{}"#, r#"schema column "e", field "label": must name at least one language"#),
+        (r#""label":{"de":3}"#, r#"schema column "e", field "label.de": must be a string"#),
+        (r#""hint":["x"]"#, r#"schema column "e", field "hint": must be a string, or a table"#),
+    ];
+    for (field, expected) in cases {
+        let text = format!(r#"{{"version": 1, "columns": [{{"key":"e","type":"email",{field}}}]}}"#);
+        let err = Schema::from_json(&text).unwrap_err().to_string();
+        assert!(err.starts_with(expected), "{field}: {err}");
+    }
+}
+
+#[test]
+#[cfg(feature = "toml")]
+fn toml_labels_per_language() {
+    let schema = Schema::from_toml(
+        "version = 1\n[[columns]]\nkey = \"email\"\ntype = \"email\"\nlabel = { en = \"Email\", de = \"E-Mail\" }\n",
+    )
+    .unwrap();
+    assert_eq!(schema.columns()[0].labels().get("de"), "E-Mail");
+    let err =
+        Schema::from_toml("version = 1\n[[columns]]\nkey = \"e\"\ntype = \"email\"\nlabel = { de = 1 }\n")
+            .unwrap_err()
+            .to_string();
+    assert!(err.contains(r#"field "label.de": must be a string"#), "{err}");
+}
