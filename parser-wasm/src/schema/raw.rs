@@ -122,9 +122,17 @@ pub(crate) enum RawEnumValue {
 impl RawSchema {
     pub(crate) fn from_json(text: &str) -> Result<RawSchema, ConfigError> {
         let mut de = serde_json::Deserializer::from_str(text);
-        serde_path_to_error::deserialize(&mut de).map_err(|e| {
-            let location = Some((e.inner().line(), e.inner().column()));
-            syntax_error("JSON", location, &e.path().to_string(), e.inner().to_string(), text)
+        serde_path_to_error::deserialize(&mut de).map_err(|e| match toml_line(text) {
+            Some(line) => ConfigError::SchemaSyntax {
+                format: "JSON",
+                location: Some((line, 1)),
+                path: String::new(),
+                message: TOML_GIVEN.to_owned(),
+            },
+            None => {
+                let location = Some((e.inner().line(), e.inner().column()));
+                syntax_error("JSON", location, &e.path().to_string(), e.inner().to_string(), text)
+            }
         })
     }
 
@@ -133,6 +141,28 @@ impl RawSchema {
         let de = toml::de::Deserializer::parse(text).map_err(|e| toml_error(&e, "", text))?;
         serde_path_to_error::deserialize(de).map_err(|e| toml_error(e.inner(), &e.path().to_string(), text))
     }
+}
+
+/// What a JSON reader says of a schema written in TOML.
+const TOML_GIVEN: &str = "this looks like TOML, but a JSON schema is expected here (a JSON \
+    string or an object, as @sluice/parser takes it); TOML schemas are read by the Sluice server";
+
+/// The line of a text that fails as JSON and reads like TOML: its first line that is neither
+/// blank nor a `#` comment is a table header (`[[columns]]`, `[meta]`) or `key = value`.
+fn toml_line(text: &str) -> Option<usize> {
+    let (index, line) = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i, l.trim()))
+        .find(|(_, l)| !l.is_empty() && !l.starts_with('#'))?;
+    let bare_key = |k: &str| {
+        let k = k.trim();
+        !k.is_empty() && k.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '"'))
+    };
+    let table = line.strip_prefix('[').and_then(|l| l.strip_suffix(']'));
+    let table = table.map(|t| t.trim_start_matches('[').trim_end_matches(']')).is_some_and(bare_key);
+    let assignment = line.split_once('=').is_some_and(|(key, _)| bare_key(key));
+    (table || assignment).then_some(index + 1)
 }
 
 #[cfg(feature = "toml")]
@@ -198,6 +228,23 @@ mod tests {
         assert!(err.contains("at line 5"), "{err}");
         assert!(err.contains("columns[0].type (column \"when\")"), "{err}");
         assert!(err.contains("unknown variant"), "{err}");
+    }
+
+    #[test]
+    fn toml_given_as_json_is_named_as_such() {
+        let toml = "# contacts\n\nversion = 1\n[[columns]]\nkey = \"email\"\ntype = \"email\"\n";
+        let err = RawSchema::from_json(toml).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "schema (JSON) at line 3, column 1: this looks like TOML, but a JSON schema is expected here \
+             (a JSON string or an object, as @sluice/parser takes it); TOML schemas are read by the Sluice server"
+        );
+        let table_first = RawSchema::from_json("[[columns]]\nkey = \"a\"").unwrap_err().to_string();
+        assert!(table_first.contains("looks like TOML"), "{table_first}");
+        for json in ["{\"version\": 1,", "[1, 2]", "nonsense", "{\"a\" = 1}"] {
+            let err = RawSchema::from_json(json).unwrap_err().to_string();
+            assert!(!err.contains("TOML"), "{json}: {err}");
+        }
     }
 
     #[test]
