@@ -1,9 +1,12 @@
 // Step 3: which column of the file feeds each field of the schema. Suggestions come with their
-// confidence; every choice can be changed; required fields must have a column; the file's other
-// columns are kept aside or ignored. Choices are remembered on this device only when the host
-// page allows it (`rememberMapping`).
+// confidence and how well the column's sample values fit the field (see fit.ts); every choice
+// can be changed; required fields must have a column; the file's other columns are kept aside
+// or ignored. Choices are remembered on this device only when the host page allows it
+// (`rememberMapping`).
 import { matchColumns, type SchemaColumn } from '@sluice/parser';
 import { h, replace, uid } from './dom';
+import { fitNotes, sampleRows } from './fit';
+import { fieldHint, fieldLabel } from './labels';
 import { t } from './strings';
 import type { State } from './state';
 import type { Shell, Step } from './main';
@@ -53,7 +56,7 @@ export function mappingStep(state: State, shell: Shell): Step {
 
 /** The parser's suggestions, one header per field at most. */
 function suggest(state: State, headers: string[]): void {
-  const match = matchColumns(headers, state.schema);
+  const match = matchColumns(headers, state.schema, sampleRows(state));
   state.match = match;
   state.mapping = Object.fromEntries(match.suggestions.map((s) => [s.columnKey, s.header]));
   state.mappedHeaders = headers;
@@ -67,26 +70,28 @@ function mappingRow(state: State, column: SchemaColumn, headers: string[], sampl
   const id = uid('map');
   const current = state.mapping[column.key] ?? '';
   const suggestion = state.match?.suggestions.find((s) => s.columnKey === column.key && s.header === current);
-  const select = h('select', {
-    id, 'data-column': column.key,
-    on: {
-      change: () => {
-        const header = select.value;
-        for (const [key, value] of Object.entries(state.mapping)) if (value === header && key !== column.key) delete state.mapping[key];
-        if (header) state.mapping[column.key] = header;
-        else delete state.mapping[column.key];
-        render();
-        document.querySelector<HTMLElement>(`[data-column="${CSS.escape(column.key)}"]`)?.focus();
-      },
-    },
-  },
-  h('option', { value: '' }, t('notInFile')),
-  ...headers.map((header) => h('option', { value: header, selected: header === current }, header)));
-  const label = column.label ?? column.key;
+  const use = (header: string) => {
+    choose(state, column.key, header);
+    render();
+    document.querySelector<HTMLElement>(`[data-column="${CSS.escape(column.key)}"]`)?.focus();
+  };
+  const select = h('select', { id, 'data-column': column.key, on: { change: () => use(select.value) } },
+    h('option', { value: '' }, t('notInFile')),
+    ...headers.map((header) => h('option', { value: header, selected: header === current }, header)));
+  const hint = fieldHint(state, column);
   return h('tr', { class: column.required && !current ? 'missing' : '' },
-    h('th', { scope: 'row' }, h('label', { for: id }, label), column.required ? h('span', { class: 'badge required' }, t('required')) : null),
-    h('td', {}, select, suggestion ? h('span', { class: 'badge', title: `${suggestion.method} ${t('match')}` }, t('confidence', { p: Math.round(suggestion.confidence * 100) })) : null),
+    h('th', { scope: 'row' }, h('label', { for: id }, fieldLabel(state, column)), column.required ? h('span', { class: 'badge required' }, t('required')) : null,
+      hint ? h('p', { class: 'field-hint', 'data-field': 'hint' }, hint) : null),
+    h('td', {}, select, suggestion ? h('span', { class: 'badge', title: `${suggestion.method} ${t('match')}` }, t('confidence', { p: Math.round(suggestion.confidence * 100) })) : null,
+      ...fitNotes(suggestion, use)),
     h('td', { class: 'samples' }, (samples.get(current) ?? []).join(' · ')));
+}
+
+/** Maps `header` to the field `key` (nothing when empty), taking it from any other field. */
+function choose(state: State, key: string, header: string): void {
+  for (const [other, value] of Object.entries(state.mapping)) if (value === header && other !== key) delete state.mapping[other];
+  if (header) state.mapping[key] = header;
+  else delete state.mapping[key];
 }
 
 function unmappedChoice(state: State, headers: string[]): HTMLElement[] {
@@ -108,7 +113,7 @@ function unmappedChoice(state: State, headers: string[]): HTMLElement[] {
 }
 
 function missingRequired(state: State): string[] {
-  return state.schema.columns.filter((c) => c.required && !state.mapping[c.key] && c.default === undefined).map((c) => c.label ?? c.key);
+  return state.schema.columns.filter((c) => c.required && !state.mapping[c.key] && c.default === undefined).map((c) => fieldLabel(state, c));
 }
 
 /** The first few values of each header, from the preview. */
