@@ -4,6 +4,7 @@
 // per language.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,8 +55,9 @@ async function stackWith(schema) {
   };
 }
 
-/** Opens the host page (in `language`, if given) and the importer, and drops `file` on it. */
-async function openWith(url, file, language = '') {
+/** Opens the host page (in `language`, if given) and the importer, runs `before(page)`, and
+ * drops `file` on it. */
+async function openWith(url, file, language = '', before = async () => {}) {
   const page = await browser.context.newPage();
   await page.setViewportSize({ width: 1280, height: 900 });
   const errors = [];
@@ -66,6 +68,7 @@ async function openWith(url, file, language = '') {
   await page.click('#open');
   const frame = frameOf(page);
   await frame.locator('[data-action=choose]').waitFor();
+  await before(page);
   await frame.locator('input[type=file]').setInputFiles(file);
   await frame.locator('[data-field=encoding]').waitFor();
   await frame.locator('[data-action=next]').click();
@@ -150,6 +153,46 @@ hint = "As on the card"
       assert.deepEqual(errors, []);
       await page.close();
     }
+  } finally {
+    await sluice.close();
+  }
+});
+
+test('a mapping the user changed comes back from the server for a file with the same headers, without the device memory', async () => {
+  const sluice = await stackWith();
+  try {
+    const file = { name: 'customers-100.csv', mimeType: 'text/csv', buffer: Buffer.from(CUSTOMERS) };
+    const first = await openWith(sluice.page, file);
+    await rowOf(first.frame, 'id').locator('[data-action=use-alternative]').click();
+    await first.frame.locator('[data-column=plan]').selectOption('');
+    await first.frame.locator('[data-action=next]').click();
+    await first.frame.locator('.review').waitFor();
+
+    // What the server holds: the layout's hash (as docs/protocol.md defines it) and indexes only.
+    const headers = CUSTOMERS.split('\n')[0].split(',');
+    const hash = createHash('sha256').update(['demo', ...headers.map((h) => h.trim().toLowerCase())].join('\u001f')).digest('hex');
+    let stored = null;
+    for (let i = 0; i < 50 && !stored; i += 1) {
+      const response = await fetch(`${sluice.server.url}/v1/importers/demo/mappings/${hash}`);
+      stored = response.status === 200 ? await response.json() : null;
+      if (!stored) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.deepEqual(stored, { fields: { id: 0, first_name: 2, last_name: 3, email: 9, phone: 7 } });
+    await first.page.close();
+
+    // Again, with the device's own memory cleared: the server's mapping is applied.
+    const clearDeviceMemory = async (page) => {
+      const frame = page.frames().find((f) => f.url().includes('/embed/'));
+      await frame.evaluate(() => localStorage.clear());
+    };
+    const again = await openWith(sluice.page, file, '', clearDeviceMemory);
+    assert.equal(await again.frame.locator('[data-column=id]').inputValue(), 'Index');
+    assert.equal(await again.frame.locator('[data-column=plan]').inputValue(), '');
+    assert.equal(await again.frame.locator('[data-column=email]').inputValue(), 'Email');
+    await again.frame.locator('.note', { hasText: 'Your earlier choices for this file layout were applied.' }).waitFor();
+    await shot(again.page, 'mapping-remembered-by-server');
+    assert.deepEqual([...first.errors, ...again.errors], []);
+    await again.page.close();
   } finally {
     await sluice.close();
   }

@@ -1,19 +1,20 @@
 // Step 3: which column of the file feeds each field of the schema. Suggestions come with their
 // confidence and how well the column's sample values fit the field (see fit.ts); every choice
 // can be changed; required fields must have a column; the file's other columns are kept aside
-// or ignored. Choices are remembered on this device only when the host page allows it
-// (`rememberMapping`).
+// or ignored. Choices are remembered on this device when the host page allows it
+// (`rememberMapping`), and on the server per file layout (memory.ts), used when the device has none.
 import { matchColumns, type SchemaColumn } from '@sluice/parser';
 import { h, replace, uid } from './dom';
 import { fitNotes, sampleRows } from './fit';
 import { fieldHint, fieldLabel } from './labels';
+import { keep, recall } from './memory';
 import { t } from './strings';
 import type { State } from './state';
 import type { Shell, Step } from './main';
 
-export function mappingStep(state: State, shell: Shell): Step {
+export async function mappingStep(state: State, shell: Shell): Promise<Step> {
   const headers = state.preview?.layout?.header.names ?? [];
-  const remembered = restore(state, headers);
+  const remembered = restore(state, headers) ?? await recalled(state, headers);
   if (remembered) {
     state.mapping = remembered.mapping;
     state.unmapped = remembered.unmapped;
@@ -49,6 +50,7 @@ export function mappingStep(state: State, shell: Shell): Step {
     canNext: () => missingRequired(state).length === 0,
     next: () => {
       remember(state, headers);
+      keep(state, headers, state.mapping);
       return missingRequired(state).length === 0;
     },
   };
@@ -122,6 +124,13 @@ function sampleValues(state: State): Map<string, string[]> {
   const out = new Map<string, string[]>();
   names.forEach((name, i) => out.set(name, (state.preview?.rows ?? []).slice(0, 3).map((r) => r.fields[i] ?? '').filter(Boolean)));
   return out;
+}
+
+/** The server's memory of this layout, when the page's own memory has none. */
+async function recalled(state: State, headers: string[]): Promise<{ mapping: Record<string, string>; unmapped: 'keep' | 'ignore' } | null> {
+  if (Object.keys(state.mapping).length > 0) return null;
+  const mapping = await recall(state, headers);
+  return mapping ? { mapping, unmapped: state.unmapped } : null;
 }
 
 function storageKey(state: State, headers: string[]): string {
