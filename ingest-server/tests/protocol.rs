@@ -141,7 +141,7 @@ fn invalid_rows_are_refused_with_where_and_what_never_the_value() {
     assert_eq!((*status, code.as_str()), (422, "rows_invalid"));
     assert_eq!(
         body["errors"],
-        serde_json::json!([{ "row": 21, "column": "email", "code": "invalid_email" }])
+        serde_json::json!([{ "row": 21, "column": "email", "code": "email_missing_at" }])
     );
     assert!(!body.to_string().contains("SECRET"));
     assert!(!server.stderr().contains("SECRET"));
