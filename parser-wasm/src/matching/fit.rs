@@ -16,7 +16,6 @@ use super::normalize::Forms;
 use super::{ColumnMatch, MatchOptions, MatchTarget};
 use crate::schema::{Column, Schema};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// Most sample rows read per column.
 pub const MAX_SAMPLE_ROWS: usize = 100;
@@ -137,7 +136,8 @@ fn header_candidates(headers: &[&str], targets: &[MatchTarget<'_>], threshold: f
 /// How the sample values of header `header` fare under `column`'s check.
 fn fit(column: &Column, header: usize, rows: &[Vec<String>]) -> ValueFit {
     let (mut out, mut scratch) = (String::new(), String::new());
-    let mut failures: BTreeMap<&'static str, usize> = BTreeMap::new();
+    // Failure codes and their counts: a handful at most, so a list beats a map (and its code).
+    let mut failures: Vec<(&'static str, usize)> = Vec::new();
     let mut result = ValueFit::default();
     for row in rows.iter().take(MAX_SAMPLE_ROWS) {
         let Some(value) = row.get(header) else { continue };
@@ -149,7 +149,10 @@ fn fit(column: &Column, header: usize, rows: &[Vec<String>]) -> ValueFit {
         result.sampled += 1;
         match column.check.run(value, &mut out, &mut scratch) {
             Ok(_) => result.accepted += 1,
-            Err(failure) => *failures.entry(failure.code()).or_default() += 1,
+            Err(failure) => match failures.iter_mut().find(|(code, _)| *code == failure.code()) {
+                Some((_, n)) => *n += 1,
+                None => failures.push((failure.code(), 1)),
+            },
         }
     }
     let most = failures.into_iter().max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(a.0)));

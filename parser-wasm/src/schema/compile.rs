@@ -19,14 +19,8 @@ pub(super) fn column(raw: &RawColumn, index: usize) -> Result<Column, ConfigErro
     check_key(&raw.key).map_err(|r| err("key", r))?;
     refuse_foreign_fields(raw).map_err(|(field, r)| err(field, r))?;
     let check = compile_check(raw).map_err(|(field, r)| err(&field, r))?;
-    let labels = match &raw.label {
-        Some(label) => translations(label).map_err(|(field, r)| err(&format!("label{field}"), r))?,
-        None => Translations::one(raw.key.clone()),
-    };
-    let hints = match &raw.hint {
-        Some(hint) => Some(translations(hint).map_err(|(field, r)| err(&format!("hint{field}"), r))?),
-        None => None,
-    };
+    let labels = raw.label.as_ref().map_or_else(|| Translations::one(raw.key.clone()), translations);
+    let hints = raw.hint.as_ref().map(translations);
     let mut keywords = raw.keywords.clone().unwrap_or_default();
     keywords.extend(labels.others().map(str::to_owned));
     let mut column = Column {
@@ -45,28 +39,14 @@ pub(super) fn column(raw: &RawColumn, index: usize) -> Result<Column, ConfigErro
     Ok(column)
 }
 
-/// A label or hint as written, checked: a string, or a non-empty table of language tag →
-/// non-empty string. Errors carry the path below the field (`.de`) and the reason.
-fn translations(text: &RawText) -> Result<Translations, (String, String)> {
-    let entries = match text {
-        RawText::One(text) => return Ok(Translations::one(text.clone())),
-        RawText::Languages(table) => table,
-        RawText::Other(_) => {
-            return Err((String::new(), "must be a string, or a table of language tag → string".to_owned()));
+/// A label or hint as written (the reader has refused empty tables and non-string entries).
+fn translations(text: &RawText) -> Translations {
+    match text {
+        RawText::One(text) => Translations::one(text.clone()),
+        RawText::Languages(table) => {
+            Translations::new(table.iter().map(|(l, t)| (l.clone(), t.clone())).collect())
         }
-    };
-    if entries.is_empty() {
-        return Err((String::new(), "must name at least one language (`{ en = \"…\" }`)".to_owned()));
     }
-    let mut texts = Vec::with_capacity(entries.len());
-    for (language, value) in entries {
-        let text = value.as_str().ok_or_else(|| (format!(".{language}"), "must be a string".to_owned()))?;
-        if language.is_empty() {
-            return Err((String::new(), "has an empty language tag".to_owned()));
-        }
-        texts.push((language.clone(), text.to_owned()));
-    }
-    Ok(Translations::new(texts))
 }
 
 fn check_key(key: &str) -> Result<(), String> {

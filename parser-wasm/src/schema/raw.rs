@@ -3,7 +3,6 @@
 
 use crate::error::ConfigError;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// A schema document as written. Field names are snake_case; camelCase aliases are accepted
 /// so JavaScript callers can pass their usual spelling.
@@ -70,14 +69,61 @@ pub(crate) struct RawColumn {
 }
 
 /// A text for people: one string, or a table of language tag → string
-/// (`{ en = "Email", de = "E-Mail" }`). Anything else is kept as written and refused by
-/// `compile` with the field's path, rather than by serde with an untagged-enum message.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
+/// (`{ en = "Email", de = "E-Mail" }`). Read by hand rather than as an untagged enum, so that
+/// a wrong entry is refused with its path (`columns[0].label.de`) and a plain sentence.
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) enum RawText {
     One(String),
-    Languages(BTreeMap<String, serde_json::Value>),
-    Other(serde_json::Value),
+    /// (language tag, text), sorted by tag, each tag once: the canonical form, for the digest.
+    Languages(Vec<(String, String)>),
+}
+
+impl Serialize for RawText {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            RawText::One(text) => s.serialize_str(text),
+            RawText::Languages(texts) => s.collect_map(texts.iter().map(|(language, text)| (language, text))),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RawText {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(TextVisitor)
+    }
+}
+
+struct TextVisitor;
+
+impl<'de> serde::de::Visitor<'de> for TextVisitor {
+    type Value = RawText;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a string, or a table of language tag → string")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<RawText, E> {
+        Ok(RawText::One(text.to_owned()))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<RawText, A::Error> {
+        let mut texts: Vec<(String, String)> = Vec::new();
+        while let Some(language) = map.next_key::<String>()? {
+            let text: String = map.next_value()?;
+            if language.is_empty() {
+                return Err(serde::de::Error::custom("a language tag is empty"));
+            }
+            if texts.iter().any(|(l, _)| *l == language) {
+                return Err(serde::de::Error::custom(format!("the language {language:?} is given twice")));
+            }
+            texts.push((language, text));
+        }
+        if texts.is_empty() {
+            return Err(serde::de::Error::custom("a table of texts must name at least one language"));
+        }
+        texts.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        Ok(RawText::Languages(texts))
+    }
 }
 
 /// The column types.

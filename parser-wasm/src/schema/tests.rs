@@ -249,6 +249,10 @@ fn labels_and_hints_may_be_given_per_language() {
     assert!(column.keywords().iter().any(|k| k == "Courriel"), "other languages' labels match headers");
     let json: serde_json::Value = serde_json::from_str(&schema.to_json()).unwrap();
     assert_eq!(json["columns"][0]["label"]["fr"], "Courriel", "the field list keeps every language");
+    let reordered =
+        one(r#"{"key":"email","type":"email","label":{"fr":"Courriel","en":"Email","de":"E-Mail"},
+            "hint":{"de":"Wohin wir schreiben","en":"Where we write to you"}}"#);
+    assert_eq!(reordered.digest(), schema.digest(), "the languages' order does not change the digest");
     let plain = one(r#"{"key":"plan","type":"text","label":"Plan","hint":"free or pro"}"#);
     assert_eq!(plain.columns()[0].label(), "Plan");
     assert_eq!(plain.columns()[0].hint().map(|h| h.get("fr")), Some("free or pro"));
@@ -257,14 +261,29 @@ fn labels_and_hints_may_be_given_per_language() {
 #[test]
 fn a_label_table_must_hold_strings_and_not_be_empty() {
     let cases = [
-        (r#""label":{}"#, r#"schema column "e", field "label": must name at least one language"#),
-        (r#""label":{"de":3}"#, r#"schema column "e", field "label.de": must be a string"#),
-        (r#""hint":["x"]"#, r#"schema column "e", field "hint": must be a string, or a table"#),
+        (
+            r#""label":{}"#,
+            "field columns[0].label (column \"e\"): a table of texts must name at least one language",
+        ),
+        (
+            r#""label":{"de":3}"#,
+            "field columns[0].label.de (column \"e\"): invalid type: integer `3`, expected a string",
+        ),
+        (r#""label":{"":"x"}"#, "field columns[0].label (column \"e\"): a language tag is empty"),
+        (
+            r#""label":{"de":"a","de":"b"}"#,
+            "field columns[0].label (column \"e\"): the language \"de\" is given twice",
+        ),
+        (
+            r#""hint":["x"]"#,
+            "field columns[0].hint (column \"e\"): invalid type: sequence, expected a string, or a table",
+        ),
     ];
     for (field, expected) in cases {
         let text = format!(r#"{{"version": 1, "columns": [{{"key":"e","type":"email",{field}}}]}}"#);
         let err = Schema::from_json(&text).unwrap_err().to_string();
-        assert!(err.starts_with(expected), "{field}: {err}");
+        assert!(err.starts_with("schema (JSON) at line 1, column"), "{field}: {err}");
+        assert!(err.contains(expected), "{field}: {err}");
     }
 }
 
@@ -280,5 +299,10 @@ fn toml_labels_per_language() {
         Schema::from_toml("version = 1\n[[columns]]\nkey = \"e\"\ntype = \"email\"\nlabel = { de = 1 }\n")
             .unwrap_err()
             .to_string();
-    assert!(err.contains(r#"field "label.de": must be a string"#), "{err}");
+    assert!(
+        err.contains(
+            "field columns[0].label.de (column \"e\"): invalid type: integer `1`, expected a string"
+        ),
+        "{err}"
+    );
 }
