@@ -83,16 +83,7 @@ pub fn match_with_values(
         (0..headers.len()).map(|h| columns.iter().map(|c| fit(c, h, rows)).collect()).collect();
     let candidates = header_candidates(headers, &targets, options.fuzzy_threshold);
     let keys: Vec<&str> = targets.iter().map(|t| t.key).collect();
-    let ranks = key_ranks(&keys);
-    let mut pool = CandidatePool::new(&ranks, headers.len());
-    for mut candidate in candidates {
-        let share =
-            fits.get(candidate.header).and_then(|f| f.get(candidate.target)).map_or(1.0, ValueFit::share);
-        candidate.confidence *= 1.0 - VALUE_WEIGHT + VALUE_WEIGHT * share;
-        pool.push(candidate);
-    }
-    let mut chosen = Assignment::new(headers.len(), targets.len());
-    pool.assign_to(&mut chosen);
+    let chosen = assign(candidates, &fits, &keys, headers.len());
     let mut found = super::report(headers, &targets, &chosen);
     for suggestion in &mut found.suggestions {
         let Some(target) = keys.iter().position(|k| *k == suggestion.column_key) else { continue };
@@ -102,6 +93,20 @@ pub fn match_with_values(
         suggestion.fit = Some(value_fit.clone());
     }
     found
+}
+
+/// Chooses among `candidates` as the header matcher does, on confidences weighed by `fits`.
+fn assign(candidates: Vec<Candidate>, fits: &[Vec<ValueFit>], keys: &[&str], headers: usize) -> Assignment {
+    let ranks = key_ranks(keys);
+    let mut pool = CandidatePool::new(&ranks, headers);
+    for mut candidate in candidates {
+        let fit = fits.get(candidate.header).and_then(|f| f.get(candidate.target));
+        candidate.confidence *= 1.0 - VALUE_WEIGHT + VALUE_WEIGHT * fit.map_or(1.0, ValueFit::share);
+        pool.push(candidate);
+    }
+    let mut chosen = Assignment::new(headers, keys.len());
+    pool.assign_to(&mut chosen);
+    chosen
 }
 
 /// What the matcher knows of a schema column.
