@@ -419,8 +419,10 @@ function destinationsTable(importer) {
 
 function schemaTable(importer) {
   const yes = (b) => (b ? 'Yes' : 'No');
+  // A label may be given per language (`{ en: 'Email', de: 'E-Mail' }`): English, else the first.
+  const label = (l) => (l && typeof l === 'object' ? l.en ?? Object.values(l)[0] ?? '' : l ?? '');
   const rows = (importer.schema?.columns ?? []).map((c) =>
-    tr([el('code', {}, c.key), c.label ?? '', c.type, yes(c.required), yes(c.unique)]));
+    tr([el('code', {}, c.key), label(c.label), c.type, yes(c.required), yes(c.unique)]));
   return table({
     caption: `Schema of ${importer.key} (version ${importer.schema?.version ?? '?'})`,
     headers: ['Key', 'Label', 'Type', 'Required', 'Unique'], rows, empty: 'No columns.',

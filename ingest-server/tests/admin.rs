@@ -55,7 +55,7 @@ fn importers_imports_and_rows_are_shown_without_secrets_and_paged_across_batches
     assert_eq!((first["importId"].as_str(), first["rows"].as_u64()), (Some(id.as_str()), Some(251)));
     assert_eq!(first["file"]["name"], "people.csv");
     assert_eq!(first["user"]["user_id"], "u_42");
-    assert_eq!(first["errors"]["email:invalid_email"], 1);
+    assert_eq!(first["errors"]["email:email_missing_at"], 1);
 
     let (status, page) =
         server.admin("GET", &format!("/v1/admin/imports/{id}/rows?offset=95&limit=10"), Some(ADMIN_TOKEN));

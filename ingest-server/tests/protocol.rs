@@ -141,7 +141,7 @@ fn invalid_rows_are_refused_with_where_and_what_never_the_value() {
     assert_eq!((*status, code.as_str()), (422, "rows_invalid"));
     assert_eq!(
         body["errors"],
-        serde_json::json!([{ "row": 21, "column": "email", "code": "invalid_email" }])
+        serde_json::json!([{ "row": 21, "column": "email", "code": "email_missing_at" }])
     );
     assert!(!body.to_string().contains("SECRET"));
     assert!(!server.stderr().contains("SECRET"));
@@ -678,4 +678,40 @@ fn a_batch_with_a_nul_in_a_cell_is_refused_as_binary_content() {
     );
     assert!(body["detail"].as_str().unwrap().contains("U+0000"), "{body}");
     assert_eq!(upload.status().unwrap().rows, 0, "nothing is stored");
+}
+
+#[test]
+fn a_mapping_remembered_for_a_header_set_comes_back_for_the_same_hash_only() {
+    let server = Server::start();
+    let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+    let url = |importer: &str, hash: &str| format!("{}/v1/importers/{importer}/mappings/{hash}", server.url);
+    let (hash, other) = ("ab".repeat(32), "cd".repeat(32));
+    assert_eq!(agent.get(url("demo", &hash)).call().unwrap().status(), 204, "nothing remembered yet");
+    let mapping = serde_json::json!({ "fields": { "id": 0, "email": 9 } });
+    let put =
+        agent.put(url("demo", &hash)).header("content-type", "application/json").send_json(&mapping).unwrap();
+    assert_eq!(put.status(), 204);
+    let mut got = agent.get(url("demo", &hash)).call().unwrap();
+    assert_eq!(got.status(), 200);
+    assert_eq!(got.body_mut().read_json::<serde_json::Value>().unwrap(), mapping);
+    assert_eq!(agent.get(url("demo", &other)).call().unwrap().status(), 204, "another header set");
+
+    let refused = |response: Result<ureq::http::Response<ureq::Body>, ureq::Error>| {
+        let mut response = response.unwrap();
+        let body: serde_json::Value = response.body_mut().read_json().unwrap();
+        (response.status().as_u16(), body["code"].as_str().unwrap_or_default().to_owned())
+    };
+    assert_eq!(refused(agent.get(url("demo", "not-a-hash")).call()), (400, "bad_request".to_owned()));
+    assert_eq!(refused(agent.get(url("nobody", &hash)).call()).0, 404);
+    let names = serde_json::json!({ "fields": { "id": 0 }, "headers": ["Customer Id"] });
+    let with_names =
+        agent.put(url("demo", &hash)).header("content-type", "application/json").send_json(&names);
+    assert_eq!(refused(with_names).0, 400, "nothing but field keys and indexes is taken");
+    let too_many: serde_json::Map<String, serde_json::Value> =
+        (0..200).map(|i| (format!("f{i}"), i.into())).collect();
+    let big = agent
+        .put(url("demo", &hash))
+        .header("content-type", "application/json")
+        .send_json(serde_json::json!({ "fields": too_many }));
+    assert_eq!(refused(big), (400, "bad_request".to_owned()));
 }

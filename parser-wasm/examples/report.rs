@@ -128,10 +128,10 @@ fn print_errors(s: &ImportSummary) {
         return;
     }
     println!("\n  errors ({} shown of {})", r.errors.len(), r.error_count);
-    println!("    {:>4} {:>5} {:>6}  {:<12} {:<16} message", "row", "line", "byte", "column", "code");
+    println!("    {:>4} {:>5} {:>6}  {:<12} {:<20} message", "row", "line", "byte", "column", "code");
     for e in &r.errors {
         let column = e.column.as_deref().unwrap_or("(row)");
-        println!("    {:>4} {:>5} {:>6}  {column:<12} {:<16} {}", e.row, e.line, e.byte, e.code, e.message);
+        println!("    {:>4} {:>5} {:>6}  {column:<12} {:<20} {}", e.row, e.line, e.byte, e.code, e.message);
     }
     let by_column: Vec<String> = r
         .errors_by_column

@@ -12,10 +12,16 @@ export type ColumnType =
   | 'text' | 'integer' | 'number' | 'boolean' | 'date' | 'datetime' | 'time'
   | 'email' | 'url' | 'uuid' | 'enum' | 'regex';
 
+/** A text for people: one string, or language tag → string (`{ en: 'Email', de: 'E-Mail' }`). */
+export type TranslatedText = string | Record<string, string>;
+
 export interface SchemaColumn {
   key: string;
   type: ColumnType;
-  label?: string;
+  /** The name people see; per language as a table. Defaults to the key. */
+  label?: TranslatedText;
+  /** A short help text shown under the field when mapping columns. */
+  hint?: TranslatedText;
   description?: string;
   required?: boolean;
   unique?: boolean;
@@ -328,8 +334,36 @@ export interface Preview {
   rows: Array<{ row: number; line: number; fields: string[]; problems: string[] }>;
 }
 
+/** How a header's sample values fare under a schema column's check. */
+export interface ValueFit {
+  /** Non-empty sample values checked. */
+  sampled: number;
+  /** How many the check accepts. */
+  accepted: number;
+  /** The most common failure code, if any value failed (`not_an_integer`, …). */
+  failure?: string;
+}
+
+export interface Suggestion {
+  headerIndex: number;
+  header: string;
+  columnKey: string;
+  /** 0–1: the header names' confidence, times `0.5 + 0.5 * accepted / sampled` when samples were given. */
+  confidence: number;
+  method: 'exact' | 'keyword' | 'fuzzy';
+  /** Present when sample rows were given. */
+  fit?: ValueFit;
+  /** Present when most sample values fail the column's check. */
+  problem?: {
+    /** "most values of 'Customer Id' are not whole numbers" */
+    message: string;
+    /** The unused column whose values fit the field best, if one mostly fits. */
+    alternative?: { headerIndex: number; header: string; fit: ValueFit };
+  };
+}
+
 export interface ColumnMatch {
-  suggestions: Array<{ headerIndex: number; header: string; columnKey: string; confidence: number; method: 'exact' | 'keyword' | 'fuzzy' }>;
+  suggestions: Suggestion[];
   unmatchedHeaders: number[];
   missingRequired: string[];
 }
@@ -435,7 +469,12 @@ export class Parser {
 export function version(): string;
 /** The start of a text file, or a whole workbook: how it is read and its first rows. */
 export function sniff(bytes: Uint8Array, options?: ReaderOptions & { previewRows?: number }): Preview;
-export function matchColumns(headers: string[], schema: Schema | string): ColumnMatch;
+/**
+ * Suggests a schema column for each header. With `samples` (rows of fields in header order, such
+ * as a preview's; the first 100 are read) each suggestion is weighed by how many of its values
+ * the column's check accepts. `schema` is JSON (a string or an object), never TOML.
+ */
+export function matchColumns(headers: string[], schema: Schema | string, samples?: string[][]): ColumnMatch;
 export function checkSchema(schema: Schema | string): { schema: Schema; digest: string };
 export function decodeBatch(bytes: Uint8Array): DecodedBatch;
 export function batchInfo(bytes: Uint8Array): Batch;

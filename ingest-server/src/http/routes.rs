@@ -6,7 +6,7 @@ use super::State;
 use super::body;
 use super::problem::Problem;
 use crate::config::InvalidRows;
-use crate::imports::{BatchHeaders, CreateImport, Expected, ImportError, MAX_NUMBER};
+use crate::imports::{BatchHeaders, CreateImport, Expected, ImportError, MAX_NUMBER, RememberedMapping};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{AUTHORIZATION, HeaderMap};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -27,6 +27,8 @@ pub(super) fn importer_routes(scope: actix_web::Scope) -> actix_web::Scope {
         .route("/imports/{id}", web::get().to(status))
         .route("/imports/{id}/batches/{sequence}", web::put().to(put_batch))
         .route("/imports/{id}/complete", web::post().to(complete))
+        .route("/mappings/{hash}", web::get().to(remembered_mapping))
+        .route("/mappings/{hash}", web::put().to(remember_mapping))
 }
 
 /// `GET /health`: liveness. The process runs and answers; whether it can take imports is
@@ -163,6 +165,34 @@ async fn complete(
     let imports = state.imports.clone();
     let completion = blocking(move || imports.complete(&key, &id, &token, expected, now())).await?;
     Ok(HttpResponse::Ok().json(completion))
+}
+
+/// `GET /v1/importers/{key}/mappings/{hash}`: the mapping remembered for a header set; 204
+/// when there is none.
+async fn remembered_mapping(
+    state: web::Data<State>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, Problem> {
+    let (key, hash) = path.into_inner();
+    let imports = state.imports.clone();
+    match blocking(move || imports.remembered_mapping(&key, &hash, now())).await? {
+        Some(mapping) => Ok(HttpResponse::Ok().json(mapping)),
+        None => Ok(HttpResponse::NoContent().finish()),
+    }
+}
+
+/// `PUT /v1/importers/{key}/mappings/{hash}`: remembers the mapping chosen for a header set.
+async fn remember_mapping(
+    state: web::Data<State>,
+    request: HttpRequest,
+    path: web::Path<(String, String)>,
+    payload: web::Payload,
+) -> Result<HttpResponse, Problem> {
+    let mapping: RememberedMapping = body::json(&request, payload, state.body_timeout()).await?;
+    let (key, hash) = path.into_inner();
+    let imports = state.imports.clone();
+    blocking(move || imports.remember_mapping(&key, &hash, &mapping, now())).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Runs import work on the blocking pool.

@@ -469,6 +469,12 @@ pub trait Store: Send + Sync {
     fn error_counts(&self, id: &str) -> Result<std::collections::BTreeMap<String, u64>>;
     /// The operator's actions (events whose kind starts with `admin_`), newest first.
     fn audit(&self, limit: u32) -> Result<Vec<AuditEntry>>;
+    /// The column mapping remembered for header set `hash` of `importer` (JSON), marking it used
+    /// at `now`.
+    fn remembered_mapping(&self, importer: &str, hash: &str, now: i64) -> Result<Option<String>>;
+    /// Remembers `mapping` (JSON) for header set `hash` of `importer`, keeping the `keep` most
+    /// recently used of the importer's; the others are forgotten.
+    fn remember_mapping(&self, importer: &str, hash: &str, mapping: &str, now: i64, keep: u32) -> Result<()>;
     /// Appends to the event log.
     fn log(&self, event: Event) -> Result<()>;
     /// The events of an import, oldest first.

@@ -548,6 +548,17 @@ impl Store for SqliteStore {
         })
     }
 
+    fn remembered_mapping(&self, importer: &str, hash: &str, now: i64) -> Result<Option<String>> {
+        let (importer, hash) = (importer.to_owned(), hash.to_owned());
+        self.writer.run(move |c| mappings::take(c, &importer, &hash, now))
+    }
+
+    fn remember_mapping(&self, importer: &str, hash: &str, mapping: &str, now: i64, keep: u32) -> Result<()> {
+        self.has_room()?;
+        let (importer, hash, mapping) = (importer.to_owned(), hash.to_owned(), mapping.to_owned());
+        self.writer.run(move |c| mappings::put(c, &importer, &hash, &mapping, now, keep))
+    }
+
     fn log(&self, event: Event) -> Result<()> {
         self.writer.run(move |c| {
             c.prepare_cached("INSERT INTO events (import_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4)")?
@@ -602,6 +613,7 @@ fn insert_batch(c: &Connection, batch: &NewBatch, expires_at: i64) -> Result<()>
 
 mod deletion;
 mod files;
+mod mappings;
 mod outbox;
 mod starts;
 #[cfg(test)]

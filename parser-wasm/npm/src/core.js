@@ -199,7 +199,8 @@ export const sniff = (bytes, options = {}) => JSON.parse(moduleFor(bytes).wasm.s
 export const sheetsOf = (bytes, options = {}) => JSON.parse(sheetsModule().wasm.listSheets(bytes, JSON.stringify(options)));
 
 /** Suggestions matching header names to a schema's columns. */
-export const matchColumns = (headers, schema) => JSON.parse(csvModule().wasm.matchColumns(headers, json(schema)));
+export const matchColumns = (headers, schema, samples) =>
+  JSON.parse(csvModule().wasm.matchColumns(headers, json(schema), samples === undefined ? undefined : JSON.stringify(samples)));
 
 /** Checks a schema; returns its canonical form and digest, or throws naming the column and field. */
 export const checkSchema = (schema) => JSON.parse(csvModule().wasm.checkSchema(json(schema)));

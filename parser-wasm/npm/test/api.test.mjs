@@ -139,6 +139,39 @@ test('misuse throws an Error with a sentence', () => {
   assert.throws(() => checkSchema(bad), { message: 'schema column "age", field "min": 5 is greater than max 1' });
 });
 
+test('sample values weigh the suggestions: a column of codes is flagged for a whole-number field', () => {
+  const customers = {
+    version: 1,
+    columns: [
+      { key: 'id', type: 'integer', label: 'Customer ID', required: true },
+      { key: 'email', type: 'email', label: 'Email' },
+    ],
+  };
+  const headers = ['Index', 'Customer Id', 'Email'];
+  const samples = [['1', 'DD37Cf93aecA6Dc', 'zunigavanessa@smith.info'], ['2', '0yJn77tfsE', 'vmata@colon.com'], ['3', '', 'beckycarr@hogan.com']];
+  const matched = matchColumns(headers, customers, samples);
+  const id = matched.suggestions.find((s) => s.columnKey === 'id');
+  assert.equal(id.header, 'Customer Id');
+  assert.ok(id.confidence <= 0.5, `confidence ${id.confidence}`);
+  assert.deepEqual(id.fit, { sampled: 2, accepted: 0, failure: 'not_an_integer' });
+  assert.deepEqual(id.problem, {
+    message: "most values of 'Customer Id' are not whole numbers",
+    alternative: { headerIndex: 0, header: 'Index', fit: { sampled: 3, accepted: 3 } },
+  });
+  const email = matched.suggestions.find((s) => s.columnKey === 'email');
+  assert.deepEqual([email.confidence, email.fit, email.problem], [1, { sampled: 3, accepted: 3 }, undefined]);
+  assert.throws(() => matchColumns(headers, customers, [[1, 2]]), { message: /samples must be an array of rows of strings/ });
+});
+
+test('a TOML schema is refused with a sentence saying JSON is expected', () => {
+  const toml = 'version = 1\n\n[[columns]]\nkey = "email"\ntype = "email"\n';
+  const expected = /^schema \(JSON\) at line 1, column 1: this looks like TOML, but a JSON schema is expected here \(a JSON string or an object, as @sluice\/parser takes it\); TOML schemas are read by the Sluice server$/;
+  assert.throws(() => checkSchema(toml), { message: expected });
+  assert.throws(() => new Parser({ schema: toml }), { message: expected });
+  assert.throws(() => matchColumns(['Email'], toml), { message: expected });
+  assert.throws(() => checkSchema('{"version": 1,'), (e) => !/TOML/.test(e.message));
+});
+
 test('helpers sniff, match, check and decode', () => {
   assert.match(version(), /^\d+\.\d+\.\d+$/);
   const preview = sniff(fixtures.bom, { previewRows: 1 });
@@ -147,6 +180,7 @@ test('helpers sniff, match, check and decode', () => {
   const matched = matchColumns(['E-mail', 'ID', 'Full name'], schema);
   assert.deepEqual(matched.suggestions.map((s) => [s.header, s.columnKey]).sort(), [['E-mail', 'email'], ['ID', 'id']]);
   assert.deepEqual(matched.missingRequired, ['name']);
+  assert.equal(matched.suggestions[0].fit, undefined, 'no samples, no fit');
   assert.equal(checkSchema(JSON.stringify(schema)).digest.length, 64);
   const parser = new Parser({ schema });
   parser.feed(fixtures.quoted);

@@ -99,6 +99,11 @@ impl<'r> CandidatePool<'r> {
     }
 
     /// Every kept candidate, column by column.
+    pub(super) fn into_candidates(self) -> Vec<Candidate> {
+        self.per_target.into_iter().flatten().collect()
+    }
+
+    /// Every kept candidate, column by column.
     #[cfg(test)]
     pub(super) fn candidates(&self) -> impl Iterator<Item = &Candidate> {
         self.per_target.iter().flatten()

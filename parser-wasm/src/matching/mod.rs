@@ -41,12 +41,15 @@
 //! ```
 
 mod assign;
+mod fit;
 mod fuzzy;
 mod index;
 mod normalize;
 mod types;
 
 use assign::{Assignment, CandidatePool, key_ranks};
+pub(crate) use fit::target as match_target;
+pub use fit::{Alternative, FitProblem, MAX_SAMPLE_ROWS, ValueFit, match_with_values};
 use fuzzy::FuzzyName;
 use index::TargetIndex;
 use normalize::Forms;
@@ -113,6 +116,8 @@ fn report(headers: &[&str], targets: &[MatchTarget<'_>], chosen: &Assignment) ->
                 column_key: target.key.to_owned(),
                 confidence: candidate.confidence,
                 method: candidate.method,
+                fit: None,
+                problem: None,
             }),
             _ => unmatched_headers.push(header_index),
         }

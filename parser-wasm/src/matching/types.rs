@@ -1,5 +1,6 @@
 //! The inputs and outputs of column matching, shaped for JavaScript and JSON.
 
+use super::fit::{FitProblem, ValueFit};
 use serde::{Deserialize, Serialize};
 
 /// A schema column that headers can be matched to.
@@ -74,6 +75,13 @@ pub struct Suggestion {
     pub confidence: f64,
     /// How the header was found.
     pub method: MatchMethod,
+    /// How the header's sample values fare under the column's check, when values were given
+    /// ([`super::match_with_values`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fit: Option<ValueFit>,
+    /// Set when most sample values fail the column's check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<FitProblem>,
 }
 
 /// The suggested columns of a header row.

@@ -1,9 +1,9 @@
 //! From a column as written to a column ready to check cells, refusing every field that is
 //! wrong or does not apply to the column's type, with the column and field named.
 
-use super::Column;
 use super::check::{Check, DecimalBound, Enumeration};
-use super::raw::{Bound, RawColumn, RawEnumValue, TypeName};
+use super::raw::{Bound, RawColumn, RawEnumValue, RawText, TypeName};
+use super::{Column, Translations};
 use crate::checks::number::NumberFormat;
 use crate::datetime::{TemporalFormat, TemporalKind, default_patterns};
 use crate::error::ConfigError;
@@ -19,19 +19,34 @@ pub(super) fn column(raw: &RawColumn, index: usize) -> Result<Column, ConfigErro
     check_key(&raw.key).map_err(|r| err("key", r))?;
     refuse_foreign_fields(raw).map_err(|(field, r)| err(field, r))?;
     let check = compile_check(raw).map_err(|(field, r)| err(&field, r))?;
+    let labels = raw.label.as_ref().map_or_else(|| Translations::one(raw.key.clone()), translations);
+    let hints = raw.hint.as_ref().map(translations);
+    let mut keywords = raw.keywords.clone().unwrap_or_default();
+    keywords.extend(labels.others().map(str::to_owned));
     let mut column = Column {
         key: raw.key.clone(),
-        label: raw.label.clone().unwrap_or_else(|| raw.key.clone()),
+        labels,
+        hints,
         description: raw.description.clone(),
         required: raw.required.unwrap_or(false),
         unique: raw.unique.unwrap_or(false),
-        keywords: raw.keywords.clone().unwrap_or_default(),
+        keywords,
         default: None,
         trim: raw.trim.unwrap_or(true),
         check,
     };
     column.default = default_value(&column, raw.default.as_deref()).map_err(|r| err("default", r))?;
     Ok(column)
+}
+
+/// A label or hint as written (the reader has refused empty tables and non-string entries).
+fn translations(text: &RawText) -> Translations {
+    match text {
+        RawText::One(text) => Translations::one(text.clone()),
+        RawText::Languages(table) => {
+            Translations::new(table.iter().map(|(l, t)| (l.clone(), t.clone())).collect())
+        }
+    }
 }
 
 fn check_key(key: &str) -> Result<(), String> {

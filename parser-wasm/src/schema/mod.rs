@@ -5,8 +5,10 @@ mod check;
 mod compile;
 mod messages;
 mod raw;
+mod text;
 
 pub(crate) use check::{Check, Failure, Parsed};
+pub use text::Translations;
 
 use crate::error::ConfigError;
 use raw::RawSchema;
@@ -49,7 +51,8 @@ struct Inner {
 #[derive(Clone, Debug)]
 pub struct Column {
     key: String,
-    label: String,
+    labels: Translations,
+    hints: Option<Translations>,
     description: Option<String>,
     required: bool,
     unique: bool,
@@ -142,9 +145,20 @@ impl Column {
         &self.key
     }
 
-    /// The name shown to people (the key when the schema gives none).
+    /// The name shown to people (the key when the schema gives none), in English when the
+    /// schema gives it per language and has English, otherwise in its first language.
     pub fn label(&self) -> &str {
-        &self.label
+        self.labels.default_text()
+    }
+
+    /// The name shown to people, in every language the schema gives.
+    pub fn labels(&self) -> &Translations {
+        &self.labels
+    }
+
+    /// The short help text shown under the field when mapping columns, if any.
+    pub fn hint(&self) -> Option<&Translations> {
+        self.hints.as_ref()
     }
 
     /// A longer explanation for people, if any.

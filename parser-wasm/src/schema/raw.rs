@@ -23,7 +23,9 @@ pub(crate) struct RawColumn {
     #[serde(rename = "type")]
     pub(crate) kind: TypeName,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) label: Option<String>,
+    pub(crate) label: Option<RawText>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) hint: Option<RawText>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) description: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -64,6 +66,64 @@ pub(crate) struct RawColumn {
     pub(crate) pattern: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) message: Option<String>,
+}
+
+/// A text for people: one string, or a table of language tag → string
+/// (`{ en = "Email", de = "E-Mail" }`). Read by hand rather than as an untagged enum, so that
+/// a wrong entry is refused with its path (`columns[0].label.de`) and a plain sentence.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum RawText {
+    One(String),
+    /// (language tag, text), sorted by tag, each tag once: the canonical form, for the digest.
+    Languages(Vec<(String, String)>),
+}
+
+impl Serialize for RawText {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            RawText::One(text) => s.serialize_str(text),
+            RawText::Languages(texts) => s.collect_map(texts.iter().map(|(language, text)| (language, text))),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RawText {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(TextVisitor)
+    }
+}
+
+struct TextVisitor;
+
+impl<'de> serde::de::Visitor<'de> for TextVisitor {
+    type Value = RawText;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a string, or a table of language tag → string")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<RawText, E> {
+        Ok(RawText::One(text.to_owned()))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<RawText, A::Error> {
+        let mut texts: Vec<(String, String)> = Vec::new();
+        while let Some(language) = map.next_key::<String>()? {
+            let text: String = map.next_value()?;
+            if language.is_empty() {
+                return Err(serde::de::Error::custom("a language tag is empty"));
+            }
+            if texts.iter().any(|(l, _)| *l == language) {
+                return Err(serde::de::Error::custom(format!("the language {language:?} is given twice")));
+            }
+            texts.push((language, text));
+        }
+        if texts.is_empty() {
+            return Err(serde::de::Error::custom("a table of texts must name at least one language"));
+        }
+        texts.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        Ok(RawText::Languages(texts))
+    }
 }
 
 /// The column types.
@@ -108,9 +168,17 @@ pub(crate) enum RawEnumValue {
 impl RawSchema {
     pub(crate) fn from_json(text: &str) -> Result<RawSchema, ConfigError> {
         let mut de = serde_json::Deserializer::from_str(text);
-        serde_path_to_error::deserialize(&mut de).map_err(|e| {
-            let location = Some((e.inner().line(), e.inner().column()));
-            syntax_error("JSON", location, &e.path().to_string(), e.inner().to_string(), text)
+        serde_path_to_error::deserialize(&mut de).map_err(|e| match toml_line(text) {
+            Some(line) => ConfigError::SchemaSyntax {
+                format: "JSON",
+                location: Some((line, 1)),
+                path: String::new(),
+                message: TOML_GIVEN.to_owned(),
+            },
+            None => {
+                let location = Some((e.inner().line(), e.inner().column()));
+                syntax_error("JSON", location, &e.path().to_string(), e.inner().to_string(), text)
+            }
         })
     }
 
@@ -119,6 +187,28 @@ impl RawSchema {
         let de = toml::de::Deserializer::parse(text).map_err(|e| toml_error(&e, "", text))?;
         serde_path_to_error::deserialize(de).map_err(|e| toml_error(e.inner(), &e.path().to_string(), text))
     }
+}
+
+/// What a JSON reader says of a schema written in TOML.
+const TOML_GIVEN: &str = "this looks like TOML, but a JSON schema is expected here (a JSON \
+    string or an object, as @sluice/parser takes it); TOML schemas are read by the Sluice server";
+
+/// The line of a text that fails as JSON and reads like TOML: its first line that is neither
+/// blank nor a `#` comment is a table header (`[[columns]]`, `[meta]`) or `key = value`.
+fn toml_line(text: &str) -> Option<usize> {
+    let (index, line) = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i, l.trim()))
+        .find(|(_, l)| !l.is_empty() && !l.starts_with('#'))?;
+    let bare_key = |k: &str| {
+        let k = k.trim();
+        !k.is_empty() && k.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '"'))
+    };
+    let table = line.strip_prefix('[').and_then(|l| l.strip_suffix(']'));
+    let table = table.map(|t| t.trim_start_matches('[').trim_end_matches(']')).is_some_and(bare_key);
+    let assignment = line.split_once('=').is_some_and(|(key, _)| bare_key(key));
+    (table || assignment).then_some(index + 1)
 }
 
 #[cfg(feature = "toml")]
@@ -184,6 +274,23 @@ mod tests {
         assert!(err.contains("at line 5"), "{err}");
         assert!(err.contains("columns[0].type (column \"when\")"), "{err}");
         assert!(err.contains("unknown variant"), "{err}");
+    }
+
+    #[test]
+    fn toml_given_as_json_is_named_as_such() {
+        let toml = "# contacts\n\nversion = 1\n[[columns]]\nkey = \"email\"\ntype = \"email\"\n";
+        let err = RawSchema::from_json(toml).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "schema (JSON) at line 3, column 1: this looks like TOML, but a JSON schema is expected here \
+             (a JSON string or an object, as @sluice/parser takes it); TOML schemas are read by the Sluice server"
+        );
+        let table_first = RawSchema::from_json("[[columns]]\nkey = \"a\"").unwrap_err().to_string();
+        assert!(table_first.contains("looks like TOML"), "{table_first}");
+        for json in ["{\"version\": 1,", "[1, 2]", "nonsense", "{\"a\" = 1}"] {
+            let err = RawSchema::from_json(json).unwrap_err().to_string();
+            assert!(!err.contains("TOML"), "{json}: {err}");
+        }
     }
 
     #[test]

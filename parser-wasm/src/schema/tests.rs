@@ -237,3 +237,72 @@ fn defaults_are_canonical() {
     let schema = one(r#"{"key":"n","type":"boolean","default":" Yes "}"#);
     assert_eq!(schema.columns()[0].default_value(), Some("true"));
 }
+
+#[test]
+fn labels_and_hints_may_be_given_per_language() {
+    let schema = one(r#"{"key":"email","type":"email","label":{"de":"E-Mail","en":"Email","fr":"Courriel"},
+            "hint":{"en":"Where we write to you","de":"Wohin wir schreiben"}}"#);
+    let column = &schema.columns()[0];
+    assert_eq!(column.label(), "Email");
+    assert_eq!(column.labels().get("de"), "E-Mail");
+    assert_eq!(column.hint().map(|h| h.get("de-AT")), Some("Wohin wir schreiben"));
+    assert!(column.keywords().iter().any(|k| k == "Courriel"), "other languages' labels match headers");
+    let json: serde_json::Value = serde_json::from_str(&schema.to_json()).unwrap();
+    assert_eq!(json["columns"][0]["label"]["fr"], "Courriel", "the field list keeps every language");
+    let reordered =
+        one(r#"{"key":"email","type":"email","label":{"fr":"Courriel","en":"Email","de":"E-Mail"},
+            "hint":{"de":"Wohin wir schreiben","en":"Where we write to you"}}"#);
+    assert_eq!(reordered.digest(), schema.digest(), "the languages' order does not change the digest");
+    let plain = one(r#"{"key":"plan","type":"text","label":"Plan","hint":"free or pro"}"#);
+    assert_eq!(plain.columns()[0].label(), "Plan");
+    assert_eq!(plain.columns()[0].hint().map(|h| h.get("fr")), Some("free or pro"));
+}
+
+#[test]
+fn a_label_table_must_hold_strings_and_not_be_empty() {
+    let cases = [
+        (
+            r#""label":{}"#,
+            "field columns[0].label (column \"e\"): a table of texts must name at least one language",
+        ),
+        (
+            r#""label":{"de":3}"#,
+            "field columns[0].label.de (column \"e\"): invalid type: integer `3`, expected a string",
+        ),
+        (r#""label":{"":"x"}"#, "field columns[0].label (column \"e\"): a language tag is empty"),
+        (
+            r#""label":{"de":"a","de":"b"}"#,
+            "field columns[0].label (column \"e\"): the language \"de\" is given twice",
+        ),
+        (
+            r#""hint":["x"]"#,
+            "field columns[0].hint (column \"e\"): invalid type: sequence, expected a string, or a table",
+        ),
+    ];
+    for (field, expected) in cases {
+        let text = format!(r#"{{"version": 1, "columns": [{{"key":"e","type":"email",{field}}}]}}"#);
+        let err = Schema::from_json(&text).unwrap_err().to_string();
+        assert!(err.starts_with("schema (JSON) at line 1, column"), "{field}: {err}");
+        assert!(err.contains(expected), "{field}: {err}");
+    }
+}
+
+#[test]
+#[cfg(feature = "toml")]
+fn toml_labels_per_language() {
+    let schema = Schema::from_toml(
+        "version = 1\n[[columns]]\nkey = \"email\"\ntype = \"email\"\nlabel = { en = \"Email\", de = \"E-Mail\" }\n",
+    )
+    .unwrap();
+    assert_eq!(schema.columns()[0].labels().get("de"), "E-Mail");
+    let err =
+        Schema::from_toml("version = 1\n[[columns]]\nkey = \"e\"\ntype = \"email\"\nlabel = { de = 1 }\n")
+            .unwrap_err()
+            .to_string();
+    assert!(
+        err.contains(
+            "field columns[0].label.de (column \"e\"): invalid type: integer `1`, expected a string"
+        ),
+        "{err}"
+    );
+}

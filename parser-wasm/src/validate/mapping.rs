@@ -2,7 +2,7 @@
 //! automatically from the header; and what happens to the file columns no schema column takes.
 
 use crate::error::ConfigError;
-use crate::matching::{MatchMethod, MatchOptions, MatchTarget, match_columns};
+use crate::matching::{MatchMethod, MatchOptions, MatchTarget, match_columns, match_target};
 use crate::schema::Schema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -132,16 +132,7 @@ fn explicit(
 }
 
 fn automatic(schema: &Schema, header: &[String]) -> Vec<MappedColumn> {
-    let targets: Vec<MatchTarget<'_>> = schema
-        .columns()
-        .iter()
-        .map(|c| MatchTarget {
-            key: c.key(),
-            label: c.label(),
-            keywords: c.keywords(),
-            required: c.required(),
-        })
-        .collect();
+    let targets: Vec<MatchTarget<'_>> = schema.columns().iter().map(match_target).collect();
     let names: Vec<&str> = header.iter().map(String::as_str).collect();
     let found = match_columns(&names, &targets, &MatchOptions::default());
     schema

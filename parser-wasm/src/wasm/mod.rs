@@ -11,7 +11,7 @@ mod text_decoder;
 use crate::batch::Batch;
 use crate::error::FileError;
 use crate::import::{Import, ImportError, ImportOptions};
-use crate::matching::{MatchOptions, MatchTarget, match_columns};
+use crate::matching::{MatchOptions, MatchTarget, match_columns, match_target, match_with_values};
 use crate::reader::{FileLayout, Reader, ReaderOptions, Row, Sink};
 use crate::schema::Schema;
 use serde::Serialize;
@@ -131,22 +131,29 @@ pub fn list_sheets(bytes: &[u8], options: &str) -> Result<String, JsValue> {
     Ok(to_json(&sheets)?)
 }
 
-/// Suggestions matching a file's header names to a schema's columns (JSON); `schema` is JSON.
+/// Suggestions matching a file's header names to a schema's columns (JSON); `schema` is JSON;
+/// `samples`, when given, is JSON sample rows (`string[][]`) whose values weigh each suggestion.
 #[wasm_bindgen(js_name = matchColumns)]
-pub fn match_columns_js(headers: Vec<String>, schema: &str) -> Result<String, JsError> {
+pub fn match_columns_js(
+    headers: Vec<String>,
+    schema: &str,
+    samples: Option<String>,
+) -> Result<String, JsError> {
     let schema = Schema::from_json(schema).map_err(error)?;
-    let targets: Vec<MatchTarget<'_>> = schema
-        .columns()
-        .iter()
-        .map(|c| MatchTarget {
-            key: c.key(),
-            label: c.label(),
-            keywords: c.keywords(),
-            required: c.required(),
-        })
-        .collect();
     let names: Vec<&str> = headers.iter().map(String::as_str).collect();
-    to_json(&match_columns(&names, &targets, &MatchOptions::default()))
+    let options = MatchOptions::default();
+    match samples {
+        Some(rows) => {
+            let rows: Vec<Vec<String>> = serde_json::from_str(&rows).map_err(|e| {
+                error(format!("matchColumns: samples must be an array of rows of strings ({e})"))
+            })?;
+            to_json(&match_with_values(&names, &schema, &rows, &options))
+        }
+        None => {
+            let targets: Vec<MatchTarget<'_>> = schema.columns().iter().map(match_target).collect();
+            to_json(&match_columns(&names, &targets, &options))
+        }
+    }
 }
 
 /// Checks a schema (JSON); returns `{ schema, digest }` with the canonical form (JSON).

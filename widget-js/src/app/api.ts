@@ -1,5 +1,5 @@
 // Protocol v1 (docs/protocol.md) from the frame: the importer's config, creating an import,
-// sealed batches, status, completion. Every answer that is not a success is an ApiError with
+// sealed batches, status, completion, remembered mappings. Every answer that is not a success is an ApiError with
 // the server's problem code.
 import type { Schema } from '@sluice/parser';
 
@@ -81,6 +81,17 @@ export class Api {
       json: true,
       token: created.uploadToken,
     });
+  }
+
+  /** The mapping remembered for a file layout (field key → header index), or null (204). */
+  async rememberedMapping(hash: string): Promise<Record<string, number> | null> {
+    const body = await this.call<{ fields?: Record<string, number> }>('GET', `/mappings/${hash}`);
+    return body.fields ?? null;
+  }
+
+  /** Remembers the mapping chosen for a file layout: field keys and header indexes only. */
+  rememberMapping(hash: string, fields: Record<string, number>): Promise<unknown> {
+    return this.call('PUT', `/mappings/${hash}`, { body: JSON.stringify({ fields }), json: true });
   }
 
   private async call<T>(method: string, path: string, options: { body?: BodyInit; json?: boolean; token?: string; headers?: Record<string, string> } = {}): Promise<T> {

@@ -1,16 +1,21 @@
 // Step 3: which column of the file feeds each field of the schema. Suggestions come with their
-// confidence; every choice can be changed; required fields must have a column; the file's other
-// columns are left out, kept, or (when the importer asks) the user's choice. Choices are remembered on this device only when the host
-// page allows it (`rememberMapping`).
+// confidence and how well the column's sample values fit the field (see fit.ts); every choice
+// can be changed; required fields must have a column; the file's other columns are left out,
+// kept, or (when the importer asks) the user's choice. Choices are remembered on this device
+// when the host page allows it (`rememberMapping`), and on the server per file layout
+// (memory.ts), used when the device has none.
 import { matchColumns, type SchemaColumn } from '@sluice/parser';
 import { h, replace, uid } from './dom';
+import { fitNotes, sampleRows } from './fit';
+import { fieldHint, fieldLabel } from './labels';
+import { keep, recall } from './memory';
 import { t } from './strings';
 import type { State } from './state';
 import type { Shell, Step } from './main';
 
-export function mappingStep(state: State, shell: Shell): Step {
+export async function mappingStep(state: State, shell: Shell): Promise<Step> {
   const headers = state.preview?.layout?.header.names ?? [];
-  const remembered = restore(state, headers);
+  const remembered = restore(state, headers) ?? await recalled(state, headers);
   if (remembered) {
     state.mapping = remembered.mapping;
     if (state.config.unmappedColumns === 'ask') state.unmapped = remembered.unmapped;
@@ -46,6 +51,7 @@ export function mappingStep(state: State, shell: Shell): Step {
     canNext: () => missingRequired(state).length === 0,
     next: () => {
       remember(state, headers);
+      keep(state, headers, state.mapping);
       return missingRequired(state).length === 0;
     },
   };
@@ -53,7 +59,7 @@ export function mappingStep(state: State, shell: Shell): Step {
 
 /** The parser's suggestions, one header per field at most. */
 function suggest(state: State, headers: string[]): void {
-  const match = matchColumns(headers, state.schema);
+  const match = matchColumns(headers, state.schema, sampleRows(state));
   state.match = match;
   state.mapping = Object.fromEntries(match.suggestions.map((s) => [s.columnKey, s.header]));
   state.mappedHeaders = headers;
@@ -67,26 +73,28 @@ function mappingRow(state: State, column: SchemaColumn, headers: string[], sampl
   const id = uid('map');
   const current = state.mapping[column.key] ?? '';
   const suggestion = state.match?.suggestions.find((s) => s.columnKey === column.key && s.header === current);
-  const select = h('select', {
-    id, 'data-column': column.key,
-    on: {
-      change: () => {
-        const header = select.value;
-        for (const [key, value] of Object.entries(state.mapping)) if (value === header && key !== column.key) delete state.mapping[key];
-        if (header) state.mapping[column.key] = header;
-        else delete state.mapping[column.key];
-        render();
-        document.querySelector<HTMLElement>(`[data-column="${CSS.escape(column.key)}"]`)?.focus();
-      },
-    },
-  },
-  h('option', { value: '' }, t('notInFile')),
-  ...headers.map((header) => h('option', { value: header, selected: header === current }, header)));
-  const label = column.label ?? column.key;
+  const use = (header: string) => {
+    choose(state, column.key, header);
+    render();
+    document.querySelector<HTMLElement>(`[data-column="${CSS.escape(column.key)}"]`)?.focus();
+  };
+  const select = h('select', { id, 'data-column': column.key, on: { change: () => use(select.value) } },
+    h('option', { value: '' }, t('notInFile')),
+    ...headers.map((header) => h('option', { value: header, selected: header === current }, header)));
+  const hint = fieldHint(state, column);
   return h('tr', { class: column.required && !current ? 'missing' : '' },
-    h('th', { scope: 'row' }, h('label', { for: id }, label), column.required ? h('span', { class: 'badge required' }, t('required')) : null),
-    h('td', {}, select, suggestion ? h('span', { class: 'badge', title: `${suggestion.method} ${t('match')}` }, t('confidence', { p: Math.round(suggestion.confidence * 100) })) : null),
+    h('th', { scope: 'row' }, h('label', { for: id }, fieldLabel(state, column)), column.required ? h('span', { class: 'badge required' }, t('required')) : null,
+      hint ? h('p', { class: 'field-hint', 'data-field': 'hint' }, hint) : null),
+    h('td', {}, select, suggestion ? h('span', { class: 'badge', title: `${suggestion.method} ${t('match')}` }, t('confidence', { p: Math.round(suggestion.confidence * 100) })) : null,
+      ...fitNotes(suggestion, use)),
     h('td', { class: 'samples' }, (samples.get(current) ?? []).join(' · ')));
+}
+
+/** Maps `header` to the field `key` (nothing when empty), taking it from any other field. */
+function choose(state: State, key: string, header: string): void {
+  for (const [other, value] of Object.entries(state.mapping)) if (value === header && other !== key) delete state.mapping[other];
+  if (header) state.mapping[key] = header;
+  else delete state.mapping[key];
 }
 
 function unmappedChoice(state: State, headers: string[]): HTMLElement[] {
@@ -113,7 +121,7 @@ function unmappedChoice(state: State, headers: string[]): HTMLElement[] {
 }
 
 function missingRequired(state: State): string[] {
-  return state.schema.columns.filter((c) => c.required && !state.mapping[c.key] && c.default === undefined).map((c) => c.label ?? c.key);
+  return state.schema.columns.filter((c) => c.required && !state.mapping[c.key] && c.default === undefined).map((c) => fieldLabel(state, c));
 }
 
 /** The first few values of each header, from the preview. */
@@ -122,6 +130,13 @@ function sampleValues(state: State): Map<string, string[]> {
   const out = new Map<string, string[]>();
   names.forEach((name, i) => out.set(name, (state.preview?.rows ?? []).slice(0, 3).map((r) => r.fields[i] ?? '').filter(Boolean)));
   return out;
+}
+
+/** The server's memory of this layout, when the page's own memory has none. */
+async function recalled(state: State, headers: string[]): Promise<{ mapping: Record<string, string>; unmapped: 'keep' | 'ignore' } | null> {
+  if (Object.keys(state.mapping).length > 0) return null;
+  const mapping = await recall(state, headers);
+  return mapping ? { mapping, unmapped: state.unmapped } : null;
 }
 
 function storageKey(state: State, headers: string[]): string {

@@ -9,6 +9,8 @@ import { language, t, tn } from './strings';
 import { fileRows, mappingSpec, minRows, patches, readerOptions, type State } from './state';
 import { readError } from './refusal';
 import { fixes } from './fixes';
+import { columnAdvice } from './fit';
+import { fieldLabel } from './labels';
 import type { Shell, Step } from './main';
 
 /** Distinct invalid values listed per enum or boolean column, for the user to map. */
@@ -18,13 +20,14 @@ export async function reviewStep(state: State, shell: Shell): Promise<Step> {
   const counts = h('p', { class: 'counts', 'data-field': 'counts' });
   const byColumn = h('ul', { class: 'by-column' });
   const gate = h('p', { class: 'gate', role: 'alert' });
+  const advice = h('div', { class: 'advice' });
   const progress = h('progress', { max: 1, value: 0, class: 'check-progress' });
   let grid: Grid | null = null;
   let checking: Promise<void> | null = null;
   let again = false;
 
   const columns = (): GridColumn[] => [
-    ...state.schema.columns.map((c) => ({ key: c.key, label: c.label ?? c.key, editable: true })),
+    ...state.schema.columns.map((c) => ({ key: c.key, label: fieldLabel(state, c), editable: true })),
     ...(state.summary?.mapping.kept ?? []).map((name) => ({ key: name, label: name, editable: false })),
   ];
   const errorsOnly = h('input', { type: 'checkbox', id: uid('errors-only'), 'data-field': 'errors-only', on: { change: () => applyFilter(false) } });
@@ -36,12 +39,13 @@ export async function reviewStep(state: State, shell: Shell): Promise<Step> {
     const invalid = summary.report.invalidRows;
     counts.textContent = invalid === 0 ? t('allValid', { rows: count(rowsLeft(summary), language()) })
       : t('checked', { rows: count(rowsLeft(summary), language()), invalid: count(invalid, language()) });
-    const names = new Map(state.schema.columns.map((c) => [c.key, c.label ?? c.key]));
+    const names = new Map(state.schema.columns.map((c) => [c.key, fieldLabel(state, c)]));
     errors.update(summary);
     replace(byColumn, ...Object.entries(summary.report.errorsByColumn).map(([key, n]) =>
       h('li', {}, h('span', { class: 'badge error' }, count(n, language())), ' ', names.get(key) ?? key)));
     gate.textContent = gateMessage(state, summary) ?? invalidNote(state, summary);
     bulk.update();
+    replace(advice, ...columnAdvice(state, summary, shell));
     shell.announce(counts.textContent ?? '');
   };
 
@@ -117,7 +121,7 @@ export async function reviewStep(state: State, shell: Shell): Promise<Step> {
     invalidRows: () => (state.summary ? invalidRows(state.summary, state.deleted) : []),
   });
   const body = h('div', { class: 'review', on: { keydown: (event: Event) => bulk.keydown(event as KeyboardEvent) } },
-    h('div', { class: 'summary' }, counts, progress, byColumn),
+    h('div', { class: 'summary' }, counts, progress, byColumn, advice),
     h('div', { class: 'toolbar' },
       h('div', { class: 'check' }, errorsOnly, h('label', { for: errorsOnly.id }, t('errorsOnly'))),
       restore),

@@ -92,6 +92,7 @@ pub(super) const DATA_MIGRATIONS: &[&str] = &[
 ",
     BINDING,
     DELETION_MARKER,
+    MAPPINGS,
 ];
 
 /// In both files: the binding of the data file, the keystore and the master key (one row), and
@@ -110,6 +111,17 @@ const DELETION_MARKER: &str = "
     ALTER TABLE imports ADD COLUMN deletion_started_at INTEGER;
     CREATE INDEX imports_deleting ON imports (deletion_started_at)
         WHERE deletion_started_at IS NOT NULL AND data_deleted_at IS NULL;
+";
+
+/// In the data file: column mappings remembered per importer and header set (no values).
+const MAPPINGS: &str = "
+    CREATE TABLE mappings (
+        importer TEXT NOT NULL,
+        header_hash TEXT NOT NULL,
+        mapping TEXT NOT NULL,
+        used_at INTEGER NOT NULL,
+        PRIMARY KEY (importer, header_hash)
+    ) STRICT;
 ";
 
 /// The keystore's migrations.

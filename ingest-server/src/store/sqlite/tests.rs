@@ -451,3 +451,31 @@ fn a_stored_batch_moves_the_expiry_later_never_earlier() {
     store.put_batch(batch("imp_a", 2, 3)).unwrap();
     assert_eq!(store.import("imp_a").unwrap().unwrap().expires_at, 9000);
 }
+
+#[test]
+fn remembered_mappings_are_kept_per_importer_and_the_least_recently_used_go() {
+    let (_dir, store) = store();
+    let hash = |n: u8| format!("{n:064x}");
+    assert_eq!(store.remembered_mapping("demo", &hash(1), 10).unwrap(), None);
+    store.remember_mapping("demo", &hash(1), r#"{"fields":{"id":0}}"#, 10, 2).unwrap();
+    store.remember_mapping("demo", &hash(2), r#"{"fields":{"id":1}}"#, 11, 2).unwrap();
+    store.remember_mapping("other", &hash(1), r#"{"fields":{"id":9}}"#, 12, 2).unwrap();
+    // Reading the first marks it used, so the second is the least recently used.
+    assert_eq!(
+        store.remembered_mapping("demo", &hash(1), 13).unwrap().as_deref(),
+        Some(r#"{"fields":{"id":0}}"#)
+    );
+    store.remember_mapping("demo", &hash(3), r#"{"fields":{"id":2}}"#, 14, 2).unwrap();
+    assert_eq!(store.remembered_mapping("demo", &hash(2), 15).unwrap(), None, "evicted");
+    assert!(store.remembered_mapping("demo", &hash(1), 16).unwrap().is_some());
+    assert!(store.remembered_mapping("demo", &hash(3), 17).unwrap().is_some());
+    assert_eq!(
+        store.remembered_mapping("other", &hash(1), 18).unwrap().as_deref(),
+        Some(r#"{"fields":{"id":9}}"#)
+    );
+    store.remember_mapping("demo", &hash(1), r#"{"fields":{"id":5}}"#, 19, 2).unwrap();
+    assert_eq!(
+        store.remembered_mapping("demo", &hash(1), 20).unwrap().as_deref(),
+        Some(r#"{"fields":{"id":5}}"#)
+    );
+}
