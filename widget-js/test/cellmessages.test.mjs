@@ -2,21 +2,23 @@
 // esbuild as the app is; every code the parser lists in parser-wasm/error-codes.json has a string
 // in every language that its params fill; English says what the parser says. In Debian Chromium:
 // the German importer's review step tells a date that does not exist, a number below its
-// minimum, a value outside an enum and a missing required value in German.
+// minimum, a value outside an enum and a missing required value in German. The mapping step's
+// "most values of '<header>' are …" (fit.ts) is said the same way, from the fit's failure code.
 import { before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { Parser } from '../../parser-wasm/npm/src/node.js';
+import { Parser, matchColumns } from '../../parser-wasm/npm/src/node.js';
 import { chromium, frameOf, root, shot, stack } from './support.mjs';
 
 let messages;
 let strings;
 let codes;
+let fit;
 
 before(async () => {
-  const entry = `export * from './cellmessages'; export { setLanguage, TABLES } from './strings';`;
+  const entry = `export * from './cellmessages'; export { setLanguage, TABLES } from './strings'; export { FIT_PROBLEM, fitProblemText } from './fit';`;
   const out = await build({
     stdin: { contents: entry, resolveDir: join(root, 'widget-js/src/app'), loader: 'ts' },
     bundle: true, format: 'esm', write: false, logLevel: 'silent',
@@ -24,6 +26,7 @@ before(async () => {
   const module = await import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString('base64')}`);
   messages = module;
   strings = module;
+  fit = module;
   codes = JSON.parse(await readFile(join(root, 'parser-wasm/error-codes.json'), 'utf8')).codes;
   console.warn = () => {};
 });
@@ -122,6 +125,49 @@ test("in English the widget says what the parser says, from the parser's own err
   strings.setLanguage('en');
   assert.ok(errors.length >= 15, `${errors.length} errors`);
   for (const e of errors) assert.equal(messages.cellMessage(e), e.message, e.code);
+});
+
+test('the mapping step says why a column does not fit for every code error-codes.json lists', () => {
+  assert.deepEqual(Object.keys(fit.FIT_PROBLEM).sort(), Object.keys(codes).sort());
+});
+
+test("a column's fit problem reads in every language with its header; no code, or an unknown one, is the parser's", () => {
+  const header = 'Kunden-Nr. 7';
+  for (const language of Object.keys(strings.TABLES)) {
+    strings.setLanguage(language);
+    const said = new Set();
+    for (const code of Object.keys(codes)) {
+      const text = fit.fitProblemText(header, code, 'PARSER MESSAGE');
+      assert.notEqual(text, 'PARSER MESSAGE', `${language} ${code}: the parser's English`);
+      assert.ok(text.includes(header), `${language} ${code}: the header is not in "${text}"`);
+      assert.doesNotMatch(text, /\{\w+\}/, `${language} ${code}: ${text}`);
+      said.add(text);
+    }
+    assert.equal(said.size, new Set(Object.values(fit.FIT_PROBLEM)).size, `${language}: one sentence per kind of failure`);
+    assert.equal(fit.fitProblemText(header, 'some_new_code', 'is new'), 'is new', `${language}: an unknown code`);
+    assert.equal(fit.fitProblemText(header, undefined, 'no code'), 'no code', `${language}: no code`);
+  }
+  strings.setLanguage('de');
+  assert.equal(fit.fitProblemText('Customer Id', 'has_decimals', 'x'), 'die meisten Werte von „Customer Id“ sind keine ganzen Zahlen');
+  strings.setLanguage('es');
+  assert.equal(fit.fitProblemText('Plan', 'not_allowed', 'x'), 'la mayoría de los valores de «Plan» no están entre los valores permitidos');
+});
+
+test("in English a column's fit problem is what the parser says", () => {
+  const schema = { version: 1, columns: [
+    { key: 'id', type: 'integer' }, { key: 'amount', type: 'number' }, { key: 'born', type: 'date' },
+    { key: 'at', type: 'time' }, { key: 'mail', type: 'email' }, { key: 'site', type: 'url' },
+    { key: 'uid', type: 'uuid' }, { key: 'plan', type: 'enum', values: ['free', 'pro'] }, { key: 'ok', type: 'boolean' },
+  ] };
+  const headers = ['id', 'amount', 'born', 'at', 'mail', 'site', 'uid', 'plan', 'ok'];
+  const rows = Array.from({ length: 6 }, (_, i) => ['x' + i, 'y' + i, 'z' + i, 'w' + i, 'v' + i, 'u' + i, 't' + i, 's' + i, 'r' + i]);
+  const flagged = matchColumns(headers, schema, rows).suggestions.filter((s) => s.problem);
+  assert.ok(flagged.length >= 8, `${flagged.length} flagged`);
+  strings.setLanguage('en');
+  for (const s of flagged) {
+    assert.ok(s.fit?.failure, `${s.header}: a failure code`);
+    assert.equal(fit.fitProblemText(s.header, s.fit.failure, s.problem.message), s.problem.message, s.fit.failure);
+  }
 });
 
 test('the German importer tells a cell\'s errors in German on the review step', async () => {

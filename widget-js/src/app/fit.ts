@@ -1,11 +1,12 @@
 // How well a file column's values fit the field it is mapped to: on the mapping step, the
-// parser's fit beside each suggestion, its problem ("most values of 'Customer Id' are not whole
-// numbers") and a one-click switch to the column that fits better; on the review step, an offer
-// to go back and change the column of a field that holds most of the errors.
+// parser's fit beside each suggestion, its problem ("Most values of “Customer Id” are not whole
+// numbers", said in the user's language from the fit's failure code) and a one-click switch to
+// the column that fits better; on the review step, an offer to go back and change the column of a
+// field that holds most of the errors.
 import type { SchemaColumn, Suggestion, Summary } from '@sluice/parser';
 import { h } from './dom';
 import { fieldLabel } from './labels';
-import { t } from './strings';
+import { t, type StringKey } from './strings';
 import type { State } from './state';
 import type { Shell } from './main';
 
@@ -14,6 +15,53 @@ const SAMPLE_ROWS = 100;
 
 /** The step the offer on the review step goes back to. */
 const MAPPING_STEP = 2;
+
+/** What most values of a column are not, by the fit's most common failure code: every code the
+ * parser lists (`parser-wasm/error-codes.json`); those a value check does not give say `fitOther`. */
+export const FIT_PROBLEM: Readonly<Record<string, StringKey>> = {
+  too_short: 'fitTooShort',
+  too_long: 'fitTooLong',
+  not_an_integer: 'fitInteger',
+  has_decimals: 'fitInteger',
+  not_a_number: 'fitNumber',
+  wrong_decimal_separator: 'fitNumber',
+  out_of_range: 'fitRange',
+  below_minimum: 'fitRange',
+  above_maximum: 'fitRange',
+  not_a_boolean: 'fitBoolean',
+  invalid_date: 'fitDate',
+  invalid_datetime: 'fitDatetime',
+  invalid_time: 'fitTime',
+  date_does_not_exist: 'fitDate',
+  datetime_does_not_exist: 'fitDatetime',
+  time_does_not_exist: 'fitTime',
+  invalid_email: 'fitEmail',
+  email_missing_at: 'fitEmail',
+  email_invalid_domain: 'fitEmail',
+  invalid_url: 'fitUrl',
+  url_scheme: 'fitUrl',
+  invalid_uuid: 'fitUuid',
+  not_allowed: 'fitAllowed',
+  pattern_mismatch: 'fitPattern',
+  not_canonical: 'fitOther',
+  required: 'fitOther',
+  duplicate: 'fitOther',
+  unterminated_quote: 'fitOther',
+  field_too_large: 'fitOther',
+  record_too_large: 'fitOther',
+  too_many_columns: 'fitOther',
+  too_few_fields: 'fitOther',
+  too_many_fields: 'fitOther',
+  invalid_encoding: 'fitOther',
+  formula_error: 'fitOther',
+};
+
+/** A flagged suggestion's problem in the user's language, from the header and the fit's failure
+ * code; the parser's own (English) `message` when there is no code, or one this build does not know. */
+export function fitProblemText(header: string, failure: string | undefined, message: string): string {
+  const key = failure === undefined ? undefined : FIT_PROBLEM[failure];
+  return key ? t(key, { header }) : message;
+}
 
 /** The preview's rows as the matcher takes them. */
 export function sampleRows(state: Pick<State, 'preview'>): string[][] {
@@ -30,7 +78,7 @@ export function fitNotes(suggestion: Suggestion | undefined, use: (header: strin
   if (!problem) return [badge];
   const alternative = problem.alternative;
   return [badge, h('p', { class: 'fit-problem', 'data-field': 'fit-problem' },
-    problem.message,
+    fitProblemText(suggestion.header, fit.failure, problem.message),
     alternative ? h('button', {
       type: 'button', class: 'secondary', 'data-action': 'use-alternative',
       on: { click: () => use(alternative.header) },
