@@ -74,7 +74,7 @@ export const nl: Strings = {
   unmappedIgnore: 'Negeren',
   remembered: 'Je eerdere keuzes voor deze bestandsindeling zijn toegepast.',
   valuesFit: '{accepted} van {sampled} voorbeeldwaarden passen',
-  useInstead: '“{header}” gebruiken',
+  useInstead: 'In plaats daarvan “{header}” gebruiken',
   fitInteger: 'de meeste waarden van “{header}” zijn geen gehele getallen',
   fitNumber: 'de meeste waarden van “{header}” zijn geen getallen zoals dit veld ze verwacht',
   fitRange: 'de meeste waarden van “{header}” liggen buiten het toegestane bereik',

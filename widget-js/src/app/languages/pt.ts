@@ -74,7 +74,7 @@ export const pt: Strings = {
   unmappedIgnore: 'Ignorá-las',
   remembered: 'Suas escolhas anteriores para este layout de arquivo foram aplicadas.',
   valuesFit: '{accepted} de {sampled} valores de exemplo se encaixam',
-  useInstead: 'Usar “{header}” no lugar',
+  useInstead: 'Usar “{header}” em vez disso',
   fitInteger: 'a maioria dos valores de “{header}” não são números inteiros',
   fitNumber: 'a maioria dos valores de “{header}” não são números escritos como este campo espera',
   fitRange: 'a maioria dos valores de “{header}” estão fora do intervalo permitido',
