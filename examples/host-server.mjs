@@ -29,12 +29,27 @@ export function startHost({ port = 0, host = '127.0.0.1', sluice, pages = {} }) 
     response.writeHead(200, { 'content-type': entry[1], 'cache-control': 'no-store' }).end(text);
   });
   return new Promise((resolve) => {
-    server.listen(port, host, () => resolve({ port: server.address().port, close: () => new Promise((done) => { server.close(done); server.closeAllConnections(); }) }));
+    server.listen(port, host, () =>
+      resolve({
+        port: server.address().port,
+        close: () =>
+          new Promise((done) => {
+            server.close(done);
+            server.closeAllConnections();
+          }),
+      }),
+    );
   });
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { port: { type: 'string', default: '8081' }, sluice: { type: 'string', default: 'http://127.0.0.1:8080' }, host: { type: 'string', default: '127.0.0.1' } } });
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '8081' },
+      sluice: { type: 'string', default: 'http://127.0.0.1:8080' },
+      host: { type: 'string', default: '127.0.0.1' },
+    },
+  });
   const { port } = await startHost({ port: Number(values.port), host: values.host, sluice: () => values.sluice });
   console.log(`example host page on http://${values.host}:${port}/`);
 }

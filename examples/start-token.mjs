@@ -47,8 +47,11 @@ function isObject(value) {
  * is given: the server compares them as JSON values), valid for `ttlSeconds` (1 to 3600,
  * default 300), with a fresh random nonce, so that each token is different and used once.
  */
-export function signStartToken(secret, { importer, user = {}, attributes = {}, ttlSeconds = 300, now = Date.now() / 1000, nonce = randomBytes(16).toString('base64url') } = {}) {
-  if (typeof importer !== 'string' || importer === '') throw new StartTokenError('importer must be the importer\'s key');
+export function signStartToken(
+  secret,
+  { importer, user = {}, attributes = {}, ttlSeconds = 300, now = Date.now() / 1000, nonce = randomBytes(16).toString('base64url') } = {},
+) {
+  if (typeof importer !== 'string' || importer === '') throw new StartTokenError("importer must be the importer's key");
   if (!isObject(user) || !isObject(attributes)) throw new StartTokenError('user and attributes must be objects');
   if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > MAX_TTL_SECONDS) {
     throw new StartTokenError(`ttlSeconds must be a whole number from 1 to ${MAX_TTL_SECONDS}`);
@@ -59,10 +62,20 @@ export function signStartToken(secret, { importer, user = {}, attributes = {}, t
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { importer: { type: 'string' }, user: { type: 'string', default: '{}' }, attributes: { type: 'string', default: '{}' }, ttl: { type: 'string', default: '300' } } });
+  const { values } = parseArgs({
+    options: {
+      importer: { type: 'string' },
+      user: { type: 'string', default: '{}' },
+      attributes: { type: 'string', default: '{}' },
+      ttl: { type: 'string', default: '300' },
+    },
+  });
   try {
     const token = signStartToken(process.env.SLUICE_START_SECRET, {
-      importer: values.importer, user: JSON.parse(values.user), attributes: JSON.parse(values.attributes), ttlSeconds: Number(values.ttl),
+      importer: values.importer,
+      user: JSON.parse(values.user),
+      attributes: JSON.parse(values.attributes),
+      ttlSeconds: Number(values.ttl),
     });
     process.stdout.write(`${token}\n`);
   } catch (error) {

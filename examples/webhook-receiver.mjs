@@ -123,7 +123,11 @@ export function startReceiver({ port = 8090, host = '127.0.0.1', path = '/hooks/
         url: `http://${shown}:${actual}${path}`,
         port: actual,
         messages,
-        close: () => new Promise((done) => { server.close(() => done()); server.closeAllConnections(); }),
+        close: () =>
+          new Promise((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
       });
     });
   });
@@ -146,8 +150,12 @@ async function main() {
     process.exit(2);
   }
   const receiver = await startReceiver({
-    port: Number(values.port), host: values.host, path: values.path, secret: values.secret,
-    out: values.out, failFirst: Number(values['fail-first']),
+    port: Number(values.port),
+    host: values.host,
+    path: values.path,
+    secret: values.secret,
+    out: values.out,
+    failFirst: Number(values['fail-first']),
   });
   console.log(`webhook receiver listening on ${receiver.url}`);
   const stop = () => receiver.close().then(() => process.exit(0));

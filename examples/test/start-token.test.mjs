@@ -12,7 +12,8 @@ import { MAX_TTL_SECONDS, StartTokenError, signPayload, signStartToken } from '.
 
 const SECRET = 'sluice-start-token-test-vector-secret-0001';
 const PAYLOAD = '{"importer":"demo","exp":1767225600,"nonce":"4b1c2d7e9f30a6b8","user":{"user_id":"u_42"},"attributes":{"team":"sales"}}';
-const TOKEN = 'sst1.eyJpbXBvcnRlciI6ImRlbW8iLCJleHAiOjE3NjcyMjU2MDAsIm5vbmNlIjoiNGIxYzJkN2U5ZjMwYTZiOCIsInVzZXIiOnsidXNlcl9pZCI6InVfNDIifSwiYXR0cmlidXRlcyI6eyJ0ZWFtIjoic2FsZXMifX0._RLhQ9elUqteg2ucNR-6aR-kViz9M2NeBB0hLiq75UI';
+const TOKEN =
+  'sst1.eyJpbXBvcnRlciI6ImRlbW8iLCJleHAiOjE3NjcyMjU2MDAsIm5vbmNlIjoiNGIxYzJkN2U5ZjMwYTZiOCIsInVzZXIiOnsidXNlcl9pZCI6InVfNDIifSwiYXR0cmlidXRlcyI6eyJ0ZWFtIjoic2FsZXMifX0._RLhQ9elUqteg2ucNR-6aR-kViz9M2NeBB0hLiq75UI';
 
 /** The payload of a token, parsed, after checking its signature as the server does. */
 function open(token, secret = SECRET) {
@@ -44,7 +45,8 @@ test('a token names the importer, the user and attributes, expires soon and is d
 });
 
 test('what cannot make a valid token is refused without repeating the secret', () => {
-  const refused = (call, pattern) => assert.throws(call, (error) => error instanceof StartTokenError && pattern.test(error.message) && !error.message.includes('short'));
+  const refused = (call, pattern) =>
+    assert.throws(call, (error) => error instanceof StartTokenError && pattern.test(error.message) && !error.message.includes('short'));
   refused(() => signStartToken('short', { importer: 'demo' }), /at least 32/);
   refused(() => signStartToken(undefined, { importer: 'demo' }), /at least 32/);
   refused(() => signStartToken(SECRET, {}), /importer/);
@@ -57,7 +59,8 @@ test('what cannot make a valid token is refused without repeating the secret', (
 
 test('the command line prints a token for the secret in the environment', () => {
   const script = fileURLToPath(new URL('../start-token.mjs', import.meta.url));
-  const run = (env) => spawnSync(process.execPath, [script, '--importer', 'demo', '--user', '{"user_id":"u_42"}'], { encoding: 'utf8', env: { ...process.env, ...env } });
+  const run = (env) =>
+    spawnSync(process.execPath, [script, '--importer', 'demo', '--user', '{"user_id":"u_42"}'], { encoding: 'utf8', env: { ...process.env, ...env } });
   const ok = run({ SLUICE_START_SECRET: SECRET });
   assert.equal(ok.status, 0, ok.stderr);
   assert.deepEqual(open(ok.stdout.trim()).user, { user_id: 'u_42' });

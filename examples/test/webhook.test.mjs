@@ -19,16 +19,22 @@ const BODY = '{"test": 2432232314}';
 const SIGNATURE = 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=';
 const NOW = { now: 1614265330 };
 
-const headersOf = (signature = SIGNATURE, id = ID, timestamp = TIMESTAMP) =>
-  ({ 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': signature });
+const headersOf = (signature = SIGNATURE, id = ID, timestamp = TIMESTAMP) => ({
+  'webhook-id': id,
+  'webhook-timestamp': timestamp,
+  'webhook-signature': signature,
+});
 
 /** Asserts that verification throws WebhookVerificationError with a reason matching `reason`. */
 function refused(reason, secret, headers, body = BODY, options = NOW) {
-  assert.throws(() => verifyWebhook(secret, headers, body, options), (error) => {
-    assert.ok(error instanceof WebhookVerificationError);
-    assert.match(error.reason, reason);
-    return true;
-  });
+  assert.throws(
+    () => verifyWebhook(secret, headers, body, options),
+    (error) => {
+      assert.ok(error instanceof WebhookVerificationError);
+      assert.match(error.reason, reason);
+      return true;
+    },
+  );
 }
 
 test('the known-answer vector verifies', () => {
@@ -133,8 +139,15 @@ const rowsMessage = (index, firstRow) => ({
   type: 'import.rows',
   timestamp: '2025-01-02T03:04:05Z',
   data: {
-    importId: 'imp_test1', importer: 'demo', chunk: { index, count: 2 }, firstRow, lastRow: firstRow + 1, totalRows: 4,
-    file: { name: 'secret-contacts.csv', size: 123, type: 'text/csv' }, user: { id: 'user-secret-42' }, attributes: { team: 'team-secret' },
+    importId: 'imp_test1',
+    importer: 'demo',
+    chunk: { index, count: 2 },
+    firstRow,
+    lastRow: firstRow + 1,
+    totalRows: 4,
+    file: { name: 'secret-contacts.csv', size: 123, type: 'text/csv' },
+    user: { id: 'user-secret-42' },
+    attributes: { team: 'team-secret' },
     rows: [
       { row: firstRow, invalid: false, data: { email: CELL, name: 'Ada' }, kept: { Notes: NOTE } },
       { row: firstRow + 1, invalid: false, data: { email: `b${firstRow}@example.org`, name: 'Bob' } },
@@ -145,9 +158,18 @@ const completedMessage = {
   type: 'import.completed',
   timestamp: '2025-01-02T03:04:06Z',
   data: {
-    importId: 'imp_test1', importer: 'demo', status: 'complete', rows: 4, invalidRows: 0, batches: 1, chunks: 2,
-    startedAt: '2025-01-02T03:04:00Z', completedAt: '2025-01-02T03:04:06Z',
-    file: { name: 'secret-contacts.csv', size: 123, type: 'text/csv' }, user: { id: 'user-secret-42' }, attributes: { team: 'team-secret' },
+    importId: 'imp_test1',
+    importer: 'demo',
+    status: 'complete',
+    rows: 4,
+    invalidRows: 0,
+    batches: 1,
+    chunks: 2,
+    startedAt: '2025-01-02T03:04:00Z',
+    completedAt: '2025-01-02T03:04:06Z',
+    file: { name: 'secret-contacts.csv', size: 123, type: 'text/csv' },
+    user: { id: 'user-secret-42' },
+    attributes: { team: 'team-secret' },
     mapping: { email: 'E-mail', name: 'Name' },
   },
 };
@@ -156,7 +178,12 @@ const completedMessage = {
 function post(url, id, message, secret = RECEIVER_SECRET) {
   const body = JSON.stringify(message);
   const timestamp = String(Math.floor(Date.now() / 1000));
-  const headers = { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': signWebhook(secret, id, timestamp, body) };
+  const headers = {
+    'content-type': 'application/json',
+    'webhook-id': id,
+    'webhook-timestamp': timestamp,
+    'webhook-signature': signWebhook(secret, id, timestamp, body),
+  };
   return fetch(url, { method: 'POST', headers, body });
 }
 
@@ -165,7 +192,10 @@ async function receiver(t, options = {}) {
   const out = await mkdtemp(join(tmpdir(), 'sluice-webhook-'));
   const logs = [];
   const started = await startReceiver({ port: 0, secret: RECEIVER_SECRET, out, log: (line) => logs.push(line), ...options });
-  t.after(async () => { await started.close(); await rm(out, { recursive: true, force: true }); });
+  t.after(async () => {
+    await started.close();
+    await rm(out, { recursive: true, force: true });
+  });
   return { ...started, out, logs };
 }
 
@@ -177,8 +207,14 @@ test('the receiver stores rows, dedupes by id and logs no cell values', async (t
   assert.equal(again.status, 200);
   assert.equal((await post(url, 'msg_done', completedMessage)).status, 204);
 
-  const lines = (await readFile(join(out, 'imp_test1.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
-  assert.deepEqual(lines.map((row) => row.row), [1, 2, 3, 4]);
+  const lines = (await readFile(join(out, 'imp_test1.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+  assert.deepEqual(
+    lines.map((row) => row.row),
+    [1, 2, 3, 4],
+  );
   assert.equal(lines[0].data.email, CELL);
   assert.equal(lines[0].kept.Notes, NOTE);
   assert.deepEqual(messages.get('msg_rows0'), { type: 'import.rows', count: 2, payload: rowsMessage(0, 1) });

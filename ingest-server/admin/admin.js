@@ -44,7 +44,11 @@ const uid = (prefix) => `${prefix}-${++lastId}`;
 
 /** A table row; cells that are not already `<td>`/`<th>` are wrapped in a `<td>`. */
 const tr = (cells, attrs = {}) =>
-  el('tr', attrs, cells.map((c) => (c instanceof HTMLTableCellElement ? c : el('td', {}, c))));
+  el(
+    'tr',
+    attrs,
+    cells.map((c) => (c instanceof HTMLTableCellElement ? c : el('td', {}, c))),
+  );
 
 const numCell = (n, suffix = '') => el('td', { class: 'num' }, n == null ? '—' : `${num(n)}${suffix}`);
 
@@ -55,11 +59,8 @@ const numCell = (n, suffix = '') => el('td', { class: 'num' }, n == null ? '—'
 function table({ caption, headers, rows, empty, id, wide }) {
   const head = headers.map((h) => (h instanceof Node ? h : el('th', { scope: 'col' }, h)));
   const body = rows.length ? rows : [el('tr', {}, el('td', { colspan: headers.length, class: 'empty' }, empty))];
-  const wrap = wide
-    ? { class: 'table-wrap', role: 'region', 'aria-label': caption, tabindex: 0 }
-    : { class: 'table-wrap' };
-  return el('div', wrap,
-    el('table', { id }, el('caption', {}, caption), el('thead', {}, el('tr', {}, head)), el('tbody', {}, body)));
+  const wrap = wide ? { class: 'table-wrap', role: 'region', 'aria-label': caption, tabindex: 0 } : { class: 'table-wrap' };
+  return el('div', wrap, el('table', { id }, el('caption', {}, caption), el('thead', {}, el('tr', {}, head)), el('tbody', {}, body)));
 }
 
 /** Text for screen readers only (class `visually-hidden`). */
@@ -83,7 +84,12 @@ const plural = (n, one, many = `${one}s`) => `${num(n)} ${n === 1 ? one : many}`
 const isEmpty = (v) => v == null || (typeof v === 'object' && Object.keys(v).length === 0);
 const compact = (v) => (isEmpty(v) ? '—' : JSON.stringify(v));
 const text = (v) => (typeof v === 'string' ? v : JSON.stringify(v));
-const pairs = (o) => (isEmpty(o) ? '—' : Object.entries(o).map(([k, v]) => `${k}=${text(v)}`).join(', '));
+const pairs = (o) =>
+  isEmpty(o)
+    ? '—'
+    : Object.entries(o)
+        .map(([k, v]) => `${k}=${text(v)}`)
+        .join(', ');
 const duration = (r) => (r.completedAt == null ? null : r.completedAt - r.createdAt);
 const importLink = (id) => el('a', { href: `#/imports/${encodeURIComponent(id)}`, class: 'mono' }, id);
 
@@ -117,9 +123,7 @@ function retentionText(retention) {
 
 /** "3 delivered, 1 dead", or "—" when every count is zero. */
 function deliveryText(delivery) {
-  const parts = ['delivered', 'pending', 'dead', 'cancelled']
-    .filter((k) => delivery?.[k] > 0)
-    .map((k) => `${num(delivery[k])} ${k}`);
+  const parts = ['delivered', 'pending', 'dead', 'cancelled'].filter((k) => delivery?.[k] > 0).map((k) => `${num(delivery[k])} ${k}`);
   return parts.length ? parts.join(', ') : '—';
 }
 
@@ -144,7 +148,9 @@ function topErrors(errors) {
 
 // ---- Status and errors ----
 
-const announce = (message) => { statusRegion.textContent = message; };
+const announce = (message) => {
+  statusRegion.textContent = message;
+};
 const showAlert = (box, message) => box.replaceChildren(el('p', { role: 'alert', class: 'alert' }, message));
 
 /** Shows an API error in `box`, unless it ended the session (the sign-in form says so). */
@@ -210,21 +216,33 @@ function renderSignIn(message) {
   statusRegion.textContent = '';
   document.title = 'Sign in — Sluice operator dashboard';
   const input = el('input', {
-    id: 'token', name: 'token', type: 'password', autocomplete: 'off', required: true,
-    spellcheck: 'false', autocapitalize: 'off',
+    id: 'token',
+    name: 'token',
+    type: 'password',
+    autocomplete: 'off',
+    required: true,
+    spellcheck: 'false',
+    autocapitalize: 'off',
   });
   const button = el('button', { type: 'submit', class: 'primary' }, 'Sign in');
   const alerts = el('div', { class: 'alerts' });
-  const form = el('form', { id: 'sign-in', class: 'sign-in', novalidate: true },
+  const form = el(
+    'form',
+    { id: 'sign-in', class: 'sign-in', novalidate: true },
     el('div', { class: 'field' }, el('label', { for: 'token' }, 'Admin token'), input),
     alerts,
-    el('div', { class: 'actions' }, button));
+    el('div', { class: 'actions' }, button),
+  );
   form.addEventListener('submit', (event) => signIn(event, input, button, alerts));
   main.replaceChildren(
     el('h1', { tabindex: -1 }, 'Sign in'),
-    el('p', { class: 'hint' }, 'Use the admin token of this server (server.admin_token or SLUICE_ADMIN_TOKEN). ' +
-      'It is kept in this tab only, until you sign out or close the tab.'),
-    form);
+    el(
+      'p',
+      { class: 'hint' },
+      'Use the admin token of this server (server.admin_token or SLUICE_ADMIN_TOKEN). ' + 'It is kept in this tab only, until you sign out or close the tab.',
+    ),
+    form,
+  );
   if (message) showAlert(alerts, message);
   input.focus();
 }
@@ -244,7 +262,9 @@ async function signIn(event, input, button, alerts) {
   let response;
   try {
     response = await fetch('/v1/admin/session', {
-      method: 'POST', headers: { Authorization: `Bearer ${token}` }, cache: 'no-store',
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}` },
+      cache: 'no-store',
     });
   } catch {
     response = null;
@@ -256,8 +276,7 @@ async function signIn(event, input, button, alerts) {
     announce('Signed in.');
     return route();
   }
-  const message = response ? signInRefusal(response.status, await problemOf(response))
-    : 'The server could not be reached; try again.';
+  const message = response ? signInRefusal(response.status, await problemOf(response)) : 'The server could not be reached; try again.';
   showAlert(alerts, message);
   input.select();
 }
@@ -329,16 +348,25 @@ function confirmDialog({ title, message, confirmLabel, phrase, opener, action, d
   const confirm = el('button', { type: 'submit', id: 'confirm', class: 'danger', disabled: !ready() }, confirmLabel);
   const cancel = el('button', { type: 'button', id: 'cancel' }, 'Cancel');
   const alerts = el('div', { class: 'alerts' });
-  const field = input && el('div', { class: 'field' },
-    el('label', { for: 'confirm-text' }, 'Type ', el('code', {}, phrase), ' to confirm'), input);
-  const form = el('form', { class: 'dialog-form', novalidate: true },
-    el('h2', { id: 'dialog-title' }, title), el('p', { id: 'dialog-text' }, message), field, alerts,
-    el('div', { class: 'actions' }, cancel, confirm));
+  const field = input && el('div', { class: 'field' }, el('label', { for: 'confirm-text' }, 'Type ', el('code', {}, phrase), ' to confirm'), input);
+  const form = el(
+    'form',
+    { class: 'dialog-form', novalidate: true },
+    el('h2', { id: 'dialog-title' }, title),
+    el('p', { id: 'dialog-text' }, message),
+    field,
+    alerts,
+    el('div', { class: 'actions' }, cancel, confirm),
+  );
   const dialog = el('dialog', { class: 'dialog', 'aria-labelledby': 'dialog-title', 'aria-describedby': 'dialog-text' }, form);
   let running = false;
-  input?.addEventListener('input', () => { confirm.disabled = !ready(); });
+  input?.addEventListener('input', () => {
+    confirm.disabled = !ready();
+  });
   cancel.addEventListener('click', () => dialog.close());
-  dialog.addEventListener('cancel', (event) => { if (running) event.preventDefault(); });
+  dialog.addEventListener('cancel', (event) => {
+    if (running) event.preventDefault();
+  });
   dialog.addEventListener('close', () => {
     dialog.remove();
     if (opener.isConnected) opener.focus();
@@ -380,52 +408,74 @@ async function importersView() {
 function importerSection(importer) {
   const { key } = importer;
   const remove = el('button', { type: 'button', class: 'danger' }, 'Delete all data…');
-  remove.addEventListener('click', () => confirmDialog({
-    title: `Delete all data of ${key}?`,
-    message: `This deletes the rows, file names and user attributes of every import of ${key} for good. ` +
-      'Their records and logs stay.',
-    confirmLabel: 'Delete all data',
-    phrase: key,
-    opener: remove,
-    action: () => api('DELETE', `/v1/admin/importers/${encodeURIComponent(key)}/data`),
-    done: (result) => announce(`Deleted the data of ${plural(result.deleted, 'import')}.`),
-  }));
+  remove.addEventListener('click', () =>
+    confirmDialog({
+      title: `Delete all data of ${key}?`,
+      message: `This deletes the rows, file names and user attributes of every import of ${key} for good. ` + 'Their records and logs stay.',
+      confirmLabel: 'Delete all data',
+      phrase: key,
+      opener: remove,
+      action: () => api('DELETE', `/v1/admin/importers/${encodeURIComponent(key)}/data`),
+      done: (result) => announce(`Deleted the data of ${plural(result.deleted, 'import')}.`),
+    }),
+  );
   const origins = importer.allowedOrigins?.length ? importer.allowedOrigins.join(', ') : 'None';
-  return section([importer.name || key, ' ', el('code', { class: 'key' }, key)],
-    el('dl', { class: 'facts' },
+  return section(
+    [importer.name || key, ' ', el('code', { class: 'key' }, key)],
+    el(
+      'dl',
+      { class: 'facts' },
       fact('Allowed origins', origins),
       fact('Invalid rows', INVALID_ROWS[importer.invalidRows] ?? importer.invalidRows),
-      fact('Retention', retentionText(importer.retention))),
+      fact('Retention', retentionText(importer.retention)),
+    ),
     destinationsTable(importer),
     schemaTable(importer),
-    el('div', { class: 'actions' },
-      el('button', { type: 'button', onclick: () => { location.hash = `#/imports?importer=${encodeURIComponent(key)}`; } },
-        'View imports'),
-      remove));
+    el(
+      'div',
+      { class: 'actions' },
+      el(
+        'button',
+        {
+          type: 'button',
+          onclick: () => {
+            location.hash = `#/imports?importer=${encodeURIComponent(key)}`;
+          },
+        },
+        'View imports',
+      ),
+      remove,
+    ),
+  );
 }
 
 function destinationsTable(importer) {
-  const rows = (importer.destinations ?? []).map((d) => tr([
-    el('span', { class: 'mono' }, d.url),
-    d.delivery === 'parallel' && d.parallelism ? `parallel (${num(d.parallelism)} at a time)` : d.delivery,
-    numCell(d.chunkRows),
-    numCell(d.timeoutSeconds, ' s'),
-  ]));
+  const rows = (importer.destinations ?? []).map((d) =>
+    tr([
+      el('span', { class: 'mono' }, d.url),
+      d.delivery === 'parallel' && d.parallelism ? `parallel (${num(d.parallelism)} at a time)` : d.delivery,
+      numCell(d.chunkRows),
+      numCell(d.timeoutSeconds, ' s'),
+    ]),
+  );
   return table({
-    caption: `Destinations of ${importer.key}`, headers: ['URL', 'Delivery', 'Rows per chunk', 'Timeout'],
-    rows, empty: 'No destinations: rows are kept for export only.',
+    caption: `Destinations of ${importer.key}`,
+    headers: ['URL', 'Delivery', 'Rows per chunk', 'Timeout'],
+    rows,
+    empty: 'No destinations: rows are kept for export only.',
   });
 }
 
 function schemaTable(importer) {
   const yes = (b) => (b ? 'Yes' : 'No');
   // A label may be given per language (`{ en: 'Email', de: 'E-Mail' }`): English, else the first.
-  const label = (l) => (l && typeof l === 'object' ? l.en ?? Object.values(l)[0] ?? '' : l ?? '');
-  const rows = (importer.schema?.columns ?? []).map((c) =>
-    tr([el('code', {}, c.key), label(c.label), c.type, yes(c.required), yes(c.unique)]));
+  const label = (l) => (l && typeof l === 'object' ? (l.en ?? Object.values(l)[0] ?? '') : (l ?? ''));
+  const rows = (importer.schema?.columns ?? []).map((c) => tr([el('code', {}, c.key), label(c.label), c.type, yes(c.required), yes(c.unique)]));
   return table({
     caption: `Schema of ${importer.key} (version ${importer.schema?.version ?? '?'})`,
-    headers: ['Key', 'Label', 'Type', 'Required', 'Unique'], rows, empty: 'No columns.',
+    headers: ['Key', 'Label', 'Type', 'Required', 'Unique'],
+    rows,
+    empty: 'No columns.',
   });
 }
 
@@ -487,16 +537,33 @@ async function showImports(view, results, filter, announceCount = false) {
 }
 
 function importsTable(imports, filter) {
-  const rows = imports.map((r) => tr([
-    importLink(r.importId), r.importer, el('span', { class: `badge ${r.status}` }, r.status), when(r.createdAt),
-    numCell(duration(r), ' s'), numCell(r.rows), numCell(r.invalidRows), r.file?.name ?? '—', pairs(r.user),
-    pairs(r.attributes), deliveryText(r.delivery), dataText(r), topErrors(r.errors),
-  ], { 'data-import-id': r.importId }));
+  const rows = imports.map((r) =>
+    tr(
+      [
+        importLink(r.importId),
+        r.importer,
+        el('span', { class: `badge ${r.status}` }, r.status),
+        when(r.createdAt),
+        numCell(duration(r), ' s'),
+        numCell(r.rows),
+        numCell(r.invalidRows),
+        r.file?.name ?? '—',
+        pairs(r.user),
+        pairs(r.attributes),
+        deliveryText(r.delivery),
+        dataText(r),
+        topErrors(r.errors),
+      ],
+      { 'data-import-id': r.importId },
+    ),
+  );
   return table({
-    id: 'imports-table', wide: true, rows, empty: 'No imports yet.',
+    id: 'imports-table',
+    wide: true,
+    rows,
+    empty: 'No imports yet.',
     caption: `${filter ? `Imports of ${filter}` : 'Imports'}, newest first`,
-    headers: ['Import', 'Importer', 'Status', 'Started', 'Duration', 'Rows', 'Invalid', 'File', 'User',
-      'Attributes', 'Delivery', 'Data', 'Errors'],
+    headers: ['Import', 'Importer', 'Status', 'Started', 'Duration', 'Rows', 'Invalid', 'File', 'User', 'Attributes', 'Delivery', 'Data', 'Errors'],
   });
 }
 
@@ -531,48 +598,78 @@ function importsChart(imports) {
   let summary = `${plural(count, 'import')}, ${plural(rows, 'row')} in the last ${CHART_DAYS} days`;
   if (imports.length >= IMPORTS_LIMIT) summary += ` (of the ${num(IMPORTS_LIMIT)} newest imports)`;
   const swatch = (kind) => el('span', { class: `swatch ${kind}`, 'aria-hidden': 'true' });
-  const figure = el('figure', { class: 'chart' }, chartSvg(days),
-    el('figcaption', {}, el('span', { class: 'chart-summary' }, `${summary}.`), ' ',
-      el('span', { class: 'legend' }, swatch('rows'), 'Bars: rows per day (left scale). ',
-        swatch('imports'), 'Line: imports per day (right scale).')));
+  const figure = el(
+    'figure',
+    { class: 'chart' },
+    chartSvg(days),
+    el(
+      'figcaption',
+      {},
+      el('span', { class: 'chart-summary' }, `${summary}.`),
+      ' ',
+      el('span', { class: 'legend' }, swatch('rows'), 'Bars: rows per day (left scale). ', swatch('imports'), 'Line: imports per day (right scale).'),
+    ),
+  );
   return el('div', { class: 'chart-block' }, figure, chartData(days));
 }
 
 /** The chart's values as a table, for keyboard and screen-reader users: the days with imports. */
 function chartData(days) {
-  const rows = days.filter((d) => d.imports > 0)
-    .map((d) => tr([el('th', { scope: 'row' }, dayLabel(d.date)), numCell(d.imports), numCell(d.rows)]));
-  return el('details', { class: 'chart-data' }, el('summary', {}, 'Data table'), table({
-    caption: 'Imports and rows per day', headers: ['Day', 'Imports', 'Rows'], rows,
-    empty: `No imports in the last ${CHART_DAYS} days.`,
-  }));
+  const rows = days.filter((d) => d.imports > 0).map((d) => tr([el('th', { scope: 'row' }, dayLabel(d.date)), numCell(d.imports), numCell(d.rows)]));
+  return el(
+    'details',
+    { class: 'chart-data' },
+    el('summary', {}, 'Data table'),
+    table({
+      caption: 'Imports and rows per day',
+      headers: ['Day', 'Imports', 'Rows'],
+      rows,
+      empty: `No imports in the last ${CHART_DAYS} days.`,
+    }),
+  );
 }
 
 function chartSvg(days) {
-  const W = 720, H = 240, left = 56, right = 40, top = 14, bottom = 28;
-  const plotW = W - left - right, plotH = H - top - bottom, slot = plotW / days.length, base = top + plotH;
+  const W = 720,
+    H = 240,
+    left = 56,
+    right = 40,
+    top = 14,
+    bottom = 28;
+  const plotW = W - left - right,
+    plotH = H - top - bottom,
+    slot = plotW / days.length,
+    base = top + plotH;
   const maxRows = Math.max(1, ...days.map((d) => d.rows));
   const maxImports = Math.max(1, ...days.map((d) => d.imports));
   const mid = (i) => left + slot * i + slot / 2;
   const yImports = (n) => base - (n / maxImports) * plotH;
   const label = (x, y, anchor, value) => svg('text', { class: 'chart-label', x, y, 'text-anchor': anchor }, value);
   const titleId = uid('chart-title');
-  return svg('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img', 'aria-labelledby': titleId, class: 'chart-svg' },
+  return svg(
+    'svg',
+    { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img', 'aria-labelledby': titleId, class: 'chart-svg' },
     svg('title', { id: titleId }, `Imports and rows per day over the last ${days.length} days`),
     svg('line', { class: 'chart-grid', x1: left, x2: W - right, y1: top, y2: top }),
     svg('line', { class: 'chart-axis', x1: left, x2: W - right, y1: base, y2: base }),
-    label(left - 6, top + 4, 'end', num(maxRows)), label(left - 6, base, 'end', '0'),
-    label(W - right + 6, top + 4, 'start', num(maxImports)), label(W - right + 6, base, 'start', '0'),
+    label(left - 6, top + 4, 'end', num(maxRows)),
+    label(left - 6, base, 'end', '0'),
+    label(W - right + 6, top + 4, 'start', num(maxImports)),
+    label(W - right + 6, base, 'start', '0'),
     days.map((d, i) => {
       const height = d.rows ? Math.max(1, (d.rows / maxRows) * plotH) : 0;
-      return svg('g', {},
+      return svg(
+        'g',
+        {},
         svg('title', {}, `${dayLabel(d.date)}: ${plural(d.imports, 'import')}, ${plural(d.rows, 'row')}`),
         svg('rect', { class: 'chart-hit', x: left + slot * i, y: top, width: slot, height: plotH }),
         height > 0 && svg('rect', { class: 'chart-bar', x: left + slot * (i + 0.2), y: base - height, width: slot * 0.6, height }),
-        (days.length - 1 - i) % 5 === 0 && label(mid(i), H - 8, 'middle', dayLabel(d.date)));
+        (days.length - 1 - i) % 5 === 0 && label(mid(i), H - 8, 'middle', dayLabel(d.date)),
+      );
     }),
     svg('polyline', { class: 'chart-line', points: days.map((d, i) => `${mid(i)},${yImports(d.imports)}`).join(' ') }),
-    days.map((d, i) => d.imports > 0 && svg('circle', { class: 'chart-dot', cx: mid(i), cy: yImports(d.imports), r: 3.5 })));
+    days.map((d, i) => d.imports > 0 && svg('circle', { class: 'chart-dot', cx: mid(i), cy: yImports(d.imports), r: 3.5 })),
+  );
 }
 
 // ---- One import ----
@@ -587,9 +684,10 @@ async function importView(id) {
 
 function summarySection(r) {
   const seconds = duration(r);
-  const dataState = r.dataDeletedAt == null ? 'kept'
-    : `deleted on ${when(r.dataDeletedAt)}${r.deletedReason ? ` (${r.deletedReason})` : ''}`;
-  const facts = el('dl', { class: 'facts' },
+  const dataState = r.dataDeletedAt == null ? 'kept' : `deleted on ${when(r.dataDeletedAt)}${r.deletedReason ? ` (${r.deletedReason})` : ''}`;
+  const facts = el(
+    'dl',
+    { class: 'facts' },
     fact('Importer', el('a', { href: `#/imports?importer=${encodeURIComponent(r.importer)}` }, r.importer)),
     fact('Status', r.status),
     fact('Started', when(r.createdAt)),
@@ -600,7 +698,8 @@ function summarySection(r) {
     fact('Invalid rows', num(r.invalidRows)),
     fact('Deliveries', deliveryText(r.delivery)),
     fact('Data', dataState, { id: 'data-state' }),
-    aboutFacts(r));
+    aboutFacts(r),
+  );
   return section('Summary', facts, isEmpty(r.errors) ? null : errorsTable(r));
 }
 
@@ -624,8 +723,11 @@ function errorsTable(r) {
     return tr([el('code', {}, column), el('code', {}, code), numCell(n)]);
   });
   return table({
-    id: 'errors-table', caption: `Errors of ${r.importId} by column and code`,
-    headers: ['Column', 'Code', 'Count'], rows, empty: 'No errors.',
+    id: 'errors-table',
+    caption: `Errors of ${r.importId} by column and code`,
+    headers: ['Column', 'Code', 'Count'],
+    rows,
+    empty: 'No errors.',
   });
 }
 
@@ -636,33 +738,71 @@ function deliveriesSection(r) {
   let retry = null;
   if (dead) {
     retry = el('button', { type: 'button', id: 'retry-dead' }, 'Retry dead deliveries');
-    retry.addEventListener('click', () => busy(retry, alerts, async () => {
-      const { retried } = await api('POST', `/v1/admin/deliveries/${encodeURIComponent(r.importId)}/retry`);
-      announce(`Retried ${plural(retried, 'dead delivery', 'dead deliveries')}.`);
-      importView(r.importId);
-    }));
+    retry.addEventListener('click', () =>
+      busy(retry, alerts, async () => {
+        const { retried } = await api('POST', `/v1/admin/deliveries/${encodeURIComponent(r.importId)}/retry`);
+        announce(`Retried ${plural(retried, 'dead delivery', 'dead deliveries')}.`);
+        importView(r.importId);
+      }),
+    );
   }
-  const rows = messages.map((m) => tr([
-    el('span', { class: 'mono' }, m.id), String(m.destination ?? '—'), m.kind, numCell(m.sequence), numCell(m.rowCount),
-    el('span', { class: `badge ${m.status}` }, m.status), numCell(m.attempts), whenMs(m.lastAttemptAt),
-    m.lastStatus ?? '—', m.lastError ?? '—', m.status === 'pending' ? whenMs(m.nextAttemptAt) : '—', whenMs(m.deliveredAt),
-  ]));
-  return section('Deliveries',
+  const rows = messages.map((m) =>
+    tr([
+      el('span', { class: 'mono' }, m.id),
+      String(m.destination ?? '—'),
+      m.kind,
+      numCell(m.sequence),
+      numCell(m.rowCount),
+      el('span', { class: `badge ${m.status}` }, m.status),
+      numCell(m.attempts),
+      whenMs(m.lastAttemptAt),
+      m.lastStatus ?? '—',
+      m.lastError ?? '—',
+      m.status === 'pending' ? whenMs(m.nextAttemptAt) : '—',
+      whenMs(m.deliveredAt),
+    ]),
+  );
+  return section(
+    'Deliveries',
     dead ? el('div', { class: 'actions' }, retry, el('span', { class: 'hint' }, `${plural(dead, 'message')} dead.`)) : null,
     alerts,
     table({
-      id: 'deliveries-table', wide: true, caption: `Deliveries of ${r.importId}`, rows, empty: 'No deliveries.',
-      headers: ['Message', 'Destination', 'Kind', 'Sequence', 'Rows', 'Status', 'Attempts', 'Last attempt',
-        'Last status', 'Last error', 'Next attempt', 'Delivered'],
-    }));
+      id: 'deliveries-table',
+      wide: true,
+      caption: `Deliveries of ${r.importId}`,
+      rows,
+      empty: 'No deliveries.',
+      headers: [
+        'Message',
+        'Destination',
+        'Kind',
+        'Sequence',
+        'Rows',
+        'Status',
+        'Attempts',
+        'Last attempt',
+        'Last status',
+        'Last error',
+        'Next attempt',
+        'Delivered',
+      ],
+    }),
+  );
 }
 
 function eventsSection(r) {
   const rows = (r.events ?? []).map((e) => tr([when(e.at), e.kind, el('code', { class: 'detail' }, compact(e.detail))]));
-  return section('Log', table({
-    id: 'events-table', wide: true, caption: `Log of ${r.importId}`, headers: ['Time', 'Kind', 'Detail'],
-    rows, empty: 'Nothing logged.',
-  }));
+  return section(
+    'Log',
+    table({
+      id: 'events-table',
+      wide: true,
+      caption: `Log of ${r.importId}`,
+      headers: ['Time', 'Kind', 'Detail'],
+      rows,
+      empty: 'Nothing logged.',
+    }),
+  );
 }
 
 function dataSection(r) {
@@ -674,27 +814,34 @@ function dataSection(r) {
   csv.addEventListener('click', () => busy(csv, alerts, () => download(id, 'csv', neutralize.checked)));
   json.addEventListener('click', () => busy(json, alerts, () => download(id, 'json', neutralize.checked)));
   const remove = el('button', { type: 'button', id: 'delete-import', class: 'danger push' }, "Delete this import's data…");
-  remove.addEventListener('click', () => confirmDialog({
-    title: `Delete the data of ${id}?`,
-    message: `This deletes the rows, file name and user attributes of ${id} for good. Its record and log stay.`,
-    confirmLabel: 'Delete data',
-    opener: remove,
-    action: () => api('DELETE', `/v1/admin/imports/${encodeURIComponent(id)}`),
-    done: (result) => {
-      announce(result.deleted === false ? `The data of ${id} was already deleted.` : `Deleted the data of ${id}.`);
-      importView(id);
-    },
-  }));
-  return section('Data',
+  remove.addEventListener('click', () =>
+    confirmDialog({
+      title: `Delete the data of ${id}?`,
+      message: `This deletes the rows, file name and user attributes of ${id} for good. Its record and log stay.`,
+      confirmLabel: 'Delete data',
+      opener: remove,
+      action: () => api('DELETE', `/v1/admin/imports/${encodeURIComponent(id)}`),
+      done: (result) => {
+        announce(result.deleted === false ? `The data of ${id} was already deleted.` : `Deleted the data of ${id}.`);
+        importView(id);
+      },
+    }),
+  );
+  return section(
+    'Data',
     el('div', { class: 'check' }, neutralize, el('label', { for: 'neutralize' }, 'Neutralise spreadsheet formulas')),
-    el('p', { id: 'neutralize-hint', class: 'hint' },
-      "Cells starting with = + - @, tab or carriage return get a leading ' so spreadsheets show them as text."),
+    el('p', { id: 'neutralize-hint', class: 'hint' }, "Cells starting with = + - @, tab or carriage return get a leading ' so spreadsheets show them as text."),
     el('div', { class: 'actions' }, csv, json, remove),
-    el('p', { id: 'download-note', class: 'hint' },
-      'Downloads are assembled in the browser; for very large imports use ', el('code', {}, 'sluice export'),
-      ' on the server.'),
+    el(
+      'p',
+      { id: 'download-note', class: 'hint' },
+      'Downloads are assembled in the browser; for very large imports use ',
+      el('code', {}, 'sluice export'),
+      ' on the server.',
+    ),
     alerts,
-    rowsPanel(id));
+    rowsPanel(id),
+  );
 }
 
 async function download(id, format, neutralize) {
@@ -753,16 +900,26 @@ function rowsPanel(id) {
 }
 
 function rowsTable(id, page) {
-  const headers = ['Row', 'Invalid', ...page.columns.map((c) => (c.kind === 'kept'
-    ? el('th', { scope: 'col', class: 'kept', title: 'Kept from the file; not in the schema' },
-      c.key, hiddenText(' (kept column)'))
-    : c.key))];
+  const headers = [
+    'Row',
+    'Invalid',
+    ...page.columns.map((c) =>
+      c.kind === 'kept'
+        ? el('th', { scope: 'col', class: 'kept', title: 'Kept from the file; not in the schema' }, c.key, hiddenText(' (kept column)'))
+        : c.key,
+    ),
+  ];
   // A null cell says "empty" to screen readers, so it differs from an empty string.
   const cell = (v) => (v == null ? el('td', { class: 'null' }, hiddenText('empty')) : el('td', {}, text(v)));
-  const rows = page.rows.map((row) => el('tr', { class: row.invalid ? 'invalid' : null },
-    el('th', { scope: 'row', class: 'num' }, num(row.row)),
-    el('td', {}, row.invalid ? 'Invalid' : ''),
-    page.columns.map((c) => cell((c.kind === 'kept' ? row.kept : row.cells)?.[c.key]))));
+  const rows = page.rows.map((row) =>
+    el(
+      'tr',
+      { class: row.invalid ? 'invalid' : null },
+      el('th', { scope: 'row', class: 'num' }, num(row.row)),
+      el('td', {}, row.invalid ? 'Invalid' : ''),
+      page.columns.map((c) => cell((c.kind === 'kept' ? row.kept : row.cells)?.[c.key])),
+    ),
+  );
   return table({ id: 'rows-table', wide: true, caption: `Rows of ${id}`, headers, rows, empty: 'No rows.' });
 }
 
@@ -774,18 +931,25 @@ async function auditView() {
   if (!data) return;
   // At most what was asked, should the server send more.
   const entries = data.entries.slice(0, AUDIT_LIMIT);
-  const shown = entries.length < AUDIT_LIMIT ? plural(entries.length, 'entry', 'entries')
-    : `the last ${num(AUDIT_LIMIT)} entries`;
-  const rows = entries.map(({ at, action, importId, detail, ...rest }) => tr([
-    when(at),
-    el('code', {}, action),
-    importId ? importLink(importId) : '—',
-    el('code', { class: 'detail' }, compact(isEmpty(rest) ? detail : { ...rest, detail })),
-  ]));
-  view.body.append(table({
-    id: 'audit-table', wide: true, caption: `Audit log, newest first (${shown})`,
-    headers: ['Time', 'Action', 'Import', 'Detail'], rows, empty: 'Nothing recorded yet.',
-  }));
+  const shown = entries.length < AUDIT_LIMIT ? plural(entries.length, 'entry', 'entries') : `the last ${num(AUDIT_LIMIT)} entries`;
+  const rows = entries.map(({ at, action, importId, detail, ...rest }) =>
+    tr([
+      when(at),
+      el('code', {}, action),
+      importId ? importLink(importId) : '—',
+      el('code', { class: 'detail' }, compact(isEmpty(rest) ? detail : { ...rest, detail })),
+    ]),
+  );
+  view.body.append(
+    table({
+      id: 'audit-table',
+      wide: true,
+      caption: `Audit log, newest first (${shown})`,
+      headers: ['Time', 'Action', 'Import', 'Detail'],
+      rows,
+      empty: 'Nothing recorded yet.',
+    }),
+  );
 }
 
 // ---- Start ----

@@ -8,9 +8,7 @@ export interface Schema {
   columns: SchemaColumn[];
 }
 
-export type ColumnType =
-  | 'text' | 'integer' | 'number' | 'boolean' | 'date' | 'datetime' | 'time'
-  | 'email' | 'url' | 'uuid' | 'enum' | 'regex';
+export type ColumnType = 'text' | 'integer' | 'number' | 'boolean' | 'date' | 'datetime' | 'time' | 'email' | 'url' | 'uuid' | 'enum' | 'regex';
 
 /** A text for people: one string, or language tag → string (`{ en: 'Email', de: 'E-Mail' }`). */
 export type TranslatedText = string | Record<string, string>;
@@ -151,14 +149,20 @@ export interface Progress {
   batches: number;
 }
 
-export interface Position { byte: number; line: number }
+export interface Position {
+  byte: number;
+  line: number;
+}
 
 export interface EncodingChoice {
   encoding: string;
   reason:
-    | { kind: 'byte_order_mark' } | { kind: 'label' }
-    | { kind: 'valid_utf8'; checked: number } | { kind: 'nul_pattern'; checked: number }
-    | { kind: 'invalid_utf8'; at: number } | { kind: 'workbook' };
+    | { kind: 'byte_order_mark' }
+    | { kind: 'label' }
+    | { kind: 'valid_utf8'; checked: number }
+    | { kind: 'nul_pattern'; checked: number }
+    | { kind: 'invalid_utf8'; at: number }
+    | { kind: 'workbook' };
   bomLen: number;
 }
 
@@ -284,7 +288,11 @@ export interface Mapping {
   keepExtraFields: boolean;
 }
 
-export interface RowStart { row: number; byte: number; line: number }
+export interface RowStart {
+  row: number;
+  byte: number;
+  line: number;
+}
 
 export interface RowIndex {
   every: number;
@@ -401,8 +409,15 @@ export interface ParseFileOptions extends ParserOptions {
  */
 export interface FileError extends Error {
   code:
-    | 'empty_file' | 'no_data_rows' | 'binary_file' | 'too_many_columns'
-    | 'workbook_limit' | 'password_protected' | 'no_worksheets' | 'sheet_not_found' | 'empty_sheet'
+    | 'empty_file'
+    | 'no_data_rows'
+    | 'binary_file'
+    | 'too_many_columns'
+    | 'workbook_limit'
+    | 'password_protected'
+    | 'no_worksheets'
+    | 'sheet_not_found'
+    | 'empty_sheet'
     | 'unreadable_workbook';
   /** `binary_file`: what the file is. */
   kind?: 'xlsx' | 'ods' | 'zip' | 'xls' | 'pdf' | 'png' | 'jpeg' | 'gif' | 'gzip' | 'unknown';
@@ -430,10 +445,7 @@ export interface ParseJob extends AsyncIterable<Batch> {
 export function ready(options?: { spreadsheets?: boolean }): Promise<void>;
 
 /** The sheets of a workbook (read whole; Node also takes a path), from the spreadsheet module. */
-export function listSheets(
-  source: Blob | Uint8Array | ArrayBuffer | string | URL,
-  options?: { limits?: ReaderOptions['limits'] },
-): Promise<SheetInfo[]>;
+export function listSheets(source: Blob | Uint8Array | ArrayBuffer | string | URL, options?: { limits?: ReaderOptions['limits'] }): Promise<SheetInfo[]>;
 
 /** Whether a file's first bytes (`SIGNATURE_BYTES` of them suffice) are a workbook's. */
 export function isWorkbook(bytes: Uint8Array): boolean;

@@ -81,16 +81,24 @@ batch_bytes = "2MiB"`,
     const total = Date.now() - t0;
     const result = await top('window.benchResult');
     const rate = (ms) => `${(bytes / 1e6 / (ms / 1000)).toFixed(0)} MB/s`;
-    console.log(`widget end to end: ${(bytes / 1e6).toFixed(1)} MB, ${result.totalRows.toLocaleString('en')} rows, release server on loopback, headless Chromium`);
+    console.log(
+      `widget end to end: ${(bytes / 1e6).toFixed(1)} MB, ${result.totalRows.toLocaleString('en')} rows, release server on loopback, headless Chromium`,
+    );
     line('file pick → import complete', `${seconds(total)} (target ≤ 2 s)`);
     line('  file settings ready', seconds(marks.settings));
     line('  column mapping ready', seconds(marks.mapping - marks.settings));
     line('  review: whole file checked', `${seconds(marks.review - marks.mapping)} (${rate(marks.review - marks.mapping)})`);
-    line('  submit: sealed, sent, verified', `${seconds(total - marks.review)} (${rate(total - marks.review)}; ${result.batches} batches, ${result.rows.toLocaleString('en')} rows stored)`);
+    line(
+      '  submit: sealed, sent, verified',
+      `${seconds(total - marks.review)} (${rate(total - marks.review)}; ${result.batches} batches, ${result.rows.toLocaleString('en')} rows stored)`,
+    );
     line('page load → importer ready', `${seconds(ready)} (frame preloaded)`);
     line('open → first step interactive', seconds(firstStep));
     line('loader', `${sizes.loader.toLocaleString('en')} B gzipped (budget 5,120)`);
-    line('importer app (JS + CSS)', `${sizes.app.toLocaleString('en')} B gzipped (budget 61,440; WebAssembly ${sizes.wasm.toLocaleString('en')} B not counted)`);
+    line(
+      'importer app (JS + CSS)',
+      `${sizes.app.toLocaleString('en')} B gzipped (budget 61,440; WebAssembly ${sizes.wasm.toLocaleString('en')} B not counted)`,
+    );
   } finally {
     await browser.close();
     host.close();
@@ -110,11 +118,27 @@ async function until(check, timeout) {
 /** Headless Debian Chromium with a fresh profile, and a DevTools session on its page. */
 async function launch() {
   const profile = await mkdtemp(join(tmpdir(), 'sluice-e2e-chromium-'));
-  const chrome = spawn(process.env.CHROMIUM ?? '/usr/bin/chromium', [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', '--no-first-run', '--disable-background-timer-throttling', '--disable-renderer-backgrounding',
-    '--disable-backgrounding-occluded-windows', '--disable-dev-shm-usage', '--remote-debugging-port=0', `--user-data-dir=${profile}`, '--window-size=1280,900', 'about:blank',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const chrome = spawn(
+    process.env.CHROMIUM ?? '/usr/bin/chromium',
+    [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-background-timer-throttling',
+      '--disable-renderer-backgrounding',
+      '--disable-backgrounding-occluded-windows',
+      '--disable-dev-shm-usage',
+      '--remote-debugging-port=0',
+      `--user-data-dir=${profile}`,
+      '--window-size=1280,900',
+      'about:blank',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   const endpoint = await new Promise((resolvePromise, reject) => {
     createInterface({ input: chrome.stderr }).on('line', (text) => {
       const found = /DevTools listening on (ws:\/\/[^\s]+)/.exec(text);
@@ -140,7 +164,10 @@ async function launch() {
 /** A minimal DevTools protocol client over the page's WebSocket. */
 async function session(url) {
   const socket = new WebSocket(url);
-  await new Promise((r, reject) => { socket.onopen = r; socket.onerror = reject; });
+  await new Promise((r, reject) => {
+    socket.onopen = r;
+    socket.onerror = reject;
+  });
   let id = 0;
   const pending = new Map();
   socket.onmessage = ({ data }) => {
@@ -151,26 +178,39 @@ async function session(url) {
     if (message.error) waiting.reject(new Error(message.error.message));
     else waiting.resolve(message.result);
   };
-  const send = (method, params = {}) => new Promise((resolvePromise, reject) => {
-    if (process.env.E2E_TRACE) console.log('cdp', method);
-    id += 1;
-    const sent = id;
-    const timer = setTimeout(() => {
-      pending.delete(sent);
-      reject(new Error(`${method}: no answer from Chromium in 60 s`));
-    }, 60000);
-    pending.set(sent, {
-      resolve: (value) => { clearTimeout(timer); resolvePromise(value); },
-      reject: (error) => { clearTimeout(timer); reject(error); },
+  const send = (method, params = {}) =>
+    new Promise((resolvePromise, reject) => {
+      if (process.env.E2E_TRACE) console.log('cdp', method);
+      id += 1;
+      const sent = id;
+      const timer = setTimeout(() => {
+        pending.delete(sent);
+        reject(new Error(`${method}: no answer from Chromium in 60 s`));
+      }, 60000);
+      pending.set(sent, {
+        resolve: (value) => {
+          clearTimeout(timer);
+          resolvePromise(value);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
+      socket.send(JSON.stringify({ id: sent, method, params }));
     });
-    socket.send(JSON.stringify({ id: sent, method, params }));
-  });
   return {
     send,
     close: () => socket.close(),
     /** Evaluates in the page, or in a frame's isolated world; returns the value. */
     async evaluate(expression, contextId) {
-      const out = await send('Runtime.evaluate', { expression, returnByValue: true, awaitPromise: true, userGesture: true, ...(contextId ? { contextId } : {}) });
+      const out = await send('Runtime.evaluate', {
+        expression,
+        returnByValue: true,
+        awaitPromise: true,
+        userGesture: true,
+        ...(contextId ? { contextId } : {}),
+      });
       if (out.exceptionDetails) throw new Error(out.exceptionDetails.exception?.description ?? out.exceptionDetails.text);
       return out.result.value;
     },
@@ -193,10 +233,17 @@ function hostPage(html) {
     if (request.url === '/bench.html') response.writeHead(200, { 'content-type': 'text/html' }).end(html());
     else response.writeHead(404).end();
   });
-  return new Promise((resolvePromise) => server.listen(0, '127.0.0.1', () => resolvePromise({
-    url: `http://127.0.0.1:${server.address().port}`,
-    close: () => { server.close(); server.closeAllConnections(); },
-  })));
+  return new Promise((resolvePromise) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolvePromise({
+        url: `http://127.0.0.1:${server.address().port}`,
+        close: () => {
+          server.close();
+          server.closeAllConnections();
+        },
+      }),
+    ),
+  );
 }
 
 function page(sluiceUrl) {

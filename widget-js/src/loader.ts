@@ -144,16 +144,25 @@ export class Importer {
     const overlay = document.createElement('div');
     overlay.setAttribute('data-sluice-importer', this.config.importer);
     Object.assign(overlay.style, {
-      position: 'fixed', inset: '0', display: 'none', alignItems: 'center', justifyContent: 'center',
-      background: 'rgba(15, 23, 42, 0.55)', zIndex: '2147483000',
+      position: 'fixed',
+      inset: '0',
+      display: 'none',
+      alignItems: 'center',
+      justifyContent: 'center',
+      background: 'rgba(15, 23, 42, 0.55)',
+      zIndex: '2147483000',
     });
     const frame = document.createElement('iframe');
     const query = new URLSearchParams({ origin: location.origin });
     frame.src = `${this.server}/embed/${encodeURIComponent(this.config.importer)}?${query}`;
     frame.title = this.settings.options.title ?? 'Import data';
     Object.assign(frame.style, {
-      width: 'min(1120px, calc(100vw - 24px))', height: 'min(800px, calc(100vh - 24px))',
-      border: '0', borderRadius: '12px', background: 'transparent', boxShadow: '0 24px 64px rgba(0,0,0,.35)',
+      width: 'min(1120px, calc(100vw - 24px))',
+      height: 'min(800px, calc(100vh - 24px))',
+      border: '0',
+      borderRadius: '12px',
+      background: 'transparent',
+      boxShadow: '0 24px 64px rgba(0,0,0,.35)',
     });
     overlay.append(frame);
     document.body.append(overlay);
@@ -169,7 +178,7 @@ export class Importer {
   private async giveStartToken(id: number): Promise<void> {
     const source = this.config.startToken;
     try {
-      const token = typeof source === 'function' ? await source() : source ?? null;
+      const token = typeof source === 'function' ? await source() : (source ?? null);
       if (token !== null && typeof token !== 'string') throw new Error('startToken must give a string');
       this.post({ sluice: 1, type: 'startToken', id, token });
     } catch (error) {
@@ -236,7 +245,12 @@ export class CSVBoxImporter {
   private readonly callback: CsvboxCallback | undefined;
 
   /** As csvbox, the importer loads when the page is idle unless `options.lazy` is true (then on the first open); `preload` says it directly. */
-  constructor(key: string, user: Record<string, Attribute> = {}, callback?: CsvboxCallback, options: { lazy?: boolean; preload?: Preload; server?: string; startToken?: StartToken } = {}) {
+  constructor(
+    key: string,
+    user: Record<string, Attribute> = {},
+    callback?: CsvboxCallback,
+    options: { lazy?: boolean; preload?: Preload; server?: string; startToken?: StartToken } = {},
+  ) {
     this.callback = callback;
     this.importer = new Importer({
       importer: key,

@@ -21,7 +21,10 @@ before(async () => {
   const entry = `export * from './cellmessages'; export { setLanguage, TABLES } from './strings'; export { FIT_PROBLEM, fitProblemText } from './fit';`;
   const out = await build({
     stdin: { contents: entry, resolveDir: join(root, 'widget-js/src/app'), loader: 'ts' },
-    bundle: true, format: 'esm', write: false, logLevel: 'silent',
+    bundle: true,
+    format: 'esm',
+    write: false,
+    logLevel: 'silent',
   });
   const module = await import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString('base64')}`);
   messages = module;
@@ -38,9 +41,23 @@ beforeEach(() => {
 
 /** A value for each param a code may carry, each one recognisable in the text. */
 const SAMPLE = {
-  minLength: 3, maxLength: 64, min: '-5', max: '1500', example: '1 234,5', decimalSeparator: ',',
-  allowed: ['free', 'Pro plan'], formats: ['DD/MM/YYYY', 'YYYY-MM-DD'], more: 3, schemes: ['https', 'ftp'],
-  closest: 'Pro plan', custom: true, limit: 65536, expected: 4, found: 2, quoteLine: 17, formulaError: '#DIV/0!',
+  minLength: 3,
+  maxLength: 64,
+  min: '-5',
+  max: '1500',
+  example: '1 234,5',
+  decimalSeparator: ',',
+  allowed: ['free', 'Pro plan'],
+  formats: ['DD/MM/YYYY', 'YYYY-MM-DD'],
+  more: 3,
+  schemes: ['https', 'ftp'],
+  closest: 'Pro plan',
+  custom: true,
+  limit: 65536,
+  expected: 4,
+  found: 2,
+  quoteLine: 17,
+  formulaError: '#DIV/0!',
 };
 
 /** The error of `code` with the params `names` (a trailing `?` ignored). */
@@ -103,23 +120,30 @@ test("a code the widget does not know, and a schema's own message, are shown as 
 });
 
 test("in English the widget says what the parser says, from the parser's own errors", () => {
-  const schema = { version: 1, columns: [
-    { key: 'name', type: 'text', required: true, min_length: 2 },
-    { key: 'age', type: 'integer', min: 0, max: 150 },
-    { key: 'score', type: 'number', decimal_separator: ',' },
-    { key: 'born', type: 'date', formats: ['%d/%m/%Y', '%Y-%m-%d'] },
-    { key: 'plan', type: 'enum', values: ['free', { value: 'pro', label: 'Pro' }] },
-    { key: 'site', type: 'url' },
-    { key: 'mail', type: 'email', unique: true },
-    { key: 'ok', type: 'boolean' },
-  ] };
+  const schema = {
+    version: 1,
+    columns: [
+      { key: 'name', type: 'text', required: true, min_length: 2 },
+      { key: 'age', type: 'integer', min: 0, max: 150 },
+      { key: 'score', type: 'number', decimal_separator: ',' },
+      { key: 'born', type: 'date', formats: ['%d/%m/%Y', '%Y-%m-%d'] },
+      { key: 'plan', type: 'enum', values: ['free', { value: 'pro', label: 'Pro' }] },
+      { key: 'site', type: 'url' },
+      { key: 'mail', type: 'email', unique: true },
+      { key: 'ok', type: 'boolean' },
+    ],
+  };
   const parser = new Parser({ schema });
-  parser.feed(new TextEncoder().encode([
-    'name,age,score,born,plan,site,mail,ok',
-    'a,-1,x,29/02/1991,gold,ftp://x,a@example.com,maybe',
-    ',151,"1.5",soon,P-R-O,https://,abc,yes',
-    'Ann,1.5,1,01/01/2000,free,https://example.com,a@example.com,no',
-  ].join('\n')));
+  parser.feed(
+    new TextEncoder().encode(
+      [
+        'name,age,score,born,plan,site,mail,ok',
+        'a,-1,x,29/02/1991,gold,ftp://x,a@example.com,maybe',
+        ',151,"1.5",soon,P-R-O,https://,abc,yes',
+        'Ann,1.5,1,01/01/2000,free,https://example.com,a@example.com,no',
+      ].join('\n'),
+    ),
+  );
   const errors = parser.finish().report.errors;
   parser.free();
   strings.setLanguage('en');
@@ -154,11 +178,20 @@ test("a column's fit problem reads in every language with its header; no code, o
 });
 
 test("in English a column's fit problem is what the parser says", () => {
-  const schema = { version: 1, columns: [
-    { key: 'id', type: 'integer' }, { key: 'amount', type: 'number' }, { key: 'born', type: 'date' },
-    { key: 'at', type: 'time' }, { key: 'mail', type: 'email' }, { key: 'site', type: 'url' },
-    { key: 'uid', type: 'uuid' }, { key: 'plan', type: 'enum', values: ['free', 'pro'] }, { key: 'ok', type: 'boolean' },
-  ] };
+  const schema = {
+    version: 1,
+    columns: [
+      { key: 'id', type: 'integer' },
+      { key: 'amount', type: 'number' },
+      { key: 'born', type: 'date' },
+      { key: 'at', type: 'time' },
+      { key: 'mail', type: 'email' },
+      { key: 'site', type: 'url' },
+      { key: 'uid', type: 'uuid' },
+      { key: 'plan', type: 'enum', values: ['free', 'pro'] },
+      { key: 'ok', type: 'boolean' },
+    ],
+  };
   const headers = ['id', 'amount', 'born', 'at', 'mail', 'site', 'uid', 'plan', 'ok'];
   const rows = Array.from({ length: 6 }, (_, i) => ['x' + i, 'y' + i, 'z' + i, 'w' + i, 'v' + i, 'u' + i, 't' + i, 's' + i, 'r' + i]);
   const flagged = matchColumns(headers, schema, rows).suggestions.filter((s) => s.problem);
@@ -170,7 +203,7 @@ test("in English a column's fit problem is what the parser says", () => {
   }
 });
 
-test('the German importer tells a cell\'s errors in German on the review step', async () => {
+test("the German importer tells a cell's errors in German on the review step", async () => {
   const browser = await chromium();
   const sluice = await stack();
   try {
@@ -198,7 +231,7 @@ test('the German importer tells a cell\'s errors in German on the review step', 
     const said = async (key) => {
       const cell = frame.locator(`[role=gridcell][data-key="${key}"][aria-invalid=true]`).first();
       await cell.waitFor({ timeout: 20000 });
-      return `${await cell.getAttribute('title') ?? ''} ${await cell.textContent()}`;
+      return `${(await cell.getAttribute('title')) ?? ''} ${await cell.textContent()}`;
     };
     assert.match(await said('birth_date'), /ist kein existierendes Datum/);
     assert.match(await said('id'), /muss mindestens 1 sein/);

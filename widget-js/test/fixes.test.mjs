@@ -25,7 +25,17 @@ after(async () => {
 function file(rows, row = () => ({})) {
   const lines = [HEADER];
   for (let n = 1; n <= rows; n += 1) {
-    const r = { id: n, first: `First${n}`, last: `Last${n}`, email: `user${n}@example.com`, phone: '+44 20 7946 0000', dob: '1990-01-02', plan: 'pro', news: 'yes', ...row(n) };
+    const r = {
+      id: n,
+      first: `First${n}`,
+      last: `Last${n}`,
+      email: `user${n}@example.com`,
+      phone: '+44 20 7946 0000',
+      dob: '1990-01-02',
+      plan: 'pro',
+      news: 'yes',
+      ...row(n),
+    };
     lines.push([r.id, r.first, r.last, r.email, r.phone, r.dob, r.plan, r.news].join(','));
   }
   return Buffer.from(`${lines.join('\n')}\n`);
@@ -70,7 +80,11 @@ function stored(sluice, importId) {
   const binary = process.env.SLUICE_BIN ?? join(target, 'debug/sluice');
   const out = spawnSync(binary, ['export', '--config', join(sluice.server.dir, 'sluice.toml'), importId], { encoding: 'utf8', maxBuffer: 1 << 30 });
   assert.equal(out.status, 0, out.stderr);
-  return out.stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  return out.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
 }
 
 /** Clicks `button` and returns the text of the file the page downloads. */
@@ -83,7 +97,10 @@ test('delete all invalid rows: the count, undo by button and by Ctrl+Z (of singl
   const sluice = await stack();
   const bad = new Set([3, 7, 12]);
   try {
-    const { page, frame, errors } = await review(sluice.page, file(20, (n) => (bad.has(n) ? { email: `bad-${n}` } : {})));
+    const { page, frame, errors } = await review(
+      sluice.page,
+      file(20, (n) => (bad.has(n) ? { email: `bad-${n}` } : {})),
+    );
     await checked(frame, '20 rows, 3 with errors');
     await frame.locator('[data-action=delete-invalid]').click();
     assert.equal(await frame.locator('[data-field=undo-status]').textContent(), '3 invalid rows deleted');
@@ -135,7 +152,10 @@ test('delete all invalid rows: the count, undo by button and by Ctrl+Z (of singl
     const onResult = await downloaded(page, frame.locator('[data-field=result] [data-action=download-left-out]'));
     assert.equal(onResult, onReview);
     const rows = stored(sluice, result.importId);
-    assert.deepEqual(rows.map((r) => r.row), [1, 2, 4, 6, 8, 9, 10, 11, 13, 14, 15, 16, 17, 18, 19, 20]);
+    assert.deepEqual(
+      rows.map((r) => r.row),
+      [1, 2, 4, 6, 8, 9, 10, 11, 13, 14, 15, 16, 17, 18, 19, 20],
+    );
     assert.deepEqual(errors, []);
     await page.close();
   } finally {
@@ -147,7 +167,10 @@ test('find and replace with a regex in one column of 50,000 rows: a bad regex sa
   const sluice = await stack();
   try {
     const rows = 50000;
-    const { page, frame, errors } = await review(sluice.page, file(rows, (n) => ({ email: `user${n}(at)example.com`, last: `(at)${n}` })));
+    const { page, frame, errors } = await review(
+      sluice.page,
+      file(rows, (n) => ({ email: `user${n}(at)example.com`, last: `(at)${n}` })),
+    );
     await checked(frame, `50,000 rows, 50,000 with errors`);
     await frame.locator('[data-field=find]').fill('(at');
     await frame.locator('[data-field=replace]').fill('@');
@@ -161,8 +184,11 @@ test('find and replace with a regex in one column of 50,000 rows: a bad regex sa
     // The progress bars' values as they change, recorded in the frame.
     await frame.locator('.review').evaluate((review) => {
       window.seen = [];
-      new MutationObserver(() => review.querySelectorAll('progress:not([hidden])').forEach((p) => window.seen.push(p.value)))
-        .observe(review, { attributes: true, subtree: true, attributeFilter: ['value', 'hidden'] });
+      new MutationObserver(() => review.querySelectorAll('progress:not([hidden])').forEach((p) => window.seen.push(p.value))).observe(review, {
+        attributes: true,
+        subtree: true,
+        attributeFilter: ['value', 'hidden'],
+      });
     });
     await frame.locator('[data-action=count-matches]').click();
     await frame.locator('[data-field=find-status]', { hasText: '50,000 cells match' }).waitFor({ timeout: 60000 });
@@ -170,7 +196,10 @@ test('find and replace with a regex in one column of 50,000 rows: a bad regex sa
     await checked(frame, '50,000 rows, all valid');
     await frame.locator('[data-field=rules] li', { hasText: '50,000 cells changed' }).waitFor();
     const seen = await frame.locator('.review').evaluate(() => window.seen);
-    assert.ok(seen.some((v) => v > 0 && v < 1), `progress shown part way: ${seen.slice(0, 10)}`);
+    assert.ok(
+      seen.some((v) => v > 0 && v < 1),
+      `progress shown part way: ${seen.slice(0, 10)}`,
+    );
     await frame.locator('[data-row="1"] [data-key=email]', { hasText: 'user1@example.com' }).waitFor();
     assert.equal(await frame.locator('[data-row="1"] [data-key=last_name]').textContent(), '(at)1', 'other columns untouched');
     await shot(page, 'fixes-3-find-replace');
@@ -187,7 +216,7 @@ test('find and replace with a regex in one column of 50,000 rows: a bad regex sa
   }
 });
 
-test('map an enum\'s invalid values, fill empty cells, trim, and pick a value from the enum cell editor\'s list', async () => {
+test("map an enum's invalid values, fill empty cells, trim, and pick a value from the enum cell editor's list", async () => {
   const sluice = await stack();
   try {
     const plans = { 1: 'Premium', 2: 'Gold', 3: 'Premium', 4: 'free', 5: 'pro', 6: 'gold ' };
@@ -195,7 +224,11 @@ test('map an enum\'s invalid values, fill empty cells, trim, and pick a value fr
     const { page, frame, errors } = await review(sluice.page, buffer);
     await checked(frame, '6 rows, 5 with errors');
     const map = frame.locator('[data-map-column=plan]');
-    assert.deepEqual(await map.locator('li').allTextContents(), ['Gold (1) → Leave as isFreeProEnterprise', 'Premium (2) → Leave as isFreeProEnterprise', 'gold (1) → Leave as isFreeProEnterprise']);
+    assert.deepEqual(await map.locator('li').allTextContents(), [
+      'Gold (1) → Leave as isFreeProEnterprise',
+      'Premium (2) → Leave as isFreeProEnterprise',
+      'gold (1) → Leave as isFreeProEnterprise',
+    ]);
     await map.locator('select[data-value=Premium]').selectOption('pro');
     await map.locator('select[data-value=Gold]').selectOption('enterprise');
     await map.locator('[data-action=map-values]').click();
@@ -230,8 +263,14 @@ test('map an enum\'s invalid values, fill empty cells, trim, and pick a value fr
 
     const result = await submit(page, frame);
     const rows = stored(sluice, result.importId);
-    assert.deepEqual(rows.map((r) => r.cells.plan), ['pro', 'enterprise', 'pro', 'free', 'pro', 'free']);
-    assert.deepEqual(rows.map((r) => r.cells.last_name), ['Unknown', 'Last2', 'Unknown', 'Last4', 'Unknown', 'Last6']);
+    assert.deepEqual(
+      rows.map((r) => r.cells.plan),
+      ['pro', 'enterprise', 'pro', 'free', 'pro', 'free'],
+    );
+    assert.deepEqual(
+      rows.map((r) => r.cells.last_name),
+      ['Unknown', 'Last2', 'Unknown', 'Last4', 'Unknown', 'Last6'],
+    );
     assert.equal(rows[5].cells.first_name, 'Nobody');
     assert.deepEqual(errors, []);
     await page.close();

@@ -117,7 +117,10 @@ test("a host page's own words replace the importer's, per language or for any; a
     assert.equal((await steps(frame)).names[0], 'Arquivo', 'the unknown key changed nothing');
     const report = 'Sluice importer: options.strings.stepUplaod: the importer has no string "stepUplaod"; it is ignored.';
     for (let waited = 0; !logged.some((text) => text.startsWith(report)) && waited < 5000; waited += 100) await sleep(100);
-    assert.ok(logged.some((text) => text.startsWith(report)), `console: ${JSON.stringify(logged)}`);
+    assert.ok(
+      logged.some((text) => text.startsWith(report)),
+      `console: ${JSON.stringify(logged)}`,
+    );
     await shot(page, 'host-strings-portuguese');
 
     await page.evaluate(() => window.ownWords.setOptions({ language: 'de' }));
@@ -127,8 +130,12 @@ test("a host page's own words replace the importer's, per language or for any; a
     await page.evaluate(() => window.ownWords.setOptions({ strings: { de: { dropTitle: 3 } } }));
     await frame.locator('.drop-title', { hasText: 'CSV- oder Excel-Datei hier ablegen' }).waitFor();
     assert.equal(await frame.locator('h1.title').textContent(), 'Contacts', "without a title of its own, the importer's name");
-    for (let waited = 0; !logged.some((text) => text.includes('options.strings.de.dropTitle must be a string, not a number')) && waited < 5000; waited += 100) await sleep(100);
-    assert.ok(logged.some((text) => text.includes('options.strings.de.dropTitle must be a string, not a number')), `console: ${JSON.stringify(logged)}`);
+    for (let waited = 0; !logged.some((text) => text.includes('options.strings.de.dropTitle must be a string, not a number')) && waited < 5000; waited += 100)
+      await sleep(100);
+    assert.ok(
+      logged.some((text) => text.includes('options.strings.de.dropTitle must be a string, not a number')),
+      `console: ${JSON.stringify(logged)}`,
+    );
     assert.deepEqual(errors, []);
     await page.close();
   } finally {

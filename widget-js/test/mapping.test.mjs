@@ -170,7 +170,9 @@ test('a mapping the user changed comes back from the server for a file with the 
 
     // What the server holds: the layout's hash (as docs/protocol.md defines it) and indexes only.
     const headers = CUSTOMERS.split('\n')[0].split(',');
-    const hash = createHash('sha256').update(['demo', ...headers.map((h) => h.trim().toLowerCase())].join('\u001f')).digest('hex');
+    const hash = createHash('sha256')
+      .update(['demo', ...headers.map((h) => h.trim().toLowerCase())].join('\u001f'))
+      .digest('hex');
     let stored = null;
     for (let i = 0; i < 50 && !stored; i += 1) {
       const response = await fetch(`${sluice.server.url}/v1/importers/demo/mappings/${hash}`);

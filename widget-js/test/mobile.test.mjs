@@ -111,7 +111,9 @@ test('on a 390×844 phone every step fits, and the first invalid cell can be bro
     assert.ok(sticky.scrolled > 0 && sticky.left <= 2, `row numbers stay at the left while the grid scrolls sideways (${JSON.stringify(sticky)})`);
     await page.keyboard.press('Control+Delete');
     await frame.locator('[data-row="40"]').waitFor({ state: 'detached' });
-    await app.evaluate(() => { document.querySelector('.grid-viewport').scrollTo(0, 0); });
+    await app.evaluate(() => {
+      document.querySelector('.grid-viewport').scrollTo(0, 0);
+    });
     await frame.locator('[data-row="3"] [data-action=delete-row]').tap();
     await frame.locator('[data-action=next]:not([disabled])').waitFor({ timeout: 20000 });
     assert.ok(await onScreen(app, '[data-action=next]'));

@@ -74,8 +74,15 @@ test('an invalid cell hovered or focused shows its message on screen; the panel 
     const app = appFrame(page);
 
     const groups = frame.locator('[data-action=error-group]');
-    assert.deepEqual(await groups.evaluateAll((all) => all.map((g) => [g.dataset.column, g.querySelector('.badge').textContent])),
-      [['email', '2'], ['plan', '1'], ['birth_date', '1']], 'by column and code, with counts, in file order');
+    assert.deepEqual(
+      await groups.evaluateAll((all) => all.map((g) => [g.dataset.column, g.querySelector('.badge').textContent])),
+      [
+        ['email', '2'],
+        ['plan', '1'],
+        ['birth_date', '1'],
+      ],
+      'by column and code, with counts, in file order',
+    );
     assert.match(await groups.nth(0).textContent(), /Email address: /);
     assert.match(await frame.locator('[data-field=errors-summary]').textContent(), /Errors: 4/);
 
@@ -94,17 +101,27 @@ test('an invalid cell hovered or focused shows its message on screen; the panel 
 
     const next = frame.locator('[data-action=next-error]');
     const previous = frame.locator('[data-action=previous-error]');
-    const walk = [{ row: 300, key: 'email' }, { row: 590, key: 'birth_date' }];
+    const walk = [
+      { row: 300, key: 'email' },
+      { row: 590, key: 'birth_date' },
+    ];
     for (const expected of walk) {
       await next.click();
-      await app.waitForFunction(({ row, key }) => document.activeElement?.dataset?.key === key && document.activeElement.closest('.grid-row')?.dataset.row === String(row), expected, { timeout: 10000 });
+      await app.waitForFunction(
+        ({ row, key }) => document.activeElement?.dataset?.key === key && document.activeElement.closest('.grid-row')?.dataset.row === String(row),
+        expected,
+        { timeout: 10000 },
+      );
       assert.deepEqual(await focused(app), expected);
       await message.filter({ hasText: new RegExp(`^Row ${expected.row}, `) }).waitFor();
     }
     await shot(page, 'review-next-error');
     await next.click();
     await frame.locator('.error-nav-status', { hasText: 'No error after this cell.' }).waitFor();
-    const active = await app.evaluate(() => { const cell = document.querySelector('.cell[tabindex="0"]'); return { row: Number(cell.closest('.grid-row').dataset.row), key: cell.dataset.key }; });
+    const active = await app.evaluate(() => {
+      const cell = document.querySelector('.cell[tabindex="0"]');
+      return { row: Number(cell.closest('.grid-row').dataset.row), key: cell.dataset.key };
+    });
     assert.deepEqual(active, { row: 590, key: 'birth_date' }, 'the grid stays on the last error');
     await previous.click();
     await app.waitForFunction(() => document.activeElement?.closest('.grid-row')?.dataset.row === '300');
@@ -117,7 +134,9 @@ test('an invalid cell hovered or focused shows its message on screen; the panel 
     await app.waitForFunction(() => document.activeElement?.closest('.grid-row')?.dataset.row === '300');
 
     await groups.nth(2).click();
-    await app.waitForFunction(() => document.activeElement?.dataset?.key === 'birth_date' && document.activeElement.closest('.grid-row')?.dataset.row === '590');
+    await app.waitForFunction(
+      () => document.activeElement?.dataset?.key === 'birth_date' && document.activeElement.closest('.grid-row')?.dataset.row === '590',
+    );
     assert.deepEqual(errors, []);
     await page.close();
   } finally {
@@ -132,7 +151,9 @@ test('a fresh Next error goes to the first invalid cell of the file', async () =
     await toReview(frame, 'errors.csv', csvWith(600, ERRORS));
     await frame.locator('.cell.invalid').first().waitFor({ timeout: 20000 });
     await frame.locator('[data-action=next-error]').click();
-    await appFrame(page).waitForFunction(() => document.activeElement?.dataset?.key === 'email' && document.activeElement.closest('.grid-row')?.dataset.row === '3');
+    await appFrame(page).waitForFunction(
+      () => document.activeElement?.dataset?.key === 'email' && document.activeElement.closest('.grid-row')?.dataset.row === '3',
+    );
     await page.close();
   } finally {
     await sluice.close();
@@ -149,7 +170,11 @@ test('past the errors the check lists in full, the panel says so and Previous er
     assert.match(await frame.locator('.errors-panel .note').textContent(), /the first 1,000 of 1,200 errors/);
     const app = appFrame(page);
     await frame.locator('[data-action=previous-error]').click();
-    await app.waitForFunction(() => document.activeElement?.dataset?.key === 'email' && document.activeElement.closest('.grid-row')?.dataset.row === '1200', null, { timeout: 10000 });
+    await app.waitForFunction(
+      () => document.activeElement?.dataset?.key === 'email' && document.activeElement.closest('.grid-row')?.dataset.row === '1200',
+      null,
+      { timeout: 10000 },
+    );
     await page.keyboard.press('Shift+F8');
     await app.waitForFunction(() => document.activeElement?.closest('.grid-row')?.dataset.row === '1199', null, { timeout: 10000 });
     await page.close();
@@ -168,7 +193,10 @@ function wide(rows, extra) {
 /** For every column, the header cell's and the first row's boxes (left, width). */
 function boxes(app) {
   return app.evaluate(() => {
-    const rect = (e) => { const r = e.getBoundingClientRect(); return [Math.round(r.left * 10) / 10, Math.round(r.width * 10) / 10]; };
+    const rect = (e) => {
+      const r = e.getBoundingClientRect();
+      return [Math.round(r.left * 10) / 10, Math.round(r.width * 10) / 10];
+    };
     const head = [...document.querySelectorAll('.grid-head .cell')].map(rect);
     const body = [...document.querySelector('.grid-body .grid-row').querySelectorAll(':scope > .cell')].map(rect);
     return { head, body };
@@ -187,11 +215,16 @@ test('40 columns: every header cell lines up with its column, scrolled or not; t
       const { head, body } = await boxes(app);
       assert.equal(body.length, head.length);
       head.forEach(([left, width], i) => {
-        assert.ok(Math.abs(left - body[i][0]) <= 1 && Math.abs(width - body[i][1]) <= 1, `${when}: column ${i}: header ${left}+${width}, body ${body[i][0]}+${body[i][1]}`);
+        assert.ok(
+          Math.abs(left - body[i][0]) <= 1 && Math.abs(width - body[i][1]) <= 1,
+          `${when}: column ${i}: header ${left}+${width}, body ${body[i][0]}+${body[i][1]}`,
+        );
       });
     };
     await check('at rest');
-    await app.evaluate(() => { document.querySelector('.grid-viewport').scrollLeft = 2500; });
+    await app.evaluate(() => {
+      document.querySelector('.grid-viewport').scrollLeft = 2500;
+    });
     await app.waitForFunction(() => document.querySelector('.grid-viewport').scrollLeft > 0);
     await check('scrolled sideways');
     const sticky = await app.evaluate(() => {
@@ -199,12 +232,19 @@ test('40 columns: every header cell lines up with its column, scrolled or not; t
       const rowhead = document.querySelector('.grid-body .cell.rowhead').getBoundingClientRect();
       return { viewport: viewport.left, rowhead: rowhead.left };
     });
-    assert.ok(Math.abs(sticky.rowhead - sticky.viewport - 1) <= 2 || Math.abs(sticky.rowhead - sticky.viewport) <= 2, `row numbers stick to the left: ${JSON.stringify(sticky)}`);
-    await app.evaluate(() => { document.querySelector('.grid-viewport').scrollTop = 900; });
+    assert.ok(
+      Math.abs(sticky.rowhead - sticky.viewport - 1) <= 2 || Math.abs(sticky.rowhead - sticky.viewport) <= 2,
+      `row numbers stick to the left: ${JSON.stringify(sticky)}`,
+    );
+    await app.evaluate(() => {
+      document.querySelector('.grid-viewport').scrollTop = 900;
+    });
     await app.waitForFunction(() => !document.querySelector('.cell.loading'));
     await page.waitForTimeout(100);
     await check('scrolled down and sideways');
-    const headTop = await app.evaluate(() => document.querySelector('.grid-head').getBoundingClientRect().top - document.querySelector('.grid-viewport').getBoundingClientRect().top);
+    const headTop = await app.evaluate(
+      () => document.querySelector('.grid-head').getBoundingClientRect().top - document.querySelector('.grid-viewport').getBoundingClientRect().top,
+    );
     assert.ok(Math.abs(headTop) <= 2, `the header stays on top (${headTop})`);
     await shot(page, 'review-40-columns');
 
@@ -223,7 +263,7 @@ test('40 columns: every header cell lines up with its column, scrolled or not; t
 
 const WITH_NOTES = () => Buffer.from(csv(3).toString().replace('Newsletter\n', 'Newsletter,Notes\n').replace(/yes\n/g, 'yes,call back\n'));
 
-test('by default the file\'s unmapped columns are left out: no choice to keep them, and the rows delivered hold none', async () => {
+test("by default the file's unmapped columns are left out: no choice to keep them, and the rows delivered hold none", async () => {
   const sluice = await stack();
   try {
     const { page, frame, errors } = await open(sluice.page);

@@ -7,7 +7,14 @@ import { join } from 'node:path';
 import { root } from './support.mjs';
 
 async function helpers() {
-  const out = await build({ entryPoints: [join(root, 'widget-js/src/app/dom.ts')], bundle: true, write: false, format: 'esm', platform: 'neutral', logLevel: 'silent' });
+  const out = await build({
+    entryPoints: [join(root, 'widget-js/src/app/dom.ts')],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'neutral',
+    logLevel: 'silent',
+  });
   return import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString('base64')}`);
 }
 

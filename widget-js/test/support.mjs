@@ -68,7 +68,10 @@ rate_limit = 0
 ${importer}
 `;
   await writeFile(join(dir, 'sluice.toml'), config);
-  const child = spawn(binary, ['serve', '--config', join(dir, 'sluice.toml')], { env: { SLUICE_LOG: 'warn', ...process.env, ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(binary, ['serve', '--config', join(dir, 'sluice.toml')], {
+    env: { SLUICE_LOG: 'warn', ...process.env, ...env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
   const lines = createInterface({ input: child.stdout });
@@ -83,7 +86,11 @@ ${importer}
     export(importId) {
       const out = spawnSync(binary, ['export', '--config', join(dir, 'sluice.toml'), importId], { encoding: 'utf8' });
       if (out.status !== 0) throw new Error(`sluice export failed: ${out.stderr}`);
-      return out.stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));
+      return out.stdout
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line));
     },
     stderr: () => stderr,
     async close() {
@@ -107,6 +114,7 @@ export function frameOf(page) {
 /** A CSV of `rows` valid rows of the example schema. */
 export function csv(rows) {
   let text = 'Customer ID,First Name,Last Name,E-mail Address,Phone,DOB,Plan,Newsletter\n';
-  for (let n = 1; n <= rows; n += 1) text += `${n},First${n},Last${n},user${n}@example.com,+44 20 7946 ${String(n % 10000).padStart(4, '0')},1990-01-02,pro,yes\n`;
+  for (let n = 1; n <= rows; n += 1)
+    text += `${n},First${n},Last${n},user${n}@example.com,+44 20 7946 ${String(n % 10000).padStart(4, '0')},1990-01-02,pro,yes\n`;
   return Buffer.from(text);
 }

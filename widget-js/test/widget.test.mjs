@@ -103,8 +103,14 @@ test('a Windows-1252 file with semicolons and 3 invalid cells: fix two, delete a
 
     mark('host result');
     const rows = sluice.server.export(result.importId);
-    assert.deepEqual(rows.map((r) => r.row), [1, 2, 3, 4]);
-    assert.deepEqual(rows.map((r) => r.cells.first_name), ['Élodie', 'François', 'Zoë', 'Renée']);
+    assert.deepEqual(
+      rows.map((r) => r.row),
+      [1, 2, 3, 4],
+    );
+    assert.deepEqual(
+      rows.map((r) => r.cells.first_name),
+      ['Élodie', 'François', 'Zoë', 'Renée'],
+    );
     assert.equal(rows[3].cells.email, 'renee.celik@example.fr');
     assert.equal(rows[3].cells.birth_date, '1991-02-28');
     assert.equal(rows[2].cells.birth_date, '1990-12-31');
@@ -134,11 +140,14 @@ test('a workbook dropped on the importer: pick the sheet, click the header row u
     for (const extension of ['.csv', '.tsv', '.txt', '.xlsx', '.xlsm', '.xlsb', '.xls', '.ods']) assert.ok(accept.split(',').includes(extension), extension);
     assert.match(await frame.locator('[data-field=formats]').textContent(), /CSV, TSV and TXT .*XLSX, XLSM, XLSB and XLS .*ODS/);
     const app = page.frames().find((f) => f.url().includes('/embed/'));
-    const dropped = await app.evaluateHandle((bytes) => {
-      const transfer = new DataTransfer();
-      transfer.items.add(new File([new Uint8Array(bytes)], 'customers.xlsx', { type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' }));
-      return transfer;
-    }, [...workbook]);
+    const dropped = await app.evaluateHandle(
+      (bytes) => {
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([new Uint8Array(bytes)], 'customers.xlsx', { type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' }));
+        return transfer;
+      },
+      [...workbook],
+    );
     await frame.locator('.dropzone').dispatchEvent('drop', { dataTransfer: dropped });
 
     const sheet = frame.locator('[data-field=sheet]');
@@ -184,11 +193,28 @@ test('a workbook dropped on the importer: pick the sheet, click the header row u
     assert.deepEqual([result.rows, result.invalidRows, result.totalRows], [3, 0, 3]);
     assert.equal(result.file.name, 'customers.xlsx');
     const rows = sluice.server.export(result.importId);
-    assert.deepEqual(rows.map((r) => r.cells.email), ['ann@example.com', 'bob@example.com', 'cy@example.com']);
-    assert.deepEqual(rows.map((r) => r.cells.phone), ['0044 20 7946 0001', '+44 20 7946 0002', '020 7946 0003'], 'leading zeros kept');
-    assert.deepEqual(rows.map((r) => r.cells.birth_date), ['1990-01-02', '1985-12-31', '1970-06-15'], 'date cells');
-    assert.deepEqual(rows.map((r) => r.cells.plan), ['pro', 'free', 'enterprise']);
-    assert.ok(sheetRequests.seen.some((path) => /^\/widget\/wasm\/sluice_parser_sheets_bg\.[0-9a-f]{16}\.wasm$/.test(path)), 'the spreadsheet module (content-hashed name), fetched for the workbook');
+    assert.deepEqual(
+      rows.map((r) => r.cells.email),
+      ['ann@example.com', 'bob@example.com', 'cy@example.com'],
+    );
+    assert.deepEqual(
+      rows.map((r) => r.cells.phone),
+      ['0044 20 7946 0001', '+44 20 7946 0002', '020 7946 0003'],
+      'leading zeros kept',
+    );
+    assert.deepEqual(
+      rows.map((r) => r.cells.birth_date),
+      ['1990-01-02', '1985-12-31', '1970-06-15'],
+      'date cells',
+    );
+    assert.deepEqual(
+      rows.map((r) => r.cells.plan),
+      ['pro', 'free', 'enterprise'],
+    );
+    assert.ok(
+      sheetRequests.seen.some((path) => /^\/widget\/wasm\/sluice_parser_sheets_bg\.[0-9a-f]{16}\.wasm$/.test(path)),
+      'the spreadsheet module (content-hashed name), fetched for the workbook',
+    );
     assert.deepEqual(errors, []);
     await page.close();
   } finally {
@@ -233,7 +259,11 @@ test('the network cut during submit, then restored: every row stored once', asyn
     assert.equal(result.batches, 30);
     const rows = sluice.server.export(result.importId);
     assert.equal(rows.length, 3000);
-    assert.deepEqual(rows.map((r) => r.row), Array.from({ length: 3000 }, (_, i) => i + 1), 'each row once, in order');
+    assert.deepEqual(
+      rows.map((r) => r.row),
+      Array.from({ length: 3000 }, (_, i) => i + 1),
+      'each row once, in order',
+    );
     await page.close();
   } finally {
     await sluice.close();
@@ -309,7 +339,12 @@ test('a page on an origin the importer does not allow cannot open it', async () 
     await page.waitForTimeout(2500);
     assert.equal(await page.locator('[data-importer-ready]').count(), 0, 'the importer never said it was ready');
     const frame = page.frames().find((f) => f.url().includes('/embed/'));
-    const app = frame ? await frame.locator('#sluice').count().catch(() => 0) : 0;
+    const app = frame
+      ? await frame
+          .locator('#sluice')
+          .count()
+          .catch(() => 0)
+      : 0;
     assert.equal(app, 0, 'no importer app in the frame');
     await shot(page, 'origin-refused');
     await page.close();
@@ -363,7 +398,10 @@ test('csvbox users keep their code: CSVBoxImporter with dynamic columns, pasted 
     assert.equal(data.import_status, 'success');
     assert.deepEqual(data.user, { user_id: 'csvbox-user' });
     const rows = sluice.server.export(data.import_id);
-    assert.deepEqual(rows.map((r) => r.cells.team), ['blue', 'blue', 'blue']);
+    assert.deepEqual(
+      rows.map((r) => r.cells.team),
+      ['blue', 'blue', 'blue'],
+    );
     await page.close();
   } finally {
     await sluice.close();
@@ -431,9 +469,13 @@ test('an importer that requires signed starts takes a token from the host page f
     await page.evaluate(() => {
       window.signedResult = null;
       window.Sluice.importer({
-        importer: 'demo', user: { user_id: 'signed-user' }, attributes: { team: 'sales' },
+        importer: 'demo',
+        user: { user_id: 'signed-user' },
+        attributes: { team: 'sales' },
         startToken: () => window.fetchStartToken(),
-        onComplete: (result) => { window.signedResult = result; },
+        onComplete: (result) => {
+          window.signedResult = result;
+        },
       }).open();
     });
     await pasteAndSubmit(page.frameLocator('iframe[src*="/embed/"] >> nth=1'), 3);
@@ -449,9 +491,14 @@ test('an importer that requires signed starts takes a token from the host page f
     await other.exposeFunction('fetchStartToken', () => signStartToken(SECRET, { importer: 'demo', user: { user_id: 'signed-user' } }));
     await other.evaluate(() => {
       window.csvboxResult = null;
-      const importer = new window.CSVBoxImporter('demo', { user_id: 'someone-else' }, (ok, data) => {
-        window.csvboxResult = { ok, data };
-      }, { startToken: () => window.fetchStartToken() });
+      const importer = new window.CSVBoxImporter(
+        'demo',
+        { user_id: 'someone-else' },
+        (ok, data) => {
+          window.csvboxResult = { ok, data };
+        },
+        { startToken: () => window.fetchStartToken() },
+      );
       importer.listen('onReady', () => importer.openModal());
     });
     const frame = other.frameLocator('iframe[src*="/embed/"] >> nth=1');
@@ -468,7 +515,11 @@ test('an importer that requires signed starts takes a token from the host page f
 });
 
 /** The start of an .xlsx workbook (a ZIP archive with an `xl/` part, cut short), and of a PNG image. */
-const WORKBOOK = Buffer.concat([Buffer.from('PK\x03\x04\x14\0\x06\0\x08\0\0\0!\0[Content_Types].xml', 'latin1'), Buffer.alloc(300, 0x9c), Buffer.from('PK\x03\x04xl/workbook.xml')]);
+const WORKBOOK = Buffer.concat([
+  Buffer.from('PK\x03\x04\x14\0\x06\0\x08\0\0\0!\0[Content_Types].xml', 'latin1'),
+  Buffer.alloc(300, 0x9c),
+  Buffer.from('PK\x03\x04xl/workbook.xml'),
+]);
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]), Buffer.from('IHDR'), Buffer.alloc(64, 7)]);
 
 test('an empty file, a header without rows and a damaged workbook are refused on the upload step, saying what to do', async () => {
@@ -479,7 +530,10 @@ test('an empty file, a header without rows and a damaged workbook are refused on
     const pick = (name, buffer) => frame.locator('input[type=file]').setInputFiles({ name, mimeType: 'text/csv', buffer });
     await pick('contacts.csv', WORKBOOK);
     await refusal.filter({ hasText: 'looks like a spreadsheet' }).waitFor({ timeout: 20000 });
-    assert.equal(await refusal.textContent(), 'This file looks like a spreadsheet but cannot be read: it is damaged or incomplete. Open it in your spreadsheet program, save it again, then choose that file.');
+    assert.equal(
+      await refusal.textContent(),
+      'This file looks like a spreadsheet but cannot be read: it is damaged or incomplete. Open it in your spreadsheet program, save it again, then choose that file.',
+    );
     await shot(page, 'upload-refused-workbook');
     await pick('photo.csv', PNG);
     await refusal.filter({ hasText: 'This is an image, not a CSV file' }).waitFor();

@@ -135,11 +135,17 @@ async function api(method, path, token = TOKEN) {
 
 test('every admin route answers 401 without a valid token', async () => {
   const routes = [
-    ['POST', '/v1/admin/session'], ['GET', '/v1/admin/importers'], ['GET', '/v1/admin/imports'],
-    ['GET', `/v1/admin/imports/${importId}`], ['GET', `/v1/admin/imports/${importId}/rows`],
-    ['GET', `/v1/admin/imports/${importId}/download?format=csv`], ['GET', '/v1/admin/deliveries/dead'],
-    ['GET', '/v1/admin/audit'], ['DELETE', `/v1/admin/imports/${importId}`],
-    ['DELETE', '/v1/admin/importers/demo/data'], ['DELETE', '/v1/admin/data?confirm=delete-all-data'],
+    ['POST', '/v1/admin/session'],
+    ['GET', '/v1/admin/importers'],
+    ['GET', '/v1/admin/imports'],
+    ['GET', `/v1/admin/imports/${importId}`],
+    ['GET', `/v1/admin/imports/${importId}/rows`],
+    ['GET', `/v1/admin/imports/${importId}/download?format=csv`],
+    ['GET', '/v1/admin/deliveries/dead'],
+    ['GET', '/v1/admin/audit'],
+    ['DELETE', `/v1/admin/imports/${importId}`],
+    ['DELETE', '/v1/admin/importers/demo/data'],
+    ['DELETE', '/v1/admin/data?confirm=delete-all-data'],
     ['POST', `/v1/admin/deliveries/${importId}/retry`],
   ];
   // A wrong token counts towards the limit of ten a minute (see the last test): eight here.
@@ -155,8 +161,17 @@ test('every admin route answers 401 without a valid token', async () => {
 
 test('no route of the server sends a cookie', async () => {
   const paths = [
-    '/', '/health', '/sluice.js', '/widget/app.js', '/embed/demo?origin=http://127.0.0.1:1', '/admin',
-    '/admin/admin.js', '/admin/admin.css', '/v1/importers/demo', '/nowhere', '/v1/admin/importers',
+    '/',
+    '/health',
+    '/sluice.js',
+    '/widget/app.js',
+    '/embed/demo?origin=http://127.0.0.1:1',
+    '/admin',
+    '/admin/admin.js',
+    '/admin/admin.css',
+    '/v1/importers/demo',
+    '/nowhere',
+    '/v1/admin/importers',
   ];
   for (const path of paths) {
     for (const token of [null, TOKEN]) {

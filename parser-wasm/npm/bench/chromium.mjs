@@ -78,7 +78,9 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 async function withRss(run) {
   const base = rendererRss();
   let peak = base;
-  const timer = setInterval(() => { peak = Math.max(peak, rendererRss()); }, 10);
+  const timer = setInterval(() => {
+    peak = Math.max(peak, rendererRss());
+  }, 10);
   try {
     const result = await run();
     return { ...result, rssBase: base, rssPeak: Math.max(peak, rendererRss()) };
@@ -104,8 +106,10 @@ function sizes() {
   const wasm = 'wasm/sluice_parser_bg.wasm';
   const js = ['src/browser.js', 'src/core.js', 'src/job.js', 'src/sources.js', 'src/wasm-web.js', 'src/worker.js', 'wasm/sluice_parser.js'];
   const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
-  console.log(`sizes: WebAssembly ${kb(statSync(join(packageDir, wasm)).size)}, ${kb(gz(wasm))} gzipped; ` +
-    `JavaScript ${kb(js.reduce((n, f) => n + gz(f), 0))} gzipped (each file separately)`);
+  console.log(
+    `sizes: WebAssembly ${kb(statSync(join(packageDir, wasm)).size)}, ${kb(gz(wasm))} gzipped; ` +
+      `JavaScript ${kb(js.reduce((n, f) => n + gz(f), 0))} gzipped (each file separately)`,
+  );
 }
 
 async function main() {
@@ -123,10 +127,14 @@ async function main() {
       for (let i = 0; i < RUNS; i += 1) runs.push(await tab.evaluate((n) => window[n](), name));
       const ms = median(runs.map((r) => r.ms));
       results[name] = { ms, mbs: size / 1e6 / (ms / 1000), rows: runs[0].rows, runs };
-      console.log(`${name.padEnd(7)} ${ms.toFixed(0).padStart(7)} ms ${results[name].mbs.toFixed(1).padStart(8)} MB/s  (${runs.map((r) => r.ms.toFixed(0)).join(', ')} ms; ${runs[0].rows} rows)`);
+      console.log(
+        `${name.padEnd(7)} ${ms.toFixed(0).padStart(7)} ms ${results[name].mbs.toFixed(1).padStart(8)} MB/s  (${runs.map((r) => r.ms.toFixed(0)).join(', ')} ms; ${runs[0].rows} rows)`,
+      );
     }
     if (results.papa && results.udsv) {
-      console.log(`a/b (sluice / Papa Parse) ${(results.sluice.mbs / results.papa.mbs).toFixed(2)}×, a/c (sluice / uDSV) ${(results.sluice.mbs / results.udsv.mbs).toFixed(2)}×`);
+      console.log(
+        `a/b (sluice / Papa Parse) ${(results.sluice.mbs / results.papa.mbs).toFixed(2)}×, a/c (sluice / uDSV) ${(results.sluice.mbs / results.udsv.mbs).toFixed(2)}×`,
+      );
     }
     await tab.close();
     if (process.env.SLUICE_BENCH_MEMORY !== '0') {
@@ -152,11 +160,12 @@ async function workerHeaps(browser) {
     pending.get(message.id)?.(message.result);
     pending.delete(message.id);
   });
-  const call = (sessionId, method) => new Promise((resolve) => {
-    id += 1;
-    pending.set(id, resolve);
-    cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method }) }).catch(() => resolve(undefined));
-  });
+  const call = (sessionId, method) =>
+    new Promise((resolve) => {
+      id += 1;
+      pending.set(id, resolve);
+      cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method }) }).catch(() => resolve(undefined));
+    });
   let peak = { used: 0, buffers: 0 };
   let running = true;
   const loop = (async () => {
@@ -189,10 +198,12 @@ async function memory(browser, url, path) {
   const worker = await stop();
   const wasm = r.worker?.wasmBytes ?? 0;
   const total = r.peakHeap + worker.used + worker.buffers + wasm;
-  console.log(`memory on ${mb(statSync(path).size)} MB (${r.rows} rows shipped, ${(r.ms / 1000).toFixed(1)} s): ` +
-    `page JS heap ${mb(r.peakHeap)} + worker JS heap ${mb(worker.used)} + worker ArrayBuffers ${mb(worker.buffers)} ` +
-    `+ WebAssembly memory ${mb(wasm)} = ${mb(total)} MB at peak; ` +
-    `renderer process RSS ${mb(r.rssBase)} MB before, +${mb(r.rssPeak - r.rssBase)} MB at peak`);
+  console.log(
+    `memory on ${mb(statSync(path).size)} MB (${r.rows} rows shipped, ${(r.ms / 1000).toFixed(1)} s): ` +
+      `page JS heap ${mb(r.peakHeap)} + worker JS heap ${mb(worker.used)} + worker ArrayBuffers ${mb(worker.buffers)} ` +
+      `+ WebAssembly memory ${mb(wasm)} = ${mb(total)} MB at peak; ` +
+      `renderer process RSS ${mb(r.rssBase)} MB before, +${mb(r.rssPeak - r.rssBase)} MB at peak`,
+  );
   await tab.close();
 }
 

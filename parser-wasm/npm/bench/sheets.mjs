@@ -84,7 +84,9 @@ async function peak(browser, url, name) {
   const tab = await openPage(browser, url);
   const base = rendererRss();
   let top = base;
-  const timer = setInterval(() => { top = Math.max(top, rendererRss()); }, 10);
+  const timer = setInterval(() => {
+    top = Math.max(top, rendererRss());
+  }, 10);
   const result = await tab.evaluate((n) => window[n](), name);
   clearInterval(timer);
   top = Math.max(top, rendererRss());
@@ -115,12 +117,16 @@ async function main() {
       const extra = runs[name][0].valid !== undefined ? `, ${runs[name][0].valid} valid` : '';
       console.log(`${name.padEnd(15)} ${ms[name].toFixed(0).padStart(7)} ms  (${spread(times)} ms; ${runs[name][0].rows} rows${extra})`);
     }
-    console.log(`to the first mapped preview: SheetJS / sluice ${(ms.sheetjsPreview / ms.sluicePreview).toFixed(2)}×; ` +
-      `to a complete check (sluice) vs read to arrays (SheetJS): ${(ms.sheetjsFull / ms.sluiceFull).toFixed(2)}×`);
+    console.log(
+      `to the first mapped preview: SheetJS / sluice ${(ms.sheetjsPreview / ms.sluicePreview).toFixed(2)}×; ` +
+        `to a complete check (sluice) vs read to arrays (SheetJS): ${(ms.sheetjsFull / ms.sluiceFull).toFixed(2)}×`,
+    );
     const ours = await peak(browser, server.url, 'sluiceFull');
     const theirs = await peak(browser, server.url, 'sheetjsFull');
-    console.log(`peak memory, full read on a fresh page: sluice renderer +${mb(ours.rss)} MB (WebAssembly memory ${mb(ours.wasmBytes)} MB); ` +
-      `SheetJS renderer +${mb(theirs.rss)} MB`);
+    console.log(
+      `peak memory, full read on a fresh page: sluice renderer +${mb(ours.rss)} MB (WebAssembly memory ${mb(ours.wasmBytes)} MB); ` +
+        `SheetJS renderer +${mb(theirs.rss)} MB`,
+    );
   } finally {
     await browser.close();
     await server.close();

@@ -7,7 +7,16 @@ import { whole } from './sources.js';
 import { Job } from './job.js';
 
 export {
-  Parser, version, sniff, matchColumns, checkSchema, decodeBatch, batchInfo, rowHasErrors, wasmMemory, isWorkbook,
+  Parser,
+  version,
+  sniff,
+  matchColumns,
+  checkSchema,
+  decodeBatch,
+  batchInfo,
+  rowHasErrors,
+  wasmMemory,
+  isWorkbook,
   SIGNATURE_BYTES,
 } from './core.js';
 

@@ -71,7 +71,9 @@ function sheetsModule() {
  * or, for a zip that holds no workbook, refuses it as the CSV module would.
  */
 const WORKBOOK_SIGNATURES = [
-  [0x50, 0x4b, 0x03, 0x04], [0x50, 0x4b, 0x05, 0x06], [0x50, 0x4b, 0x07, 0x08],
+  [0x50, 0x4b, 0x03, 0x04],
+  [0x50, 0x4b, 0x05, 0x06],
+  [0x50, 0x4b, 0x07, 0x08],
   [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1],
 ];
 
@@ -287,9 +289,18 @@ export async function readRows(source, options, readRange = slice) {
   const after = workbook ? undefined : index.starts[Math.floor((last - 2) / index.every) + 1];
   const end = after ? after.byte : (sizeOf(source) ?? Infinity);
   const reader = workbook ? { ...options.reader, sheet: options.reader?.sheet ?? workbook.sheet } : options.reader;
-  const rows = new module.wasm.RowReader(JSON.stringify({
-    schema, layout: summary.layout, start, from, to: last, reader, mapping: options.mapping, patches: options.patches,
-  }));
+  const rows = new module.wasm.RowReader(
+    JSON.stringify({
+      schema,
+      layout: summary.layout,
+      start,
+      from,
+      to: last,
+      reader,
+      mapping: options.mapping,
+      patches: options.patches,
+    }),
+  );
   try {
     const bytes = await readRange(source, workbook ? 0 : start.byte, end);
     for (let at = 0; at < bytes.length && !rows.done(); at += CHUNK_SIZE) rows.feed(bytes.subarray(at, at + CHUNK_SIZE));

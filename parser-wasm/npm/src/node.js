@@ -12,7 +12,16 @@ use(loaded);
 useSpreadsheets(loadSpreadsheets);
 
 export {
-  Parser, version, sniff, matchColumns, checkSchema, decodeBatch, batchInfo, rowHasErrors, wasmMemory, isWorkbook,
+  Parser,
+  version,
+  sniff,
+  matchColumns,
+  checkSchema,
+  decodeBatch,
+  batchInfo,
+  rowHasErrors,
+  wasmMemory,
+  isWorkbook,
   SIGNATURE_BYTES,
 } from './core.js';
 
@@ -27,9 +36,7 @@ export async function listSheets(source, options = {}) {
 
 /** Parses, validates and batches a file (a path), stream, Blob or bytes. */
 export function parseFile(source, options = {}) {
-  const input = typeof source === 'string' || source instanceof URL
-    ? createReadStream(source, { highWaterMark: options.chunkSize ?? CHUNK_SIZE })
-    : source;
+  const input = typeof source === 'string' || source instanceof URL ? createReadStream(source, { highWaterMark: options.chunkSize ?? CHUNK_SIZE }) : source;
   // The loop stops at the next chunk once the job is cancelled, by the signal or by cancel().
   const stop = new AbortController();
   const job = new Job({ maxQueued: options.maxQueuedBatches ?? 16, signal: options.signal, onCancel: (reason) => stop.abort(reason) });

@@ -19,9 +19,7 @@ export async function* chunks(source, chunkSize) {
     // another process): several times faster than awaiting one slice after another.
     yield* streamed(source.stream(), chunkSize);
   } else if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
-    const bytes = source instanceof ArrayBuffer
-      ? new Uint8Array(source)
-      : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+    const bytes = source instanceof ArrayBuffer ? new Uint8Array(source) : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
     for (let at = 0; at < bytes.length; at += chunkSize) yield bytes.subarray(at, at + chunkSize);
   } else if (source && typeof source.getReader === 'function') {
     yield* streamed(source, chunkSize);

@@ -8,8 +8,7 @@ let loadingSheets;
 
 /** Resolves to the CSV module and its memory once it is ready; every call shares one load. */
 export function ready() {
-  loading ??= init({ module_or_path: new URL('../wasm/sluice_parser_bg.wasm', import.meta.url) })
-    .then((output) => ({ wasm, memory: output.memory }));
+  loading ??= init({ module_or_path: new URL('../wasm/sluice_parser_bg.wasm', import.meta.url) }).then((output) => ({ wasm, memory: output.memory }));
   return loading;
 }
 

@@ -9,7 +9,7 @@ const DETAILS = ['code', 'kind', 'line', 'byte', 'limit', 'limitName'];
 
 let outstanding = 0;
 let room = null;
-let cancelled = false;
+const cancelled = false;
 /** Buffers of released batches, reused for the next ones. */
 const spares = [];
 

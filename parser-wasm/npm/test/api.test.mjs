@@ -7,9 +7,7 @@ import { mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Readable } from 'node:stream';
-import {
-  Parser, parseFile, readRows, sniff, matchColumns, checkSchema, decodeBatch, rowHasErrors, wasmMemory, version,
-} from '../src/node.js';
+import { Parser, parseFile, readRows, sniff, matchColumns, checkSchema, decodeBatch, rowHasErrors, wasmMemory, version } from '../src/node.js';
 import { parseInCuts } from './support.mjs';
 
 const schema = {
@@ -57,7 +55,10 @@ function randomCuts(length, seed) {
 test('results are identical whole, byte by byte and in random splits', () => {
   for (const [name, bytes] of Object.entries(fixtures)) {
     const whole = parseWhole(bytes, []);
-    const bytewise = parseWhole(bytes, Array.from({ length: bytes.length - 1 }, (_, i) => i + 1));
+    const bytewise = parseWhole(
+      bytes,
+      Array.from({ length: bytes.length - 1 }, (_, i) => i + 1),
+    );
     assert.equal(bytewise, whole, `${name} byte by byte`);
     for (let seed = 1; seed <= 10; seed += 1) assert.equal(parseWhole(bytes, randomCuts(bytes.length, seed)), whole, `${name} seed ${seed}`);
   }
@@ -85,7 +86,15 @@ test('an unterminated quote is an error naming where it opened', () => {
 test('a 100 MB field ends in a positioned error with memory bounded by the limit', () => {
   const head = utf8('id,name\n1,"');
   const tail = utf8('"\n2,ok\n');
-  const parser = new Parser({ schema: { version: 1, columns: [{ key: 'id', type: 'integer' }, { key: 'name', type: 'text' }] } });
+  const parser = new Parser({
+    schema: {
+      version: 1,
+      columns: [
+        { key: 'id', type: 'integer' },
+        { key: 'name', type: 'text' },
+      ],
+    },
+  });
   parser.feed(head);
   const chunk = new Uint8Array(1 << 20).fill(0x78);
   for (let i = 0; i < 100; i += 1) parser.feed(chunk);
@@ -107,19 +116,27 @@ test('invalid UTF-8 after the detection window is a positioned invalid_encoding 
 });
 
 test('each error carries the params of its English message, never the value', () => {
-  const parser = new Parser({ schema: { version: 1, columns: [
-    { key: 'age', type: 'integer', min: 0 },
-    { key: 'plan', type: 'enum', values: ['free', { value: 'pro', label: 'Pro' }] },
-    { key: 'born', type: 'date', formats: ['%d/%m/%Y'] },
-  ] } });
+  const parser = new Parser({
+    schema: {
+      version: 1,
+      columns: [
+        { key: 'age', type: 'integer', min: 0 },
+        { key: 'plan', type: 'enum', values: ['free', { value: 'pro', label: 'Pro' }] },
+        { key: 'born', type: 'date', formats: ['%d/%m/%Y'] },
+      ],
+    },
+  });
   parser.feed(utf8('age,plan,born\n-3,gold,1991-02-29\n'));
   const errors = parser.finish().report.errors;
   parser.free();
-  assert.deepEqual(errors.map((e) => [e.code, e.params]), [
-    ['below_minimum', { min: '0' }],
-    ['not_allowed', { allowed: ['free', 'Pro'] }],
-    ['invalid_date', { formats: ['DD/MM/YYYY'] }],
-  ]);
+  assert.deepEqual(
+    errors.map((e) => [e.code, e.params]),
+    [
+      ['below_minimum', { min: '0' }],
+      ['not_allowed', { allowed: ['free', 'Pro'] }],
+      ['invalid_date', { formats: ['DD/MM/YYYY'] }],
+    ],
+  );
   assert.match(errors[1].message, /free or Pro/);
 });
 
@@ -148,7 +165,11 @@ test('sample values weigh the suggestions: a column of codes is flagged for a wh
     ],
   };
   const headers = ['Index', 'Customer Id', 'Email'];
-  const samples = [['1', 'DD37Cf93aecA6Dc', 'zunigavanessa@smith.info'], ['2', '0yJn77tfsE', 'vmata@colon.com'], ['3', '', 'beckycarr@hogan.com']];
+  const samples = [
+    ['1', 'DD37Cf93aecA6Dc', 'zunigavanessa@smith.info'],
+    ['2', '0yJn77tfsE', 'vmata@colon.com'],
+    ['3', '', 'beckycarr@hogan.com'],
+  ];
   const matched = matchColumns(headers, customers, samples);
   const id = matched.suggestions.find((s) => s.columnKey === 'id');
   assert.equal(id.header, 'Customer Id');
@@ -165,11 +186,15 @@ test('sample values weigh the suggestions: a column of codes is flagged for a wh
 
 test('a TOML schema is refused with a sentence saying JSON is expected', () => {
   const toml = 'version = 1\n\n[[columns]]\nkey = "email"\ntype = "email"\n';
-  const expected = /^schema \(JSON\) at line 1, column 1: this looks like TOML, but a JSON schema is expected here \(a JSON string or an object, as @sluice\/parser takes it\); TOML schemas are read by the Sluice server$/;
+  const expected =
+    /^schema \(JSON\) at line 1, column 1: this looks like TOML, but a JSON schema is expected here \(a JSON string or an object, as @sluice\/parser takes it\); TOML schemas are read by the Sluice server$/;
   assert.throws(() => checkSchema(toml), { message: expected });
   assert.throws(() => new Parser({ schema: toml }), { message: expected });
   assert.throws(() => matchColumns(['Email'], toml), { message: expected });
-  assert.throws(() => checkSchema('{"version": 1,'), (e) => !/TOML/.test(e.message));
+  assert.throws(
+    () => checkSchema('{"version": 1,'),
+    (e) => !/TOML/.test(e.message),
+  );
 });
 
 test('helpers sniff, match, check and decode', () => {
@@ -178,7 +203,10 @@ test('helpers sniff, match, check and decode', () => {
   assert.equal(preview.layout.dialect.delimiter, ';');
   assert.deepEqual(preview.rows[0].fields, ['1', 'Zoë', 'z@example.org', '3']);
   const matched = matchColumns(['E-mail', 'ID', 'Full name'], schema);
-  assert.deepEqual(matched.suggestions.map((s) => [s.header, s.columnKey]).sort(), [['E-mail', 'email'], ['ID', 'id']]);
+  assert.deepEqual(matched.suggestions.map((s) => [s.header, s.columnKey]).sort(), [
+    ['E-mail', 'email'],
+    ['ID', 'id'],
+  ]);
   assert.deepEqual(matched.missingRequired, ['name']);
   assert.equal(matched.suggestions[0].fit, undefined, 'no samples, no fit');
   assert.equal(checkSchema(JSON.stringify(schema)).digest.length, 64);
@@ -188,7 +216,10 @@ test('helpers sniff, match, check and decode', () => {
   const batch = parser.nextBatch();
   const decoded = decodeBatch(batch.bytes);
   assert.deepEqual([batch.sequence, batch.firstRow, batch.rowCount], [0, 1, 2]);
-  assert.deepEqual(decoded.rows.map((r) => r.number), [1, 3]);
+  assert.deepEqual(
+    decoded.rows.map((r) => r.number),
+    [1, 3],
+  );
   assert.deepEqual(decoded.rows[0].cells, ['1', 'Doe, Jane', 'jane@example.com', '1.5']);
   assert.throws(() => decodeBatch(new Uint8Array([1, 2, 3])), { message: 'batch byte 0: does not start with "SLCB"' });
 });
@@ -212,7 +243,13 @@ test('a header wider than 1,024 columns stays the header and maps', async () => 
 });
 
 test('a comment line in a CR-only file does not swallow the rows after it', async () => {
-  const two = { version: 1, columns: [{ key: 'id', type: 'integer' }, { key: 'name', type: 'text' }] };
+  const two = {
+    version: 1,
+    columns: [
+      { key: 'id', type: 'integer' },
+      { key: 'name', type: 'text' },
+    ],
+  };
   for (const text of ['id,name\r1,Ann\r#note\r2,Bob\r', 'id,name\r\n1,Ann\r\n#note\r\n2,Bob\r\n']) {
     const summary = await parseFile(utf8(text), { schema: two, reader: { comment: '#' }, batches: false }).summary;
     assert.deepEqual([summary.report.rows, summary.report.errorCount], [2, 0], JSON.stringify(text));
@@ -244,7 +281,10 @@ test('empty, header-only, binary files and a damaged workbook are refused with a
     await assert.rejects(parseFile(bytes, { schema }).summary, expected);
     assert.throws(() => sniff(bytes), expected);
     const parser = new Parser({ schema });
-    assert.throws(() => { parser.feed(bytes); parser.finish(); }, expected);
+    assert.throws(() => {
+      parser.feed(bytes);
+      parser.finish();
+    }, expected);
     assert.throws(() => parser.finish(), expected, 'the refusal is answered again');
     parser.free();
   }
@@ -340,13 +380,22 @@ test('readRows reads any rows again from the row index', async () => {
     const summary = await parseFile(path, { schema, batches: false, rowIndexEvery: 64 }).summary;
     for (const source of [path, bytes]) {
       const rows = await readRows(source, { summary, schema, from: 1998, to: 2003 });
-      assert.deepEqual(rows.map((r) => r.row), [1998, 1999, 2000, 2001, 2002]);
+      assert.deepEqual(
+        rows.map((r) => r.row),
+        [1998, 1999, 2000, 2001, 2002],
+      );
       assert.deepEqual(rows[0].fields, ['1998', 'Name 1998', 'u1998@example.com', '1998.5']);
-      assert.deepEqual(rows[2].errors.map((e) => [e.row, e.column, e.code]), [[2000, 'amount', 'not_a_number']]);
+      assert.deepEqual(
+        rows[2].errors.map((e) => [e.row, e.column, e.code]),
+        [[2000, 'amount', 'not_a_number']],
+      );
       assert.equal(rows[2].valid, false);
     }
     const tail = await readRows(bytes, { summary, schema, from: 2999, to: 5000 });
-    assert.deepEqual(tail.map((r) => r.row), [2999, 3000]);
+    assert.deepEqual(
+      tail.map((r) => r.row),
+      [2999, 3000],
+    );
   } finally {
     await rm(dir, { recursive: true });
   }

@@ -79,7 +79,10 @@ test('parseFile reads a real File in a Worker with progress, batches and a summa
   assert.deepEqual([result.summary.report.validRows, result.summary.report.invalidRows], [27000, 3000]);
   assert.ok(result.progress >= 2, `${result.progress} progress events`);
   assert.equal(result.last.bytes, result.last.totalBytes);
-  assert.ok(workers.some((url) => url.endsWith('/src/worker.js')), `workers: ${workers}`);
+  assert.ok(
+    workers.some((url) => url.endsWith('/src/worker.js')),
+    `workers: ${workers}`,
+  );
 });
 
 test('parseFile stops when cancelled', async () => {
@@ -120,12 +123,21 @@ test('the browser decodes UTF-16 and Windows-1252 and flags invalid UTF-8, with 
 test('a 100 MB field and an unterminated quote end in positioned errors, memory bounded', async () => {
   await pick('hostile.csv', Buffer.concat([Buffer.from('id,name\n1,"'), Buffer.alloc(100 << 20, 0x78), Buffer.from('"\n2,ok\n3,"open\n')]));
   const summary = await tab.evaluate(async () => {
-    const schema = { version: 1, columns: [{ key: 'id', type: 'integer' }, { key: 'name', type: 'text' }] };
+    const schema = {
+      version: 1,
+      columns: [
+        { key: 'id', type: 'integer' },
+        { key: 'name', type: 'text' },
+      ],
+    };
     const job = window.sluice.parseFile(window.fileInput(), { schema, batches: false, measureMemory: true });
     return job.summary;
   });
   const codes = summary.report.errors.map((e) => [e.row, e.line, e.byte, e.column, e.code]);
-  assert.deepEqual(codes, [[1, 2, 10, 'name', 'field_too_large'], [3, 4, (100 << 20) + 20, 'name', 'unterminated_quote']]);
+  assert.deepEqual(codes, [
+    [1, 2, 10, 'name', 'field_too_large'],
+    [3, 4, (100 << 20) + 20, 'name', 'unterminated_quote'],
+  ]);
   assert.ok(summary.workerMemory.peakBytes < 64 << 20, `worker peak ${summary.workerMemory.peakBytes} bytes`);
 });
 
@@ -156,19 +168,44 @@ test('a workbook is read in the Worker, which fetches the spreadsheet module for
   assert.deepEqual(book.seen, ['/wasm/sluice_parser_sheets.js', '/wasm/sluice_parser_sheets_bg.wasm']);
   assert.equal(book.result.rows, 2);
   assert.equal(book.result.summary.layout.format, 'xlsx');
-  assert.deepEqual(book.result.summary.report.errors.map((e) => [e.row, e.cell, e.code]), [[2, 'Customers!D6', 'formula_error']]);
-  const page = await tab.evaluate(async ({ schema, reader, mapping, summary }) => {
-    const file = window.fileInput();
-    const sheets = await window.sluice.listSheets(file);
-    const rows = await window.sluice.readRows(file, { summary, schema, from: 1, to: 4, reader, mapping, patches: { set: { 2: { email: 'bob@example.com' } } } });
-    return { sheets: sheets.map((s) => `${s.name}:${s.kind}:${s.rows ?? '-'}`), rows: rows.map((r) => [r.line, r.valid, r.values[2]]) };
-  }, { schema, reader, mapping, summary: book.result.summary });
+  assert.deepEqual(
+    book.result.summary.report.errors.map((e) => [e.row, e.cell, e.code]),
+    [[2, 'Customers!D6', 'formula_error']],
+  );
+  const page = await tab.evaluate(
+    async ({ schema, reader, mapping, summary }) => {
+      const file = window.fileInput();
+      const sheets = await window.sluice.listSheets(file);
+      const rows = await window.sluice.readRows(file, {
+        summary,
+        schema,
+        from: 1,
+        to: 4,
+        reader,
+        mapping,
+        patches: { set: { 2: { email: 'bob@example.com' } } },
+      });
+      return { sheets: sheets.map((s) => `${s.name}:${s.kind}:${s.rows ?? '-'}`), rows: rows.map((r) => [r.line, r.valid, r.values[2]]) };
+    },
+    { schema, reader, mapping, summary: book.result.summary },
+  );
   assert.deepEqual(page.sheets, ['Notes:worksheet:2', 'Chart:chart:-', 'Customers:worksheet:6']);
-  assert.deepEqual(page.rows, [[5, true, 'ann@example.com'], [6, true, 'bob@example.com'], [7, true, 'cy@example.com']]);
+  assert.deepEqual(page.rows, [
+    [5, true, 'ann@example.com'],
+    [6, true, 'bob@example.com'],
+    [7, true, 'cy@example.com'],
+  ]);
 });
 
 test('a damaged workbook is refused in the Worker with its code', async () => {
-  await pick('contacts.xlsx', Buffer.concat([Buffer.from('PK\x03\x04\x14\0\x06\0\x08\0\0\0!\0[Content_Types].xml', 'latin1'), Buffer.alloc(200, 0x9c), Buffer.from('PK\x03\x04xl/workbook.xml')]));
+  await pick(
+    'contacts.xlsx',
+    Buffer.concat([
+      Buffer.from('PK\x03\x04\x14\0\x06\0\x08\0\0\0!\0[Content_Types].xml', 'latin1'),
+      Buffer.alloc(200, 0x9c),
+      Buffer.from('PK\x03\x04xl/workbook.xml'),
+    ]),
+  );
   const error = await tab.evaluate(async (schema) => {
     const job = window.sluice.parseFile(window.fileInput(), { schema });
     const e = await job.summary.catch((e) => e);
@@ -185,7 +222,10 @@ test('the page API gives identical results however the input is cut', async () =
     const parse = (cuts) => {
       const parser = new window.sluice.Parser({ schema });
       let from = 0;
-      for (const cut of [...cuts, bytes.length]) { parser.feed(bytes.subarray(from, cut)); from = cut; }
+      for (const cut of [...cuts, bytes.length]) {
+        parser.feed(bytes.subarray(from, cut));
+        from = cut;
+      }
       const summary = parser.finish();
       const batches = [];
       for (let b = parser.nextBatch(); b; b = parser.nextBatch()) batches.push(Array.from(b.bytes));

@@ -23,9 +23,15 @@ before(async () => {
   project = await mkdtemp(join(tmpdir(), 'sluice-user-'));
   const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', project], { cwd: packageDir });
   const [{ filename, files }] = JSON.parse(stdout);
-  assert.ok(files.some((f) => f.path === 'wasm/sluice_parser_bg.wasm'), 'the tarball carries the WebAssembly');
+  assert.ok(
+    files.some((f) => f.path === 'wasm/sluice_parser_bg.wasm'),
+    'the tarball carries the WebAssembly',
+  );
   for (const path of ['wasm/sluice_parser_sheets.js', 'wasm/sluice_parser_sheets_bg.wasm']) {
-    assert.ok(files.some((f) => f.path === path), `the tarball carries the spreadsheet module (${path})`);
+    assert.ok(
+      files.some((f) => f.path === path),
+      `the tarball carries the spreadsheet module (${path})`,
+    );
   }
   await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'user-app', private: true, type: 'module' }));
   await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(project, filename)], { cwd: project });
@@ -42,7 +48,10 @@ after(async () => {
 });
 
 test('the README has examples for Node and for browsers', () => {
-  assert.deepEqual(examples.map((e) => e.kind), ['browser', 'node', 'node', 'node', 'node']);
+  assert.deepEqual(
+    examples.map((e) => e.kind),
+    ['browser', 'node', 'node', 'node', 'node'],
+  );
 });
 
 test("the README's Node examples run in a fresh project", async () => {
@@ -88,11 +97,14 @@ test("the README's browser example runs in Chromium from the installed package",
     const result = await tab.evaluate(() => window.importFile(document.querySelector('input').files[0], () => {}));
     assert.equal(result.shipped, 1);
     assert.equal(result.invalid, 2);
-    assert.deepEqual(result.errors.map((e) => [e.row, e.column, e.code]), [
-      [2, 'email', 'email_invalid_domain'],
-      [3, 'email', 'required'],
-      [3, 'joined', 'date_does_not_exist'],
-    ]);
+    assert.deepEqual(
+      result.errors.map((e) => [e.row, e.column, e.code]),
+      [
+        [2, 'email', 'email_invalid_domain'],
+        [3, 'email', 'required'],
+        [3, 'joined', 'date_does_not_exist'],
+      ],
+    );
   } finally {
     await browser.close();
     await server.close();
@@ -100,7 +112,9 @@ test("the README's browser example runs in Chromium from the installed package",
 });
 
 test('a TypeScript program type-checks against the published types', async () => {
-  await writeFile(join(project, 'check.ts'), `
+  await writeFile(
+    join(project, 'check.ts'),
+    `
 import { listSheets, parseFile, Parser, readRows, type Schema, type SheetInfo, type Summary } from '@sluice/parser';
 const schema: Schema = { version: 1, columns: [{ key: 'email', type: 'email', required: true }] };
 export async function main(file: Blob): Promise<number> {
@@ -114,10 +128,14 @@ export async function main(file: Blob): Promise<number> {
   parser.feed(new Uint8Array(0));
   return rows + page.length + parser.finish().report.errorCount;
 }
-`);
-  await writeFile(join(project, 'tsconfig.json'), JSON.stringify({
-    compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022', 'dom'] },
-    files: ['check.ts'],
-  }));
+`,
+  );
+  await writeFile(
+    join(project, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022', 'dom'] },
+      files: ['check.ts'],
+    }),
+  );
   await run(join(repoRoot, 'node_modules', '.bin', 'tsc'), ['-p', project], { cwd: project });
 });

@@ -70,7 +70,17 @@ test('sniff reads the whole workbook: the header under the title block, or every
   assert.equal(detected.layout.header.names[3], 'E-mail Address');
   assert.deepEqual(detected.rows[0].fields, ['1', 'Ann', 'Lee', 'ann@example.com', '0044 20 7946 0001', '1990-01-02', 'pro', 'true']);
   const raw = sniff(bytes, { ...reader, header: 'none' });
-  assert.deepEqual(raw.rows.map((r) => [r.line, r.fields[0]]), [[1, 'Customer export'], [2, 'Exported for the sales team'], [4, 'Customer ID'], [5, '1'], [6, '2'], [7, '3']]);
+  assert.deepEqual(
+    raw.rows.map((r) => [r.line, r.fields[0]]),
+    [
+      [1, 'Customer export'],
+      [2, 'Exported for the sales team'],
+      [4, 'Customer ID'],
+      [5, '1'],
+      [6, '2'],
+      [7, '3'],
+    ],
+  );
   assert.equal(sniff(bytes).layout.workbook.sheet, 'Notes', 'unchosen, the first visible worksheet with a value');
 });
 
@@ -84,7 +94,10 @@ test('a workbook parses the same whole, byte by byte and in random splits', () =
   }
   const { summary } = JSON.parse(whole);
   assert.deepEqual([summary.report.validRows, summary.report.invalidRows], [2, 1]);
-  assert.deepEqual(summary.report.errors.map((e) => [e.row, e.line, e.cell, e.column, e.code]), [[2, 6, 'Customers!D6', 'email', 'formula_error']]);
+  assert.deepEqual(
+    summary.report.errors.map((e) => [e.row, e.line, e.cell, e.column, e.code]),
+    [[2, 6, 'Customers!D6', 'email', 'formula_error']],
+  );
 });
 
 test('parseFile reads a workbook from a path into batches of the values as the user saw them', async () => {
@@ -107,10 +120,20 @@ test('readRows reads a workbook whole for a grid, with the fixed cell', async ()
   const patches = { set: { 2: { email: 'bob@example.com' } } };
   for (const source of [path, bytes, new Blob([bytes])]) {
     const rows = await readRows(source, { summary, schema, from: 2, to: 4, reader, mapping, patches });
-    assert.deepEqual(rows.map((r) => [r.row, r.line, r.valid, r.values[2]]), [[2, 6, true, 'bob@example.com'], [3, 7, true, 'cy@example.com']]);
+    assert.deepEqual(
+      rows.map((r) => [r.row, r.line, r.valid, r.values[2]]),
+      [
+        [2, 6, true, 'bob@example.com'],
+        [3, 7, true, 'cy@example.com'],
+      ],
+    );
   }
   const unfixed = await readRows(path, { summary, schema, from: 2, to: 3, mapping });
-  assert.deepEqual(unfixed[0].errors.map((e) => e.cell), ['Customers!D6'], 'the sheet the summary read, when none is given');
+  assert.deepEqual(
+    unfixed[0].errors.map((e) => e.cell),
+    ['Customers!D6'],
+    'the sheet the summary read, when none is given',
+  );
 });
 
 test('workbooks that cannot be read are refused with their codes', async () => {

@@ -11,8 +11,13 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const TYPES = {
-  '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm',
-  '.json': 'application/json', '.csv': 'text/csv', '.css': 'text/css',
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+  '.csv': 'text/csv',
+  '.css': 'text/css',
 };
 
 /** Serves `root` (and `extra` pages by path) on a free loopback port. */
@@ -50,9 +55,16 @@ export async function chromium(contextOptions = {}) {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
     args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
-      '--enable-precise-memory-info', '--js-flags=--expose-gc',
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      '--enable-precise-memory-info',
+      '--js-flags=--expose-gc',
     ],
   });
   return {

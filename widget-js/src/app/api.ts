@@ -62,7 +62,14 @@ export class Api {
     return this.call('GET', '');
   }
 
-  create(body: { clientKey: string; file: { name: string; size: number; type?: string }; user: object; attributes: object; dynamicColumns?: object[]; startToken?: string }): Promise<Created> {
+  create(body: {
+    clientKey: string;
+    file: { name: string; size: number; type?: string };
+    user: object;
+    attributes: object;
+    dynamicColumns?: object[];
+    startToken?: string;
+  }): Promise<Created> {
     return this.call('POST', '/imports', { body: JSON.stringify(body), json: true });
   }
 
@@ -94,7 +101,11 @@ export class Api {
     return this.call('PUT', `/mappings/${hash}`, { body: JSON.stringify({ fields }), json: true });
   }
 
-  private async call<T>(method: string, path: string, options: { body?: BodyInit; json?: boolean; token?: string; headers?: Record<string, string> } = {}): Promise<T> {
+  private async call<T>(
+    method: string,
+    path: string,
+    options: { body?: BodyInit; json?: boolean; token?: string; headers?: Record<string, string> } = {},
+  ): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
     if (options.json) headers['content-type'] = 'application/json';
     if (options.token) headers['authorization'] = `Bearer ${options.token}`;

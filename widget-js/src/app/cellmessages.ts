@@ -9,7 +9,9 @@ type Values = Record<string, string | number>;
 /** The string for an error's params, and the values that fill it; `null` for the parser's message. */
 type Say = (p: CellErrorParams) => [StringKey, Values] | null;
 
-const plain = (key: StringKey): Say => () => [key, {}];
+const plain =
+  (key: StringKey): Say =>
+  () => [key, {}];
 
 /** Every code the parser emits (`parser-wasm/error-codes.json`), and how to say it. */
 export const SAY: Readonly<Record<string, Say>> = {
@@ -19,7 +21,8 @@ export const SAY: Readonly<Record<string, Say>> = {
   has_decimals: plain('cellHasDecimals'),
   not_a_number: (p) => ['cellNotANumber', { example: p.example ?? '' }],
   wrong_decimal_separator: (p) => ['cellWrongDecimalSeparator', { decimalSeparator: p.decimalSeparator ?? '', example: p.example ?? '' }],
-  out_of_range: (p) => (p.min !== undefined && p.max !== undefined ? ['cellOutOfRangeInteger', { min: number(p.min), max: number(p.max) }] : ['cellOutOfRange', {}]),
+  out_of_range: (p) =>
+    p.min !== undefined && p.max !== undefined ? ['cellOutOfRangeInteger', { min: number(p.min), max: number(p.max) }] : ['cellOutOfRange', {}],
   below_minimum: (p) => ['cellBelowMinimum', { min: number(p.min) }],
   above_maximum: (p) => ['cellAboveMaximum', { max: number(p.max) }],
   not_a_boolean: (p) => ['cellNotABoolean', { allowed: list(p.allowed, p.more) }],
@@ -41,9 +44,10 @@ export const SAY: Readonly<Record<string, Say>> = {
   required: plain('cellRequired'),
   duplicate: plain('cellDuplicate'),
   unterminated_quote: (p) => ['cellUnterminatedQuote', { quoteLine: number(p.quoteLine) }],
-  field_too_large: (p) => (p.quoteLine !== undefined
-    ? ['cellFieldTooLargeQuoted', { quoteLine: number(p.quoteLine), limit: bytes(p.limit) }]
-    : ['cellFieldTooLarge', { limit: bytes(p.limit) }]),
+  field_too_large: (p) =>
+    p.quoteLine !== undefined
+      ? ['cellFieldTooLargeQuoted', { quoteLine: number(p.quoteLine), limit: bytes(p.limit) }]
+      : ['cellFieldTooLarge', { limit: bytes(p.limit) }],
   record_too_large: (p) => ['cellRecordTooLarge', { limit: bytes(p.limit) }],
   too_many_columns: (p) => ['cellTooManyColumns', { limit: number(p.limit) }],
   too_few_fields: (p) => ['cellTooFewFields', { found: number(p.found), expected: number(p.expected) }],

@@ -12,12 +12,10 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = 
     } else if (name === 'class') {
       element.className = String(value);
     } else if (value === null || value === undefined) {
-      continue;
     } else if (name in element && !name.startsWith('aria-') && !name.startsWith('data-')) {
       // Properties take false too (spellcheck, disabled, checked, hidden).
       (element as unknown as Record<string, unknown>)[name] = value;
     } else if (value === false) {
-      continue;
     } else {
       element.setAttribute(name, value === true ? '' : String(value));
     }

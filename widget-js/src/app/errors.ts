@@ -33,12 +33,15 @@ export class ErrorsPanel {
   ) {
     const button = (direction: 1 | -1, action: string, label: string) =>
       h('button', { type: 'button', class: 'secondary', 'data-action': action, on: { click: () => void this.step(direction) } }, label);
-    const sheet = h('details', { class: 'errors-panel', 'data-field': 'errors-panel', open: !window.matchMedia('(max-width: 560px)').matches },
+    const sheet = h(
+      'details',
+      { class: 'errors-panel', 'data-field': 'errors-panel', open: !window.matchMedia('(max-width: 560px)').matches },
       this.summaryLine,
       h('div', { class: 'error-nav' }, button(-1, 'previous-error', t('previousError')), button(1, 'next-error', t('nextError')), this.status),
       h('p', { class: 'hint' }, t('errorKeys')),
       this.groups,
-      this.note);
+      this.note,
+    );
     this.element = h('div', { class: 'errors', hidden: true }, this.messageSlot, sheet);
     sheet.addEventListener('keydown', (event) => {
       if (event.key !== 'F8') return;
@@ -60,13 +63,31 @@ export class ErrorsPanel {
     this.element.hidden = report.errorCount === 0;
     this.summaryLine.textContent = t('errorsPanel', { n: count(report.errorCount, language()) });
     const names = this.labels();
-    replace(this.groups, ...groupErrors(report.errors).map((group) => h('li', {},
-      h('button', {
-        type: 'button', class: 'error-group', 'data-action': 'error-group', 'data-column': group.column ?? '', 'data-code': group.code,
-        on: { click: () => void this.grid?.goTo({ row: group.first.row, column: group.first.column }) },
-      },
-      h('span', { class: 'badge error' }, count(group.count, language())), ' ',
-      h('strong', {}, group.column === null ? t('wholeRow') : names.get(group.column) ?? group.column), ': ', group.first.message))));
+    replace(
+      this.groups,
+      ...groupErrors(report.errors).map((group) =>
+        h(
+          'li',
+          {},
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'error-group',
+              'data-action': 'error-group',
+              'data-column': group.column ?? '',
+              'data-code': group.code,
+              on: { click: () => void this.grid?.goTo({ row: group.first.row, column: group.first.column }) },
+            },
+            h('span', { class: 'badge error' }, count(group.count, language())),
+            ' ',
+            h('strong', {}, group.column === null ? t('wholeRow') : (names.get(group.column) ?? group.column)),
+            ': ',
+            group.first.message,
+          ),
+        ),
+      ),
+    );
     this.note.textContent = report.errorsTruncated
       ? t('errorsListed', { shown: count(report.errors.length, language()), total: count(report.errorCount, language()) })
       : '';

@@ -72,17 +72,34 @@ export function sampleRows(state: Pick<State, 'preview'>): string[][] {
 export function fitNotes(suggestion: Suggestion | undefined, use: (header: string) => void): HTMLElement[] {
   const fit = suggestion?.fit;
   if (!suggestion || !fit || fit.sampled === 0) return [];
-  const badge = h('span', { class: suggestion.problem ? 'badge fit poor' : 'badge fit', 'data-field': 'fit' },
-    t('valuesFit', { accepted: fit.accepted, sampled: fit.sampled }));
+  const badge = h(
+    'span',
+    { class: suggestion.problem ? 'badge fit poor' : 'badge fit', 'data-field': 'fit' },
+    t('valuesFit', { accepted: fit.accepted, sampled: fit.sampled }),
+  );
   const problem = suggestion.problem;
   if (!problem) return [badge];
   const alternative = problem.alternative;
-  return [badge, h('p', { class: 'fit-problem', 'data-field': 'fit-problem' },
-    fitProblemText(suggestion.header, fit.failure, problem.message),
-    alternative ? h('button', {
-      type: 'button', class: 'secondary', 'data-action': 'use-alternative',
-      on: { click: () => use(alternative.header) },
-    }, t('useInstead', { header: alternative.header })) : null)];
+  return [
+    badge,
+    h(
+      'p',
+      { class: 'fit-problem', 'data-field': 'fit-problem' },
+      fitProblemText(suggestion.header, fit.failure, problem.message),
+      alternative
+        ? h(
+            'button',
+            {
+              type: 'button',
+              class: 'secondary',
+              'data-action': 'use-alternative',
+              on: { click: () => use(alternative.header) },
+            },
+            t('useInstead', { header: alternative.header }),
+          )
+        : null,
+    ),
+  ];
 }
 
 /** The field holding most of the errors, when most of its own cells are invalid too. */
@@ -104,8 +121,13 @@ export function columnAdvice(state: State, summary: Summary, shell: Shell): HTML
     await shell.go(MAPPING_STEP);
     document.querySelector<HTMLElement>(`[data-column="${CSS.escape(column.key)}"]`)?.focus();
   };
-  return [h('p', { class: 'column-advice', 'data-field': 'column-advice' },
-    t('columnHoldsErrors', { field, header: state.mapping[column.key] ?? '' }), ' ',
-    h('button', { type: 'button', class: 'secondary', 'data-action': 'change-column', on: { click: () => void back() } },
-      t('changeColumn', { field })))];
+  return [
+    h(
+      'p',
+      { class: 'column-advice', 'data-field': 'column-advice' },
+      t('columnHoldsErrors', { field, header: state.mapping[column.key] ?? '' }),
+      ' ',
+      h('button', { type: 'button', class: 'secondary', 'data-action': 'change-column', on: { click: () => void back() } }, t('changeColumn', { field })),
+    ),
+  ];
 }

@@ -41,17 +41,24 @@ export function fixes(ctx: FixesContext): Fixes {
     ctx.changed();
   };
   const addRule = (rule: PatchRule, label: string) =>
-    apply(label, () => state.rules.push(rule), () => void state.rules.splice(state.rules.lastIndexOf(rule), 1));
+    apply(
+      label,
+      () => state.rules.push(rule),
+      () => void state.rules.splice(state.rules.lastIndexOf(rule), 1),
+    );
   const rulesList = h('ul', { class: 'rules', 'data-field': 'rules' });
   const mapper = h('div', { class: 'map-values' });
   const deleteInvalid = deleteInvalidButton(ctx, apply);
-  const element = h('details', { class: 'fixes', 'data-field': 'fixes' },
+  const element = h(
+    'details',
+    { class: 'fixes', 'data-field': 'fixes' },
     h('summary', {}, t('bulkFixes')),
     h('div', { class: 'fix-row' }, deleteInvalid, leftOutButton(state, ctx.shell)),
     findReplace(ctx, addRule),
     columnTools(ctx, addRule),
     mapper,
-    rulesList);
+    rulesList,
+  );
   return {
     element: h('div', { class: 'fixes-holder' }, undo.element, element),
     update: () => {
@@ -83,8 +90,13 @@ function undoBar(ctx: FixesContext): { element: HTMLElement; show: () => void; u
     show();
     ctx.changed();
   };
-  const element = h('p', { class: 'undo-bar', hidden: true }, text, ' · ',
-    h('button', { type: 'button', class: 'link', 'data-action': 'undo', on: { click: undo } }, t('undo')));
+  const element = h(
+    'p',
+    { class: 'undo-bar', hidden: true },
+    text,
+    ' · ',
+    h('button', { type: 'button', class: 'link', 'data-action': 'undo', on: { click: undo } }, t('undo')),
+  );
   const show = () => {
     text.textContent = state.undo.at(-1)?.label ?? '';
     element.hidden = state.undo.length === 0;
@@ -97,8 +109,11 @@ function deleteInvalidButton(ctx: FixesContext, apply: Apply): HTMLButtonElement
   const click = () => {
     const rows = ctx.invalidRows();
     if (rows.length === 0) return;
-    apply(tn('deletedInvalid', rows.length, count(rows.length, language())),
-      () => rows.forEach((row) => ctx.state.deleted.add(row)), () => rows.forEach((row) => ctx.state.deleted.delete(row)));
+    apply(
+      tn('deletedInvalid', rows.length, count(rows.length, language())),
+      () => rows.forEach((row) => ctx.state.deleted.add(row)),
+      () => rows.forEach((row) => ctx.state.deleted.delete(row)),
+    );
   };
   return h('button', { type: 'button', class: 'secondary', 'data-action': 'delete-invalid', on: { click } }, t('deleteInvalid'));
 }
@@ -125,8 +140,13 @@ function findReplace(ctx: FixesContext, addRule: AddRule): HTMLElement {
   const status = h('span', { class: 'find-status', role: 'status', 'data-field': 'find-status' });
   const progress = h('progress', { max: 1, value: 0, hidden: true, 'data-field': 'find-progress' });
   const rule = (): PatchRule => ({
-    kind: 'replace', ...(column.value ? { column: column.value } : {}), find: find.value, with: replacement.value,
-    regex: regex.box.checked, ignoreCase: !matchCase.box.checked, wholeCell: whole.box.checked,
+    kind: 'replace',
+    ...(column.value ? { column: column.value } : {}),
+    find: find.value,
+    with: replacement.value,
+    regex: regex.box.checked,
+    ignoreCase: !matchCase.box.checked,
+    wholeCell: whole.box.checked,
   });
   const refused = (candidate: PatchRule): string | null => {
     const problem = ruleProblem(ctx.state, candidate);
@@ -149,18 +169,35 @@ function findReplace(ctx: FixesContext, addRule: AddRule): HTMLElement {
   const run = () => {
     const candidate = rule();
     if (!find.value || refused(candidate)) return;
-    const where = column.value ? column.selectedOptions[0]?.textContent ?? column.value : t('allColumns');
+    const where = column.value ? (column.selectedOptions[0]?.textContent ?? column.value) : t('allColumns');
     addRule(candidate, t('replacedRule', { find: find.value, with: replacement.value, column: where }));
     status.textContent = '';
   };
-  return h('form', { class: 'find', on: { submit: (event: Event) => { event.preventDefault(); run(); } } },
-    h('label', { for: find.id }, t('find')), find,
-    h('label', { for: replacement.id }, t('replaceWith')), replacement,
-    h('label', { for: column.id }, t('inColumn')), column,
-    regex.element, matchCase.element, whole.element,
+  return h(
+    'form',
+    {
+      class: 'find',
+      on: {
+        submit: (event: Event) => {
+          event.preventDefault();
+          run();
+        },
+      },
+    },
+    h('label', { for: find.id }, t('find')),
+    find,
+    h('label', { for: replacement.id }, t('replaceWith')),
+    replacement,
+    h('label', { for: column.id }, t('inColumn')),
+    column,
+    regex.element,
+    matchCase.element,
+    whole.element,
     h('button', { type: 'button', class: 'secondary', 'data-action': 'count-matches', on: { click: () => void preview() } }, t('countMatches')),
     h('button', { type: 'submit', class: 'secondary', 'data-action': 'replace-all' }, t('replaceAll')),
-    progress, status);
+    progress,
+    status,
+  );
 }
 
 /** Trim spaces (one column or all) and fill a column's empty cells. */
@@ -168,24 +205,33 @@ function columnTools(ctx: FixesContext, addRule: AddRule): HTMLElement {
   const column = columnSelect(ctx, 'tool-column', t('allColumns'));
   const value = h('input', { type: 'text', id: uid('fill'), 'data-field': 'fill-value', spellcheck: false, autocomplete: 'off', on: keepEscape });
   const status = h('span', { class: 'find-status', role: 'status' });
-  const label = () => (column.value ? column.selectedOptions[0]?.textContent ?? column.value : t('allColumns'));
+  const label = () => (column.value ? (column.selectedOptions[0]?.textContent ?? column.value) : t('allColumns'));
   const trim = () => addRule({ kind: 'trim', ...(column.value ? { column: column.value } : {}) }, t('trimmedRule', { column: label() }));
   const fill = () => {
     status.textContent = column.value ? '' : t('fillNeedsColumn');
     if (!column.value) return;
     addRule({ kind: 'fillEmpty', column: column.value, value: value.value }, t('filledRule', { column: label(), value: value.value }));
   };
-  return h('div', { class: 'fix-row tools' },
-    h('label', { for: column.id }, t('inColumn')), column,
+  return h(
+    'div',
+    { class: 'fix-row tools' },
+    h('label', { for: column.id }, t('inColumn')),
+    column,
     h('button', { type: 'button', class: 'secondary', 'data-action': 'trim', on: { click: trim } }, t('trimSpaces')),
-    h('label', { for: value.id }, t('fillWith')), value,
+    h('label', { for: value.id }, t('fillWith')),
+    value,
     h('button', { type: 'button', class: 'secondary', 'data-action': 'fill-empty', on: { click: fill } }, t('fillEmpty')),
-    status);
+    status,
+  );
 }
 
 function columnSelect(ctx: FixesContext, name: string, all: string): HTMLSelectElement {
-  return h('select', { id: uid(name), 'data-field': name }, h('option', { value: '' }, all),
-    ...ctx.columns().map((c) => h('option', { value: c.key }, c.label)));
+  return h(
+    'select',
+    { id: uid(name), 'data-field': name },
+    h('option', { value: '' }, all),
+    ...ctx.columns().map((c) => h('option', { value: c.key }, c.label)),
+  );
 }
 
 /** For each enum or boolean column with invalid values in the last check: each value with its
@@ -197,18 +243,27 @@ function valueMaps(state: State, columns: Array<{ key: string; label: string }>,
     const values = Object.entries(found[key] ?? {});
     if (!allowed || values.length === 0) return [];
     const choices = values.map(([value, n]) => {
-      const select = h('select', { 'data-value': value, 'aria-label': t('mapValue', { value }) },
-        h('option', { value: '' }, t('leaveAsIs')), ...allowed.map((a) => h('option', { value: a.value }, a.label)));
+      const select = h(
+        'select',
+        { 'data-value': value, 'aria-label': t('mapValue', { value }) },
+        h('option', { value: '' }, t('leaveAsIs')),
+        ...allowed.map((a) => h('option', { value: a.value }, a.label)),
+      );
       return { value, select, row: h('li', {}, h('span', { class: 'value' }, value), ` (${count(n, language())}) → `, select) };
     });
     const apply = () => {
       const values = Object.fromEntries(choices.filter((c) => c.select.value).map((c) => [c.value, c.select.value]));
       if (Object.keys(values).length) addRule({ kind: 'map', column: key, values }, t('mappedRule', { column: label, n: Object.keys(values).length }));
     };
-    return [h('fieldset', { class: 'map', 'data-map-column': key },
-      h('legend', {}, t('mapValues', { column: label })),
-      h('ul', {}, ...choices.map((c) => c.row)),
-      h('button', { type: 'button', class: 'secondary', 'data-action': 'map-values', on: { click: apply } }, t('applyMap')))];
+    return [
+      h(
+        'fieldset',
+        { class: 'map', 'data-map-column': key },
+        h('legend', {}, t('mapValues', { column: label })),
+        h('ul', {}, ...choices.map((c) => c.row)),
+        h('button', { type: 'button', class: 'secondary', 'data-action': 'map-values', on: { click: apply } }, t('applyMap')),
+      ),
+    ];
   });
 }
 
@@ -216,17 +271,23 @@ function valueMaps(state: State, columns: Array<{ key: string; label: string }>,
 function showRules(state: State, columns: Array<{ key: string; label: string }>, list: HTMLElement): void {
   const hits = state.summary?.report.ruleHits ?? [];
   const names = new Map(columns.map((c) => [c.key, c.label]));
-  replace(list, ...state.rules.map((rule, i) => h('li', { 'data-rule': i },
-    ruleText(rule, names), ': ', tn('ruleCells', hits[i] ?? 0, count(hits[i] ?? 0, language())))));
+  replace(
+    list,
+    ...state.rules.map((rule, i) => h('li', { 'data-rule': i }, ruleText(rule, names), ': ', tn('ruleCells', hits[i] ?? 0, count(hits[i] ?? 0, language())))),
+  );
 }
 
 function ruleText(rule: PatchRule, names: Map<string, string>): string {
-  const column = rule.column ? names.get(rule.column) ?? rule.column : t('allColumns');
+  const column = rule.column ? (names.get(rule.column) ?? rule.column) : t('allColumns');
   switch (rule.kind) {
-    case 'replace': return t('replacedRule', { find: rule.find, with: rule.with ?? '', column });
-    case 'trim': return t('trimmedRule', { column });
-    case 'fillEmpty': return t('filledRule', { column, value: rule.value });
-    case 'map': return t('mappedRule', { column, n: Object.keys(rule.values).length });
+    case 'replace':
+      return t('replacedRule', { find: rule.find, with: rule.with ?? '', column });
+    case 'trim':
+      return t('trimmedRule', { column });
+    case 'fillEmpty':
+      return t('filledRule', { column, value: rule.value });
+    case 'map':
+      return t('mappedRule', { column, n: Object.keys(rule.values).length });
   }
 }
 
@@ -247,8 +308,11 @@ function ruleProblem(state: State, rule: PatchRule): string | null {
 async function countCells(state: State, rule: PatchRule, onShare: (share: number) => void): Promise<number> {
   const file = state.file!;
   const job = parseFile(file, {
-    schema: state.schema, reader: readerOptions(state), mapping: mappingSpec(state),
-    patches: { ...patches(state), rules: [...state.rules, rule] }, batches: false,
+    schema: state.schema,
+    reader: readerOptions(state),
+    mapping: mappingSpec(state),
+    patches: { ...patches(state), rules: [...state.rules, rule] },
+    batches: false,
     onProgress: (p) => onShare(p.bytes / Math.max(1, file.size)),
   });
   const summary = await job.summary;

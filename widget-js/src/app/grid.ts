@@ -58,9 +58,12 @@ export class Grid {
     private readonly columns: GridColumn[],
     private readonly onChange: () => void,
   ) {
-    this.header = h('div', { class: 'grid-row grid-head', role: 'row' },
+    this.header = h(
+      'div',
+      { class: 'grid-row grid-head', role: 'row' },
       h('div', { class: 'cell rowhead', role: 'columnheader' }, t('row')),
-      ...columns.map((c) => h('div', { class: 'cell', role: 'columnheader', title: c.key }, c.label)));
+      ...columns.map((c) => h('div', { class: 'cell', role: 'columnheader', title: c.key }, c.label)),
+    );
     this.body = h('div', { class: 'grid-body', role: 'rowgroup' });
     this.inline = h('div', { class: 'cell-inline-message', 'aria-hidden': 'true', hidden: true });
     this.message = h('p', { class: 'cell-message', 'aria-live': 'polite', 'data-field': 'cell-message' });
@@ -141,7 +144,13 @@ export class Grid {
     const index = this.indexOf(place.row);
     if (index < 0) return;
     await this.load(place.row);
-    const col = place.column === null ? 0 : Math.max(0, this.columns.findIndex((c) => c.key === place.column));
+    const col =
+      place.column === null
+        ? 0
+        : Math.max(
+            0,
+            this.columns.findIndex((c) => c.key === place.column),
+          );
     this.move(index, col);
     if (place.column === null) (this.cellAt(index, -1) ?? this.viewport).focus();
   }
@@ -252,7 +261,7 @@ export class Grid {
   /** "Row 4, E-mail: must be an email address" for an invalid cell on screen. */
   private describe(cell: HTMLElement): string {
     const col = Number(cell.dataset['col']);
-    const column = col >= 0 ? this.columns[col]?.label ?? '' : t('wholeRow');
+    const column = col >= 0 ? (this.columns[col]?.label ?? '') : t('wholeRow');
     const row = cell.closest<HTMLElement>('.grid-row')?.dataset['row'] ?? '';
     return t('cellError', { row, column, message: cell.dataset['message'] ?? '' });
   }
@@ -261,17 +270,41 @@ export class Grid {
     const row = this.lookup(number);
     const listed = this.listedErrors().get(number) ?? [];
     const rowErrors = listed.filter((e) => e.column === null);
-    const del = h('button', {
-      type: 'button', class: 'icon small', tabindex: '-1', 'aria-label': t('deleteRow', { n: number }), 'data-action': 'delete-row',
-      on: { click: () => this.delete(number) },
-    }, '×');
+    const del = h(
+      'button',
+      {
+        type: 'button',
+        class: 'icon small',
+        tabindex: '-1',
+        'aria-label': t('deleteRow', { n: number }),
+        'data-action': 'delete-row',
+        on: { click: () => this.delete(number) },
+      },
+      '×',
+    );
     const message = rowErrors.map(errorText).join('; ');
-    const head = h('div', {
-      class: `cell rowhead${rowErrors.length ? ' invalid' : ''}`, role: 'rowheader', tabindex: '-1', 'data-index': index, 'data-col': -1,
-      title: message || undefined, 'data-message': message || undefined,
-    }, String(number), message ? h('span', { class: 'visually-hidden' }, `, ${message}`) : null, del);
+    const head = h(
+      'div',
+      {
+        class: `cell rowhead${rowErrors.length ? ' invalid' : ''}`,
+        role: 'rowheader',
+        tabindex: '-1',
+        'data-index': index,
+        'data-col': -1,
+        title: message || undefined,
+        'data-message': message || undefined,
+      },
+      String(number),
+      message ? h('span', { class: 'visually-hidden' }, `, ${message}`) : null,
+      del,
+    );
     const cells = this.columns.map((column, col) => this.drawCell(index, col, column, row, listed));
-    return h('div', { class: `grid-row${(row && !row.valid) || listed.length ? ' has-errors' : ''}`, role: 'row', 'aria-rowindex': index + 2, 'data-row': number }, head, ...cells);
+    return h(
+      'div',
+      { class: `grid-row${(row && !row.valid) || listed.length ? ' has-errors' : ''}`, role: 'row', 'aria-rowindex': index + 2, 'data-row': number },
+      head,
+      ...cells,
+    );
   }
 
   private drawCell(index: number, col: number, column: GridColumn, row: GridRow | undefined, listed: CellError[]): HTMLElement {
@@ -281,15 +314,29 @@ export class Grid {
     const errors = [...own, ...listed.filter((e) => e.column === column.key && e.code === 'duplicate')];
     const edited = row ? Boolean(this.state.edits.get(row.row)?.[column.key] !== undefined) : false;
     const active = index === this.active.index && col === this.active.col;
-    const cell = h('div', {
-      class: `cell${errors.length ? ' invalid' : ''}${edited ? ' edited' : ''}${row ? '' : ' loading'}`,
-      role: 'gridcell', tabindex: active ? '0' : '-1', 'data-index': index, 'data-col': col, 'data-key': column.key,
-      'aria-invalid': errors.length ? 'true' : false,
-      title: errors.map(errorText).join('\n') || undefined,
-      'data-message': errors.map(errorText).join('; ') || undefined,
-      'aria-readonly': column.editable ? false : 'true',
-      on: { dblclick: () => this.edit(index, col), focus: () => { this.active = { index, col }; this.touched = true; } },
-    }, value);
+    const cell = h(
+      'div',
+      {
+        class: `cell${errors.length ? ' invalid' : ''}${edited ? ' edited' : ''}${row ? '' : ' loading'}`,
+        role: 'gridcell',
+        tabindex: active ? '0' : '-1',
+        'data-index': index,
+        'data-col': col,
+        'data-key': column.key,
+        'aria-invalid': errors.length ? 'true' : false,
+        title: errors.map(errorText).join('\n') || undefined,
+        'data-message': errors.map(errorText).join('; ') || undefined,
+        'aria-readonly': column.editable ? false : 'true',
+        on: {
+          dblclick: () => this.edit(index, col),
+          focus: () => {
+            this.active = { index, col };
+            this.touched = true;
+          },
+        },
+      },
+      value,
+    );
     if (errors.length) cell.append(h('span', { class: 'visually-hidden' }, `, ${errors.map(errorText).join('; ')}`));
     return cell;
   }
@@ -326,16 +373,23 @@ export class Grid {
     if (!summary || !this.state.file) return;
     const from = block * BLOCK + 1;
     const loading = readRows(this.state.file, {
-      summary, schema: this.state.schema, from, to: from + BLOCK,
-      reader: readerOptions(this.state), mapping: mappingSpec(this.state),
+      summary,
+      schema: this.state.schema,
+      from,
+      to: from + BLOCK,
+      reader: readerOptions(this.state),
+      mapping: mappingSpec(this.state),
       patches: { set: Object.fromEntries(this.state.edits), rules: this.state.rules },
-    }).then((rows) => {
-      this.blocks.set(block, new Map(rows.map((r) => [r.row, r])));
-      while (this.blocks.size > CACHE_BLOCKS) this.blocks.delete(this.blocks.keys().next().value as number);
-      this.schedule();
-    }, () => {
-      if (!keep) this.blocks.delete(block);
-    });
+    }).then(
+      (rows) => {
+        this.blocks.set(block, new Map(rows.map((r) => [r.row, r])));
+        while (this.blocks.size > CACHE_BLOCKS) this.blocks.delete(this.blocks.keys().next().value as number);
+        this.schedule();
+      },
+      () => {
+        if (!keep) this.blocks.delete(block);
+      },
+    );
     if (!keep) this.blocks.set(block, loading);
   }
 
@@ -349,7 +403,8 @@ export class Grid {
     const head = this.header.offsetHeight;
     const top = this.active.index * ROW_HEIGHT;
     if (top < this.viewport.scrollTop) this.viewport.scrollTop = top;
-    else if (top + ROW_HEIGHT + head > this.viewport.scrollTop + this.viewport.clientHeight) this.viewport.scrollTop = top + ROW_HEIGHT + head - this.viewport.clientHeight;
+    else if (top + ROW_HEIGHT + head > this.viewport.scrollTop + this.viewport.clientHeight)
+      this.viewport.scrollTop = top + ROW_HEIGHT + head - this.viewport.clientHeight;
     this.draw();
     this.reveal(this.cellAt(this.active.index, this.active.col));
     this.focus();
@@ -448,8 +503,11 @@ function editor(state: State, column: GridColumn, value: string, label: string):
   const allowed = allowedValues(state.schema, column.key);
   if (!allowed) return h('input', { type: 'text', class: 'cell-input', value, spellcheck: false, autocomplete: 'off', 'aria-label': label });
   const own = allowed.some((a) => a.value === value) ? [] : [{ value, label: value }];
-  const select = h('select', { class: 'cell-input', 'aria-label': label, 'data-field': 'cell-values' },
-    ...[...own, ...allowed].map((a) => h('option', { value: a.value }, a.label)));
+  const select = h(
+    'select',
+    { class: 'cell-input', 'aria-label': label, 'data-field': 'cell-values' },
+    ...[...own, ...allowed].map((a) => h('option', { value: a.value }, a.label)),
+  );
   select.value = value;
   return select;
 }

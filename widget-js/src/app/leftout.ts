@@ -44,7 +44,12 @@ export async function leftOutCsv(state: State, onShare: (share: number) => void)
     const to = Math.min(from + CHUNK, summary.read.rows + 1);
     if (!anyIn(from, to, leftOut)) continue;
     const read = await readRows(state.file!, {
-      summary, schema: state.schema, from, to, reader: readerOptions(state), mapping: mappingSpec(state),
+      summary,
+      schema: state.schema,
+      from,
+      to,
+      reader: readerOptions(state),
+      mapping: mappingSpec(state),
       patches: { set: Object.fromEntries(state.edits), rules: state.rules },
     });
     const lines = read.filter((row) => leftOut(row.row)).map((row) => csvLine([...row.fields, errorsOf(state, row, summary)]));

@@ -87,11 +87,22 @@ export class Shell {
   refresh(): void {
     const step = this.step;
     if (!step) return;
-    const back = this.index > 0 && !step.final
-      ? h('button', { type: 'button', class: 'secondary', disabled: this.busy, on: { click: () => void this.go(this.index - 1) } }, t('back'))
-      : null;
+    const back =
+      this.index > 0 && !step.final
+        ? h('button', { type: 'button', class: 'secondary', disabled: this.busy, on: { click: () => void this.go(this.index - 1) } }, t('back'))
+        : null;
     const next = step.next
-      ? h('button', { type: 'button', class: 'primary', 'data-action': 'next', disabled: this.busy || !(step.canNext?.() ?? true), on: { click: () => void this.next() } }, step.nextLabel ?? t('next'))
+      ? h(
+          'button',
+          {
+            type: 'button',
+            class: 'primary',
+            'data-action': 'next',
+            disabled: this.busy || !(step.canNext?.() ?? true),
+            on: { click: () => void this.next() },
+          },
+          step.nextLabel ?? t('next'),
+        )
       : null;
     replace(this.footer, back, h('span', { class: 'spacer' }), next);
   }
@@ -113,8 +124,21 @@ export class Shell {
   /** Back to the first step with nothing chosen, for another import. */
   restart(): void {
     Object.assign(this.state, {
-      file: null, sheets: null, reader: {}, preview: null, match: null, mapping: {}, unmapped: unmappedDefault(this.state.config), mappedHeaders: [],
-      edits: new Map(), deleted: new Set(), rules: [], undo: [], summary: null, stale: true, startedAt: new Date().toISOString(),
+      file: null,
+      sheets: null,
+      reader: {},
+      preview: null,
+      match: null,
+      mapping: {},
+      unmapped: unmappedDefault(this.state.config),
+      mappedHeaders: [],
+      edits: new Map(),
+      deleted: new Set(),
+      rules: [],
+      undo: [],
+      summary: null,
+      stale: true,
+      startedAt: new Date().toISOString(),
     });
     void this.go(0);
   }
@@ -127,14 +151,19 @@ export class Shell {
 
   private renderSteps(): void {
     const titles: StringKey[] = ['stepUpload', 'stepSettings', 'stepMap', 'stepReview', 'stepSubmit'];
-    replace(this.steps, ...titles.map((title, i) =>
-      h('li', { class: i === this.index ? 'current' : i < this.index ? 'done' : '', 'aria-current': i === this.index ? 'step' : false }, t(title))));
+    replace(
+      this.steps,
+      ...titles.map((title, i) =>
+        h('li', { class: i === this.index ? 'current' : i < this.index ? 'done' : '', 'aria-current': i === this.index ? 'step' : false }, t(title)),
+      ),
+    );
     this.compact.textContent = `${t('stepOf', { n: this.index + 1, total: titles.length })} · ${t(titles[this.index]!)}`;
   }
 
   private focusable(): HTMLElement[] {
-    return [...this.root.querySelectorAll<HTMLElement>('button, input, select, textarea, [tabindex="0"], a[href]')]
-      .filter((e) => !(e as HTMLButtonElement).disabled && e.offsetParent !== null && !e.classList.contains('sentinel'));
+    return [...this.root.querySelectorAll<HTMLElement>('button, input, select, textarea, [tabindex="0"], a[href]')].filter(
+      (e) => !(e as HTMLButtonElement).disabled && e.offsetParent !== null && !e.classList.contains('sentinel'),
+    );
   }
 
   focusFirst(): void {
@@ -204,9 +233,29 @@ async function start(): Promise<void> {
     // The parser's WebAssembly loads while the config does: sniffing and matching need it here.
     const [config] = await Promise.all([api.config(), ready()]);
     const state: State = {
-      api, importerKey, parentOrigin, config, schema: config.schema, dynamicColumns: [], settings,
-      file: null, sheets: null, reader: {}, preview: null, match: null, mapping: {}, unmapped: unmappedDefault(config), mappedHeaders: [],
-      edits: new Map(), deleted: new Set(), rules: [], undo: [], summary: null, stale: true, version: 0, startedAt: new Date().toISOString(),
+      api,
+      importerKey,
+      parentOrigin,
+      config,
+      schema: config.schema,
+      dynamicColumns: [],
+      settings,
+      file: null,
+      sheets: null,
+      reader: {},
+      preview: null,
+      match: null,
+      mapping: {},
+      unmapped: unmappedDefault(config),
+      mappedHeaders: [],
+      edits: new Map(),
+      deleted: new Set(),
+      rules: [],
+      undo: [],
+      summary: null,
+      stale: true,
+      version: 0,
+      startedAt: new Date().toISOString(),
       startToken: () => startTokens.request(),
     };
     useColumns(state);

@@ -15,7 +15,7 @@ import type { Shell, Step } from './main';
 
 export async function mappingStep(state: State, shell: Shell): Promise<Step> {
   const headers = state.preview?.layout?.header.names ?? [];
-  const remembered = restore(state, headers) ?? await recalled(state, headers);
+  const remembered = restore(state, headers) ?? (await recalled(state, headers));
   if (remembered) {
     state.mapping = remembered.mapping;
     if (state.config.unmappedColumns === 'ask') state.unmapped = remembered.unmapped;
@@ -37,14 +37,20 @@ export async function mappingStep(state: State, shell: Shell): Promise<Step> {
     shell.refresh();
   };
   render();
-  const body = h('div', { class: 'mapping' },
+  const body = h(
+    'div',
+    { class: 'mapping' },
     h('p', {}, t('mapIntro')),
     remembered ? h('p', { class: 'note' }, t('remembered')) : null,
-    h('table', { class: 'map-table' },
+    h(
+      'table',
+      { class: 'map-table' },
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('field')), h('th', { scope: 'col' }, t('fileColumn')), h('th', { scope: 'col' }, t('sample')))),
-      rows),
+      rows,
+    ),
     problems,
-    unused);
+    unused,
+  );
   return {
     title: 'stepMap',
     body,
@@ -78,16 +84,34 @@ function mappingRow(state: State, column: SchemaColumn, headers: string[], sampl
     render();
     document.querySelector<HTMLElement>(`[data-column="${CSS.escape(column.key)}"]`)?.focus();
   };
-  const select = h('select', { id, 'data-column': column.key, on: { change: () => use(select.value) } },
+  const select = h(
+    'select',
+    { id, 'data-column': column.key, on: { change: () => use(select.value) } },
     h('option', { value: '' }, t('notInFile')),
-    ...headers.map((header) => h('option', { value: header, selected: header === current }, header)));
+    ...headers.map((header) => h('option', { value: header, selected: header === current }, header)),
+  );
   const hint = fieldHint(state, column);
-  return h('tr', { class: column.required && !current ? 'missing' : '' },
-    h('th', { scope: 'row' }, h('label', { for: id }, fieldLabel(state, column)), column.required ? h('span', { class: 'badge required' }, t('required')) : null,
-      hint ? h('p', { class: 'field-hint', 'data-field': 'hint' }, hint) : null),
-    h('td', {}, select, suggestion ? h('span', { class: 'badge', title: `${suggestion.method} ${t('match')}` }, t('confidence', { p: Math.round(suggestion.confidence * 100) })) : null,
-      ...fitNotes(suggestion, use)),
-    h('td', { class: 'samples' }, (samples.get(current) ?? []).join(' · ')));
+  return h(
+    'tr',
+    { class: column.required && !current ? 'missing' : '' },
+    h(
+      'th',
+      { scope: 'row' },
+      h('label', { for: id }, fieldLabel(state, column)),
+      column.required ? h('span', { class: 'badge required' }, t('required')) : null,
+      hint ? h('p', { class: 'field-hint', 'data-field': 'hint' }, hint) : null,
+    ),
+    h(
+      'td',
+      {},
+      select,
+      suggestion
+        ? h('span', { class: 'badge', title: `${suggestion.method} ${t('match')}` }, t('confidence', { p: Math.round(suggestion.confidence * 100) }))
+        : null,
+      ...fitNotes(suggestion, use),
+    ),
+    h('td', { class: 'samples' }, (samples.get(current) ?? []).join(' · ')),
+  );
 }
 
 /** Maps `header` to the field `key` (nothing when empty), taking it from any other field. */
@@ -104,14 +128,21 @@ function unmappedChoice(state: State, headers: string[]): HTMLElement[] {
   const chips = h('p', { class: 'chips' }, ...rest.map((header) => h('span', { class: 'chip' }, header)));
   const policy = state.config.unmappedColumns ?? 'leave_out';
   if (policy !== 'ask') {
-    return [h('h3', {}, t('unmappedTitle')), chips, h('p', { class: 'note', 'data-field': 'unmapped-note' }, t(policy === 'keep' ? 'unmappedKept' : 'unmappedLeftOut'))];
+    return [
+      h('h3', {}, t('unmappedTitle')),
+      chips,
+      h('p', { class: 'note', 'data-field': 'unmapped-note' }, t(policy === 'keep' ? 'unmappedKept' : 'unmappedLeftOut')),
+    ];
   }
   const name = uid('unmapped');
   const radio = (value: 'keep' | 'ignore', text: string) => {
     const id = uid('unmapped');
-    return h('div', { class: 'radio' },
+    return h(
+      'div',
+      { class: 'radio' },
       h('input', { type: 'radio', id, name, value, checked: state.unmapped === value, on: { change: () => (state.unmapped = value) } }),
-      h('label', { for: id }, text));
+      h('label', { for: id }, text),
+    );
   };
   return [
     h('h3', {}, t('unmappedTitle')),
@@ -128,7 +159,15 @@ function missingRequired(state: State): string[] {
 function sampleValues(state: State): Map<string, string[]> {
   const names = state.preview?.layout?.header.names ?? [];
   const out = new Map<string, string[]>();
-  names.forEach((name, i) => out.set(name, (state.preview?.rows ?? []).slice(0, 3).map((r) => r.fields[i] ?? '').filter(Boolean)));
+  names.forEach((name, i) =>
+    out.set(
+      name,
+      (state.preview?.rows ?? [])
+        .slice(0, 3)
+        .map((r) => r.fields[i] ?? '')
+        .filter(Boolean),
+    ),
+  );
   return out;
 }
 
@@ -149,8 +188,9 @@ function restore(state: State, headers: string[]): { mapping: Record<string, str
     const saved = JSON.parse(localStorage.getItem(storageKey(state, headers)) ?? 'null');
     if (!saved || typeof saved.mapping !== 'object') return null;
     const known = new Set(headers);
-    const mapping = Object.fromEntries(Object.entries(saved.mapping as Record<string, string>)
-      .filter(([key, header]) => known.has(header) && state.schema.columns.some((c) => c.key === key)));
+    const mapping = Object.fromEntries(
+      Object.entries(saved.mapping as Record<string, string>).filter(([key, header]) => known.has(header) && state.schema.columns.some((c) => c.key === key)),
+    );
     return { mapping, unmapped: saved.unmapped === 'keep' ? 'keep' : 'ignore' };
   } catch {
     return null;

@@ -32,9 +32,11 @@ export async function recall(state: State, headers: string[]): Promise<Record<st
 
 /** Remembers `mapping` (field key → header name) for `headers` on the server, in the background. */
 export function keep(state: State, headers: string[], mapping: Record<string, string>): void {
-  const fields = Object.fromEntries(Object.entries(mapping)
-    .map(([key, header]) => [key, headers.indexOf(header)] as const)
-    .filter(([, index]) => index >= 0));
+  const fields = Object.fromEntries(
+    Object.entries(mapping)
+      .map(([key, header]) => [key, headers.indexOf(header)] as const)
+      .filter(([, index]) => index >= 0),
+  );
   if (Object.keys(fields).length === 0) return;
   layoutHash(state.importerKey, headers)
     .then((hash) => state.api.rememberMapping(hash, fields))

@@ -30,23 +30,37 @@ export function checkOverrides<K extends string>(raw: unknown, reference: Record
     } else if (isPlainObject(value)) {
       const code = name.toLowerCase().split('-')[0] ?? '';
       if (!languages.includes(code)) {
-        checked.problems.push(`options.strings.${name}: "${name}" is neither a string of the importer nor a language it speaks (${languages.join(', ')}); it is ignored.`);
+        checked.problems.push(
+          `options.strings.${name}: "${name}" is neither a string of the importer nor a language it speaks (${languages.join(', ')}); it is ignored.`,
+        );
         continue;
       }
-      const table = (checked.byLanguage[code] ??= {});
+      checked.byLanguage[code] ??= {};
+      const table = checked.byLanguage[code];
       for (const [key, text] of Object.entries(value)) addEntry(checked, table, `options.strings.${name}.${key}`, key, text, reference);
     } else {
-      checked.problems.push(`options.strings.${name} must be a string (or, under a language code, an object of strings), not ${describe(value)}; it is ignored.`);
+      checked.problems.push(
+        `options.strings.${name} must be a string (or, under a language code, an object of strings), not ${describe(value)}; it is ignored.`,
+      );
     }
   }
   return checked;
 }
 
 /** Adds `text` for `key` to `table` when it can stand in for the English string. */
-function addEntry<K extends string>(checked: Checked<K>, table: Partial<Record<K, string>>, path: string, key: string, text: unknown, reference: Record<K, string>): void {
+function addEntry<K extends string>(
+  checked: Checked<K>,
+  table: Partial<Record<K, string>>,
+  path: string,
+  key: string,
+  text: unknown,
+  reference: Record<K, string>,
+): void {
   if (!Object.hasOwn(reference, key)) {
     const near = Object.keys(reference).find((k) => k.toLowerCase() === key.toLowerCase());
-    checked.problems.push(`${path}: the importer has no string "${key}"${near ? ` (did you mean "${near}"?)` : ''}; it is ignored. The keys are those of widget-js/src/app/strings.ts in the Sluice repository.`);
+    checked.problems.push(
+      `${path}: the importer has no string "${key}"${near ? ` (did you mean "${near}"?)` : ''}; it is ignored. The keys are those of widget-js/src/app/strings.ts in the Sluice repository.`,
+    );
     return;
   }
   if (typeof text !== 'string') {

@@ -7,8 +7,16 @@ import { fileHead, minRows, type State } from './state';
 
 // The spreadsheet module reads workbooks, so only a damaged one is still refused by its kind.
 const BINARY: Record<NonNullable<FileError['kind']>, StringKey> = {
-  xlsx: 'unreadableWorkbook', ods: 'unreadableWorkbook', xls: 'unreadableWorkbook', zip: 'binaryZip', gzip: 'binaryGzip',
-  pdf: 'binaryPdf', png: 'binaryImage', jpeg: 'binaryImage', gif: 'binaryImage', unknown: 'binaryOther',
+  xlsx: 'unreadableWorkbook',
+  ods: 'unreadableWorkbook',
+  xls: 'unreadableWorkbook',
+  zip: 'binaryZip',
+  gzip: 'binaryGzip',
+  pdf: 'binaryPdf',
+  png: 'binaryImage',
+  jpeg: 'binaryImage',
+  gif: 'binaryImage',
+  unknown: 'binaryOther',
 };
 
 /** What to tell the user about a refused file, or null when `error` is not a refusal. */

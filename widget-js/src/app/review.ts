@@ -37,12 +37,18 @@ export async function reviewStep(state: State, shell: Shell): Promise<Step> {
     const summary = state.summary;
     if (!summary) return;
     const invalid = summary.report.invalidRows;
-    counts.textContent = invalid === 0 ? t('allValid', { rows: count(rowsLeft(summary), language()) })
-      : t('checked', { rows: count(rowsLeft(summary), language()), invalid: count(invalid, language()) });
+    counts.textContent =
+      invalid === 0
+        ? t('allValid', { rows: count(rowsLeft(summary), language()) })
+        : t('checked', { rows: count(rowsLeft(summary), language()), invalid: count(invalid, language()) });
     const names = new Map(state.schema.columns.map((c) => [c.key, fieldLabel(state, c)]));
     errors.update(summary);
-    replace(byColumn, ...Object.entries(summary.report.errorsByColumn).map(([key, n]) =>
-      h('li', {}, h('span', { class: 'badge error' }, count(n, language())), ' ', names.get(key) ?? key)));
+    replace(
+      byColumn,
+      ...Object.entries(summary.report.errorsByColumn).map(([key, n]) =>
+        h('li', {}, h('span', { class: 'badge error' }, count(n, language())), ' ', names.get(key) ?? key),
+      ),
+    );
     gate.textContent = gateMessage(state, summary) ?? invalidNote(state, summary);
     bulk.update();
     replace(advice, ...columnAdvice(state, summary, shell));
@@ -65,8 +71,12 @@ export async function reviewStep(state: State, shell: Shell): Promise<Step> {
         again = false;
         const version = state.version;
         const job = parseFile(file, {
-          schema: state.schema, reader: readerOptions(state), mapping: mappingSpec(state), patches: patches(state),
-          batches: false, validate: { maxInvalidValues: INVALID_VALUES },
+          schema: state.schema,
+          reader: readerOptions(state),
+          mapping: mappingSpec(state),
+          patches: patches(state),
+          batches: false,
+          validate: { maxInvalidValues: INVALID_VALUES },
           onProgress: (p) => {
             progress.value = p.bytes / Math.max(1, file.size);
             counts.textContent = t('checking', { rows: count(p.rows, language()) });
@@ -111,25 +121,44 @@ export async function reviewStep(state: State, shell: Shell): Promise<Step> {
 
   const gridHolder = h('div', { class: 'grid-holder' });
   const errors = new ErrorsPanel(state, () => new Map(columns().map((c) => [c.key, c.label])));
-  const restore = h('button', {
-    type: 'button', class: 'secondary', 'data-action': 'restore', hidden: state.deleted.size === 0,
-    on: { click: () => { state.deleted.clear(); grid?.sync(); changed(); } },
-  }, t('undoDeletes'));
+  const restore = h(
+    'button',
+    {
+      type: 'button',
+      class: 'secondary',
+      'data-action': 'restore',
+      hidden: state.deleted.size === 0,
+      on: {
+        click: () => {
+          state.deleted.clear();
+          grid?.sync();
+          changed();
+        },
+      },
+    },
+    t('undoDeletes'),
+  );
   const bulk = fixes({
-    state, shell, changed: () => { grid?.sync(); changed(); },
+    state,
+    shell,
+    changed: () => {
+      grid?.sync();
+      changed();
+    },
     columns: () => columns().filter((c) => c.editable),
     invalidRows: () => (state.summary ? invalidRows(state.summary, state.deleted) : []),
   });
-  const body = h('div', { class: 'review', on: { keydown: (event: Event) => bulk.keydown(event as KeyboardEvent) } },
+  const body = h(
+    'div',
+    { class: 'review', on: { keydown: (event: Event) => bulk.keydown(event as KeyboardEvent) } },
     h('div', { class: 'summary' }, counts, progress, byColumn, advice),
-    h('div', { class: 'toolbar' },
-      h('div', { class: 'check' }, errorsOnly, h('label', { for: errorsOnly.id }, t('errorsOnly'))),
-      restore),
+    h('div', { class: 'toolbar' }, h('div', { class: 'check' }, errorsOnly, h('label', { for: errorsOnly.id }, t('errorsOnly'))), restore),
     bulk.element,
     h('p', { class: 'hint' }, t('editHint')),
     errors.element,
     gridHolder,
-    gate);
+    gate,
+  );
   if (state.summary && !state.stale) {
     grid = new Grid(state, columns(), changed);
     errors.attach(grid);

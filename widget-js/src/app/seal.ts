@@ -54,7 +54,9 @@ export function batchAad(importId: string, sequence: number, firstRow: number, r
 /** `nonce (12) ‖ ciphertext ‖ tag (16)`. */
 export async function seal(key: CryptoKey, aad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
   const nonce = crypto.getRandomValues(new Uint8Array(12));
-  const sealed = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce, additionalData: aad as BufferSource }, key, plaintext as BufferSource));
+  const sealed = new Uint8Array(
+    await crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce, additionalData: aad as BufferSource }, key, plaintext as BufferSource),
+  );
   const out = new Uint8Array(12 + sealed.length);
   out.set(nonce);
   out.set(sealed, 12);

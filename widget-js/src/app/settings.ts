@@ -10,8 +10,26 @@ import type { Shell, Step } from './main';
 
 const PREVIEW_ROWS = 12;
 const NOTHING: Preview = { layout: null, rows: [] };
-const ENCODINGS = ['utf-8', 'windows-1252', 'iso-8859-15', 'utf-16le', 'utf-16be', 'macintosh', 'shift_jis', 'gb18030', 'big5', 'euc-kr', 'windows-1251', 'iso-8859-2'];
-const DELIMITERS: Array<[string, StringKey | null]> = [[',', 'comma'], [';', 'semicolon'], ['\t', 'tab'], ['|', 'pipe']];
+const ENCODINGS = [
+  'utf-8',
+  'windows-1252',
+  'iso-8859-15',
+  'utf-16le',
+  'utf-16be',
+  'macintosh',
+  'shift_jis',
+  'gb18030',
+  'big5',
+  'euc-kr',
+  'windows-1251',
+  'iso-8859-2',
+];
+const DELIMITERS: Array<[string, StringKey | null]> = [
+  [',', 'comma'],
+  [';', 'semicolon'],
+  ['\t', 'tab'],
+  ['|', 'pipe'],
+];
 
 export async function settingsStep(state: State, shell: Shell): Promise<Step> {
   const file = state.file!;
@@ -42,15 +60,27 @@ export async function settingsStep(state: State, shell: Shell): Promise<Step> {
       state.undo = [];
       state.version += 1;
     }
-    replace(controls, ...(state.sheets ? [sheetField(state, state.sheets, render)] : selects(state, state.preview ?? NOTHING, render)), noHeader(state, render));
+    replace(
+      controls,
+      ...(state.sheets ? [sheetField(state, state.sheets, render)] : selects(state, state.preview ?? NOTHING, render)),
+      noHeader(state, render),
+    );
     replace(table, rawTable(state, raw, render));
     if (changed === 'header') table.querySelector<HTMLElement>('[aria-pressed="true"]')?.focus();
     else if (changed) controls.querySelector<HTMLElement>(`[data-field="${changed}"]`)?.focus();
     shell.refresh();
   };
   render();
-  const body = h('div', { class: 'settings' }, h('p', { class: 'file-name' }, file.name), controls, problem,
-    h('h3', {}, t('preview')), h('p', { class: 'hint' }, t('headerPick')), table);
+  const body = h(
+    'div',
+    { class: 'settings' },
+    h('p', { class: 'file-name' }, file.name),
+    controls,
+    problem,
+    h('h3', {}, t('preview')),
+    h('p', { class: 'hint' }, t('headerPick')),
+    table,
+  );
   return { title: 'stepSettings', body, next: () => true, canNext: () => Boolean(state.preview?.layout) };
 }
 
@@ -73,16 +103,21 @@ function sheetField(state: State, sheets: SheetInfo[], render: (changed?: string
     return tn(sheet.visible ? 'sheetRows' : 'sheetHidden', rows, count(rows, language()), { name: sheet.name });
   };
   const id = uid('sheet');
-  const select = h('select', {
-    id, 'data-field': 'sheet',
-    on: {
-      change: () => {
-        // Another sheet has its own header row.
-        state.reader = { ...state.reader, sheet: select.value, header: undefined };
-        render('sheet');
+  const select = h(
+    'select',
+    {
+      id,
+      'data-field': 'sheet',
+      on: {
+        change: () => {
+          // Another sheet has its own header row.
+          state.reader = { ...state.reader, sheet: select.value, header: undefined };
+          render('sheet');
+        },
       },
     },
-  }, ...sheets.map((sheet) => h('option', { value: sheet.name, disabled: sheet.kind === 'chart', selected: sheet.name === state.reader.sheet }, label(sheet))));
+    ...sheets.map((sheet) => h('option', { value: sheet.name, disabled: sheet.kind === 'chart', selected: sheet.name === state.reader.sheet }, label(sheet))),
+  );
   return h('div', { class: 'field' }, h('label', { for: id }, t('sheet')), select);
 }
 
@@ -93,14 +128,26 @@ function selects(state: State, preview: Preview, render: (changed?: string) => v
   const encodings = ENCODINGS.includes(encoding) ? ENCODINGS : [encoding, ...ENCODINGS];
   const delimiter = layout?.dialect.delimiter ?? ',';
   return [
-    field(t('encoding'), 'encoding', encodings.map((e) => [e, e === encoding && !state.reader.encoding ? detected(e) : e]), encoding, (value) => {
-      state.reader = { ...state.reader, encoding: value };
-      render('encoding');
-    }),
-    field(t('delimiter'), 'delimiter', DELIMITERS.map(([d, key]) => [d, d === delimiter && !state.reader.delimiter ? detected(key ? t(key) : d) : key ? t(key) : d]), delimiter, (value) => {
-      state.reader = { ...state.reader, delimiter: value };
-      render('delimiter');
-    }),
+    field(
+      t('encoding'),
+      'encoding',
+      encodings.map((e) => [e, e === encoding && !state.reader.encoding ? detected(e) : e]),
+      encoding,
+      (value) => {
+        state.reader = { ...state.reader, encoding: value };
+        render('encoding');
+      },
+    ),
+    field(
+      t('delimiter'),
+      'delimiter',
+      DELIMITERS.map(([d, key]) => [d, d === delimiter && !state.reader.delimiter ? detected(key ? t(key) : d) : key ? t(key) : d]),
+      delimiter,
+      (value) => {
+        state.reader = { ...state.reader, delimiter: value };
+        render('delimiter');
+      },
+    ),
   ];
 }
 
@@ -108,7 +155,10 @@ function selects(state: State, preview: Preview, render: (changed?: string) => v
 function noHeader(state: State, render: (changed?: string) => void): HTMLElement {
   const id = uid('no-header');
   const box = h('input', {
-    type: 'checkbox', id, 'data-field': 'no-header', checked: state.reader.header === 'none',
+    type: 'checkbox',
+    id,
+    'data-field': 'no-header',
+    checked: state.reader.header === 'none',
     on: {
       change: () => {
         state.reader = { ...state.reader, header: box.checked ? 'none' : undefined };
@@ -121,8 +171,11 @@ function noHeader(state: State, render: (changed?: string) => void): HTMLElement
 
 function field(label: string, name: string, options: Array<[string, string]>, value: string, change: (value: string) => void): HTMLElement {
   const id = uid(name);
-  const select = h('select', { id, 'data-field': name, on: { change: () => change(select.value) } },
-    ...options.map(([v, text]) => h('option', { value: v, selected: v === value }, text)));
+  const select = h(
+    'select',
+    { id, 'data-field': name, on: { change: () => change(select.value) } },
+    ...options.map(([v, text]) => h('option', { value: v, selected: v === value }, text)),
+  );
   return h('div', { class: 'field' }, h('label', { for: id }, label), select);
 }
 
@@ -139,16 +192,39 @@ function rawTable(state: State, raw: Preview, render: (changed?: string) => void
     state.reader = { ...state.reader, header: n };
     render('header');
   };
-  return h('table', { class: 'raw' },
+  return h(
+    'table',
+    { class: 'raw' },
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('row')), ...Array.from({ length: width }, (_, i) => h('th', { scope: 'col' }, i + 1)))),
-    h('tbody', {}, ...numbered.map(({ row, n }) => {
-      const chosen = n === header;
-      const skipped = header !== null && n < header;
-      const button = h('button', {
-        type: 'button', class: 'row-pick', 'data-header-row': n, 'aria-pressed': chosen ? 'true' : 'false', 'aria-label': t('useAsHeader', { n }),
-      }, String(n));
-      return h('tr', { class: chosen ? 'header-row' : skipped ? 'skipped' : '', 'data-line': n, on: { click: () => choose(n) } },
-        h('th', { scope: 'row' }, button, chosen ? h('span', { class: 'badge' }, t('headerBadge')) : skipped ? h('span', { class: 'note' }, ` ${t('skipped')}`) : null),
-        ...row.fields.map((f) => h('td', {}, f)));
-    })));
+    h(
+      'tbody',
+      {},
+      ...numbered.map(({ row, n }) => {
+        const chosen = n === header;
+        const skipped = header !== null && n < header;
+        const button = h(
+          'button',
+          {
+            type: 'button',
+            class: 'row-pick',
+            'data-header-row': n,
+            'aria-pressed': chosen ? 'true' : 'false',
+            'aria-label': t('useAsHeader', { n }),
+          },
+          String(n),
+        );
+        return h(
+          'tr',
+          { class: chosen ? 'header-row' : skipped ? 'skipped' : '', 'data-line': n, on: { click: () => choose(n) } },
+          h(
+            'th',
+            { scope: 'row' },
+            button,
+            chosen ? h('span', { class: 'badge' }, t('headerBadge')) : skipped ? h('span', { class: 'note' }, ` ${t('skipped')}`) : null,
+          ),
+          ...row.fields.map((f) => h('td', {}, f)),
+        );
+      }),
+    ),
+  );
 }

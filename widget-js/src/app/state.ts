@@ -1,5 +1,18 @@
 // What the importer knows as the user goes through its steps.
-import { checkSchema, isWorkbook, ready, type ColumnMatch, type Patches, type PatchRule, type Preview, type ReaderOptions, type Schema, type SchemaColumn, type SheetInfo, type Summary } from '@sluice/parser';
+import {
+  checkSchema,
+  isWorkbook,
+  ready,
+  type ColumnMatch,
+  type Patches,
+  type PatchRule,
+  type Preview,
+  type ReaderOptions,
+  type Schema,
+  type SchemaColumn,
+  type SheetInfo,
+  type Summary,
+} from '@sluice/parser';
 import type { Api, PublicConfig } from './api';
 import type { UndoEntry } from './undo';
 import type { DynamicColumn, Settings, ToHost } from '../messages';

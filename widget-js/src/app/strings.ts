@@ -39,12 +39,15 @@ const en = {
   binaryPdf: 'This is a PDF document, not a CSV file. Export the data as CSV, then choose that file.',
   binaryImage: 'This is an image, not a CSV file. Choose a CSV file.',
   binaryOther: 'This file is not text (it holds binary data on line {line}), so it is not a CSV file. Choose a CSV file saved as text (UTF-8).',
-  workbookLimit: 'This workbook is too large to read safely here (over its limit {name} of {limit}). Save the sheet you need as a smaller workbook or as CSV, then choose that file.',
-  passwordProtected: 'This workbook is protected with a password. Open it in your spreadsheet program, remove the password (or save a copy as CSV), then choose that file.',
+  workbookLimit:
+    'This workbook is too large to read safely here (over its limit {name} of {limit}). Save the sheet you need as a smaller workbook or as CSV, then choose that file.',
+  passwordProtected:
+    'This workbook is protected with a password. Open it in your spreadsheet program, remove the password (or save a copy as CSV), then choose that file.',
   noWorksheets: 'This workbook has no sheet with data (only charts, or empty sheets). Choose a workbook with a table of data.',
   sheetNotFound: 'That sheet is not in this workbook. Choose one of its sheets.',
   emptySheet: 'This sheet is empty. Choose another sheet.',
-  unreadableWorkbook: 'This file looks like a spreadsheet but cannot be read: it is damaged or incomplete. Open it in your spreadsheet program, save it again, then choose that file.',
+  unreadableWorkbook:
+    'This file looks like a spreadsheet but cannot be read: it is damaged or incomplete. Open it in your spreadsheet program, save it again, then choose that file.',
   sheet: 'Sheet',
   sheetRows: '{name} ({n} rows)',
   sheetRows_one: '{name} ({n} row)',
@@ -259,13 +262,18 @@ const fr: Strings = {
   binaryGzip: 'Ceci est un fichier compressé (gzip), pas un fichier CSV. Décompressez-le, puis choisissez le fichier CSV.',
   binaryPdf: 'Ceci est un document PDF, pas un fichier CSV. Exportez les données au format CSV, puis choisissez ce fichier.',
   binaryImage: 'Ceci est une image, pas un fichier CSV. Choisissez un fichier CSV.',
-  binaryOther: 'Ce fichier n’est pas du texte (il contient des données binaires ligne {line}) : ce n’est pas un fichier CSV. Choisissez un fichier CSV enregistré en texte (UTF-8).',
-  workbookLimit: 'Ce classeur est trop volumineux pour être lu ici en toute sécurité (au-delà de sa limite {name} de {limit}). Enregistrez la feuille voulue dans un classeur plus petit ou au format CSV, puis choisissez ce fichier.',
-  passwordProtected: 'Ce classeur est protégé par un mot de passe. Ouvrez-le dans votre tableur, retirez le mot de passe (ou enregistrez une copie au format CSV), puis choisissez ce fichier.',
-  noWorksheets: 'Ce classeur n’a aucune feuille avec des données (seulement des graphiques, ou des feuilles vides). Choisissez un classeur contenant un tableau de données.',
+  binaryOther:
+    'Ce fichier n’est pas du texte (il contient des données binaires ligne {line}) : ce n’est pas un fichier CSV. Choisissez un fichier CSV enregistré en texte (UTF-8).',
+  workbookLimit:
+    'Ce classeur est trop volumineux pour être lu ici en toute sécurité (au-delà de sa limite {name} de {limit}). Enregistrez la feuille voulue dans un classeur plus petit ou au format CSV, puis choisissez ce fichier.',
+  passwordProtected:
+    'Ce classeur est protégé par un mot de passe. Ouvrez-le dans votre tableur, retirez le mot de passe (ou enregistrez une copie au format CSV), puis choisissez ce fichier.',
+  noWorksheets:
+    'Ce classeur n’a aucune feuille avec des données (seulement des graphiques, ou des feuilles vides). Choisissez un classeur contenant un tableau de données.',
   sheetNotFound: 'Cette feuille n’est pas dans ce classeur. Choisissez l’une de ses feuilles.',
   emptySheet: 'Cette feuille est vide. Choisissez une autre feuille.',
-  unreadableWorkbook: 'Ce fichier ressemble à un classeur mais ne peut pas être lu : il est endommagé ou incomplet. Ouvrez-le dans votre tableur, enregistrez-le à nouveau, puis choisissez ce fichier.',
+  unreadableWorkbook:
+    'Ce fichier ressemble à un classeur mais ne peut pas être lu : il est endommagé ou incomplet. Ouvrez-le dans votre tableur, enregistrez-le à nouveau, puis choisissez ce fichier.',
   sheet: 'Feuille',
   sheetRows: '{name} ({n} lignes)',
   sheetRows_one: '{name} ({n} ligne)',
@@ -423,14 +431,16 @@ const fr: Strings = {
   cellNotCanonical: 'n’est pas sous sa forme canonique (celle qu’un lot doit porter)',
   cellRequired: 'est obligatoire',
   cellDuplicate: 'doit être unique : la même valeur figure dans une ligne précédente',
-  cellUnterminatedQuote: 'le guillemet ouvert ligne {quoteLine} n’est jamais fermé : le reste du fichier a été lu comme un seul champ ; fermez le guillemet ou retirez-le',
+  cellUnterminatedQuote:
+    'le guillemet ouvert ligne {quoteLine} n’est jamais fermé : le reste du fichier a été lu comme un seul champ ; fermez le guillemet ou retirez-le',
   cellFieldTooLargeQuoted: 'le champ entre guillemets qui commence ligne {quoteLine} dépasse {limit} ; son guillemet fermant manque probablement',
   cellFieldTooLarge: 'le champ dépasse {limit} ; découpez-le ou raccourcissez-le',
   cellRecordTooLarge: 'la ligne dépasse {limit} ; ses champs restants ont été abandonnés',
   cellTooManyColumns: 'la ligne a plus de {limit} champs ; les champs en trop ont été abandonnés',
   cellTooFewFields: 'la ligne a {found} champs mais l’en-tête en a {expected}',
   cellTooManyFields: 'la ligne a {found} champs mais l’en-tête n’en a que {expected}',
-  cellInvalidEncoding: 'le champ contient des octets non valides dans l’encodage du fichier (remplacés par �) ; choisissez l’encodage du fichier dans les réglages',
+  cellInvalidEncoding:
+    'le champ contient des octets non valides dans l’encodage du fichier (remplacés par �) ; choisissez l’encodage du fichier dans les réglages',
   cellFormulaError: 'la cellule affiche l’erreur {formulaError} au lieu d’une valeur ; corrigez la formule dans le tableur, ou saisissez la valeur ici',
   listMore: '{list} et {n} autres',
   wholeRow: 'la ligne entière',
@@ -461,7 +471,9 @@ let overridden: Partial<Strings> = {};
 export function setLanguage(wanted: string | undefined, overrides?: unknown): string {
   const base = (tag: string) => tag.toLowerCase().split('-')[0] ?? '';
   if (wanted && !(base(wanted) in TABLES)) {
-    warnHost(`options.language "${wanted}" is not a language the importer speaks (${Object.keys(TABLES).join(', ')}); the browser's language, else English, is shown.`);
+    warnHost(
+      `options.language "${wanted}" is not a language the importer speaks (${Object.keys(TABLES).join(', ')}); the browser's language, else English, is shown.`,
+    );
   }
   const candidates = [wanted, ...(navigator.languages ?? [])].filter(Boolean) as string[];
   currentLanguage = candidates.map(base).find((l) => l in TABLES) ?? 'en';

@@ -45,7 +45,12 @@ export function submitStep(state: State, shell: Shell): Step {
       if (current.signal.aborted) return;
       shell.busy = false;
       const detail = error instanceof ApiError ? `${error.message} (${error.code})` : String((error as Error)?.message ?? error);
-      replace(view.notice, t('failed', { detail }), ' ', h('button', { type: 'button', class: 'secondary', 'data-action': 'retry', on: { click: () => void run() } }, t('retry')));
+      replace(
+        view.notice,
+        t('failed', { detail }),
+        ' ',
+        h('button', { type: 'button', class: 'secondary', 'data-action': 'retry', on: { click: () => void run() } }, t('retry')),
+      );
       view.notice.setAttribute('role', 'alert');
       tell(state, { sluice: 1, type: 'error', code: error instanceof ApiError ? error.code : 'failed', message: detail });
       shell.refresh();
@@ -84,13 +89,18 @@ async function send(state: State, view: View, signal: AbortSignal): Promise<Impo
     const elapsed = (performance.now() - started) / 1000;
     const left = done > 0.02 ? Math.max(0, Math.round((elapsed * (1 - done)) / done)) : null;
     view.text.textContent = t('progress', {
-      rows: count(acked, language()), total: count(total, language()), mb: fileSize(read, language()),
+      rows: count(acked, language()),
+      total: count(total, language()),
+      mb: fileSize(read, language()),
       left: left === null ? '' : t('secondsLeft', { n: left }),
     });
   };
   const limits = state.config.limits;
   const job = parseFile(file, {
-    schema: state.schema, reader: readerOptions(state), mapping: mappingSpec(state), patches: patches(state),
+    schema: state.schema,
+    reader: readerOptions(state),
+    mapping: mappingSpec(state),
+    patches: patches(state),
     batches: { maxRows: limits.batchRows, maxBytes: limits.batchBytes },
     includeInvalid: state.config.invalidRows === 'record' && Boolean(state.settings.options.allowInvalid),
     signal,
@@ -197,20 +207,39 @@ function result(state: State, summary: Summary, created: Created, done: Completi
 
 function showResult(state: State, shell: Shell, body: HTMLElement, result: ImportResult): void {
   const n = (value: number) => count(value, language());
-  replace(body,
-    h('div', { class: 'result', 'data-field': 'result' },
+  replace(
+    body,
+    h(
+      'div',
+      { class: 'result', 'data-field': 'result' },
       h('p', { class: 'done-title' }, '✓ ', t('doneTitle')),
-      h('ul', {},
+      h(
+        'ul',
+        {},
         h('li', { 'data-count': 'rows' }, tn('doneRows', result.rows, n(result.rows))),
         result.invalidRows ? h('li', { 'data-count': 'invalid' }, tn('doneInvalid', result.invalidRows, n(result.invalidRows))) : null,
         result.skippedRows ? h('li', { 'data-count': 'skipped' }, tn('doneSkipped', result.skippedRows, n(result.skippedRows))) : null,
-        result.deletedRows ? h('li', { 'data-count': 'deleted' }, tn('doneDeleted', result.deletedRows, n(result.deletedRows))) : null),
+        result.deletedRows ? h('li', { 'data-count': 'deleted' }, tn('doneDeleted', result.deletedRows, n(result.deletedRows))) : null,
+      ),
       h('p', { class: 'hint' }, t('doneId', { id: result.importId })),
       result.skippedRows || result.deletedRows ? leftOutButton(state, shell) : null,
-      h('button', {
-        type: 'button', class: 'primary', 'data-action': 'done',
-        on: { click: () => { tell(state, { sluice: 1, type: 'close' }); shell.restart(); } },
-      }, t('done'))));
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'primary',
+          'data-action': 'done',
+          on: {
+            click: () => {
+              tell(state, { sluice: 1, type: 'close' });
+              shell.restart();
+            },
+          },
+        },
+        t('done'),
+      ),
+    ),
+  );
   shell.announce(tn('doneRows', result.rows, n(result.rows)));
   shell.focusFirst();
 }

@@ -10,10 +10,22 @@ import type { Shell, Step } from './main';
 
 /** What the file input offers: text files and workbooks, by extension and by type. */
 const ACCEPT = [
-  '.csv', '.tsv', '.txt', '.xlsx', '.xlsm', '.xlsb', '.xls', '.ods',
-  'text/csv', 'text/tab-separated-values', 'text/plain',
-  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'application/vnd.ms-excel.sheet.macroEnabled.12',
-  'application/vnd.ms-excel.sheet.binary.macroEnabled.12', 'application/vnd.ms-excel', 'application/vnd.oasis.opendocument.spreadsheet',
+  '.csv',
+  '.tsv',
+  '.txt',
+  '.xlsx',
+  '.xlsm',
+  '.xlsb',
+  '.xls',
+  '.ods',
+  'text/csv',
+  'text/tab-separated-values',
+  'text/plain',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  'application/vnd.ms-excel.sheet.macroEnabled.12',
+  'application/vnd.ms-excel.sheet.binary.macroEnabled.12',
+  'application/vnd.ms-excel',
+  'application/vnd.oasis.opendocument.spreadsheet',
 ].join(',');
 
 export function uploadStep(state: State, shell: Shell): Step {
@@ -40,17 +52,24 @@ export function uploadStep(state: State, shell: Shell): Step {
     void shell.go(1);
   };
   const input = h('input', {
-    type: 'file', id: uid('file'), class: 'visually-hidden', tabindex: '-1', accept: ACCEPT,
+    type: 'file',
+    id: uid('file'),
+    class: 'visually-hidden',
+    tabindex: '-1',
+    accept: ACCEPT,
     on: { change: () => input.files?.[0] && void accept(input.files[0]) },
   });
   const chooseButton = h('button', { type: 'button', class: 'primary', 'data-action': 'choose', on: { click: () => input.click() } }, t('choose'));
-  const zone = h('div', { class: 'dropzone' },
+  const zone = h(
+    'div',
+    { class: 'dropzone' },
     h('p', { class: 'drop-title' }, t('dropTitle')),
     h('p', {}, t('dropOr')),
     chooseButton,
     input,
     h('p', { class: 'hint', 'data-field': 'formats' }, t('formats')),
-    h('p', { class: 'hint' }, t('dropHint', { size: fileSize(max, language()) })));
+    h('p', { class: 'hint' }, t('dropHint', { size: fileSize(max, language()) })),
+  );
   zone.addEventListener('dragover', (event) => {
     event.preventDefault();
     zone.classList.add('over');
@@ -64,13 +83,17 @@ export function uploadStep(state: State, shell: Shell): Step {
   });
   const pasteId = uid('paste');
   const paste = h('textarea', { id: pasteId, rows: 4, spellcheck: false, autocomplete: 'off', 'data-field': 'paste' });
-  const usePaste = h('button', {
-    type: 'button', class: 'secondary', 'data-action': 'use-paste',
-    on: { click: () => paste.value.trim() && void accept(new File([paste.value], `${t('pasted')}.csv`, { type: 'text/csv' })) },
-  }, t('pasteUse'));
-  const body = h('div', { class: 'upload' }, zone,
-    h('div', { class: 'paste' }, h('label', { for: pasteId }, t('pasteLabel')), paste, usePaste),
-    error);
+  const usePaste = h(
+    'button',
+    {
+      type: 'button',
+      class: 'secondary',
+      'data-action': 'use-paste',
+      on: { click: () => paste.value.trim() && void accept(new File([paste.value], `${t('pasted')}.csv`, { type: 'text/csv' })) },
+    },
+    t('pasteUse'),
+  );
+  const body = h('div', { class: 'upload' }, zone, h('div', { class: 'paste' }, h('label', { for: pasteId }, t('pasteLabel')), paste, usePaste), error);
   const chosen = state.file;
   // Back from a later step: the same file goes on with everything decided for it.
   return chosen ? { title: 'stepUpload', body, next: () => true } : { title: 'stepUpload', body };

@@ -29,25 +29,32 @@ export const de: Strings = {
   tooLarge: 'Diese Datei ist {size} groß; erlaubt sind höchstens {max}.',
   emptyFile: 'Diese Datei ist leer: keine Kopfzeile, keine Zeilen. Wählen Sie eine Datei mit Daten aus.',
   noDataRows: 'Diese Datei hat eine Kopfzeile (Zeile {line}), aber keine Datenzeilen darunter. Fügen Sie Zeilen hinzu oder wählen Sie eine andere Datei aus.',
-  tooManyColumns: 'Die Kopfzeile (Zeile {line}) hat mehr als {limit} Spalten, die Höchstzahl für eine Datei. Entfernen Sie Spalten oder teilen Sie die Datei auf.',
+  tooManyColumns:
+    'Die Kopfzeile (Zeile {line}) hat mehr als {limit} Spalten, die Höchstzahl für eine Datei. Entfernen Sie Spalten oder teilen Sie die Datei auf.',
   binaryZip: 'Dies ist ein ZIP-Archiv, keine CSV-Datei und keine Tabelle. Entpacken Sie die benötigte Datei und wählen Sie dann diese aus.',
   binaryGzip: 'Dies ist eine komprimierte Datei (gzip), keine CSV-Datei. Entpacken Sie sie und wählen Sie dann die CSV-Datei aus.',
   binaryPdf: 'Dies ist ein PDF-Dokument, keine CSV-Datei. Exportieren Sie die Daten als CSV und wählen Sie dann diese Datei aus.',
   binaryImage: 'Dies ist ein Bild, keine CSV-Datei. Wählen Sie eine CSV-Datei aus.',
-  binaryOther: 'Diese Datei ist kein Text (sie enthält Binärdaten in Zeile {line}) und damit keine CSV-Datei. Wählen Sie eine als Text (UTF-8) gespeicherte CSV-Datei aus.',
-  workbookLimit: 'Diese Arbeitsmappe ist zu groß, um sie hier sicher zu lesen (sie überschreitet die Grenze {name} von {limit}). Speichern Sie das benötigte Tabellenblatt als kleinere Arbeitsmappe oder als CSV und wählen Sie dann diese Datei aus.',
-  passwordProtected: 'Diese Arbeitsmappe ist durch ein Kennwort geschützt. Öffnen Sie sie in Ihrer Tabellenkalkulation, entfernen Sie das Kennwort (oder speichern Sie eine Kopie als CSV) und wählen Sie dann diese Datei aus.',
-  noWorksheets: 'Diese Arbeitsmappe hat kein Tabellenblatt mit Daten (nur Diagramme oder leere Blätter). Wählen Sie eine Arbeitsmappe mit einer Datentabelle aus.',
+  binaryOther:
+    'Diese Datei ist kein Text (sie enthält Binärdaten in Zeile {line}) und damit keine CSV-Datei. Wählen Sie eine als Text (UTF-8) gespeicherte CSV-Datei aus.',
+  workbookLimit:
+    'Diese Arbeitsmappe ist zu groß, um sie hier sicher zu lesen (sie überschreitet die Grenze {name} von {limit}). Speichern Sie das benötigte Tabellenblatt als kleinere Arbeitsmappe oder als CSV und wählen Sie dann diese Datei aus.',
+  passwordProtected:
+    'Diese Arbeitsmappe ist durch ein Kennwort geschützt. Öffnen Sie sie in Ihrer Tabellenkalkulation, entfernen Sie das Kennwort (oder speichern Sie eine Kopie als CSV) und wählen Sie dann diese Datei aus.',
+  noWorksheets:
+    'Diese Arbeitsmappe hat kein Tabellenblatt mit Daten (nur Diagramme oder leere Blätter). Wählen Sie eine Arbeitsmappe mit einer Datentabelle aus.',
   sheetNotFound: 'Dieses Tabellenblatt ist nicht in der Arbeitsmappe. Wählen Sie eines ihrer Blätter aus.',
   emptySheet: 'Dieses Tabellenblatt ist leer. Wählen Sie ein anderes Blatt aus.',
-  unreadableWorkbook: 'Diese Datei scheint eine Tabelle zu sein, lässt sich aber nicht lesen, weil sie beschädigt oder unvollständig ist. Öffnen Sie sie in Ihrer Tabellenkalkulation, speichern Sie sie erneut und wählen Sie dann diese Datei aus.',
+  unreadableWorkbook:
+    'Diese Datei scheint eine Tabelle zu sein, lässt sich aber nicht lesen, weil sie beschädigt oder unvollständig ist. Öffnen Sie sie in Ihrer Tabellenkalkulation, speichern Sie sie erneut und wählen Sie dann diese Datei aus.',
   sheet: 'Tabellenblatt',
   sheetRows: '{name} ({n} Zeilen)',
   sheetRows_one: '{name} ({n} Zeile)',
   sheetHidden: '{name} (ausgeblendet, {n} Zeilen)',
   sheetHidden_one: '{name} (ausgeblendet, {n} Zeile)',
   sheetChart: '{name} (Diagramm, keine Zeilen)',
-  headerPick: 'Klicken Sie auf die Zeile mit den Spaltennamen, oder wählen Sie sie aus und drücken Sie die Eingabetaste; die Zeilen darüber werden übersprungen.',
+  headerPick:
+    'Klicken Sie auf die Zeile mit den Spaltennamen, oder wählen Sie sie aus und drücken Sie die Eingabetaste; die Zeilen darüber werden übersprungen.',
   useAsHeader: 'Zeile {n} als Kopfzeile verwenden',
   headerBadge: 'Kopfzeile',
   skipped: 'übersprungen',
@@ -198,14 +205,16 @@ export const de: Strings = {
   cellNotCanonical: 'ist nicht in der kanonischen Form (die ein Stapel haben muss)',
   cellRequired: 'ist ein Pflichtfeld',
   cellDuplicate: 'muss eindeutig sein: Derselbe Wert steht schon in einer früheren Zeile',
-  cellUnterminatedQuote: 'Das in Zeile {quoteLine} geöffnete Anführungszeichen wird nie geschlossen, daher wurde der Rest der Datei als ein Feld gelesen; schließen oder entfernen Sie das Anführungszeichen',
+  cellUnterminatedQuote:
+    'Das in Zeile {quoteLine} geöffnete Anführungszeichen wird nie geschlossen, daher wurde der Rest der Datei als ein Feld gelesen; schließen oder entfernen Sie das Anführungszeichen',
   cellFieldTooLargeQuoted: 'Das Feld in Anführungszeichen ab Zeile {quoteLine} ist größer als {limit}; wahrscheinlich fehlt das schließende Anführungszeichen',
   cellFieldTooLarge: 'Das Feld ist größer als {limit}; teilen oder kürzen Sie es',
   cellRecordTooLarge: 'Die Zeile ist größer als {limit}; ihre übrigen Felder wurden verworfen',
   cellTooManyColumns: 'Die Zeile hat mehr als {limit} Felder; die zusätzlichen Felder wurden verworfen',
   cellTooFewFields: 'Die Zeile hat {found} Felder, die Kopfzeile aber {expected}',
   cellTooManyFields: 'Die Zeile hat {found} Felder, die Kopfzeile nur {expected}',
-  cellInvalidEncoding: 'Das Feld enthält Bytes, die in der Zeichenkodierung der Datei ungültig sind (ersetzt durch �); wählen Sie die Zeichenkodierung der Datei in den Einstellungen',
+  cellInvalidEncoding:
+    'Das Feld enthält Bytes, die in der Zeichenkodierung der Datei ungültig sind (ersetzt durch �); wählen Sie die Zeichenkodierung der Datei in den Einstellungen',
   cellFormulaError: 'Die Zelle zeigt den Fehler {formulaError} statt eines Werts; korrigieren Sie die Formel in der Tabelle oder geben Sie den Wert hier ein',
   listMore: '{list} und {n} weitere',
   wholeRow: 'die ganze Zeile',

@@ -29,18 +29,23 @@ export const es: Strings = {
   tooLarge: 'Este archivo ocupa {size}; el máximo admitido es {max}.',
   emptyFile: 'Este archivo está vacío: no tiene encabezado ni filas. Elige un archivo con datos.',
   noDataRows: 'Este archivo tiene una fila de encabezado (línea {line}), pero ninguna fila de datos debajo. Añade filas o elige otro archivo.',
-  tooManyColumns: 'La fila de encabezado (línea {line}) tiene más de {limit} columnas, el máximo que puede tener un archivo. Quita columnas o divide el archivo.',
+  tooManyColumns:
+    'La fila de encabezado (línea {line}) tiene más de {limit} columnas, el máximo que puede tener un archivo. Quita columnas o divide el archivo.',
   binaryZip: 'Esto es un archivo ZIP, no un archivo CSV ni una hoja de cálculo. Extrae de él el archivo que necesitas y luego elige ese archivo.',
   binaryGzip: 'Esto es un archivo comprimido (gzip), no un archivo CSV. Descomprímelo y luego elige el archivo CSV.',
   binaryPdf: 'Esto es un documento PDF, no un archivo CSV. Exporta los datos como CSV y luego elige ese archivo.',
   binaryImage: 'Esto es una imagen, no un archivo CSV. Elige un archivo CSV.',
-  binaryOther: 'Este archivo no es de texto (contiene datos binarios en la línea {line}), así que no es un archivo CSV. Elige un archivo CSV guardado como texto (UTF-8).',
-  workbookLimit: 'Este libro es demasiado grande para leerlo aquí con seguridad (supera su límite {name} de {limit}). Guarda la hoja que necesitas como un libro más pequeño o como CSV y luego elige ese archivo.',
-  passwordProtected: 'Este libro está protegido con contraseña. Ábrelo en tu programa de hojas de cálculo, quita la contraseña (o guarda una copia como CSV) y luego elige ese archivo.',
+  binaryOther:
+    'Este archivo no es de texto (contiene datos binarios en la línea {line}), así que no es un archivo CSV. Elige un archivo CSV guardado como texto (UTF-8).',
+  workbookLimit:
+    'Este libro es demasiado grande para leerlo aquí con seguridad (supera su límite {name} de {limit}). Guarda la hoja que necesitas como un libro más pequeño o como CSV y luego elige ese archivo.',
+  passwordProtected:
+    'Este libro está protegido con contraseña. Ábrelo en tu programa de hojas de cálculo, quita la contraseña (o guarda una copia como CSV) y luego elige ese archivo.',
   noWorksheets: 'Este libro no tiene ninguna hoja con datos (solo gráficos u hojas vacías). Elige un libro con una tabla de datos.',
   sheetNotFound: 'Esa hoja no está en este libro. Elige una de sus hojas.',
   emptySheet: 'Esta hoja está vacía. Elige otra hoja.',
-  unreadableWorkbook: 'Este archivo parece una hoja de cálculo, pero no se puede leer: está dañado o incompleto. Ábrelo en tu programa de hojas de cálculo, guárdalo de nuevo y luego elige ese archivo.',
+  unreadableWorkbook:
+    'Este archivo parece una hoja de cálculo, pero no se puede leer: está dañado o incompleto. Ábrelo en tu programa de hojas de cálculo, guárdalo de nuevo y luego elige ese archivo.',
   sheet: 'Hoja',
   sheetRows: '{name} ({n} filas)',
   sheetRows_one: '{name} ({n} fila)',
@@ -198,14 +203,16 @@ export const es: Strings = {
   cellNotCanonical: 'no está en forma canónica (como debe llevarlo un lote)',
   cellRequired: 'es obligatorio',
   cellDuplicate: 'debe ser único: el mismo valor está en una fila anterior',
-  cellUnterminatedQuote: 'la comilla abierta en la línea {quoteLine} nunca se cierra, así que el resto del archivo se leyó como un solo campo; cierra la comilla o quítala',
+  cellUnterminatedQuote:
+    'la comilla abierta en la línea {quoteLine} nunca se cierra, así que el resto del archivo se leyó como un solo campo; cierra la comilla o quítala',
   cellFieldTooLargeQuoted: 'el campo entre comillas que empieza en la línea {quoteLine} ocupa más de {limit}; probablemente le falta la comilla de cierre',
   cellFieldTooLarge: 'el campo ocupa más de {limit}; divídelo o acórtalo',
   cellRecordTooLarge: 'la fila ocupa más de {limit}; se descartaron sus campos restantes',
   cellTooManyColumns: 'la fila tiene más de {limit} campos; se descartaron los campos de más',
   cellTooFewFields: 'la fila tiene {found} campos, pero el encabezado tiene {expected}',
   cellTooManyFields: 'la fila tiene {found} campos, pero el encabezado solo tiene {expected}',
-  cellInvalidEncoding: 'el campo tiene bytes que no son válidos en la codificación del archivo (reemplazados por �); elige la codificación del archivo en la configuración',
+  cellInvalidEncoding:
+    'el campo tiene bytes que no son válidos en la codificación del archivo (reemplazados por �); elige la codificación del archivo en la configuración',
   cellFormulaError: 'la celda muestra el error {formulaError} en lugar de un valor; corrige la fórmula en la hoja de cálculo o escribe el valor aquí',
   listMore: '{list} y {n} más',
   wholeRow: 'toda la fila',

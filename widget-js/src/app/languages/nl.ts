@@ -34,13 +34,17 @@ export const nl: Strings = {
   binaryGzip: 'Dit is een gecomprimeerd bestand (gzip), geen CSV-bestand. Pak het uit en kies het CSV-bestand.',
   binaryPdf: 'Dit is een pdf-document, geen CSV-bestand. Exporteer de gegevens als CSV en kies dat bestand.',
   binaryImage: 'Dit is een afbeelding, geen CSV-bestand. Kies een CSV-bestand.',
-  binaryOther: 'Dit bestand is geen tekst (het bevat binaire gegevens op regel {line}), dus het is geen CSV-bestand. Kies een CSV-bestand dat als tekst (UTF-8) is opgeslagen.',
-  workbookLimit: 'Deze werkmap is te groot om hier veilig te lezen (boven de limiet {name} van {limit}). Sla het werkblad dat je nodig hebt op als kleinere werkmap of als CSV en kies dat bestand.',
-  passwordProtected: 'Deze werkmap is met een wachtwoord beveiligd. Open hem in je spreadsheetprogramma, verwijder het wachtwoord (of sla een kopie op als CSV) en kies dat bestand.',
+  binaryOther:
+    'Dit bestand is geen tekst (het bevat binaire gegevens op regel {line}), dus het is geen CSV-bestand. Kies een CSV-bestand dat als tekst (UTF-8) is opgeslagen.',
+  workbookLimit:
+    'Deze werkmap is te groot om hier veilig te lezen (boven de limiet {name} van {limit}). Sla het werkblad dat je nodig hebt op als kleinere werkmap of als CSV en kies dat bestand.',
+  passwordProtected:
+    'Deze werkmap is met een wachtwoord beveiligd. Open hem in je spreadsheetprogramma, verwijder het wachtwoord (of sla een kopie op als CSV) en kies dat bestand.',
   noWorksheets: 'Deze werkmap heeft geen werkblad met gegevens (alleen grafieken of lege werkbladen). Kies een werkmap met een tabel met gegevens.',
   sheetNotFound: 'Dat werkblad staat niet in deze werkmap. Kies een van de werkbladen.',
   emptySheet: 'Dit werkblad is leeg. Kies een ander werkblad.',
-  unreadableWorkbook: 'Dit bestand lijkt een spreadsheet, maar kan niet worden gelezen: het is beschadigd of onvolledig. Open het in je spreadsheetprogramma, sla het opnieuw op en kies dat bestand.',
+  unreadableWorkbook:
+    'Dit bestand lijkt een spreadsheet, maar kan niet worden gelezen: het is beschadigd of onvolledig. Open het in je spreadsheetprogramma, sla het opnieuw op en kies dat bestand.',
   sheet: 'Werkblad',
   sheetRows: '{name} ({n} rijen)',
   sheetRows_one: '{name} ({n} rij)',
@@ -198,14 +202,17 @@ export const nl: Strings = {
   cellNotCanonical: 'staat niet in de canonieke vorm (zoals een batch die moet bevatten)',
   cellRequired: 'is verplicht',
   cellDuplicate: 'moet uniek zijn: dezelfde waarde staat al in een eerdere rij',
-  cellUnterminatedQuote: 'het aanhalingsteken dat op regel {quoteLine} opent, wordt nooit gesloten, dus de rest van het bestand is als één veld gelezen; sluit het aanhalingsteken of haal het weg',
-  cellFieldTooLargeQuoted: 'het veld tussen aanhalingstekens dat op regel {quoteLine} begint, is groter dan {limit}; het sluitende aanhalingsteken ontbreekt waarschijnlijk',
+  cellUnterminatedQuote:
+    'het aanhalingsteken dat op regel {quoteLine} opent, wordt nooit gesloten, dus de rest van het bestand is als één veld gelezen; sluit het aanhalingsteken of haal het weg',
+  cellFieldTooLargeQuoted:
+    'het veld tussen aanhalingstekens dat op regel {quoteLine} begint, is groter dan {limit}; het sluitende aanhalingsteken ontbreekt waarschijnlijk',
   cellFieldTooLarge: 'het veld is groter dan {limit}; splits of verkort het',
   cellRecordTooLarge: 'de rij is groter dan {limit}; de overige velden zijn weggelaten',
   cellTooManyColumns: 'de rij heeft meer dan {limit} velden; de extra velden zijn weggelaten',
   cellTooFewFields: 'de rij heeft {found} velden, maar de kopregel heeft er {expected}',
   cellTooManyFields: 'de rij heeft {found} velden, maar de kopregel maar {expected}',
-  cellInvalidEncoding: 'het veld bevat bytes die niet geldig zijn in de tekencodering van het bestand (vervangen door �); kies de tekencodering van het bestand bij de instellingen',
+  cellInvalidEncoding:
+    'het veld bevat bytes die niet geldig zijn in de tekencodering van het bestand (vervangen door �); kies de tekencodering van het bestand bij de instellingen',
   cellFormulaError: 'de cel toont de fout {formulaError} in plaats van een waarde; herstel de formule in het spreadsheet, of typ de waarde hier',
   listMore: '{list} en nog {n}',
   wholeRow: 'de hele rij',

@@ -34,13 +34,18 @@ export const pt: Strings = {
   binaryGzip: 'Este é um arquivo compactado (gzip), não um arquivo CSV. Descompacte-o e escolha o arquivo CSV.',
   binaryPdf: 'Este é um documento PDF, não um arquivo CSV. Exporte os dados como CSV e escolha esse arquivo.',
   binaryImage: 'Esta é uma imagem, não um arquivo CSV. Escolha um arquivo CSV.',
-  binaryOther: 'Este arquivo não é de texto (contém dados binários na linha {line}), portanto não é um arquivo CSV. Escolha um arquivo CSV salvo como texto (UTF-8).',
-  workbookLimit: 'Esta pasta de trabalho é grande demais para ser lida aqui com segurança (passa do limite {name} de {limit}). Salve a planilha de que você precisa em uma pasta de trabalho menor ou como CSV e escolha esse arquivo.',
-  passwordProtected: 'Esta pasta de trabalho está protegida por senha. Abra-a no seu programa de planilhas, remova a senha (ou salve uma cópia como CSV) e escolha esse arquivo.',
-  noWorksheets: 'Esta pasta de trabalho não tem nenhuma planilha com dados (só gráficos ou planilhas vazias). Escolha uma pasta de trabalho com uma tabela de dados.',
+  binaryOther:
+    'Este arquivo não é de texto (contém dados binários na linha {line}), portanto não é um arquivo CSV. Escolha um arquivo CSV salvo como texto (UTF-8).',
+  workbookLimit:
+    'Esta pasta de trabalho é grande demais para ser lida aqui com segurança (passa do limite {name} de {limit}). Salve a planilha de que você precisa em uma pasta de trabalho menor ou como CSV e escolha esse arquivo.',
+  passwordProtected:
+    'Esta pasta de trabalho está protegida por senha. Abra-a no seu programa de planilhas, remova a senha (ou salve uma cópia como CSV) e escolha esse arquivo.',
+  noWorksheets:
+    'Esta pasta de trabalho não tem nenhuma planilha com dados (só gráficos ou planilhas vazias). Escolha uma pasta de trabalho com uma tabela de dados.',
   sheetNotFound: 'Essa planilha não está nesta pasta de trabalho. Escolha uma das planilhas dela.',
   emptySheet: 'Esta planilha está vazia. Escolha outra planilha.',
-  unreadableWorkbook: 'Este arquivo parece uma planilha, mas não pode ser lido: está danificado ou incompleto. Abra-o no seu programa de planilhas, salve-o novamente e escolha esse arquivo.',
+  unreadableWorkbook:
+    'Este arquivo parece uma planilha, mas não pode ser lido: está danificado ou incompleto. Abra-o no seu programa de planilhas, salve-o novamente e escolha esse arquivo.',
   sheet: 'Planilha',
   sheetRows: '{name} ({n} linhas)',
   sheetRows_one: '{name} ({n} linha)',
@@ -198,14 +203,16 @@ export const pt: Strings = {
   cellNotCanonical: 'não está na forma canônica (como um lote deve trazê-lo)',
   cellRequired: 'é obrigatório',
   cellDuplicate: 'deve ser único: o mesmo valor está em uma linha anterior',
-  cellUnterminatedQuote: 'as aspas abertas na linha {quoteLine} nunca são fechadas, então o resto do arquivo foi lido como um só campo; feche as aspas ou remova-as',
+  cellUnterminatedQuote:
+    'as aspas abertas na linha {quoteLine} nunca são fechadas, então o resto do arquivo foi lido como um só campo; feche as aspas ou remova-as',
   cellFieldTooLargeQuoted: 'o campo entre aspas que começa na linha {quoteLine} tem mais de {limit}; provavelmente faltam as aspas de fechamento',
   cellFieldTooLarge: 'o campo tem mais de {limit}; divida-o ou encurte-o',
   cellRecordTooLarge: 'a linha tem mais de {limit}; os campos restantes foram descartados',
   cellTooManyColumns: 'a linha tem mais de {limit} campos; os campos a mais foram descartados',
   cellTooFewFields: 'a linha tem {found} campos, mas o cabeçalho tem {expected}',
   cellTooManyFields: 'a linha tem {found} campos, mas o cabeçalho só tem {expected}',
-  cellInvalidEncoding: 'o campo tem bytes que não são válidos na codificação do arquivo (substituídos por �); escolha a codificação do arquivo nas configurações',
+  cellInvalidEncoding:
+    'o campo tem bytes que não são válidos na codificação do arquivo (substituídos por �); escolha a codificação do arquivo nas configurações',
   cellFormulaError: 'a célula mostra o erro {formulaError} em vez de um valor; corrija a fórmula na planilha ou digite o valor aqui',
   listMore: '{list} e mais {n}',
   wholeRow: 'a linha inteira',
