@@ -29,6 +29,7 @@ const SLUICE_FIELDS = new Set([
   'key',
   'label',
   'description',
+  'hint',
   'required',
   'unique',
   'keywords',
@@ -124,7 +125,7 @@ function copy(out: DynamicColumn, option: string, value: unknown): void {
       out.label = text(option, value);
       return;
     case 'info_hint':
-      out['description'] = text(option, value);
+      out['hint'] = text(option, value);
       return;
     case 'matching_keywords':
       out['keywords'] = keywords(value);

@@ -264,6 +264,7 @@ test("the csvbox shim takes csvbox's dynamic-column options and reports a bad on
     await frame.locator('[data-column=team]').waitFor();
     assert.equal(await frame.locator('[data-column=team]').inputValue(), 'Squad', 'matched by its keywords');
     assert.equal(await frame.locator('[data-column=seats]').inputValue(), 'Seats');
+    await frame.getByText('The team that owns the contact').waitFor({ timeout: 5000 });
     assert.equal(await frame.locator('[data-column=nickname]').count(), 0, 'the bad column is left out');
     await frame.locator('[data-action=next]').click();
     await frame.locator('[data-action=next]:not([disabled])').waitFor({ timeout: 20000 });

@@ -138,10 +138,10 @@ test('delete all invalid rows: the count, undo by button and by Ctrl+Z (of singl
     await checked(frame, '16 rows, all valid');
     const expected = [
       `\uFEFF${HEADER},errors`,
-      '3,First3,Last3,bad-3,+44 20 7946 0000,1990-01-02,pro,yes,"email: must be an email address, such as name@example.com"',
+      '3,First3,Last3,bad-3,+44 20 7946 0000,1990-01-02,pro,yes,"email: must be an email address with an @, such as name@example.com"',
       '5,First5,Last5,user5@example.com,+44 20 7946 0000,1990-01-02,pro,yes,deleted in the importer',
-      '7,First7,Last7,bad-7,+44 20 7946 0000,1990-01-02,pro,yes,"email: must be an email address, such as name@example.com"',
-      '12,First12,Last12,bad-12,+44 20 7946 0000,1990-01-02,pro,yes,"email: must be an email address, such as name@example.com"',
+      '7,First7,Last7,bad-7,+44 20 7946 0000,1990-01-02,pro,yes,"email: must be an email address with an @, such as name@example.com"',
+      '12,First12,Last12,bad-12,+44 20 7946 0000,1990-01-02,pro,yes,"email: must be an email address with an @, such as name@example.com"',
     ];
     const onReview = await downloaded(page, frame.locator('[data-action=download-left-out]'));
     assert.deepEqual(onReview.split('\r\n').filter(Boolean), expected);

@@ -105,9 +105,9 @@ test("a host page's own words replace the importer's, per language or for any; a
             stepUplaod: 'Arquivo de contatos',
           },
         },
-        onReady: () => importer.open(),
       });
       window.ownWords = importer;
+      importer.open();
     });
     const frame = page.frameLocator('iframe[src*="/embed/"] >> nth=1');
     await frame.locator('.drop-title', { hasText: 'Arraste sua planilha de contatos para cá' }).waitFor({ timeout: 20000 });
