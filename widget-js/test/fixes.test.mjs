@@ -5,10 +5,8 @@
 // result steps. What the server stored is checked each time: rules reach the rows sent.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { chromium, frameOf, shot, stack } from './support.mjs';
+import { chromium, openImporter, shot, stack, toReview } from './support.mjs';
 
 const HEADER = 'Customer ID,First Name,Last Name,E-mail Address,Phone,DOB,Plan,Newsletter';
 let browser;
@@ -43,20 +41,8 @@ function file(rows, row = () => ({})) {
 
 /** Opens the importer with `buffer` as the file and goes to the review step. */
 async function review(url, buffer, name = 'contacts.csv') {
-  const page = await browser.context.newPage();
-  await page.setViewportSize({ width: 1280, height: 900 });
-  const errors = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto(url);
-  await page.waitForSelector('[data-importer-ready]', { timeout: 20000 });
-  await page.click('#open');
-  const frame = frameOf(page);
-  await frame.locator('input[type=file]').setInputFiles({ name, mimeType: 'text/csv', buffer });
-  await frame.locator('[data-field=encoding]').waitFor();
-  await frame.locator('[data-action=next]').click();
-  await frame.locator('.map-table').waitFor();
-  await frame.locator('[data-action=next]').click();
-  await frame.locator('[data-field=counts]', { hasText: /rows(,| all)/ }).waitFor({ timeout: 60000 });
+  const { page, frame, errors } = await openImporter(browser, url);
+  await toReview(frame, name, buffer);
   await frame.locator('[data-field=fixes] > summary').click();
   return { page, frame, errors };
 }
@@ -72,19 +58,6 @@ async function submit(page, frame) {
   await frame.locator('[data-field=result]').waitFor({ timeout: 120000 });
   await page.waitForFunction(() => document.getElementById('result').textContent.includes('"event": "complete"'), null, { timeout: 60000 });
   return JSON.parse(await page.locator('#result').textContent());
-}
-
-/** Every stored row of an import, as `sluice export` writes it (with room for big imports). */
-function stored(sluice, importId) {
-  const target = process.env.CARGO_TARGET_DIR ?? join(process.env.HOME ?? '', '.cache/sluice/target');
-  const binary = process.env.SLUICE_BIN ?? join(target, 'debug/sluice');
-  const out = spawnSync(binary, ['export', '--config', join(sluice.server.dir, 'sluice.toml'), importId], { encoding: 'utf8', maxBuffer: 1 << 30 });
-  assert.equal(out.status, 0, out.stderr);
-  return out.stdout
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line));
 }
 
 /** Clicks `button` and returns the text of the file the page downloads. */
@@ -151,7 +124,7 @@ test('delete all invalid rows: the count, undo by button and by Ctrl+Z (of singl
     await shot(page, 'fixes-2-result-left-out');
     const onResult = await downloaded(page, frame.locator('[data-field=result] [data-action=download-left-out]'));
     assert.equal(onResult, onReview);
-    const rows = stored(sluice, result.importId);
+    const rows = sluice.server.export(result.importId);
     assert.deepEqual(
       rows.map((r) => r.row),
       [1, 2, 4, 6, 8, 9, 10, 11, 13, 14, 15, 16, 17, 18, 19, 20],
@@ -206,7 +179,7 @@ test('find and replace with a regex in one column of 50,000 rows: a bad regex sa
 
     const result = await submit(page, frame);
     assert.equal(result.rows, rows);
-    const stored_ = stored(sluice, result.importId);
+    const stored_ = sluice.server.export(result.importId);
     assert.equal(stored_.length, rows);
     assert.ok(stored_.every((r) => r.cells.email === `user${r.row}@example.com` && r.cells.last_name === `(at)${r.row}`));
     assert.deepEqual(errors, []);
@@ -262,7 +235,7 @@ test("map an enum's invalid values, fill empty cells, trim, and pick a value fro
     await shot(page, 'fixes-4-map-fill-trim');
 
     const result = await submit(page, frame);
-    const rows = stored(sluice, result.importId);
+    const rows = sluice.server.export(result.importId);
     assert.deepEqual(
       rows.map((r) => r.cells.plan),
       ['pro', 'enterprise', 'pro', 'free', 'pro', 'free'],

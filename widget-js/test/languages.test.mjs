@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chromium, csv, frameOf, shot, stack } from './support.mjs';
+import { chromium, csv, frameOf, hostPage, shot, stack } from './support.mjs';
 
 let browser;
 
@@ -17,17 +17,6 @@ after(async () => {
   await browser?.close();
 });
 
-/** The example host page, loaded, with its importer ready; `errors` collects the page's uncaught errors. */
-async function hostPage(url) {
-  const page = await browser.context.newPage();
-  await page.setViewportSize({ width: 1280, height: 900 });
-  const errors = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto(url);
-  await page.waitForSelector('[data-importer-ready]', { timeout: 20000 });
-  return { page, errors };
-}
-
 /** The visible texts of the importer's step list and its current step's heading. */
 async function steps(frame) {
   return { names: await frame.locator('.steps li').allTextContents(), current: await frame.locator('h2.step-title').textContent() };
@@ -36,7 +25,7 @@ async function steps(frame) {
 test('the importer in German: every step, a refusal, the counts and the result in German', async () => {
   const sluice = await stack();
   try {
-    const { page, errors } = await hostPage(sluice.page);
+    const { page, errors } = await hostPage(browser, sluice.page);
     await page.selectOption('#language', 'de');
     await page.click('#open');
     const frame = frameOf(page);
@@ -90,7 +79,7 @@ test('the importer in German: every step, a refusal, the counts and the result i
 test("a host page's own words replace the importer's, per language or for any; an unknown key is reported in the console", async () => {
   const sluice = await stack();
   try {
-    const { page, errors } = await hostPage(sluice.page);
+    const { page, errors } = await hostPage(browser, sluice.page);
     const logged = [];
     page.on('console', (message) => logged.push(message.text()));
     await page.evaluate(() => {

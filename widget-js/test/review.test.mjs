@@ -3,7 +3,7 @@
 // up, unmapped columns left out unless the importer keeps them, the size hint, Tab round to Close.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium, csv, frameOf, shot, stack } from './support.mjs';
+import { chromium, csv, openImporter, shot, stack, toReview } from './support.mjs';
 
 let browser;
 
@@ -15,19 +15,6 @@ after(async () => {
   await browser?.close();
 });
 
-async function open(url) {
-  const page = await browser.context.newPage();
-  await page.setViewportSize({ width: 1280, height: 900 });
-  const errors = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto(url);
-  await page.waitForSelector('[data-importer-ready]', { timeout: 20000 });
-  await page.click('#open');
-  const frame = frameOf(page);
-  await frame.locator('[data-action=choose]').waitFor();
-  return { page, frame, errors };
-}
-
 /** The example CSV of `rows` rows with `changes` ({ row: { column index: value } }) applied. */
 function csvWith(rows, changes) {
   const lines = csv(rows).toString().trimEnd().split('\n');
@@ -37,16 +24,6 @@ function csvWith(rows, changes) {
     lines[Number(row)] = fields.join(',');
   }
   return Buffer.from(`${lines.join('\n')}\n`);
-}
-
-/** Chooses `buffer` and goes to the review step. */
-async function toReview(frame, name, buffer) {
-  await frame.locator('input[type=file]').setInputFiles({ name, mimeType: 'text/csv', buffer });
-  await frame.locator('[data-field=encoding]').waitFor({ timeout: 20000 });
-  await frame.locator('[data-action=next]').click();
-  await frame.locator('.map-table').waitFor();
-  await frame.locator('[data-action=next]').click();
-  await frame.locator('[data-field=counts]', { hasText: 'rows' }).waitFor({ timeout: 20000 });
 }
 
 /** The focused cell in the frame: its data row and column key (null: the row number cell). */
@@ -68,7 +45,7 @@ const ERRORS = { 3: { 3: 'not-an-email', 6: 'platinum' }, 300: { 3: 'nope' }, 59
 test('an invalid cell hovered or focused shows its message on screen; the panel groups errors; Next error walks them in order', async () => {
   const sluice = await stack();
   try {
-    const { page, frame, errors } = await open(sluice.page);
+    const { page, frame, errors } = await openImporter(browser, sluice.page);
     await toReview(frame, 'errors.csv', csvWith(600, ERRORS));
     await frame.locator('.cell.invalid').first().waitFor({ timeout: 20000 });
     const app = appFrame(page);
@@ -147,7 +124,7 @@ test('an invalid cell hovered or focused shows its message on screen; the panel 
 test('a fresh Next error goes to the first invalid cell of the file', async () => {
   const sluice = await stack();
   try {
-    const { page, frame } = await open(sluice.page);
+    const { page, frame } = await openImporter(browser, sluice.page);
     await toReview(frame, 'errors.csv', csvWith(600, ERRORS));
     await frame.locator('.cell.invalid').first().waitFor({ timeout: 20000 });
     await frame.locator('[data-action=next-error]').click();
@@ -163,7 +140,7 @@ test('a fresh Next error goes to the first invalid cell of the file', async () =
 test('past the errors the check lists in full, the panel says so and Previous error still finds the last invalid row', async () => {
   const sluice = await stack();
   try {
-    const { page, frame } = await open(sluice.page);
+    const { page, frame } = await openImporter(browser, sluice.page);
     const bad = Object.fromEntries(Array.from({ length: 1200 }, (_, i) => [i + 1, { 3: `nobody${i + 1}` }]));
     await toReview(frame, 'many-errors.csv', csvWith(1500, bad));
     await frame.locator('.cell.invalid').first().waitFor({ timeout: 20000 });
@@ -206,7 +183,7 @@ function boxes(app) {
 test('40 columns: every header cell lines up with its column, scrolled or not; the header and row numbers stay put; kept columns are delivered when the importer keeps them', async () => {
   const sluice = await stack({ importer: 'unmapped_columns = "keep"' });
   try {
-    const { page, frame, errors } = await open(sluice.page);
+    const { page, frame, errors } = await openImporter(browser, sluice.page);
     await toReview(frame, 'wide.csv', wide(60, 32));
     const app = appFrame(page);
     await app.waitForFunction(() => document.querySelector('.grid-body .grid-row') && !document.querySelector('.cell.loading'));
@@ -266,7 +243,7 @@ const WITH_NOTES = () => Buffer.from(csv(3).toString().replace('Newsletter\n', '
 test("by default the file's unmapped columns are left out: no choice to keep them, and the rows delivered hold none", async () => {
   const sluice = await stack();
   try {
-    const { page, frame, errors } = await open(sluice.page);
+    const { page, frame, errors } = await openImporter(browser, sluice.page);
     await frame.locator('input[type=file]').setInputFiles({ name: 'notes.csv', mimeType: 'text/csv', buffer: WITH_NOTES() });
     await frame.locator('[data-field=encoding]').waitFor({ timeout: 20000 });
     await frame.locator('[data-action=next]').click();
@@ -292,7 +269,7 @@ test("by default the file's unmapped columns are left out: no choice to keep the
 test('an importer that asks lets the user choose, with "leave out" preselected', async () => {
   const sluice = await stack({ importer: 'unmapped_columns = "ask"' });
   try {
-    const { page, frame } = await open(sluice.page);
+    const { page, frame } = await openImporter(browser, sluice.page);
     await frame.locator('input[type=file]').setInputFiles({ name: 'notes.csv', mimeType: 'text/csv', buffer: WITH_NOTES() });
     await frame.locator('[data-field=encoding]').waitFor({ timeout: 20000 });
     await frame.locator('[data-action=next]').click();
@@ -315,7 +292,7 @@ test('an importer that asks lets the user choose, with "leave out" preselected',
 test('the upload hint says "up to 1 GB"; forward Tab from the last control reaches Close, and Shift+Tab goes back round', async () => {
   const sluice = await stack();
   try {
-    const { page, frame } = await open(sluice.page);
+    const { page, frame } = await openImporter(browser, sluice.page);
     assert.match(await frame.locator('.hint', { hasText: 'Up to' }).textContent(), /^Up to 1 GB\./);
     await frame.locator('input[type=file]').setInputFiles({ name: 'people.csv', mimeType: 'text/csv', buffer: csv(2) });
     await frame.locator('[data-field=encoding]').waitFor({ timeout: 20000 });

@@ -84,7 +84,7 @@ ${importer}
     dir,
     /** Every row stored for an import, decrypted, as `sluice export` writes it. */
     export(importId) {
-      const out = spawnSync(binary, ['export', '--config', join(dir, 'sluice.toml'), importId], { encoding: 'utf8' });
+      const out = spawnSync(binary, ['export', '--config', join(dir, 'sluice.toml'), importId], { encoding: 'utf8', maxBuffer: 1 << 30 });
       if (out.status !== 0) throw new Error(`sluice export failed: ${out.stderr}`);
       return out.stdout
         .trim()
@@ -104,6 +104,37 @@ ${importer}
 export async function shot(page, name) {
   await mkdir(artifacts, { recursive: true });
   await page.screenshot({ path: join(artifacts, `${name}.png`) });
+}
+
+/** The example host page in a new tab of `browser`, its importer ready; `errors` collects the
+ * page's uncaught errors. */
+export async function hostPage(browser, url) {
+  const page = await browser.context.newPage();
+  await page.setViewportSize({ width: 1280, height: 900 });
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(url);
+  await page.waitForSelector('[data-importer-ready]', { timeout: 20000 });
+  return { page, errors };
+}
+
+/** The host page with its importer opened on the upload step. */
+export async function openImporter(browser, url) {
+  const { page, errors } = await hostPage(browser, url);
+  await page.click('#open');
+  const frame = frameOf(page);
+  await frame.locator('[data-action=choose]').waitFor();
+  return { page, frame, errors };
+}
+
+/** Chooses `buffer` as the file and goes through settings and mapping to the checked review. */
+export async function toReview(frame, name, buffer) {
+  await frame.locator('input[type=file]').setInputFiles({ name, mimeType: 'text/csv', buffer });
+  await frame.locator('[data-field=encoding]').waitFor({ timeout: 20000 });
+  await frame.locator('[data-action=next]').click();
+  await frame.locator('.map-table').waitFor();
+  await frame.locator('[data-action=next]').click();
+  await frame.locator('[data-field=counts]', { hasText: /rows(,| all)/ }).waitFor({ timeout: 60000 });
 }
 
 /** The importer's frame on `page`. */

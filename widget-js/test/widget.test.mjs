@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, csv, frameOf, root, shot, stack } from './support.mjs';
+import { chromium, csv, openImporter, root, shot, stack } from './support.mjs';
 import { makeWorkbook } from '../../parser-wasm/npm/test/support.mjs';
 import { signStartToken } from '../../examples/start-token.mjs';
 
@@ -20,21 +20,9 @@ after(async () => {
   await browser?.close();
 });
 
-/** Opens the host page and the importer; returns the page, its frame, and the host's result box. */
+/** Progress marks on the console when WIDGET_TRACE is set, to see where a slow run spends its time. */
 const T0 = Date.now();
 const mark = (what) => process.env.WIDGET_TRACE && console.log(`${((Date.now() - T0) / 1000).toFixed(1)}s ${what}`);
-async function open(url) {
-  const page = await browser.context.newPage();
-  await page.setViewportSize({ width: 1280, height: 900 });
-  const errors = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto(url);
-  await page.waitForSelector('[data-importer-ready]', { timeout: 20000 });
-  await page.click('#open');
-  const frame = frameOf(page);
-  await frame.locator('[data-action=choose]').waitFor();
-  return { page, frame, errors };
-}
 
 /** The paths of the spreadsheet module's files the page or its workers request from now on;
  * `stop()` ends the watch. */
@@ -55,7 +43,7 @@ test('a Windows-1252 file with semicolons and 3 invalid cells: fix two, delete a
   const sluice = await stack();
   const sheetRequests = watchSheetRequests();
   try {
-    const { page, frame, errors } = await open(sluice.page);
+    const { page, frame, errors } = await openImporter(browser, sluice.page);
     mark('upload');
     await shot(page, '1-upload');
     await frame.locator('input[type=file]').setInputFiles(FRENCH);
@@ -135,7 +123,7 @@ test('a workbook dropped on the importer: pick the sheet, click the header row u
   try {
     makeWorkbook(join(dir, 'customers.xlsx'));
     const workbook = await readFile(join(dir, 'customers.xlsx'));
-    const { page, frame, errors } = await open(sluice.page);
+    const { page, frame, errors } = await openImporter(browser, sluice.page);
     const accept = await frame.locator('input[type=file]').getAttribute('accept');
     for (const extension of ['.csv', '.tsv', '.txt', '.xlsx', '.xlsm', '.xlsb', '.xls', '.ods']) assert.ok(accept.split(',').includes(extension), extension);
     assert.match(await frame.locator('[data-field=formats]').textContent(), /CSV, TSV and TXT .*XLSX, XLSM, XLSB and XLS .*ODS/);
@@ -227,7 +215,7 @@ test('a workbook dropped on the importer: pick the sheet, click the header row u
 test('the network cut during submit, then restored: every row stored once', async () => {
   const sluice = await stack({ importer: '[importers.limits]\nbatch_rows = 100' });
   try {
-    const { page, frame } = await open(sluice.page);
+    const { page, frame } = await openImporter(browser, sluice.page);
     let puts = 0;
     let lostAnswer = false;
     // One batch reaches the server but its answer is lost: the widget must send it again.
@@ -525,7 +513,7 @@ const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a
 test('an empty file, a header without rows and a damaged workbook are refused on the upload step, saying what to do', async () => {
   const sluice = await stack();
   try {
-    const { page, frame, errors } = await open(sluice.page);
+    const { page, frame, errors } = await openImporter(browser, sluice.page);
     const refusal = frame.locator('.upload .error');
     const pick = (name, buffer) => frame.locator('input[type=file]').setInputFiles({ name, mimeType: 'text/csv', buffer });
     await pick('contacts.csv', WORKBOOK);
@@ -559,7 +547,7 @@ test('an empty file, a header without rows and a damaged workbook are refused on
 test('an importer with min_rows = 0 takes a header without rows as an empty import', async () => {
   const sluice = await stack({ importer: '[importers.limits]\nmin_rows = 0' });
   try {
-    const { page, frame, errors } = await open(sluice.page);
+    const { page, frame, errors } = await openImporter(browser, sluice.page);
     await frame.locator('input[type=file]').setInputFiles({ name: 'none-yet.csv', mimeType: 'text/csv', buffer: csv(0) });
     await frame.locator('[data-field=encoding]').waitFor({ timeout: 20000 });
     await frame.locator('[data-action=next]').click();
