@@ -195,9 +195,11 @@ impl Rules {
                 current = Cow::Owned(new);
             }
         }
+        // Rules may undo each other (a replace that adds a space, then trim): the cell is changed
+        // only when its final value differs.
         match current {
-            Cow::Owned(new) => Some(new),
-            Cow::Borrowed(_) => None,
+            Cow::Owned(new) if new != value => Some(new),
+            _ => None,
         }
     }
 
