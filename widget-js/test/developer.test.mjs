@@ -75,6 +75,19 @@ async function importThreeRows(frame) {
   await frame.locator('[data-action=done]').waitFor({ timeout: 30000 });
 }
 
+/** Asserts a component's events in order and that its import of three rows, by `userId`, is
+ * stored. */
+function imported(sluice, seen, userId) {
+  assert.deepEqual(
+    seen.map((e) => e.name),
+    ['ready', 'submit', 'complete', 'close'],
+  );
+  const complete = seen.find((e) => e.name === 'complete').detail;
+  assert.equal(complete.rows, 3);
+  assert.deepEqual(complete.user, { user_id: userId });
+  assert.equal(sluice.server.export(complete.importId).length, 3);
+}
+
 /** The events the app recorded, once `last` is among them. */
 async function events(page, last) {
   await page.waitForFunction((name) => window.sluiceEvents.some((e) => e.name === name), last, { timeout: 30000 });
@@ -135,15 +148,8 @@ test('@sluice/react: <SluiceImporter> in a React app opens the importer; its cal
     await shot(page, 'react-component-done');
     await frame.locator('[data-action=done]').click();
     const seen = await events(page, 'close');
-    assert.deepEqual(
-      seen.map((e) => e.name),
-      ['ready', 'submit', 'complete', 'close'],
-    );
-    const complete = seen.find((e) => e.name === 'complete').detail;
-    assert.equal(complete.rows, 3);
-    assert.deepEqual(complete.user, { user_id: 'react-component' });
+    imported(sluice, seen, 'react-component');
     assert.equal(seen.find((e) => e.name === 'submit').detail.file.name, 'contacts.csv');
-    assert.equal(sluice.server.export(complete.importId).length, 3);
     assert.equal(await page.locator('iframe[src*="/embed/"]').isVisible(), false, 'closed');
     assert.deepEqual(errors, []);
     await page.close();
@@ -188,14 +194,7 @@ test('@sluice/vue: <SluiceImporter> in a Vue app opens the importer from its slo
     await shot(page, 'vue-component-done');
     await frame.locator('[data-action=done]').click();
     const seen = await events(page, 'close');
-    assert.deepEqual(
-      seen.map((e) => e.name),
-      ['ready', 'submit', 'complete', 'close'],
-    );
-    const complete = seen.find((e) => e.name === 'complete').detail;
-    assert.equal(complete.rows, 3);
-    assert.deepEqual(complete.user, { user_id: 'vue-user' });
-    assert.equal(sluice.server.export(complete.importId).length, 3);
+    imported(sluice, seen, 'vue-user');
     await page.waitForFunction(() => document.getElementById('open').textContent === 'Import contacts', null, { timeout: 5000 });
     assert.deepEqual(errors, []);
     await page.close();

@@ -5,7 +5,7 @@ import { ready } from '@sluice/parser';
 import { Api } from './api';
 import { h, replace } from './dom';
 import { isOverridden, language, setLanguage, t, type StringKey } from './strings';
-import { schemaFor, type State, tell, unmappedDefault } from './state';
+import { freshImport, schemaFor, type State, tell } from './state';
 import { uploadStep } from './upload';
 import { settingsStep } from './settings';
 import { mappingStep } from './mapping';
@@ -123,23 +123,7 @@ export class Shell {
 
   /** Back to the first step with nothing chosen, for another import. */
   restart(): void {
-    Object.assign(this.state, {
-      file: null,
-      sheets: null,
-      reader: {},
-      preview: null,
-      match: null,
-      mapping: {},
-      unmapped: unmappedDefault(this.state.config),
-      mappedHeaders: [],
-      edits: new Map(),
-      deleted: new Set(),
-      rules: [],
-      undo: [],
-      summary: null,
-      stale: true,
-      startedAt: new Date().toISOString(),
-    });
+    Object.assign(this.state, freshImport(this.state.config));
     void this.go(0);
   }
 
@@ -240,22 +224,8 @@ async function start(): Promise<void> {
       schema: config.schema,
       dynamicColumns: [],
       settings,
-      file: null,
-      sheets: null,
-      reader: {},
-      preview: null,
-      match: null,
-      mapping: {},
-      unmapped: unmappedDefault(config),
-      mappedHeaders: [],
-      edits: new Map(),
-      deleted: new Set(),
-      rules: [],
-      undo: [],
-      summary: null,
-      stale: true,
+      ...freshImport(config),
       version: 0,
-      startedAt: new Date().toISOString(),
       startToken: () => startTokens.request(),
     };
     useColumns(state);

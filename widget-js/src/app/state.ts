@@ -104,6 +104,27 @@ export function unmappedDefault(config: Pick<PublicConfig, 'unmappedColumns'>): 
   return config.unmappedColumns === 'keep' ? 'keep' : 'ignore';
 }
 
+/** What a new import starts from: no file, no decisions yet. */
+export function freshImport(config: Pick<PublicConfig, 'unmappedColumns'>) {
+  return {
+    file: null,
+    sheets: null,
+    reader: {},
+    preview: null,
+    match: null,
+    mapping: {},
+    unmapped: unmappedDefault(config),
+    mappedHeaders: [],
+    edits: new Map(),
+    deleted: new Set(),
+    rules: [],
+    undo: [],
+    summary: null,
+    stale: true,
+    startedAt: new Date().toISOString(),
+  } satisfies Partial<State>;
+}
+
 /** The mapping as the parser takes it. */
 export function mappingSpec(state: State): { columns: Record<string, string>; unmapped: 'keep' | 'ignore' } {
   return { columns: { ...state.mapping }, unmapped: state.unmapped };
