@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chromium, csv, frameOf, hostPage, shot, stack } from './support.mjs';
+import { chromium, csv, frameOf, hostPage, openFrameOf, shot, stack } from './support.mjs';
 
 let browser;
 
@@ -98,7 +98,7 @@ test("a host page's own words replace the importer's, per language or for any; a
       window.ownWords = importer;
       importer.open();
     });
-    const frame = page.frameLocator('iframe[src*="/embed/"] >> nth=1');
+    const frame = openFrameOf(page);
     await frame.locator('.drop-title', { hasText: 'Arraste sua planilha de contatos para cá' }).waitFor({ timeout: 20000 });
     assert.equal(await frame.locator('html').getAttribute('lang'), 'pt', 'pt-BR is shown in Portuguese');
     assert.equal(await frame.locator('h1.title').textContent(), 'Importar contatos');

@@ -142,6 +142,15 @@ export function frameOf(page) {
   return page.frameLocator('iframe[src*="/embed/"]');
 }
 
+/**
+ * The importer frame that is open on `page`. A test that opens a second importer beside the host
+ * page's own uses this: the host page's importer preloads its hidden frame when the page is idle,
+ * which may come before or after the second one, so the frames' order says nothing.
+ */
+export function openFrameOf(page) {
+  return page.frameLocator('iframe[src*="/embed/"]:visible');
+}
+
 /** A CSV of `rows` valid rows of the example schema. */
 export function csv(rows) {
   let text = 'Customer ID,First Name,Last Name,E-mail Address,Phone,DOB,Plan,Newsletter\n';

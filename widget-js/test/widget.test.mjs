@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, csv, openImporter, root, shot, stack } from './support.mjs';
+import { chromium, csv, openFrameOf, openImporter, root, shot, stack } from './support.mjs';
 import { makeWorkbook } from '../../parser-wasm/npm/test/support.mjs';
 import { signStartToken } from '../../examples/start-token.mjs';
 
@@ -365,7 +365,7 @@ test('csvbox users keep their code: CSVBoxImporter with dynamic columns, pasted 
       importer.setOptions({ language: 'fr', theme: 'dark' });
       importer.listen('onReady', () => importer.openModal());
     });
-    const frame = page.frameLocator('iframe[src*="/embed/"] >> nth=1');
+    const frame = openFrameOf(page);
     await frame.locator('.drop-title', { hasText: 'Déposez un fichier CSV ou Excel ici' }).waitFor({ timeout: 20000 });
     assert.equal(await frame.locator('html').getAttribute('lang'), 'fr');
     assert.equal(await frame.locator('html').getAttribute('data-theme'), 'dark');
@@ -405,7 +405,7 @@ test('the host page sets the fewest and most rows; the importer enforces them be
       window.limited = window.Sluice.importer({ importer: 'demo', options: { minRows: 5, maxRows: 8 } });
       window.limited.open();
     });
-    const frame = page.frameLocator('iframe[src*="/embed/"] >> nth=1');
+    const frame = openFrameOf(page);
     const run = async (rows) => {
       await frame.locator('[data-field=paste]').fill(csv(rows).toString());
       await frame.locator('[data-action=use-paste]').click();
@@ -466,7 +466,7 @@ test('an importer that requires signed starts takes a token from the host page f
         },
       }).open();
     });
-    await pasteAndSubmit(page.frameLocator('iframe[src*="/embed/"] >> nth=1'), 3);
+    await pasteAndSubmit(openFrameOf(page), 3);
     await page.waitForFunction(() => window.signedResult !== null, null, { timeout: 30000 });
     const result = await page.evaluate(() => window.signedResult);
     assert.equal(result.rows, 3);
@@ -489,7 +489,7 @@ test('an importer that requires signed starts takes a token from the host page f
       );
       importer.listen('onReady', () => importer.openModal());
     });
-    const frame = other.frameLocator('iframe[src*="/embed/"] >> nth=1');
+    const frame = openFrameOf(other);
     await pasteAndSubmit(frame, 2);
     await other.waitForFunction(() => window.csvboxResult !== null, null, { timeout: 30000 });
     const { ok, data } = await other.evaluate(() => window.csvboxResult);
