@@ -34,6 +34,7 @@ export async function mappingStep(state: State, shell: Shell): Promise<Step> {
     replace(unused, ...unmappedChoice(state, headers));
     state.stale = true;
     state.summary = null;
+    state.kept = null;
     shell.refresh();
   };
   render();

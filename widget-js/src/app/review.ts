@@ -6,7 +6,8 @@ import { count, h, replace, uid } from './dom';
 import { Grid, type GridColumn } from './grid';
 import { ErrorsPanel } from './errors';
 import { language, t, tn } from './strings';
-import { fileRows, mappingSpec, minRows, patches, readerOptions, type State } from './state';
+import { fileRows, minRows, type State } from './state';
+import { Kept, batchOptions, keepBudget, keyOf, markParse } from './kept';
 import { readError } from './refusal';
 import { fixes } from './fixes';
 import { columnAdvice } from './fit';
@@ -70,21 +71,28 @@ export async function reviewStep(state: State, shell: Shell): Promise<Step> {
       do {
         again = false;
         const version = state.version;
+        // The check makes the batches the submission sends, and keeps them (kept.ts).
+        const options = batchOptions(state);
+        const kept = new Kept(keyOf(state, options), keepBudget());
+        state.kept = null;
+        markParse();
         const job = parseFile(file, {
-          schema: state.schema,
-          reader: readerOptions(state),
-          mapping: mappingSpec(state),
-          patches: patches(state),
-          batches: false,
+          ...options,
           validate: { maxInvalidValues: INVALID_VALUES },
           onProgress: (p) => {
             progress.value = p.bytes / Math.max(1, file.size);
             counts.textContent = t('checking', { rows: count(p.rows, language()) });
           },
         });
+        for await (const batch of job) kept.take(batch);
         state.summary = await job.summary;
+        kept.finish();
         // An edit made while this check ran is not in it: only a check of the latest edits clears `stale`.
-        if (version === state.version) state.stale = false;
+        if (version === state.version) {
+          state.stale = false;
+          state.kept = kept;
+        }
+        performance.mark('sluice:checked', { detail: { keptBytes: kept.bytes, complete: kept.complete } });
       } while (again);
     })();
     try {

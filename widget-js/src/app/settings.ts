@@ -52,6 +52,7 @@ export async function settingsStep(state: State, shell: Shell): Promise<Step> {
     }
     state.stale = true;
     state.summary = null;
+    state.kept = null;
     if (changed) {
       // Rows are numbered anew: fixes and deletions made for the old reading would hit other rows.
       state.edits = new Map();

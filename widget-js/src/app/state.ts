@@ -14,6 +14,7 @@ import {
   type Summary,
 } from '@sluice/parser';
 import type { Api, PublicConfig } from './api';
+import type { Kept } from './kept';
 import type { UndoEntry } from './undo';
 import type { DynamicColumn, Settings, ToHost } from '../messages';
 
@@ -50,6 +51,8 @@ export interface State {
   /** The last full check of the file with the edits, and whether edits came after it. */
   summary: Summary | null;
   stale: boolean;
+  /** The batches that check made, for the submission (kept.ts). */
+  kept: Kept | null;
   /** Counts changes to edits and deletions, so a check knows whether it saw the latest. */
   version: number;
   startedAt: string;
@@ -121,6 +124,7 @@ export function freshImport(config: Pick<PublicConfig, 'unmappedColumns'>) {
     undo: [],
     summary: null,
     stale: true,
+    kept: null,
     startedAt: new Date().toISOString(),
   } satisfies Partial<State>;
 }

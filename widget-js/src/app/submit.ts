@@ -1,12 +1,13 @@
 // Step 5: the rows sent, sealed, batch after batch (a few in flight), with progress, rows, MB
 // and time left; a dropped connection is retried until it comes back (a batch sent twice is
 // stored once); then completion, the result, and the host page's onComplete.
-import { parseFile, type Summary } from '@sluice/parser';
+import { parseFile, type Batch, type Summary } from '@sluice/parser';
 import { ApiError, type Completion, type Created } from './api';
 import { count, h, fileSize, replace } from './dom';
 import { batchAad, handshake, seal } from './seal';
 import { language, t, tn } from './strings';
-import { fileRows, mappingSpec, patches, readerOptions, tell, type State } from './state';
+import { fileRows, tell, type State } from './state';
+import { batchOptions, keptFor, markParse } from './kept';
 import { rowsToSubmit } from './review';
 import { leftOutButton } from './leftout';
 import type { Shell, Step } from './main';
@@ -64,6 +65,7 @@ async function send(state: State, view: View, signal: AbortSignal): Promise<Impo
   const file = state.file!;
   const summary = state.summary!;
   const total = rowsToSubmit(state, summary);
+  performance.mark('sluice:submit');
   tell(state, { sluice: 1, type: 'submit', rows: total, file: { name: file.name, size: file.size } });
   const keys = await handshake();
   // A fresh start token for each attempt: a token is used once, also by a start whose answer was lost.
@@ -79,9 +81,35 @@ async function send(state: State, view: View, signal: AbortSignal): Promise<Impo
     });
   });
   const key = await keys.derive(created.serverKey, created.importId);
+  performance.mark('sluice:sending');
+  const sent = await sendBatches({ state, view, signal, created, key, total });
+  performance.mark('sluice:sent');
+  view.text.textContent = t('finishing');
+  const mapping = columnMapping(summary);
+  const done = await retrying(view, signal, () => state.api.complete(created, sent.batches, sent.rows, mapping));
+  performance.mark('sluice:complete');
+  state.kept = null;
+  return result(state, summary, created, done);
+}
+
+interface Sending {
+  state: State;
+  view: View;
+  signal: AbortSignal;
+  created: Created;
+  key: CryptoKey;
+  /** Rows the import will hold. */
+  total: number;
+}
+
+/**
+ * Seals and sends every batch, a few requests in flight: batch n + 1 is sealed while batch n is
+ * on its way. Progress moves as each batch is acknowledged, with the bytes sent.
+ */
+async function sendBatches({ state, view, signal, created, key, total }: Sending): Promise<{ batches: number; rows: number }> {
   const started = performance.now();
   let acked = 0;
-  let read = 0;
+  let bytes = 0;
   const update = () => {
     if (signal.aborted) return;
     const done = total ? acked / total : 1;
@@ -91,59 +119,75 @@ async function send(state: State, view: View, signal: AbortSignal): Promise<Impo
     view.text.textContent = t('progress', {
       rows: count(acked, language()),
       total: count(total, language()),
-      mb: fileSize(read, language()),
+      mb: fileSize(bytes, language()),
       left: left === null ? '' : t('secondsLeft', { n: left }),
     });
   };
-  const limits = state.config.limits;
-  const job = parseFile(file, {
-    schema: state.schema,
-    reader: readerOptions(state),
-    mapping: mappingSpec(state),
-    patches: patches(state),
-    batches: { maxRows: limits.batchRows, maxBytes: limits.batchBytes },
-    includeInvalid: state.config.invalidRows === 'record' && Boolean(state.settings.options.allowInvalid),
-    signal,
-    onProgress: (p) => {
-      read = p.bytes;
-      update();
-    },
-  });
   const inFlight = new Set<Promise<void>>();
   let failure: unknown = null;
   let batches = 0;
   let rows = 0;
-  try {
-    for await (const batch of job) {
-      if (failure) throw failure;
-      const { sequence, firstRow, rowCount } = batch;
-      const sealed = await seal(key, batchAad(created.importId, sequence, firstRow, rowCount, created.schemaDigest), batch.bytes);
-      batch.release?.();
-      const sending = retrying(view, signal, () => state.api.putBatch(created, sequence, firstRow, rowCount, sealed)).then(
-        () => {
-          acked += rowCount;
-          update();
-        },
-        (error) => {
-          failure ??= error;
-        },
-      );
-      inFlight.add(sending);
-      void sending.finally(() => inFlight.delete(sending));
-      batches += 1;
-      rows += rowCount;
-      if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
-    }
-    await Promise.all(inFlight);
+  // Leaving the loop early (a failure) ends the batches' source, which stops its parser.
+  for await (const batch of batchesToSend(state, signal)) {
     if (failure) throw failure;
-  } catch (error) {
-    job.cancel(error);
-    throw error;
+    const { sequence, firstRow, rowCount } = batch;
+    const sealed = await seal(key, batchAad(created.importId, sequence, firstRow, rowCount, created.schemaDigest), batch.bytes);
+    batch.release?.();
+    const sending = retrying(view, signal, () => state.api.putBatch(created, sequence, firstRow, rowCount, sealed)).then(
+      () => {
+        acked += rowCount;
+        bytes += sealed.byteLength;
+        update();
+      },
+      (error) => {
+        failure ??= error;
+      },
+    );
+    inFlight.add(sending);
+    void sending.finally(() => inFlight.delete(sending));
+    batches += 1;
+    rows += rowCount;
+    if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
   }
-  view.text.textContent = t('finishing');
-  const mapping = columnMapping(summary);
-  const done = await retrying(view, signal, () => state.api.complete(created, batches, rows, mapping));
-  return result(state, summary, created, done);
+  await Promise.all(inFlight);
+  if (failure) throw failure;
+  return { batches, rows };
+}
+
+/**
+ * The batches to send, in order: those the review's check kept when they were made for what is
+ * sent now, and after them, when the check could not keep them all, the rest from a parser
+ * that reads the file again; it reads past the kept ones while they are sent. Without kept
+ * batches (the host page's settings changed since the check), every batch from a new parse.
+ */
+async function* batchesToSend(state: State, signal: AbortSignal): AsyncGenerator<Batch, void, undefined> {
+  const options = batchOptions(state);
+  const kept = keptFor(state, options);
+  if (kept?.complete) {
+    yield* kept.batches;
+    return;
+  }
+  const from = kept?.batches.length ?? 0;
+  markParse();
+  const job = parseFile(state.file!, { ...options, signal });
+  const batches = job.batches();
+  try {
+    const first = skip(batches, from);
+    first.catch(() => {});
+    if (kept) yield* kept.batches;
+    for (let next = await first; !next.done; next = await batches.next()) yield next.value;
+  } finally {
+    await batches.return?.();
+  }
+}
+
+/** The first batch from `sequence` on, the ones before it handed back unread. */
+async function skip(batches: AsyncIterator<Batch>, sequence: number): Promise<IteratorResult<Batch>> {
+  for (;;) {
+    const next = await batches.next();
+    if (next.done || next.value.sequence >= sequence) return next;
+    next.value.release?.();
+  }
 }
 
 /** Schema key → the file header mapped to it, or null. */

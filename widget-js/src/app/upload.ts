@@ -113,5 +113,6 @@ function resetFor(state: State, file: File): void {
   state.rules = [];
   state.undo = [];
   state.summary = null;
+  state.kept = null;
   state.stale = true;
 }
