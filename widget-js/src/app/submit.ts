@@ -82,7 +82,7 @@ async function send(state: State, view: View, signal: AbortSignal): Promise<Impo
   });
   const key = await keys.derive(created.serverKey, created.importId);
   performance.mark('sluice:sending');
-  const sent = await sendBatches({ state, view, signal, created, key, total });
+  const sent = await sendBatches({ state, file, view, signal, created, key, total });
   performance.mark('sluice:sent');
   view.text.textContent = t('finishing');
   const mapping = columnMapping(summary);
@@ -94,6 +94,7 @@ async function send(state: State, view: View, signal: AbortSignal): Promise<Impo
 
 interface Sending {
   state: State;
+  file: File;
   view: View;
   signal: AbortSignal;
   created: Created;
@@ -106,7 +107,7 @@ interface Sending {
  * Seals and sends every batch, a few requests in flight: batch n + 1 is sealed while batch n is
  * on its way. Progress moves as each batch is acknowledged, with the bytes sent.
  */
-async function sendBatches({ state, view, signal, created, key, total }: Sending): Promise<{ batches: number; rows: number }> {
+async function sendBatches({ state, file, view, signal, created, key, total }: Sending): Promise<{ batches: number; rows: number }> {
   const started = performance.now();
   let acked = 0;
   let bytes = 0;
@@ -128,7 +129,7 @@ async function sendBatches({ state, view, signal, created, key, total }: Sending
   let batches = 0;
   let rows = 0;
   // Leaving the loop early (a failure) ends the batches' source, which stops its parser.
-  for await (const batch of batchesToSend(state, signal)) {
+  for await (const batch of batchesToSend(state, file, signal)) {
     if (failure) throw failure;
     const { sequence, firstRow, rowCount } = batch;
     const sealed = await seal(key, batchAad(created.importId, sequence, firstRow, rowCount, created.schemaDigest), batch.bytes);
@@ -160,7 +161,7 @@ async function sendBatches({ state, view, signal, created, key, total }: Sending
  * that reads the file again; it reads past the kept ones while they are sent. Without kept
  * batches (the host page's settings changed since the check), every batch from a new parse.
  */
-async function* batchesToSend(state: State, signal: AbortSignal): AsyncGenerator<Batch, void, undefined> {
+async function* batchesToSend(state: State, file: File, signal: AbortSignal): AsyncGenerator<Batch, void, undefined> {
   const options = batchOptions(state);
   const kept = keptFor(state, options);
   if (kept?.complete) {
@@ -169,7 +170,7 @@ async function* batchesToSend(state: State, signal: AbortSignal): AsyncGenerator
   }
   const from = kept?.batches.length ?? 0;
   markParse();
-  const job = parseFile(state.file!, { ...options, signal });
+  const job = parseFile(file, { ...options, signal });
   const batches = job.batches();
   try {
     const first = skip(batches, from);
