@@ -1,8 +1,8 @@
 // One parse per import (issue 15, docs/widget.md): the review's check keeps the batches it made
 // and the submission sends them without reading the file again; an edit or a deletion made on
-// the review step is in what is sent; past the budget of kept batches, a second parser sends
-// only the batches after the kept ones. Each pass over the file is a `sluice:parse` User Timing
-// mark in the frame, which these tests count.
+// the review step is in what is sent; a file past the budget of kept batches keeps none and is
+// parsed again at submission. Each pass over the file is a `sluice:parse` User Timing mark in the
+// frame, which these tests count; they set the budget on the app's root (`data-keep-bytes`).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium, csv, openImporter, stack, toReview } from './support.mjs';
@@ -123,24 +123,22 @@ test('a cell edited and a row deleted after the review are sent as edited and no
   }
 });
 
-test('a file past the budget of kept batches: the kept ones are sent, then only the batches after them, every row once', async () => {
+test('a file larger than the budget of kept batches keeps none: the submission parses it again and stores every row once', async () => {
   const sluice = await stack({ importer: SMALL_BATCHES });
   try {
-    // About three of the ten batches fit.
-    const whole = await importOnce(sluice, csv(ROWS));
-    const perBatch = csv(ROWS).length / 10;
-    const part = await importOnce(sluice, csv(ROWS), Math.round(perBatch * 3.5));
-    assert.equal(part.kept.complete, false, 'the budget was reached');
-    assert.ok(part.kept.keptBytes > 0, 'some batches were kept');
-    assert.deepEqual(part.passes, { review: 1, total: 2 }, 'a second parser for the batches after the kept ones');
-    assert.equal(part.result.rows, ROWS);
-    assert.equal(part.result.batches, ROWS / 200, 'no batch sent twice');
+    const file = csv(ROWS);
+    const whole = await importOnce(sluice, file);
+    const past = await importOnce(sluice, file, Math.round(file.length / 2));
+    assert.deepEqual(past.kept, { keptBytes: 0, complete: false }, 'nothing held in the page');
+    assert.deepEqual(past.passes, { review: 1, total: 2 }, 'the submission read the file again');
+    assert.equal(past.result.rows, ROWS);
+    assert.equal(past.result.batches, ROWS / 200, 'no batch sent twice');
     assert.deepEqual(
-      part.rows.map((r) => r.row),
+      past.rows.map((r) => r.row),
       Array.from({ length: ROWS }, (_, i) => i + 1),
       'every row once, in order',
     );
-    assert.deepEqual(part.rows, whole.rows);
+    assert.deepEqual(past.rows, whole.rows);
   } finally {
     await sluice.close();
   }

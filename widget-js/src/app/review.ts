@@ -73,7 +73,7 @@ export async function reviewStep(state: State, shell: Shell): Promise<Step> {
         const version = state.version;
         // The check makes the batches the submission sends, and keeps them (kept.ts).
         const options = batchOptions(state);
-        const kept = new Kept(keyOf(state, options), keepBudget());
+        const kept = new Kept(keyOf(state, options), keepBudget(), file.size);
         state.kept = null;
         markParse();
         const job = parseFile(file, {

@@ -157,38 +157,18 @@ async function sendBatches({ state, file, view, signal, created, key, total }: S
 
 /**
  * The batches to send, in order: those the review's check kept when they were made for what is
- * sent now, and after them, when the check could not keep them all, the rest from a parser
- * that reads the file again; it reads past the kept ones while they are sent. Without kept
- * batches (the host page's settings changed since the check), every batch from a new parse.
+ * sent now; otherwise (a file past the budget, the host page's settings changed since the check)
+ * every batch from a new parse of the file.
  */
 async function* batchesToSend(state: State, file: File, signal: AbortSignal): AsyncGenerator<Batch, void, undefined> {
   const options = batchOptions(state);
   const kept = keptFor(state, options);
-  if (kept?.complete) {
+  if (kept) {
     yield* kept.batches;
     return;
   }
-  const from = kept?.batches.length ?? 0;
   markParse();
-  const job = parseFile(file, { ...options, signal });
-  const batches = job.batches();
-  try {
-    const first = skip(batches, from);
-    first.catch(() => {});
-    if (kept) yield* kept.batches;
-    for (let next = await first; !next.done; next = await batches.next()) yield next.value;
-  } finally {
-    await batches.return?.();
-  }
-}
-
-/** The first batch from `sequence` on, the ones before it handed back unread. */
-async function skip(batches: AsyncIterator<Batch>, sequence: number): Promise<IteratorResult<Batch>> {
-  for (;;) {
-    const next = await batches.next();
-    if (next.done || next.value.sequence >= sequence) return next;
-    next.value.release?.();
-  }
+  yield* parseFile(file, { ...options, signal });
 }
 
 /** Schema key → the file header mapped to it, or null. */
