@@ -43,6 +43,11 @@ export class Kept {
     batch.release?.();
   }
 
+  /** Whether the check should make batches at all (not for a file larger than the budget). */
+  get wanted(): boolean {
+    return !this.over;
+  }
+
   /** The check ended: the batches are all here unless the budget was reached. */
   finish(): void {
     this.complete = !this.over;

@@ -78,6 +78,7 @@ export async function reviewStep(state: State, shell: Shell): Promise<Step> {
         markParse();
         const job = parseFile(file, {
           ...options,
+          batches: kept.wanted ? options.batches : false,
           validate: { maxInvalidValues: INVALID_VALUES },
           onProgress: (p) => {
             progress.value = p.bytes / Math.max(1, file.size);
