@@ -202,8 +202,9 @@ fuzz: fuzz-build
 BENCH_DIR ?= $(HOME)/.cache/sluice/bench
 
 # Native throughput (also a header of 10,000 columns of one name); the release server on loopback under 50 concurrent imports of sealed
-# 1,000-row batches; in headless Chromium, @sluice/parser against Papa Parse and uDSV on the
-# generated 1,000,000-row file, and memory on it and on a generated 1 GB file; then the widget
+# 1,000-row batches; in headless Chromium, @sluice/parser (its simd128 and scalar builds) against
+# uDSV, uDSV with a JavaScript validation and Papa Parse on the generated 1,000,000-row file and
+# on the same rows with no quotes (--plain), and memory on it and on a generated 1 GB file; then the widget
 # end to end on that file, from file pick to a complete import, and its sizes.
 bench: setup-test widget
 	cargo bench --locked -p sluice-parser --bench throughput
@@ -212,7 +213,8 @@ bench: setup-test widget
 	@mkdir -p $(BENCH_DIR)
 	@[ -s $(BENCH_DIR)/bench-1m.csv ] || cargo run --locked --release -q -p sluice-parser --example gen_bench_csv -- $(BENCH_DIR)/bench-1m.csv 1000000
 	@[ -s $(BENCH_DIR)/bench-1g.csv ] || cargo run --locked --release -q -p sluice-parser --example gen_bench_csv -- $(BENCH_DIR)/bench-1g.csv 8100000
-	node parser-wasm/npm/bench/chromium.mjs $(BENCH_DIR)/bench-1m.csv $(BENCH_DIR)/bench-1g.csv
+	@[ -s $(BENCH_DIR)/bench-1m-plain.csv ] || cargo run --locked --release -q -p sluice-parser --example gen_bench_csv -- $(BENCH_DIR)/bench-1m-plain.csv 1000000 --plain
+	node parser-wasm/npm/bench/chromium.mjs $(BENCH_DIR)/bench-1m.csv $(BENCH_DIR)/bench-1g.csv --plain $(BENCH_DIR)/bench-1m-plain.csv
 	@[ -s $(BENCH_DIR)/bench-100k.xlsx ] || cargo run --locked --release -q -p sluice-parser --example gen_bench_xlsx -- $(BENCH_DIR)/bench-100k.xlsx 100000
 	node parser-wasm/npm/bench/sheets.mjs $(BENCH_DIR)/bench-100k.xlsx
 	cargo build --locked --release -q -p sluice-server --bin sluice
