@@ -59,28 +59,51 @@ setup-test: setup
 	@[ -x /usr/bin/chromium ] || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; }
 	@/usr/bin/python3 -c 'import xlwt' 2>/dev/null || { apt-get update -qq && apt-get install -y -qq python3-xlwt >/dev/null; }
 
-# The npm package's WebAssembly: wasm32 build (no TOML, no encoding tables), wasm-bindgen glue,
-# then wasm-opt -Oz (npm binaryen); then the same with the spreadsheet reader (calamine), the
-# second module, which only a workbook needs, built for size (profile wasm-sheets).
+# The npm package's WebAssembly: wasm32 build (no TOML, no encoding tables, profile wasm), wasm-bindgen
+# glue, then wasm-opt -Oz (npm binaryen); then the same with the spreadsheet reader (calamine), the
+# second module, which only a workbook needs, built for size (profile wasm-sheets). Each module is
+# built twice, with simd128 (memchr's and the compiler's vector code) and without, for engines
+# that lack it; the simd builds have their own target directory, so neither invalidates the other,
+# and share the scalar build's glue (the build checks it is the same). The package picks one at load.
+WASM_TARGET := $(CARGO_TARGET_DIR)/wasm32-unknown-unknown
+WASM_SIMD_DIR := $(CARGO_TARGET_DIR)/simd
+WASM_SIMD_TARGET := $(WASM_SIMD_DIR)/wasm32-unknown-unknown
+WASM_BUILD := cargo build --locked -p sluice-parser --lib --target wasm32-unknown-unknown --no-default-features
+WASM_SIZE = @printf '%s: %s bytes, %s gzipped\n' $(notdir $@) $$(wc -c < $@) $$(gzip -9 -c $@ | wc -c)
+
 wasm: setup
-	cargo build --locked --release -p sluice-parser --lib --target wasm32-unknown-unknown --no-default-features
-	cargo build --locked --profile wasm-sheets -p sluice-parser --lib --target wasm32-unknown-unknown \
-		--no-default-features --features spreadsheets
-	@$(MAKE) --no-print-directory $(WASM_OUT)/sluice_parser_bg.wasm $(WASM_OUT)/sluice_parser.d.ts \
-		$(WASM_OUT)/sluice_parser_sheets_bg.wasm $(WASM_OUT)/sluice_parser_sheets.d.ts
+	$(WASM_BUILD) --profile wasm
+	RUSTFLAGS='-C target-feature=+simd128' $(WASM_BUILD) --profile wasm --target-dir $(WASM_SIMD_DIR)
+	$(WASM_BUILD) --profile wasm-sheets --features spreadsheets
+	RUSTFLAGS='-C target-feature=+simd128' $(WASM_BUILD) --profile wasm-sheets --features spreadsheets --target-dir $(WASM_SIMD_DIR)
+	@$(MAKE) --no-print-directory $(WASM_OUT)/sluice_parser_bg.wasm $(WASM_OUT)/sluice_parser_simd_bg.wasm \
+		$(WASM_OUT)/sluice_parser_sheets_bg.wasm $(WASM_OUT)/sluice_parser_sheets_simd_bg.wasm
 
 # Glue and wasm-opt only when cargo wrote a new module (it leaves an up-to-date one untouched).
 # The glue's declarations (.d.ts) are for `tsc --checkJs` (make lint); the package ships none.
-$(WASM_OUT)/sluice_parser_bg.wasm $(WASM_OUT)/sluice_parser.d.ts &: $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/release/sluice_parser.wasm
+$(WASM_OUT)/sluice_parser_bg.wasm $(WASM_OUT)/sluice_parser.d.ts &: $(WASM_TARGET)/wasm/sluice_parser.wasm
 	wasm-bindgen --target web --out-dir $(WASM_OUT) --out-name sluice_parser $<
 	$(NODE_BIN)/wasm-opt -Oz $(WASM_FEATURES) $(WASM_OUT)/sluice_parser_bg.wasm -o $(WASM_OUT)/sluice_parser_bg.wasm
-	@printf 'WebAssembly: %s bytes, %s gzipped\n' $$(wc -c < $(WASM_OUT)/sluice_parser_bg.wasm) $$(gzip -9 -c $(WASM_OUT)/sluice_parser_bg.wasm | wc -c)
+	$(WASM_SIZE)
 
-$(WASM_OUT)/sluice_parser_sheets_bg.wasm $(WASM_OUT)/sluice_parser_sheets.d.ts &: $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm-sheets/sluice_parser.wasm
+$(WASM_OUT)/sluice_parser_simd_bg.wasm: $(WASM_SIMD_TARGET)/wasm/sluice_parser.wasm $(WASM_OUT)/sluice_parser.d.ts
+	wasm-bindgen --target web --out-dir $(WASM_SIMD_DIR)/glue --out-name sluice_parser $<
+	@cmp -s $(WASM_SIMD_DIR)/glue/sluice_parser.js $(WASM_OUT)/sluice_parser.js || \
+		{ echo "the simd128 module's glue differs from the scalar module's: rebuild both (make wasm)"; exit 1; }
+	$(NODE_BIN)/wasm-opt -Oz $(WASM_FEATURES) --enable-simd $(WASM_SIMD_DIR)/glue/sluice_parser_bg.wasm -o $@
+	$(WASM_SIZE)
+
+$(WASM_OUT)/sluice_parser_sheets_bg.wasm $(WASM_OUT)/sluice_parser_sheets.d.ts &: $(WASM_TARGET)/wasm-sheets/sluice_parser.wasm
 	wasm-bindgen --target web --out-dir $(WASM_OUT) --out-name sluice_parser_sheets $<
 	$(NODE_BIN)/wasm-opt -Oz $(WASM_FEATURES) $(WASM_OUT)/sluice_parser_sheets_bg.wasm -o $(WASM_OUT)/sluice_parser_sheets_bg.wasm
-	@printf 'WebAssembly with spreadsheets: %s bytes, %s gzipped\n' $$(wc -c < $(WASM_OUT)/sluice_parser_sheets_bg.wasm) \
-		$$(gzip -9 -c $(WASM_OUT)/sluice_parser_sheets_bg.wasm | wc -c)
+	$(WASM_SIZE)
+
+$(WASM_OUT)/sluice_parser_sheets_simd_bg.wasm: $(WASM_SIMD_TARGET)/wasm-sheets/sluice_parser.wasm $(WASM_OUT)/sluice_parser_sheets.d.ts
+	wasm-bindgen --target web --out-dir $(WASM_SIMD_DIR)/glue --out-name sluice_parser_sheets $<
+	@cmp -s $(WASM_SIMD_DIR)/glue/sluice_parser_sheets.js $(WASM_OUT)/sluice_parser_sheets.js || \
+		{ echo "the simd128 spreadsheet module's glue differs from the scalar one's: rebuild both (make wasm)"; exit 1; }
+	$(NODE_BIN)/wasm-opt -Oz $(WASM_FEATURES) --enable-simd $(WASM_SIMD_DIR)/glue/sluice_parser_sheets_bg.wasm -o $@
+	$(WASM_SIZE)
 
 # @sluice/widget: type-checked, bundled by esbuild into widget-js/dist (loader, importer app,
 # parser worker, WebAssembly, each with a .gz; the app's files under content-hashed names),
@@ -179,8 +202,9 @@ fuzz: fuzz-build
 BENCH_DIR ?= $(HOME)/.cache/sluice/bench
 
 # Native throughput (also a header of 10,000 columns of one name); the release server on loopback under 50 concurrent imports of sealed
-# 1,000-row batches; in headless Chromium, @sluice/parser against Papa Parse and uDSV on the
-# generated 1,000,000-row file, and memory on it and on a generated 1 GB file; then the widget
+# 1,000-row batches; in headless Chromium, @sluice/parser (its simd128 and scalar builds) against
+# uDSV, uDSV with a JavaScript validation and Papa Parse on the generated 1,000,000-row file and
+# on the same rows with no quotes (--plain), and memory on it and on a generated 1 GB file; then the widget
 # end to end on that file, from file pick to a complete import, and its sizes.
 bench: setup-test widget
 	cargo bench --locked -p sluice-parser --bench throughput
@@ -189,7 +213,8 @@ bench: setup-test widget
 	@mkdir -p $(BENCH_DIR)
 	@[ -s $(BENCH_DIR)/bench-1m.csv ] || cargo run --locked --release -q -p sluice-parser --example gen_bench_csv -- $(BENCH_DIR)/bench-1m.csv 1000000
 	@[ -s $(BENCH_DIR)/bench-1g.csv ] || cargo run --locked --release -q -p sluice-parser --example gen_bench_csv -- $(BENCH_DIR)/bench-1g.csv 8100000
-	node parser-wasm/npm/bench/chromium.mjs $(BENCH_DIR)/bench-1m.csv $(BENCH_DIR)/bench-1g.csv
+	@[ -s $(BENCH_DIR)/bench-1m-plain.csv ] || cargo run --locked --release -q -p sluice-parser --example gen_bench_csv -- $(BENCH_DIR)/bench-1m-plain.csv 1000000 --plain
+	node parser-wasm/npm/bench/chromium.mjs $(BENCH_DIR)/bench-1m.csv $(BENCH_DIR)/bench-1g.csv --plain $(BENCH_DIR)/bench-1m-plain.csv
 	@[ -s $(BENCH_DIR)/bench-100k.xlsx ] || cargo run --locked --release -q -p sluice-parser --example gen_bench_xlsx -- $(BENCH_DIR)/bench-100k.xlsx 100000
 	node parser-wasm/npm/bench/sheets.mjs $(BENCH_DIR)/bench-100k.xlsx
 	cargo build --locked --release -q -p sluice-server --bin sluice

@@ -1,7 +1,8 @@
 // Builds @sluice/widget into dist/ with esbuild: the loader as a classic script (sluice.js, for
 // a script tag) and as a module (loader.mjs, for npm, with its types), the importer app and its
 // parser worker as modules, its stylesheet, and the parser's two WebAssembly modules (the
-// spreadsheet one fetched only for a workbook); then @sluice/react and @sluice/vue (react/dist,
+// spreadsheet one fetched only for a workbook), each as its simd128 and its scalar build (the
+// worker fetches the one the browser runs); then @sluice/react and @sluice/vue (react/dist,
 // vue/dist). The app's files get content-hashed names (app/app.3f9c….js), which the server
 // serves as immutable and finds through dist/manifest.json; the loader keeps its name. Writes a
 // .gz beside each file for the server to embed; writes only files whose bytes changed, so that
@@ -43,15 +44,17 @@ await bundle(join(here, 'src/loader.ts'), 'loader.mjs', 'esm');
 await bundle(join(here, 'src/app/main.ts'), 'app/app.js', 'esm');
 await bundle(join(parser, 'src/worker.js'), 'app/worker.js', 'esm');
 files.set('app/app.css', readFileSync(join(here, 'src/app/app.css')));
-files.set('wasm/sluice_parser_bg.wasm', readFileSync(join(parser, 'wasm/sluice_parser_bg.wasm')));
-files.set('wasm/sluice_parser_sheets_bg.wasm', readFileSync(join(parser, 'wasm/sluice_parser_sheets_bg.wasm')));
+const WASM = ['sluice_parser_simd_bg.wasm', 'sluice_parser_bg.wasm', 'sluice_parser_sheets_simd_bg.wasm', 'sluice_parser_sheets_bg.wasm'];
+for (const name of WASM) files.set(`wasm/${name}`, readFileSync(join(parser, 'wasm', name)));
 
 const manifest = hashNames(files);
 const sizes = {
   loader: gz(files.get('sluice.js')),
   app: gz(files.get(manifest['app/app.js'])) + gz(files.get(manifest['app/worker.js'])) + gz(files.get(manifest['app/app.css'])),
-  wasm: gz(files.get(manifest['wasm/sluice_parser_bg.wasm'])),
-  sheetsWasm: gz(files.get(manifest['wasm/sluice_parser_sheets_bg.wasm'])),
+  wasm: gz(files.get(manifest['wasm/sluice_parser_simd_bg.wasm'])),
+  scalarWasm: gz(files.get(manifest['wasm/sluice_parser_bg.wasm'])),
+  sheetsWasm: gz(files.get(manifest['wasm/sluice_parser_sheets_simd_bg.wasm'])),
+  scalarSheetsWasm: gz(files.get(manifest['wasm/sluice_parser_sheets_bg.wasm'])),
 };
 for (const [path, bytes] of [...files]) files.set(`${path}.gz`, gzipSync(bytes, { level: 9 }));
 files.set('manifest.json', Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
@@ -77,7 +80,7 @@ await buildPackage('react', ['react', 'react/jsx-runtime', '@sluice/widget']);
 await buildPackage('vue', ['vue', '@sluice/widget']);
 
 console.log(
-  `widget: loader ${sizes.loader} B gzipped (budget ${BUDGETS.loader}); app ${sizes.app} B gzipped (app.js + worker.js + app.css; budget ${BUDGETS.app}); parser WebAssembly ${sizes.wasm} B gzipped, with spreadsheets ${sizes.sheetsWasm} B gzipped, loaded for a workbook only (neither counted)`,
+  `widget: loader ${sizes.loader} B gzipped (budget ${BUDGETS.loader}); app ${sizes.app} B gzipped (app.js + worker.js + app.css; budget ${BUDGETS.app}); parser WebAssembly ${sizes.wasm} B gzipped (scalar build ${sizes.scalarWasm} B), with spreadsheets ${sizes.sheetsWasm} B gzipped (scalar ${sizes.scalarSheetsWasm} B), loaded for a workbook only (none counted)`,
 );
 if (sizes.loader > BUDGETS.loader || sizes.app > BUDGETS.app) {
   console.error('widget: over the size budget');
@@ -96,8 +99,7 @@ function gz(bytes) {
 function hashNames(files) {
   const manifest = {};
   const order = [
-    ['wasm/sluice_parser_bg.wasm', '../wasm/sluice_parser_bg.wasm', ['app/worker.js', 'app/app.js']],
-    ['wasm/sluice_parser_sheets_bg.wasm', '../wasm/sluice_parser_sheets_bg.wasm', ['app/worker.js', 'app/app.js']],
+    ...WASM.map((name) => [`wasm/${name}`, `../wasm/${name}`, ['app/worker.js', 'app/app.js']]),
     ['app/worker.js', './worker.js', ['app/app.js']],
     ['app/app.js', null, []],
     ['app/app.css', null, []],

@@ -312,6 +312,8 @@ export interface Summary {
   rowIndex: RowIndex;
   /** With `measureMemory` in a browser: the worker's peak JS heap plus WebAssembly memory. */
   workerMemory?: { peakBytes: number; wasmBytes: number };
+  /** Browsers' parseFile: whether the worker ran the simd128 build of the module (else the scalar one). */
+  simd?: boolean;
 }
 
 export interface Batch {
@@ -400,6 +402,12 @@ export interface ParseFileOptions extends ParserOptions {
   maxQueuedBatches?: number;
   /** Browsers: report the worker's peak memory in the summary. */
   measureMemory?: boolean;
+  /**
+   * Browsers: which build of the module the worker loads. Left out, the simd128 build where the
+   * engine runs WebAssembly SIMD, else the scalar one; `false` forces the scalar build, `true` the
+   * simd128 one (an error without SIMD). Node: SLUICE_PARSER_SIMD=0 in the environment.
+   */
+  simd?: boolean;
 }
 
 /**
@@ -442,7 +450,7 @@ export interface ParseJob extends AsyncIterable<Batch> {
  * Loads the WebAssembly module (browsers: needed before the low-level API; Node: no-op), and with
  * `spreadsheets: true` the spreadsheet module too, which the low-level API needs for a workbook.
  */
-export function ready(options?: { spreadsheets?: boolean }): Promise<void>;
+export function ready(options?: { spreadsheets?: boolean; simd?: boolean }): Promise<void>;
 
 /** The sheets of a workbook (read whole; Node also takes a path), from the spreadsheet module. */
 export function listSheets(source: Blob | Uint8Array | ArrayBuffer | string | URL, options?: { limits?: ReaderOptions['limits'] }): Promise<SheetInfo[]>;
@@ -492,5 +500,7 @@ export function decodeBatch(bytes: Uint8Array): DecodedBatch;
 export function batchInfo(bytes: Uint8Array): Batch;
 /** The WebAssembly memory's size in bytes, once loaded. */
 export function wasmMemory(): number | undefined;
+/** Whether the loaded module is the simd128 build (undefined before it loads). */
+export function wasmSimd(): boolean | undefined;
 /** Whether data row `row` has errors, from a summary's row index. */
 export function rowHasErrors(summary: Summary, row: number): boolean;

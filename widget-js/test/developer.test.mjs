@@ -114,7 +114,7 @@ test('a host page view loads nothing of the importer before the first open; open
       `the app: ${requests.seen}`,
     );
     assert.ok(
-      requests.seen.some((path) => /^\/widget\/wasm\/sluice_parser_bg\.[0-9a-f]{16}\.wasm$/.test(path)),
+      requests.seen.some((path) => /^\/widget\/wasm\/sluice_parser_simd_bg\.[0-9a-f]{16}\.wasm$/.test(path)),
       `the WebAssembly: ${requests.seen}`,
     );
     await page.close();

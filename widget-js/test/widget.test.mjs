@@ -200,8 +200,8 @@ test('a workbook dropped on the importer: pick the sheet, click the header row u
       ['pro', 'free', 'enterprise'],
     );
     assert.ok(
-      sheetRequests.seen.some((path) => /^\/widget\/wasm\/sluice_parser_sheets_bg\.[0-9a-f]{16}\.wasm$/.test(path)),
-      'the spreadsheet module (content-hashed name), fetched for the workbook',
+      sheetRequests.seen.some((path) => /^\/widget\/wasm\/sluice_parser_sheets_simd_bg\.[0-9a-f]{16}\.wasm$/.test(path)),
+      'the spreadsheet module (its simd128 build, content-hashed name), fetched for the workbook',
     );
     assert.deepEqual(errors, []);
     await page.close();

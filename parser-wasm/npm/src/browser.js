@@ -16,6 +16,7 @@ export {
   batchInfo,
   rowHasErrors,
   wasmMemory,
+  wasmSimd,
   isWorkbook,
   SIGNATURE_BYTES,
 } from './core.js';
@@ -23,10 +24,11 @@ export {
 /**
  * Loads the WebAssembly module on this page, and with `{ spreadsheets: true }` the spreadsheet
  * module too; the low-level API needs them (the second for a workbook), parseFile does not.
+ * `simd: false` loads the scalar builds where the simd128 ones would load (see simd.js).
  */
 export async function ready(options = {}) {
-  use(await load());
-  if (options.spreadsheets) useSpreadsheets(await readySpreadsheets());
+  use(await load(options.simd));
+  if (options.spreadsheets) useSpreadsheets(await readySpreadsheets(options.simd));
 }
 
 /** The sheets of a workbook (a File, Blob or bytes, read whole), for a sheet picker. */

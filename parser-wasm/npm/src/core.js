@@ -217,6 +217,11 @@ export function rowHasErrors(summary, row) {
   return bit >= 0 && ((word >>> (bit % 32)) & 1) === 1;
 }
 
+/** Whether the CSV module loaded is the simd128 build (undefined before it loads). */
+export function wasmSimd() {
+  return (modules.csv ?? (spreadsheetsLoaded() ? modules.sheets : null))?.simd;
+}
+
 /** The size of the WebAssembly memory in bytes (of both modules, when both are loaded). */
 export function wasmMemory() {
   const loaded = [modules.csv, spreadsheetsLoaded() ? modules.sheets : null].filter(Boolean);

@@ -21,6 +21,7 @@ export {
   batchInfo,
   rowHasErrors,
   wasmMemory,
+  wasmSimd,
   isWorkbook,
   SIGNATURE_BYTES,
 } from './core.js';

@@ -2,7 +2,7 @@
 // batches (transferred, not copied) and the summary, waiting while the page has too many
 // batches it has not taken yet.
 import { ready, readySpreadsheets } from './wasm-web.js';
-import { run, use, useSpreadsheets, wasmMemory } from './core.js';
+import { run, use, useSpreadsheets, wasmMemory, wasmSimd } from './core.js';
 
 /** The fields of a refused file's Error (see FileError in index.d.ts). */
 const DETAILS = ['code', 'kind', 'line', 'byte', 'limit', 'limitName'];
@@ -30,7 +30,7 @@ async function start(source, options) {
     peak = Math.max(peak, used);
   };
   try {
-    use(await ready());
+    use(await ready(options.simd));
     const summary = await run(source, options, {
       progress: (progress) => {
         if (options.measureMemory) measure();
@@ -38,7 +38,7 @@ async function start(source, options) {
       },
       spare: () => spares.pop(),
       // Only a workbook fetches the spreadsheet module.
-      workbook: async () => useSpreadsheets(await readySpreadsheets()),
+      workbook: async () => useSpreadsheets(await readySpreadsheets(options.simd)),
       batch: async (batch) => {
         outstanding += 1;
         self.postMessage({ type: 'batch', batch }, { transfer: [batch.bytes.buffer] });
@@ -49,6 +49,7 @@ async function start(source, options) {
       measure();
       summary.workerMemory = { peakBytes: peak, wasmBytes: wasmMemory() };
     }
+    summary.simd = wasmSimd();
     self.postMessage({ type: 'done', summary });
   } catch (error) {
     // A refused file's details (code, kind, line, byte, limit, limitName) travel with its message.

@@ -165,7 +165,7 @@ test('a workbook is read in the Worker, which fetches the spreadsheet module for
   const reader = { sheet: 'Customers' };
   const mapping = { columns: { id: 'Customer ID', name: 'First Name', email: 'E-mail Address' } };
   const book = await sheetRequests(() => tab.evaluate((options) => window.parse(options), { schema, reader, mapping }));
-  assert.deepEqual(book.seen, ['/wasm/sluice_parser_sheets.js', '/wasm/sluice_parser_sheets_bg.wasm']);
+  assert.deepEqual(book.seen, ['/wasm/sluice_parser_sheets.js', '/wasm/sluice_parser_sheets_simd_bg.wasm']);
   assert.equal(book.result.rows, 2);
   assert.equal(book.result.summary.layout.format, 'xlsx');
   assert.deepEqual(

@@ -23,11 +23,13 @@ before(async () => {
   project = await mkdtemp(join(tmpdir(), 'sluice-user-'));
   const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', project], { cwd: packageDir });
   const [{ filename, files }] = JSON.parse(stdout);
-  assert.ok(
-    files.some((f) => f.path === 'wasm/sluice_parser_bg.wasm'),
-    'the tarball carries the WebAssembly',
-  );
-  for (const path of ['wasm/sluice_parser_sheets.js', 'wasm/sluice_parser_sheets_bg.wasm']) {
+  for (const path of ['wasm/sluice_parser_simd_bg.wasm', 'wasm/sluice_parser_bg.wasm']) {
+    assert.ok(
+      files.some((f) => f.path === path),
+      `the tarball carries the WebAssembly, both builds (${path})`,
+    );
+  }
+  for (const path of ['wasm/sluice_parser_sheets.js', 'wasm/sluice_parser_sheets_simd_bg.wasm', 'wasm/sluice_parser_sheets_bg.wasm']) {
     assert.ok(
       files.some((f) => f.path === path),
       `the tarball carries the spreadsheet module (${path})`,
