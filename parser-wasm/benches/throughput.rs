@@ -112,13 +112,17 @@ fn csv_core_only(file: &[u8], rows: u64) {
     let (mut out, mut ends) = (vec![0u8; 1 << 16], vec![0usize; 1024]);
     let (mut records, mut fields, mut nout, mut nend) = (0u64, 0u64, 0, 0);
     let mut chunks = file.chunks(CHUNK);
-    let mut input = chunks.next().unwrap_or_default();
+    let mut input: &[u8] = &[];
     loop {
+        if input.is_empty() {
+            // Empty input tells csv-core the file ended: only once the chunks are all read.
+            input = chunks.next().unwrap_or_default();
+        }
         let (result, nin, o, e) = reader.read_record(input, &mut out[nout..], &mut ends[nend..]);
         input = &input[nin..];
         (nout, nend) = (nout + o, nend + e);
         match result {
-            csv_core::ReadRecordResult::InputEmpty => input = chunks.next().unwrap_or_default(),
+            csv_core::ReadRecordResult::InputEmpty => {}
             csv_core::ReadRecordResult::Record => {
                 (records, fields) = (records + 1, fields + nend as u64);
                 (nout, nend) = (0, 0);
