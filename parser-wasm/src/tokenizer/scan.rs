@@ -72,28 +72,36 @@ impl Block {
     /// Classifies the bytes of `buf` from `at` (up to 64 of them).
     fn new(buf: &[u8], at: usize, syntax: Syntax, carry: Carry) -> Block {
         let bytes = buf.get(at..).unwrap_or_default();
-        let mut block = [0u8; WIDTH];
-        let len = bytes.len().min(WIDTH);
-        block[..len].copy_from_slice(bytes.get(..len).unwrap_or_default());
-        let valid = if len == WIDTH { u64::MAX } else { (1u64 << len) - 1 };
-        let classes = classify(&block, syntax);
-        let [delimiters, quotes, crs, lfs] = [0, 1, 2, 3].map(|plane| pack(&classes, plane) & valid);
+        let classes = match bytes.get(..WIDTH).and_then(|b| <&[u8; WIDTH]>::try_from(b).ok()) {
+            Some(block) => classify(block, syntax),
+            None => {
+                let mut block = [0u8; WIDTH];
+                block.get_mut(..bytes.len()).unwrap_or_default().copy_from_slice(bytes);
+                classify(&block, syntax)
+            }
+        };
+        let valid = if bytes.len() >= WIDTH { u64::MAX } else { (1u64 << bytes.len()) - 1 };
+        let (separators, quotes) = (pack(&classes, 0) & valid, pack(&classes, 1) & valid);
         let in_quotes = prefix_xor(quotes) ^ if carry.in_quote { u64::MAX } else { 0 };
-        let ends = (delimiters | crs | lfs) & !in_quotes;
+        let ends = separators & !in_quotes;
         let (opens, closes) = (quotes & in_quotes, quotes & !in_quotes);
         let after_end = (ends << 1) | u64::from(carry.end);
         let after_close = (closes << 1) | u64::from(carry.close);
         let before_end_or_open = (ends | opens) >> 1 | (1 << (WIDTH - 1));
         let odd_first = u64::from(carry.close) & !(ends | opens) & 1;
-        let lines = crs | (lfs & !((crs << 1) | u64::from(carry.cr)));
+        // Line ends matter here only inside quotes: most blocks have none, and skip two masks.
+        let (quoted_lines, cr) = match in_quotes {
+            0 => (0, false),
+            _ => quoted_line_ends(&classes, in_quotes & valid, carry.cr),
+        };
         let last = |mask: u64| mask >> (WIDTH - 1) == 1;
         Block {
             at,
             ends,
             odd: (opens & !(after_end | after_close)) | (closes & !before_end_or_open) | odd_first,
             doubled: opens & after_close,
-            quoted_lines: lines & in_quotes,
-            carry: Carry { in_quote: last(in_quotes), end: last(ends), close: last(closes), cr: last(crs) },
+            quoted_lines,
+            carry: Carry { in_quote: last(in_quotes), end: last(ends), close: last(closes), cr },
         }
     }
 
@@ -117,17 +125,26 @@ impl Block {
     }
 }
 
-/// Per byte, bit 0: delimiter, 1: quote, 2: CR, 3: LF; one pass of comparisons.
+/// Per byte, bit 0: delimiter or line end, 1: quote, 2: CR, 3: LF; one pass of comparisons.
 fn classify(block: &[u8; WIDTH], syntax: Syntax) -> [u8; WIDTH] {
     let (delimiter, quote) = (syntax.delimiter, syntax.quote.unwrap_or(syntax.delimiter));
     let mut classes = [0u8; WIDTH];
     for (class, &b) in classes.iter_mut().zip(block) {
-        *class = u8::from(b == delimiter)
+        let (cr, lf) = (b == b'\r', b == b'\n');
+        *class = u8::from(b == delimiter || cr || lf)
             | u8::from(b == quote && b != delimiter) << 1
-            | u8::from(b == b'\r') << 2
-            | u8::from(b == b'\n') << 3;
+            | u8::from(cr) << 2
+            | u8::from(lf) << 3;
     }
     classes
+}
+
+/// The line ends inside quotes that start a line (not the LF of a CRLF), and whether the
+/// block's last byte is a CR.
+fn quoted_line_ends(classes: &[u8; WIDTH], in_quotes: u64, cr_before: bool) -> (u64, bool) {
+    let (crs, lfs) = (pack(classes, 2), pack(classes, 3));
+    let lines = crs | (lfs & !((crs << 1) | u64::from(cr_before)));
+    (lines & in_quotes, crs >> (WIDTH - 1) == 1)
 }
 
 /// Bit `plane` of each class byte, as a mask: eight bytes at a time, gathered by a multiply.
@@ -229,9 +246,11 @@ impl Tokenizer {
                 continue;
             }
             let bit = events.trailing_zeros();
-            let before = (1u64 << bit) - 1;
-            *line += u64::from((block.quoted_lines & before).count_ones());
-            block.quoted_lines &= !before;
+            if block.quoted_lines != 0 {
+                let before = (1u64 << bit) - 1;
+                *line += u64::from((block.quoted_lines & before).count_ones());
+                block.quoted_lines &= !before;
+            }
             let this = 1u64 << bit;
             if block.odd & this != 0 {
                 return None;
