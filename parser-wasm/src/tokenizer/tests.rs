@@ -222,7 +222,10 @@ fn scanner_field(len: usize, fill: &[u8], quoted: bool) -> Vec<u8> {
     out
 }
 
-fn scanner_record() -> impl Strategy<Value = (Vec<(usize, Vec<u8>, bool)>, &'static [u8])> {
+/// A record for the scanner's tests: its fields (length, fill, quoted) and its line end.
+type ScannerRecord = (Vec<(usize, Vec<u8>, bool)>, &'static [u8]);
+
+fn scanner_record() -> impl Strategy<Value = ScannerRecord> {
     let lengths = prop::sample::select(vec![0usize, 1, 2, 31, 62, 63, 64, 65, 66, 127, 128, 129]);
     let fills = prop::sample::select(vec![
         b"ab".as_slice(),
@@ -238,7 +241,7 @@ fn scanner_record() -> impl Strategy<Value = (Vec<(usize, Vec<u8>, bool)>, &'sta
     (prop::collection::vec(field, 1..5), ends)
 }
 
-fn scanner_input(pad: usize, records: &[(Vec<(usize, Vec<u8>, bool)>, &[u8])], delimiter: u8) -> Vec<u8> {
+fn scanner_input(pad: usize, records: &[ScannerRecord], delimiter: u8) -> Vec<u8> {
     let mut input = vec![b'p'; pad];
     input.push(b'\n');
     for (fields, end) in records {
