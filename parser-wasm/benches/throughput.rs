@@ -1,11 +1,17 @@
-//! `make bench`: MB/s and rows/s of the parser on the generated 1,000,000-row file, median of
-//! several runs, for parse only; parse, map and validate; and parse, validate and batch. Then a
-//! file whose header names one column 10,000 times, read and imported.
+//! `make bench`: MB/s and rows/s of the parser on the generated 1,000,000-row file and on its
+//! plain variant (same columns, no quoted field), for csv-core alone (a `csv_core::Reader` loop
+//! counting fields and records: the baseline), parse only; parse, map and validate; and parse,
+//! validate and batch. The modes run in interleaved rounds (each mode once per round), so a
+//! noisy neighbour slows them alike; each line shows the median with min–max, and each mode's
+//! ratio to csv-core in the same round (above 1: faster than csv-core). Then a file whose
+//! header names one column 10,000 times, read and imported.
 //!
-//! The file is generated in memory (deterministically, ~120 MB) and fed in 1 MiB chunks, as a
-//! browser stream would. `SLUICE_BENCH_ROWS` and `SLUICE_BENCH_RUNS` change the size and the
-//! number of runs; `SLUICE_BENCH_MODE` (a word of the mode's name) runs only the modes matching it.
-#![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
+//! The files are generated in memory (deterministically, ~120 MB each) and fed in 1 MiB chunks,
+//! as a browser stream would. `SLUICE_BENCH_ROWS` and `SLUICE_BENCH_RUNS` change the size and
+//! the number of rounds; `SLUICE_BENCH_MODE` (a word of the mode's name) runs only the modes
+//! matching it (csv-core alone always runs, for the ratio, unless the word is `wide`);
+//! `SLUICE_BENCH_FILE` (`quoted` or `plain`) only that file.
+#![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "support/datagen.rs"]
 mod datagen;
@@ -19,25 +25,26 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 const CHUNK: usize = 1 << 20;
+const BASELINE: &str = "csv-core alone";
 
 fn main() {
     let rows: u64 = env("SLUICE_BENCH_ROWS", 1_000_000);
     let runs: usize = env("SLUICE_BENCH_RUNS", 7);
-    let file = datagen::file(rows);
+    let only_file: String = env("SLUICE_BENCH_FILE", String::new());
+    let only_mode: String = env("SLUICE_BENCH_MODE", String::new());
     let schema = Schema::from_json(include_str!("schema.json")).unwrap();
-    let mb = file.len() as f64 / 1e6;
-    println!(
-        "sluice-parser throughput: {rows} rows, 10 columns, {mb:.1} MB, {CHUNK} byte chunks, median of {runs}"
-    );
-    println!("{:<32} {:>10} {:>12} {:>12}", "mode", "median", "MB/s", "rows/s");
-    report("parse only", runs, &file, rows, || parse_only(&file, rows));
-    report("parse + map + validate", runs, &file, rows, || parse_validate(&file, &schema, rows));
-    report("parse + validate + batch", runs, &file, rows, || parse_validate_batch(&file, &schema, rows));
+    for (name, quoted) in [("quoted", true), ("plain", false)] {
+        if name.contains(only_file.as_str()) && only_mode != "wide" {
+            let file = if quoted { datagen::file(rows) } else { datagen::file_with(rows, false) };
+            compare(name, &file, &schema, rows, runs);
+        }
+    }
     let wide = wide_file(WIDE_COLUMNS, WIDE_ROWS);
     println!(
         "a header of {WIDE_COLUMNS} columns all named \"v\" (named v, v_2, …), then {WIDE_ROWS} rows, {:.2} MB",
         wide.len() as f64 / 1e6
     );
+    println!("{:<32} {:>10} {:>12} {:>12}", "mode", "median", "MB/s", "rows/s");
     report("wide header: read", runs, &wide, WIDE_ROWS, || parse_only(&wide, WIDE_ROWS));
     report("wide header: read + validate + batch", runs, &wide, WIDE_ROWS, || {
         let mut import = Import::new(&schema, ImportOptions::default()).unwrap();
@@ -45,6 +52,89 @@ fn main() {
         let summary = import.finish().unwrap();
         assert_eq!((summary.read.rows, summary.layout.header.names.len()), (WIDE_ROWS, WIDE_COLUMNS));
     });
+}
+
+/// Runs the modes on `file` in `runs` interleaved rounds (after one warm-up round) and prints
+/// each one's median, min–max and ratio to csv-core alone.
+fn compare(name: &str, file: &[u8], schema: &Schema, rows: u64, runs: usize) {
+    let only: String = env("SLUICE_BENCH_MODE", String::new());
+    let modes: [(&str, &dyn Fn()); 4] = [
+        (BASELINE, &|| csv_core_only(file, rows)),
+        ("parse only", &|| parse_only(file, rows)),
+        ("parse + map + validate", &|| parse_validate(file, schema, rows)),
+        ("parse + validate + batch", &|| parse_validate_batch(file, schema, rows)),
+    ];
+    let modes: Vec<_> =
+        modes.into_iter().filter(|(m, _)| *m == BASELINE || m.contains(only.as_str())).collect();
+    let mb = file.len() as f64 / 1e6;
+    println!(
+        "{name} file: {rows} rows, 10 columns, {mb:.1} MB, {CHUNK} byte chunks, {runs} interleaved rounds"
+    );
+    println!(
+        "{:<26} {:>9} {:>20} {:>8} {:>20}",
+        "mode", "median", "MB/s (min–max)", "Mrows/s", "× csv-core (min–max)"
+    );
+    let mut times = vec![Vec::with_capacity(runs); modes.len()];
+    for round in 0..=runs {
+        for ((_, run), times) in modes.iter().zip(&mut times) {
+            let start = Instant::now();
+            run();
+            if round > 0 {
+                times.push(start.elapsed());
+            }
+        }
+    }
+    for ((mode, _), mode_times) in modes.iter().zip(&times) {
+        let ratios: Vec<f64> =
+            times[0].iter().zip(mode_times).map(|(c, t)| c.as_secs_f64() / t.as_secs_f64()).collect();
+        let mbs: Vec<f64> = mode_times.iter().map(|t| mb / t.as_secs_f64()).collect();
+        let (median, _, _) = spread(mode_times.iter().map(Duration::as_secs_f64).collect());
+        let (m, lo, hi) = spread(mbs);
+        let (r, rlo, rhi) = spread(ratios);
+        println!(
+            "{mode:<26} {:>7.1}ms {m:>8.1} ({lo:.0}–{hi:.0}) {:>8.2} {r:>8.2} ({rlo:.2}–{rhi:.2})",
+            median * 1e3,
+            rows as f64 / median / 1e6
+        );
+    }
+}
+
+/// Median, min and max.
+fn spread(mut values: Vec<f64>) -> (f64, f64, f64) {
+    values.sort_by(f64::total_cmp);
+    (values[values.len() / 2], values[0], values[values.len() - 1])
+}
+
+/// csv-core alone, as a program that only needs fields would use it: records read into a
+/// reused output buffer, fields and records counted.
+fn csv_core_only(file: &[u8], rows: u64) {
+    let mut reader = csv_core::Reader::new();
+    let (mut out, mut ends) = (vec![0u8; 1 << 16], vec![0usize; 1024]);
+    let (mut records, mut fields, mut nout, mut nend) = (0u64, 0u64, 0, 0);
+    let mut chunks = file.chunks(CHUNK);
+    let mut input: &[u8] = &[];
+    loop {
+        if input.is_empty() {
+            // Empty input tells csv-core the file ended: only once the chunks are all read.
+            input = chunks.next().unwrap_or_default();
+        }
+        let (result, nin, o, e) = reader.read_record(input, &mut out[nout..], &mut ends[nend..]);
+        input = &input[nin..];
+        (nout, nend) = (nout + o, nend + e);
+        match result {
+            csv_core::ReadRecordResult::InputEmpty => {}
+            csv_core::ReadRecordResult::Record => {
+                (records, fields) = (records + 1, fields + nend as u64);
+                (nout, nend) = (0, 0);
+            }
+            csv_core::ReadRecordResult::End => break,
+            csv_core::ReadRecordResult::OutputFull | csv_core::ReadRecordResult::OutputEndsFull => {
+                panic!("a benchmark record is larger than the output buffer")
+            }
+        }
+    }
+    assert_eq!(records, rows + 1, "the header and every row");
+    black_box(fields);
 }
 
 /// The wide file: one header name repeated, as some exports write it, which once took cubic time.

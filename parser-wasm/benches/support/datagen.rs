@@ -1,6 +1,8 @@
 //! The benchmark file, generated deterministically: 10 columns of integers, decimals, ISO
 //! dates and timestamps, emails, names (about a third quoted, with a comma inside) and notes
 //! (some quoted with embedded newlines and escaped quotes). The same seed gives the same bytes.
+//! The plain variant has the same columns and values with no quote at all: names without a
+//! comma, notes without quotes, commas or newlines.
 
 #[path = "rng.rs"]
 mod rng;
@@ -49,12 +51,12 @@ const NOTES: [&str; 6] = [
 /// The header row.
 pub(crate) const HEADER: &str = "id,name,email,age,balance,signup_date,last_login,country,active,notes\n";
 
-/// Appends row `n` (from 1) to `out`.
-pub(crate) fn row(rng: &mut Rng, n: u64, out: &mut String) {
+/// Appends row `n` (from 1) to `out`, with quoted fields when `quoted`.
+pub(crate) fn row(rng: &mut Rng, n: u64, quoted: bool, out: &mut String) {
     use std::fmt::Write;
     let (first, last) = (pick(rng, &FIRST), pick(rng, &LAST));
     let _ = write!(out, "{n},");
-    if rng.below(3) == 0 {
+    if rng.below(3) == 0 && quoted {
         let _ = write!(out, "\"{last}, {first}\",");
     } else {
         let _ = write!(out, "{first} {last},");
@@ -68,13 +70,15 @@ pub(crate) fn row(rng: &mut Rng, n: u64, out: &mut String) {
     let (h, m, s) = (rng.below(24), rng.below(60), rng.below(60));
     let _ = write!(out, "2024-{:02}-{:02}T{h:02}:{m:02}:{s:02}Z,", 1 + rng.below(12), 1 + rng.below(28));
     let _ = write!(out, "{},{},", pick(rng, &COUNTRIES), if rng.below(2) == 0 { "true" } else { "false" });
-    note(rng, out);
+    note(rng, quoted, out);
     out.push('\n');
 }
 
-fn note(rng: &mut Rng, out: &mut String) {
+fn note(rng: &mut Rng, quoted: bool, out: &mut String) {
     let note = pick(rng, &NOTES);
-    if note.contains(['"', '\n', ',']) {
+    if !quoted {
+        out.push_str(&note.replace(['"', '\n', ','], " "));
+    } else if note.contains(['"', '\n', ',']) {
         out.push('"');
         out.push_str(&note.replace('"', "\"\""));
         out.push('"');
@@ -85,11 +89,16 @@ fn note(rng: &mut Rng, out: &mut String) {
 
 /// The whole file with `rows` rows.
 pub(crate) fn file(rows: u64) -> Vec<u8> {
+    file_with(rows, true)
+}
+
+/// The whole file with `rows` rows, with quoted names and notes or (`quoted` false) none.
+pub(crate) fn file_with(rows: u64, quoted: bool) -> Vec<u8> {
     let mut rng = Rng(0x5105_CE00);
     let mut out = String::with_capacity(rows as usize * 125 + HEADER.len());
     out.push_str(HEADER);
     for n in 1..=rows {
-        row(&mut rng, n, &mut out);
+        row(&mut rng, n, quoted, &mut out);
     }
     out.into_bytes()
 }

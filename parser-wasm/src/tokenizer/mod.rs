@@ -1,13 +1,15 @@
 //! CSV records from bytes, fed in chunks of any size.
 //!
-//! Records that lie whole in the current buffer take a fast path (`fast`); a record that runs
+//! Records that lie whole in the current buffer are read by the structural scanner (`scan`),
+//! 64 bytes at a time; what it cannot decide goes to the fast path (`fast`); a record that runs
 //! past the end of the buffer, or that the fast path does not handle, goes through csv-core
-//! (`slow`), which keeps its state from one buffer to the next. Both paths give identical
+//! (`slow`), which keeps its state from one buffer to the next. All paths give identical
 //! records (the tests feed every fixture whole and byte by byte to prove it), so the output
 //! never depends on how the input was cut. Blank lines and comment lines between records are
 //! skipped here, before either path sees them.
 
 mod fast;
+mod scan;
 mod slow;
 
 use crate::decode::OffsetMap;
@@ -16,6 +18,7 @@ use crate::limits::Limits;
 use crate::position::Position;
 use crate::record::RawRecord;
 use fast::Fast;
+use scan::Scan;
 use slow::SlowField;
 
 /// The bytes that matter to the tokenizer.
@@ -44,6 +47,9 @@ pub(crate) struct Tokenizer {
     limits: Limits,
     /// Whether the fast path may be tried (not with an escape byte).
     fast: bool,
+    /// Whether the scanner may be tried (see `Tokenizer::scannable`).
+    scanner: bool,
+    scan: Scan,
     core: csv_core::Reader,
     /// csv-core drops a UTF-8 byte order mark at the start of the first input it sees; it must
     /// not see one mid-file, so its first input is cut to one byte.
@@ -76,6 +82,8 @@ impl Tokenizer {
             syntax,
             limits,
             fast: syntax.escape.is_none(),
+            scanner: Tokenizer::scannable(syntax),
+            scan: Scan::default(),
             core,
             core_fresh: true,
             state: State::Between,
@@ -102,6 +110,7 @@ impl Tokenizer {
         emit: &mut F,
     ) {
         let mut pos = 0;
+        self.scan.reset();
         while pos < buf.len() {
             pos = match self.state {
                 State::Between => self.between(buf, pos, base, map, emit),
@@ -134,6 +143,7 @@ impl Tokenizer {
         map: &mut OffsetMap,
         emit: &mut F,
     ) -> usize {
+        let from = pos;
         let pos = self.skip_terminators(buf, pos);
         let Some(&first) = buf.get(pos) else {
             return pos;
@@ -141,6 +151,14 @@ impl Tokenizer {
         if Some(first) == self.syntax.comment {
             self.state = State::Comment;
             return pos + 1;
+        }
+        if self.scanner {
+            let saved = *map;
+            if let Some(end) = self.scanned_record(buf, from, pos, base, map) {
+                emit(&self.record, buf);
+                return end;
+            }
+            *map = saved;
         }
         if self.fast {
             let saved = *map;

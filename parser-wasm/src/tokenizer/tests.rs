@@ -146,6 +146,7 @@ fn csv_core_reference(input: &[u8], dialect: &Dialect) -> Vec<Vec<Vec<u8>>> {
     let mut reader = csv_core::ReaderBuilder::new()
         .delimiter(dialect.delimiter)
         .quote(dialect.quote.unwrap_or(b'"'))
+        .quoting(dialect.quote.is_some())
         .escape(dialect.escape)
         .build();
     let mut out = vec![0; input.len() + 1];
@@ -203,4 +204,121 @@ proptest! {
         prop_assert_eq!(&whole, &cut);
         prop_assert_eq!(&whole, &bytewise);
     }
+}
+
+/// One field for the scanner's tests: `len` content bytes from `fill` (cycled), written quoted
+/// (inner quotes doubled) or as they are (then quotes, delimiters and line ends are data the
+/// scanner must hand back), so lengths around 64 put quotes and line ends on block edges.
+fn scanner_field(len: usize, fill: &[u8], quoted: bool) -> Vec<u8> {
+    let content: Vec<u8> = fill.iter().copied().cycle().take(len).collect();
+    if !quoted {
+        return content;
+    }
+    let mut out = vec![b'"'];
+    for b in content {
+        out.extend_from_slice(if b == b'"' { b"\"\"" } else { std::slice::from_ref(&b) });
+    }
+    out.push(b'"');
+    out
+}
+
+/// A record for the scanner's tests: its fields (length, fill, quoted) and its line end.
+type ScannerRecord = (Vec<(usize, Vec<u8>, bool)>, &'static [u8]);
+
+fn scanner_record() -> impl Strategy<Value = ScannerRecord> {
+    let lengths = prop::sample::select(vec![0usize, 1, 2, 31, 62, 63, 64, 65, 66, 127, 128, 129]);
+    let fills = prop::sample::select(vec![
+        b"ab".as_slice(),
+        b"a,b",
+        b"x\"y",
+        b"l1\r\nl2",
+        b"\rq\n",
+        b"\xC3\xA9;|\t",
+        b"\"",
+    ]);
+    let field = (lengths, fills, prop::bool::weighted(0.4)).prop_map(|(l, f, q)| (l, f.to_vec(), q));
+    let ends = prop::sample::select(vec![b"\n".as_slice(), b"\r\n", b"\r", b"\n\n", b"\r\n\r\n"]);
+    (prop::collection::vec(field, 1..5), ends)
+}
+
+fn scanner_input(pad: usize, records: &[ScannerRecord], delimiter: u8) -> Vec<u8> {
+    let mut input = vec![b'p'; pad];
+    input.push(b'\n');
+    for (fields, end) in records {
+        let written: Vec<Vec<u8>> = fields.iter().map(|(l, f, q)| scanner_field(*l, f, *q)).collect();
+        input.extend(written.join(&delimiter));
+        input.extend_from_slice(end);
+    }
+    input
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+    #[test]
+    fn scanned_records_equal_csv_core_across_blocks_and_cuts(
+        pad in 0usize..64,
+        records in prop::collection::vec(scanner_record(), 1..6),
+        delimiter in prop::sample::select(vec![b',', b';', b'\t', b'|']),
+        quote in prop::sample::select(vec![Some(b'"'), Some(b'\''), None]),
+        cuts in prop::collection::vec(0usize..2000, 0..6),
+    ) {
+        let input = scanner_input(pad, &records, delimiter);
+        let dialect = Dialect { delimiter, quote, ..Dialect::default() };
+        let mut cuts = cuts;
+        cuts.sort_unstable();
+        let whole = tokenize_cut(&input, &[], &dialect, Limits::default());
+        let reference = csv_core_reference(&input, &dialect);
+        let got: Vec<Vec<Vec<u8>>> = whole.iter().map(|r| r.fields.clone()).collect();
+        prop_assert_eq!(&got, &reference);
+        prop_assert_eq!(&whole, &tokenize_cut(&input, &cuts, &dialect, Limits::default()));
+        let bytewise = tokenize_cut(&input, &(1..input.len()).collect::<Vec<_>>(), &dialect, Limits::default());
+        prop_assert_eq!(&whole, &bytewise);
+    }
+}
+
+#[test]
+fn a_crlf_split_across_blocks_ends_one_line() {
+    for pad in 0..70 {
+        let mut input = vec![b'a'; pad];
+        input.extend_from_slice(b"\r\n\"x\r\ny\",z\r\nlast\n");
+        let recs = tokenize(&input);
+        let lines: Vec<u64> = recs.iter().map(|r| r.start.line).collect();
+        let expected = if pad == 0 { vec![2, 4] } else { vec![1, 2, 4] };
+        assert_eq!(lines, expected, "pad {pad}");
+        let field_lines: Vec<u64> = recs[recs.len() - 2].starts.iter().map(|p| p.line).collect();
+        assert_eq!(field_lines, vec![2, 3], "pad {pad}");
+    }
+}
+
+/// What the scanner alone makes of the record at the start of `input`: its end and fields.
+fn scanned(input: &[u8], dialect: &Dialect) -> Option<(usize, Vec<Vec<u8>>)> {
+    let mut t = Tokenizer::new(dialect, Limits::default());
+    let end = t.scanned_record(input, 0, 0, 0, &mut OffsetMap::identity())?;
+    Some((end, (0..t.record.len()).map(|i| t.record.field(input, i).to_vec()).collect()))
+}
+
+#[test]
+fn the_scanner_reads_quotes_and_line_ends_on_block_edges() {
+    for pad in 0..130 {
+        let mut input = vec![b'a'; pad];
+        input.extend_from_slice(b",\"q\"\"x\r\ny\",,z\r\n");
+        let fields = vec![vec![b'a'; pad], b"q\"x\r\ny".to_vec(), vec![], b"z".to_vec()];
+        assert_eq!(scanned(&input, &Dialect::default()), Some((input.len() - 1, fields)), "pad {pad}");
+    }
+}
+
+#[test]
+fn the_scanner_hands_back_what_it_cannot_decide() {
+    let dialect = Dialect::default();
+    for input in [&b"ab\"c,d\n"[..], b"\"ab\"c,d\n", b"a,b", b"a,\"b\n", b"\"a\""] {
+        assert_eq!(scanned(input, &dialect), None, "{:?}", String::from_utf8_lossy(input));
+    }
+    let escaped = Dialect { escape: Some(b'\\'), ..Dialect::default() };
+    assert!(!Tokenizer::scannable(Syntax {
+        delimiter: b',',
+        quote: Some(b'"'),
+        escape: Some(b'\\'),
+        comment: None
+    }));
+    assert_eq!(tokenize_cut(b"a,b\n", &[], &escaped, Limits::default())[0].fields.len(), 2);
 }
