@@ -96,7 +96,7 @@ pub(crate) fn parse_decimal(text: &str, format: &NumberFormat, out: &mut String)
 /// The value of an integer already written canonically (an optional '-', then "0" or digits
 /// without a leading zero, and not "-0"), the usual case, read in one pass; `None` for anything
 /// else, including values too long to be sure they fit, which the general path then decides.
-fn canonical_integer(text: &[u8]) -> Option<i64> {
+pub(crate) fn canonical_integer(text: &[u8]) -> Option<i64> {
     let (negative, digits) = match text {
         [b'-', rest @ ..] => (true, rest),
         _ => (false, text),
@@ -135,6 +135,36 @@ fn is_canonical_decimal(text: &[u8]) -> bool {
     let zero = digits.iter().chain(fraction).all(|&b| b == b'0');
     let negative_zero = negative && zero;
     !(digits.is_empty() || leading_zero || negative_zero)
+}
+
+/// The sign of a decimal already in canonical form with '.' as its point (see
+/// [`is_canonical_decimal`]), found in the same pass that checks the form: `Less` below zero,
+/// `Equal` for zero, `Greater` above; `None` for any other value.
+pub(crate) fn canonical_decimal_sign(text: &[u8]) -> Option<std::cmp::Ordering> {
+    use std::cmp::Ordering;
+    let (negative, rest) = match text {
+        [b'-', rest @ ..] => (true, rest),
+        _ => (false, text),
+    };
+    let (mut digits, mut point, mut fraction, mut nonzero) = (0, false, 0, false);
+    for &b in rest {
+        match b {
+            b'0'..=b'9' if point => fraction += 1,
+            b'0'..=b'9' => digits += 1,
+            b'.' if !point => point = true,
+            _ => return None,
+        }
+        nonzero |= matches!(b, b'1'..=b'9');
+    }
+    let leading_zero = digits > 1 && rest.first() == Some(&b'0');
+    if digits == 0 || leading_zero || (point && fraction == 0) || (negative && !nonzero) {
+        return None;
+    }
+    Some(match (negative, nonzero) {
+        (true, _) => Ordering::Less,
+        (false, true) => Ordering::Greater,
+        (false, false) => Ordering::Equal,
+    })
 }
 
 /// The value of a canonical decimal produced by [`parse_decimal`], for range checks.

@@ -105,25 +105,52 @@ impl Check {
     /// Checks `value` (already trimmed when the column trims) and appends its canonical form to
     /// `out`; `scratch` is a buffer the check may use.
     pub(crate) fn run(&self, value: &str, out: &mut String, scratch: &mut String) -> Result<Parsed, Failure> {
-        let other = |ok: bool, failure: Failure| if ok { Ok(Parsed::Other) } else { Err(failure) };
+        // Why a value failed is worked out only when it did.
+        let other =
+            |ok: bool, failure: &dyn Fn() -> Failure| if ok { Ok(Parsed::Other) } else { Err(failure()) };
         match self {
             Check::Text { min_length, max_length } => text(value, *min_length, *max_length, out),
             Check::Integer { min, max, format } => integer(value, *min, *max, format, out),
             Check::Number { min, max, format } => decimal(value, min.as_ref(), max.as_ref(), format, out),
             Check::Boolean { words } => boolean(value, words, out),
             Check::Temporal { kind, formats, .. } => temporal(value, *kind, formats, out),
-            Check::Email => other(email::parse_email(value, out), email_failure(value)),
-            Check::Url { schemes } => other(url::parse_url(value, schemes, out), url_failure(value, schemes)),
-            Check::Uuid => other(uuid::parse_uuid(value, out), Failure::InvalidUuid),
+            Check::Email => other(email::parse_email(value, out), &|| email_failure(value)),
+            Check::Url { schemes } => {
+                other(url::parse_url(value, schemes, out), &|| url_failure(value, schemes))
+            }
+            Check::Uuid => other(uuid::parse_uuid(value, out), &|| Failure::InvalidUuid),
             Check::Enum(e) => enumeration(value, e, out, scratch),
             Check::Regex { regex, .. } => {
                 let ok = regex.is_match(value);
                 if ok {
                     out.push_str(value);
                 }
-                other(ok, Failure::PatternMismatch)
+                other(ok, &|| Failure::PatternMismatch)
             }
         }
+    }
+
+    /// The fast path of a `number` column: a decimal already written canonically with '.' and
+    /// without exponent (as short as every such value a float holds), compared with the bounds
+    /// exactly and appended as it is; `None` leaves the value to [`Check::run`], which decides
+    /// the same for every value this accepts.
+    pub(crate) fn plain_decimal(&self, value: &str, out: &mut String) -> Option<Result<Parsed, Failure>> {
+        let Check::Number { min, max, format } = self else { return None };
+        if format.decimal_separator != '.' || value.len() > F64_DIGITS {
+            return None;
+        }
+        let sign = number::canonical_decimal_sign(value.as_bytes())?;
+        let cmp = |bound: &DecimalBound| match bound.digits.as_str() {
+            "0" => sign,
+            digits => compare_decimals(value, digits)
+                .unwrap_or_else(|| number::decimal_to_f64(value).total_cmp(&bound.value)),
+        };
+        let below = min.as_ref().is_some_and(|m| cmp(m) == Ordering::Less);
+        let above = max.as_ref().is_some_and(|m| cmp(m) == Ordering::Greater);
+        Some(bounds(below, above).map(|()| {
+            out.push_str(value);
+            Parsed::Other
+        }))
     }
 
     /// Checks a value that should already be in canonical form (as a batch carries it): the
@@ -284,10 +311,13 @@ fn decimal(
     Ok(Parsed::Other)
 }
 
+/// Canonical decimals this long or shorter, without an exponent, are within what a 64-bit
+/// float holds.
+const F64_DIGITS: usize = 300;
+
 /// Whether a canonical decimal is within what a 64-bit float holds; short values without an
 /// exponent always are, so most values are not converted.
 fn fits_f64(canonical: &str) -> bool {
-    const F64_DIGITS: usize = 300;
     let long = canonical.len() > F64_DIGITS || canonical.as_bytes().contains(&b'e');
     !long || number::decimal_to_f64(canonical).is_finite()
 }

@@ -3,6 +3,7 @@
 
 mod mapping;
 mod params;
+mod plan;
 mod report;
 pub(crate) mod unique;
 
@@ -14,9 +15,9 @@ use crate::error::ConfigError;
 use crate::patch::{Patches, Rules};
 use crate::reader::{CellKind, Row};
 use crate::record::Problem;
-use crate::schema::{Check, Parsed};
-use crate::schema::{Column, Schema};
+use crate::schema::{Column, Failure, Parsed, Schema};
 use params::ParamsCache;
+use plan::ColumnPlan;
 use report::{Place, Tally};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -53,6 +54,9 @@ pub struct Validator {
     rules: Rules,
     options: ValidateOptions,
     tally: Tally,
+    plan: Vec<ColumnPlan>,
+    /// Neither edits nor rules: every cell is the file's own.
+    untouched: bool,
     unique: Vec<Option<UniqueIndex>>,
     unique_full: Vec<bool>,
     values: Values,
@@ -176,6 +180,8 @@ impl Validator {
         let columns = schema.columns().len() + mapping.kept.len();
         Ok(Validator {
             schema: schema.clone(),
+            plan: ColumnPlan::all(schema.columns(), &mapping),
+            untouched: patches.is_empty() && rules.is_empty(),
             unique_full: vec![false; unique.len()],
             unique,
             tally: Tally::new(columns, options.max_errors).listing_values(options.max_invalid_values),
@@ -210,11 +216,12 @@ impl Validator {
         }
         self.values.clear();
         let errors_before = self.tally_count();
-        // One handle for the row: the columns are read while the validator's state changes.
-        let schema = self.schema.clone();
-        for (index, column) in schema.columns().iter().enumerate() {
+        // The plans are read while the validator's state changes; taking them out costs nothing.
+        let plan = std::mem::take(&mut self.plan);
+        for (index, column) in plan.iter().enumerate() {
             self.schema_cell(row, index, column);
         }
+        self.plan = plan;
         self.kept_cells(row);
         self.problems(row);
         let valid = self.tally_count() == errors_before;
@@ -238,23 +245,25 @@ impl Validator {
         self.tally.report_count()
     }
 
-    fn schema_cell(&mut self, row: &Row<'_>, index: usize, column: &Column) {
-        let source = self.mapping.columns.get(index).and_then(|m| m.source);
-        let (fixed, kind) = self.fixed_value(row, index, column.key(), source);
+    fn schema_cell(&mut self, row: &Row<'_>, index: usize, column: &ColumnPlan) {
+        let source = column.source;
+        let (fixed, kind) = match self.untouched {
+            true => (None, source.map_or(CellKind::Text, |s| row.kind(s))),
+            false => self.fixed_value(row, index, source),
+        };
         let raw = fixed.as_deref().or_else(|| source.and_then(|s| row.get(s))).unwrap_or("");
-        let value = if column.trims() { trim(raw) } else { raw };
-        let place = || Place::cell(row, source, index, column.key());
+        let value = if column.trims { trim(raw) } else { raw };
         if kind == CellKind::Error {
             self.values.push("", CellState::Invalid);
             return;
         }
         if value.is_empty() {
-            self.empty_cell(column, place);
+            self.empty_cell(row, index, column);
             return;
         }
         // A date cell (a timestamp at midnight looks the same) is midnight in a datetime column.
         let midnight;
-        let value = match kind == CellKind::Date && column.check.is_datetime() {
+        let value = match kind == CellKind::Date && column.datetime {
             true => {
                 midnight = format!("{value}T00:00:00");
                 midnight.as_str()
@@ -266,22 +275,41 @@ impl Validator {
         // stay out of the CSV WebAssembly module.
         let checked = match cfg!(feature = "spreadsheets") && kind.is_typed() {
             true => column.check.run_canonical(value, &mut self.values.text, &mut self.scratch),
-            false => column.check.run(value, &mut self.values.text, &mut self.scratch),
+            false => column.run(value, &mut self.values.text, &mut self.scratch),
         };
         match checked {
             Ok(parsed) => {
                 self.values.close(start, CellState::Valid);
-                self.check_unique(index, parsed, place);
+                if column.unique {
+                    self.check_unique(row, index, parsed);
+                }
             }
             Err(failure) => {
                 self.values.text.truncate(start);
-                self.values.push(value, CellState::Invalid);
-                let params = || self.params.get(index, failure, || column.check.params(failure));
-                self.tally.error(&place(), failure.code(), || column.check.message(failure), params);
-                if matches!(column.check, Check::Enum(_) | Check::Boolean { .. }) {
-                    self.tally.invalid_value(column.key(), value);
-                }
+                self.invalid_cell(row, index, column, value, failure);
             }
+        }
+    }
+
+    /// Records a value that failed its column's check (kept as written, for the user to fix).
+    #[cold]
+    #[inline(never)]
+    fn invalid_cell(
+        &mut self,
+        row: &Row<'_>,
+        index: usize,
+        column: &ColumnPlan,
+        value: &str,
+        failure: Failure,
+    ) {
+        self.values.push(value, CellState::Invalid);
+        let schema = self.schema.clone();
+        let key = key(&schema, index);
+        let place = Place::cell(row, column.source, index, key);
+        let params = || self.params.get(index, failure, || column.check.params(failure));
+        self.tally.error(&place, failure.code(), || column.check.message(failure), params);
+        if column.lists_values {
+            self.tally.invalid_value(key, value);
         }
     }
 
@@ -293,10 +321,10 @@ impl Validator {
         &mut self,
         row: &Row<'_>,
         index: usize,
-        key: &str,
         source: Option<usize>,
     ) -> (Option<String>, CellKind) {
-        if let Some(value) = self.patched(row.number(), key) {
+        let schema = self.schema.clone();
+        if let Some(value) = self.patched(row.number(), key(&schema, index)) {
             return (Some(value), CellKind::Text);
         }
         let kind = source.map_or(CellKind::Text, |s| row.kind(s));
@@ -321,20 +349,21 @@ impl Validator {
         Some(value)
     }
 
-    fn empty_cell<'p>(&mut self, column: &Column, place: impl FnOnce() -> Place<'p>) {
-        match column.default_value() {
+    fn empty_cell(&mut self, row: &Row<'_>, index: usize, column: &ColumnPlan) {
+        match &column.default {
             Some(default) => self.values.push(default, CellState::Valid),
             None => {
                 self.values.push("", CellState::Null);
-                if column.required() {
+                if column.required {
+                    let place = Place::cell(row, column.source, index, key(&self.schema, index));
                     let params = || self.params.empty();
-                    self.tally.error(&place(), "required", || "is required".to_owned(), params);
+                    self.tally.error(&place, "required", || "is required".to_owned(), params);
                 }
             }
         }
     }
 
-    fn check_unique<'p>(&mut self, index: usize, parsed: Parsed, place: impl FnOnce() -> Place<'p>) {
+    fn check_unique(&mut self, row: &Row<'_>, index: usize, parsed: Parsed) {
         let Some(Some(seen)) = self.unique.get_mut(index) else { return };
         let Some(&(start, end, _)) = self.values.cells.last() else { return };
         let value = self.values.text.get(start..end).unwrap_or_default();
@@ -344,11 +373,19 @@ impl Validator {
                 if let Some(cell) = self.values.cells.last_mut() {
                     cell.2 = CellState::Invalid;
                 }
+                let source = self.plan_source(index);
+                let place = Place::cell(row, source, index, key(&self.schema, index));
                 let message = || "must be unique: the same value is in an earlier row".to_owned();
-                self.tally.error(&place(), "duplicate", message, || self.params.empty());
+                self.tally.error(&place, "duplicate", message, || self.params.empty());
             }
             Seen::Full => self.unique_full_once(index),
         }
+    }
+
+    /// The file field feeding schema column `index` (read from the mapping: the plans are out
+    /// of the validator while a row is checked).
+    fn plan_source(&self, index: usize) -> Option<usize> {
+        self.mapping.columns.get(index).and_then(|m| m.source)
     }
 
     fn unique_full_once(&mut self, index: usize) {
@@ -410,6 +447,11 @@ impl Validator {
         };
         schema.or_else(kept)
     }
+}
+
+/// The key of schema column `index`.
+fn key(schema: &Schema, index: usize) -> &str {
+    schema.columns().get(index).map(Column::key).unwrap_or_default()
 }
 
 /// The string without surrounding whitespace, quickly when there is none.
