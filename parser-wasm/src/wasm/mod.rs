@@ -12,7 +12,8 @@ use crate::error::FileError;
 use crate::grid::{GridOptions, GridReader};
 use crate::import::{Import, ImportError, ImportOptions};
 use crate::matching::{MatchOptions, match_schema, match_with_values};
-use crate::preview::preview;
+use crate::preview::{DEFAULT_PREVIEW_ROWS, preview};
+use crate::reader::ReaderOptions;
 use crate::schema::Schema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -134,7 +135,13 @@ impl RowReader {
 /// `allowEmpty`, …) and `previewRows`.
 #[wasm_bindgen]
 pub fn sniff(bytes: &[u8], options: &str) -> Result<String, JsValue> {
-    Ok(to_json(&preview(bytes, from_json(options)?).map_err(import_error)?)?)
+    let (rows, reader): (Option<Value>, ReaderOptions) = take(options, "previewRows")?;
+    let rows = rows
+        .map(serde_json::from_value)
+        .transpose()
+        .map_err(|e| error(format!("invalid previewRows: {e}")))?;
+    let found = preview(bytes, &reader, rows.unwrap_or(DEFAULT_PREVIEW_ROWS)).map_err(import_error)?;
+    Ok(to_json(&found)?)
 }
 
 /// The sheets of a workbook (JSON): `[{ name, kind, visible, rows, columns }]`, for a sheet
@@ -210,9 +217,8 @@ pub fn decode_batch(bytes: &[u8]) -> Result<String, JsError> {
 
 /// Options with a `schema` beside the others: an object, or its JSON text.
 fn schema_and<T: DeserializeOwned>(options: &str) -> Result<(Schema, T), JsError> {
-    let mut options: Value =
-        serde_json::from_str(options).map_err(|e| JsError::new(&format!("invalid options: {e}")))?;
-    let schema = match options.as_object_mut().and_then(|o| o.remove("schema")) {
+    let (schema, rest) = take(options, "schema")?;
+    let schema = match schema {
         Some(Value::String(text)) => Schema::from_json(&text),
         Some(object @ Value::Object(_)) => Schema::from_json(&object.to_string()),
         _ => {
@@ -221,10 +227,20 @@ fn schema_and<T: DeserializeOwned>(options: &str) -> Result<(Schema, T), JsError
             ));
         }
     };
-    let rest = serde_json::from_value(options).map_err(|e| JsError::new(&format!("invalid options: {e}")))?;
     Ok((schema.map_err(error)?, rest))
 }
 
+/// Options (JSON, empty for none) with the field `key` taken out of them: it, and the rest.
+/// Every options type is read from a `Value` so that the module carries one deserialiser each.
+fn take<T: DeserializeOwned>(options: &str, key: &str) -> Result<(Option<Value>, T), JsError> {
+    let text = if options.trim().is_empty() { "{}" } else { options };
+    let invalid = |e: serde_json::Error| JsError::new(&format!("invalid options: {e}"));
+    let mut options: Value = serde_json::from_str(text).map_err(invalid)?;
+    let field = options.as_object_mut().and_then(|o| o.remove(key));
+    Ok((field, serde_json::from_value(options).map_err(invalid)?))
+}
+
+#[cfg(feature = "spreadsheets")]
 fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, JsError> {
     let text = if text.trim().is_empty() { "{}" } else { text };
     serde_json::from_str(text).map_err(|e| JsError::new(&format!("invalid options: {e}")))
