@@ -316,10 +316,21 @@ export interface Summary {
   simd?: boolean;
 }
 
-export interface Batch {
+/** What a batch's header says (read by the module's batch reader, not by byte offsets). */
+export interface BatchInfo {
+  /** The digest (hex) of the schema the rows were checked against. */
+  schemaDigest: string;
+  /** The batch's number in its import, from 0. */
   sequence: number;
+  /** The data row number of the first row. */
   firstRow: number;
   rowCount: number;
+  columns: Array<{ kind: 'schema' | 'kept'; name: string }>;
+  /** The header's length in bytes: where the first row starts. */
+  headerLength: number;
+}
+
+export interface Batch extends BatchInfo {
   /** The batch in the sluice batch format (docs/batch-format.md). */
   bytes: Uint8Array;
   /**
@@ -329,12 +340,7 @@ export interface Batch {
   release?: () => void;
 }
 
-export interface DecodedBatch {
-  schemaDigest: string;
-  sequence: number;
-  firstRow: number;
-  rowCount: number;
-  columns: Array<{ kind: 'schema' | 'kept'; name: string }>;
+export interface DecodedBatch extends BatchInfo {
   rows: Array<{ number: number; invalid: boolean; cells: Array<string | null>; extras: Array<string | null> }>;
 }
 
@@ -497,7 +503,11 @@ export function sniff(bytes: Uint8Array, options?: ReaderOptions & { previewRows
 export function matchColumns(headers: string[], schema: Schema | string, samples?: string[][]): ColumnMatch;
 export function checkSchema(schema: Schema | string): { schema: Schema; digest: string };
 export function decodeBatch(bytes: Uint8Array): DecodedBatch;
-export function batchInfo(bytes: Uint8Array): Batch;
+/**
+ * Reads a batch's header without its rows; throws an Error naming the byte when `bytes` are not
+ * a batch ("batch byte 0: does not start with \"SLCB\"") or are cut short.
+ */
+export function batchInfo(bytes: Uint8Array): BatchInfo & { bytes: Uint8Array };
 /** The WebAssembly memory's size in bytes, once loaded. */
 export function wasmMemory(): number | undefined;
 /** Whether the loaded module is the simd128 build (undefined before it loads). */

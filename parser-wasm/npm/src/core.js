@@ -9,17 +9,6 @@ const PARSER_OPTIONS = ['schema', 'reader', 'mapping', 'patches', 'validate', 'b
 /** The default size of the chunks read from a file. */
 export const CHUNK_SIZE = 1 << 20;
 
-/** Reads the header fields of a batch without decoding its rows. */
-export function batchInfo(bytes) {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return {
-    sequence: Number(view.getBigUint64(38, true)),
-    firstRow: Number(view.getBigUint64(46, true)),
-    rowCount: view.getUint32(54, true),
-    bytes,
-  };
-}
-
 function parserOptions(options) {
   if (!options || typeof options !== 'object') throw new TypeError('options must be an object with a schema');
   const picked = {};
@@ -161,7 +150,8 @@ export class Parser {
     const room = buffer && buffer.byteLength >= length ? buffer : new ArrayBuffer(length + (length >> 2));
     const bytes = new Uint8Array(room, 0, length);
     bytes.set(new Uint8Array(this.#module.memory.buffer, inner.batchPtr(), length));
-    return batchInfo(bytes);
+    // The module reads the header where the batch still is in its memory: no second copy.
+    return { ...JSON.parse(inner.batchHeader()), bytes };
   }
 
   /** How the file is read, once its start has been fed (null before). */
@@ -207,8 +197,18 @@ export const matchColumns = (headers, schema, samples) =>
 /** Checks a schema; returns its canonical form and digest, or throws naming the column and field. */
 export const checkSchema = (schema) => JSON.parse(csvModule().wasm.checkSchema(json(schema)));
 
-/** Decodes a batch's bytes into its rows. */
-export const decodeBatch = (bytes) => JSON.parse(csvModule().wasm.decodeBatch(bytes));
+/** Decodes a batch's bytes into its header's fields and its rows. */
+export function decodeBatch(bytes) {
+  const { header, rows } = JSON.parse(csvModule().wasm.decodeBatch(bytes));
+  return { ...header, rows };
+}
+
+/**
+ * Reads a batch's header (schema digest, sequence, first row, row count, columns) without its
+ * rows, through the module's batch reader; throws naming the byte when `bytes` are not a batch
+ * or are cut short.
+ */
+export const batchInfo = (bytes) => ({ ...JSON.parse(csvModule().wasm.batchInfo(bytes)), bytes });
 
 /** Whether data row `row` has errors, from a summary's row index. */
 export function rowHasErrors(summary, row) {

@@ -1,5 +1,6 @@
 //! Batches: checked rows in the one binary format the browser ships and the server reads,
-//! written here and read here. The byte layout is specified in `docs/batch-format.md`:
+//! written here and read here ([`BatchHeader`] reads a header alone). The byte layout is
+//! specified in `docs/batch-format.md`:
 //!
 //! ```text
 //! header  "SLCB" | version u8 = 1 | flags u8 = 0 | schema digest [32] | sequence u64 LE
@@ -11,10 +12,12 @@
 //!         | the cells' UTF-8 bytes back to back
 //! ```
 
+mod header;
 mod read;
 mod varint;
 mod write;
 
+pub use header::BatchHeader;
 pub use read::{Batch, BatchError, BatchRow};
 pub use write::{BatchOptions, BatchWriter};
 

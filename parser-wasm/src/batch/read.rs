@@ -1,10 +1,9 @@
 //! Reading batches: the whole batch is checked once when decoded (every length, every string,
 //! the row count, nothing after the last row), then its rows are read without further checks.
 
-use super::{BatchColumn, ColumnKind, FIXED_HEADER, FORMAT_VERSION, MAGIC, ROW_INVALID, varint};
-
-/// Most columns a batch may declare (the reader's own limit, far above the parser's).
-const MAX_COLUMNS: u64 = 100_000;
+use super::header::{self, MAX_COLUMNS};
+use super::{BatchColumn, ROW_INVALID, varint};
+use serde::Serialize;
 
 /// A decoded batch, borrowing its bytes.
 ///
@@ -32,7 +31,7 @@ pub struct Batch<'a> {
 }
 
 /// A row of a batch.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct BatchRow<'a> {
     /// The data row number.
     pub number: u64,
@@ -62,17 +61,17 @@ impl std::fmt::Display for BatchError {
 impl std::error::Error for BatchError {}
 
 /// A cursor over a batch's bytes that turns every failure into a positioned error.
-struct Cursor<'a> {
-    bytes: &'a [u8],
-    at: usize,
+pub(super) struct Cursor<'a> {
+    pub(super) bytes: &'a [u8],
+    pub(super) at: usize,
 }
 
 impl<'a> Cursor<'a> {
-    fn fail<T>(&self, reason: &'static str) -> Result<T, BatchError> {
+    pub(super) fn fail<T>(&self, reason: &'static str) -> Result<T, BatchError> {
         Err(BatchError { offset: self.at, reason })
     }
 
-    fn take(&mut self, n: usize) -> Result<&'a [u8], BatchError> {
+    pub(super) fn take(&mut self, n: usize) -> Result<&'a [u8], BatchError> {
         let end = self.at.checked_add(n).filter(|&e| e <= self.bytes.len());
         let Some(slice) = end.and_then(|e| self.bytes.get(self.at..e)) else {
             return self.fail("the batch ends too early");
@@ -81,23 +80,23 @@ impl<'a> Cursor<'a> {
         Ok(slice)
     }
 
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], BatchError> {
+    pub(super) fn array<const N: usize>(&mut self) -> Result<[u8; N], BatchError> {
         let mut out = [0; N];
         out.copy_from_slice(self.take(N)?);
         Ok(out)
     }
 
-    fn byte(&mut self) -> Result<u8, BatchError> {
+    pub(super) fn byte(&mut self) -> Result<u8, BatchError> {
         Ok(self.array::<1>()?[0])
     }
 
-    fn varint(&mut self) -> Result<u64, BatchError> {
+    pub(super) fn varint(&mut self) -> Result<u64, BatchError> {
         let start = self.at;
         varint::get(self.bytes, &mut self.at)
             .ok_or(BatchError { offset: start, reason: "a length is malformed" })
     }
 
-    fn text(&mut self, len: u64) -> Result<&'a str, BatchError> {
+    pub(super) fn text(&mut self, len: u64) -> Result<&'a str, BatchError> {
         let start = self.at;
         let len = usize::try_from(len).or_else(|_| self.fail("a length is too large"))?;
         let bytes = self.take(len)?;
@@ -110,28 +109,14 @@ impl<'a> Batch<'a> {
     /// Decodes and checks a batch.
     pub fn decode(bytes: &'a [u8]) -> Result<Batch<'a>, BatchError> {
         let mut c = Cursor { bytes, at: 0 };
-        if c.take(4).ok() != Some(&MAGIC[..]) {
-            return Err(BatchError { offset: 0, reason: "does not start with \"SLCB\"" });
-        }
-        if c.byte()? != FORMAT_VERSION {
-            return Err(BatchError { offset: 4, reason: "the format version is not 1" });
-        }
-        if c.byte()? != 0 {
-            return Err(BatchError { offset: 5, reason: "unknown flags are set" });
-        }
-        let schema_digest = c.array::<32>()?;
-        let sequence = u64::from_le_bytes(c.array::<8>()?);
-        let first_row = u64::from_le_bytes(c.array::<8>()?);
-        let row_count = u32::from_le_bytes(c.array::<4>()?);
-        debug_assert_eq!(c.at, FIXED_HEADER);
-        let columns = columns(&mut c)?;
+        let header = header::read(&mut c)?;
         let rows_start = c.at;
         let mut batch = Batch {
-            schema_digest,
-            sequence,
-            first_row,
-            row_count,
-            columns,
+            schema_digest: header.schema_digest,
+            sequence: header.sequence,
+            first_row: header.first_row,
+            row_count: header.row_count,
+            columns: header.columns,
             rows: bytes.get(rows_start..).unwrap_or_default(),
             blocks: Vec::new(),
         };
@@ -174,21 +159,6 @@ impl<'a> Batch<'a> {
         }
         Ok(blocks)
     }
-}
-
-fn columns(c: &mut Cursor<'_>) -> Result<Vec<BatchColumn>, BatchError> {
-    let count = c.varint()?;
-    if count > MAX_COLUMNS {
-        return c.fail("too many columns");
-    }
-    (0..count)
-        .map(|_| {
-            let kind = ColumnKind::from_byte(c.byte()?);
-            let kind = kind.map_or_else(|| c.fail("unknown column kind"), Ok)?;
-            let len = c.varint()?;
-            Ok(BatchColumn { kind, name: c.text(len)?.to_owned() })
-        })
-        .collect()
 }
 
 /// A row's head: its number, flags, where its cell lengths are and what they add up to.

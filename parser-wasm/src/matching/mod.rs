@@ -47,6 +47,7 @@ mod index;
 mod normalize;
 mod types;
 
+use crate::schema::Schema;
 use assign::{Assignment, CandidatePool, key_ranks};
 pub(crate) use fit::target as match_target;
 pub use fit::{Alternative, FitProblem, MAX_SAMPLE_ROWS, ValueFit, match_with_values};
@@ -55,6 +56,14 @@ use index::TargetIndex;
 use normalize::Forms;
 pub use normalize::normalize;
 pub use types::{ColumnMatch, MatchMethod, MatchOptions, MatchTarget, Suggestion};
+
+/// Suggests a column of `schema` for each header, from the names alone: [`match_columns`] on
+/// the schema's columns (their keys, labels, keywords and whether they are required). The
+/// automatic mapping of an import and the package's `matchColumns` both use it.
+pub fn match_schema(headers: &[&str], schema: &Schema, options: &MatchOptions) -> ColumnMatch {
+    let targets: Vec<MatchTarget<'_>> = schema.columns().iter().map(match_target).collect();
+    match_columns(headers, &targets, options)
+}
 
 /// Suggests a column for each header; see the [module documentation](self) for how.
 ///
@@ -534,5 +543,25 @@ mod tests {
             let expected = reference(&headers, &targets, threshold);
             prop_assert_eq!(match_columns(&headers, &targets, &options), expected);
         }
+    }
+
+    #[test]
+    fn a_schema_is_matched_by_its_columns_keys_labels_and_keywords() {
+        let schema = Schema::from_json(
+            r#"{"version": 1, "columns": [
+                {"key": "email", "label": "Email address", "type": "email", "required": true},
+                {"key": "phone", "type": "text", "keywords": ["mobile"]},
+                {"key": "city", "type": "text", "required": true}
+            ]}"#,
+        )
+        .unwrap();
+        let headers = ["Mobile", "EMAIL ADDRESS", "Notes"];
+        let found = match_schema(&headers, &schema, &MatchOptions::default());
+        let mut pairs: Vec<_> =
+            found.suggestions.iter().map(|s| (s.column_key.as_str(), s.header_index, s.method)).collect();
+        pairs.sort_by_key(|p| p.0);
+        assert_eq!(pairs, [("email", 1, Exact), ("phone", 0, Keyword)]);
+        assert_eq!(found.unmatched_headers, [2]);
+        assert_eq!(found.missing_required, ["city"]);
     }
 }

@@ -2,7 +2,7 @@
 //! automatically from the header; and what happens to the file columns no schema column takes.
 
 use crate::error::ConfigError;
-use crate::matching::{MatchMethod, MatchOptions, MatchTarget, match_columns, match_target};
+use crate::matching::{MatchMethod, MatchOptions, match_schema};
 use crate::schema::Schema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -132,9 +132,8 @@ fn explicit(
 }
 
 fn automatic(schema: &Schema, header: &[String]) -> Vec<MappedColumn> {
-    let targets: Vec<MatchTarget<'_>> = schema.columns().iter().map(match_target).collect();
     let names: Vec<&str> = header.iter().map(String::as_str).collect();
-    let found = match_columns(&names, &targets, &MatchOptions::default());
+    let found = match_schema(&names, schema, &MatchOptions::default());
     schema
         .columns()
         .iter()
@@ -153,4 +152,92 @@ fn automatic(schema: &Schema, header: &[String]) -> Vec<MappedColumn> {
 
 fn unmapped(key: &str) -> MappedColumn {
     MappedColumn { key: key.to_owned(), source: None, header: None, confidence: 0.0, method: None }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schema() -> Schema {
+        Schema::from_json(
+            r#"{"version": 1, "columns": [
+                {"key": "id", "type": "integer", "required": true},
+                {"key": "email", "label": "Email address", "type": "email", "required": true},
+                {"key": "plan", "type": "enum", "values": ["free", "pro"], "required": true, "default": "free"}
+            ]}"#,
+        )
+        .unwrap()
+    }
+
+    fn header(names: &[&str]) -> Vec<String> {
+        names.iter().map(|n| (*n).to_owned()).collect()
+    }
+
+    fn spec(json: &str) -> MappingSpec {
+        serde_json::from_str(json).unwrap()
+    }
+
+    fn resolve(names: &[&str], json: &str) -> Result<Mapping, String> {
+        Mapping::resolve(&schema(), &header(names), &spec(json)).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn chosen_columns_map_exactly_and_leave_the_rest_unmapped() {
+        let mapping = resolve(&["Mail", "id", "Notes"], r#"{"columns": {"email": "Mail"}}"#).unwrap();
+        let sources: Vec<_> = mapping.columns.iter().map(|c| (c.key.as_str(), c.source, c.method)).collect();
+        assert_eq!(sources, [("id", None, None), ("email", Some(0), None), ("plan", None, None)]);
+        assert_eq!(mapping.columns[1].confidence, 1.0);
+        assert_eq!(mapping.missing_required, ["id"]);
+        assert_eq!(mapping.ignored, ["id", "Notes"]);
+    }
+
+    #[test]
+    fn automatic_mapping_matches_names_and_a_default_is_not_missing() {
+        let mapping = resolve(&["EMAIL ADDRESS", "Notes", "ID"], "{}").unwrap();
+        let sources: Vec<_> = mapping.columns.iter().map(|c| (c.key.as_str(), c.source)).collect();
+        assert_eq!(sources, [("id", Some(2)), ("email", Some(0)), ("plan", None)]);
+        assert_eq!(mapping.columns[0].method, Some(MatchMethod::Exact));
+        assert!(mapping.missing_required.is_empty());
+    }
+
+    #[test]
+    fn unmapped_columns_are_kept_by_index_or_ignored() {
+        let kept = resolve(&["id", "Notes", "email", "Extra"], r#"{"unmapped": "keep"}"#).unwrap();
+        assert_eq!(
+            (kept.kept.as_slice(), kept.kept_indexes.as_slice()),
+            (&header(&["Notes", "Extra"])[..], &[1, 3][..])
+        );
+        assert!(kept.ignored.is_empty() && kept.keep_extra_fields);
+        let ignored = resolve(&["id", "Notes", "email", "Extra"], "{}").unwrap();
+        assert_eq!(ignored.ignored, ["Notes", "Extra"]);
+        assert!(ignored.kept.is_empty() && ignored.kept_indexes.is_empty() && !ignored.keep_extra_fields);
+    }
+
+    #[test]
+    fn a_chosen_mapping_that_cannot_hold_is_refused_with_what_and_where() {
+        let names = ["Mail", "id"];
+        let cases = [
+            (r#"{"columns": {"nope": "Mail"}}"#, r#""nope" is not a column of the schema"#),
+            (
+                r#"{"columns": {"email": "Mail", "id": "Mail"}}"#,
+                r#"the file column "Mail" is mapped to both "email" and "id""#,
+            ),
+            (
+                r#"{"columns": {"email": "E-mail"}}"#,
+                r#""email" maps from "E-mail", which is not a column of the file"#,
+            ),
+        ];
+        for (json, reason) in cases {
+            assert_eq!(
+                resolve(&names, json).unwrap_err(),
+                format!("option \"mapping.columns\": {reason}"),
+                "{json}"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_fields_of_a_mapping_are_refused() {
+        assert!(serde_json::from_str::<MappingSpec>(r#"{"colums": {}}"#).is_err());
+    }
 }

@@ -5,14 +5,15 @@
 // wasm-bindgen exports are reached from JavaScript, not from Rust.
 #![allow(unreachable_pub)]
 
-mod grid;
 mod text_decoder;
 
-use crate::batch::Batch;
+use crate::batch::{Batch, BatchHeader, BatchRow};
 use crate::error::FileError;
+use crate::grid::{GridOptions, GridReader};
 use crate::import::{Import, ImportError, ImportOptions};
-use crate::matching::{MatchOptions, MatchTarget, match_columns, match_target, match_with_values};
-use crate::reader::{FileLayout, Reader, ReaderOptions, Row, Sink};
+use crate::matching::{MatchOptions, match_schema, match_with_values};
+use crate::preview::{DEFAULT_PREVIEW_ROWS, preview};
+use crate::reader::ReaderOptions;
 use crate::schema::Schema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -82,6 +83,12 @@ impl Parser {
         self.current.as_ptr() as usize
     }
 
+    /// The header of the batch taken by `peekBatch` (JSON, as `batchInfo`), read where it is.
+    #[wasm_bindgen(js_name = batchHeader)]
+    pub fn batch_header(&self) -> Result<String, JsError> {
+        batch_info(&self.current)
+    }
+
     /// How the file is read, once its first kilobytes have been fed (JSON; `null` before).
     pub fn layout(&self) -> Result<String, JsError> {
         to_json(&self.import.layout())
@@ -93,27 +100,48 @@ impl Parser {
     }
 }
 
+/// Reads rows `[from, to)` of a file again from a row index start, for a review grid.
+#[wasm_bindgen]
+pub struct RowReader(GridReader);
+
+#[wasm_bindgen]
+impl RowReader {
+    /// `options` (JSON): `{ schema, layout, start, from, to, reader, mapping, patches }`, where
+    /// `layout` and `start` come from a full pass's summary and row index.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: &str) -> Result<RowReader, JsError> {
+        let (schema, options): (Schema, GridOptions) = schema_and(options)?;
+        Ok(RowReader(GridReader::new(schema, options).map_err(error)?))
+    }
+
+    /// Reads the next chunk of the slice.
+    pub fn feed(&mut self, chunk: &[u8]) -> Result<(), JsValue> {
+        self.0.feed(chunk).map_err(import_error)
+    }
+
+    /// Whether every row up to `to` has been read (the rest of the slice is not needed).
+    pub fn done(&self) -> bool {
+        self.0.done()
+    }
+
+    /// Ends the slice; returns the rows in range (JSON).
+    pub fn finish(&mut self) -> Result<String, JsValue> {
+        Ok(to_json(&self.0.finish().map_err(import_error)?)?)
+    }
+}
+
 /// The encoding, dialect and header of a file's first bytes, and its first rows as a preview
 /// (JSON). `options` (JSON) are reader options (`encoding`, `delimiter`, `header`,
 /// `allowEmpty`, …) and `previewRows`.
 #[wasm_bindgen]
 pub fn sniff(bytes: &[u8], options: &str) -> Result<String, JsValue> {
-    #[derive(serde::Deserialize, Default)]
-    #[serde(rename_all = "camelCase", default)]
-    struct SniffOptions {
-        #[serde(flatten)]
-        reader: ReaderOptions,
-        preview_rows: Option<usize>,
-    }
-    let mut options: SniffOptions = from_json(options)?;
-    let limit = options.preview_rows.unwrap_or(20);
-    // A workbook is read no further than the preview.
-    options.reader.stop_after_rows = options.reader.stop_after_rows.or(Some(limit as u64));
-    let mut preview = Preview { limit, ..Preview::default() };
-    let mut reader = Reader::new(&options.reader).map_err(error)?;
-    reader.feed(bytes, &mut preview).map_err(import_error)?;
-    reader.finish(&mut preview).map_err(import_error)?;
-    Ok(to_json(&preview)?)
+    let (rows, reader): (Option<Value>, ReaderOptions) = take(options, "previewRows")?;
+    let rows = rows
+        .map(serde_json::from_value)
+        .transpose()
+        .map_err(|e| error(format!("invalid previewRows: {e}")))?;
+    let found = preview(bytes, &reader, rows.unwrap_or(DEFAULT_PREVIEW_ROWS)).map_err(import_error)?;
+    Ok(to_json(&found)?)
 }
 
 /// The sheets of a workbook (JSON): `[{ name, kind, visible, rows, columns }]`, for a sheet
@@ -142,18 +170,16 @@ pub fn match_columns_js(
     let schema = Schema::from_json(schema).map_err(error)?;
     let names: Vec<&str> = headers.iter().map(String::as_str).collect();
     let options = MatchOptions::default();
-    match samples {
+    let found = match samples {
         Some(rows) => {
             let rows: Vec<Vec<String>> = serde_json::from_str(&rows).map_err(|e| {
                 error(format!("matchColumns: samples must be an array of rows of strings ({e})"))
             })?;
-            to_json(&match_with_values(&names, &schema, &rows, &options))
+            match_with_values(&names, &schema, &rows, &options)
         }
-        None => {
-            let targets: Vec<MatchTarget<'_>> = schema.columns().iter().map(match_target).collect();
-            to_json(&match_columns(&names, &targets, &options))
-        }
-    }
+        None => match_schema(&names, &schema, &options),
+    };
+    to_json(&found)
 }
 
 /// Checks a schema (JSON); returns `{ schema, digest }` with the canonical form (JSON).
@@ -169,78 +195,30 @@ pub fn check_schema(schema: &str) -> Result<String, JsError> {
     to_json(&Checked { schema, digest })
 }
 
-/// Decodes a batch into `{ schemaDigest, sequence, firstRow, rowCount, columns, rows }` (JSON).
+/// Reads a batch's header without its rows (JSON): `{ schemaDigest, sequence, firstRow,
+/// rowCount, columns, headerLength }`; a batch cut short or not a batch is an `Error` naming
+/// the byte.
+#[wasm_bindgen(js_name = batchInfo)]
+pub fn batch_info(bytes: &[u8]) -> Result<String, JsError> {
+    to_json(&BatchHeader::read(bytes).map_err(error)?)
+}
+
+/// Decodes a batch into `{ header, rows }` (JSON), `header` as `batchInfo` gives it.
 #[wasm_bindgen(js_name = decodeBatch)]
 pub fn decode_batch(bytes: &[u8]) -> Result<String, JsError> {
     #[derive(Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Row<'a> {
-        number: u64,
-        invalid: bool,
-        cells: Vec<Option<&'a str>>,
-        extras: Vec<Option<&'a str>>,
-    }
-    #[derive(Serialize)]
-    #[serde(rename_all = "camelCase")]
     struct Decoded<'a> {
-        schema_digest: String,
-        sequence: u64,
-        first_row: u64,
-        row_count: u32,
-        columns: &'a [crate::batch::BatchColumn],
-        rows: Vec<Row<'a>>,
+        header: BatchHeader,
+        rows: Vec<BatchRow<'a>>,
     }
-    let batch = Batch::decode(bytes).map_err(error)?;
-    let rows = batch
-        .rows()
-        .map(|r| Row { number: r.number, invalid: r.invalid, cells: r.cells, extras: r.extras })
-        .collect();
-    let schema_digest = batch.schema_digest.iter().map(|b| format!("{b:02x}")).collect();
-    let (sequence, first_row, row_count) = (batch.sequence, batch.first_row, batch.row_count);
-    to_json(&Decoded { schema_digest, sequence, first_row, row_count, columns: &batch.columns, rows })
-}
-
-/// The layout and first rows of a file.
-#[derive(Default, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Preview {
-    layout: Option<FileLayout>,
-    rows: Vec<PreviewRow>,
-    #[serde(skip)]
-    limit: usize,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PreviewRow {
-    row: u64,
-    line: u64,
-    fields: Vec<String>,
-    problems: Vec<String>,
-}
-
-impl Sink for Preview {
-    fn layout(&mut self, layout: &FileLayout) {
-        self.layout = Some(layout.clone());
-    }
-
-    fn row(&mut self, row: &Row<'_>) {
-        if self.rows.len() < self.limit {
-            self.rows.push(PreviewRow {
-                row: row.number(),
-                line: row.position().line,
-                fields: row.fields().map(str::to_owned).collect(),
-                problems: row.problems().iter().map(ToString::to_string).collect(),
-            });
-        }
-    }
+    let rows = Batch::decode(bytes).map_err(error)?.rows().collect();
+    to_json(&Decoded { header: BatchHeader::read(bytes).map_err(error)?, rows })
 }
 
 /// Options with a `schema` beside the others: an object, or its JSON text.
 fn schema_and<T: DeserializeOwned>(options: &str) -> Result<(Schema, T), JsError> {
-    let mut options: Value =
-        serde_json::from_str(options).map_err(|e| JsError::new(&format!("invalid options: {e}")))?;
-    let schema = match options.as_object_mut().and_then(|o| o.remove("schema")) {
+    let (schema, rest) = take(options, "schema")?;
+    let schema = match schema {
         Some(Value::String(text)) => Schema::from_json(&text),
         Some(object @ Value::Object(_)) => Schema::from_json(&object.to_string()),
         _ => {
@@ -249,10 +227,20 @@ fn schema_and<T: DeserializeOwned>(options: &str) -> Result<(Schema, T), JsError
             ));
         }
     };
-    let rest = serde_json::from_value(options).map_err(|e| JsError::new(&format!("invalid options: {e}")))?;
     Ok((schema.map_err(error)?, rest))
 }
 
+/// Options (JSON, empty for none) with the field `key` taken out of them: it, and the rest.
+/// Every options type is read from a `Value` so that the module carries one deserialiser each.
+fn take<T: DeserializeOwned>(options: &str, key: &str) -> Result<(Option<Value>, T), JsError> {
+    let text = if options.trim().is_empty() { "{}" } else { options };
+    let invalid = |e: serde_json::Error| JsError::new(&format!("invalid options: {e}"));
+    let mut options: Value = serde_json::from_str(text).map_err(invalid)?;
+    let field = options.as_object_mut().and_then(|o| o.remove(key));
+    Ok((field, serde_json::from_value(options).map_err(invalid)?))
+}
+
+#[cfg(feature = "spreadsheets")]
 fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, JsError> {
     let text = if text.trim().is_empty() { "{}" } else { text };
     serde_json::from_str(text).map_err(|e| JsError::new(&format!("invalid options: {e}")))
