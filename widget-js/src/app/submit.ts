@@ -7,7 +7,7 @@ import { count, h, fileSize, replace } from './dom';
 import { batchAad, handshake, seal } from './seal';
 import { language, t, tn } from './strings';
 import { fileRows, tell, type State } from './state';
-import { batchOptions, keptFor, markParse } from './kept';
+import { batchOptions, keptFor, markParse, type KeptBatch } from './kept';
 import { rowsToSubmit } from './review';
 import { leftOutButton } from './leftout';
 import type { Shell, Step } from './main';
@@ -155,12 +155,15 @@ async function sendBatches({ state, file, view, signal, created, key, total }: S
   return { batches, rows };
 }
 
+/** A batch to send: a kept one, or one from a new parse (handed back to its parser once sealed). */
+type Sendable = KeptBatch & Partial<Pick<Batch, 'release'>>;
+
 /**
  * The batches to send, in order: those the review's check kept when they were made for what is
  * sent now; otherwise (a file past the budget, the host page's settings changed since the check)
  * every batch from a new parse of the file.
  */
-async function* batchesToSend(state: State, file: File, signal: AbortSignal): AsyncGenerator<Batch, void, undefined> {
+async function* batchesToSend(state: State, file: File, signal: AbortSignal): AsyncGenerator<Sendable, void, undefined> {
   const options = batchOptions(state);
   const kept = keptFor(state, options);
   if (kept) {
