@@ -316,6 +316,15 @@ impl Store for SqliteStore {
         })
     }
 
+    fn summary(&self, id: &str, sequence: u64) -> Result<Option<Vec<u8>>> {
+        let sequence = signed(sequence)?;
+        self.read(|c| {
+            let sql = "SELECT summary FROM batches WHERE import_id = ?1 AND sequence = ?2";
+            let found = c.prepare_cached(sql)?.query_row(params![id, sequence], |r| r.get(0)).optional()?;
+            Ok(found.flatten())
+        })
+    }
+
     fn complete(
         &self,
         id: &str,
@@ -587,7 +596,7 @@ fn ids(c: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<Vec<S
 }
 
 fn insert_batch(c: &Connection, batch: &NewBatch, expires_at: i64) -> Result<()> {
-    c.prepare_cached("INSERT INTO batches VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?.execute(params![
+    c.prepare_cached("INSERT INTO batches VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")?.execute(params![
         batch.import_id,
         signed(batch.sequence)?,
         signed(batch.first_row)?,
@@ -596,6 +605,7 @@ fn insert_batch(c: &Connection, batch: &NewBatch, expires_at: i64) -> Result<()>
         batch.fingerprint.to_vec(),
         batch.sealed,
         batch.stored_at,
+        batch.summary,
     ])?;
     c.prepare_cached(
         "UPDATE imports SET batches = batches + 1, rows = rows + ?2, invalid_rows = invalid_rows + ?3,
