@@ -119,3 +119,34 @@ fn completion_opens_no_stored_batch_again() {
     let done = resumable.resume(&client).complete(30, 3000).unwrap();
     assert_eq!((done.batches, done.rows, done.invalid_rows), (30, 3000, 1), "found from the summaries");
 }
+
+#[test]
+fn batches_sent_at_once_never_take_an_import_past_max_rows() {
+    let server = Server::with_config(&config("", "[importers.limits]\nmax_rows = 30"));
+    let client = Client::new(&server.url, "demo").unwrap();
+    let upload = start(&client);
+    let sealed: Vec<_> =
+        batches(&csv(80, |_| String::new()), 10, false).iter().map(|b| upload.seal(b).unwrap()).collect();
+    let statuses: Vec<(u16, String)> = std::thread::scope(|scope| {
+        let threads: Vec<_> = sealed
+            .iter()
+            .map(|(sequence, first_row, rows, body)| {
+                let (client, upload) = (&client, &upload);
+                scope.spawn(move || {
+                    let answer = client
+                        .put_raw(&upload.import_id, &upload.token, *sequence, *first_row, *rows, body)
+                        .unwrap();
+                    let code =
+                        answer.json::<serde_json::Value>().unwrap()["code"].as_str().unwrap_or("").to_owned();
+                    (answer.status, code)
+                })
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    let stored = statuses.iter().filter(|(status, _)| *status == 201).count();
+    let refused =
+        statuses.iter().filter(|(status, code)| (*status, code.as_str()) == (422, "too_many_rows")).count();
+    assert_eq!((stored, refused), (3, 5), "{statuses:?}");
+    assert_eq!(upload.status().unwrap().rows, 30);
+}

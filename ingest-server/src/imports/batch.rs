@@ -6,8 +6,8 @@
 //!
 //! Batches run on the blocking pool, so the batches of one import, like those of different
 //! imports, are opened, decoded, checked and sealed in parallel; only the store's write is
-//! serialised (one writer thread, group commit), and it re-checks the sequence there, so a
-//! replay or a conflict under concurrency answers as it does in turn.
+//! serialised (one writer thread, group commit), and it re-checks the sequence and the import's
+//! row limit there, so a replay, a conflict or `max_rows` under concurrency answers as in turn.
 
 use super::create::seconds;
 use super::{ImportError, Imports};
@@ -192,6 +192,7 @@ impl Imports {
             .seal(&self.rng, &record.id, Item::Batch(headers.sequence), &packed)
             .map_err(internal)?;
         let invalid = u32::try_from(verdict.invalid_rows.len()).unwrap_or(u32::MAX);
+        let max_rows = self.importer(&record.importer)?.config.limits.max_rows;
         let batch = NewBatch {
             import_id: record.id.clone(),
             sequence: headers.sequence,
@@ -203,6 +204,7 @@ impl Imports {
             summary: Some(summary),
             stored_at: now,
             token_expires_at: now + seconds(self.config.server.limits.upload_token_ttl),
+            max_rows,
         };
         // The first batch gives the import its whole time; until then it had a short one.
         let whole_time = record.created_at + seconds(self.config.server.limits.import_ttl);
@@ -221,6 +223,7 @@ impl Imports {
             PutOutcome::Replayed(stored) => Ok(BatchAck::from_meta(&stored, false)),
             PutOutcome::Conflict => Err(ImportError::Conflict),
             PutOutcome::NotOpen(status) => Err(ImportError::Closed(status)),
+            PutOutcome::TooManyRows => Err(ImportError::TooManyRows { limit: max_rows }),
         }
     }
 

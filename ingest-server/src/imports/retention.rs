@@ -204,6 +204,7 @@ destinations = [{ type = "webhook", url = "https://app.example.com/hooks", secre
             fingerprint: [5; 32],
             sealed: vec![6; 80],
             summary: None,
+            max_rows: u64::MAX,
             stored_at: T - 30,
             token_expires_at: T,
         };

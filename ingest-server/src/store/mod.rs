@@ -240,6 +240,9 @@ pub struct NewBatch {
     pub stored_at: i64,
     /// The upload token's new expiry: each stored batch extends it (never shortens it).
     pub token_expires_at: i64,
+    /// The most rows the import may hold with this batch, checked in the write's transaction:
+    /// batches of one import checked at the same time cannot pass the limit together.
+    pub max_rows: u64,
 }
 
 /// A stored batch without its sealed bytes.
@@ -270,6 +273,8 @@ pub enum PutOutcome {
     Conflict,
     /// The import is not open.
     NotOpen(ImportStatus),
+    /// The import would hold more than the batch's `max_rows`; nothing was written.
+    TooManyRows,
 }
 
 /// An event for the import's log: a kind and a JSON detail of counts, codes and column keys.

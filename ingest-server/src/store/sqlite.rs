@@ -249,11 +249,13 @@ impl Store for SqliteStore {
 
     fn put_batch_extending(&self, batch: NewBatch, expires_at: i64) -> Result<PutOutcome> {
         self.writer.run(move |c| {
-            let status: Option<String> = c
-                .prepare_cached("SELECT status FROM imports WHERE id = ?1")?
-                .query_row(params![batch.import_id], |r| r.get(0))
+            let found: Option<(String, i64)> = c
+                .prepare_cached("SELECT status, rows FROM imports WHERE id = ?1")?
+                .query_row(params![batch.import_id], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
-            let Some(status) = status else { return Err(StoreError::other("the import does not exist")) };
+            let Some((status, rows)) = found else {
+                return Err(StoreError::other("the import does not exist"));
+            };
             let status = ImportStatus::parse(&status)?;
             let existing = c
                 .prepare_cached(
@@ -268,6 +270,9 @@ impl Store for SqliteStore {
                 }
                 Some(_) => return Ok(PutOutcome::Conflict),
                 None if status != ImportStatus::Open => return Ok(PutOutcome::NotOpen(status)),
+                None if rows.unsigned_abs().saturating_add(u64::from(batch.row_count)) > batch.max_rows => {
+                    return Ok(PutOutcome::TooManyRows);
+                }
                 None => {}
             }
             insert_batch(c, &batch, expires_at)?;

@@ -36,6 +36,7 @@ fn batch(id: &str, sequence: u64, body: u8) -> NewBatch {
         fingerprint: [body; 32],
         sealed: vec![body; 100],
         summary: Some(vec![body; 20]),
+        max_rows: 1000,
         stored_at: 1500,
         token_expires_at: 2000 + 100 * sequence as i64,
     }
@@ -69,6 +70,8 @@ fn a_batch_is_stored_once_replays_answer_the_same_and_other_bodies_conflict() {
     };
     assert_eq!((meta.sequence, meta.first_row, meta.row_count, meta.invalid_rows), (0, 1, 10, 1));
     assert_eq!(store.put_batch(batch("imp_a", 0, 2)).unwrap(), PutOutcome::Conflict);
+    let over = NewBatch { max_rows: 19, ..batch("imp_a", 1, 3) };
+    assert_eq!(store.put_batch(over).unwrap(), PutOutcome::TooManyRows, "10 stored and 10 more");
     assert_eq!(store.put_batch(batch("imp_a", 1, 3)).unwrap(), PutOutcome::Stored);
     let record = store.import("imp_a").unwrap().unwrap();
     assert_eq!((record.batches, record.rows, record.invalid_rows), (2, 20, 2));
