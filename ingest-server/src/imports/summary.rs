@@ -6,10 +6,13 @@
 //! ```text
 //! summary = 0x01 (version) ‖ span ‖ cell*
 //! span    = 0x00 (no rows) | 0x01 ‖ first row (u64) ‖ last row (u64)
-//! cell    = row (u64) ‖ schema column (u32) ‖ (0x01 ‖ integer (i64) | 0x02 ‖ xxh3-128 (u128))
+//! cell    = varint(row − the previous cell's row) ‖ varint(schema column)
+//!           ‖ (0x01 ‖ varint(zigzag(integer − the previous integer)) | 0x02 ‖ xxh3-128 (u128))
 //! ```
 //!
-//! Numbers are little-endian. The fingerprints are derived from cell values, so the summary is
+//! Fixed-width numbers are little-endian; a varint is LEB128 (7 bits a byte, low first); the
+//! first cell's "previous" row and integer are 0. An id column in order costs 4 bytes a row
+//! before packing, and next to nothing after. The fingerprints are derived from cell values, so the summary is
 //! stored only sealed (`Item::Summary(sequence)`), never in plain.
 
 use super::{ImportError, Imports};
@@ -55,7 +58,7 @@ impl Imports {
 
 /// The summary's bytes, as the module's layout says.
 fn encode(summary: &BatchSummary) -> Vec<u8> {
-    let mut out = Vec::with_capacity(18 + summary.cells.len() * 29);
+    let mut out = Vec::with_capacity(18 + summary.cells.len() * 4);
     out.push(VERSION);
     match summary.rows {
         None => out.push(NO_ROWS),
@@ -65,13 +68,17 @@ fn encode(summary: &BatchSummary) -> Vec<u8> {
             out.extend_from_slice(&last.to_le_bytes());
         }
     }
+    let (mut row, mut integer) = (0u64, 0i64);
     for cell in &summary.cells {
-        out.extend_from_slice(&cell.row.to_le_bytes());
-        out.extend_from_slice(&u32::try_from(cell.column).unwrap_or(u32::MAX).to_le_bytes());
+        varint(&mut out, cell.row.wrapping_sub(row));
+        varint(&mut out, cell.column as u64);
+        row = cell.row;
         match cell.key {
             UniqueKey::Integer(n) => {
                 out.push(INTEGER);
-                out.extend_from_slice(&n.to_le_bytes());
+                let delta = n.wrapping_sub(integer);
+                varint(&mut out, ((delta << 1) ^ (delta >> 63)) as u64);
+                integer = n;
             }
             UniqueKey::Fingerprint(f) => {
                 out.push(FINGERPRINT);
@@ -93,18 +100,32 @@ fn decode(bytes: &[u8]) -> Result<BatchSummary, &'static str> {
         SPAN => Some((u64::from_le_bytes(at.take()?), u64::from_le_bytes(at.take()?))),
         _ => return Err("has an unknown row span"),
     };
-    let mut cells = Vec::with_capacity(bytes.len() / 21);
+    let mut cells = Vec::with_capacity(bytes.len() / 4);
+    let (mut row, mut integer) = (0u64, 0i64);
     while !at.0.is_empty() {
-        let row = u64::from_le_bytes(at.take()?);
-        let column = u32::from_le_bytes(at.take()?) as usize;
+        row = row.wrapping_add(at.varint()?);
+        let column = usize::try_from(at.varint()?).map_err(|_| "has a column out of range")?;
         let key = match at.byte()? {
-            INTEGER => UniqueKey::Integer(i64::from_le_bytes(at.take()?)),
+            INTEGER => {
+                let zigzag = at.varint()?;
+                integer = integer.wrapping_add((zigzag >> 1) as i64 ^ -((zigzag & 1) as i64));
+                UniqueKey::Integer(integer)
+            }
             FINGERPRINT => UniqueKey::Fingerprint(u128::from_le_bytes(at.take()?)),
             _ => return Err("has a cell of an unknown kind"),
         };
         cells.push(UniqueCell { row, column, key });
     }
     Ok(BatchSummary { rows, cells })
+}
+
+/// Appends `n` as LEB128: seven bits a byte, low first, the high bit saying more follow.
+fn varint(out: &mut Vec<u8>, mut n: u64) {
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
 }
 
 /// The bytes of a summary not read yet.
@@ -120,6 +141,19 @@ impl Reader<'_> {
     fn byte(&mut self) -> Result<u8, &'static str> {
         self.take::<1>().map(|[b]| b)
     }
+
+    /// A number [`varint`] wrote.
+    fn varint(&mut self) -> Result<u64, &'static str> {
+        let mut n = 0u64;
+        for shift in (0..64).step_by(7) {
+            let byte = self.byte()?;
+            n |= u64::from(byte & 0x7f) << shift;
+            if byte < 0x80 {
+                return Ok(n);
+            }
+        }
+        Err("has a number longer than 64 bits")
+    }
 }
 
 #[cfg(test)]
@@ -132,8 +166,9 @@ mod tests {
             UniqueCell { row: 7, column: 0, key: UniqueKey::Integer(-3) },
             UniqueCell { row: 7, column: 2, key: UniqueKey::Fingerprint(u128::MAX - 1) },
             UniqueCell { row: 9, column: 0, key: UniqueKey::Integer(i64::MAX) },
+            UniqueCell { row: u64::MAX, column: 3, key: UniqueKey::Integer(i64::MIN) },
         ];
-        let summary = BatchSummary { rows: Some((7, 9)), cells };
+        let summary = BatchSummary { rows: Some((7, u64::MAX)), cells };
         assert_eq!(decode(&encode(&summary)), Ok(summary));
         let empty = BatchSummary::default();
         assert_eq!(decode(&encode(&empty)), Ok(empty));
@@ -149,7 +184,7 @@ mod tests {
         assert_eq!(decode(&bytes[..bytes.len() - 1]), Err("is cut short"));
         assert_eq!(decode(&[2, 0]), Err("has an unknown version"));
         let mut unknown = bytes.clone();
-        unknown[18 + 12] = 9;
+        unknown[18 + 2] = 9;
         assert_eq!(decode(&unknown), Err("has a cell of an unknown kind"));
     }
 }
