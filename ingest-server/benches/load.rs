@@ -162,6 +162,11 @@ fn one_import(
     let upload =
         client.start(&FileInfo::named("bench.csv", 0), Default::default(), Default::default()).unwrap();
     let sealed: Vec<_> = batches.iter().map(|b| upload.seal(b).unwrap()).collect();
+    // Sealing every import's batches on a loaded machine can outlast the server's keep-alive:
+    // a fresh client, so that the first batch does not go out on a connection closed meanwhile.
+    let resumable = upload.resumable();
+    let client = Client::new(url, "bench").unwrap();
+    let upload = resumable.resume(&client);
     start_line.wait();
     let mut latencies = Vec::with_capacity(batches.len());
     let mut rows = 0u64;
@@ -197,7 +202,7 @@ fn print_report(report: &Report, csv_bytes: f64) {
         at(&report.latencies, 1.0)
     );
     println!(
-        "{:<28} {:>10.1} ms p50, {:.1} ms max (re-verifies every batch; {:.2} s for all)",
+        "{:<28} {:>10.1} ms p50, {:.1} ms max (from the batches' summaries; {:.2} s for all)",
         "completion",
         at(&report.completions, 0.5),
         at(&report.completions, 1.0),

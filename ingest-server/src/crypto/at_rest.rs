@@ -25,10 +25,14 @@ pub enum Item {
     Metadata,
     /// The import's column mapping (schema key to file header), given at completion.
     Mapping,
+    /// What completion needs of the batch with this sequence number (its row span and unique
+    /// cells' keys), kept so that completion does not open the batch again.
+    Summary(u64),
 }
 
 impl Item {
-    /// `0x01 ‖ sequence` for a batch, `0x02` for metadata, `0x03` for the mapping.
+    /// `0x01 ‖ sequence` for a batch, `0x02` for metadata, `0x03` for the mapping, `0x04 ‖
+    /// sequence` for a batch's summary.
     fn encode(self, aad: &mut Vec<u8>) {
         match self {
             Item::Batch(sequence) => {
@@ -37,6 +41,10 @@ impl Item {
             }
             Item::Metadata => aad.push(0x02),
             Item::Mapping => aad.push(0x03),
+            Item::Summary(sequence) => {
+                aad.push(0x04);
+                aad.extend_from_slice(&sequence.to_be_bytes());
+            }
         }
     }
 }

@@ -68,6 +68,8 @@
 //! aad    = "sluice/at-rest/v1" ‖ key id ‖ len8(import id) ‖ import id ‖ item
 //! item   = 0x01 ‖ sequence (u64)       a batch (Item::Batch)
 //!        | 0x02                        the import's metadata (Item::Metadata)
+//!        | 0x03                        the import's column mapping (Item::Mapping)
+//!        | 0x04 ‖ sequence (u64)       a batch's summary for completion (Item::Summary)
 //! ```
 //!
 //! A stored batch is recognised when it is sent again by a keyed fingerprint of its plaintext,

@@ -2,7 +2,12 @@
 //! the same number, however it was sealed) from what is stored, decode and re-check every row
 //! against the importer's schema, refuse unmapped columns the importer leaves out, apply the
 //! invalid-rows policy, seal under the import's data key
-//! and store durably.
+//! and store durably, with the batch's summary for completion (see `summary.rs`).
+//!
+//! Batches run on the blocking pool, so the batches of one import, like those of different
+//! imports, are opened, decoded, checked and sealed in parallel; only the store's write is
+//! serialised (one writer thread, group commit), and it re-checks the sequence and the import's
+//! row limit there, so a replay, a conflict or `max_rows` under concurrency answers as in turn.
 
 use super::create::seconds;
 use super::{ImportError, Imports};
@@ -11,7 +16,7 @@ use crate::crypto::{BatchAad, Item};
 use crate::store::{BatchMeta, ImportRecord, ImportStatus, NewBatch, PutOutcome};
 use serde::Serialize;
 use sluice_parser::batch::{Batch, ColumnKind};
-use sluice_parser::verify::{Verdict, Verifier, VerifyError};
+use sluice_parser::verify::{BatchSummary, Verdict, Verifier, VerifyError};
 
 /// What a client says about a batch outside its sealed body (all bound by the AAD).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,6 +44,12 @@ pub struct BatchAck {
     /// Whether this request stored it (false when the same body was stored before).
     #[serde(skip)]
     pub stored_now: bool,
+}
+
+/// A batch that passed its checks: what they found, and what completion needs of it.
+struct Checked {
+    verdict: Verdict,
+    summary: BatchSummary,
 }
 
 impl BatchAck {
@@ -74,8 +85,8 @@ impl Imports {
             Some(_) => return Err(ImportError::Conflict),
             None => {}
         }
-        let verdict = self.check(key, &record, headers, &plaintext)?;
-        self.store_batch(&record, headers, verdict, fingerprint, &plaintext, now)
+        let checked = self.check(key, &record, headers, &plaintext)?;
+        self.store_batch(&record, headers, checked, fingerprint, &plaintext, now)
     }
 
     /// Opens the transport seal; any failure is the uniform rejection.
@@ -101,14 +112,15 @@ impl Imports {
     }
 
     /// Decodes the batch and re-checks it: its header against the request, its size against
-    /// the importer's limits, every row against the schema.
+    /// the importer's limits, every row against the schema; with the verdict, what completion
+    /// needs of the batch.
     fn check(
         &self,
         key: &str,
         record: &ImportRecord,
         headers: BatchHeaders,
         plaintext: &[u8],
-    ) -> Result<Verdict, ImportError> {
+    ) -> Result<Checked, ImportError> {
         let importer = self.importer(key)?;
         let limits = &importer.config.limits;
         let batch = Batch::decode(plaintext).map_err(|e| ImportError::BatchInvalid(e.to_string()))?;
@@ -158,19 +170,21 @@ impl Imports {
                 errors: verdict.errors,
             });
         }
-        Ok(verdict)
+        Ok(Checked { summary: verifier.summarize(&batch), verdict })
     }
 
     fn store_batch(
         &self,
         record: &ImportRecord,
         headers: BatchHeaders,
-        verdict: Verdict,
+        checked: Checked,
         fingerprint: [u8; 32],
         plaintext: &[u8],
         now: i64,
     ) -> Result<BatchAck, ImportError> {
         self.room_for(record, headers.sequence, fingerprint)?;
+        let Checked { verdict, summary } = checked;
+        let summary = self.seal_summary(&record.id, headers.sequence, &summary)?;
         let keys = self.keys(&record.id)?;
         let packed = super::pack(plaintext).map_err(ImportError::Internal)?;
         let sealed = keys
@@ -178,6 +192,7 @@ impl Imports {
             .seal(&self.rng, &record.id, Item::Batch(headers.sequence), &packed)
             .map_err(internal)?;
         let invalid = u32::try_from(verdict.invalid_rows.len()).unwrap_or(u32::MAX);
+        let max_rows = self.importer(&record.importer)?.config.limits.max_rows;
         let batch = NewBatch {
             import_id: record.id.clone(),
             sequence: headers.sequence,
@@ -186,8 +201,10 @@ impl Imports {
             invalid_rows: verdict.invalid_rows,
             fingerprint,
             sealed,
+            summary: Some(summary),
             stored_at: now,
             token_expires_at: now + seconds(self.config.server.limits.upload_token_ttl),
+            max_rows,
         };
         // The first batch gives the import its whole time; until then it had a short one.
         let whole_time = record.created_at + seconds(self.config.server.limits.import_ttl);
@@ -206,6 +223,7 @@ impl Imports {
             PutOutcome::Replayed(stored) => Ok(BatchAck::from_meta(&stored, false)),
             PutOutcome::Conflict => Err(ImportError::Conflict),
             PutOutcome::NotOpen(status) => Err(ImportError::Closed(status)),
+            PutOutcome::TooManyRows => Err(ImportError::TooManyRows { limit: max_rows }),
         }
     }
 

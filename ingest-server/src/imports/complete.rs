@@ -1,16 +1,17 @@
 //! Completing an import: the client's counts must match what is stored and reach the importer's
-//! `min_rows`, every batch is opened again in order for what only shows across batches (row
-//! order, uniqueness), then the import is closed and its transport key destroyed.
+//! `min_rows`, what only shows across batches (row order, uniqueness) is checked in order from
+//! the summaries kept as the batches arrived (no batch is opened again), then the import is
+//! closed and its transport key destroyed.
 
 use super::{ImportError, Imports};
 use crate::config::InvalidRows;
-use crate::crypto::Item;
+use crate::crypto::{DataKey, Item};
 use crate::delivery::now_ms;
 use crate::delivery::plan::plan;
 use crate::store::{BatchMeta, ImportRecord, ImportStatus};
 use serde::{Deserialize, Serialize};
 use sluice_parser::batch::Batch;
-use sluice_parser::verify::{RowError, Verifier};
+use sluice_parser::verify::{RowError, Verdict, Verifier};
 use std::collections::BTreeSet;
 
 /// Most distinct values a unique column is checked across in one import (as in validation).
@@ -107,9 +108,9 @@ impl Imports {
         Ok(completion(&record, invalid_rows, now))
     }
 
-    /// Opens every stored batch in order for what only shows across batches (row order,
-    /// uniqueness; each batch's cells were checked when it arrived); the number of invalid rows,
-    /// those found on arrival and those duplicated across batches.
+    /// Checks in order what only shows across batches (row order, uniqueness; each batch's
+    /// cells were checked when it arrived); the number of invalid rows, those found on arrival
+    /// and those duplicated across batches.
     fn verify_all(
         &self,
         key: &str,
@@ -123,12 +124,9 @@ impl Imports {
         let mut invalid: BTreeSet<u64> = self.store.invalid_rows(&record.id)?.into_iter().collect();
         let mut errors: Vec<RowError> = Vec::new();
         let mut error_count = 0u64;
+        let refuse = importer.config.invalid_rows == InvalidRows::Refuse;
         for meta in batches {
-            let plaintext = self.open_stored(&data, &record.id, meta.sequence)?;
-            let batch = Batch::decode(&plaintext).map_err(|e| ImportError::Internal(e.to_string()))?;
-            let verdict = verifier
-                .check_across(&batch)
-                .map_err(|e| ImportError::BatchInvalid(format!("batch {}: {e}", meta.sequence)))?;
+            let verdict = self.across(&mut verifier, &data, &record.id, meta, refuse)?;
             invalid.extend(&verdict.invalid_rows);
             error_count += verdict.error_count;
             let room = MAX_LISTED_ERRORS.saturating_sub(errors.len());
@@ -138,6 +136,33 @@ impl Imports {
             return Err(ImportError::RowsInvalid { error_count, errors });
         }
         Ok(invalid.len() as u64)
+    }
+}
+
+impl Imports {
+    /// One batch's part of the pass across batches, from its summary; from the batch itself when
+    /// it was stored without one (by an older server), or when it has invalid rows and the
+    /// importer refuses them (its configuration changed since): their errors are listed then,
+    /// and a summary holds only valid cells.
+    fn across(
+        &self,
+        verifier: &mut Verifier,
+        data: &DataKey,
+        id: &str,
+        meta: &BatchMeta,
+        refuse: bool,
+    ) -> Result<Verdict, ImportError> {
+        let summary =
+            if refuse && meta.invalid_rows > 0 { None } else { self.open_summary(data, id, meta.sequence)? };
+        let verdict = match summary {
+            Some(summary) => verifier.check_summary(&summary),
+            None => {
+                let plaintext = self.open_stored(data, id, meta.sequence)?;
+                let batch = Batch::decode(&plaintext).map_err(|e| ImportError::Internal(e.to_string()))?;
+                verifier.check_across(&batch)
+            }
+        };
+        verdict.map_err(|e| ImportError::BatchInvalid(format!("batch {}: {e}", meta.sequence)))
     }
 }
 

@@ -15,6 +15,7 @@ mod reading;
 mod retention;
 mod schemas;
 mod starts;
+mod summary;
 
 pub use batch::{BatchAck, BatchHeaders};
 pub use complete::{Completion, Expected};

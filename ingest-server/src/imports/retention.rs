@@ -203,6 +203,8 @@ destinations = [{ type = "webhook", url = "https://app.example.com/hooks", secre
             invalid_rows: Vec::new(),
             fingerprint: [5; 32],
             sealed: vec![6; 80],
+            summary: None,
+            max_rows: u64::MAX,
             stored_at: T - 30,
             token_expires_at: T,
         };

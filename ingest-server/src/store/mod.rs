@@ -233,10 +233,16 @@ pub struct NewBatch {
     pub fingerprint: [u8; 32],
     /// The batch as sealed under the import's data key.
     pub sealed: Vec<u8>,
+    /// What completion needs of the batch (row span, unique cells' keys), sealed under the
+    /// import's data key; none for a store that keeps no summaries.
+    pub summary: Option<Vec<u8>>,
     /// When it arrived (Unix seconds).
     pub stored_at: i64,
     /// The upload token's new expiry: each stored batch extends it (never shortens it).
     pub token_expires_at: i64,
+    /// The most rows the import may hold with this batch, checked in the write's transaction:
+    /// batches of one import checked at the same time cannot pass the limit together.
+    pub max_rows: u64,
 }
 
 /// A stored batch without its sealed bytes.
@@ -267,6 +273,8 @@ pub enum PutOutcome {
     Conflict,
     /// The import is not open.
     NotOpen(ImportStatus),
+    /// The import would hold more than the batch's `max_rows`; nothing was written.
+    TooManyRows,
 }
 
 /// An event for the import's log: a kind and a JSON detail of counts, codes and column keys.
@@ -386,6 +394,8 @@ pub trait Store: Send + Sync {
     fn invalid_rows(&self, id: &str) -> Result<Vec<u64>>;
     /// One stored batch's sealed bytes.
     fn sealed_batch(&self, id: &str, sequence: u64) -> Result<Option<Vec<u8>>>;
+    /// One stored batch's sealed summary; none when the batch, or its summary, is not stored.
+    fn summary(&self, id: &str, sequence: u64) -> Result<Option<Vec<u8>>>;
     /// Marks an import complete with its final invalid row count, its sealed column mapping and
     /// the messages to deliver, in one transaction; destroys its transport key.
     fn complete(

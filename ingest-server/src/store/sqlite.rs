@@ -249,11 +249,13 @@ impl Store for SqliteStore {
 
     fn put_batch_extending(&self, batch: NewBatch, expires_at: i64) -> Result<PutOutcome> {
         self.writer.run(move |c| {
-            let status: Option<String> = c
-                .prepare_cached("SELECT status FROM imports WHERE id = ?1")?
-                .query_row(params![batch.import_id], |r| r.get(0))
+            let found: Option<(String, i64)> = c
+                .prepare_cached("SELECT status, rows FROM imports WHERE id = ?1")?
+                .query_row(params![batch.import_id], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
-            let Some(status) = status else { return Err(StoreError::other("the import does not exist")) };
+            let Some((status, rows)) = found else {
+                return Err(StoreError::other("the import does not exist"));
+            };
             let status = ImportStatus::parse(&status)?;
             let existing = c
                 .prepare_cached(
@@ -268,6 +270,9 @@ impl Store for SqliteStore {
                 }
                 Some(_) => return Ok(PutOutcome::Conflict),
                 None if status != ImportStatus::Open => return Ok(PutOutcome::NotOpen(status)),
+                None if rows.unsigned_abs().saturating_add(u64::from(batch.row_count)) > batch.max_rows => {
+                    return Ok(PutOutcome::TooManyRows);
+                }
                 None => {}
             }
             insert_batch(c, &batch, expires_at)?;
@@ -313,6 +318,15 @@ impl Store for SqliteStore {
         self.read(|c| {
             let sql = "SELECT sealed FROM batches WHERE import_id = ?1 AND sequence = ?2";
             Ok(c.prepare_cached(sql)?.query_row(params![id, sequence], |r| r.get(0)).optional()?)
+        })
+    }
+
+    fn summary(&self, id: &str, sequence: u64) -> Result<Option<Vec<u8>>> {
+        let sequence = signed(sequence)?;
+        self.read(|c| {
+            let sql = "SELECT summary FROM batches WHERE import_id = ?1 AND sequence = ?2";
+            let found = c.prepare_cached(sql)?.query_row(params![id, sequence], |r| r.get(0)).optional()?;
+            Ok(found.flatten())
         })
     }
 
@@ -587,7 +601,7 @@ fn ids(c: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<Vec<S
 }
 
 fn insert_batch(c: &Connection, batch: &NewBatch, expires_at: i64) -> Result<()> {
-    c.prepare_cached("INSERT INTO batches VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?.execute(params![
+    c.prepare_cached("INSERT INTO batches VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")?.execute(params![
         batch.import_id,
         signed(batch.sequence)?,
         signed(batch.first_row)?,
@@ -596,6 +610,7 @@ fn insert_batch(c: &Connection, batch: &NewBatch, expires_at: i64) -> Result<()>
         batch.fingerprint.to_vec(),
         batch.sealed,
         batch.stored_at,
+        batch.summary,
     ])?;
     c.prepare_cached(
         "UPDATE imports SET batches = batches + 1, rows = rows + ?2, invalid_rows = invalid_rows + ?3,

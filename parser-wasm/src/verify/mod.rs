@@ -8,6 +8,9 @@ use crate::schema::{Column, Parsed, Schema};
 use crate::validate::unique::{Seen, UniqueIndex};
 use serde::Serialize;
 
+mod across;
+pub use across::{BatchSummary, UniqueCell, UniqueKey};
+
 /// Most errors a verdict keeps in full (all are counted).
 const MAX_ERRORS: usize = 1000;
 

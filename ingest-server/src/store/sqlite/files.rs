@@ -93,6 +93,7 @@ pub(super) const DATA_MIGRATIONS: &[&str] = &[
     BINDING,
     DELETION_MARKER,
     MAPPINGS,
+    SUMMARIES,
 ];
 
 /// In both files: the binding of the data file, the keystore and the master key (one row), and
@@ -112,6 +113,9 @@ const DELETION_MARKER: &str = "
     CREATE INDEX imports_deleting ON imports (deletion_started_at)
         WHERE deletion_started_at IS NOT NULL AND data_deleted_at IS NULL;
 ";
+
+/// In the data file: each batch's sealed summary for completion (null for batches stored before).
+const SUMMARIES: &str = "ALTER TABLE batches ADD COLUMN summary BLOB;";
 
 /// In the data file: column mappings remembered per importer and header set (no values).
 const MAPPINGS: &str = "

@@ -35,6 +35,8 @@ fn batch(id: &str, sequence: u64, body: u8) -> NewBatch {
         invalid_rows: vec![sequence * 10 + 3],
         fingerprint: [body; 32],
         sealed: vec![body; 100],
+        summary: Some(vec![body; 20]),
+        max_rows: 1000,
         stored_at: 1500,
         token_expires_at: 2000 + 100 * sequence as i64,
     }
@@ -68,6 +70,8 @@ fn a_batch_is_stored_once_replays_answer_the_same_and_other_bodies_conflict() {
     };
     assert_eq!((meta.sequence, meta.first_row, meta.row_count, meta.invalid_rows), (0, 1, 10, 1));
     assert_eq!(store.put_batch(batch("imp_a", 0, 2)).unwrap(), PutOutcome::Conflict);
+    let over = NewBatch { max_rows: 19, ..batch("imp_a", 1, 3) };
+    assert_eq!(store.put_batch(over).unwrap(), PutOutcome::TooManyRows, "10 stored and 10 more");
     assert_eq!(store.put_batch(batch("imp_a", 1, 3)).unwrap(), PutOutcome::Stored);
     let record = store.import("imp_a").unwrap().unwrap();
     assert_eq!((record.batches, record.rows, record.invalid_rows), (2, 20, 2));
@@ -77,6 +81,8 @@ fn a_batch_is_stored_once_replays_answer_the_same_and_other_bodies_conflict() {
     assert_eq!(store.invalid_rows("imp_a").unwrap(), [3, 13]);
     assert_eq!(store.batches("imp_a").unwrap().iter().map(|b| b.sequence).collect::<Vec<_>>(), [0, 1]);
     assert_eq!(store.sealed_batch("imp_a", 1).unwrap(), Some(vec![3; 100]));
+    assert_eq!(store.summary("imp_a", 1).unwrap(), Some(vec![3; 20]), "the summary is stored with it");
+    assert_eq!(store.summary("imp_a", 2).unwrap(), None);
     assert!(store.put_batch(batch("imp_missing", 0, 1)).is_err());
 }
 
