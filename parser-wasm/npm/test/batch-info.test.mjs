@@ -24,7 +24,7 @@ function batchesOf(bytes, options = {}) {
   return out;
 }
 
-test("every batch carries its header, as the module reads it and as decodeBatch sees it", () => {
+test('every batch carries its header, as the module reads it and as decodeBatch sees it', () => {
   const batches = batchesOf(csv(7), { mapping: { unmapped: 'keep' } });
   const digest = checkSchema(schema).digest;
   assert.deepEqual(
