@@ -213,7 +213,7 @@ bench: setup-test widget
 	@mkdir -p $(BENCH_DIR)
 	@[ -s $(BENCH_DIR)/bench-1m.csv ] || cargo run --locked --release -q -p sluice-parser --example gen_bench_csv -- $(BENCH_DIR)/bench-1m.csv 1000000
 	@[ -s $(BENCH_DIR)/bench-1g.csv ] || cargo run --locked --release -q -p sluice-parser --example gen_bench_csv -- $(BENCH_DIR)/bench-1g.csv 8100000
-	@[ -s $(BENCH_DIR)/bench-1m-plain.csv ] || cargo run --locked --release -q -p sluice-parser --example gen_bench_csv -- $(BENCH_DIR)/bench-1m-plain.csv 1000000 --plain
+	@[ -s $(BENCH_DIR)/bench-1m-plain.csv ] || cargo run --locked --release -q -p sluice-parser --example gen_bench_csv -- --plain $(BENCH_DIR)/bench-1m-plain.csv 1000000
 	node parser-wasm/npm/bench/chromium.mjs $(BENCH_DIR)/bench-1m.csv $(BENCH_DIR)/bench-1g.csv --plain $(BENCH_DIR)/bench-1m-plain.csv
 	@[ -s $(BENCH_DIR)/bench-100k.xlsx ] || cargo run --locked --release -q -p sluice-parser --example gen_bench_xlsx -- $(BENCH_DIR)/bench-100k.xlsx 100000
 	node parser-wasm/npm/bench/sheets.mjs $(BENCH_DIR)/bench-100k.xlsx
