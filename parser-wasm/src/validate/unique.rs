@@ -41,17 +41,25 @@ impl UniqueIndex {
                 Parsed::Other => Seen::New,
             },
             UniqueIndex::Fingerprints(set) => {
-                let fingerprint = xxhash_rust::xxh3::xxh3_128(value.as_bytes());
-                if set.contains(&fingerprint) {
-                    Seen::Before
-                } else if set.len() >= limit {
-                    Seen::Full
-                } else {
-                    set.insert(fingerprint);
-                    Seen::New
-                }
+                insert_fingerprint(set, xxhash_rust::xxh3::xxh3_128(value.as_bytes()), limit)
             }
         }
+    }
+}
+
+/// Adds a value's fingerprint to a column's set, unless it is there already or the set is full.
+pub(crate) fn insert_fingerprint(
+    set: &mut HashSet<u128, BuildHasherDefault<Prehashed>>,
+    fingerprint: u128,
+    limit: usize,
+) -> Seen {
+    if set.contains(&fingerprint) {
+        Seen::Before
+    } else if set.len() >= limit {
+        Seen::Full
+    } else {
+        set.insert(fingerprint);
+        Seen::New
     }
 }
 

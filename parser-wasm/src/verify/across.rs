@@ -6,9 +6,7 @@
 use super::{Verdict, Verifier, VerifyError};
 use crate::batch::Batch;
 use crate::schema::Parsed;
-use crate::validate::unique::{Seen, UniqueIndex};
-use std::collections::HashSet;
-use std::hash::BuildHasher;
+use crate::validate::unique::{Seen, UniqueIndex, insert_fingerprint};
 
 /// A unique cell reduced to what uniqueness compares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,22 +98,10 @@ impl Verifier {
             (index @ UniqueIndex::Integers(_), UniqueKey::Integer(n)) => {
                 index.insert("", Parsed::Integer(n), limit)
             }
-            (UniqueIndex::Fingerprints(set), UniqueKey::Fingerprint(f)) => insert(set, f, limit),
+            (UniqueIndex::Fingerprints(set), UniqueKey::Fingerprint(f)) => insert_fingerprint(set, f, limit),
             _ => Seen::New,
         };
         seen == Seen::Before
-    }
-}
-
-/// [`UniqueIndex::insert`] for a value already fingerprinted.
-fn insert<S: BuildHasher>(set: &mut HashSet<u128, S>, fingerprint: u128, limit: usize) -> Seen {
-    if set.contains(&fingerprint) {
-        Seen::Before
-    } else if set.len() >= limit {
-        Seen::Full
-    } else {
-        set.insert(fingerprint);
-        Seen::New
     }
 }
 
