@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, frameOf, root, shot, startSluice } from './support.mjs';
+import { chromium, frameOf, hostPage, root, shot, startSluice } from './support.mjs';
 import { startHost } from '../../examples/host-server.mjs';
 
 let browser;
@@ -58,12 +58,7 @@ async function stackWith(schema) {
 /** Opens the host page (in `language`, if given) and the importer, runs `before(page)`, and
  * drops `file` on it. */
 async function openWith(url, file, language = '', before = async () => {}) {
-  const page = await browser.context.newPage();
-  await page.setViewportSize({ width: 1280, height: 900 });
-  const errors = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto(url);
-  await page.waitForSelector('[data-importer-ready]', { timeout: 20000 });
+  const { page, errors } = await hostPage(browser, url);
   if (language) await page.selectOption('#language', language);
   await page.click('#open');
   const frame = frameOf(page);

@@ -6,20 +6,7 @@ import { readRows as readRowsWith, sheetsOf, use, useSpreadsheets } from './core
 import { whole } from './sources.js';
 import { Job } from './job.js';
 
-export {
-  Parser,
-  version,
-  sniff,
-  matchColumns,
-  checkSchema,
-  decodeBatch,
-  batchInfo,
-  rowHasErrors,
-  wasmMemory,
-  wasmSimd,
-  isWorkbook,
-  SIGNATURE_BYTES,
-} from './core.js';
+export * from './api.js';
 
 /**
  * Loads the WebAssembly module on this page, and with `{ spreadsheets: true }` the spreadsheet

@@ -11,20 +11,7 @@ import { open, readFile } from 'node:fs/promises';
 use(loaded);
 useSpreadsheets(loadSpreadsheets);
 
-export {
-  Parser,
-  version,
-  sniff,
-  matchColumns,
-  checkSchema,
-  decodeBatch,
-  batchInfo,
-  rowHasErrors,
-  wasmMemory,
-  wasmSimd,
-  isWorkbook,
-  SIGNATURE_BYTES,
-} from './core.js';
+export * from './api.js';
 
 /** Resolves at once: in Node the modules load when they are first needed, synchronously. */
 export async function ready() {}

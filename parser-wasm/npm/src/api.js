@@ -1,0 +1,16 @@
+// The low-level API both entry points (browser.js, node.js) export as it is: the streaming
+// parser, sniffing, matching, schema checks and batch reading, from core.js.
+export {
+  Parser,
+  version,
+  sniff,
+  matchColumns,
+  checkSchema,
+  decodeBatch,
+  batchInfo,
+  rowHasErrors,
+  wasmMemory,
+  wasmSimd,
+  isWorkbook,
+  SIGNATURE_BYTES,
+} from './core.js';
