@@ -34,6 +34,9 @@ LOCK_FILES := Cargo.lock fuzz/Cargo.lock tools/wasm-bindgen/Cargo.lock
 WASM_OUT := parser-wasm/npm/wasm
 WASM_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals
 NODE_BIN := node_modules/.bin
+# The tests' S3-compatible server (moto, from PyPI) lives in this virtual environment; the tests
+# start PostgreSQL from Debian's package themselves (ingest-server/tests/support/services.rs).
+export TEST_VENV ?= $(HOME)/.cache/sluice/venv
 FUZZ_RUSTFLAGS := -Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
 	-Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
 	-Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing
@@ -58,6 +61,10 @@ setup:
 setup-test: setup
 	@[ -x /usr/bin/chromium ] || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; }
 	@/usr/bin/python3 -c 'import xlwt' 2>/dev/null || { apt-get update -qq && apt-get install -y -qq python3-xlwt >/dev/null; }
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; }
+	@[ $(TEST_VENV)/.installed -nt tools/test-services/requirements.txt ] || { \
+		python3 -m venv $(TEST_VENV) && $(TEST_VENV)/bin/pip install -q --disable-pip-version-check \
+			-r tools/test-services/requirements.txt && touch $(TEST_VENV)/.installed; }
 
 # The npm package's WebAssembly: wasm32 build (no TOML, no encoding tables, profile wasm), wasm-bindgen
 # glue, then wasm-opt -Oz (npm binaryen); then the same with the spreadsheet reader (calamine), the
@@ -169,7 +176,7 @@ fmt:
 doc:
 	RUSTDOCFLAGS="-D warnings" cargo doc --locked --workspace --no-deps
 
-unit: widget
+unit: setup-test widget
 	cargo test --locked --workspace
 
 # @sluice/parser: Node tests, headless Chromium tests (Debian chromium), and the packed

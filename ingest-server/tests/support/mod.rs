@@ -1,8 +1,9 @@
 //! Test support: the real `sluice` binary started on port 0 in a temporary folder, CSV files of
 //! the example schema, and batches made from them with `sluice-parser` as the browser makes them.
-#![allow(dead_code, clippy::unwrap_used, clippy::panic)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub(crate) mod receiver;
+pub(crate) mod services;
 
 use sluice_parser::batch::BatchOptions;
 use sluice_parser::import::{Import, ImportOptions};

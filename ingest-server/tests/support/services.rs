@@ -1,0 +1,216 @@
+//! The real servers some tests need, started on 127.0.0.1 on a free port for one test and stopped
+//! when dropped: PostgreSQL from Debian's `postgresql` package (its own cluster in a temporary
+//! folder, run as the `postgres` user when the tests run as root, as CI does), and an
+//! S3-compatible server (moto in server mode, installed from PyPI by `make setup-test` into
+//! `$TEST_VENV`, by default `~/.cache/sluice/venv`).
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A free port on 127.0.0.1 (free when asked: the server takes it right after).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A password no test shares: the process, the time, and a counter.
+fn password() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static COUNT: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    format!("pw{}x{nanos}x{}", std::process::id(), COUNT.fetch_add(1, Ordering::SeqCst))
+}
+
+/// Whether the tests run as root (as CI does), where PostgreSQL refuses to run.
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.trim_ascii() == b"0")
+}
+
+/// Waits until something accepts connections on `port`.
+fn wait_for_port(port: u16, what: &str, log: &dyn Fn() -> String) {
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(start.elapsed() < Duration::from_secs(60), "{what} did not start:\n{}", log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A PostgreSQL cluster of its own, with a superuser `sluice` whose password is in [`url`].
+///
+/// [`url`]: Postgres::url
+pub(crate) struct Postgres {
+    dir: tempfile::TempDir,
+    bin: PathBuf,
+    /// `postgres://sluice:…@127.0.0.1:PORT/postgres`.
+    pub(crate) url: String,
+    pub(crate) port: u16,
+    pub(crate) password: String,
+}
+
+impl Postgres {
+    /// Initialises a cluster in a temporary folder and starts it (fsync off: nothing here
+    /// needs to survive a power cut).
+    pub(crate) fn start() -> Postgres {
+        let bin = postgres_bin();
+        let dir = tempfile::Builder::new().prefix("sluice-pg-").tempdir().unwrap();
+        let password = password();
+        std::fs::write(dir.path().join("pw"), &password).unwrap();
+        if is_root() {
+            let status = Command::new("chown").arg("-R").arg("postgres:").arg(dir.path()).status().unwrap();
+            assert!(status.success(), "cannot give the cluster's folder to the postgres user");
+        }
+        let data = dir.path().join("data");
+        run_as_postgres(
+            &bin.join("initdb"),
+            &[
+                "-D".as_ref(),
+                data.as_os_str(),
+                "-U".as_ref(),
+                "sluice".as_ref(),
+                "--auth=scram-sha-256".as_ref(),
+                format!("--pwfile={}", dir.path().join("pw").display()).as_ref(),
+                "-E".as_ref(),
+                "UTF8".as_ref(),
+                "--locale=C".as_ref(),
+                "--no-instructions".as_ref(),
+            ],
+        );
+        let mut postgres = Postgres { dir, bin, url: String::new(), port: 0, password };
+        postgres.run();
+        postgres
+    }
+
+    /// Starts the server on a free port (tried again on another port if it was taken).
+    fn run(&mut self) {
+        for _ in 0..3 {
+            let port = free_port();
+            let options = format!(
+                "-h 127.0.0.1 -p {port} -k {} -c fsync=off -c full_page_writes=off -c max_connections=50",
+                self.dir.path().display()
+            );
+            let data = self.dir.path().join("data");
+            let log = self.dir.path().join("log");
+            let started = as_postgres(&self.bin.join("pg_ctl"))
+                .arg("-D")
+                .arg(&data)
+                .arg("-l")
+                .arg(&log)
+                .arg("-o")
+                .arg(&options)
+                .args(["-w", "-t", "60", "start"])
+                .stdout(Stdio::null())
+                .status()
+                .unwrap();
+            if started.success() {
+                self.port = port;
+                self.url = format!("postgres://sluice:{}@127.0.0.1:{port}/postgres", self.password);
+                return;
+            }
+        }
+        panic!("PostgreSQL did not start:\n{}", self.log());
+    }
+
+    /// The server's log.
+    pub(crate) fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("log")).unwrap_or_default()
+    }
+
+    /// Runs SQL with `psql` as the superuser; returns its output (unaligned, tuples only).
+    pub(crate) fn psql(&self, sql: &str) -> String {
+        let output = Command::new(self.bin.join("psql"))
+            .args(["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d", &self.url, "-c", sql])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "psql failed: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap()
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let data = self.dir.path().join("data");
+        let _ = as_postgres(&self.bin.join("pg_ctl"))
+            .arg("-D")
+            .arg(&data)
+            .args(["-m", "immediate", "-w", "stop"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+/// Debian's PostgreSQL programs (`/usr/lib/postgresql/N/bin`, the newest N).
+fn postgres_bin() -> PathBuf {
+    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .expect("PostgreSQL is not installed: run `make setup-test` (Debian's postgresql package)")
+        .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+        .filter(|bin| bin.join("initdb").exists())
+        .collect();
+    found.sort_by_key(|bin| {
+        bin.parent().and_then(Path::file_name).and_then(|v| v.to_str()?.parse::<u32>().ok())
+    });
+    found.pop().expect("no /usr/lib/postgresql/N/bin/initdb: run `make setup-test`")
+}
+
+/// A command run as the `postgres` user when the tests run as root.
+fn as_postgres(program: &Path) -> Command {
+    if is_root() {
+        let mut command = Command::new("runuser");
+        command.args(["-u", "postgres", "--"]).arg(program);
+        command
+    } else {
+        Command::new(program)
+    }
+}
+
+fn run_as_postgres(program: &Path, args: &[&std::ffi::OsStr]) {
+    let output = as_postgres(program).args(args).output().unwrap();
+    assert!(
+        output.status.success(),
+        "{} failed: {}{}",
+        program.display(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// An S3-compatible server (moto) with any bucket a test makes; credentials are not checked,
+/// but requests must be signed (AWS Signature Version 4) as with any S3.
+pub(crate) struct S3 {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub(crate) endpoint: String,
+    log: tempfile::NamedTempFile,
+}
+
+impl S3 {
+    /// Starts moto's server.
+    pub(crate) fn start() -> S3 {
+        let venv = std::env::var_os("TEST_VENV")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache/sluice/venv"));
+        let program = venv.join("bin/moto_server");
+        assert!(program.exists(), "{} is missing: run `make setup-test`", program.display());
+        let log = tempfile::NamedTempFile::new().unwrap();
+        let port = free_port();
+        let child = Command::new(&program)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(log.reopen().unwrap())
+            .spawn()
+            .unwrap();
+        let s3 = S3 { child, endpoint: format!("http://127.0.0.1:{port}"), log };
+        wait_for_port(port, "the S3 server (moto)", &|| {
+            std::fs::read_to_string(s3.log.path()).unwrap_or_default()
+        });
+        s3
+    }
+}
+
+impl Drop for S3 {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
