@@ -10,6 +10,7 @@
 //! - `worker`: the threads that deliver, one lane per destination.
 
 pub mod plan;
+pub mod postgres;
 mod send;
 pub mod sign;
 mod worker;
