@@ -11,6 +11,7 @@
 
 pub mod plan;
 pub mod postgres;
+pub mod s3;
 mod send;
 pub mod sign;
 mod worker;
