@@ -15,11 +15,14 @@
 //! - `lane`: the threads that deliver, one lane per destination;
 //! - [`network`]: no private addresses unless allowed, no proxies, no redirects;
 //! - [`rows`]: the JSON of one row, shared by kinds (and the operator's downloads);
-//! - [`webhook`]: the first kind, signed Standard Webhooks.
+//! - [`webhook`]: the first kind, signed Standard Webhooks;
+//! - `contract` (tests): the suite every kind's tests run on their implementation.
 //!
 //! Dependencies run one way: `imports` uses `delivery` (to plan messages, wake the lanes and
 //! implement [`ImportData`]); `delivery` uses `config` and `store`, never `imports`.
 
+#[cfg(test)]
+mod contract;
 pub mod destination;
 mod lane;
 pub mod network;

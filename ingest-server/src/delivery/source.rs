@@ -146,3 +146,45 @@ impl ImportReader {
         Ok(self.last.as_ref().map_or(&[][..], |(_, _, plaintext)| plaintext.as_slice()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::contract::Fixture;
+    use super::*;
+
+    fn rows_of(reader: &mut ImportReader, message: &Message) -> (Vec<(u64, String)>, (u64, u64)) {
+        let mut rows = Vec::new();
+        let span = reader
+            .rows(message, |batch, row| {
+                let first = batch.columns.first().map(|c| c.name.clone()).unwrap_or_default();
+                rows.push((row.number, format!("{first}={}", row.cells[0].unwrap_or("null"))));
+            })
+            .unwrap();
+        (rows, span)
+    }
+
+    #[test]
+    fn a_message_reads_its_rows_once_in_order_across_batch_boundaries() {
+        let fixture = Fixture::new();
+        let mut reader = fixture.reader();
+        let [across, last, completed] = <[Message; 3]>::try_from(Fixture::messages()).unwrap();
+        let (rows, span) = rows_of(&mut reader, &across);
+        assert_eq!(rows.iter().map(|r| r.0).collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!((rows[0].1.as_str(), span), ("email=ada@example.com", (1, 3)));
+        assert_eq!(rows_of(&mut reader, &last).1, (4, 4));
+        assert_eq!(rows_of(&mut reader, &completed), (Vec::new(), (0, 0)));
+    }
+
+    #[test]
+    fn a_message_past_its_batches_rows_is_an_error_naming_the_batch() {
+        let fixture = Fixture::new();
+        let mut long = Fixture::messages().remove(1);
+        long.row_count = 2;
+        let error = fixture.reader().rows(&long, |_, _| {}).unwrap_err();
+        assert_eq!(error.to_string(), "the batch 2 of imp_fixture does not open");
+        long.row_count = 1;
+        long.first_offset = 2;
+        let error = fixture.reader().rows(&long, |_, _| {}).unwrap_err();
+        assert!(matches!(error, SourceError::ShortBatch { sequence: 1, .. }), "{error}");
+    }
+}

@@ -3,9 +3,9 @@
 //! real store.
 
 use super::*;
+use crate::delivery::contract::Fixture;
 use crate::delivery::destination::{Destination, Failure};
 use crate::store::{ImportStatus, MessageKind, MessageStatus, NewImport, NewMessage, SqliteStore};
-use serde_json::Value;
 use std::collections::VecDeque;
 
 /// A destination that answers each attempt with the next scripted outcome (delivered when the
@@ -30,31 +30,12 @@ impl Destination for Scripted {
     }
 }
 
-/// The import data of imports nothing reads; records whose delivery ended.
-#[derive(Default)]
-struct Ended(Mutex<Vec<String>>);
-
-impl ImportData for Ended {
-    fn import(&self, _: &str) -> Result<crate::delivery::ImportView, SourceError> {
-        Err(SourceError::Gone)
-    }
-    fn mapping(&self, _: &str) -> Result<Value, SourceError> {
-        Ok(Value::Null)
-    }
-    fn batch(&self, _: &str, _: u64) -> Result<Vec<u8>, SourceError> {
-        Err(SourceError::Gone)
-    }
-    fn delivery_ended(&self, import_id: &str, _: i64) {
-        self.0.lock().unwrap().push(import_id.to_owned());
-    }
-}
-
 /// A lane's world: a store holding a completed import `imp_a` of importer `demo` with three
 /// messages to destination 0 (`msg_0`, `msg_1`, `msg_2`), all due.
 struct World {
     _dir: tempfile::TempDir,
     store: Arc<dyn Store>,
-    ended: Arc<Ended>,
+    data: Arc<Fixture>,
 }
 
 impl World {
@@ -65,13 +46,13 @@ impl World {
         let messages = (0..3).map(message).collect();
         store.complete("imp_a", 1, 0, None, messages).unwrap();
         assert_eq!(store.import("imp_a").unwrap().unwrap().status, ImportStatus::Complete);
-        World { _dir: dir, store: Arc::new(store), ended: Arc::default() }
+        World { _dir: dir, store: Arc::new(store), data: Fixture::new() }
     }
 
     fn lane(&self, delivery: Delivery, destination: Scripted, schedule: &[Duration]) -> Arc<Lane> {
         let shared = Shared {
             store: Arc::clone(&self.store),
-            data: Arc::clone(&self.ended) as Arc<dyn ImportData>,
+            data: Arc::clone(&self.data) as Arc<dyn ImportData>,
             wakeup: Arc::default(),
             schedule: schedule.to_vec(),
         };
@@ -171,7 +152,7 @@ fn dead_makes_a_dead_letter_at_once_and_applies_retention() {
     let letter = world.message("msg_0");
     assert_eq!((letter.status, letter.attempts, letter.last_status), (MessageStatus::Dead, 1, None));
     assert_eq!(letter.last_error.as_deref(), Some("refused for good"));
-    assert_eq!(*world.ended.0.lock().unwrap(), ["imp_a"]);
+    assert_eq!(*world.data.ended.lock().unwrap(), ["imp_a"]);
     assert_eq!(step(&lane), "msg_1", "a dead letter no longer holds the lane");
 }
 
@@ -185,7 +166,7 @@ fn a_retry_past_the_end_of_the_schedule_is_a_dead_letter() {
     );
     step(&lane);
     assert_eq!(world.message("msg_0").status, MessageStatus::Pending);
-    assert!(world.ended.0.lock().unwrap().is_empty(), "a retry does not end delivery");
+    assert!(world.data.ended.lock().unwrap().is_empty(), "a retry does not end delivery");
     step(&lane);
     assert_eq!(world.message("msg_0").status, MessageStatus::Dead);
 }
@@ -230,7 +211,7 @@ fn a_message_whose_import_is_gone_is_not_sent_and_nothing_is_recorded() {
     let Next::Send(message) = lane.next().unwrap() else { panic!("msg_0 is due") };
     assert!(!lane.attempt(&message, &mut ImportReader::new(Arc::clone(&lane.shared.data))));
     assert_eq!(world.message("msg_0").attempts, 0);
-    assert!(world.ended.0.lock().unwrap().is_empty());
+    assert!(world.data.ended.lock().unwrap().is_empty());
 }
 
 #[test]
@@ -248,7 +229,7 @@ fn a_message_that_cannot_be_prepared_fails_without_reaching_the_destination() {
     let world = World::new();
     let shared = Shared {
         store: Arc::clone(&world.store),
-        data: Arc::clone(&world.ended) as Arc<dyn ImportData>,
+        data: Arc::clone(&world.data) as Arc<dyn ImportData>,
         wakeup: Arc::default(),
         schedule: vec![Duration::from_secs(1)],
     };

@@ -102,3 +102,6 @@ impl std::fmt::Display for WebhookError {
 }
 
 impl std::error::Error for WebhookError {}
+
+#[cfg(test)]
+mod tests;
