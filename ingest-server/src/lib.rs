@@ -7,7 +7,8 @@
 //! - [`store`]: all SQL, behind one narrow trait;
 //! - [`imports`]: the import lifecycle, independent of HTTP, and retention;
 //! - [`integrity`]: the data file, the keystore and the master key bound to each other;
-//! - [`delivery`]: signed webhooks from a persisted outbox;
+//! - [`delivery`]: pushing rows onward from a persisted outbox, one trait per kind of
+//!   destination (signed webhooks first), reading imports through a narrow trait;
 //! - [`http`]: protocol v1 over actix-web (see `docs/protocol.md`);
 //! - [`client`]: a Rust client that speaks the protocol as the browser does;
 //! - [`serve`]: starting it all.

@@ -4,7 +4,7 @@
 //! operator's export of one import's rows.
 
 use crate::config::Config;
-use crate::delivery::Deliveries;
+use crate::delivery::{Deliveries, ImportData, LaneError, Shared};
 use crate::http::{self, Bound};
 use crate::imports::Imports;
 use crate::integrity::{self, Mode, StartError};
@@ -27,7 +27,7 @@ pub fn serve(config: Config) -> Result<(), StartError> {
         tracing::warn!(error = %e, "the store's upkeep failed at start; the retention job tries again every minute");
     }
     let imports = Arc::new(Imports::new(Arc::clone(&config), store, master).map_err(failed)?);
-    let deliveries = Deliveries::start(&imports, &config.server.delivery).map_err(StartError::Failed)?;
+    let deliveries = start_delivery(&config, &imports).map_err(failed)?;
     tracing::debug!(lanes = deliveries.lanes(), "delivery started");
     actix_web::rt::System::new().block_on(async move {
         let bound = http::bind(Arc::clone(&config), Arc::clone(&imports)).map_err(StartError::Failed)?;
@@ -53,6 +53,19 @@ pub fn export(config: Config, id: &str) -> Result<u64, StartError> {
         .map_err(|e| StartError::Failed(format!("cannot export import {id}: {e}")))?;
     out.flush().map_err(|e| StartError::Failed(format!("cannot write: {e}")))?;
     Ok(rows)
+}
+
+/// Starts a delivery lane for every destination of every importer, reading imports through
+/// the import domain.
+fn start_delivery(config: &Config, imports: &Arc<Imports>) -> Result<Deliveries, LaneError> {
+    let data: Arc<dyn ImportData> = Arc::clone(imports) as Arc<dyn ImportData>;
+    let shared = Shared {
+        store: Arc::clone(imports.store()),
+        data,
+        wakeup: Arc::clone(imports.wakeup()),
+        schedule: config.server.delivery.retry_schedule.clone(),
+    };
+    Deliveries::start(&config.importers, &shared)
 }
 
 fn failed(e: impl std::fmt::Display) -> StartError {

@@ -82,8 +82,8 @@ fn the_example_configuration_delivers_the_example_file_to_the_example_receiver()
     };
     assert_eq!(rows.len() as u64, done.rows, "each row once");
     assert_eq!(rows[0]["data"]["email"], "ada@example.com");
-    drop(server);
-    // The receiver logs the completion after it has written the rows: wait for that line.
+    // The receiver logs the completion after it has written the rows: wait for that line, with
+    // the server still up (the completion is sent after the rows' 2xx).
     let complete = format!("import {} complete: {} rows", upload.import_id, done.rows);
     let mut seen = Vec::new();
     while !seen.iter().any(|line: &String| line.contains(&complete)) {
@@ -93,6 +93,7 @@ fn the_example_configuration_delivers_the_example_file_to_the_example_receiver()
             Err(_) => panic!("the receiver never logged {complete:?}: {seen:#?}"),
         }
     }
+    drop(server);
     drop(node);
     seen.extend(log.iter());
     let log = seen.join("\n");

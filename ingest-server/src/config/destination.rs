@@ -45,6 +45,23 @@ pub enum Destination {
     Webhook(Webhook),
 }
 
+impl Destination {
+    /// Whether its messages go one at a time, in order, or several at once. Every kind has
+    /// this setting: the delivery lanes, shared by all kinds, apply it.
+    pub fn delivery(&self) -> Delivery {
+        match self {
+            Destination::Webhook(hook) => hook.delivery,
+        }
+    }
+
+    /// Rows per message: how an import's rows are cut into the outbox's messages.
+    pub fn chunk_rows(&self) -> u32 {
+        match self {
+            Destination::Webhook(hook) => hook.chunk_rows,
+        }
+    }
+}
+
 /// A webhook that receives rows in signed requests.
 #[derive(Clone, Debug)]
 pub struct Webhook {

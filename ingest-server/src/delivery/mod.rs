@@ -1,22 +1,44 @@
-//! Pushing rows onward: each importer's destinations get their messages from the outbox (in
-//! SQLite, so they survive restarts), signed with the Standard Webhooks scheme, with retries
-//! on a schedule with jitter and dead letters the operator can retry. Delivery is at least once:
-//! a message is marked delivered only after its 2xx has arrived, so a crash in between sends it
-//! again, with the same `webhook-id`.
+//! Pushing rows onward. Each importer's destinations get their messages from the outbox (in
+//! SQLite, so they survive restarts), with retries on a schedule with jitter and dead letters
+//! the operator can retry. Delivery is at least once: a message is marked delivered only after
+//! its destination acknowledged it, so a crash in between sends it again, with the same id.
+//!
+//! The seam is [`Destination`]: a kind of destination prepares a message from the import's
+//! data and sends it, and says how that went ([`Outcome`]: delivered, retry after, dead).
+//! Everything around it is shared by every kind: the plan of messages, the lanes (ordering,
+//! in-flight messages, the retry schedule, dead letters, retention after delivery), the
+//! network rules and the reading of rows.
 //!
 //! - [`plan`]: which messages an import makes when it completes;
-//! - [`sign`]: signatures, and a verifier for receivers;
-//! - `send`: one attempt over HTTP;
-//! - `worker`: the threads that deliver, one lane per destination.
+//! - [`destination`]: the trait a kind implements, and the factory that opens one;
+//! - [`source`]: what delivery reads of an import ([`ImportData`], implemented by `imports`);
+//! - `lane`: the threads that deliver, one lane per destination;
+//! - [`network`]: no private addresses unless allowed, no proxies, no redirects;
+//! - [`rows`]: the JSON of one row, shared by kinds (and the operator's downloads);
+//! - [`webhook`]: the first kind, signed Standard Webhooks;
+//! - [`postgres`], [`s3`]: the database and bucket halves of the next kinds (rows COPYed into
+//!   the operator's table; objects written part by part into a bucket);
+//! - `contract` (tests): the suite every kind's tests run on their implementation.
+//!
+//! Dependencies run one way: `imports` uses `delivery` (to plan messages, wake the lanes and
+//! implement [`ImportData`]); `delivery` uses `config` and `store`, never `imports`.
 
+#[cfg(test)]
+mod contract;
+pub mod destination;
+mod lane;
+pub mod network;
 pub mod plan;
 pub mod postgres;
+pub mod rows;
 pub mod s3;
-mod send;
-pub mod sign;
-mod worker;
+pub mod source;
+pub mod webhook;
 
-pub use worker::Deliveries;
+pub use destination::{Destination, Failure, Outcome};
+pub use lane::{Deliveries, LaneError, Shared};
+pub use source::{ImportData, ImportReader, ImportView, SourceError};
+pub use webhook::sign;
 
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

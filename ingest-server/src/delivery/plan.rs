@@ -1,7 +1,7 @@
-//! Which messages an import makes when it completes: for each destination, its rows in chunks
-//! of `chunk_rows` (in row order, across batch boundaries), then one `import.completed`. Their
-//! ids derive from the import, destination and place, so they are the same however often they
-//! are planned.
+//! Which messages an import makes when it completes, the same for every kind of destination:
+//! for each destination, its rows in chunks of its `chunk_rows` (in row order, across batch
+//! boundaries), then one `import.completed`. Their ids derive from the import, destination and
+//! place, so they are the same however often they are planned.
 
 use crate::config::Destination;
 use crate::store::{BatchMeta, MessageKind, NewMessage};
@@ -18,9 +18,8 @@ pub fn plan(
 ) -> Vec<NewMessage> {
     let mut messages = Vec::new();
     for (index, destination) in destinations.iter().enumerate() {
-        let Destination::Webhook(hook) = destination;
         let index = u32::try_from(index).unwrap_or(u32::MAX);
-        let chunks = chunks(batches, hook.chunk_rows);
+        let chunks = chunks(batches, destination.chunk_rows());
         let count = u32::try_from(chunks.len()).unwrap_or(u32::MAX);
         let completed = (0, 0, 0);
         for (sequence, (first_batch, first_offset, row_count)) in

@@ -1,16 +1,20 @@
 //! The import lifecycle, independent of HTTP: create an import (handshake, keys, token), store
 //! batches (open, verify, seal), report status, complete (verify all, destroy the transport
 //! key). The HTTP layer maps its errors to statuses; nothing here sees a request.
+//!
+//! It depends on `delivery` and not the reverse: completion plans the outbox's messages and
+//! wakes the lanes, and `delivered` gives delivery the import's data through
+//! [`ImportData`](crate::delivery::ImportData).
 
 mod batch;
 mod complete;
 mod create;
+mod delivered;
 mod export;
 mod health;
 mod keys;
 mod mappings;
 mod packing;
-mod payload;
 mod reading;
 mod retention;
 mod schemas;
@@ -23,7 +27,6 @@ pub use create::{CreateImport, Created, FileMeta};
 pub use health::Readiness;
 pub use mappings::{MAX_MAPPINGS, RememberedMapping};
 pub use packing::{pack, unpack};
-pub use payload::{BatchCache, rfc3339};
 pub use reading::{Format, MAX_PAGE, RowsPage};
 pub use retention::Swept;
 pub use schemas::MAX_DYNAMIC_COLUMNS;
@@ -223,7 +226,7 @@ pub struct Imports {
     importers: HashMap<String, ImporterRuntime>,
     keys: KeyCache,
     schemas: schemas::SchemaCache,
-    wakeup: Wakeup,
+    wakeup: Arc<Wakeup>,
     readiness: health::LastReadiness,
     used_tokens: starts::UsedTokens,
 }
@@ -252,7 +255,7 @@ impl Imports {
             importers,
             keys: KeyCache::new(10_000),
             schemas: schemas::SchemaCache::new(10_000),
-            wakeup: Wakeup::default(),
+            wakeup: Arc::default(),
             readiness: health::LastReadiness::default(),
             used_tokens: starts::UsedTokens::default(),
         })
@@ -264,7 +267,7 @@ impl Imports {
     }
 
     /// What wakes the delivery threads.
-    pub fn wakeup(&self) -> &Wakeup {
+    pub fn wakeup(&self) -> &Arc<Wakeup> {
         &self.wakeup
     }
 

@@ -3,9 +3,9 @@
 //! demand and never kept. Cells that spreadsheets would run as formulas are neutralised unless
 //! the operator turns that off. Pass-through (`never_store`) imports are never readable.
 
-use super::payload::{neutralised, write_row};
 use super::{ImportError, Imports};
 use crate::config::Retention;
+use crate::delivery::rows::{neutralised, write_row};
 use crate::store::ImportRecord;
 use serde::Serialize;
 use serde_json::{Map, Value};

@@ -260,7 +260,7 @@ destinations = [{ type = "webhook", url = "https://app.example.com/hooks", secre
         completed(&imports, "after", "imp_dead");
         assert_eq!(imports.enforce_retention(T + 60).unwrap(), Swept::default(), "nothing delivered yet");
         let store = imports.store();
-        store.record_attempt("msg_imp_sent", Attempt::Delivered { at: T * 1000, status: 204 }).unwrap();
+        store.record_attempt("msg_imp_sent", Attempt::Delivered { at: T * 1000, status: Some(204) }).unwrap();
         let dead =
             Attempt::Failed { at: T * 1000, status: Some(500), error: "HTTP 500".into(), retry_at: None };
         store.record_attempt("msg_imp_dead", dead).unwrap();
@@ -280,7 +280,7 @@ destinations = [{ type = "webhook", url = "https://app.example.com/hooks", secre
             let imports = start(dir.path());
             completed(&imports, "after", "imp_a");
             // Delivered and recorded, then the server died before `after_delivery`.
-            let delivered = Attempt::Delivered { at: T * 1000, status: 200 };
+            let delivered = Attempt::Delivered { at: T * 1000, status: Some(200) };
             imports.store().record_attempt("msg_imp_a", delivered).unwrap();
         }
         let imports = start(dir.path());
@@ -297,7 +297,7 @@ destinations = [{ type = "webhook", url = "https://app.example.com/hooks", secre
         imports.after_delivery("imp_ok", T + 1);
         assert!(record(&imports, "imp_ok").data_deleted_at.is_none(), "still pending");
         let store = imports.store();
-        store.record_attempt("msg_imp_ok", Attempt::Delivered { at: T * 1000, status: 200 }).unwrap();
+        store.record_attempt("msg_imp_ok", Attempt::Delivered { at: T * 1000, status: Some(200) }).unwrap();
         let dead = Attempt::Failed { at: T * 1000, status: None, error: "timed out".into(), retry_at: None };
         store.record_attempt("msg_imp_dead", dead).unwrap();
         assert_eq!(imports.enforce_retention(T + 2).unwrap().delivered, 2);

@@ -37,7 +37,7 @@ impl MessageKind {
 pub enum MessageStatus {
     /// Waiting for its next attempt.
     Pending,
-    /// Acknowledged with a 2xx.
+    /// Acknowledged by the destination (with a 2xx, for HTTP).
     Delivered,
     /// Every attempt of the retry schedule failed; the operator may retry it.
     Dead,
@@ -60,7 +60,7 @@ impl MessageStatus {
 /// A message to add to the outbox when an import completes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewMessage {
-    /// Its `webhook-id`, the same on every attempt (`msg_…`).
+    /// Its id, the same on every attempt (`msg_…`; a webhook's `webhook-id`).
     pub id: String,
     /// The destination's index in the importer's `destinations`.
     pub destination: u32,
@@ -114,9 +114,10 @@ pub struct Message {
     pub next_attempt_at: i64,
     /// When the last attempt was made (Unix milliseconds).
     pub last_attempt_at: Option<i64>,
-    /// The HTTP status of the last attempt, when there was one.
+    /// The status of the last attempt, when the destination answered with one (HTTP).
     pub last_status: Option<u16>,
-    /// Why the last attempt failed: a status or a connection error, never a body.
+    /// Why the last attempt failed, as its destination kind says: never a body, a secret or a
+    /// URL.
     pub last_error: Option<String>,
     /// When it was delivered (Unix milliseconds).
     pub delivered_at: Option<i64>,
@@ -125,12 +126,12 @@ pub struct Message {
 /// The result of one attempt.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Attempt {
-    /// A 2xx arrived (Unix milliseconds).
+    /// The destination acknowledged it (a 2xx, for HTTP).
     Delivered {
-        /// When.
+        /// When (Unix milliseconds).
         at: i64,
-        /// The status.
-        status: u16,
+        /// The status, when the destination speaks HTTP.
+        status: Option<u16>,
     },
     /// It failed; `retry_at` says when to try again, or `None` to make it a dead letter.
     Failed {

@@ -224,19 +224,19 @@ fn messages_are_added_with_the_completion_and_attempts_move_them_along() {
     store.record_attempt("msg_imp_a_0", failed(Some(12_000))).unwrap();
     let head = &store.pending_messages("demo", 0, None, 1).unwrap()[0];
     assert_eq!((head.attempts, head.next_attempt_at, head.last_status), (1, 12_000, Some(503)));
-    store.record_attempt("msg_imp_a_0", Attempt::Delivered { at: 12_001, status: 204 }).unwrap();
+    store.record_attempt("msg_imp_a_0", Attempt::Delivered { at: 12_001, status: Some(204) }).unwrap();
     store.record_attempt("msg_imp_a_1", failed(None)).unwrap();
     let summary = store.delivery_summary("imp_a").unwrap();
     assert_eq!((summary.pending, summary.delivered, summary.dead), (1, 1, 1));
     assert_eq!(store.dead_letters(10).unwrap()[0].id, "msg_imp_a_1");
 
-    store.record_attempt("msg_imp_a_2", Attempt::Delivered { at: 12_002, status: 200 }).unwrap();
+    store.record_attempt("msg_imp_a_2", Attempt::Delivered { at: 12_002, status: Some(200) }).unwrap();
     assert!(store.delivery_done("demo", false).unwrap().is_empty(), "a dead letter is not done");
     assert_eq!(store.delivery_done("demo", true).unwrap(), ["imp_a"]);
     assert_eq!(store.retry_dead("imp_a", 20_000).unwrap(), 1);
     let retried = &store.pending_messages("demo", 0, None, 1).unwrap()[0];
     assert_eq!((retried.id.as_str(), retried.attempts, retried.next_attempt_at), ("msg_imp_a_1", 0, 20_000));
-    store.record_attempt("msg_imp_a_1", Attempt::Delivered { at: 20_001, status: 200 }).unwrap();
+    store.record_attempt("msg_imp_a_1", Attempt::Delivered { at: 20_001, status: Some(200) }).unwrap();
     assert_eq!(store.delivery_done("demo", false).unwrap(), ["imp_a"]);
     store.record_attempt("msg_imp_a_1", failed(Some(1))).unwrap();
     assert_eq!(store.delivery_summary("imp_a").unwrap().delivered, 3, "a delivered message stays delivered");

@@ -1,0 +1,312 @@
+//! The delivery lanes, the same for every kind of destination. Each destination of each
+//! importer is a lane: `sequential` lanes have one thread that sends the oldest pending message
+//! and nothing after it until it is delivered or dead; `parallel` lanes have `parallelism`
+//! threads taking any due message not in flight. A lane turns its kind's [`Outcome`] into the
+//! outbox's record: delivered, retried after the destination's wait or the next of the retry
+//! schedule (with jitter), or a dead letter. After each delivered or dead message the import's
+//! retention is applied (delete after delivery, pass-through).
+
+use super::destination::{self, Attempts, OpenError, Outcome};
+use super::source::{ImportData, ImportReader, SourceError};
+use super::{Wakeup, now_ms};
+use crate::config::{Delivery, Importer};
+use crate::store::{Attempt, Message, Store, StoreError};
+use ring::rand::{SecureRandom, SystemRandom};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+/// The longest a lane sleeps before looking at the outbox again.
+const POLL: Duration = Duration::from_secs(1);
+
+/// Messages a parallel thread looks at to find one not in flight.
+const LOOKAHEAD: u32 = 256;
+
+/// What every lane shares: the outbox (in the store), the imports' data, what wakes the lanes
+/// and the retry schedule.
+#[derive(Clone)]
+pub struct Shared {
+    /// The store holding the outbox.
+    pub store: Arc<dyn Store>,
+    /// The imports' data, as the import domain provides it.
+    pub data: Arc<dyn ImportData>,
+    /// Rung when messages become due (an import completed, a dead letter retried).
+    pub wakeup: Arc<Wakeup>,
+    /// The wait before each retry; once used up, a failed message is a dead letter.
+    pub schedule: Vec<Duration>,
+}
+
+/// The running delivery threads.
+pub struct Deliveries {
+    lanes: Vec<Arc<Lane>>,
+}
+
+/// Why delivery could not start.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum LaneError {
+    /// A configured destination cannot be opened.
+    Open {
+        /// The importer's key.
+        importer: String,
+        /// The destination's index in its `destinations`.
+        destination: u32,
+        /// What is wrong with it.
+        error: OpenError,
+    },
+    /// The system refused a thread.
+    Thread {
+        /// The importer's key.
+        importer: String,
+        /// The destination's index.
+        destination: u32,
+        /// The system's error.
+        error: std::io::Error,
+    },
+}
+
+impl std::fmt::Display for LaneError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LaneError::Open { importer, destination, error } => {
+                write!(f, "importer {importer}: destination {destination}: {error}")
+            }
+            LaneError::Thread { importer, destination, error } => {
+                write!(
+                    f,
+                    "importer {importer}: destination {destination}: cannot start a delivery thread: {error}"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for LaneError {}
+
+/// One destination of one importer.
+struct Lane {
+    importer: String,
+    index: u32,
+    delivery: Delivery,
+    destination: Box<dyn Attempts>,
+    in_flight: Mutex<HashSet<String>>,
+    shared: Shared,
+}
+
+impl Deliveries {
+    /// Opens every destination of every importer and starts its lane.
+    pub fn start(importers: &[Importer], shared: &Shared) -> Result<Deliveries, LaneError> {
+        let mut lanes = Vec::new();
+        for importer in importers {
+            for (index, configured) in importer.destinations.iter().enumerate() {
+                let index = u32::try_from(index).unwrap_or(u32::MAX);
+                let open =
+                    |error| LaneError::Open { importer: importer.key.clone(), destination: index, error };
+                let destination = destination::open(configured).map_err(open)?;
+                let lane =
+                    Lane::new(&importer.key, index, configured.delivery(), destination, shared.clone());
+                lane.spawn()?;
+                lanes.push(lane);
+            }
+        }
+        Ok(Deliveries { lanes })
+    }
+
+    /// How many lanes run.
+    pub fn lanes(&self) -> usize {
+        self.lanes.len()
+    }
+}
+
+impl Lane {
+    fn new(
+        importer: &str,
+        index: u32,
+        delivery: Delivery,
+        destination: Box<dyn Attempts>,
+        shared: Shared,
+    ) -> Arc<Lane> {
+        let in_flight = Mutex::new(HashSet::new());
+        Arc::new(Lane { importer: importer.to_owned(), index, delivery, destination, in_flight, shared })
+    }
+
+    /// Starts the lane's threads: one for a sequential lane, `parallelism` for a parallel one.
+    fn spawn(self: &Arc<Self>) -> Result<(), LaneError> {
+        let threads = match self.delivery {
+            Delivery::Sequential => 1,
+            Delivery::Parallel { parallelism } => parallelism,
+        };
+        for thread in 0..threads {
+            let running = Arc::clone(self);
+            std::thread::Builder::new()
+                .name(format!("sluice-deliver-{}-{}-{thread}", self.importer, self.index))
+                .spawn(move || running.run())
+                .map_err(|error| LaneError::Thread {
+                    importer: self.importer.clone(),
+                    destination: self.index,
+                    error,
+                })?;
+        }
+        Ok(())
+    }
+
+    fn run(&self) {
+        let wakeup = &self.shared.wakeup;
+        let mut reader = ImportReader::new(Arc::clone(&self.shared.data));
+        loop {
+            let seen = wakeup.generation();
+            match self.next() {
+                Ok(Next::Send(message)) => {
+                    if !self.attempt(&message, &mut reader) {
+                        // Nothing was recorded (the store failed, or the import is going): wait
+                        // rather than send it again at once.
+                        wakeup.wait(seen, POLL);
+                    }
+                }
+                Ok(Next::Wait(wait)) => wakeup.wait(seen, wait.min(POLL)),
+                Err(e) => {
+                    tracing::warn!(importer = %self.importer, destination = self.index, error = %e, "cannot read the outbox");
+                    wakeup.wait(seen, POLL);
+                }
+            }
+        }
+    }
+
+    /// The next message to send, or how long to wait.
+    fn next(&self) -> Result<Next, StoreError> {
+        let store = &self.shared.store;
+        let now = now_ms();
+        match self.delivery {
+            Delivery::Sequential => {
+                let head = store.pending_messages(&self.importer, self.index, None, 1)?.pop();
+                Ok(match head {
+                    Some(m) if m.next_attempt_at <= now => Next::Send(m),
+                    Some(m) => Next::Wait(Duration::from_millis((m.next_attempt_at - now).unsigned_abs())),
+                    None => Next::Wait(POLL),
+                })
+            }
+            Delivery::Parallel { .. } => {
+                // Read under the lock: a message another thread is finishing stays in flight
+                // until its attempt is recorded, so this read sees it one way or the other. A
+                // set left by a thread that panicked is still a set of ids: use it.
+                let mut in_flight = self.in_flight.lock().unwrap_or_else(PoisonError::into_inner);
+                let due = store.pending_messages(&self.importer, self.index, Some(now), LOOKAHEAD)?;
+                Ok(match due.into_iter().find(|m| !in_flight.contains(&m.id)) {
+                    Some(m) => {
+                        in_flight.insert(m.id.clone());
+                        Next::Send(m)
+                    }
+                    None => Next::Wait(POLL),
+                })
+            }
+        }
+    }
+
+    /// Sends one message, records the outcome, applies retention; whether an outcome was
+    /// recorded.
+    fn attempt(&self, message: &Message, reader: &mut ImportReader) -> bool {
+        let attempt = self.try_once(message, reader);
+        let recorded = attempt.map(|attempt| {
+            let ended = !matches!(attempt, Attempt::Failed { retry_at: Some(_), .. });
+            self.log(message, &attempt);
+            (self.shared.store.record_attempt(&message.id, attempt), ended)
+        });
+        self.in_flight.lock().unwrap_or_else(PoisonError::into_inner).remove(&message.id);
+        match recorded {
+            Some((Err(e), _)) => {
+                tracing::warn!(message = %message.id, error = %e, "cannot record a delivery attempt");
+                false
+            }
+            Some((Ok(()), ended)) => {
+                if ended {
+                    self.shared.data.delivery_ended(&message.import_id, now_ms() / 1000);
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// One attempt, as the outbox records it; `None` when the import's data is gone (its
+    /// messages are cancelled).
+    fn try_once(&self, message: &Message, reader: &mut ImportReader) -> Option<Attempt> {
+        let at = now_ms();
+        match self.destination.attempt(message, reader) {
+            Ok(outcome) => Some(self.recorded(message, outcome)),
+            Err(SourceError::Gone) => None,
+            Err(e) => Some(self.failed(message, at, None, format!("cannot build the message: {e}"), None)),
+        }
+    }
+
+    /// The record of an attempt that reached the destination.
+    fn recorded(&self, message: &Message, outcome: Outcome) -> Attempt {
+        let at = now_ms();
+        match outcome {
+            Outcome::Delivered { status } => Attempt::Delivered { at, status },
+            Outcome::Retry { after, failure } => {
+                self.failed(message, at, failure.status(), failure.to_string(), after)
+            }
+            Outcome::Dead(failure) => {
+                Attempt::Failed { at, status: failure.status(), error: failure.to_string(), retry_at: None }
+            }
+        }
+    }
+
+    /// A failed attempt, with the next one scheduled (after the destination's own wait, if it
+    /// gave one), or none when the schedule is used up.
+    fn failed(
+        &self,
+        message: &Message,
+        at: i64,
+        status: Option<u16>,
+        error: String,
+        after: Option<Duration>,
+    ) -> Attempt {
+        let wait = |scheduled: &Duration| after.map_or_else(|| jittered(*scheduled), millis);
+        let retry_at = self.shared.schedule.get(message.attempts as usize).map(|w| at + wait(w));
+        Attempt::Failed { at, status, error, retry_at }
+    }
+
+    fn log(&self, message: &Message, attempt: &Attempt) {
+        let (importer, destination, id) = (&self.importer, self.index, &message.id);
+        match attempt {
+            Attempt::Delivered { status, .. } => {
+                tracing::debug!(%importer, destination, message = %id, import = %message.import_id, ?status, "delivered");
+            }
+            Attempt::Failed { status, error, retry_at: Some(at), .. } => tracing::info!(
+                %importer, destination, message = %id, attempt = message.attempts + 1, ?status, %error,
+                retry_in_ms = at - now_ms(), "delivery failed; will retry"
+            ),
+            Attempt::Failed { status, error, retry_at: None, .. } => tracing::warn!(
+                %importer, destination, message = %id, import = %message.import_id, attempts = message.attempts + 1,
+                ?status, %error, "delivery failed for good: dead letter (retry it with the admin API)"
+            ),
+        }
+    }
+}
+
+/// What a lane does next.
+enum Next {
+    Send(Message),
+    Wait(Duration),
+}
+
+/// `wait` in milliseconds.
+fn millis(wait: Duration) -> i64 {
+    i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2)
+}
+
+/// `wait` in milliseconds, give or take up to 20 %, so that retries after an outage spread out.
+fn jittered(wait: Duration) -> i64 {
+    let millis = millis(wait);
+    let mut byte = [0u8; 2];
+    let random = match SystemRandom::new().fill(&mut byte) {
+        Ok(()) => i64::from(u16::from_be_bytes(byte)),
+        Err(_) => 32_768,
+    };
+    // random / 65535 spans [0, 1]: the factor spans [0.8, 1.2].
+    millis + millis * (random - 32_768) / 163_840
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,107 @@
+//! The webhook kind of destination: each message is POSTed as JSON (`import.rows`,
+//! `import.completed`, see `docs/webhooks.md`), signed with the Standard Webhooks scheme, its
+//! `webhook-id` the message's id on every attempt.
+//!
+//! - `body`: the JSON bodies, built from the import's sealed batches;
+//! - [`sign`]: signatures, and a verifier for receivers;
+//! - `send`: one attempt over HTTP and how its answer is classified.
+
+mod body;
+mod send;
+pub mod sign;
+
+use super::destination::{Destination, Outcome};
+use super::network;
+use super::now_ms;
+use super::source::{ImportReader, SourceError};
+use crate::config::Webhook;
+use crate::store::Message;
+use ring::hmac;
+
+/// A configured webhook, ready to send: its signing key and its HTTP client.
+pub struct WebhookDestination {
+    url: String,
+    key: hmac::Key,
+    agent: ureq::Agent,
+}
+
+impl WebhookDestination {
+    /// Opens `hook`: decodes its secret, builds its client.
+    pub fn open(hook: &Webhook) -> Result<Self, WebhookError> {
+        let key = sign::signing_key(hook.secret.expose()).map_err(WebhookError::Secret)?;
+        let user_agent = concat!("Sluice-Webhooks/", env!("CARGO_PKG_VERSION"));
+        let agent = network::http_agent(hook.timeout, hook.allow_private_network, user_agent);
+        Ok(WebhookDestination { url: hook.url.clone(), key, agent })
+    }
+}
+
+impl Destination for WebhookDestination {
+    type Prepared = Vec<u8>;
+
+    fn prepare(&self, message: &Message, reader: &mut ImportReader) -> Result<Vec<u8>, SourceError> {
+        body::body(message, reader)
+    }
+
+    fn send(&self, message: &Message, body: Vec<u8>) -> Outcome {
+        let timestamp = now_ms() / 1000;
+        let signature = sign::sign(&self.key, &message.id, timestamp, &body);
+        let signed = send::Signed { id: &message.id, timestamp, signature: &signature };
+        send::post(&self.agent, &self.url, &signed, &body)
+    }
+}
+
+/// What failed with a webhook. Never holds its URL (which may carry a token), its secret or
+/// any part of a body.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum WebhookError {
+    /// The secret is not a `whsec_` key.
+    Secret(sign::VerifyError),
+    /// The URL's host resolves only to this machine or a private network, which it may not
+    /// reach.
+    PrivateRefused,
+    /// The connection failed with this I/O error.
+    Connection(std::io::ErrorKind),
+    /// The attempt took longer than the destination's `timeout`.
+    TimedOut,
+    /// The host's name does not resolve.
+    HostNotFound,
+    /// No connection could be made.
+    ConnectionFailed,
+    /// TLS failed: the reason.
+    Tls(String),
+    /// The answer is not HTTP.
+    NotHttp,
+    /// The request failed in another way.
+    RequestFailed,
+    /// A 2xx whose body did not fully arrive.
+    CutOff(std::io::ErrorKind),
+    /// A 3xx: redirects are not followed.
+    Redirect(u16),
+    /// Another status that is not a 2xx.
+    Status(u16),
+}
+
+impl std::fmt::Display for WebhookError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WebhookError::Secret(e) => write!(f, "its secret: {e}"),
+            WebhookError::PrivateRefused => f.write_str(network::PRIVATE),
+            WebhookError::Connection(kind) => write!(f, "connection: {kind}"),
+            WebhookError::TimedOut => f.write_str("timed out"),
+            WebhookError::HostNotFound => f.write_str("host not found"),
+            WebhookError::ConnectionFailed => f.write_str("connection failed"),
+            WebhookError::Tls(reason) => write!(f, "TLS: {reason}"),
+            WebhookError::NotHttp => f.write_str("the response is not valid HTTP"),
+            WebhookError::RequestFailed => f.write_str("the request failed"),
+            WebhookError::CutOff(kind) => write!(f, "the response was cut off: {kind}"),
+            WebhookError::Redirect(status) => write!(f, "HTTP {status}: a redirect, which is not followed"),
+            WebhookError::Status(status) => write!(f, "HTTP {status}"),
+        }
+    }
+}
+
+impl std::error::Error for WebhookError {}
+
+#[cfg(test)]
+mod tests;
