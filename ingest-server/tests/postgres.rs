@@ -1,13 +1,120 @@
-//! Writing rows into a PostgreSQL table (`delivery::postgres`) against a real PostgreSQL from
-//! Debian's package, started for each test on 127.0.0.1: the table checked before writing, a
-//! retry that replaces and never duplicates, values PostgreSQL refuses named by row and column
-//! but never quoted, and text that needs escaping in COPY.
+//! The PostgreSQL destination against a real PostgreSQL from Debian's package, started for each
+//! test on 127.0.0.1: through the server, every row of an import lands once in the operator's
+//! table however often the server is killed while delivering; and its database half
+//! (`delivery::postgres`) checks the table before writing, retries by replacing and never
+//! duplicating, names refused values by row and column without quoting them, and escapes text
+//! for COPY.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 mod support;
 
+use sluice_server::client::{Client, FileInfo};
 use sluice_server::delivery::postgres::{Row, TableName, WriteError, check_table, write_rows};
+use std::time::{Duration, Instant};
 use support::services::Postgres;
+use support::{ADMIN_TOKEN, Server, batches, config, csv, retries};
+
+/// The example schema's table, as an operator would create it.
+const CONTACTS: &str = "CREATE TABLE contacts (import_id text NOT NULL, row_number bigint NOT NULL,
+    id bigint, first_name text, last_name text, email text, phone text, birth_date date, plan text,
+    newsletter boolean, PRIMARY KEY (import_id, row_number))";
+
+/// Uploads `rows` rows in batches of `batch_rows` and completes; returns the import id.
+fn import(server: &Server, rows: u64, batch_rows: u32) -> String {
+    let file = csv(rows, |_| String::new());
+    let client = Client::new(&server.url, "demo").unwrap();
+    let upload = client
+        .start(&FileInfo::named("contacts.csv", file.len() as u64), Default::default(), Default::default())
+        .unwrap();
+    for batch in batches(&file, batch_rows, false) {
+        upload.send(&batch).unwrap();
+    }
+    assert_eq!(upload.complete_all().unwrap().rows, rows);
+    upload.import_id.clone()
+}
+
+fn destination(pg: &Postgres, extra: &str) -> String {
+    let url = pg.url.replace(&format!(":{}@", pg.password), "@");
+    format!(
+        "[[importers.destinations]]\ntype = \"postgres\"\nurl = \"{url}\"\npassword_env = \"CRM_DB_PASSWORD\"\n\
+         table = \"contacts\"\ntls = \"disable\"\nallow_private_network = true\n{extra}\n"
+    )
+}
+
+fn count(pg: &Postgres, id: &str) -> u64 {
+    pg.psql(&format!("SELECT count(*) FROM contacts WHERE import_id = '{id}'")).trim().parse().unwrap()
+}
+
+#[test]
+fn every_row_lands_once_in_the_table_however_often_the_server_is_killed() {
+    const ROWS: u64 = 20_000;
+    let pg = Postgres::start();
+    pg.psql(CONTACTS);
+    let env = [("CRM_DB_PASSWORD", pg.password.as_str()), ("SLUICE_ADMIN_TOKEN", ADMIN_TOKEN)];
+    let settings = config(&retries(&["100ms", "100ms", "100ms"]), &destination(&pg, "chunk_rows = 200"));
+    let mut server = Server::with_env(&settings, &env);
+    let id = import(&server, ROWS, 1000);
+    // Killed as soon as the first rows are in, then as more arrive.
+    let mut kills = 0;
+    let start = Instant::now();
+    while count(&pg, &id) < ROWS {
+        assert!(start.elapsed() < Duration::from_secs(90), "not delivered: {} rows", count(&pg, &id));
+        if kills < 4 && count(&pg, &id) > kills * ROWS / 5 {
+            server = Server::in_dir(server.kill9(), &env);
+            kills += 1;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(kills >= 2, "killed {kills} times only: the delivery ended too soon to test anything");
+    let distinct = pg.psql(&format!("SELECT count(DISTINCT row_number), min(row_number), max(row_number) FROM contacts WHERE import_id = '{id}'"));
+    assert_eq!(distinct, format!("{ROWS}|1|{ROWS}\n"));
+    let first = pg.psql(&format!(
+        "SELECT id, email, birth_date, newsletter FROM contacts WHERE import_id = '{id}' AND row_number = 1"
+    ));
+    assert!(first.starts_with("1|user1@example.com|"), "{first}");
+    let path = format!("/v1/admin/imports/{id}");
+    let start = Instant::now();
+    loop {
+        let (status, record) = server.admin("GET", &path, Some(ADMIN_TOKEN));
+        assert_eq!(status, 200);
+        if record["delivery"]["delivered"] == ROWS / 200 + 1 {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "the completion was not recorded: {record}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_missing_table_is_retried_until_the_operator_creates_it_and_said_plainly_meanwhile() {
+    let pg = Postgres::start();
+    let env = [("CRM_DB_PASSWORD", pg.password.as_str()), ("SLUICE_ADMIN_TOKEN", ADMIN_TOKEN)];
+    let settings =
+        config(&retries(&["300ms", "300ms", "300ms", "300ms", "300ms", "300ms"]), &destination(&pg, ""));
+    let server = Server::with_env(&settings, &env);
+    let id = import(&server, 10, 10);
+    let path = format!("/v1/admin/imports/{id}");
+    let start = Instant::now();
+    let record = loop {
+        let (_, record) = server.admin("GET", &path, Some(ADMIN_TOKEN));
+        if record["messages"][0]["attempts"].as_u64().unwrap_or(0) >= 1 {
+            break record;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "never tried: {record}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(
+        record["messages"][0]["lastError"],
+        "the table contacts does not exist (or the role cannot see it)"
+    );
+    pg.psql(CONTACTS);
+    let start = Instant::now();
+    while count(&pg, &id) < 10 {
+        assert!(start.elapsed() < Duration::from_secs(20), "not delivered once the table exists");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(!server.stderr().contains(&pg.password), "the password reached the log");
+}
 
 const TABLE: &str = "CREATE TABLE crm.contacts (import_id text NOT NULL, row_number bigint NOT NULL,
     email text NOT NULL, age integer, joined date, PRIMARY KEY (import_id, row_number))";

@@ -1,16 +1,18 @@
-//! Where an importer delivers its rows: `[[importers.destinations]]`, for now signed webhooks
-//! (the Standard Webhooks scheme), with the URL and secret checked before the server starts.
+//! Where an importer delivers its rows: `[[importers.destinations]]`, signed webhooks (the
+//! Standard Webhooks scheme, with the URL and secret checked before the server starts) or a
+//! table in the operator's PostgreSQL database (`table`).
 
 use super::error::{Located, Report};
 use super::net::{self, HttpUrl};
 use super::reader::Table;
 use super::secret::Secret;
+use super::table::{self, PostgresTable};
 use std::time::Duration;
 use zeroize::Zeroizing;
 
-/// The fields of `[[importers.destinations]]`.
-const FIELDS: &[&str] =
-    &["type", "url", "secret", "allow_private_network", "chunk_rows", "delivery", "parallelism", "timeout"];
+/// The fields of a webhook.
+const WEBHOOK_FIELDS: &[&str] =
+    &["url", "secret", "allow_private_network", "chunk_rows", "delivery", "parallelism", "timeout"];
 
 /// Rows per message by default.
 const DEFAULT_CHUNK_ROWS: u32 = 1000;
@@ -43,6 +45,8 @@ const SECRET_EXAMPLE: &str = "expected \"whsec_\" followed by 24 to 64 random by
 pub enum Destination {
     /// `type = "webhook"`.
     Webhook(Webhook),
+    /// `type = "postgres"`.
+    Postgres(PostgresTable),
 }
 
 impl Destination {
@@ -51,6 +55,7 @@ impl Destination {
     pub fn delivery(&self) -> Delivery {
         match self {
             Destination::Webhook(hook) => hook.delivery,
+            Destination::Postgres(table) => table.delivery,
         }
     }
 
@@ -58,6 +63,7 @@ impl Destination {
     pub fn chunk_rows(&self) -> u32 {
         match self {
             Destination::Webhook(hook) => hook.chunk_rows,
+            Destination::Postgres(table) => table.chunk_rows,
         }
     }
 }
@@ -99,20 +105,30 @@ pub enum Delivery {
 
 /// Reads every destination of an importer.
 pub(super) fn read_all(importer: &Table<'_>, report: &mut Report<'_>) -> Vec<Destination> {
-    let tables = importer.tables("destinations", FIELDS, report);
+    let mut known = vec!["type"];
+    known.extend(WEBHOOK_FIELDS.iter().chain(table::FIELDS));
+    let tables = importer.tables("destinations", &known, report);
     tables.iter().filter_map(|t| read(t, report)).collect()
 }
 
-/// Reads one destination by its type.
+/// Reads one destination by its type, refusing the fields of other types.
 fn read(t: &Table<'_>, report: &mut Report<'_>) -> Option<Destination> {
     if !t.require("type", "\"webhook\"", report) {
         return None;
     }
     let kind = t.parsed("type", "expected a string", report, |kind| match kind {
-        "webhook" => Ok(()),
-        _ => Err("unknown destination type: expected \"webhook\"".to_owned()),
-    });
-    kind.and_then(|_| read_webhook(t, report)).map(Destination::Webhook)
+        "webhook" | "postgres" => Ok(kind.to_owned()),
+        _ => Err("unknown destination type: expected \"webhook\" or \"postgres\"".to_owned()),
+    })?;
+    let own = if kind.value == "webhook" { WEBHOOK_FIELDS } else { table::FIELDS };
+    let foreign = WEBHOOK_FIELDS.iter().chain(table::FIELDS).filter(|f| !own.contains(f));
+    for field in foreign.filter(|f| t.node(f).is_some()) {
+        report.error(&t.place(field), format!("not a setting of a {} destination", kind.value));
+    }
+    match kind.value.as_str() {
+        "webhook" => read_webhook(t, report).map(Destination::Webhook),
+        _ => table::read(t, report).map(Destination::Postgres),
+    }
 }
 
 /// Reads a webhook.
@@ -122,7 +138,7 @@ fn read_webhook(t: &Table<'_>, report: &mut Report<'_>) -> Option<Webhook> {
     let has_secret = t.require("secret", "\"whsec_...\"", report);
     let url = has_url.then(|| t.parsed("url", "expected a string", report, |url| parse_url(url, private)));
     let secret = has_secret.then(|| t.parsed("secret", "expected a string", report, parse_secret));
-    let chunk_rows = chunk_rows(t, report);
+    let chunk_rows = chunk_rows(t, report, DEFAULT_CHUNK_ROWS);
     let delivery = read_delivery(t, report);
     let timeout = read_timeout(t, report);
     let (url, secret) = (url??.value, secret??);
@@ -142,19 +158,19 @@ fn check_weak_secret(url: &str, secret: &Located<Secret>, report: &mut Report<'_
 }
 
 /// Reads `chunk_rows`, 1 to 100000.
-fn chunk_rows(t: &Table<'_>, report: &mut Report<'_>) -> u32 {
-    let Some(rows) = t.unsigned("chunk_rows", report) else { return DEFAULT_CHUNK_ROWS };
+pub(super) fn chunk_rows(t: &Table<'_>, report: &mut Report<'_>, default: u32) -> u32 {
+    let Some(rows) = t.unsigned("chunk_rows", report) else { return default };
     match u32::try_from(rows.value) {
         Ok(value) if (1..=MAX_CHUNK_ROWS).contains(&rows.value) => value,
         _ => {
             report.error(&rows.place, format!("must be from 1 to {MAX_CHUNK_ROWS} rows per message"));
-            DEFAULT_CHUNK_ROWS
+            default
         }
     }
 }
 
 /// Reads `delivery` and `parallelism`.
-fn read_delivery(t: &Table<'_>, report: &mut Report<'_>) -> Delivery {
+pub(super) fn read_delivery(t: &Table<'_>, report: &mut Report<'_>) -> Delivery {
     let parallel = t
         .parsed("delivery", "expected a string", report, |mode| match mode {
             "sequential" => Ok(false),
@@ -186,7 +202,7 @@ fn read_delivery(t: &Table<'_>, report: &mut Report<'_>) -> Delivery {
 }
 
 /// Reads `timeout`: more than 0, at most 5m.
-fn read_timeout(t: &Table<'_>, report: &mut Report<'_>) -> Duration {
+pub(super) fn read_timeout(t: &Table<'_>, report: &mut Report<'_>) -> Duration {
     let Some(timeout) = t.duration("timeout", report) else { return DEFAULT_TIMEOUT };
     if timeout.value.is_zero() || timeout.value > MAX_TIMEOUT {
         report.error(&timeout.place, "must be more than 0 and at most 5m");

@@ -629,12 +629,12 @@ batch_bytes = "0B""#;
     #[test]
     fn webhook_delivery_options_are_read_and_checked() {
         let config = load(&format!("{IMPORTER}{WEBHOOK}")).unwrap();
-        let Destination::Webhook(hook) = &config.importers[0].destinations[0];
+        let Destination::Webhook(hook) = &config.importers[0].destinations[0] else { panic!("a webhook") };
         assert_eq!((hook.chunk_rows, hook.delivery), (1000, destination::Delivery::Sequential));
         assert_eq!(hook.timeout, std::time::Duration::from_secs(30));
         let options = "chunk_rows = 250\ndelivery = \"parallel\"\nparallelism = 8\ntimeout = \"5s\"\n";
         let config = load(&format!("{IMPORTER}{WEBHOOK}{options}")).unwrap();
-        let Destination::Webhook(hook) = &config.importers[0].destinations[0];
+        let Destination::Webhook(hook) = &config.importers[0].destinations[0] else { panic!("a webhook") };
         assert_eq!(
             (hook.chunk_rows, hook.delivery),
             (250, destination::Delivery::Parallel { parallelism: 8 })

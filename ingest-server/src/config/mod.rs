@@ -72,6 +72,7 @@ mod schema;
 mod secret;
 mod server;
 mod start;
+mod table;
 mod units;
 mod weak;
 
@@ -84,6 +85,7 @@ pub use proxies::{IpRange, TrustedProxies};
 pub use secret::Secret;
 pub use server::{DeliverySettings, MasterKeySource, Server, ServerLimits, Tls};
 pub use start::ImportStart;
+pub use table::PostgresTable;
 pub use units::ByteSize;
 
 use error::Report;

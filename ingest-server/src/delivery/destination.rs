@@ -8,6 +8,7 @@
 //! retention after delivery. A new kind is one variant of [`config::Destination`], one module
 //! implementing [`Destination`], and one arm in [`open`].
 
+use super::postgres;
 use super::source::{ImportReader, SourceError};
 use super::webhook::{self, WebhookError};
 use crate::config;
@@ -111,12 +112,15 @@ impl<D: Destination> Attempts for D {
 pub enum OpenError {
     /// A webhook's settings are not usable.
     Webhook(WebhookError),
+    /// A PostgreSQL table's settings are not usable.
+    Postgres(postgres::OpenError),
 }
 
 impl std::fmt::Display for OpenError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             OpenError::Webhook(e) => write!(f, "webhook: {e}"),
+            OpenError::Postgres(e) => write!(f, "postgres: {e}"),
         }
     }
 }
@@ -125,6 +129,7 @@ impl std::error::Error for OpenError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             OpenError::Webhook(e) => Some(e),
+            OpenError::Postgres(e) => Some(e),
         }
     }
 }
@@ -134,6 +139,9 @@ pub fn open(destination: &config::Destination) -> Result<Box<dyn Attempts>, Open
     match destination {
         config::Destination::Webhook(hook) => {
             Ok(Box::new(webhook::WebhookDestination::open(hook).map_err(OpenError::Webhook)?))
+        }
+        config::Destination::Postgres(table) => {
+            Ok(Box::new(postgres::PostgresDestination::open(table).map_err(OpenError::Postgres)?))
         }
     }
 }

@@ -46,19 +46,29 @@ fn importer_json(config: &Importer, schema: &Value) -> Value {
     let destinations: Vec<Value> = config
         .destinations
         .iter()
-        .map(|Destination::Webhook(hook)| {
-            let (delivery, parallelism) = match hook.delivery {
+        .map(|destination| {
+            let (delivery, parallelism) = match destination.delivery() {
                 Delivery::Sequential => ("sequential", None),
                 Delivery::Parallel { parallelism } => ("parallel", Some(parallelism)),
             };
-            json!({
-                "type": "webhook",
-                "url": masked(&hook.url),
-                "delivery": delivery,
-                "parallelism": parallelism,
-                "chunkRows": hook.chunk_rows,
-                "timeoutSeconds": hook.timeout.as_secs(),
-            })
+            let mut described = match destination {
+                Destination::Webhook(hook) => json!({
+                    "type": "webhook",
+                    "url": masked(&hook.url),
+                    "timeoutSeconds": hook.timeout.as_secs(),
+                }),
+                Destination::Postgres(table) => json!({
+                    "type": "postgres",
+                    "url": masked(&table.url),
+                    "table": table.table,
+                    "tls": if table.tls { "require" } else { "disable" },
+                    "timeoutSeconds": table.timeout.as_secs(),
+                }),
+            };
+            described["delivery"] = json!(delivery);
+            described["parallelism"] = json!(parallelism);
+            described["chunkRows"] = json!(destination.chunk_rows());
+            described
         })
         .collect();
     json!({

@@ -1,5 +1,5 @@
-//! Writing rows into a PostgreSQL table in the operator's own database: the PostgreSQL
-//! destination's half that talks to the database.
+//! Writing rows into a PostgreSQL table in the operator's own database: the half of the
+//! PostgreSQL destination that talks to the database.
 //!
 //! The table is the operator's: two columns that say where a row came from, `import_id` (text)
 //! and `row_number` (bigint, the data row number in the file), then one column per schema column
