@@ -1,15 +1,18 @@
-//! Writing objects into an S3-compatible bucket (`delivery::s3`) against a real S3-compatible
-//! server (moto in server mode, started for each test on 127.0.0.1): objects larger than a part
-//! written part by part and read back whole, an empty one, an upload dropped unfinished leaving
-//! nothing, and a missing bucket named by S3's code.
+//! The S3 destination against a real S3-compatible server (moto in server mode, started for each
+//! test on 127.0.0.1): through the server, an import becomes one JSON-lines object with every row
+//! once, in order, and a manifest; and its bucket half (`delivery::s3`) writes objects larger
+//! than a part part by part and reads them back whole, writes an empty one, leaves nothing of an
+//! upload dropped unfinished, and names a missing bucket by S3's code.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 mod support;
 
 use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
+use sluice_server::client::{Client, FileInfo};
 use sluice_server::delivery::s3::{BucketConfig, PART_BYTES, S3Error, S3Target};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use support::services::S3;
+use support::{ADMIN_TOKEN, Server, batches, config, csv, retries};
 
 const KEY_ID: &str = "AKIDSLUICETEST";
 const SECRET: &str = "sluice-test-secret";
@@ -23,6 +26,7 @@ fn target<'a>(s3: &'a S3, bucket: &'a str) -> S3Target {
         access_key_id: KEY_ID,
         secret_access_key: SECRET,
         timeout: Duration::from_secs(30),
+        allow_private_network: true,
     })
     .unwrap()
 }
@@ -107,5 +111,59 @@ fn config_of(s3: &S3) -> BucketConfig<'_> {
         access_key_id: KEY_ID,
         secret_access_key: SECRET,
         timeout: Duration::from_secs(5),
+        allow_private_network: true,
     }
+}
+
+#[test]
+fn an_import_becomes_one_object_with_every_row_once_and_a_manifest_beside_it() {
+    const ROWS: u64 = 50_000;
+    let s3 = S3::start();
+    create_bucket(&s3, "imports");
+    let destination = format!(
+        "[[importers.destinations]]\ntype = \"s3\"\nendpoint = \"{}\"\nbucket = \"imports\"\n\
+         prefix = \"sluice\"\npath_style = true\nallow_private_network = true\n",
+        s3.endpoint
+    );
+    let env = [
+        ("AWS_ACCESS_KEY_ID", KEY_ID),
+        ("AWS_SECRET_ACCESS_KEY", SECRET),
+        ("SLUICE_ADMIN_TOKEN", ADMIN_TOKEN),
+    ];
+    let server = Server::with_env(&config(&retries(&["100ms", "100ms"]), &destination), &env);
+    let file = csv(ROWS, |_| String::new());
+    let client = Client::new(&server.url, "demo").unwrap();
+    let upload = client
+        .start(&FileInfo::named("contacts.csv", file.len() as u64), Default::default(), Default::default())
+        .unwrap();
+    for batch in batches(&file, 2000, false) {
+        upload.send(&batch).unwrap();
+    }
+    upload.complete_all().unwrap();
+    let id = upload.import_id.clone();
+
+    let target = target(&s3, "imports");
+    let start = Instant::now();
+    let manifest = loop {
+        match target.get(&format!("sluice/demo/{id}.manifest.json")) {
+            Ok(body) => break serde_json::from_slice::<serde_json::Value>(&body).unwrap(),
+            Err(e) => assert!(start.elapsed() < Duration::from_secs(60), "no manifest: {e}"),
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(manifest["rows"], ROWS);
+    assert_eq!(manifest["object"], format!("sluice/demo/{id}.jsonl"));
+    assert_eq!(manifest["file"]["name"], "contacts.csv");
+    let object = target.get(&format!("sluice/demo/{id}.jsonl")).unwrap();
+    assert!(object.len() > PART_BYTES, "the object is larger than a part ({} bytes)", object.len());
+    let lines: Vec<serde_json::Value> = object
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect();
+    let numbers: Vec<u64> = lines.iter().map(|l| l["row"].as_u64().unwrap()).collect();
+    assert_eq!(numbers, (1..=ROWS).collect::<Vec<_>>(), "every row once, in order");
+    assert_eq!(lines[0]["data"]["email"], "user1@example.com");
+    let (_, record) = server.admin("GET", &format!("/v1/admin/imports/{id}"), Some(ADMIN_TOKEN));
+    assert_eq!(record["delivery"]["delivered"], 2, "one object and one manifest: {record}");
 }

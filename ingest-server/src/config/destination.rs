@@ -1,7 +1,9 @@
 //! Where an importer delivers its rows: `[[importers.destinations]]`, signed webhooks (the
 //! Standard Webhooks scheme, with the URL and secret checked before the server starts) or a
-//! table in the operator's PostgreSQL database (`table`).
+//! table in the operator's PostgreSQL database (`table`), or objects in an S3-compatible bucket
+//! (`bucket`).
 
+use super::bucket::{self, S3Bucket};
 use super::error::{Located, Report};
 use super::net::{self, HttpUrl};
 use super::reader::Table;
@@ -47,6 +49,8 @@ pub enum Destination {
     Webhook(Webhook),
     /// `type = "postgres"`.
     Postgres(PostgresTable),
+    /// `type = "s3"`.
+    S3(S3Bucket),
 }
 
 impl Destination {
@@ -56,6 +60,7 @@ impl Destination {
         match self {
             Destination::Webhook(hook) => hook.delivery,
             Destination::Postgres(table) => table.delivery,
+            Destination::S3(bucket) => bucket.delivery,
         }
     }
 
@@ -64,6 +69,8 @@ impl Destination {
         match self {
             Destination::Webhook(hook) => hook.chunk_rows,
             Destination::Postgres(table) => table.chunk_rows,
+            // One message for the whole import: it is one object.
+            Destination::S3(_) => u32::MAX,
         }
     }
 }
@@ -106,7 +113,7 @@ pub enum Delivery {
 /// Reads every destination of an importer.
 pub(super) fn read_all(importer: &Table<'_>, report: &mut Report<'_>) -> Vec<Destination> {
     let mut known = vec!["type"];
-    known.extend(WEBHOOK_FIELDS.iter().chain(table::FIELDS));
+    known.extend(WEBHOOK_FIELDS.iter().chain(table::FIELDS).chain(bucket::FIELDS));
     let tables = importer.tables("destinations", &known, report);
     tables.iter().filter_map(|t| read(t, report)).collect()
 }
@@ -117,17 +124,23 @@ fn read(t: &Table<'_>, report: &mut Report<'_>) -> Option<Destination> {
         return None;
     }
     let kind = t.parsed("type", "expected a string", report, |kind| match kind {
-        "webhook" | "postgres" => Ok(kind.to_owned()),
-        _ => Err("unknown destination type: expected \"webhook\" or \"postgres\"".to_owned()),
+        "webhook" | "postgres" | "s3" => Ok(kind.to_owned()),
+        _ => Err("unknown destination type: expected \"webhook\", \"postgres\" or \"s3\"".to_owned()),
     })?;
-    let own = if kind.value == "webhook" { WEBHOOK_FIELDS } else { table::FIELDS };
-    let foreign = WEBHOOK_FIELDS.iter().chain(table::FIELDS).filter(|f| !own.contains(f));
-    for field in foreign.filter(|f| t.node(f).is_some()) {
-        report.error(&t.place(field), format!("not a setting of a {} destination", kind.value));
+    let own = match kind.value.as_str() {
+        "webhook" => WEBHOOK_FIELDS,
+        "postgres" => table::FIELDS,
+        _ => bucket::FIELDS,
+    };
+    let every: std::collections::BTreeSet<&str> =
+        WEBHOOK_FIELDS.iter().chain(table::FIELDS).chain(bucket::FIELDS).copied().collect();
+    for field in every.into_iter().filter(|f| !own.contains(f) && t.node(f).is_some()) {
+        report.error(&t.place(field), format!("is not a setting of type = \"{}\": remove it", kind.value));
     }
     match kind.value.as_str() {
         "webhook" => read_webhook(t, report).map(Destination::Webhook),
-        _ => table::read(t, report).map(Destination::Postgres),
+        "postgres" => table::read(t, report).map(Destination::Postgres),
+        _ => bucket::read(t, report).map(Destination::S3),
     }
 }
 
@@ -278,6 +291,35 @@ mod tests {
                 (got, _) => panic!("{text}: {got:?}"),
             }
         }
+    }
+
+    #[test]
+    fn postgres_and_s3_destinations_are_read_and_other_kinds_settings_refused() {
+        use super::super::tests::{IMPORTER, assert_errors, load};
+        let postgres = "[[importers.destinations]]\ntype = \"postgres\"\nurl = \"postgres://sluice@db.example.com/crm\"\n\
+                        password_env = \"CRM_DB_PASSWORD\"\ntable = \"crm.contacts\"\n";
+        let s3 = "[[importers.destinations]]\ntype = \"s3\"\nendpoint = \"https://s3.eu-west-1.amazonaws.com\"\n\
+                  bucket = \"imports\"\nregion = \"eu-west-1\"\n";
+        let config = load(&format!("{IMPORTER}{postgres}{s3}")).unwrap();
+        let [Destination::Postgres(table), Destination::S3(bucket)] =
+            config.importers[0].destinations.as_slice()
+        else {
+            panic!("a table and a bucket")
+        };
+        assert_eq!((table.table.as_str(), table.tls, table.chunk_rows), ("crm.contacts", true, 5000));
+        assert_eq!(
+            (bucket.bucket.as_str(), bucket.access_key_id_env.as_str()),
+            ("imports", "AWS_ACCESS_KEY_ID")
+        );
+        assert_eq!(config.importers[0].destinations[1].chunk_rows(), u32::MAX);
+        assert_errors(
+            &format!("{IMPORTER}{s3}secret = \"whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"\n"),
+            &[(11, "importers[0].destinations[0].secret", "is not a setting of type = \"s3\"")],
+        );
+        assert_errors(
+            &format!("{IMPORTER}{}", postgres.replace("sluice@", "sluice:hunter2@")),
+            &[(8, "importers[0].destinations[0].url", "password_env")],
+        );
     }
 
     #[test]

@@ -61,6 +61,7 @@
 //! and the webhook secret published in `examples/sluice.toml` for a destination off this
 //! machine.
 
+mod bucket;
 mod destination;
 mod env;
 mod error;
@@ -76,6 +77,7 @@ mod table;
 mod units;
 mod weak;
 
+pub use bucket::S3Bucket;
 pub use destination::{Delivery, Destination, Webhook, webhook_key};
 pub use env::{ENV_OVERRIDES, MASTER_KEY_LEN, process_env};
 pub use error::{ConfigError, ConfigErrors};

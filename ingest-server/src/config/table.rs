@@ -3,6 +3,7 @@
 //! environment variable (`password_env`), never from the file or the URL, so it is in no
 //! configuration file, log or error.
 
+use super::bucket::parse_env_name;
 use super::destination::{Delivery, read_delivery, read_timeout};
 use super::error::Report;
 use super::reader::Table;
@@ -117,16 +118,6 @@ fn parse_table(text: &str) -> Result<String, String> {
             "expected a table name as \"table\" or \"schema.table\", each part 1 to 63 bytes, no quotes"
                 .to_owned(),
         );
-    }
-    Ok(text.to_owned())
-}
-
-/// An environment variable's name: letters, digits and `_`, not starting with a digit.
-fn parse_env_name(text: &str) -> Result<String, String> {
-    let mut bytes = text.bytes();
-    let first_ok = bytes.next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_');
-    if !first_ok || !text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-        return Err("expected the name of an environment variable, such as \"CRM_DB_PASSWORD\"".to_owned());
     }
     Ok(text.to_owned())
 }

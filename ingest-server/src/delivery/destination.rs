@@ -8,9 +8,9 @@
 //! retention after delivery. A new kind is one variant of [`config::Destination`], one module
 //! implementing [`Destination`], and one arm in [`open`].
 
-use super::postgres;
 use super::source::{ImportReader, SourceError};
 use super::webhook::{self, WebhookError};
+use super::{postgres, s3};
 use crate::config;
 use crate::store::Message;
 use std::time::Duration;
@@ -114,6 +114,8 @@ pub enum OpenError {
     Webhook(WebhookError),
     /// A PostgreSQL table's settings are not usable.
     Postgres(postgres::OpenError),
+    /// An S3 bucket's settings are not usable.
+    S3(s3::OpenError),
 }
 
 impl std::fmt::Display for OpenError {
@@ -121,6 +123,7 @@ impl std::fmt::Display for OpenError {
         match self {
             OpenError::Webhook(e) => write!(f, "webhook: {e}"),
             OpenError::Postgres(e) => write!(f, "postgres: {e}"),
+            OpenError::S3(e) => write!(f, "s3: {e}"),
         }
     }
 }
@@ -130,6 +133,7 @@ impl std::error::Error for OpenError {
         match self {
             OpenError::Webhook(e) => Some(e),
             OpenError::Postgres(e) => Some(e),
+            OpenError::S3(e) => Some(e),
         }
     }
 }
@@ -142,6 +146,9 @@ pub fn open(destination: &config::Destination) -> Result<Box<dyn Attempts>, Open
         }
         config::Destination::Postgres(table) => {
             Ok(Box::new(postgres::PostgresDestination::open(table).map_err(OpenError::Postgres)?))
+        }
+        config::Destination::S3(bucket) => {
+            Ok(Box::new(s3::S3Destination::open(bucket).map_err(OpenError::S3)?))
         }
     }
 }

@@ -94,6 +94,12 @@ impl ImportReader {
         ImportReader { data, last: None }
     }
 
+    /// Another reader over the same imports (with no batch kept yet), for a kind that reads a
+    /// message's rows while it sends them rather than when it prepares them.
+    pub fn fork(&self) -> ImportReader {
+        ImportReader::new(Arc::clone(&self.data))
+    }
+
     /// The import: record, file, user and attributes.
     pub fn import(&self, import_id: &str) -> Result<ImportView, SourceError> {
         self.data.import(import_id)

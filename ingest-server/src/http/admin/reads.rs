@@ -64,10 +64,19 @@ fn importer_json(config: &Importer, schema: &Value) -> Value {
                     "tls": if table.tls { "require" } else { "disable" },
                     "timeoutSeconds": table.timeout.as_secs(),
                 }),
+                Destination::S3(bucket) => json!({
+                    "type": "s3",
+                    "url": masked(&bucket.endpoint),
+                    "bucket": bucket.bucket,
+                    "prefix": bucket.prefix,
+                    "timeoutSeconds": bucket.timeout.as_secs(),
+                }),
             };
             described["delivery"] = json!(delivery);
             described["parallelism"] = json!(parallelism);
-            described["chunkRows"] = json!(destination.chunk_rows());
+            // An S3 destination writes an import as one object: its chunks are unbounded.
+            let chunk_rows = (!matches!(destination, Destination::S3(_))).then(|| destination.chunk_rows());
+            described["chunkRows"] = json!(chunk_rows);
             described
         })
         .collect();

@@ -1,14 +1,15 @@
-//! Writing objects into an S3-compatible bucket (AWS S3, MinIO, Ceph, R2, moto, …): the S3
-//! destination's half that talks to the bucket.
+//! Writing objects into an S3-compatible bucket (AWS S3, MinIO, Ceph, R2, moto, …): the half of
+//! the S3 destination that talks to the bucket.
 //!
 //! Requests are signed with AWS Signature Version 4 by `rusty-s3` (presigned for a minute) and
-//! sent with `ureq`. An object of any size is written with a multipart upload as its bytes come
+//! sent with `ureq` under the network rules every kind follows (`super::super::network`). An object of any size is written with a multipart upload as its bytes come
 //! ([`Upload`]): parts of [`PART_BYTES`] are sent as they fill, so memory stays one part however
 //! large the import; an upload that does not finish is aborted, so the bucket keeps no orphaned
 //! parts (a crash mid-upload leaves them to the bucket's lifecycle rule for incomplete uploads,
 //! which operators should set; `docs/server.md` says so). Errors name the operation, the HTTP
 //! status and S3's error code, never an object's content.
 
+use super::super::network;
 use rusty_s3::actions::{CreateMultipartUpload, S3Action};
 use rusty_s3::{Bucket, Credentials, UrlStyle};
 use std::fmt;
@@ -47,6 +48,8 @@ pub struct BucketConfig<'a> {
     pub secret_access_key: &'a str,
     /// The longest one request may take.
     pub timeout: Duration,
+    /// Whether the endpoint may resolve to this machine or a private network.
+    pub allow_private_network: bool,
 }
 
 /// Why a request to the bucket failed.
@@ -116,12 +119,8 @@ impl S3Target {
         let bucket = Bucket::new(endpoint, style, config.bucket.to_owned(), config.region.to_owned())
             .map_err(|e| format!("the bucket cannot be reached this way: {e}"))?;
         let credentials = Credentials::new(config.access_key_id, config.secret_access_key);
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .timeout_global(Some(config.timeout))
-            .build()
-            .new_agent();
+        let user_agent = concat!("Sluice-S3/", env!("CARGO_PKG_VERSION"));
+        let agent = network::http_agent(config.timeout, config.allow_private_network, user_agent);
         Ok(S3Target { bucket, credentials, agent })
     }
 
@@ -298,6 +297,7 @@ fn error_code(body: &str) -> Option<String> {
 /// What went wrong with a connection, without the URL (a presigned URL holds a signature).
 fn transport_message(e: &ureq::Error) -> String {
     match e {
+        e if network::is_refused(e) => network::PRIVATE.to_owned(),
         ureq::Error::Io(io) => format!("the connection failed: {}", io.kind()),
         ureq::Error::Timeout(_) => "the request timed out".to_owned(),
         ureq::Error::HostNotFound => "the endpoint's host was not found".to_owned(),
