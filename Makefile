@@ -2,11 +2,13 @@
 #   make run     the server (examples/sluice.toml) on 127.0.0.1:8080, the host page on :8081,
 #                the example webhook receiver on :8090
 #   make test    everything CI checks: no yanked crate, format, lints (native and wasm32), docs,
-#                Rust tests (the server's against the real binary), the npm package's, the
-#                widget's and the dashboard's tests in Node and Chromium, fuzz smoke
+#                Rust tests (the server's against the real binary, PostgreSQL and an S3 server
+#                started by the tests), the npm package's, the widget's and the dashboard's
+#                tests in Node and Chromium, fuzz smoke
 #   make bench   parser throughput on a generated 1,000,000-row file (and a header of 10,000
 #                columns of one name), native and in Chromium; the server under 50 concurrent
-#                imports; webhook delivery; the widget end to end; a 100,000-row workbook
+#                imports; delivery to webhooks, PostgreSQL and S3; the widget end to end; a
+#                100,000-row workbook
 #                against SheetJS
 #   make report  the parser alone: validate the files in examples/ and print a report
 #   make upload  while `make run` runs: the upload example sends FILE (default

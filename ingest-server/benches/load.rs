@@ -109,7 +109,7 @@ max_rows = 10000000
 batch_rows = 1000
 batch_bytes = "4MiB"
 "#;
-    server::start(dir, config)
+    server::start(dir, config, &[])
 }
 
 /// What the run measured.

@@ -4,14 +4,15 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-/// Writes `config` as `sluice.toml` in `dir`, starts `sluice serve` on it and returns the
-/// process and the URL it announced.
-pub(crate) fn start(dir: &Path, config: &str) -> (Child, String) {
+/// Writes `config` as `sluice.toml` in `dir`, starts `sluice serve` on it with `env` added to
+/// its environment and returns the process and the URL it announced.
+pub(crate) fn start(dir: &Path, config: &str, env: &[(&str, &str)]) -> (Child, String) {
     std::fs::write(dir.join("sluice.toml"), config).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_sluice"))
         .args(["serve", "--config"])
         .arg(dir.join("sluice.toml"))
         .env("SLUICE_LOG", "warn")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
