@@ -450,9 +450,16 @@ function importerSection(importer) {
 }
 
 function destinationsTable(importer) {
+  const where = (d) => {
+    if (d.type === 'postgres') return `${d.url} → ${d.table}`;
+    if (d.type === 's3') return `${d.url} → ${d.bucket}/${d.prefix ?? ''}`;
+    return d.url;
+  };
+  const kinds = { webhook: 'Webhook', postgres: 'PostgreSQL table', s3: 'S3 bucket (an object per import)' };
   const rows = (importer.destinations ?? []).map((d) =>
     tr([
-      el('span', { class: 'mono' }, d.url),
+      kinds[d.type] ?? d.type,
+      el('span', { class: 'mono' }, where(d)),
       d.delivery === 'parallel' && d.parallelism ? `parallel (${num(d.parallelism)} at a time)` : d.delivery,
       numCell(d.chunkRows),
       numCell(d.timeoutSeconds, ' s'),
@@ -460,7 +467,7 @@ function destinationsTable(importer) {
   );
   return table({
     caption: `Destinations of ${importer.key}`,
-    headers: ['URL', 'Delivery', 'Rows per chunk', 'Timeout'],
+    headers: ['Kind', 'Where', 'Delivery', 'Rows per message', 'Timeout'],
     rows,
     empty: 'No destinations: rows are kept for export only.',
   });
