@@ -6,28 +6,13 @@
 
 mod support;
 
-use sluice_server::client::{Client, FileInfo};
 use sluice_server::store::{SqliteStore, Store};
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use support::receiver::{Behaviour, Received, Receiver};
-use support::{ADMIN_TOKEN, Server, batches, config, csv, retries, webhook};
-
-/// Uploads `rows` rows in batches of `batch_rows` and completes; returns the import id.
-fn import(server: &Server, rows: u64, batch_rows: u32) -> String {
-    let file = csv(rows, |_| String::new());
-    let client = Client::new(&server.url, "demo").unwrap();
-    let upload = client
-        .start(&FileInfo::named("contacts.csv", file.len() as u64), Default::default(), Default::default())
-        .unwrap();
-    for batch in batches(&file, batch_rows, false) {
-        upload.send(&batch).unwrap();
-    }
-    assert_eq!(upload.complete_all().unwrap().rows, rows);
-    upload.import_id.clone()
-}
+use support::{ADMIN_TOKEN, Server, config, import, retries, webhook};
 
 /// The row numbers in the delivered `import.rows` messages, in delivery order.
 fn delivered_rows(delivered: &[Received]) -> Vec<u64> {

@@ -8,30 +8,15 @@
 
 mod support;
 
-use sluice_server::client::{Client, FileInfo};
 use sluice_server::delivery::postgres::{Row, TableName, WriteError, check_table, write_rows};
 use std::time::{Duration, Instant};
 use support::services::Postgres;
-use support::{ADMIN_TOKEN, Server, batches, config, csv, retries};
+use support::{ADMIN_TOKEN, Server, config, import, retries};
 
 /// The example schema's table, as an operator would create it.
 const CONTACTS: &str = "CREATE TABLE contacts (import_id text NOT NULL, row_number bigint NOT NULL,
     id bigint, first_name text, last_name text, email text, phone text, birth_date date, plan text,
     newsletter boolean, PRIMARY KEY (import_id, row_number))";
-
-/// Uploads `rows` rows in batches of `batch_rows` and completes; returns the import id.
-fn import(server: &Server, rows: u64, batch_rows: u32) -> String {
-    let file = csv(rows, |_| String::new());
-    let client = Client::new(&server.url, "demo").unwrap();
-    let upload = client
-        .start(&FileInfo::named("contacts.csv", file.len() as u64), Default::default(), Default::default())
-        .unwrap();
-    for batch in batches(&file, batch_rows, false) {
-        upload.send(&batch).unwrap();
-    }
-    assert_eq!(upload.complete_all().unwrap().rows, rows);
-    upload.import_id.clone()
-}
 
 fn destination(pg: &Postgres, extra: &str) -> String {
     let url = pg.url.replace(&format!(":{}@", pg.password), "@");

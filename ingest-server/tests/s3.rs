@@ -8,11 +8,10 @@
 mod support;
 
 use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
-use sluice_server::client::{Client, FileInfo};
 use sluice_server::delivery::s3::{BucketConfig, PART_BYTES, S3Error, S3Target};
 use std::time::{Duration, Instant};
 use support::services::S3;
-use support::{ADMIN_TOKEN, Server, batches, config, csv, retries};
+use support::{ADMIN_TOKEN, Server, config, import, retries};
 
 const KEY_ID: &str = "AKIDSLUICETEST";
 const SECRET: &str = "sluice-test-secret";
@@ -131,16 +130,7 @@ fn an_import_becomes_one_object_with_every_row_once_and_a_manifest_beside_it() {
         ("SLUICE_ADMIN_TOKEN", ADMIN_TOKEN),
     ];
     let server = Server::with_env(&config(&retries(&["100ms", "100ms"]), &destination), &env);
-    let file = csv(ROWS, |_| String::new());
-    let client = Client::new(&server.url, "demo").unwrap();
-    let upload = client
-        .start(&FileInfo::named("contacts.csv", file.len() as u64), Default::default(), Default::default())
-        .unwrap();
-    for batch in batches(&file, 2000, false) {
-        upload.send(&batch).unwrap();
-    }
-    upload.complete_all().unwrap();
-    let id = upload.import_id.clone();
+    let id = import(&server, ROWS, 2000);
 
     let target = target(&s3, "imports");
     let start = Instant::now();

@@ -250,6 +250,20 @@ pub(crate) fn csv(rows: u64, note: impl Fn(u64) -> String) -> Vec<u8> {
     text.into_bytes()
 }
 
+/// Uploads `rows` rows of [`csv`] to the `demo` importer in batches of `batch_rows` and
+/// completes the import; returns its id.
+pub(crate) fn import(server: &Server, rows: u64, batch_rows: u32) -> String {
+    let file = csv(rows, |_| String::new());
+    let client = sluice_server::client::Client::new(&server.url, "demo").unwrap();
+    let info = sluice_server::client::FileInfo::named("contacts.csv", file.len() as u64);
+    let upload = client.start(&info, Default::default(), Default::default()).unwrap();
+    for batch in batches(&file, batch_rows, false) {
+        upload.send(&batch).unwrap();
+    }
+    assert_eq!(upload.complete_all().unwrap().rows, rows);
+    upload.import_id.clone()
+}
+
 /// The batches the browser would send for `file`, `batch_rows` rows each.
 pub(crate) fn batches(file: &[u8], batch_rows: u32, include_invalid: bool) -> Vec<Vec<u8>> {
     batches_for(&schema(), file, batch_rows, include_invalid)
