@@ -70,6 +70,17 @@ pub struct PublicConfig {
     /// ([`Client::start_signed`]).
     #[serde(default)]
     pub signed_start: bool,
+    /// Whether the widget may hand the rows to the host page (`onData` and its hooks).
+    #[serde(default)]
+    pub host_page_rows: bool,
+    /// Whether the server takes rows (not when they go to the host page only; absent from
+    /// servers before the setting: true).
+    #[serde(default = "yes")]
+    pub stores_rows: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn leave_out() -> String {

@@ -258,11 +258,16 @@ impl<'c> Upload<'c> {
 
     /// Completes the import, saying how many batches and rows were sent.
     pub fn complete(&self, batches: u64, rows: u64) -> Result<Completed, ClientError> {
+        self.complete_raw(&serde_json::json!({ "batches": batches, "rows": rows }))?.ok()?.json()
+    }
+
+    /// Sends `body` as the completion request as it is (`{"batches", "rows", "mapping",
+    /// "hostPageRows"}`, docs/protocol.md §3), and returns the server's answer whatever it is.
+    pub fn complete_raw(&self, body: &serde_json::Value) -> Result<Answer, ClientError> {
         let request =
             self.client.agent.post(self.client.url(&format!("/imports/{}/complete", self.import_id)));
         let request = request.header("authorization", &format!("Bearer {}", self.token));
-        let body = serde_json::json!({ "batches": batches, "rows": rows });
-        answer(request.send_json(&body))?.ok()?.json()
+        answer(request.send_json(body))
     }
 
     /// Completes the import with the counts of every batch acknowledged to this client.

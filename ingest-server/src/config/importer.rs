@@ -24,6 +24,7 @@ const IMPORTER_FIELDS: &[&str] = &[
     "start",
     "retention",
     "destinations",
+    "host_page_rows",
 ];
 
 /// The fields of `[importers.limits]`.
@@ -63,8 +64,22 @@ pub struct Importer {
     pub start: ImportStart,
     /// How long imported rows are kept.
     pub retention: Retention,
-    /// Where rows are delivered, in order; may be empty when rows are kept for download.
+    /// Where rows are delivered, in order; may be empty when rows are kept for download or
+    /// handed to the host page only.
     pub destinations: Vec<Destination>,
+    /// Whether the widget may hand the checked rows to the host page (`onData`) and to the host
+    /// page's hooks (`validateRows`, `transformRow`); off by default, since rows then leave the
+    /// importer's frame for the page that embeds it.
+    pub host_page_rows: bool,
+}
+
+impl Importer {
+    /// Whether the server takes rows at all: not when they are never stored and go nowhere but
+    /// to the host page (`host_page_rows` with `never_store` and no destination), where the
+    /// server keeps only the import's log.
+    pub fn stores_rows(&self) -> bool {
+        !(self.host_page_rows && self.retention == Retention::NeverStore && self.destinations.is_empty())
+    }
 }
 
 /// What to do with rows that fail validation (default: refuse).
@@ -222,8 +237,9 @@ impl Importer {
         let start = ImportStart::read(&t.table("start", start::FIELDS, report), context.import_ttl, report);
         let retention = read_retention(&t.table("retention", RETENTION_FIELDS, report), report);
         let destinations = destination::read_all(t, report);
+        let host_page_rows = t.boolean("host_page_rows", report).is_some_and(|v| v.value);
         if destinations.is_empty() {
-            check_retention_without_destination(&retention, report);
+            check_retention_without_destination(&retention, host_page_rows, report);
         } else {
             check_retention_outlasts_retries(&retention, context.retry_span, report);
         }
@@ -239,6 +255,7 @@ impl Importer {
             start,
             retention: retention.value,
             destinations,
+            host_page_rows,
         })
     }
 }
@@ -375,11 +392,22 @@ fn parse_mode(text: &str) -> Result<Retention, String> {
     }
 }
 
-/// Rows that are deleted on delivery, or never stored, need somewhere to go.
-fn check_retention_without_destination(retention: &Located<Retention>, report: &mut Report<'_>) {
-    if matches!(retention.value, Retention::DeleteAfterDelivery { .. } | Retention::NeverStore) {
+/// Rows that are deleted on delivery, or never stored, need somewhere to go: a destination, or
+/// for rows never stored, the host page.
+fn check_retention_without_destination(
+    retention: &Located<Retention>,
+    host_page_rows: bool,
+    report: &mut Report<'_>,
+) {
+    let lost = match retention.value {
+        Retention::DeleteAfterDelivery { .. } => true,
+        Retention::NeverStore => !host_page_rows,
+        Retention::Keep { .. } => false,
+    };
+    if lost {
         let message = "needs at least one destination, or rows would be lost: add \
-                       [[importers.destinations]], or set mode = \"keep\"";
+                       [[importers.destinations]], or set mode = \"keep\" (or, for \"never_store\", \
+                       host_page_rows = true to hand rows to the host page only)";
         report.error(&retention.place, message);
     }
 }
@@ -610,7 +638,27 @@ batch_bytes = "0B""#;
                 Retention::DeleteAfterDelivery { days: 30 }
             };
             assert_eq!(config.importers[0].retention, expected);
+            assert!(config.importers[0].stores_rows());
         }
+    }
+
+    #[test]
+    fn rows_never_stored_may_go_to_the_host_page_only_and_rows_deleted_on_delivery_may_not() {
+        let never = "[importers.retention]\nmode = \"never_store\"\n";
+        let config = load(&importer("host_page_rows = true", never)).unwrap();
+        assert!(config.importers[0].host_page_rows && !config.importers[0].stores_rows());
+        let after = "[importers.retention]\nmode = \"delete_after_delivery\"\n";
+        let message = "needs at least one destination, or rows would be lost";
+        assert_errors(
+            &importer("host_page_rows = true", after),
+            &[(8, "importers[0].retention.mode", message)],
+        );
+        let kept = load(&importer("host_page_rows = true", "")).unwrap();
+        assert!(kept.importers[0].host_page_rows && kept.importers[0].stores_rows());
+        assert_errors(
+            &importer("host_page_rows = \"yes\"", ""),
+            &[(6, "importers[0].host_page_rows", "expected true or false")],
+        );
     }
 
     #[test]

@@ -127,6 +127,12 @@ impl From<ImportError> for Problem {
                 "another batch is already stored under this sequence number; send each batch under its own number",
             ),
             ImportError::Closed(status) => closed(status),
+            ImportError::RowsNotTaken => Problem::new(
+                StatusCode::CONFLICT,
+                "rows_not_taken",
+                "this importer hands rows to the host page only and stores none: send no batch, and \
+                 complete with hostPageRows",
+            ),
             ImportError::Gone(detail) => Problem::new(StatusCode::GONE, "data_deleted", detail),
             ImportError::BatchInvalid(detail) => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "batch_invalid", detail),
             ImportError::UnmappedRefused { kept_columns, first_row_with_extras } => unmapped_refused(kept_columns, first_row_with_extras),

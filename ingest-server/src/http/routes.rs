@@ -82,6 +82,8 @@ async fn public_config(state: web::Data<State>, key: web::Path<String>) -> Resul
         "invalidRows": match config.invalid_rows { InvalidRows::Record => "record", _ => "refuse" },
         "unmappedColumns": config.unmapped_columns.as_str(),
         "signedStart": config.start.secret.is_some(),
+        "hostPageRows": config.host_page_rows,
+        "storesRows": config.stores_rows(),
         "limits": {
             "maxRows": limits.max_rows,
             "minRows": limits.min_rows,

@@ -76,6 +76,9 @@ impl Imports {
         now: i64,
     ) -> Result<BatchAck, ImportError> {
         let record = self.authorized(key, id, token, now)?;
+        if !self.importer(key)?.config.stores_rows() {
+            return Err(ImportError::RowsNotTaken);
+        }
         let plaintext = self.open(&record, headers, body)?;
         let fingerprint = self.keys(id)?.data.fingerprint(&plaintext);
         match self.store.batch(id, headers.sequence)? {

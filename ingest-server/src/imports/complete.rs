@@ -38,6 +38,10 @@ pub struct Expected {
     /// file column was mapped to it). Optional; sealed, and delivered in `import.completed`.
     #[serde(default)]
     pub mapping: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Rows the widget handed to the host page (`onData`), for importers with `host_page_rows`;
+    /// logged, and the count `min_rows` applies to when the importer stores no rows.
+    #[serde(default)]
+    pub host_page_rows: Option<u64>,
 }
 
 /// A completed import.
@@ -79,10 +83,7 @@ impl Imports {
         }
         let batches = self.store.batches(id)?;
         check_counts(&batches, &expected)?;
-        let min_rows = self.importer(key)?.config.limits.min_rows;
-        if expected.rows < min_rows {
-            return Err(ImportError::TooFewRows { limit: min_rows, rows: expected.rows });
-        }
+        self.check_row_limits(key, &expected)?;
         let mapping = self.seal_mapping(id, expected.mapping.as_ref())?;
         let invalid_rows = self.verify_all(key, &record, &batches)?;
         let destinations = &self.importer(key)?.config.destinations;
@@ -98,14 +99,36 @@ impl Imports {
         }
         self.forget_keys(id);
         self.wakeup.ring();
-        let detail = serde_json::json!({
+        let mut detail = serde_json::json!({
             "batches": expected.batches,
             "rows": expected.rows,
             "invalidRows": invalid_rows,
             "seconds": now - record.created_at,
         });
+        if let Some(rows) = expected.host_page_rows {
+            detail["hostPageRows"] = rows.into();
+        }
         self.log(id, now, "import_completed", detail);
         Ok(completion(&record, invalid_rows, now))
+    }
+
+    /// The import's rows within the importer's `min_rows` and `max_rows`: those stored, or for an
+    /// importer that stores none, those handed to the host page.
+    fn check_row_limits(&self, key: &str, expected: &Expected) -> Result<(), ImportError> {
+        let config = &self.importer(key)?.config;
+        let (host, limits) = (expected.host_page_rows, &config.limits);
+        if host.is_some() && !config.host_page_rows {
+            let message = "hostPageRows is for importers with host_page_rows = true; leave it out";
+            return Err(ImportError::BadRequest(message.into()));
+        }
+        let rows = if config.stores_rows() { expected.rows } else { host.unwrap_or(0) };
+        if host.is_some_and(|host| host > limits.max_rows) {
+            return Err(ImportError::TooManyRows { limit: limits.max_rows });
+        }
+        if rows < limits.min_rows {
+            return Err(ImportError::TooFewRows { limit: limits.min_rows, rows });
+        }
+        Ok(())
     }
 
     /// Checks in order what only shows across batches (row order, uniqueness; each batch's

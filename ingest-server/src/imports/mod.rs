@@ -145,6 +145,9 @@ pub enum ImportError {
         /// Rows stored.
         rows: u64,
     },
+    /// The importer hands rows to the host page only (`host_page_rows` with `never_store` and
+    /// no destination): the server takes no batch.
+    RowsNotTaken,
     /// The import's rows are not readable (deleted, or passed through); the message says why.
     Gone(String),
     /// The data folder's volume is full (or below its free-space floor): nothing new is stored
@@ -179,6 +182,7 @@ impl std::fmt::Display for ImportError {
             ImportError::CountMismatch { batches, rows } => {
                 write!(f, "stored {batches} batches, {rows} rows")
             }
+            ImportError::RowsNotTaken => f.write_str("the importer takes no rows"),
             ImportError::Gone(detail) => f.write_str(detail),
             ImportError::StorageFull => f.write_str("the data folder's volume is full"),
             ImportError::Unavailable(detail) => write!(f, "storage unavailable: {detail}"),

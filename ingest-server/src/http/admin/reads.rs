@@ -87,6 +87,7 @@ fn importer_json(config: &Importer, schema: &Value) -> Value {
         "invalidRows": if config.invalid_rows == crate::config::InvalidRows::Record { "record" } else { "refuse" },
         "retention": retention,
         "destinations": destinations,
+        "hostPageRows": config.host_page_rows,
         "schema": schema,
     })
 }
