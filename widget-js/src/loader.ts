@@ -3,10 +3,10 @@
 // defines `window.Sluice` and `window.CSVBoxImporter`; `import { importer } from '@sluice/widget'`
 // gives the same in a bundle.
 import { type CsvboxColumn, fromCsvbox } from './csvbox-columns.js';
-import type { Attribute, DynamicColumn, ImportResult, Settings, StartToken, ToApp, ToHost, WidgetOptions } from './messages.js';
+import type { Attribute, DataMeta, DynamicColumn, HostRow, ImportResult, Settings, StartToken, ToApp, ToHost, WidgetOptions } from './messages.js';
 
 export type { CsvboxColumn } from './csvbox-columns.js';
-export type { Attribute, DynamicColumn, ImportResult, StartToken, StringOverrides, WidgetOptions } from './messages.js';
+export type { Attribute, DataMeta, DynamicColumn, HostRow, ImportResult, StartToken, StringOverrides, WidgetOptions } from './messages.js';
 
 /**
  * When the importer's frame, app and WebAssembly load: `'none'` (the default) on the first
@@ -35,6 +35,13 @@ export interface ImporterConfig {
   onLoadStart?: () => void;
   onSubmit?: (info: { rows: number; file: { name: string; size: number } }) => void;
   onComplete?: (result: ImportResult) => void;
+  /**
+   * The checked rows, chunk by chunk in the file's order, for importers with `host_page_rows =
+   * true` (otherwise the app is told with onError `host_page_rows_off`). The next chunk comes only
+   * once this returns, or once the promise it returns settles; a rejection (or a throw) stops the
+   * import and its message is shown. Retrying an import hands its rows again under a new importId.
+   */
+  onData?: (rows: HostRow[], meta: DataMeta) => void | Promise<void>;
   onClose?: () => void;
   onError?: (error: { code: string; message: string }) => void;
 }
@@ -71,6 +78,7 @@ export class Importer {
       attributes: { ...config.attributes },
       options: { ...config.options },
       dynamicColumns: [...(config.dynamicColumns ?? [])],
+      hooks: { data: typeof config.onData === 'function' },
     };
     window.addEventListener('message', this.onMessage);
     if ((config.preload ?? (config.lazy === false ? 'idle' : 'none')) === 'idle') whenIdle(() => this.preload());
@@ -186,6 +194,16 @@ export class Importer {
     }
   }
 
+  /** Hands a chunk of rows to onData and tells the app when it is done with them. */
+  private async giveData(id: number, rows: HostRow[], meta: DataMeta): Promise<void> {
+    try {
+      await this.config.onData?.(rows, meta);
+      this.post({ sluice: 1, type: 'hostAnswer', id });
+    } catch (error) {
+      this.post({ sluice: 1, type: 'hostAnswer', id, error: String((error as Error)?.message ?? error) });
+    }
+  }
+
   private receive(event: MessageEvent): void {
     if (event.origin !== this.origin || !this.frame || event.source !== this.frame.contentWindow) return;
     const message = event.data as ToHost;
@@ -202,6 +220,9 @@ export class Importer {
         break;
       case 'startToken':
         void this.giveStartToken(message.id);
+        break;
+      case 'data':
+        void this.giveData(message.id, message.rows, message.meta);
         break;
       case 'submit':
         this.config.onSubmit?.({ rows: message.rows, file: message.file });
@@ -243,16 +264,24 @@ export class CSVBoxImporter {
   private readonly listeners: Partial<Record<CsvboxEvent, () => void>> = {};
 
   private readonly callback: CsvboxCallback | undefined;
+  /** The rows of the import in progress, for the callback (with `options.rows`). */
+  private rows: CsvboxRow[] = [];
 
-  /** As csvbox, the importer loads when the page is idle unless `options.lazy` is true (then on the first open); `preload` says it directly. */
+  /**
+   * As csvbox, the importer loads when the page is idle unless `options.lazy` is true (then on the
+   * first open); `preload` says it directly. With `rows: true`, for an importer with
+   * `host_page_rows`, the callback's data also holds the rows (`data.rows`, csvbox's client-side
+   * rows: `row_number`, `row_data`, …), as with csvbox's data handed to the browser.
+   */
   constructor(
     key: string,
     user: Record<string, Attribute> = {},
     callback?: CsvboxCallback,
-    options: { lazy?: boolean; preload?: Preload; server?: string; startToken?: StartToken } = {},
+    options: { lazy?: boolean; preload?: Preload; server?: string; startToken?: StartToken; rows?: boolean } = {},
   ) {
     this.callback = callback;
     this.importer = new Importer({
+      ...(options.rows ? { onData: (rows: HostRow[], meta: DataMeta) => this.collect(rows, meta) } : {}),
       importer: key,
       ...(options.server ? { server: options.server } : {}),
       ...(options.startToken ? { startToken: options.startToken } : {}),
@@ -262,7 +291,12 @@ export class CSVBoxImporter {
       onClose: () => this.listeners.onClose?.(),
       onSubmit: () => this.listeners.onSubmit?.(),
       onLoadStart: () => this.listeners.onLoadStart?.(),
-      onComplete: (result) => callback?.(result.rows > 0, csvboxData(result)),
+      onComplete: (result) => {
+        const data = csvboxData(result);
+        if (options.rows) data['rows'] = this.rows;
+        this.rows = [];
+        callback?.(csvboxSucceeded(result), data);
+      },
       onError: (error) => callback?.(false, { import_status: 'failure', error: error.message }),
     });
   }
@@ -300,16 +334,44 @@ export class CSVBoxImporter {
   openModal(): void {
     this.importer.open();
   }
+
+  private collect(rows: HostRow[], meta: DataMeta): void {
+    if (meta.chunk.index === 0) this.rows = [];
+    for (const row of rows) {
+      this.rows.push({
+        import_id: meta.importId,
+        row_number: row.row,
+        total_rows: meta.totalRows,
+        row_data: { ...row.data, ...row.kept },
+        custom_fields: meta.attributes,
+      });
+    }
+  }
+}
+
+/** A row as csvbox hands it over: its number, the import's, and the values by column name. */
+interface CsvboxRow {
+  import_id: string;
+  row_number: number;
+  total_rows: number;
+  row_data: Record<string, string | null>;
+  custom_fields: Record<string, Attribute>;
+}
+
+/** Whether csvbox would call the import a success: some rows went somewhere. */
+function csvboxSucceeded(result: ImportResult): boolean {
+  return Math.max(result.rows, result.hostPageRows ?? 0) > 0;
 }
 
 /** A Sluice result under csvbox's field names. */
 function csvboxData(result: ImportResult): Record<string, unknown> {
+  const imported = Math.max(result.rows, result.hostPageRows ?? 0);
   return {
     import_id: result.importId,
     row_count: result.totalRows,
-    row_success: result.rows - result.invalidRows,
+    row_success: imported - result.invalidRows,
     row_fail: result.skippedRows + result.invalidRows,
-    import_status: result.rows > 0 ? 'success' : 'failure',
+    import_status: imported > 0 ? 'success' : 'failure',
     import_starttime: result.startedAt,
     import_endtime: result.completedAt,
     original_filename: result.file.name,

@@ -50,6 +50,37 @@ export interface Settings {
   attributes: Record<string, Attribute>;
   options: WidgetOptions;
   dynamicColumns: DynamicColumn[];
+  /** Which of the host page's functions that take rows are set (the functions stay on the host page). */
+  hooks?: { data?: boolean };
+}
+
+/** One row as `onData` receives it: the shape of a row in the webhook's `import.rows`. */
+export interface HostRow {
+  /** The data row number in the user's file (the header is not counted; deleted rows leave gaps). */
+  row: number;
+  /** True only for importers that record invalid rows. */
+  invalid: boolean;
+  /** Schema column key → value (canonical when the row is valid), or null when empty. */
+  data: Record<string, string | null>;
+  /** The file's unmapped columns by header, when the importer keeps them. */
+  kept: Record<string, string | null>;
+  /** Fields beyond the header, when the row had any. */
+  extras?: Array<string | null>;
+}
+
+/** What `onData` receives beside a chunk of rows. */
+export interface DataMeta {
+  importId: string;
+  importer: string;
+  /** The chunk's place among the import's chunks, from 0 (the rows' order). */
+  chunk: { index: number };
+  firstRow: number;
+  lastRow: number;
+  /** Rows the import hands over in all: the last chunk ends the count. */
+  totalRows: number;
+  file: { name: string; size: number };
+  user: Record<string, Attribute>;
+  attributes: Record<string, Attribute>;
 }
 
 /** The result of a finished import, as the host page's onComplete receives it. */
@@ -75,6 +106,8 @@ export interface ImportResult {
   completedAt: string;
   user: Record<string, Attribute>;
   attributes: Record<string, Attribute>;
+  /** Rows handed to the host page's `onData` (absent when it has none, or the importer gives none). */
+  hostPageRows?: number;
 }
 
 /**
@@ -87,11 +120,13 @@ export type StartToken = string | (() => string | Promise<string>);
 export type ToApp =
   | { sluice: 1; type: 'settings'; settings: Settings }
   | { sluice: 1; type: 'open' }
-  | { sluice: 1; type: 'startToken'; id: number; token: string | null; error?: string };
+  | { sluice: 1; type: 'startToken'; id: number; token: string | null; error?: string }
+  | { sluice: 1; type: 'hostAnswer'; id: number; error?: string };
 
 export type ToHost =
   | { sluice: 1; type: 'ready' }
   | { sluice: 1; type: 'startToken'; id: number }
+  | { sluice: 1; type: 'data'; id: number; rows: HostRow[]; meta: DataMeta }
   | { sluice: 1; type: 'loadStart' }
   | { sluice: 1; type: 'submit'; rows: number; file: { name: string; size: number } }
   | { sluice: 1; type: 'complete'; result: ImportResult }

@@ -15,6 +15,10 @@ export interface PublicConfig {
   unmappedColumns?: 'leave_out' | 'keep' | 'ask';
   /** Imports start only with a start token the host app's server signed. */
   signedStart?: boolean;
+  /** The host page's `onData` may have the rows (`host_page_rows`). */
+  hostPageRows?: boolean;
+  /** False when the server takes no rows: they go to the host page only (absent from older servers: true). */
+  storesRows?: boolean;
   /** `minRows`: the fewest rows an import may complete with (0: an empty file may be imported). */
   limits: { maxRows: number; minRows: number; maxFileSize: number; batchRows: number; batchBytes: number; maxBody: number };
 }
@@ -81,10 +85,17 @@ export class Api {
     });
   }
 
-  /** Completes the import; `mapping` (schema key → file header) goes, sealed, into the webhook's `import.completed`. */
-  complete(created: Created, batches: number, rows: number, mapping: Record<string, string | null>): Promise<Completion> {
+  /**
+   * Completes the import; `mapping` (schema key → file header) goes, sealed, into the webhook's
+   * `import.completed`; `hostPageRows`, the rows handed to the host page, into the import's log.
+   */
+  complete(
+    created: Created,
+    counts: { batches: number; rows: number; hostPageRows?: number },
+    mapping: Record<string, string | null>,
+  ): Promise<Completion> {
     return this.call('POST', `/imports/${created.importId}/complete`, {
-      body: JSON.stringify({ batches, rows, mapping }),
+      body: JSON.stringify({ ...counts, mapping }),
       json: true,
       token: created.uploadToken,
     });

@@ -12,6 +12,7 @@ import { mappingStep } from './mapping';
 import { reviewStep } from './review';
 import { submitStep } from './submit';
 import { StartTokens } from './start';
+import { HostCalls } from './host';
 import type { Settings, ToApp } from '../messages';
 
 /** What a step gives the shell: its content, and what Next does (absent: no Next button). */
@@ -184,6 +185,7 @@ async function start(): Promise<void> {
   let settings: Settings = { user: {}, attributes: {}, options: {}, dynamicColumns: [] };
   let shell: Shell | null = null;
   const startTokens = new StartTokens(parentOrigin);
+  const host = new HostCalls(parentOrigin);
   window.addEventListener('message', (event: MessageEvent) => {
     if (event.origin !== parentOrigin || event.source !== window.parent) return;
     const message = event.data as ToApp;
@@ -209,6 +211,7 @@ async function start(): Promise<void> {
       shell?.focusFirst();
     }
     if (message.type === 'startToken') startTokens.answer(message);
+    if (message.type === 'hostAnswer') host.answer(message);
   });
   // A file dropped beside the drop zone must not replace the app.
   for (const type of ['dragover', 'drop']) document.addEventListener(type, (event) => event.preventDefault());
@@ -227,6 +230,7 @@ async function start(): Promise<void> {
       ...freshImport(config),
       version: 0,
       startToken: () => startTokens.request(),
+      host,
     };
     useColumns(state);
     shell = new Shell(root, state);

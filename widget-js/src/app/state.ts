@@ -14,6 +14,7 @@ import {
   type Summary,
 } from '@sluice/parser';
 import type { Api, PublicConfig } from './api';
+import type { HostCalls } from './host';
 import type { Kept } from './kept';
 import type { UndoEntry } from './undo';
 import type { DynamicColumn, Settings, ToHost } from '../messages';
@@ -58,6 +59,8 @@ export interface State {
   startedAt: string;
   /** Asks the host page for a start token (null when it has none to give). */
   startToken: () => Promise<string | null>;
+  /** Calls to the host page's functions that take rows (`onData`). */
+  host: HostCalls;
 }
 
 /** Bytes read for detection and the preview (the parser decides from its first 64 KiB too). */

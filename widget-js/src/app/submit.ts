@@ -10,6 +10,7 @@ import { fileRows, tell, type State } from './state';
 import { batchOptions, keptFor, markParse, type KeptBatch } from './kept';
 import { rowsToSubmit } from './review';
 import { leftOutButton } from './leftout';
+import { handsRows, RowsToHost, tellHostOnce } from './host';
 import type { Shell, Step } from './main';
 import type { ImportResult } from '../messages';
 
@@ -65,6 +66,7 @@ async function send(state: State, view: View, signal: AbortSignal): Promise<Impo
   const file = state.file!;
   const summary = state.summary!;
   const total = rowsToSubmit(state, summary);
+  checkWhereRowsGo(state);
   performance.mark('sluice:submit');
   tell(state, { sluice: 1, type: 'submit', rows: total, file: { name: file.name, size: file.size } });
   const keys = await handshake();
@@ -82,14 +84,32 @@ async function send(state: State, view: View, signal: AbortSignal): Promise<Impo
   });
   const key = await keys.derive(created.serverKey, created.importId);
   performance.mark('sluice:sending');
-  const sent = await sendBatches({ state, file, view, signal, created, key, total });
+  const toHost = handsRows(state) ? new RowsToHost(state, created, total, signal) : null;
+  const sent = await sendBatches({ state, file, view, signal, created, key, total, toHost });
   performance.mark('sluice:sent');
   view.text.textContent = t('finishing');
   const mapping = columnMapping(summary);
-  const done = await retrying(view, signal, () => state.api.complete(created, sent.batches, sent.rows, mapping));
+  const counts = { ...sent, ...(toHost ? { hostPageRows: toHost.rows } : {}) };
+  const done = await retrying(view, signal, () => state.api.complete(created, counts, mapping));
   performance.mark('sluice:complete');
   state.kept = null;
-  return result(state, summary, created, done);
+  return result(state, summary, created, done, toHost?.rows);
+}
+
+/**
+ * Rows must go somewhere: an importer that stores none hands them to the host page, which must
+ * then have `onData`. A host page with `onData` for an importer that does not allow it is told.
+ */
+function checkWhereRowsGo(state: State): void {
+  const onData = Boolean(state.settings.hooks?.data);
+  if (onData && !state.config.hostPageRows) {
+    const message = `onData is set, but importer "${state.importerKey}" does not hand rows to the host page: set host_page_rows = true in its configuration`;
+    tellHostOnce(state, 'host_page_rows_off', message);
+  }
+  if (state.config.storesRows === false && !onData) {
+    const message = `importer "${state.importerKey}" hands rows to the host page only, and this page has no onData to take them`;
+    throw new ApiError(409, 'no_on_data', message);
+  }
 }
 
 interface Sending {
@@ -101,13 +121,17 @@ interface Sending {
   key: CryptoKey;
   /** Rows the import will hold. */
   total: number;
+  /** Where the rows also go (or only go, when the server stores none): the host page's onData. */
+  toHost: RowsToHost | null;
 }
 
 /**
  * Seals and sends every batch, a few requests in flight: batch n + 1 is sealed while batch n is
- * on its way. Progress moves as each batch is acknowledged, with the bytes sent.
+ * on its way. Progress moves as each batch is acknowledged, with the bytes sent. With `toHost`,
+ * each batch's rows also go to the host page, the next batch only once the page took them; an
+ * importer that stores no rows sends none to the server, and progress moves as the page takes them.
  */
-async function sendBatches({ state, file, view, signal, created, key, total }: Sending): Promise<{ batches: number; rows: number }> {
+async function sendBatches({ state, file, view, signal, created, key, total, toHost }: Sending): Promise<{ batches: number; rows: number }> {
   const started = performance.now();
   let acked = 0;
   let bytes = 0;
@@ -129,9 +153,18 @@ async function sendBatches({ state, file, view, signal, created, key, total }: S
   let batches = 0;
   let rows = 0;
   // Leaving the loop early (a failure) ends the batches' source, which stops its parser.
+  const stores = state.config.storesRows !== false;
   for await (const batch of batchesToSend(state, file, signal)) {
     if (failure) throw failure;
     const { sequence, firstRow, rowCount } = batch;
+    const handed = toHost?.hand(batch.bytes);
+    if (!stores) {
+      batch.release?.();
+      await handed;
+      acked += rowCount;
+      update();
+      continue;
+    }
     const sealed = await seal(key, batchAad(created.importId, sequence, firstRow, rowCount, created.schemaDigest), batch.bytes);
     batch.release?.();
     const sending = retrying(view, signal, () => state.api.putBatch(created, sequence, firstRow, rowCount, sealed)).then(
@@ -148,6 +181,7 @@ async function sendBatches({ state, file, view, signal, created, key, total }: S
     void sending.finally(() => inFlight.delete(sending));
     batches += 1;
     rows += rowCount;
+    await handed;
     if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
   }
   await Promise.all(inFlight);
@@ -213,13 +247,14 @@ function pause(ms: number): Promise<void> {
   });
 }
 
-function result(state: State, summary: Summary, created: Created, done: Completion): ImportResult {
+function result(state: State, summary: Summary, created: Created, done: Completion, hostPageRows?: number): ImportResult {
   const mapping = columnMapping(summary);
+  const handed = hostPageRows ?? 0;
   return {
     importId: created.importId,
     rows: done.rows,
     invalidRows: done.invalidRows,
-    skippedRows: Math.max(0, fileRows(summary) - summary.report.deletedRows - done.rows),
+    skippedRows: Math.max(0, fileRows(summary) - summary.report.deletedRows - Math.max(done.rows, handed)),
     deletedRows: summary.report.deletedRows,
     totalRows: fileRows(summary),
     batches: done.batches,
@@ -230,11 +265,14 @@ function result(state: State, summary: Summary, created: Created, done: Completi
     completedAt: new Date(done.completedAt * 1000).toISOString(),
     user: state.settings.user,
     attributes: state.settings.attributes,
+    ...(hostPageRows === undefined ? {} : { hostPageRows }),
   };
 }
 
 function showResult(state: State, shell: Shell, body: HTMLElement, result: ImportResult): void {
   const n = (value: number) => count(value, language());
+  // Imported: into the server, or for an importer that stores none, into the host page.
+  const imported = Math.max(result.rows, result.hostPageRows ?? 0);
   replace(
     body,
     h(
@@ -244,7 +282,7 @@ function showResult(state: State, shell: Shell, body: HTMLElement, result: Impor
       h(
         'ul',
         {},
-        h('li', { 'data-count': 'rows' }, tn('doneRows', result.rows, n(result.rows))),
+        h('li', { 'data-count': 'rows' }, tn('doneRows', imported, n(imported))),
         result.invalidRows ? h('li', { 'data-count': 'invalid' }, tn('doneInvalid', result.invalidRows, n(result.invalidRows))) : null,
         result.skippedRows ? h('li', { 'data-count': 'skipped' }, tn('doneSkipped', result.skippedRows, n(result.skippedRows))) : null,
         result.deletedRows ? h('li', { 'data-count': 'deleted' }, tn('doneDeleted', result.deletedRows, n(result.deletedRows))) : null,
@@ -268,6 +306,6 @@ function showResult(state: State, shell: Shell, body: HTMLElement, result: Impor
       ),
     ),
   );
-  shell.announce(tn('doneRows', result.rows, n(result.rows)));
+  shell.announce(tn('doneRows', imported, n(imported)));
   shell.focusFirst();
 }
