@@ -89,11 +89,7 @@ export class Api {
    * Completes the import; `mapping` (schema key → file header) goes, sealed, into the webhook's
    * `import.completed`; `hostPageRows`, the rows handed to the host page, into the import's log.
    */
-  complete(
-    created: Created,
-    counts: { batches: number; rows: number; hostPageRows?: number },
-    mapping: Record<string, string | null>,
-  ): Promise<Completion> {
+  complete(created: Created, counts: { batches: number; rows: number; hostPageRows?: number }, mapping: Record<string, string | null>): Promise<Completion> {
     return this.call('POST', `/imports/${created.importId}/complete`, {
       body: JSON.stringify({ ...counts, mapping }),
       json: true,
