@@ -3,7 +3,10 @@
 // every step (each Next pressed as soon as it is enabled) until the server has acknowledged and
 // verified every batch (the import is complete), E2E_RUNS times (3), with the phases of each
 // (the app's User Timing marks) and their medians. Also: the loader's and the app's gzipped
-// sizes, and the time to the first interactive step.
+// sizes, and the time to the first interactive step. Then what the host page's functions that
+// take rows cost (E2E_VARIANTS, by default onData, validateRows, transformRow; "" for none): each
+// run imports once without them and once with each, interleaved, and each is reported against
+// the import without them.
 //
 //   node --experimental-websocket widget-js/bench/e2e.mjs FILE.csv   (SLUICE_BIN: the release server)
 import { spawn } from 'node:child_process';
@@ -39,6 +42,7 @@ async function main() {
 allowed_origins = ["${host.url}"]
 schema = "${join(root, 'parser-wasm/benches/schema.json')}"
 invalid_rows = "record"
+host_page_rows = true
 
 [importers.limits]
 max_rows = 2000000
@@ -49,15 +53,16 @@ batch_bytes = "2MiB"`,
   sluiceUrl = sluice.url;
   const browser = await launch();
   try {
-    const runs = [];
-    let first = null;
+    const runs = Object.fromEntries(['plain', ...VARIANTS].map((variant) => [variant, []]));
     for (let run = 0; run < RUNS; run += 1) {
-      const measured = await importOnce(browser.cdp, host.url, file);
-      first ??= measured;
-      runs.push(measured);
-      if (process.env.E2E_TRACE) console.log(JSON.stringify(measured));
+      for (const variant of Object.keys(runs)) {
+        const measured = await importOnce(browser.cdp, host.url, file, variant);
+        runs[variant].push(measured);
+        if (process.env.E2E_TRACE) console.log(variant, JSON.stringify(measured));
+      }
     }
-    report(runs, first, bytes, sizes);
+    report(runs.plain, runs.plain[0], bytes, sizes);
+    for (const variant of VARIANTS) reportVariant(variant, runs[variant], runs.plain);
   } finally {
     await browser.close();
     host.close();
@@ -65,11 +70,11 @@ batch_bytes = "2MiB"`,
   }
 }
 
-/** Imports `file` once from a freshly loaded host page; returns when each phase ended (ms). */
-async function importOnce(cdp, hostUrl, file) {
+/** Imports `file` once from a freshly loaded host page with `variant`'s functions; returns when each phase ended (ms). */
+async function importOnce(cdp, hostUrl, file, variant) {
   const top = (expression) => cdp.evaluate(expression);
   const loadStart = Date.now();
-  await cdp.send('Page.navigate', { url: `${hostUrl}/bench.html` });
+  await cdp.send('Page.navigate', { url: `${hostUrl}/bench.html?${variant}` });
   await until(() => top('document.body?.hasAttribute("data-ready") ?? false'), 30000);
   const ready = Date.now() - loadStart;
   const openStart = Date.now();
@@ -111,6 +116,29 @@ async function importOnce(cdp, hostUrl, file) {
 }
 
 const RUNS = Number(process.env.E2E_RUNS ?? 3);
+
+/** The host page's functions measured, each in its own import. */
+const VARIANTS = (process.env.E2E_VARIANTS ?? 'onData,validateRows,transformRow').split(',').filter(Boolean);
+
+/** The median (ms) of what `of` gives for each run. */
+function median(runs, of) {
+  const sorted = runs.map(of).sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** One host page function's cost: the review and the submission against the runs without it. */
+function reportVariant(variant, runs, plain) {
+  const review = (r) => r.marks.review - r.marks.mapping;
+  const submit = (r) => r.marks.total - r.marks.review;
+  const spread = (of) => {
+    const values = runs.map(of).sort((a, b) => a - b);
+    return `${seconds(median(runs, of))} (${seconds(values[0])}–${seconds(values.at(-1))})`;
+  };
+  const extra = (of) => seconds(median(runs, of) - median(plain, of));
+  line(`with ${variant}`, `${spread((r) => r.marks.total)} file pick → complete, +${extra((r) => r.marks.total)}`);
+  line('  review: whole file checked', `${spread(review)}, +${extra(review)}`);
+  line('  submit: Next → complete', `${spread(submit)}, +${extra(submit)}`);
+}
 
 /** The median of each phase over the runs, with min–max; the first run's sizes and counts. */
 function report(runs, first, bytes, sizes) {
@@ -293,7 +321,7 @@ async function session(url) {
 /** The host page on its own origin. */
 function hostPage(html) {
   const server = createServer((request, response) => {
-    if (request.url === '/bench.html') response.writeHead(200, { 'content-type': 'text/html' }).end(html());
+    if (request.url?.startsWith('/bench.html')) response.writeHead(200, { 'content-type': 'text/html' }).end(html());
     else response.writeHead(404).end();
   });
   return new Promise((resolvePromise) =>
@@ -314,10 +342,23 @@ function page(sluiceUrl) {
 <script src="${sluiceUrl}/sluice.js"></script>
 <button id="open">open</button>
 <script>
+  // What a host page's functions would do cheaply, so that what is measured is Sluice's share:
+  // rows kept by onData, a lookup per row in validateRows, a trim per row in transformRow.
+  const variant = location.search.slice(1);
+  const blocked = new Set(['nobody@blocked.example']);
+  const hooks = {
+    onData: { onData: async (rows) => { window.handed = (window.handed ?? 0) + rows.length; } },
+    validateRows: {
+      validateRows: async (rows) =>
+        rows.filter((r) => blocked.has(r.data.email)).map((r) => ({ row: r.row, column: 'email', message: 'is blocked' })),
+    },
+    transformRow: { transformRow: (row) => ({ ...row.data, name: row.data.name?.trim() ?? null }) },
+  };
   const importer = Sluice.importer({
     importer: 'bench',
     preload: 'idle',
     options: { allowInvalid: true },
+    ...(hooks[variant] ?? {}),
     onReady: () => document.body.setAttribute('data-ready', ''),
     onComplete: (result) => { window.benchResult = result; },
   });

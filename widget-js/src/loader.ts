@@ -3,10 +3,34 @@
 // defines `window.Sluice` and `window.CSVBoxImporter`; `import { importer } from '@sluice/widget'`
 // gives the same in a bundle.
 import { type CsvboxColumn, fromCsvbox } from './csvbox-columns.js';
-import type { Attribute, DataMeta, DynamicColumn, HostRow, ImportResult, Settings, StartToken, ToApp, ToHost, WidgetOptions } from './messages.js';
+import type {
+  Attribute,
+  DataMeta,
+  DynamicColumn,
+  HostError,
+  HostRow,
+  ImportResult,
+  Settings,
+  StartToken,
+  ToApp,
+  ToHost,
+  ValidateMeta,
+  WidgetOptions,
+} from './messages.js';
 
 export type { CsvboxColumn } from './csvbox-columns.js';
-export type { Attribute, DataMeta, DynamicColumn, HostRow, ImportResult, StartToken, StringOverrides, WidgetOptions } from './messages.js';
+export type {
+  Attribute,
+  DataMeta,
+  DynamicColumn,
+  HostError,
+  HostRow,
+  ImportResult,
+  StartToken,
+  StringOverrides,
+  ValidateMeta,
+  WidgetOptions,
+} from './messages.js';
 
 /**
  * When the importer's frame, app and WebAssembly load: `'none'` (the default) on the first
@@ -42,6 +66,15 @@ export interface ImporterConfig {
    * import and its message is shown. Retrying an import hands its rows again under a new importId.
    */
   onData?: (rows: HostRow[], meta: DataMeta) => void | Promise<void>;
+  /**
+   * Your own checks of the rows on the review step (importers with `host_page_rows`), beside the
+   * schema's: gets rows in chunks, returns (or resolves to) the cells that are wrong with your
+   * message for each, shown in the grid like the schema's errors; run again for the rows whose
+   * values change (an edit, a fix, another mapping).
+   */
+  validateRows?: (rows: HostRow[], meta: ValidateMeta) => HostError[] | Promise<HostError[]>;
+  /** Rewrites each row before it is checked (importers with `host_page_rows`): gets a row, returns its new `data` (schema key → value). */
+  transformRow?: (row: HostRow) => HostRow['data'] | Promise<HostRow['data']>;
   onClose?: () => void;
   onError?: (error: { code: string; message: string }) => void;
 }
@@ -78,7 +111,11 @@ export class Importer {
       attributes: { ...config.attributes },
       options: { ...config.options },
       dynamicColumns: [...(config.dynamicColumns ?? [])],
-      hooks: { data: typeof config.onData === 'function' },
+      hooks: {
+        data: typeof config.onData === 'function',
+        validateRows: typeof config.validateRows === 'function',
+        transformRow: typeof config.transformRow === 'function',
+      },
     };
     window.addEventListener('message', this.onMessage);
     if ((config.preload ?? (config.lazy === false ? 'idle' : 'none')) === 'idle') whenIdle(() => this.preload());
@@ -194,11 +231,11 @@ export class Importer {
     }
   }
 
-  /** Hands a chunk of rows to onData and tells the app when it is done with them. */
-  private async giveData(id: number, rows: HostRow[], meta: DataMeta): Promise<void> {
+  /** Runs one of the host page's functions for the app and answers with what it gave back. */
+  private async answer(id: number, run: () => unknown): Promise<void> {
     try {
-      await this.config.onData?.(rows, meta);
-      this.post({ sluice: 1, type: 'hostAnswer', id });
+      const value = await run();
+      this.post({ sluice: 1, type: 'hostAnswer', id, value });
     } catch (error) {
       this.post({ sluice: 1, type: 'hostAnswer', id, error: String((error as Error)?.message ?? error) });
     }
@@ -222,8 +259,16 @@ export class Importer {
         void this.giveStartToken(message.id);
         break;
       case 'data':
-        void this.giveData(message.id, message.rows, message.meta);
+        void this.answer(message.id, () => this.config.onData?.(message.rows, message.meta));
         break;
+      case 'validateRows':
+        void this.answer(message.id, () => this.config.validateRows?.(message.rows, message.meta) ?? []);
+        break;
+      case 'transformRows': {
+        const transform = this.config.transformRow;
+        void this.answer(message.id, () => Promise.all(message.rows.map((row) => transform?.(row) ?? row.data)));
+        break;
+      }
       case 'submit':
         this.config.onSubmit?.({ rows: message.rows, file: message.file });
         break;

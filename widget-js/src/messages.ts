@@ -51,7 +51,7 @@ export interface Settings {
   options: WidgetOptions;
   dynamicColumns: DynamicColumn[];
   /** Which of the host page's functions that take rows are set (the functions stay on the host page). */
-  hooks?: { data?: boolean };
+  hooks?: { data?: boolean; validateRows?: boolean; transformRow?: boolean };
 }
 
 /** One row as `onData` receives it: the shape of a row in the webhook's `import.rows`. */
@@ -110,6 +110,22 @@ export interface ImportResult {
   hostPageRows?: number;
 }
 
+/** What the host page's `validateRows` receives beside the rows (before the import starts). */
+export interface ValidateMeta {
+  importer: string;
+  file: { name: string; size: number };
+  user: Record<string, Attribute>;
+  attributes: Record<string, Attribute>;
+}
+
+/** A cell (or with `column` null, a whole row) the host page's `validateRows` finds wrong. */
+export interface HostError {
+  row: number;
+  column: string | null;
+  /** Shown to the person importing as written. */
+  message: string;
+}
+
 /**
  * A start token for an importer that requires signed starts (docs/protocol.md §4.8): the token
  * itself, or a function the widget calls for each start to get a fresh one from the host app's
@@ -121,12 +137,14 @@ export type ToApp =
   | { sluice: 1; type: 'settings'; settings: Settings }
   | { sluice: 1; type: 'open' }
   | { sluice: 1; type: 'startToken'; id: number; token: string | null; error?: string }
-  | { sluice: 1; type: 'hostAnswer'; id: number; error?: string };
+  | { sluice: 1; type: 'hostAnswer'; id: number; error?: string; value?: unknown };
 
 export type ToHost =
   | { sluice: 1; type: 'ready' }
   | { sluice: 1; type: 'startToken'; id: number }
   | { sluice: 1; type: 'data'; id: number; rows: HostRow[]; meta: DataMeta }
+  | { sluice: 1; type: 'validateRows'; id: number; rows: HostRow[]; meta: ValidateMeta }
+  | { sluice: 1; type: 'transformRows'; id: number; rows: HostRow[] }
   | { sluice: 1; type: 'loadStart' }
   | { sluice: 1; type: 'submit'; rows: number; file: { name: string; size: number } }
   | { sluice: 1; type: 'complete'; result: ImportResult }

@@ -1,8 +1,10 @@
 // The host page's functions that take rows, in Debian Chromium against the real server:
 // `onData` with backpressure, an importer that stores no rows (rows to the host page only), an
-// importer that does not allow it, and the csvbox shim's `data.rows`.
+// importer that does not allow it, the csvbox shim's `data.rows`, and the review step's hooks:
+// an async `validateRows` asking the app's own endpoint, and `transformRow`.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
 import { chromium, csv, openFrameOf, stack } from './support.mjs';
 
 let browser;
@@ -189,6 +191,152 @@ test("the csvbox shim with rows: true gives the callback csvbox's rows", async (
     assert.deepEqual(Object.keys(data.rows[0]).sort(), ['custom_fields', 'import_id', 'row_data', 'row_number', 'total_rows']);
     assert.equal(data.rows[3].row_number, 4);
     assert.equal(data.rows[0].row_data.email, 'user1@example.com');
+  } finally {
+    await sluice.close();
+  }
+});
+
+/**
+ * The app's own API on 127.0.0.1: `POST /check` takes `{ rows: [{ row, email }] }` and answers
+ * the rows whose email is already a customer's; `calls` records the rows of each request.
+ */
+async function appEndpoint(customers) {
+  const calls = [];
+  const server = createServer((request, response) => {
+    const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': 'content-type' };
+    if (request.method === 'OPTIONS') return response.writeHead(204, cors).end();
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      const { rows } = JSON.parse(body);
+      calls.push(rows.map((r) => r.row));
+      const taken = rows.filter((r) => customers.includes(r.email)).map((r) => r.row);
+      response.writeHead(200, { ...cors, 'content-type': 'application/json' }).end(JSON.stringify({ taken }));
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${server.address().port}/check`, calls, close: () => new Promise((done) => server.close(done)) };
+}
+
+async function checked(frame, counts) {
+  await frame.locator('[data-field=counts]', { hasText: counts }).waitFor({ timeout: 60000 });
+}
+
+/** Pastes `text` and goes through the settings and mapping steps to the review's first check. */
+async function pasteToReview(frame, text) {
+  await frame.locator('[data-field=paste]').waitFor({ timeout: 20000 });
+  await frame.locator('[data-field=paste]').fill(text);
+  await frame.locator('[data-action=use-paste]').click();
+  await frame.locator('[data-action=next]').click();
+  await frame.locator('.map-table').waitFor();
+  await frame.locator('[data-action=next]').click();
+}
+
+test("an async validateRows that asks the app's endpoint shows its errors in the grid, judges edited rows again, and blocks until they are fixed", async () => {
+  const app = await appEndpoint(['user7@example.com', 'user17@example.com', 'user27@example.com']);
+  const sluice = await stack({ importer: 'host_page_rows = true\n[importers.limits]\nbatch_rows = 10' });
+  try {
+    const page = await browser.context.newPage();
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(sluice.page);
+    await page.evaluate((url) => {
+      window.outcome = null;
+      window.Sluice.importer({
+        importer: 'demo',
+        validateRows: async (rows) => {
+          const body = JSON.stringify({ rows: rows.map((r) => ({ row: r.row, email: r.data.email })) });
+          const { taken } = await (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).json();
+          return taken.map((row) => ({ row, column: 'email', message: 'is already a customer in your CRM' }));
+        },
+        onComplete: (result) => (window.outcome = result),
+      }).open();
+    }, app.url);
+    const frame = openFrameOf(page);
+    await pasteToReview(frame, csv(30).toString());
+    await checked(frame, '30 rows, 3 with errors');
+    assert.deepEqual(
+      app.calls.flat().sort((a, b) => a - b),
+      Array.from({ length: 30 }, (_, i) => i + 1),
+      'every row judged once',
+    );
+    assert.equal(app.calls.length, 3, 'a call per batch');
+    const cell = frame.locator('[data-row="7"] [data-key=email]');
+    assert.equal(await cell.getAttribute('data-message'), 'is already a customer in your CRM');
+    assert.match(await frame.locator('[data-field=errors-panel]').textContent(), /3.*is already a customer in your CRM/s);
+    assert.equal(await frame.locator('[data-action=next]').isDisabled(), true, 'the errors block the import');
+
+    app.calls.length = 0;
+    await cell.dblclick();
+    await frame.locator('.cell-input').fill('new7@example.com');
+    await frame.locator('.cell-input').press('Enter');
+    await checked(frame, '30 rows, 2 with errors');
+    assert.deepEqual(app.calls, [[7]], 'only the edited row is judged again');
+    assert.equal(await cell.getAttribute('data-message'), null);
+
+    // The host page's errors count as the check's own: the bulk fix deletes their rows.
+    await frame.locator('[data-field=fixes] summary').click();
+    await frame.locator('[data-action=delete-invalid]').click();
+    await checked(frame, '28 rows, all valid');
+    await frame.locator('[data-action=next]:not([disabled])').click();
+    await page.waitForFunction(() => window.outcome !== null, null, { timeout: 60000 });
+    const result = await page.evaluate(() => window.outcome);
+    const stored = sluice.server.export(result.importId);
+    assert.equal(stored.length, 28);
+    assert.equal(stored.find((r) => r.row === 7).cells.email, 'new7@example.com');
+  } finally {
+    await sluice.close();
+    await app.close();
+  }
+});
+
+test('transformRow rewrites rows before they are checked, the user can still edit them, and the server stores what it wrote', async () => {
+  const sluice = await stack({ importer: 'host_page_rows = true' });
+  try {
+    const page = await browser.context.newPage();
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(sluice.page);
+    await page.evaluate(() => {
+      window.outcome = null;
+      window.seen = 0;
+      window.Sluice.importer({
+        importer: 'demo',
+        transformRow: async (row) => {
+          window.seen += 1;
+          const plan = row.data.plan === 'Professional' ? 'pro' : row.data.plan;
+          return { ...row.data, plan, last_name: row.data.last_name?.toUpperCase() ?? null };
+        },
+        onComplete: (result) => (window.outcome = result),
+      }).open();
+    });
+    const frame = openFrameOf(page);
+    const text = csv(6)
+      .toString()
+      .replace(/,pro,/g, (match, offset) => (offset % 2 ? ',Professional,' : match));
+    assert.match(text, /Professional/);
+    await pasteToReview(frame, text);
+    await checked(frame, '6 rows, all valid');
+    assert.equal(await page.evaluate(() => window.seen), 6);
+    const last = frame.locator('[data-row="2"] [data-key=last_name]');
+    assert.equal(await last.textContent(), 'LAST2');
+    await last.dblclick();
+    await frame.locator('.cell-input').fill('Lovelace');
+    await frame.locator('.cell-input').press('Enter');
+    await checked(frame, '6 rows, all valid');
+    assert.equal(await page.evaluate(() => window.seen), 6, 'an edit does not run the rewrite again');
+    await frame.locator('[data-action=next]:not([disabled])').click();
+    await page.waitForFunction(() => window.outcome !== null, null, { timeout: 60000 });
+    const stored = sluice.server.export((await page.evaluate(() => window.outcome)).importId);
+    assert.deepEqual(
+      stored.map((r) => [r.cells.last_name, r.cells.plan]),
+      [
+        ['LAST1', 'pro'],
+        ['Lovelace', 'pro'],
+        ['LAST3', 'pro'],
+        ['LAST4', 'pro'],
+        ['LAST5', 'pro'],
+        ['LAST6', 'pro'],
+      ],
+    );
   } finally {
     await sluice.close();
   }

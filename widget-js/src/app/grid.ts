@@ -8,7 +8,7 @@ import { readRows, type CellError, type GridRow } from '@sluice/parser';
 import { cellMessage } from './cellmessages';
 import { h, replace } from './dom';
 import { t } from './strings';
-import { allowedValues, mappingSpec, readerOptions, type State } from './state';
+import { allowedValues, cellPatches, mappingSpec, readerOptions, type State } from './state';
 import { rememberDeletion, rememberEdit } from './undo';
 
 const ROW_HEIGHT = 34;
@@ -159,7 +159,7 @@ export class Grid {
   async invalidIn(number: number): Promise<(string | null)[]> {
     const row = await this.load(number);
     const listed = this.listedErrors().get(number) ?? [];
-    const bad = new Set([...(row?.errors ?? []), ...listed].map((e) => e.column));
+    const bad = new Set([...(row?.errors ?? []), ...listed, ...this.hostErrors(number)].map((e) => e.column));
     const cells = this.columns.filter((c) => bad.has(c.key)).map((c) => c.key);
     return bad.has(null) ? [null, ...cells] : cells;
   }
@@ -301,7 +301,12 @@ export class Grid {
     const cells = this.columns.map((column, col) => this.drawCell(index, col, column, row, listed));
     return h(
       'div',
-      { class: `grid-row${(row && !row.valid) || listed.length ? ' has-errors' : ''}`, role: 'row', 'aria-rowindex': index + 2, 'data-row': number },
+      {
+        class: `grid-row${(row && !row.valid) || listed.length || this.hostErrors(number).length ? ' has-errors' : ''}`,
+        role: 'row',
+        'aria-rowindex': index + 2,
+        'data-row': number,
+      },
       head,
       ...cells,
     );
@@ -310,8 +315,10 @@ export class Grid {
   private drawCell(index: number, col: number, column: GridColumn, row: GridRow | undefined, listed: CellError[]): HTMLElement {
     const value = row ? this.valueOf(row, col, column) : '';
     const own = row?.errors.filter((e) => e.column === column.key) ?? [];
-    // Duplicates only show in the whole-file check; the row's own read cannot see them.
-    const errors = [...own, ...listed.filter((e) => e.column === column.key && e.code === 'duplicate')];
+    // Duplicates only show in the whole-file check, and the host page's errors in its verdicts;
+    // the row's own read cannot see either.
+    const others = [...listed.filter((e) => e.code === 'duplicate'), ...(row ? this.hostErrors(row.row) : [])];
+    const errors = [...own, ...others.filter((e) => e.column === column.key)];
     const edited = row ? Boolean(this.state.edits.get(row.row)?.[column.key] !== undefined) : false;
     const active = index === this.active.index && col === this.active.col;
     const cell = h(
@@ -339,6 +346,11 @@ export class Grid {
     );
     if (errors.length) cell.append(h('span', { class: 'visually-hidden' }, `, ${errors.map(errorText).join('; ')}`));
     return cell;
+  }
+
+  /** The host page's errors of data row `number` (`validateRows`), until an edit of the row is judged again. */
+  private hostErrors(number: number): CellError[] {
+    return this.state.edits.has(number) && this.state.stale ? [] : (this.state.hostChecks?.errors.get(number) ?? []);
   }
 
   /** The errors the last whole-file check listed in full, by row (the first 1,000). */
@@ -379,7 +391,7 @@ export class Grid {
       to: from + BLOCK,
       reader: readerOptions(this.state),
       mapping: mappingSpec(this.state),
-      patches: { set: Object.fromEntries(this.state.edits), rules: this.state.rules },
+      patches: { set: cellPatches(this.state), rules: this.state.rules },
     }).then(
       (rows) => {
         this.blocks.set(block, new Map(rows.map((r) => [r.row, r])));

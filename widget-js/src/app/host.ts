@@ -8,7 +8,12 @@ import { tell, type State } from './state';
 import type { DataMeta, HostRow, ToApp, ToHost } from '../messages';
 
 type Answer = Extract<ToApp, { type: 'hostAnswer' }>;
-type Call = Omit<Extract<ToHost, { type: 'data' }>, 'id'>;
+type Calls = Extract<ToHost, { type: 'data' | 'validateRows' | 'transformRows' }>;
+/** A call to the host page as posted, less the id the call is answered by. */
+type Call = Calls extends infer M ? (M extends Calls ? Omit<M, 'id'> : never) : never;
+
+/** The host page's function behind each call, as its developer named it. */
+const FUNCTIONS: Record<Call['type'], string> = { data: 'onData', validateRows: 'validateRows', transformRows: 'transformRow' };
 
 /** Calls to the host page's functions, each answered by id when the function is done. */
 export class HostCalls {
@@ -17,8 +22,8 @@ export class HostCalls {
 
   constructor(private readonly parentOrigin: string) {}
 
-  /** Posts `call` and waits for the host page's answer (or `signal`'s abort). */
-  call(call: Call, signal: AbortSignal): Promise<void> {
+  /** Posts `call` and waits for the host page's answer, what its function returned (or `signal`'s abort). */
+  call(call: Call, signal: AbortSignal): Promise<unknown> {
     const id = this.next;
     this.next += 1;
     return new Promise((resolve, reject) => {
@@ -30,8 +35,8 @@ export class HostCalls {
       this.pending.set(id, (answer) => {
         signal.removeEventListener('abort', aborted);
         this.pending.delete(id);
-        if (answer.error === undefined) resolve();
-        else reject(new ApiError(0, 'host_page_failed', `the page's onData failed: ${answer.error}`));
+        if (answer.error === undefined) resolve(answer.value);
+        else reject(new ApiError(0, 'host_page_failed', `the page's ${FUNCTIONS[call.type]} failed: ${answer.error}`));
       });
       tell({ parentOrigin: this.parentOrigin }, { ...call, id } as ToHost);
     });
@@ -43,9 +48,9 @@ export class HostCalls {
   }
 }
 
-/** Whether this import hands its rows to the host page: it has `onData` and the importer allows it. */
-export function handsRows(state: State): boolean {
-  return Boolean(state.settings.hooks?.data) && Boolean(state.config.hostPageRows);
+/** Whether the host page's function `hook` gets rows: the page has it and the importer allows it. */
+export function hostHas(state: State, hook: 'data' | 'validateRows' | 'transformRow'): boolean {
+  return Boolean(state.settings.hooks?.[hook]) && Boolean(state.config.hostPageRows);
 }
 
 /** The rows of one import on their way to the host page, chunk by chunk. */
@@ -62,13 +67,12 @@ export class RowsToHost {
   ) {}
 
   /** Reads the batch's rows now (its bytes may be reused once this returns), and hands them over. */
-  hand(bytes: Uint8Array): Promise<void> {
-    const batch = decodeBatch(bytes);
-    const rows = batch.rows.map((row) => hostRow(batch.columns, row));
+  async hand(bytes: Uint8Array): Promise<void> {
+    const rows = batchRows(bytes);
     const meta = this.meta(rows);
     this.rows += rows.length;
     this.chunks += 1;
-    return this.state.host.call({ sluice: 1, type: 'data', rows, meta }, this.signal);
+    await this.state.host.call({ sluice: 1, type: 'data', rows, meta }, this.signal);
   }
 
   private meta(rows: HostRow[]): DataMeta {
@@ -89,6 +93,12 @@ export class RowsToHost {
 
 type DecodedRow = ReturnType<typeof decodeBatch>['rows'][number];
 
+/** A batch's rows in the host page's shape. */
+export function batchRows(bytes: Uint8Array): HostRow[] {
+  const batch = decodeBatch(bytes);
+  return batch.rows.map((row) => hostRow(batch.columns, row));
+}
+
 /** A decoded row as the webhook writes it: schema columns under `data`, kept ones under `kept`. */
 function hostRow(columns: BatchInfo['columns'], row: DecodedRow): HostRow {
   const data: Record<string, string | null> = {};
@@ -101,12 +111,13 @@ function hostRow(columns: BatchInfo['columns'], row: DecodedRow): HostRow {
   return shaped;
 }
 
-/** A developer's mistake the importer cannot work around: said to the host page once, in English. */
-export function tellHostOnce(state: State, code: string, message: string): void {
-  if (told.has(code)) return;
-  told.add(code);
+/** Tells the host page, once per function, that `name` gets no rows from an importer without `host_page_rows`. */
+export function checkHostPageRows(state: State, name: string): void {
+  if (state.config.hostPageRows || told.has(name)) return;
+  told.add(name);
+  const message = `${name} is set, but importer "${state.importerKey}" does not hand rows to the host page: set host_page_rows = true in its configuration`;
   console.error(`Sluice: ${message}`);
-  tell(state, { sluice: 1, type: 'error', code, message });
+  tell(state, { sluice: 1, type: 'error', code: 'host_page_rows_off', message });
 }
 
 const told = new Set<string>();

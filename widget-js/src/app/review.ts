@@ -12,6 +12,8 @@ import { readError } from './refusal';
 import { fixes } from './fixes';
 import { columnAdvice } from './fit';
 import { fieldLabel } from './labels';
+import { HostChecks, needsTransform, transformRows, withHostErrors } from './hooks';
+import { checkHostPageRows, hostHas } from './host';
 import type { Shell, Step } from './main';
 
 /** Distinct invalid values listed per enum or boolean column, for the user to map. */
@@ -71,22 +73,34 @@ export async function reviewStep(state: State, shell: Shell): Promise<Step> {
       do {
         again = false;
         const version = state.version;
-        // The check makes the batches the submission sends, and keeps them (kept.ts).
+        const signal = new AbortController().signal;
+        if (needsTransform(state)) {
+          counts.textContent = t('checking', { rows: '…' });
+          await transformRows(state, signal);
+        }
+        // The check makes the batches the submission sends, and keeps them (kept.ts); the host
+        // page's validateRows judges them as they come.
         const options = batchOptions(state);
         const kept = new Kept(keyOf(state, options), keepBudget(), file.size);
+        const judge = hostJudges(state);
         state.kept = null;
         markParse();
         const job = parseFile(file, {
           ...options,
-          batches: kept.wanted ? options.batches : false,
+          batches: kept.wanted || judge ? options.batches : false,
           validate: { maxInvalidValues: INVALID_VALUES },
           onProgress: (p) => {
             progress.value = p.bytes / Math.max(1, file.size);
             counts.textContent = t('checking', { rows: count(p.rows, language()) });
           },
         });
-        for await (const batch of job) kept.take(batch);
-        state.summary = await job.summary;
+        judge?.begin();
+        for await (const batch of job) {
+          await judge?.take(state, batch.bytes, signal);
+          kept.take(batch);
+        }
+        judge?.end();
+        state.summary = withHostErrors(await job.summary, judge);
         kept.finish();
         // An edit made while this check ran is not in it: only a check of the latest edits clears `stale`.
         if (version === state.version) {
@@ -185,6 +199,15 @@ export async function reviewStep(state: State, shell: Shell): Promise<Step> {
     canNext: () => Boolean(state.summary) && !state.stale && gateMessage(state, state.summary!) === null,
     next: () => Boolean(state.summary) && !state.stale && gateMessage(state, state.summary!) === null,
   };
+}
+
+/** The host page's verdicts, when its `validateRows` judges this importer's rows. */
+function hostJudges(state: State): HostChecks | null {
+  if (!state.settings.hooks?.validateRows) return null;
+  checkHostPageRows(state, 'validateRows');
+  if (!hostHas(state, 'validateRows')) return null;
+  state.hostChecks ??= new HostChecks();
+  return state.hostChecks;
 }
 
 /** Why the file cannot be sent as it is, or null. */

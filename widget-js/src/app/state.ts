@@ -15,6 +15,7 @@ import {
 } from '@sluice/parser';
 import type { Api, PublicConfig } from './api';
 import type { HostCalls } from './host';
+import type { HostChecks } from './hooks';
 import type { Kept } from './kept';
 import type { UndoEntry } from './undo';
 import type { DynamicColumn, Settings, ToHost } from '../messages';
@@ -59,8 +60,14 @@ export interface State {
   startedAt: string;
   /** Asks the host page for a start token (null when it has none to give). */
   startToken: () => Promise<string | null>;
-  /** Calls to the host page's functions that take rows (`onData`). */
+  /** Calls to the host page's functions that take rows (`onData`, `validateRows`, `transformRow`). */
   host: HostCalls;
+  /** The host page's `validateRows` verdicts, kept across checks (null until it judges). */
+  hostChecks: HostChecks | null;
+  /** Cells the host page's `transformRow` changed (row → column key → value); the user's edits win. */
+  hostPatches: Map<number, Record<string, string>>;
+  /** What `hostPatches` were made for (file, reading, mapping), or null. */
+  transformedFor: string | null;
 }
 
 /** Bytes read for detection and the preview (the parser decides from its first 64 KiB too). */
@@ -84,7 +91,14 @@ export function headOptions(state: State, file: File, head: Uint8Array): ReaderO
 
 /** The edits as the parser takes them. */
 export function patches(state: State): Patches {
-  return { set: Object.fromEntries(state.edits), delete: [...state.deleted], rules: state.rules };
+  return { set: cellPatches(state), delete: [...state.deleted], rules: state.rules };
+}
+
+/** The cells set by hand and by the host page's `transformRow`, by row; the user's edit of a cell wins. */
+export function cellPatches(state: Pick<State, 'edits' | 'hostPatches'>): Record<string, Record<string, string>> {
+  const set: Record<string, Record<string, string>> = Object.fromEntries(state.hostPatches);
+  for (const [row, cells] of state.edits) set[row] = { ...set[row], ...cells };
+  return set;
 }
 
 /** Posts to the host page, at its exact origin. */
@@ -128,6 +142,9 @@ export function freshImport(config: Pick<PublicConfig, 'unmappedColumns'>) {
     summary: null,
     stale: true,
     kept: null,
+    hostChecks: null,
+    hostPatches: new Map(),
+    transformedFor: null,
     startedAt: new Date().toISOString(),
   } satisfies Partial<State>;
 }

@@ -10,7 +10,8 @@ import { fileRows, tell, type State } from './state';
 import { batchOptions, keptFor, markParse, type KeptBatch } from './kept';
 import { rowsToSubmit } from './review';
 import { leftOutButton } from './leftout';
-import { handsRows, RowsToHost, tellHostOnce } from './host';
+import { checkHostPageRows, hostHas, RowsToHost } from './host';
+import { hostRejected } from './hooks';
 import type { Shell, Step } from './main';
 import type { ImportResult } from '../messages';
 
@@ -84,7 +85,7 @@ async function send(state: State, view: View, signal: AbortSignal): Promise<Impo
   });
   const key = await keys.derive(created.serverKey, created.importId);
   performance.mark('sluice:sending');
-  const toHost = handsRows(state) ? new RowsToHost(state, created, total, signal) : null;
+  const toHost = hostHas(state, 'data') ? new RowsToHost(state, created, total, signal) : null;
   const sent = await sendBatches({ state, file, view, signal, created, key, total, toHost });
   performance.mark('sluice:sent');
   view.text.textContent = t('finishing');
@@ -102,10 +103,7 @@ async function send(state: State, view: View, signal: AbortSignal): Promise<Impo
  */
 function checkWhereRowsGo(state: State): void {
   const onData = Boolean(state.settings.hooks?.data);
-  if (onData && !state.config.hostPageRows) {
-    const message = `onData is set, but importer "${state.importerKey}" does not hand rows to the host page: set host_page_rows = true in its configuration`;
-    tellHostOnce(state, 'host_page_rows_off', message);
-  }
+  if (onData) checkHostPageRows(state, 'onData');
   if (state.config.storesRows === false && !onData) {
     const message = `importer "${state.importerKey}" hands rows to the host page only, and this page has no onData to take them`;
     throw new ApiError(409, 'no_on_data', message);
@@ -200,12 +198,15 @@ type Sendable = KeptBatch & Partial<Pick<Batch, 'release'>>;
 async function* batchesToSend(state: State, file: File, signal: AbortSignal): AsyncGenerator<Sendable, void, undefined> {
   const options = batchOptions(state);
   const kept = keptFor(state, options);
-  if (kept) {
+  // Rows the host page's validateRows found wrong are left out (the user allowed invalid rows).
+  const rejected = hostRejected(state);
+  if (kept && rejected.length === 0) {
     yield* kept.batches;
     return;
   }
   markParse();
-  yield* parseFile(file, { ...options, signal });
+  const patches = { ...options.patches, delete: [...(options.patches?.delete ?? []), ...rejected] };
+  yield* parseFile(file, { ...options, patches, signal });
 }
 
 /** Schema key → the file header mapped to it, or null. */
