@@ -1,6 +1,7 @@
 //! The PostgreSQL destination against a real PostgreSQL from Debian's package, started for each
 //! test on 127.0.0.1: through the server, every row of an import lands once in the operator's
-//! table however often the server is killed while delivering; and its database half
+//! table however often the server is killed while delivering, and with `transaction =
+//! "import"` the table shows all of an import's rows or none of them; and its database half
 //! (`delivery::postgres`) checks the table before writing, retries by replacing and never
 //! duplicating, names refused values by row and column without quoting them, and escapes text
 //! for COPY.
@@ -66,6 +67,47 @@ fn every_row_lands_once_in_the_table_however_often_the_server_is_killed() {
             break;
         }
         assert!(start.elapsed() < Duration::from_secs(20), "the completion was not recorded: {record}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn in_one_transaction_per_import_the_table_shows_all_of_an_import_or_none_of_it() {
+    const ROWS: u64 = 30_000;
+    let pg = Postgres::start();
+    pg.psql(CONTACTS);
+    let env = [("CRM_DB_PASSWORD", pg.password.as_str()), ("SLUICE_ADMIN_TOKEN", ADMIN_TOKEN)];
+    let settings =
+        config(&retries(&["100ms", "100ms", "100ms"]), &destination(&pg, "transaction = \"import\""));
+    let mut server = Server::with_env(&settings, &env);
+    let id = import(&server, ROWS, 1000);
+    // Killed while the one transaction is under way (or before it starts), then started again.
+    std::thread::sleep(Duration::from_millis(150));
+    server = Server::in_dir(server.kill9(), &env);
+    let start = Instant::now();
+    loop {
+        let rows = count(&pg, &id);
+        assert!(rows == 0 || rows == ROWS, "{rows} rows: part of an import is in the table");
+        if rows == ROWS {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(90), "not delivered");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let distinct =
+        pg.psql(&format!("SELECT count(DISTINCT row_number) FROM contacts WHERE import_id = '{id}'"));
+    assert_eq!(distinct.trim(), ROWS.to_string());
+    let path = format!("/v1/admin/imports/{id}");
+    let start = Instant::now();
+    loop {
+        let (_, record) = server.admin("GET", &path, Some(ADMIN_TOKEN));
+        if record["delivery"]["delivered"] == 2 {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "one message for the rows, one for the completion: {record}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }

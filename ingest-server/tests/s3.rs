@@ -1,6 +1,6 @@
 //! The S3 destination against a real S3-compatible server (moto in server mode, started for each
 //! test on 127.0.0.1): through the server, an import becomes one JSON-lines object with every row
-//! once, in order, and a manifest; and its bucket half (`delivery::s3`) writes objects larger
+//! once, in order, and a manifest, or with `format = "csv"` one CSV object; and its bucket half (`delivery::s3`) writes objects larger
 //! than a part part by part and reads them back whole, writes an empty one, leaves nothing of an
 //! upload dropped unfinished, and names a missing bucket by S3's code.
 #![allow(clippy::unwrap_used, clippy::panic)]
@@ -11,7 +11,7 @@ use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
 use sluice_server::delivery::s3::{BucketConfig, PART_BYTES, S3Error, S3Target};
 use std::time::{Duration, Instant};
 use support::services::S3;
-use support::{ADMIN_TOKEN, Server, config, import, retries};
+use support::{ADMIN_TOKEN, Server, config, import, retries, upload};
 
 const KEY_ID: &str = "AKIDSLUICETEST";
 const SECRET: &str = "sluice-test-secret";
@@ -114,14 +114,11 @@ fn config_of(s3: &S3) -> BucketConfig<'_> {
     }
 }
 
-#[test]
-fn an_import_becomes_one_object_with_every_row_once_and_a_manifest_beside_it() {
-    const ROWS: u64 = 50_000;
-    let s3 = S3::start();
-    create_bucket(&s3, "imports");
+/// A server whose `demo` importer writes into bucket `imports` of `s3`, with `extra` settings.
+fn server_writing_to(s3: &S3, extra: &str) -> Server {
     let destination = format!(
         "[[importers.destinations]]\ntype = \"s3\"\nendpoint = \"{}\"\nbucket = \"imports\"\n\
-         prefix = \"sluice\"\npath_style = true\nallow_private_network = true\n",
+         prefix = \"sluice\"\npath_style = true\nallow_private_network = true\n{extra}",
         s3.endpoint
     );
     let env = [
@@ -129,18 +126,31 @@ fn an_import_becomes_one_object_with_every_row_once_and_a_manifest_beside_it() {
         ("AWS_SECRET_ACCESS_KEY", SECRET),
         ("SLUICE_ADMIN_TOKEN", ADMIN_TOKEN),
     ];
-    let server = Server::with_env(&config(&retries(&["100ms", "100ms"]), &destination), &env);
-    let id = import(&server, ROWS, 2000);
+    Server::with_env(&config(&retries(&["100ms", "100ms"]), &destination), &env)
+}
 
-    let target = target(&s3, "imports");
+/// The import's manifest once it is written (within a minute).
+fn manifest(target: &S3Target, id: &str) -> serde_json::Value {
     let start = Instant::now();
-    let manifest = loop {
+    loop {
         match target.get(&format!("sluice/demo/{id}.manifest.json")) {
-            Ok(body) => break serde_json::from_slice::<serde_json::Value>(&body).unwrap(),
+            Ok(body) => return serde_json::from_slice::<serde_json::Value>(&body).unwrap(),
             Err(e) => assert!(start.elapsed() < Duration::from_secs(60), "no manifest: {e}"),
         }
         std::thread::sleep(Duration::from_millis(100));
-    };
+    }
+}
+
+#[test]
+fn an_import_becomes_one_object_with_every_row_once_and_a_manifest_beside_it() {
+    const ROWS: u64 = 50_000;
+    let s3 = S3::start();
+    create_bucket(&s3, "imports");
+    let server = server_writing_to(&s3, "");
+    let id = import(&server, ROWS, 2000);
+
+    let target = target(&s3, "imports");
+    let manifest = manifest(&target, &id);
     assert_eq!(manifest["rows"], ROWS);
     assert_eq!(manifest["object"], format!("sluice/demo/{id}.jsonl"));
     assert_eq!(manifest["file"]["name"], "contacts.csv");
@@ -156,4 +166,33 @@ fn an_import_becomes_one_object_with_every_row_once_and_a_manifest_beside_it() {
     assert_eq!(lines[0]["data"]["email"], "user1@example.com");
     let (_, record) = server.admin("GET", &format!("/v1/admin/imports/{id}"), Some(ADMIN_TOKEN));
     assert_eq!(record["delivery"]["delivered"], 2, "one object and one manifest: {record}");
+}
+
+#[test]
+fn with_format_csv_an_import_becomes_one_csv_object_with_a_header_and_quoted_fields() {
+    let s3 = S3::start();
+    create_bucket(&s3, "imports");
+    let server = server_writing_to(&s3, "format = \"csv\"\n");
+    let header = "Customer ID,First Name,Last Name,E-mail Address,Phone,DOB,Plan,Newsletter,Notes\n";
+    let odd = "2,First2,\"Last, \"\"Q\"\"\nX\",user2@example.com,+44 20 7946 0002,02/01/1990,pro,yes,\n";
+    let file = format!("{header}{}{odd}{}", support::row(1, ""), support::row(3, ""));
+    let id = upload(&server, file.as_bytes(), 2);
+
+    let target = target(&s3, "imports");
+    let manifest = manifest(&target, &id);
+    assert_eq!((manifest["format"].as_str(), manifest["rows"].as_u64()), (Some("csv"), Some(3)));
+    assert_eq!(manifest["object"], format!("sluice/demo/{id}.csv"));
+    let object = String::from_utf8(target.get(&format!("sluice/demo/{id}.csv")).unwrap()).unwrap();
+    let lines: Vec<&str> = object.split_terminator("\r\n").collect();
+    assert_eq!(lines.len(), 4, "a header and three rows: {object:?}");
+    assert!(
+        lines[0].starts_with("row,invalid,id,first_name,last_name,email,phone,birth_date,plan"),
+        "{}",
+        lines[0]
+    );
+    assert_eq!(
+        lines[2],
+        "2,false,2,First2,\"Last, \"\"Q\"\"\nX\",user2@example.com,+44 20 7946 0002,1990-01-02,pro,true"
+    );
+    assert!(lines[3].starts_with("3,false,3,First3,Last3,"), "{}", lines[3]);
 }

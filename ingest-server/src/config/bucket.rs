@@ -1,4 +1,4 @@
-//! `type = "s3"` destinations: each import written as one JSON-lines object into an
+//! `type = "s3"` destinations: each import written as one JSON-lines (or CSV) object into an
 //! S3-compatible bucket, with a manifest beside it. The credentials come from environment
 //! variables (by default the usual `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`), never from
 //! the file.
@@ -18,8 +18,11 @@ pub struct S3Bucket {
     pub bucket: String,
     /// The region requests are signed for (default `us-east-1`).
     pub region: String,
-    /// What object keys start with (default none): keys are `<prefix><importer>/<import>.jsonl`.
+    /// What object keys start with (default none): keys are `<prefix><importer>/<import>.jsonl`
+    /// (or `.csv`).
     pub prefix: String,
+    /// How the rows' object is written (default JSON lines).
+    pub format: ObjectFormat,
     /// Path-style URLs (`endpoint/bucket/key`, MinIO and most self-hosted services; default
     /// false: `bucket.endpoint/key`).
     pub path_style: bool,
@@ -35,12 +38,35 @@ pub struct S3Bucket {
     pub timeout: Duration,
 }
 
+/// How an import's rows are written into its object.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ObjectFormat {
+    /// One JSON object per line, as the webhook writes a row (`"jsonl"`).
+    #[default]
+    JsonLines,
+    /// CSV with a header row: `row`, `invalid`, the schema's keys, then the kept columns'
+    /// headers (`"csv"`).
+    Csv,
+}
+
+impl ObjectFormat {
+    /// The format's name, as written in the configuration and the manifest, and the key's suffix.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectFormat::JsonLines => "jsonl",
+            ObjectFormat::Csv => "csv",
+        }
+    }
+}
+
 /// The fields of an `s3` destination.
 pub(super) const FIELDS: &[&str] = &[
     "endpoint",
     "bucket",
     "region",
     "prefix",
+    "format",
     "path_style",
     "access_key_id_env",
     "secret_access_key_env",
@@ -62,6 +88,13 @@ pub(super) fn read(t: &Table<'_>, report: &mut Report<'_>) -> Option<S3Bucket> {
     let prefix =
         t.parsed("prefix", "expected a string", report, parse_prefix).map_or_else(String::new, |p| p.value);
     let path_style = t.boolean("path_style", report).is_some_and(|p| p.value);
+    let format = t
+        .parsed("format", "expected a string", report, |format| match format {
+            "jsonl" => Ok(ObjectFormat::JsonLines),
+            "csv" => Ok(ObjectFormat::Csv),
+            _ => Err("expected \"jsonl\" or \"csv\"".to_owned()),
+        })
+        .map_or(ObjectFormat::default(), |f| f.value);
     let env = |key: &str, default: &str, report: &mut Report<'_>| {
         t.parsed(key, "expected a string", report, parse_env_name)
             .map_or_else(|| default.to_owned(), |v| v.value)
@@ -73,6 +106,7 @@ pub(super) fn read(t: &Table<'_>, report: &mut Report<'_>) -> Option<S3Bucket> {
         bucket: bucket.value,
         region,
         prefix,
+        format,
         path_style,
         access_key_id_env,
         secret_access_key_env,

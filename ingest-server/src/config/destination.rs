@@ -8,7 +8,7 @@ use super::error::{Located, Report};
 use super::net::{self, HttpUrl};
 use super::reader::Table;
 use super::secret::Secret;
-use super::table::{self, PostgresTable};
+use super::table::{self, PgTransaction, PostgresTable};
 use std::time::Duration;
 use zeroize::Zeroizing;
 
@@ -68,6 +68,8 @@ impl Destination {
     pub fn chunk_rows(&self) -> u32 {
         match self {
             Destination::Webhook(hook) => hook.chunk_rows,
+            // One message for the whole import when it is one transaction.
+            Destination::Postgres(table) if table.transaction == PgTransaction::Import => u32::MAX,
             Destination::Postgres(table) => table.chunk_rows,
             // One message for the whole import: it is one object.
             Destination::S3(_) => u32::MAX,

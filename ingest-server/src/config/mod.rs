@@ -77,7 +77,7 @@ mod table;
 mod units;
 mod weak;
 
-pub use bucket::S3Bucket;
+pub use bucket::{ObjectFormat, S3Bucket};
 pub use destination::{Delivery, Destination, Webhook, webhook_key};
 pub use env::{ENV_OVERRIDES, MASTER_KEY_LEN, process_env};
 pub use error::{ConfigError, ConfigErrors};
@@ -87,7 +87,7 @@ pub use proxies::{IpRange, TrustedProxies};
 pub use secret::Secret;
 pub use server::{DeliverySettings, MasterKeySource, Server, ServerLimits, Tls};
 pub use start::ImportStart;
-pub use table::PostgresTable;
+pub use table::{PgTransaction, PostgresTable};
 pub use units::ByteSize;
 
 use error::Report;

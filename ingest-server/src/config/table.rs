@@ -12,6 +12,18 @@ use std::time::Duration;
 /// Rows per transaction by default (one message per chunk).
 const DEFAULT_CHUNK_ROWS: u32 = 5000;
 
+/// What one transaction writes into the table.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PgTransaction {
+    /// Each chunk of `chunk_rows` rows, so a large import shows in the table as it arrives
+    /// (`"chunk"`).
+    #[default]
+    Chunk,
+    /// The whole import: the table shows all of its rows or none (`"import"`).
+    Import,
+}
+
 /// A table in the operator's PostgreSQL database.
 #[derive(Clone, Debug)]
 pub struct PostgresTable {
@@ -33,6 +45,8 @@ pub struct PostgresTable {
     pub allow_private_network: bool,
     /// Rows per message, each written in its own transaction (default 5000).
     pub chunk_rows: u32,
+    /// A transaction per chunk of `chunk_rows` (the default) or per import.
+    pub transaction: PgTransaction,
     /// One transaction at a time in order, or several at once.
     pub delivery: Delivery,
     /// The longest one transaction may take, connecting included.
@@ -49,6 +63,7 @@ pub(super) const FIELDS: &[&str] = &[
     "ca_file",
     "allow_private_network",
     "chunk_rows",
+    "transaction",
     "delivery",
     "parallelism",
     "timeout",
@@ -72,6 +87,7 @@ pub(super) fn read(t: &Table<'_>, report: &mut Report<'_>) -> Option<PostgresTab
         .is_none_or(|tls| tls.value);
     let ca_file = t.string("ca_file", report).map(|l| l.value);
     let allow_private_network = t.boolean("allow_private_network", report).is_some_and(|a| a.value);
+    let transaction = read_transaction(t, report);
     let chunk_rows = super::destination::chunk_rows(t, report, DEFAULT_CHUNK_ROWS);
     let delivery = read_delivery(t, report);
     let timeout = read_timeout(t, report);
@@ -84,9 +100,27 @@ pub(super) fn read(t: &Table<'_>, report: &mut Report<'_>) -> Option<PostgresTab
         ca_file,
         allow_private_network,
         chunk_rows,
+        transaction,
         delivery,
         timeout,
     })
+}
+
+/// Reads `transaction`; `"import"` takes no `chunk_rows` (the import is one message).
+fn read_transaction(t: &Table<'_>, report: &mut Report<'_>) -> PgTransaction {
+    let transaction = t
+        .parsed("transaction", "expected a string", report, |mode| match mode {
+            "chunk" => Ok(PgTransaction::Chunk),
+            "import" => Ok(PgTransaction::Import),
+            _ => Err("expected \"chunk\" or \"import\"".to_owned()),
+        })
+        .map_or(PgTransaction::Chunk, |l| l.value);
+    if transaction == PgTransaction::Import && t.node("chunk_rows").is_some() {
+        let message =
+            "does not apply with transaction = \"import\": the import is written in one transaction";
+        report.error(&t.place("chunk_rows"), message);
+    }
+    transaction
 }
 
 /// A `postgres://` or `postgresql://` URL with a host and no password; the message never

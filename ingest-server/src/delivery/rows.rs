@@ -1,6 +1,6 @@
-//! The JSON of rows that every kind writing JSON shares: one object per row (the webhook's
-//! `import.rows`, the operator's JSON download, a JSON-lines object), timestamps as RFC 3339,
-//! and the neutralising of cells that spreadsheets would run as formulas.
+//! The rows as every kind writes them: JSON, one object per row (the webhook's `import.rows`,
+//! the operator's JSON download, a JSON-lines object), or CSV lines (a CSV object); timestamps
+//! as RFC 3339, and the neutralising of cells that spreadsheets would run as formulas.
 
 use serde_json::Value;
 use sluice_parser::batch::{Batch, ColumnKind};
@@ -49,6 +49,40 @@ pub fn write_row(
     out.push(b'}');
 }
 
+/// The CSV header of `batch`'s rows: `row`, `invalid`, then its columns' names (schema keys,
+/// then the kept columns' headers), ending with CRLF.
+pub fn write_csv_header(out: &mut Vec<u8>, batch: &Batch<'_>) {
+    out.extend_from_slice(b"row,invalid");
+    for column in &batch.columns {
+        out.push(b',');
+        write_csv_field(out, &column.name);
+    }
+    out.extend_from_slice(b"\r\n");
+}
+
+/// One row as a CSV line (RFC 4180, CRLF): its number, `true`/`false`, then its cells in the
+/// header's order, an empty cell for none. Fields past the header (`extras`) are not written:
+/// a CSV has as many fields on each line as its header.
+pub fn write_csv_row(out: &mut Vec<u8>, number: u64, invalid: bool, cells: &[Option<&str>]) {
+    out.extend_from_slice(format!("{number},{invalid}").as_bytes());
+    for cell in cells {
+        out.push(b',');
+        write_csv_field(out, cell.unwrap_or_default());
+    }
+    out.extend_from_slice(b"\r\n");
+}
+
+/// A CSV field: in double quotes (doubled inside) when it holds a comma, a quote or a line break.
+fn write_csv_field(out: &mut Vec<u8>, field: &str) {
+    if !field.contains([',', '"', '\n', '\r']) {
+        out.extend_from_slice(field.as_bytes());
+        return;
+    }
+    out.push(b'"');
+    out.extend_from_slice(field.replace('"', "\"\"").as_bytes());
+    out.push(b'"');
+}
+
 fn write_pair(out: &mut Vec<u8>, key: &str, value: Option<&str>, neutralise: bool) {
     // Writing to a Vec cannot fail; a string always serialises. Keys of kept columns are the
     // file's own headers, so they are neutralised too.
@@ -91,7 +125,19 @@ pub fn rfc3339(seconds: i64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{neutralised, rfc3339};
+    use super::{neutralised, rfc3339, write_csv_row};
+
+    #[test]
+    fn csv_fields_are_quoted_only_when_they_hold_a_comma_a_quote_or_a_line_break() {
+        let mut out = Vec::new();
+        write_csv_row(
+            &mut out,
+            7,
+            false,
+            &[Some("plain"), None, Some("a,b"), Some("say \"hi\""), Some("x\ny")],
+        );
+        assert_eq!(String::from_utf8(out).unwrap(), "7,false,plain,,\"a,b\",\"say \"\"hi\"\"\",\"x\ny\"\r\n");
+    }
 
     #[test]
     fn cells_that_spreadsheets_would_run_are_neutralised_on_request() {

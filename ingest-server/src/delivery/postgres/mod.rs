@@ -1,6 +1,9 @@
 //! The PostgreSQL kind of destination: each `import.rows` message's rows are written into the
 //! operator's table in one transaction (`table`: checked, replaced, `COPY`ed), so a retry never
-//! duplicates a row; `import.completed` writes nothing. Rows the server found invalid are not
+//! duplicates a row; `import.completed` writes nothing. With `transaction = "import"` the plan
+//! gives the destination one message for the whole import, whose rows are read from the sealed
+//! batches while they are copied (memory stays one row), so the table shows all of an import's
+//! rows or none of them. Rows the server found invalid are not
 //! written (their values may not fit the table's types); their numbers are in the admin API.
 //!
 //! The connection follows the same network rules as every kind (`super::network`): the host is
@@ -12,12 +15,12 @@
 
 mod table;
 
-pub use table::{Row, TableName, WriteError, check_table, write_rows};
+pub use table::{CopyRows, Row, TableName, WriteError, check_table, write_rows, write_streamed};
 
 use super::destination::{Destination, Failure, Outcome};
 use super::network;
 use super::source::{ImportReader, SourceError};
-use crate::config::PostgresTable;
+use crate::config::{PgTransaction, PostgresTable};
 use crate::store::{Message, MessageKind};
 use postgres::Client;
 use rustls_pki_types::CertificateDer;
@@ -35,7 +38,19 @@ pub struct PostgresDestination {
     table: TableName,
     columns: Option<Vec<String>>,
     allow_private: bool,
+    whole_import: bool,
     idle: Mutex<Vec<Client>>,
+}
+
+/// What one attempt writes.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Prepared {
+    /// Nothing (`import.completed`).
+    Nothing,
+    /// The rows of one message, owned.
+    Chunk(Chunk),
+    /// A whole import's rows, read again while they are copied.
+    Import(Streamed),
 }
 
 /// The rows of one message, owned.
@@ -44,6 +59,29 @@ pub struct Chunk {
     range: (u64, u64),
     columns: Vec<String>,
     rows: Vec<(u64, Vec<Option<String>>)>,
+}
+
+/// A message whose rows are read while they are copied: which batch columns go to which table
+/// columns, and a reader of its own.
+pub struct Streamed {
+    columns: Vec<(usize, String)>,
+    message: Box<Message>,
+    reader: ImportReader,
+}
+
+// Two preparations are the same when they copy the same columns of the same message.
+impl PartialEq for Streamed {
+    fn eq(&self, other: &Self) -> bool {
+        self.columns == other.columns && self.message.id == other.message.id
+    }
+}
+
+impl Eq for Streamed {}
+
+impl std::fmt::Debug for Streamed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Streamed({}, {} rows, {:?})", self.message.id, self.message.row_count, self.columns)
+    }
 }
 
 /// Why a PostgreSQL destination cannot be opened.
@@ -101,6 +139,7 @@ impl PostgresDestination {
             table: TableName::parse(&table.table).map_err(OpenError::Table)?,
             columns: table.columns.clone(),
             allow_private: table.allow_private_network,
+            whole_import: table.transaction == PgTransaction::Import,
             idle: Mutex::new(Vec::new()),
         })
     }
@@ -136,77 +175,148 @@ impl PostgresDestination {
     }
 }
 
-impl Destination for PostgresDestination {
-    type Prepared = Option<Chunk>;
+impl PostgresDestination {
+    /// The batch columns the destination writes, by index and name, from a batch's header.
+    fn picked(&self, batch: &sluice_parser::batch::Batch<'_>) -> Vec<(usize, String)> {
+        let schema = batch.columns.iter().enumerate().filter(|(_, c)| c.kind == ColumnKind::Schema);
+        schema
+            .filter(|(_, c)| self.columns.as_ref().is_none_or(|wanted| wanted.contains(&c.name)))
+            .map(|(i, c)| (i, c.name.clone()))
+            .collect()
+    }
 
-    fn prepare(&self, message: &Message, reader: &mut ImportReader) -> Result<Option<Chunk>, SourceError> {
-        // A message of an import whose data is gone is cancelled, not written or failed.
-        reader.import(&message.import_id)?;
-        if message.kind != MessageKind::Rows {
-            return Ok(None);
-        }
+    /// The message's valid rows, owned, with the columns written.
+    fn chunk(&self, message: &Message, reader: &mut ImportReader) -> Result<Chunk, SourceError> {
         let mut columns: Option<Vec<(usize, String)>> = None;
         let mut rows = Vec::new();
         let range = reader.rows(message, |batch, row| {
-            let picked = columns.get_or_insert_with(|| {
-                let schema = batch.columns.iter().enumerate().filter(|(_, c)| c.kind == ColumnKind::Schema);
-                schema
-                    .filter(|(_, c)| self.columns.as_ref().is_none_or(|wanted| wanted.contains(&c.name)))
-                    .map(|(i, c)| (i, c.name.clone()))
-                    .collect()
-            });
+            let picked = columns.get_or_insert_with(|| self.picked(batch));
             if !row.invalid {
-                let values = picked
-                    .iter()
-                    .map(|(i, _)| row.cells.get(*i).copied().flatten().map(str::to_owned))
-                    .collect();
+                let values = picked.iter().map(|(i, _)| cell(row, *i).map(str::to_owned)).collect();
                 rows.push((row.number, values));
             }
         })?;
         let columns = columns.unwrap_or_default().into_iter().map(|(_, name)| name).collect();
-        Ok(Some(Chunk { range, columns, rows }))
+        Ok(Chunk { range, columns, rows })
     }
 
-    fn send(&self, message: &Message, chunk: Option<Chunk>) -> Outcome {
-        let Some(chunk) = chunk else { return Outcome::Delivered { status: None } };
+    /// A whole import's message: its columns from its first row's batch, and a reader of its own.
+    fn streamed(&self, message: &Message, reader: &mut ImportReader) -> Result<Streamed, SourceError> {
+        let first = Message { row_count: message.row_count.min(1), ..message.clone() };
+        let mut columns = Vec::new();
+        reader.rows(&first, |batch, _| columns = self.picked(batch))?;
+        Ok(Streamed { columns, message: Box::new(message.clone()), reader: reader.fork() })
+    }
+
+    /// Writes `prepared` over `client` in one transaction.
+    fn write(&self, client: &mut Client, message: &Message, prepared: Prepared) -> Result<(), Failed> {
+        match prepared {
+            Prepared::Nothing => Ok(()),
+            Prepared::Chunk(chunk) => {
+                let rows: Vec<Row<'_>> = chunk
+                    .rows
+                    .iter()
+                    .map(|(number, values)| Row {
+                        number: *number,
+                        values: values.iter().map(Option::as_deref).collect(),
+                    })
+                    .collect();
+                check_table(client, &self.table, &chunk.columns)?;
+                write_rows(client, &self.table, &chunk.columns, &message.import_id, chunk.range, &rows)?;
+                Ok(())
+            }
+            Prepared::Import(streamed) => self.write_import(client, streamed),
+        }
+    }
+
+    /// Copies a whole import's valid rows as they are read, replacing every row it wrote before.
+    fn write_import(&self, client: &mut Client, streamed: Streamed) -> Result<(), Failed> {
+        let Streamed { columns, message, mut reader } = streamed;
+        let names: Vec<String> = columns.iter().map(|(_, name)| name.clone()).collect();
+        check_table(client, &self.table, &names)?;
+        let mut read = Ok((0, 0));
+        write_streamed(client, (&self.table, &names), &message.import_id, (0, u64::MAX), |copy| {
+            let mut failed = Ok(());
+            read = reader.rows(&message, |_, row| {
+                if row.invalid || failed.is_err() {
+                    return;
+                }
+                let values: Vec<Option<&str>> = columns.iter().map(|(i, _)| cell(row, *i)).collect();
+                failed = copy.push(row.number, &values);
+            });
+            failed
+        })?;
+        read.map(|_| ()).map_err(Failed::Source)
+    }
+}
+
+/// Cell `i` of `row`.
+fn cell<'r>(row: &'r sluice_parser::batch::BatchRow<'_>, i: usize) -> Option<&'r str> {
+    row.cells.get(i).copied().flatten()
+}
+
+/// Why writing failed: the database, or reading the import again.
+enum Failed {
+    Write(WriteError),
+    Source(SourceError),
+}
+
+impl From<WriteError> for Failed {
+    fn from(e: WriteError) -> Self {
+        Failed::Write(e)
+    }
+}
+
+impl Destination for PostgresDestination {
+    type Prepared = Prepared;
+
+    fn prepare(&self, message: &Message, reader: &mut ImportReader) -> Result<Prepared, SourceError> {
+        // A message of an import whose data is gone is cancelled, not written or failed.
+        reader.import(&message.import_id)?;
+        Ok(match (message.kind, self.whole_import) {
+            (MessageKind::Rows, false) => Prepared::Chunk(self.chunk(message, reader)?),
+            (MessageKind::Rows, true) => Prepared::Import(self.streamed(message, reader)?),
+            _ => Prepared::Nothing,
+        })
+    }
+
+    fn send(&self, message: &Message, prepared: Prepared) -> Outcome {
+        if prepared == Prepared::Nothing {
+            return Outcome::Delivered { status: None };
+        }
         let mut client = match self.connect() {
             Ok(client) => client,
             Err(outcome) => return outcome,
         };
-        let rows: Vec<Row<'_>> = chunk
-            .rows
-            .iter()
-            .map(|(number, values)| Row {
-                number: *number,
-                values: values.iter().map(Option::as_deref).collect(),
-            })
-            .collect();
-        let written = check_table(&mut client, &self.table, &chunk.columns).and_then(|()| {
-            write_rows(&mut client, &self.table, &chunk.columns, &message.import_id, chunk.range, &rows)
-        });
-        match written {
-            Ok(_) => {
+        match self.write(&mut client, message, prepared) {
+            Ok(()) => {
                 self.keep(client);
                 Outcome::Delivered { status: None }
             }
+            // The import was readable when prepared; reading it again failed: try again later.
+            Err(Failed::Source(e)) => Outcome::Retry { after: None, failure: Failure::new(e) },
+            Err(Failed::Write(e)) => self.failed(client, e),
+        }
+    }
+}
+
+impl PostgresDestination {
+    /// What a write that failed means for the message.
+    fn failed(&self, client: Client, e: WriteError) -> Outcome {
+        match e {
             // The table's rows would be refused again: a dead letter, for the operator to retry
             // once the table takes them.
-            Err(e @ WriteError::Row { .. }) => {
+            WriteError::Row { .. } => {
                 self.keep(client);
                 Outcome::Dead(Failure::new(e))
             }
             // A missing table or column may be created before the schedule runs out.
-            Err(e @ (WriteError::MissingTable(_) | WriteError::MissingColumn { .. })) => {
+            WriteError::MissingTable(_) | WriteError::MissingColumn { .. } => {
                 self.keep(client);
                 retry(e)
             }
-            Err(e) => {
-                if e.is_transient() {
-                    retry(e)
-                } else {
-                    Outcome::Dead(Failure::new(e))
-                }
-            }
+            _ if e.is_transient() => retry(e),
+            _ => Outcome::Dead(Failure::new(e)),
         }
     }
 }
@@ -278,6 +388,7 @@ mod tests {
             ca_file: None,
             allow_private_network: false,
             chunk_rows: 5000,
+            transaction: PgTransaction::Chunk,
             delivery: Delivery::Sequential,
             timeout: Duration::from_secs(5),
         }
@@ -293,11 +404,28 @@ mod tests {
         let destination = PostgresDestination::open(&table(Some(vec!["email".to_owned()]))).unwrap();
         let fixture = Fixture::new();
         let messages = Fixture::messages();
-        let chunk = destination.prepare(&messages[0], &mut fixture.reader()).unwrap().unwrap();
+        let Prepared::Chunk(chunk) = destination.prepare(&messages[0], &mut fixture.reader()).unwrap() else {
+            panic!("a chunk")
+        };
         assert_eq!(chunk.range, (1, 3));
         assert_eq!(chunk.columns, ["email"]);
         assert_eq!(chunk.rows.iter().map(|(n, _)| *n).collect::<Vec<_>>(), [1, 2], "row 3 is invalid");
-        assert_eq!(destination.prepare(&messages[2], &mut fixture.reader()).unwrap(), None);
+        assert_eq!(destination.prepare(&messages[2], &mut fixture.reader()).unwrap(), Prepared::Nothing);
+    }
+
+    #[test]
+    fn in_one_transaction_per_import_a_message_is_read_while_it_is_copied() {
+        let mut config = table(Some(vec!["email".to_owned()]));
+        config.transaction = PgTransaction::Import;
+        let destination = PostgresDestination::open(&config).unwrap();
+        contract::run(&destination);
+        let fixture = Fixture::new();
+        let Prepared::Import(streamed) =
+            destination.prepare(&Fixture::messages()[0], &mut fixture.reader()).unwrap()
+        else {
+            panic!("an import read while it is copied")
+        };
+        assert_eq!(streamed.columns.iter().map(|(_, name)| name.as_str()).collect::<Vec<_>>(), ["email"]);
     }
 
     #[test]

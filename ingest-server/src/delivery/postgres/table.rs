@@ -8,8 +8,9 @@
 //! `timestamp`, `boolean`, `text`, …). [`check_table`] says plainly which table or column is
 //! missing before anything is written.
 //!
-//! Each [`write_rows`] is one transaction: it deletes the rows the same import wrote before for
-//! the same row numbers, then `COPY`s the rows in. A retry (after a crash between the commit and
+//! Each [`write_rows`] (a chunk of rows, in memory) and each [`write_streamed`] (a whole
+//! import, its rows read as they are copied) is one transaction: it deletes the rows the same
+//! import wrote before for the same row numbers, then `COPY`s the rows in. A retry (after a crash between the commit and
 //! the outbox's record of it, or a lost answer) therefore replaces what the first try wrote and
 //! never duplicates a row; a unique index on `(import_id, row_number)` is recommended and never
 //! violated. Errors name the row, the column and PostgreSQL's condition, never a value (the
@@ -170,14 +171,30 @@ pub fn write_rows(
     table: &TableName,
     columns: &[String],
     import_id: &str,
-    (first, last): (u64, u64),
+    range: (u64, u64),
     rows: &[Row<'_>],
 ) -> Result<u64, WriteError> {
+    write_streamed(client, (table, columns), import_id, range, |copy| {
+        rows.iter().try_for_each(|row| copy.push(row.number, &row.values))
+    })
+}
+
+/// As [`write_rows`], with the rows handed to the `COPY` by `fill` as it reads them, so that
+/// memory stays one row however many there are (a whole import in one transaction).
+pub fn write_streamed(
+    client: &mut Client,
+    (table, columns): (&TableName, &[String]),
+    import_id: &str,
+    range: (u64, u64),
+    fill: impl FnOnce(&mut CopyRows<'_, '_>) -> Result<(), WriteError>,
+) -> Result<u64, WriteError> {
     let mut transaction = client.transaction().map_err(|e| database(&e))?;
-    replace(&mut transaction, table, import_id, (first, last))?;
-    copy(&mut transaction, table, columns, import_id, rows)?;
+    replace(&mut transaction, table, import_id, range)?;
+    let mut copy = CopyRows::start(&mut transaction, table, columns, import_id)?;
+    fill(&mut copy)?;
+    let written = copy.finish()?;
     transaction.commit().map_err(|e| database(&e))?;
-    Ok(rows.len() as u64)
+    Ok(written)
 }
 
 /// Deletes what the import wrote before for these row numbers.
@@ -193,32 +210,49 @@ fn replace(
     Ok(())
 }
 
-/// `COPY`s the rows in, in PostgreSQL's text format.
-fn copy(
-    transaction: &mut Transaction<'_>,
-    table: &TableName,
-    columns: &[String],
-    import_id: &str,
-    rows: &[Row<'_>],
-) -> Result<(), WriteError> {
-    let names: Vec<String> =
-        ORIGIN_COLUMNS.iter().map(|c| quote(c)).chain(columns.iter().map(|c| quote(c))).collect();
-    let sql = format!("COPY {} ({}) FROM STDIN", table.sql(), names.join(", "));
-    let mut writer = transaction.copy_in(&sql).map_err(|e| database(&e))?;
-    let mut line = Vec::with_capacity(256);
-    for row in rows {
-        line.clear();
-        escape(&mut line, Some(import_id));
-        line.extend_from_slice(format!("\t{}", row.number).as_bytes());
-        for value in &row.values {
-            line.push(b'\t');
-            escape(&mut line, *value);
-        }
-        line.push(b'\n');
-        writer.write_all(&line).map_err(|e| copy_failed(&e))?;
+/// A `COPY` of rows into the table under way, in PostgreSQL's text format; it keeps the row
+/// numbers in the order sent, to name the row PostgreSQL refuses by its line.
+pub struct CopyRows<'t, 'c> {
+    writer: postgres::CopyInWriter<'t>,
+    import_id: &'c str,
+    numbers: Vec<u64>,
+    line: Vec<u8>,
+}
+
+impl<'t, 'c> CopyRows<'t, 'c> {
+    fn start(
+        transaction: &'t mut Transaction<'_>,
+        table: &TableName,
+        columns: &[String],
+        import_id: &'c str,
+    ) -> Result<Self, WriteError> {
+        let names: Vec<String> =
+            ORIGIN_COLUMNS.iter().map(|c| quote(c)).chain(columns.iter().map(|c| quote(c))).collect();
+        let sql = format!("COPY {} ({}) FROM STDIN", table.sql(), names.join(", "));
+        let writer = transaction.copy_in(&sql).map_err(|e| database(&e))?;
+        Ok(CopyRows { writer, import_id, numbers: Vec::new(), line: Vec::with_capacity(256) })
     }
-    writer.finish().map_err(|e| refused(&e, rows))?;
-    Ok(())
+
+    /// Sends one row: its data row number and its values, one per column (`None` for NULL).
+    pub fn push(&mut self, number: u64, values: &[Option<&str>]) -> Result<(), WriteError> {
+        self.line.clear();
+        escape(&mut self.line, Some(self.import_id));
+        self.line.extend_from_slice(format!("\t{number}").as_bytes());
+        for value in values {
+            self.line.push(b'\t');
+            escape(&mut self.line, *value);
+        }
+        self.line.push(b'\n');
+        self.numbers.push(number);
+        self.writer.write_all(&self.line).map_err(|e| copy_failed(&e))
+    }
+
+    /// Ends the `COPY`; the rows sent.
+    fn finish(self) -> Result<u64, WriteError> {
+        let CopyRows { writer, numbers, .. } = self;
+        writer.finish().map_err(|e| refused(&e, &numbers))?;
+        Ok(numbers.len() as u64)
+    }
 }
 
 /// A value in COPY's text format: `\N` for NULL, backslash, tab, newline and carriage return
@@ -253,12 +287,14 @@ fn copy_failed(e: &std::io::Error) -> WriteError {
 }
 
 /// The end of COPY refused: a row PostgreSQL could not take, named by its line in the COPY.
-fn refused(e: &postgres::Error, rows: &[Row<'_>]) -> WriteError {
+fn refused(e: &postgres::Error, numbers: &[u64]) -> WriteError {
     let Some(db) = e.as_db_error() else { return database(e) };
-    let place = db.where_().and_then(copy_place);
+    let row_at =
+        |line: u64| line.checked_sub(1).and_then(|i| usize::try_from(i).ok()).and_then(|i| numbers.get(i));
+    let place = db.where_().and_then(copy_place).and_then(|(line, column)| Some((*row_at(line)?, column)));
     match place {
-        Some((line, column)) if line >= 1 && line <= rows.len() as u64 => WriteError::Row {
-            row: rows[usize::try_from(line - 1).unwrap_or(0)].number,
+        Some((row, column)) => WriteError::Row {
+            row,
             column: column.or_else(|| db.column().map(str::to_owned)),
             condition: condition(db.code()),
         },

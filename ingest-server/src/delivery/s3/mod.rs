@@ -1,6 +1,7 @@
 //! The S3 kind of destination: each import becomes one JSON-lines object in the operator's
 //! bucket, `<prefix><importer>/<import>.jsonl` (one row per line, as the webhook's `import.rows`
-//! writes a row: `{"row","invalid","data","kept"}`), written with a multipart upload as the rows
+//! writes a row: `{"row","invalid","data","kept"}`), or with `format = "csv"` one CSV object,
+//! `<import>.csv` (a header, then a line per row), written with a multipart upload as the rows
 //! are read from the sealed batches (memory stays one part however large the import), then a
 //! manifest beside it, `<prefix><importer>/<import>.manifest.json`, once the object is whole. A
 //! reader that finds the manifest knows the object is complete.
@@ -15,19 +16,17 @@ mod bucket;
 pub use bucket::{BucketConfig, PART_BYTES, S3Error, S3Target, Upload};
 
 use super::destination::{Destination, Failure, Outcome};
-use super::rows::write_row;
+use super::rows::{write_csv_header, write_csv_row, write_row};
 use super::source::{ImportReader, SourceError};
-use crate::config::S3Bucket;
+use crate::config::{ObjectFormat, S3Bucket};
 use crate::store::{Message, MessageKind};
 use serde_json::json;
-
-/// The content type of the rows' object.
-const JSON_LINES: &str = "application/x-ndjson";
 
 /// A configured bucket, ready to write into.
 pub struct S3Destination {
     target: S3Target,
     prefix: String,
+    format: ObjectFormat,
 }
 
 /// What one attempt writes.
@@ -112,31 +111,58 @@ impl S3Destination {
             allow_private_network: bucket.allow_private_network,
         })
         .map_err(OpenError::Bucket)?;
-        Ok(S3Destination::new(target, &bucket.prefix))
+        Ok(S3Destination::new(target, &bucket.prefix, bucket.format))
     }
 
-    /// A destination writing through `target`, keys starting with `prefix`.
-    pub fn new(target: S3Target, prefix: &str) -> Self {
-        S3Destination { target, prefix: prefix.to_owned() }
+    /// A destination writing through `target`, keys starting with `prefix`, rows in `format`.
+    pub fn new(target: S3Target, prefix: &str, format: ObjectFormat) -> Self {
+        S3Destination { target, prefix: prefix.to_owned(), format }
     }
 
     fn key(&self, message: &Message, suffix: &str) -> String {
         format!("{}{}/{}{suffix}", self.prefix, message.importer, message.import_id)
     }
 
+    /// The rows' object's key.
+    fn object_key(&self, message: &Message) -> String {
+        self.key(message, &format!(".{}", self.format.as_str()))
+    }
+
     /// Writes the message's rows as one object.
     fn write_object(&self, key: &str, message: &Message, reader: &mut ImportReader) -> Result<(), Failed> {
-        let mut upload = self.target.upload(key, JSON_LINES).map_err(Failed::S3)?;
+        let content_type = match self.format {
+            ObjectFormat::Csv => "text/csv; charset=utf-8",
+            _ => "application/x-ndjson",
+        };
+        let mut upload = self.target.upload(key, content_type).map_err(Failed::S3)?;
         let mut line = Vec::with_capacity(512);
         let mut failed = None;
+        let mut first = true;
         reader
             .rows(message, |batch, row| {
                 if failed.is_some() {
                     return;
                 }
                 line.clear();
-                write_row(&mut line, batch, row.number, row.invalid, (&row.cells, &row.extras), false);
-                line.push(b'\n');
+                match self.format {
+                    ObjectFormat::Csv => {
+                        if std::mem::take(&mut first) {
+                            write_csv_header(&mut line, batch);
+                        }
+                        write_csv_row(&mut line, row.number, row.invalid, &row.cells);
+                    }
+                    _ => {
+                        write_row(
+                            &mut line,
+                            batch,
+                            row.number,
+                            row.invalid,
+                            (&row.cells, &row.extras),
+                            false,
+                        );
+                        line.push(b'\n');
+                    }
+                }
                 failed = upload.write(&line).err();
             })
             .map_err(Failed::Source)?;
@@ -160,14 +186,14 @@ impl Destination for S3Destination {
     fn prepare(&self, message: &Message, reader: &mut ImportReader) -> Result<Written, SourceError> {
         let view = reader.import(&message.import_id)?;
         if message.kind == MessageKind::Rows {
-            let key = self.key(message, ".jsonl");
+            let key = self.object_key(message);
             return Ok(Written::Object { key, message: Box::new(message.clone()), reader: reader.fork() });
         }
         let body = json!({
             "importId": message.import_id,
             "importer": message.importer,
-            "object": self.key(message, ".jsonl"),
-            "format": "jsonl",
+            "object": self.object_key(message),
+            "format": self.format.as_str(),
             "rows": view.record.rows,
             "invalidRows": view.record.invalid_rows,
             "completedAt": view.record.completed_at,
@@ -221,7 +247,7 @@ mod tests {
             allow_private_network: false,
         })
         .unwrap();
-        S3Destination::new(target, "sluice/")
+        S3Destination::new(target, "sluice/", ObjectFormat::JsonLines)
     }
 
     #[test]
