@@ -451,8 +451,8 @@ function importerSection(importer) {
 
 function destinationsTable(importer) {
   const where = (d) => {
-    if (d.type === 'postgres') return `${d.url} → ${d.table}`;
-    if (d.type === 's3') return `${d.url} → ${d.bucket}/${d.prefix ?? ''}`;
+    if (d.type === 'postgres') return `${d.url} → ${d.table}${d.transaction === 'import' ? ' (a transaction per import)' : ''}`;
+    if (d.type === 's3') return `${d.url} → ${d.bucket}/${d.prefix ?? ''} (${d.format === 'csv' ? 'CSV' : 'JSON lines'})`;
     return d.url;
   };
   const kinds = { webhook: 'Webhook', postgres: 'PostgreSQL table', s3: 'S3 bucket (an object per import)' };

@@ -62,6 +62,7 @@ fn importer_json(config: &Importer, schema: &Value) -> Value {
                     "url": masked(&table.url),
                     "table": table.table,
                     "tls": if table.tls { "require" } else { "disable" },
+                    "transaction": if table.transaction == crate::config::PgTransaction::Import { "import" } else { "chunk" },
                     "timeoutSeconds": table.timeout.as_secs(),
                 }),
                 Destination::S3(bucket) => json!({
@@ -69,6 +70,7 @@ fn importer_json(config: &Importer, schema: &Value) -> Value {
                     "url": masked(&bucket.endpoint),
                     "bucket": bucket.bucket,
                     "prefix": bucket.prefix,
+                    "format": bucket.format.as_str(),
                     "timeoutSeconds": bucket.timeout.as_secs(),
                 }),
             };
