@@ -7,7 +7,7 @@
 // serves as immutable and finds through dist/manifest.json; the loader keeps its name. Writes a
 // .gz beside each file for the server to embed; writes only files whose bytes changed, so that
 // an unchanged tree leaves dist/ untouched and the server is not rebuilt; checks the size
-// budgets (loader ≤ 5 KB, app ≤ 60 KB gzipped, WASM not counted).
+// budgets (loader ≤ 5 KB, app ≤ 62 KB gzipped, WASM not counted).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -21,7 +21,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, 'dist');
 const parser = join(here, '../parser-wasm/npm');
 const tsc = join(here, '../node_modules/.bin/tsc');
-const BUDGETS = { loader: 5 * 1024, app: 60 * 1024 };
+const BUDGETS = { loader: 5 * 1024, app: 62 * 1024 };
 
 const common = {
   bundle: true,

@@ -504,6 +504,14 @@ export function matchColumns(headers: string[], schema: Schema | string, samples
 export function checkSchema(schema: Schema | string): { schema: Schema; digest: string };
 export function decodeBatch(bytes: Uint8Array): DecodedBatch;
 /**
+ * A batch's rows as JSON text in the shape of a row in the webhook's `import.rows`
+ * (`[{ row, invalid, data: { key: value }, kept: { header: value }, extras? }]`): one string,
+ * which is far cheaper to post to another window or worker than the objects.
+ */
+export function batchRowsJson(bytes: Uint8Array): string;
+/** Each row's number and a digest of its values, flattened (`[row, digest, …]`): two rows with the same values have the same digest. */
+export function batchRowDigests(bytes: Uint8Array): Float64Array;
+/**
  * Reads a batch's header without its rows; throws an Error naming the byte when `bytes` are not
  * a batch ("batch byte 0: does not start with \"SLCB\"") or are cut short.
  */

@@ -194,7 +194,7 @@ function report(runs, first, bytes, sizes) {
     phase((r) => r.firstStep),
   );
   line('loader', `${sizes.loader.toLocaleString('en')} B gzipped (budget 5,120)`);
-  line('importer app (JS + CSS)', `${sizes.app.toLocaleString('en')} B gzipped (budget 61,440; WebAssembly ${sizes.wasm.toLocaleString('en')} B not counted)`);
+  line('importer app (JS + CSS)', `${sizes.app.toLocaleString('en')} B gzipped (budget 63,488; WebAssembly ${sizes.wasm.toLocaleString('en')} B not counted)`);
 }
 
 /** Polls `check` every 10 ms until it is true. */

@@ -259,14 +259,15 @@ export class Importer {
         void this.giveStartToken(message.id);
         break;
       case 'data':
-        void this.answer(message.id, () => this.config.onData?.(message.rows, message.meta));
+        void this.answer(message.id, () => this.config.onData?.(rowsOf(message.rows), message.meta));
         break;
       case 'validateRows':
-        void this.answer(message.id, () => this.config.validateRows?.(message.rows, message.meta) ?? []);
+        void this.answer(message.id, () => this.config.validateRows?.(rowsOf(message.rows), message.meta) ?? []);
         break;
       case 'transformRows': {
         const transform = this.config.transformRow;
-        void this.answer(message.id, () => Promise.all(message.rows.map((row) => transform?.(row) ?? row.data)));
+        const rows = rowsOf(message.rows);
+        void this.answer(message.id, async () => JSON.stringify(await Promise.all(rows.map((row) => transform?.(row) ?? row.data))));
         break;
       }
       case 'submit':
@@ -284,6 +285,11 @@ export class Importer {
         break;
     }
   }
+}
+
+/** Rows the app posted as JSON text. */
+function rowsOf(json: string): HostRow[] {
+  return JSON.parse(json) as HostRow[];
 }
 
 /** Runs `task` when the page is idle (or soon, where the browser cannot tell). */

@@ -138,13 +138,15 @@ export type ToApp =
   | { sluice: 1; type: 'open' }
   | { sluice: 1; type: 'startToken'; id: number; token: string | null; error?: string }
   | { sluice: 1; type: 'hostAnswer'; id: number; error?: string; value?: unknown };
+// A `transformRows` answer's value is JSON text too: the rows' new data, in order.
 
 export type ToHost =
   | { sluice: 1; type: 'ready' }
   | { sluice: 1; type: 'startToken'; id: number }
-  | { sluice: 1; type: 'data'; id: number; rows: HostRow[]; meta: DataMeta }
-  | { sluice: 1; type: 'validateRows'; id: number; rows: HostRow[]; meta: ValidateMeta }
-  | { sluice: 1; type: 'transformRows'; id: number; rows: HostRow[] }
+  // Rows travel as JSON text (`HostRow[]`): one string is far cheaper to post than the objects.
+  | { sluice: 1; type: 'data'; id: number; rows: string; meta: DataMeta }
+  | { sluice: 1; type: 'validateRows'; id: number; rows: string; meta: ValidateMeta }
+  | { sluice: 1; type: 'transformRows'; id: number; rows: string }
   | { sluice: 1; type: 'loadStart' }
   | { sluice: 1; type: 'submit'; rows: number; file: { name: string; size: number } }
   | { sluice: 1; type: 'complete'; result: ImportResult }

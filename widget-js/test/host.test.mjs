@@ -317,7 +317,7 @@ test('transformRow rewrites rows before they are checked, the user can still edi
     await checked(frame, '6 rows, all valid');
     assert.equal(await page.evaluate(() => window.seen), 6);
     const last = frame.locator('[data-row="2"] [data-key=last_name]');
-    assert.equal(await last.textContent(), 'LAST2');
+    await frame.locator('[data-row="2"] [data-key=last_name]', { hasText: 'LAST2' }).waitFor();
     await last.dblclick();
     await frame.locator('.cell-input').fill('Lovelace');
     await frame.locator('.cell-input').press('Enter');

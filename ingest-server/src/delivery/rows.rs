@@ -1,53 +1,11 @@
 //! The rows as every kind writes them: JSON, one object per row (the webhook's `import.rows`,
-//! the operator's JSON download, a JSON-lines object), or CSV lines (a CSV object); timestamps
-//! as RFC 3339, and the neutralising of cells that spreadsheets would run as formulas.
+//! the operator's JSON download, a JSON-lines object: the parser core's writer, which the
+//! browser's host page hooks get too), or CSV lines (a CSV object); timestamps as RFC 3339, and
+//! the neutralising of cells that spreadsheets would run as formulas.
 
-use serde_json::Value;
-use sluice_parser::batch::{Batch, ColumnKind};
+use sluice_parser::batch::Batch;
 
-/// One row: `{"row":n,"invalid":b,"data":{key:value|null},"kept":{header:value|null}}`, with
-/// `"extras":[…]` when the row had more fields than the header; values neutralised for
-/// spreadsheets if asked (see [`neutralised`]).
-pub fn write_row(
-    out: &mut Vec<u8>,
-    batch: &Batch<'_>,
-    number: u64,
-    invalid: bool,
-    (cells, extras): (&[Option<&str>], &[Option<&str>]),
-    neutralise: bool,
-) {
-    out.extend_from_slice(format!("{{\"row\":{number},\"invalid\":{invalid},\"data\":{{").as_bytes());
-    let mut kept = Vec::new();
-    let mut first = true;
-    for (column, cell) in batch.columns.iter().zip(cells) {
-        if column.kind != ColumnKind::Schema {
-            kept.push((column.name.as_str(), *cell));
-            continue;
-        }
-        if !first {
-            out.push(b',');
-        }
-        first = false;
-        write_pair(out, &column.name, *cell, neutralise);
-    }
-    out.extend_from_slice(b"},\"kept\":{");
-    for (i, (name, cell)) in kept.into_iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        write_pair(out, name, cell, neutralise);
-    }
-    out.push(b'}');
-    if !extras.is_empty() {
-        out.extend_from_slice(b",\"extras\":");
-        let values: Vec<Value> = extras
-            .iter()
-            .map(|c| c.map_or(Value::Null, |c| Value::String(neutralised(c, neutralise).into_owned())))
-            .collect();
-        let _ = serde_json::to_writer(&mut *out, &values);
-    }
-    out.push(b'}');
-}
+pub use sluice_parser::batch::json::{neutralised, write_row};
 
 /// The CSV header of `batch`'s rows: `row`, `invalid`, then its columns' names (schema keys,
 /// then the kept columns' headers), ending with CRLF.
@@ -83,29 +41,6 @@ fn write_csv_field(out: &mut Vec<u8>, field: &str) {
     out.push(b'"');
 }
 
-fn write_pair(out: &mut Vec<u8>, key: &str, value: Option<&str>, neutralise: bool) {
-    // Writing to a Vec cannot fail; a string always serialises. Keys of kept columns are the
-    // file's own headers, so they are neutralised too.
-    let _ = serde_json::to_writer(&mut *out, neutralised(key, neutralise).as_ref());
-    out.push(b':');
-    match value {
-        Some(text) => {
-            let _ = serde_json::to_writer(&mut *out, neutralised(text, neutralise).as_ref());
-        }
-        None => out.extend_from_slice(b"null"),
-    }
-}
-
-/// A cell made safe to open in a spreadsheet when `neutralise` is true: one that begins with
-/// `=`, `+`, `-`, `@`, a tab or a carriage return (which spreadsheets may run as a formula) gets
-/// a leading `'`, which they show as text (OWASP's advice against CSV injection).
-pub fn neutralised(cell: &str, neutralise: bool) -> std::borrow::Cow<'_, str> {
-    match cell.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') if neutralise => format!("'{cell}").into(),
-        _ => cell.into(),
-    }
-}
-
 /// Unix seconds as `YYYY-MM-DDTHH:MM:SSZ` (proleptic Gregorian, UTC).
 pub fn rfc3339(seconds: i64) -> String {
     let days = seconds.div_euclid(86_400);
@@ -125,7 +60,7 @@ pub fn rfc3339(seconds: i64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{neutralised, rfc3339, write_csv_row};
+    use super::{rfc3339, write_csv_row};
 
     #[test]
     fn csv_fields_are_quoted_only_when_they_hold_a_comma_a_quote_or_a_line_break() {
@@ -137,17 +72,6 @@ mod tests {
             &[Some("plain"), None, Some("a,b"), Some("say \"hi\""), Some("x\ny")],
         );
         assert_eq!(String::from_utf8(out).unwrap(), "7,false,plain,,\"a,b\",\"say \"\"hi\"\"\",\"x\ny\"\r\n");
-    }
-
-    #[test]
-    fn cells_that_spreadsheets_would_run_are_neutralised_on_request() {
-        for cell in ["=1+2", "+44 20", "-3", "@SUM(A1)", "\tx", "\rx"] {
-            assert_eq!(neutralised(cell, true), format!("'{cell}"));
-            assert_eq!(neutralised(cell, false), cell);
-        }
-        for cell in ["", "Ada", "1=1", " =1", "'=1"] {
-            assert_eq!(neutralised(cell, true), cell);
-        }
     }
 
     #[test]

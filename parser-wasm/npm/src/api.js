@@ -7,6 +7,8 @@ export {
   matchColumns,
   checkSchema,
   decodeBatch,
+  batchRowsJson,
+  batchRowDigests,
   batchInfo,
   rowHasErrors,
   wasmMemory,

@@ -203,6 +203,12 @@ export function decodeBatch(bytes) {
   return { ...header, rows };
 }
 
+/** A batch's rows as JSON text, in the webhook's row shape (`[{ row, invalid, data, kept }]`): one string, cheap to post. */
+export const batchRowsJson = (bytes) => csvModule().wasm.batchRowsJson(bytes);
+
+/** Each row's number and a digest of its values, flattened (`[row, digest, …]`), to tell which rows changed. */
+export const batchRowDigests = (bytes) => csvModule().wasm.batchRowDigests(bytes);
+
 /**
  * Reads a batch's header (schema digest, sequence, first row, row count, columns) without its
  * rows, through the module's batch reader; throws naming the byte when `bytes` are not a batch

@@ -7,7 +7,20 @@ import { mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Readable } from 'node:stream';
-import { Parser, parseFile, readRows, sniff, matchColumns, checkSchema, decodeBatch, rowHasErrors, wasmMemory, version } from '../src/node.js';
+import {
+  Parser,
+  parseFile,
+  readRows,
+  sniff,
+  matchColumns,
+  checkSchema,
+  decodeBatch,
+  batchRowsJson,
+  batchRowDigests,
+  rowHasErrors,
+  wasmMemory,
+  version,
+} from '../src/node.js';
 import { parseInCuts } from './support.mjs';
 
 const schema = {
@@ -222,6 +235,16 @@ test('helpers sniff, match, check and decode', () => {
   );
   assert.deepEqual(decoded.rows[0].cells, ['1', 'Doe, Jane', 'jane@example.com', '1.5']);
   assert.throws(() => decodeBatch(new Uint8Array([1, 2, 3])), { message: 'batch byte 0: does not start with "SLCB"' });
+  const rows = JSON.parse(batchRowsJson(batch.bytes));
+  assert.deepEqual(rows[0], { row: 1, invalid: false, data: { id: '1', name: 'Doe, Jane', email: 'jane@example.com', amount: '1.5' }, kept: {} });
+  assert.deepEqual(
+    rows.map((r) => r.row),
+    [1, 3],
+  );
+  const digests = batchRowDigests(batch.bytes);
+  assert.deepEqual([digests.length, digests[0], digests[2]], [4, 1, 3]);
+  assert.notEqual(digests[1], digests[3]);
+  assert.throws(() => batchRowsJson(new Uint8Array([1, 2, 3])), { message: 'batch byte 0: does not start with "SLCB"' });
 });
 
 test('a one-line file is sniffed like any other: its last record counts without a line ending', () => {

@@ -13,6 +13,7 @@
 //! ```
 
 mod header;
+pub mod json;
 mod read;
 mod varint;
 mod write;

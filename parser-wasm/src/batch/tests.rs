@@ -140,3 +140,34 @@ fn text_that_is_not_utf8_is_named_at_its_byte_even_split_across_cells() {
     let err = Batch::decode(&split).unwrap_err();
     assert_eq!((err.offset, err.reason), (at + 3, "a value is not valid UTF-8"));
 }
+
+#[test]
+fn rows_come_out_as_json_in_the_webhooks_row_shape() {
+    let batches = write(&sample(), BatchOptions::default());
+    let rows: serde_json::Value = serde_json::from_str(&json::rows_json(&batches[0]).unwrap()).unwrap();
+    assert_eq!(
+        rows,
+        serde_json::json!([
+            { "row": 1, "invalid": false, "data": { "id": "1", "name": "Zoë" }, "kept": { "Notes": null } },
+            { "row": 2, "invalid": true, "data": { "id": "2", "name": "x" }, "kept": { "Notes": "n" }, "extras": ["extra"] },
+            { "row": 5, "invalid": false, "data": { "id": "5", "name": "" }, "kept": { "Notes": null } },
+        ])
+    );
+    assert!(json::rows_json(&batches[0][..10]).is_err(), "a batch cut short");
+}
+
+#[test]
+fn row_digests_change_with_any_cell_and_only_then() {
+    let before = write(&sample(), BatchOptions::default());
+    let mut changed = sample();
+    changed[1] =
+        row(2, false, &[Cell::Valid("2"), Cell::Invalid("y"), Cell::Valid("n"), Cell::Valid("extra")]);
+    changed[2] = row(5, true, &[Cell::Valid("5"), Cell::Null, Cell::Null]);
+    let after = write(&changed, BatchOptions::default());
+    let (a, b) = (json::row_digests(&before[0]).unwrap(), json::row_digests(&after[0]).unwrap());
+    assert_eq!((a.len(), a[0], a[2], a[4]), (6, 1.0, 2.0, 5.0));
+    assert_eq!(a[1], b[1], "row 1 is the same");
+    assert_ne!(a[3], b[3], "row 2 has another cell");
+    assert_ne!(a[5], b[5], "row 5's empty text became null");
+    assert!(a.iter().all(|d| d.fract() == 0.0 && *d < 2f64.powi(52)));
+}

@@ -7,7 +7,7 @@
 
 mod text_decoder;
 
-use crate::batch::{Batch, BatchHeader, BatchRow};
+use crate::batch::{Batch, BatchHeader, BatchRow, json};
 use crate::error::FileError;
 use crate::grid::{GridOptions, GridReader};
 use crate::import::{Import, ImportError, ImportOptions};
@@ -213,6 +213,18 @@ pub fn decode_batch(bytes: &[u8]) -> Result<String, JsError> {
     }
     let rows = Batch::decode(bytes).map_err(error)?.rows().collect();
     to_json(&Decoded { header: BatchHeader::read(bytes).map_err(error)?, rows })
+}
+
+/// A batch's rows as JSON text in the webhook's row shape (`[{ row, invalid, data, kept }]`).
+#[wasm_bindgen(js_name = batchRowsJson)]
+pub fn batch_rows_json(bytes: &[u8]) -> Result<String, JsError> {
+    json::rows_json(bytes).map_err(error)
+}
+
+/// Each row's number and a digest of its values, flattened: `[row, digest, …]`.
+#[wasm_bindgen(js_name = batchRowDigests)]
+pub fn batch_row_digests(bytes: &[u8]) -> Result<Vec<f64>, JsError> {
+    json::row_digests(bytes).map_err(error)
 }
 
 /// Options with a `schema` beside the others: an object, or its JSON text.

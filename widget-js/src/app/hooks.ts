@@ -4,8 +4,8 @@
 // `validateRows` judges the rows the check would send, chunk by chunk as the check makes its
 // batches, again only for rows whose values changed. Its errors join the check's summary, so the
 // counts, the errors panel, the grid and the gate treat them as the schema's own.
-import { parseFile, type CellError, type Summary } from '@sluice/parser';
-import { batchRows, checkHostPageRows, hostHas } from './host';
+import { batchInfo, batchRowsJson, parseFile, type CellError, type Summary } from '@sluice/parser';
+import { checkHostPageRows, hostHas, rowDigests } from './host';
 import { batchOptions } from './kept';
 import { mappingSpec, readerOptions, type State } from './state';
 import type { HostRow } from '../messages';
@@ -16,7 +16,7 @@ const MAX_MESSAGE = 500;
 /** Most errors the summary lists in full, as the parser's check does. */
 const MAX_LISTED = 1000;
 
-/** The host page's verdicts, kept across checks: what each row held when judged (a hash), and its errors. */
+/** The host page's verdicts, kept across checks: what each row held when judged (the module's digest), and its errors. */
 export class HostChecks {
   readonly errors = new Map<number, CellError[]>();
   private readonly judged = new Map<number, number>();
@@ -29,22 +29,24 @@ export class HostChecks {
 
   /** Judges a batch's rows whose values changed since they were last judged (the bytes are read at once). */
   async take(state: State, bytes: Uint8Array, signal: AbortSignal): Promise<void> {
-    const fresh: Array<[HostRow, number]> = [];
-    for (const row of batchRows(bytes)) {
-      if (row.invalid) continue;
-      this.seen.add(row.row);
-      const hash = fnv1a(JSON.stringify([row.data, row.kept]));
-      if (this.judged.get(row.row) !== hash) fresh.push([row, hash]);
+    const digests = rowDigests(bytes);
+    const fresh = new Map<number, number>();
+    for (const [row, digest] of digests) {
+      this.seen.add(row);
+      if (this.judged.get(row) !== digest) fresh.set(row, digest);
     }
-    if (fresh.length === 0) return;
-    const rows = fresh.map(([row]) => row);
+    if (fresh.size === 0) return;
+    const json = batchRowsJson(bytes);
+    // On the first check every row is fresh, and the text goes as the module wrote it.
+    const rows = fresh.size === digests.length ? json : JSON.stringify((JSON.parse(json) as HostRow[]).filter((r) => fresh.has(r.row)));
+    const keys = new Set(batchInfo(bytes).columns.flatMap((c) => (c.kind === 'schema' ? [c.name] : [])));
     const meta = { importer: state.importerKey, file: fileOf(state), user: state.settings.user, attributes: state.settings.attributes };
     const found = await state.host.call({ sluice: 1, type: 'validateRows', rows, meta }, signal);
-    for (const [row, hash] of fresh) {
-      this.judged.set(row.row, hash);
-      this.errors.delete(row.row);
+    for (const [row, digest] of fresh) {
+      this.judged.set(row, digest);
+      this.errors.delete(row);
     }
-    for (const error of hostErrors(rows, found)) this.errors.set(error.row, [...(this.errors.get(error.row) ?? []), error]);
+    for (const error of hostErrors(new Set(fresh.keys()), keys, found)) this.errors.set(error.row, [...(this.errors.get(error.row) ?? []), error]);
   }
 
   /** The check ended: rows it did not send are forgotten. */
@@ -58,9 +60,7 @@ export class HostChecks {
 }
 
 /** The host page's answer made into cell errors; entries that are not `{ row, column, message }` of these rows are told to the developer and left out. */
-function hostErrors(rows: HostRow[], found: unknown): CellError[] {
-  const numbers = new Set(rows.map((r) => r.row));
-  const keys = new Set(Object.keys(rows[0]?.data ?? {}));
+function hostErrors(numbers: Set<number>, keys: Set<string>, found: unknown): CellError[] {
   const list = Array.isArray(found) ? found : [found];
   const out: CellError[] = [];
   for (const entry of list) {
@@ -134,11 +134,12 @@ export async function transformRows(state: State, signal: AbortSignal): Promise<
     signal,
   });
   for await (const batch of job) {
-    const rows = batchRows(batch.bytes);
+    const json = batchRowsJson(batch.bytes);
     batch.release?.();
-    const answer = await state.host.call({ sluice: 1, type: 'transformRows', rows }, signal);
-    rows.forEach((row, i) => {
-      const patch = differences(row, (answer as unknown[])[i]);
+    const answer = await state.host.call({ sluice: 1, type: 'transformRows', rows: json }, signal);
+    const returned = JSON.parse(String(answer)) as unknown[];
+    (JSON.parse(json) as HostRow[]).forEach((row, i) => {
+      const patch = differences(row, returned[i]);
       if (patch) changed.set(row.row, patch);
     });
   }
@@ -162,12 +163,4 @@ function differences(row: HostRow, returned: unknown): Record<string, string> | 
 
 function fileOf(state: State): { name: string; size: number } {
   return { name: state.file?.name ?? '', size: state.file?.size ?? 0 };
-}
-
-/** FNV-1a, 32 bits: whether a row's values changed since they were judged (a row against its own
- * earlier values, so a collision is a 1 in 4 billion chance that an edit is not judged again). */
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i += 1) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-  return hash >>> 0;
 }

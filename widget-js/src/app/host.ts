@@ -2,10 +2,10 @@
 // rows in the webhook's row shape, one chunk at a time, and the next chunk only once the host
 // page's function has finished with this one (a returned promise is awaited), so a slow page
 // slows the import instead of filling its memory.
-import { decodeBatch, type BatchInfo } from '@sluice/parser';
+import { batchRowDigests, batchRowsJson } from '@sluice/parser';
 import { ApiError, type Created } from './api';
 import { tell, type State } from './state';
-import type { DataMeta, HostRow, ToApp, ToHost } from '../messages';
+import type { DataMeta, ToApp, ToHost } from '../messages';
 
 type Answer = Extract<ToApp, { type: 'hostAnswer' }>;
 type Calls = Extract<ToHost, { type: 'data' | 'validateRows' | 'transformRows' }>;
@@ -68,21 +68,22 @@ export class RowsToHost {
 
   /** Reads the batch's rows now (its bytes may be reused once this returns), and hands them over. */
   async hand(bytes: Uint8Array): Promise<void> {
-    const rows = batchRows(bytes);
-    const meta = this.meta(rows);
-    this.rows += rows.length;
+    const rows = batchRowsJson(bytes);
+    const numbers = rowNumbers(bytes);
+    const meta = this.meta(numbers);
+    this.rows += numbers.length;
     this.chunks += 1;
     await this.state.host.call({ sluice: 1, type: 'data', rows, meta }, this.signal);
   }
 
-  private meta(rows: HostRow[]): DataMeta {
+  private meta(numbers: number[]): DataMeta {
     const { state } = this;
     return {
       importId: this.created.importId,
       importer: state.importerKey,
       chunk: { index: this.chunks },
-      firstRow: rows[0]?.row ?? 0,
-      lastRow: rows.at(-1)?.row ?? 0,
+      firstRow: numbers[0] ?? 0,
+      lastRow: numbers.at(-1) ?? 0,
       totalRows: this.totalRows,
       file: { name: state.file?.name ?? '', size: state.file?.size ?? 0 },
       user: state.settings.user,
@@ -91,24 +92,17 @@ export class RowsToHost {
   }
 }
 
-type DecodedRow = ReturnType<typeof decodeBatch>['rows'][number];
-
-/** A batch's rows in the host page's shape. */
-export function batchRows(bytes: Uint8Array): HostRow[] {
-  const batch = decodeBatch(bytes);
-  return batch.rows.map((row) => hostRow(batch.columns, row));
+/** A batch's rows, each with a digest of its values: `[row, digest]` pairs, from the module. */
+export function rowDigests(bytes: Uint8Array): Array<[number, number]> {
+  const flat = batchRowDigests(bytes);
+  const pairs: Array<[number, number]> = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([flat[i]!, flat[i + 1]!]);
+  return pairs;
 }
 
-/** A decoded row as the webhook writes it: schema columns under `data`, kept ones under `kept`. */
-function hostRow(columns: BatchInfo['columns'], row: DecodedRow): HostRow {
-  const data: Record<string, string | null> = {};
-  const kept: Record<string, string | null> = {};
-  columns.forEach((column, i) => {
-    (column.kind === 'schema' ? data : kept)[column.name] = row.cells[i] ?? null;
-  });
-  const shaped: HostRow = { row: row.number, invalid: row.invalid, data, kept };
-  if (row.extras.length > 0) shaped.extras = row.extras;
-  return shaped;
+/** A batch's row numbers. */
+function rowNumbers(bytes: Uint8Array): number[] {
+  return rowDigests(bytes).map(([row]) => row);
 }
 
 /** Tells the host page, once per function, that `name` gets no rows from an importer without `host_page_rows`. */
