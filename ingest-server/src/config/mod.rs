@@ -62,6 +62,7 @@
 //! machine.
 
 mod bucket;
+mod dashboard;
 mod destination;
 mod env;
 mod error;
@@ -77,7 +78,8 @@ mod table;
 mod units;
 mod weak;
 
-pub use bucket::S3Bucket;
+pub use bucket::{S3Bucket, S3Credentials};
+pub use dashboard::read_importer;
 pub use destination::{Delivery, Destination, Webhook, webhook_key};
 pub use env::{ENV_OVERRIDES, MASTER_KEY_LEN, process_env};
 pub use error::{ConfigError, ConfigErrors};

@@ -79,7 +79,9 @@ impl PostgresDestination {
     pub fn open(table: &PostgresTable) -> Result<Self, OpenError> {
         let mut config: postgres::Config =
             table.url.parse().map_err(|e: postgres::Error| OpenError::Url(e.to_string()))?;
-        if let Some(name) = &table.password_env {
+        if let Some(password) = &table.password {
+            config.password(password.expose());
+        } else if let Some(name) = &table.password_env {
             let password = std::env::var(name).map_err(|_| OpenError::Password(name.clone()))?;
             config.password(password);
         }
@@ -272,6 +274,7 @@ mod tests {
         PostgresTable {
             url: "postgres://sluice@db.example.com/crm".to_owned(),
             password_env: None,
+            password: None,
             table: "crm.contacts".to_owned(),
             columns,
             tls: true,

@@ -96,11 +96,14 @@ impl std::fmt::Display for OpenError {
 impl std::error::Error for OpenError {}
 
 impl S3Destination {
-    /// Opens `bucket`: reads its credentials from the environment.
+    /// Opens `bucket`: takes its credentials as given in the dashboard, or reads them from
+    /// the environment.
     pub fn open(bucket: &S3Bucket) -> Result<Self, OpenError> {
         let variable = |name: &str| std::env::var(name).map_err(|_| OpenError::Credentials(name.to_owned()));
-        let access_key_id = variable(&bucket.access_key_id_env)?;
-        let secret_access_key = variable(&bucket.secret_access_key_env)?;
+        let (access_key_id, secret_access_key) = match &bucket.credentials {
+            Some(given) => (given.access_key_id.clone(), given.secret_access_key.expose().to_owned()),
+            None => (variable(&bucket.access_key_id_env)?, variable(&bucket.secret_access_key_env)?),
+        };
         let target = S3Target::new(&BucketConfig {
             endpoint: &bucket.endpoint,
             bucket: &bucket.bucket,
