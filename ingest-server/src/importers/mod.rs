@@ -1,0 +1,357 @@
+//! Importers made in the dashboard: created, edited, disabled and deleted through the admin
+//! API while the server runs. Their settings are checked by the configuration's own readers
+//! (`config::read_importer`) against the file's `[server]`, stored in the data file without
+//! secrets, their destinations' secrets sealed under the master key; each change goes into the
+//! import registry and the delivery lanes at once, and into the audit log (who, when, which
+//! fields, never a secret) in the same transaction as the change. Importers of the
+//! configuration file are read-only here, and their keys are theirs.
+//!
+//! - `document`: the settings as the dashboard edits them (JSON or TOML), destination ids;
+//! - `secrets`: signing secrets made here, passwords and keys given, sealed together;
+//! - `diff`: what changed, field by field, for the audit log.
+
+mod diff;
+mod document;
+mod secrets;
+
+pub use diff::masked_url;
+pub use document::Input;
+
+use crate::config::{self, Importer};
+use crate::delivery::{Deliveries, destination};
+use crate::imports::{ImportError, ImporterRuntime, Imports, Source};
+use crate::store::{Event, StoreError, StoredImporter};
+use document::Document;
+use ring::rand::SystemRandom;
+use secrets::Secrets;
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// The importers made in the dashboard.
+pub struct Importers {
+    imports: Arc<Imports>,
+    deliveries: Arc<Deliveries>,
+    rng: SystemRandom,
+    /// One change at a time: each reads the stored importer, then writes it.
+    changing: Mutex<()>,
+}
+
+/// Who made a change, as the audit log records it: the admin session (a fingerprint of the
+/// admin token it signed in with, never the token) and the client's address.
+#[derive(Clone, Debug, Serialize)]
+pub struct Actor {
+    /// `adm_` and 12 hex digits of the SHA-256 of the admin token.
+    pub session: String,
+    /// The client's address, if known.
+    pub address: Option<String>,
+}
+
+/// A problem with one field of an importer's settings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// The field, named from the importer: `limits.max_rows`, `destinations[0].url`.
+    pub field: String,
+    /// What is wrong and what to do; never a secret.
+    pub message: String,
+}
+
+impl FieldError {
+    fn new(field: String, message: String) -> FieldError {
+        FieldError { field, message }
+    }
+}
+
+/// A signing secret made for a webhook, shown to the operator once.
+#[derive(Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShownSecret {
+    /// The destination's id.
+    pub destination: String,
+    /// Its place in the importer's destinations.
+    pub index: usize,
+    /// The secret.
+    pub secret: String,
+}
+
+impl std::fmt::Debug for ShownSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ShownSecret({}, [redacted])", self.destination)
+    }
+}
+
+/// Why a change was refused.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ConfigureError {
+    /// The settings do not pass the configuration's checks: every problem, by field.
+    Invalid(Vec<FieldError>),
+    /// No importer has this key.
+    Unknown,
+    /// The importer is defined in the configuration file.
+    ReadOnly,
+    /// An importer made in the dashboard has this key already.
+    Exists,
+    /// Deleting needs the importer disabled first, so that no import starts meanwhile.
+    Enabled,
+    /// Deleting needs the importer's data deleted first; this many imports hold some.
+    HasData(usize),
+    /// The store failed.
+    Store(StoreError),
+    /// Something else failed inside; the detail is logged, not shown.
+    Internal(String),
+}
+
+impl std::fmt::Display for ConfigureError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConfigureError::Invalid(errors) => {
+                write!(f, "{} problems in the importer's settings", errors.len())
+            }
+            ConfigureError::Unknown => f.write_str("no importer has this key"),
+            ConfigureError::ReadOnly => f.write_str("the importer is defined in the configuration file"),
+            ConfigureError::Exists => f.write_str("an importer has this key already"),
+            ConfigureError::Enabled => f.write_str("the importer is enabled"),
+            ConfigureError::HasData(n) => write!(f, "{n} imports of the importer hold data"),
+            ConfigureError::Store(e) => write!(f, "store: {e}"),
+            ConfigureError::Internal(detail) => write!(f, "internal: {detail}"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigureError {}
+
+impl From<StoreError> for ConfigureError {
+    fn from(e: StoreError) -> Self {
+        ConfigureError::Store(e)
+    }
+}
+
+impl From<ImportError> for ConfigureError {
+    fn from(e: ImportError) -> Self {
+        ConfigureError::Internal(e.to_string())
+    }
+}
+
+/// A saved importer: its key, and the signing secrets made for its new webhooks.
+#[derive(Debug)]
+pub struct Saved {
+    /// The importer's key.
+    pub key: String,
+    /// Secrets made now, to show once.
+    pub secrets: Vec<ShownSecret>,
+}
+
+/// Puts the stored importers into `imports`' registry and returns them, for their lanes. One
+/// that no longer passes the checks (the file's `[server]` changed, say), whose secrets do not
+/// open, or whose key the configuration file now uses, is left out with an error in the log:
+/// its imports and messages wait until it is fixed.
+pub fn load(imports: &Imports) -> Vec<Importer> {
+    let stored = match imports.store().stored_importers() {
+        Ok(stored) => stored,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read the importers made in the dashboard; they are not served");
+            return Vec::new();
+        }
+    };
+    let mut loaded = Vec::new();
+    for stored in stored {
+        if imports.importer(&stored.key).is_ok() {
+            tracing::error!(importer = %stored.key, "an importer of the configuration file has the key of an importer made in the dashboard: the file's is served");
+            continue;
+        }
+        match restore(imports, &stored) {
+            Ok(importer) => loaded.push(importer),
+            Err(e) => {
+                tracing::error!(importer = %stored.key, error = %e, "an importer made in the dashboard cannot be served; edit it in the dashboard");
+            }
+        }
+    }
+    loaded
+}
+
+/// The stored importer, checked and in the registry.
+fn restore(imports: &Imports, stored: &StoredImporter) -> Result<Importer, String> {
+    let document = Document::parse(&stored.document)?;
+    let secrets = Secrets::open(imports.master(), &stored.key, &stored.sealed_secrets)?;
+    let importer = build(imports, &document, &secrets).map_err(|errors| {
+        errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
+    })?;
+    let runtime = ImporterRuntime::new(importer.clone(), dashboard(&document), stored.disabled)
+        .map_err(|e| e.to_string())?;
+    imports.put_importer(runtime);
+    Ok(importer)
+}
+
+/// The importer `document` describes, with `secrets`, checked as the file's importers are,
+/// each destination opened as its lane will open it.
+fn build(imports: &Imports, document: &Document, secrets: &Secrets) -> Result<Importer, Vec<FieldError>> {
+    let text = document.checked_text(secrets);
+    let mut importer = config::read_importer(&text, &imports.config().server).map_err(|errors| {
+        errors.into_iter().map(|e| FieldError::new(e.field, e.message)).collect::<Vec<_>>()
+    })?;
+    let ids: Vec<String> = document.destinations().into_iter().map(|(id, _)| id).collect();
+    secrets.apply(&mut importer, &ids);
+    let errors: Vec<FieldError> = importer
+        .destinations
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| {
+            destination::open(d).err().map(|e| FieldError::new(format!("destinations[{i}]"), e.to_string()))
+        })
+        .collect();
+    if errors.is_empty() { Ok(importer) } else { Err(errors) }
+}
+
+/// Where a dashboard importer comes from, with its document.
+fn dashboard(document: &Document) -> Source {
+    Source::Dashboard { document: document.to_json(), toml: document.to_toml() }
+}
+
+impl Importers {
+    /// The service over `imports`' registry and store, changing `deliveries`' lanes.
+    pub fn new(imports: Arc<Imports>, deliveries: Arc<Deliveries>) -> Importers {
+        Importers { imports, deliveries, rng: SystemRandom::new(), changing: Mutex::new(()) }
+    }
+
+    /// Creates an importer from `input`.
+    pub fn create(&self, input: Input, actor: &Actor, now: i64) -> Result<Saved, ConfigureError> {
+        let _one = self.changing.lock().unwrap_or_else(PoisonError::into_inner);
+        let (document, given) = Document::read(input, &self.rng).map_err(ConfigureError::Invalid)?;
+        let key = document.key().unwrap_or_default().to_owned();
+        if self.stored(&key)?.is_some() {
+            return Err(ConfigureError::Exists);
+        }
+        if self.imports.importer(&key).is_ok() {
+            let message = "is the key of an importer of the configuration file: choose another".to_owned();
+            return Err(ConfigureError::Invalid(vec![FieldError::new("key".into(), message)]));
+        }
+        self.save(None, document, &given, actor, now)
+    }
+
+    /// Replaces the settings of the importer with `key` by `input` (the key stays).
+    pub fn update(&self, key: &str, input: Input, actor: &Actor, now: i64) -> Result<Saved, ConfigureError> {
+        let _one = self.changing.lock().unwrap_or_else(PoisonError::into_inner);
+        let stored = self.editable(key)?;
+        let (document, given) = Document::read(input, &self.rng).map_err(ConfigureError::Invalid)?;
+        if document.key() != Some(key) {
+            let message =
+                format!("must stay \"{key}\": an importer's key cannot change (make a new importer instead)");
+            return Err(ConfigureError::Invalid(vec![FieldError::new("key".into(), message)]));
+        }
+        self.save(Some(stored), document, &given, actor, now)
+    }
+
+    /// Disables (or enables again) the importer with `key`: disabled, it starts no import;
+    /// imports under way finish and are delivered.
+    pub fn set_disabled(
+        &self,
+        key: &str,
+        disabled: bool,
+        actor: &Actor,
+        now: i64,
+    ) -> Result<(), ConfigureError> {
+        let _one = self.changing.lock().unwrap_or_else(PoisonError::into_inner);
+        let stored = self.editable(key)?;
+        let current = self.imports.importer(key).map_err(|_| ConfigureError::Unknown)?;
+        let kind = if disabled { "admin_importer_disabled" } else { "admin_importer_enabled" };
+        let change = json!([{ "field": "disabled", "from": stored.disabled, "to": disabled }]);
+        let event = self.event(kind, key, actor, now, change);
+        self.imports.store().put_importer(StoredImporter { disabled, updated_at: now, ..stored }, event)?;
+        let runtime = ImporterRuntime::new(current.config.clone(), current.source.clone(), disabled)?;
+        self.imports.put_importer(runtime);
+        Ok(())
+    }
+
+    /// Deletes the importer with `key`, which must be disabled and hold no data (delete its
+    /// imports' data first): then no import of it is under way and no message of it pending.
+    pub fn delete(&self, key: &str, actor: &Actor, now: i64) -> Result<(), ConfigureError> {
+        let _one = self.changing.lock().unwrap_or_else(PoisonError::into_inner);
+        let stored = self.editable(key)?;
+        if !stored.disabled {
+            return Err(ConfigureError::Enabled);
+        }
+        let holding = self.imports.store().imports_with_data(Some(key))?.len();
+        if holding > 0 {
+            return Err(ConfigureError::HasData(holding));
+        }
+        let before = Document::parse(&stored.document).map_err(ConfigureError::Internal)?.to_json();
+        let changes = Value::Array(diff::changes(Some(&before), None, &[]));
+        let event = self.event("admin_importer_deleted", key, actor, now, changes);
+        self.imports.store().delete_importer(key, event)?;
+        self.imports.remove_importer(key);
+        self.deliveries.remove(key);
+        Ok(())
+    }
+
+    /// Checks, stores and applies `document`, in place of `stored`.
+    fn save(
+        &self,
+        stored: Option<StoredImporter>,
+        document: Document,
+        given: &document::Given,
+        actor: &Actor,
+        now: i64,
+    ) -> Result<Saved, ConfigureError> {
+        let master = self.imports.master();
+        let key = document.key().unwrap_or_default().to_owned();
+        let old = match &stored {
+            Some(stored) => Some((
+                Document::parse(&stored.document).map_err(ConfigureError::Internal)?,
+                Secrets::open(master, &stored.key, &stored.sealed_secrets)
+                    .map_err(ConfigureError::Internal)?,
+            )),
+            None => None,
+        };
+        let old_secrets = old.as_ref().map(|(_, s)| s.clone()).unwrap_or_default();
+        let (secrets, shown, secret_changes) =
+            old_secrets.merged(&document, given, &self.rng).map_err(ConfigureError::Invalid)?;
+        let importer = build(&self.imports, &document, &secrets).map_err(ConfigureError::Invalid)?;
+        let sealed_secrets = secrets.seal(master, &self.rng, &key).map_err(ConfigureError::Internal)?;
+        let before = old.as_ref().map(|(d, _)| d.to_json());
+        let changes =
+            Value::Array(diff::changes(before.as_ref(), Some(&document.to_json()), &secret_changes));
+        let kind = if stored.is_some() { "admin_importer_updated" } else { "admin_importer_created" };
+        let event = self.event(kind, &key, actor, now, changes);
+        let disabled = stored.as_ref().is_some_and(|s| s.disabled);
+        let created_at = stored.as_ref().map_or(now, |s| s.created_at);
+        let row = StoredImporter {
+            key: key.clone(),
+            document: document.to_toml(),
+            sealed_secrets,
+            disabled,
+            created_at,
+            updated_at: now,
+        };
+        self.imports.store().put_importer(row, event)?;
+        self.imports.put_importer(ImporterRuntime::new(importer.clone(), dashboard(&document), disabled)?);
+        if let Err(e) = self.deliveries.replace(&importer) {
+            tracing::error!(importer = %key, error = %e, "cannot start the importer's delivery lanes; restart the server");
+        }
+        Ok(Saved { key, secrets: shown })
+    }
+
+    /// The stored importer with `key`.
+    fn stored(&self, key: &str) -> Result<Option<StoredImporter>, ConfigureError> {
+        Ok(self.imports.store().stored_importers()?.into_iter().find(|s| s.key == key))
+    }
+
+    /// The stored importer with `key`, or why it cannot be changed here.
+    fn editable(&self, key: &str) -> Result<StoredImporter, ConfigureError> {
+        match self.stored(key)? {
+            Some(stored) => Ok(stored),
+            None if self.imports.importer(key).is_ok() => Err(ConfigureError::ReadOnly),
+            None => Err(ConfigureError::Unknown),
+        }
+    }
+
+    /// The audit record of a change.
+    fn event(&self, kind: &'static str, key: &str, actor: &Actor, at: i64, changes: Value) -> Event {
+        Event {
+            import_id: None,
+            at,
+            kind,
+            detail: json!({ "importer": key, "by": actor, "changes": changes }),
+        }
+    }
+}
