@@ -203,6 +203,14 @@ fn invalid_settings_are_refused_with_every_problem_named_by_its_field() {
         assert!(problem["errors"][0]["message"].as_str().unwrap().contains(message), "{problem}");
     }
 
+    let (status, checked) =
+        server.admin_with("POST", "/v1/admin/importers/check", &json!({ "document": bad }));
+    assert_eq!(status, 200, "{checked}");
+    assert_eq!(checked["errors"].as_array().unwrap().len(), 3, "the same problems, nothing saved");
+    assert!(checked["toml"].as_str().unwrap().contains("max_rows = 0"));
+    let (_, listed) = server.admin("GET", "/v1/admin/importers", Some(ADMIN_TOKEN));
+    assert_eq!(listed["importers"].as_array().unwrap().len(), 1);
+
     let text = "key = \"crm\"\nallowed_origins = [\"https://crm.example.com\"]\n[schema]\nversion = 1\ncolumns = [{ key = \"email\", type = \"email\" }]\n";
     let (status, made) = server.admin_with("POST", "/v1/admin/importers", &json!({ "toml": text }));
     assert_eq!(status, 201, "{made}");

@@ -142,6 +142,18 @@ pub struct Saved {
     pub secrets: Vec<ShownSecret>,
 }
 
+/// Settings checked without saving: as stored (destination ids given, secrets taken out), as
+/// JSON and TOML, and every problem the checks found.
+#[derive(Debug, Serialize)]
+pub struct Checked {
+    /// The settings as the form edits them.
+    pub document: Value,
+    /// The same as TOML text.
+    pub toml: String,
+    /// Every problem, by field; empty when they would be saved.
+    pub errors: Vec<FieldError>,
+}
+
 /// Puts the stored importers into `imports`' registry and returns them, for their lanes. One
 /// that no longer passes the checks (the file's `[server]` changed, say), whose secrets do not
 /// open, or whose key the configuration file now uses, is left out with an error in the log:
@@ -212,6 +224,24 @@ impl Importers {
     /// The service over `imports`' registry and store, changing `deliveries`' lanes.
     pub fn new(imports: Arc<Imports>, deliveries: Arc<Deliveries>) -> Importers {
         Importers { imports, deliveries, rng: SystemRandom::new(), changing: Mutex::new(()) }
+    }
+
+    /// Checks `input` as a save would, without saving: the dashboard converts between its form
+    /// and its text view with this, and shows the problems by field. Only input that is not
+    /// JSON or TOML at all is refused.
+    pub fn check(&self, input: Input) -> Result<Checked, ConfigureError> {
+        let (document, given) = Document::read(input, &self.rng).map_err(ConfigureError::Invalid)?;
+        let key = document.key().unwrap_or_default().to_owned();
+        let stored = match self.stored(&key)? {
+            Some(stored) => Secrets::open(self.imports.master(), &key, &stored.sealed_secrets)
+                .map_err(ConfigureError::Internal)?,
+            None => Secrets::default(),
+        };
+        let errors = match stored.merged(&document, &given, &self.rng) {
+            Ok((secrets, _, _)) => build(&self.imports, &document, &secrets).err().unwrap_or_default(),
+            Err(errors) => errors,
+        };
+        Ok(Checked { document: document.to_json(), toml: document.to_toml(), errors })
     }
 
     /// Creates an importer from `input`.

@@ -26,6 +26,15 @@ pub(super) async fn create(
     Ok(HttpResponse::Created().json(saved_json(&state, &saved)?))
 }
 
+/// `POST /v1/admin/importers/check`: the settings checked and not saved, as JSON and TOML,
+/// with every problem by field.
+pub(super) async fn check(state: web::Data<State>, body: web::Bytes) -> Result<HttpResponse, Problem> {
+    let input = input(&body)?;
+    let importers = state.importers.clone();
+    let checked = run(move || importers.check(input)).await?;
+    Ok(HttpResponse::Ok().json(checked))
+}
+
 /// `PUT /v1/admin/importers/{key}`: replaces an importer's settings (its key stays).
 pub(super) async fn update(
     state: web::Data<State>,

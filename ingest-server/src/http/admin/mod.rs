@@ -37,6 +37,7 @@ pub(super) fn routes(config: &mut web::ServiceConfig) {
             .route("/session", web::post().to(reads::session))
             .route("/importers", web::get().to(reads::importers))
             .route("/importers", web::post().to(configure::create))
+            .route("/importers/check", web::post().to(configure::check))
             .route("/importers/{key}", web::put().to(configure::update))
             .route("/importers/{key}", web::delete().to(configure::delete))
             .route("/importers/{key}/disable", web::post().to(configure::disable))

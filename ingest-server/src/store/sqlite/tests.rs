@@ -489,7 +489,8 @@ fn remembered_mappings_are_kept_per_importer_and_the_least_recently_used_go() {
 #[test]
 fn importers_are_stored_replaced_and_deleted_each_with_its_audit_record() {
     let (dir, store) = store();
-    let event = |kind| Event { import_id: None, at: 10, kind, detail: serde_json::json!({ "importer": "crm" }) };
+    let event =
+        |kind| Event { import_id: None, at: 10, kind, detail: serde_json::json!({ "importer": "crm" }) };
     let stored = StoredImporter {
         key: "crm".into(),
         document: "key = \"crm\"\n".into(),
