@@ -230,3 +230,74 @@ fn invalid_settings_are_refused_with_every_problem_named_by_its_field() {
     );
     assert_eq!((status, problem["errors"][0]["field"].as_str()), (422, Some("key")));
 }
+
+#[test]
+fn a_rotated_secret_signs_beside_the_new_one_during_the_overlap_and_no_longer_after() {
+    let receiver = Receiver::start(Behaviour::default());
+    let server = Server::with_env(&config("", ""), ADMIN);
+    let hook = json!([{ "type": "webhook", "url": receiver.url, "allow_private_network": true }]);
+    let (_, made) =
+        server.admin_with("POST", "/v1/admin/importers", &json!({ "document": document("crm", hook) }));
+    let old = made["secrets"][0]["secret"].as_str().unwrap().to_owned();
+    let rotate = "/v1/admin/importers/crm/destinations/0/rotate";
+    let (status, rotated) = server.admin_with("POST", rotate, &json!({ "overlapSeconds": 5 }));
+    assert_eq!(status, 200, "{rotated}");
+    let new = rotated["secret"].as_str().unwrap().to_owned();
+    let until = rotated["previousSignsUntil"].as_i64().unwrap();
+    assert!(new.starts_with("whsec_") && new != old);
+
+    import_to(&server, "crm", 10);
+    let during = receiver.wait_for(2, Duration::from_secs(20));
+    assert!(during[0].timestamp < until, "the first message went out within the overlap");
+    for message in &during {
+        let verify = |secret: &str| {
+            sign::verify(
+                secret,
+                &message.id,
+                &message.timestamp.to_string(),
+                &message.signature,
+                &message.raw,
+                now(),
+                300,
+            )
+        };
+        let both = message.timestamp < until;
+        assert_eq!(message.signature.split(' ').count(), if both { 2 } else { 1 });
+        assert!(verify(&new).is_ok());
+        assert_eq!(verify(&old).is_ok(), both, "the old secret verifies during the overlap only");
+    }
+    while now() <= until {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    import_to(&server, "crm", 10);
+    let after = receiver.wait_for(4, Duration::from_secs(20));
+    for message in &after[2..] {
+        let verify = |secret: &str| {
+            sign::verify(
+                secret,
+                &message.id,
+                &message.timestamp.to_string(),
+                &message.signature,
+                &message.raw,
+                now(),
+                300,
+            )
+        };
+        assert!(verify(&new).is_ok() && verify(&old).is_err(), "after the overlap only the new secret signs");
+    }
+
+    let entries = Value::Array(audit(&server));
+    let rotated =
+        entries.as_array().unwrap().iter().find(|e| e["action"] == "importer_secret_rotated").unwrap();
+    assert_eq!(rotated["detail"]["changes"][0]["change"], "rotated");
+    let text = entries.to_string();
+    assert!(
+        !text.contains(old.trim_start_matches("whsec_")) && !text.contains(new.trim_start_matches("whsec_"))
+    );
+    let (status, problem) =
+        server.admin_with("POST", "/v1/admin/importers/demo/destinations/0/rotate", &json!({}));
+    assert_eq!((status, problem["code"].as_str()), (409, Some("importer_read_only")));
+    let (status, problem) =
+        server.admin_with("POST", "/v1/admin/importers/crm/destinations/3/rotate", &json!({}));
+    assert_eq!((status, problem["code"].as_str()), (404, Some("unknown_destination")));
+}

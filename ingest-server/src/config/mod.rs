@@ -80,7 +80,7 @@ mod weak;
 
 pub use bucket::{S3Bucket, S3Credentials};
 pub use dashboard::read_importer;
-pub use destination::{Delivery, Destination, Webhook, webhook_key};
+pub use destination::{Delivery, Destination, PreviousSecret, Webhook, webhook_key};
 pub use env::{ENV_OVERRIDES, MASTER_KEY_LEN, process_env};
 pub use error::{ConfigError, ConfigErrors};
 pub use importer::{Importer, ImporterLimits, InvalidRows, Retention, UnmappedColumns};

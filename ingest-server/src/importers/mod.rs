@@ -62,6 +62,9 @@ impl FieldError {
     }
 }
 
+/// The longest a rotated secret may go on signing beside its successor: a week.
+pub const MAX_OVERLAP: u64 = 7 * 24 * 3600;
+
 /// A signing secret made for a webhook, shown to the operator once.
 #[derive(Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -92,6 +95,8 @@ pub enum ConfigureError {
     ReadOnly,
     /// An importer made in the dashboard has this key already.
     Exists,
+    /// The destination at this place is not a webhook made in the dashboard.
+    NotAWebhook,
     /// Deleting needs the importer disabled first, so that no import starts meanwhile.
     Enabled,
     /// Deleting needs the importer's data deleted first; this many imports hold some.
@@ -111,6 +116,7 @@ impl std::fmt::Display for ConfigureError {
             ConfigureError::Unknown => f.write_str("no importer has this key"),
             ConfigureError::ReadOnly => f.write_str("the importer is defined in the configuration file"),
             ConfigureError::Exists => f.write_str("an importer has this key already"),
+            ConfigureError::NotAWebhook => f.write_str("no webhook at this place"),
             ConfigureError::Enabled => f.write_str("the importer is enabled"),
             ConfigureError::HasData(n) => write!(f, "{n} imports of the importer hold data"),
             ConfigureError::Store(e) => write!(f, "store: {e}"),
@@ -293,6 +299,52 @@ impl Importers {
         Ok(())
     }
 
+    /// Rotates the signing secret of the webhook at `index` of the importer with `key`: a new
+    /// secret (shown once), with the current one signing beside it for `overlap_seconds`, so
+    /// that receivers verify with either until they hold the new one.
+    pub fn rotate(
+        &self,
+        key: &str,
+        index: usize,
+        overlap_seconds: u64,
+        actor: &Actor,
+        now: i64,
+    ) -> Result<(ShownSecret, i64), ConfigureError> {
+        let _one = self.changing.lock().unwrap_or_else(PoisonError::into_inner);
+        let stored = self.editable(key)?;
+        let document = Document::parse(&stored.document).map_err(ConfigureError::Internal)?;
+        let master = self.imports.master();
+        let mut secrets =
+            Secrets::open(master, key, &stored.sealed_secrets).map_err(ConfigureError::Internal)?;
+        let (id, kind) = document.destinations().into_iter().nth(index).ok_or(ConfigureError::NotAWebhook)?;
+        let until = now.saturating_add(i64::try_from(overlap_seconds.min(MAX_OVERLAP)).unwrap_or(0));
+        let secret = match kind.as_str() {
+            "webhook" => secrets.rotate(&id, until, &self.rng).map_err(ConfigureError::Internal)?,
+            _ => None,
+        };
+        let secret = secret.ok_or(ConfigureError::NotAWebhook)?;
+        let importer = build(&self.imports, &document, &secrets).map_err(ConfigureError::Invalid)?;
+        let sealed_secrets = secrets.seal(master, &self.rng, key).map_err(ConfigureError::Internal)?;
+        let change = json!([{ "field": format!("destinations[{id}].secret"), "change": "rotated", "previousSignsUntil": until }]);
+        let event = self.event("admin_importer_secret_rotated", key, actor, now, change);
+        let disabled = stored.disabled;
+        self.imports
+            .store()
+            .put_importer(StoredImporter { sealed_secrets, updated_at: now, ..stored }, event)?;
+        self.apply(importer, &document, disabled)?;
+        Ok((ShownSecret { destination: id, index, secret }, until))
+    }
+
+    /// Puts `importer` into the registry and replaces its delivery lanes.
+    fn apply(&self, importer: Importer, document: &Document, disabled: bool) -> Result<(), ConfigureError> {
+        let key = importer.key.clone();
+        self.imports.put_importer(ImporterRuntime::new(importer.clone(), dashboard(document), disabled)?);
+        if let Err(e) = self.deliveries.replace(&importer) {
+            tracing::error!(importer = %key, error = %e, "cannot start the importer's delivery lanes; restart the server");
+        }
+        Ok(())
+    }
+
     /// Deletes the importer with `key`, which must be disabled and hold no data (delete its
     /// imports' data first): then no import of it is under way and no message of it pending.
     pub fn delete(&self, key: &str, actor: &Actor, now: i64) -> Result<(), ConfigureError> {
@@ -354,10 +406,7 @@ impl Importers {
             updated_at: now,
         };
         self.imports.store().put_importer(row, event)?;
-        self.imports.put_importer(ImporterRuntime::new(importer.clone(), dashboard(&document), disabled)?);
-        if let Err(e) = self.deliveries.replace(&importer) {
-            tracing::error!(importer = %key, error = %e, "cannot start the importer's delivery lanes; restart the server");
-        }
+        self.apply(importer, &document, disabled)?;
         Ok(Saved { key, secrets: shown })
     }
 

@@ -4,7 +4,7 @@
 
 use super::document::{Document, Given};
 use super::{FieldError, ShownSecret};
-use crate::config::{Destination, Importer, S3Credentials, Secret};
+use crate::config::{Destination, Importer, PreviousSecret, S3Credentials, Secret};
 use crate::crypto::MasterKey;
 use base64::Engine as _;
 use ring::rand::SecureRandom;
@@ -106,6 +106,23 @@ impl Secrets {
         }
     }
 
+    /// Rotates the signing secret of the webhook with `id`: a new one, and the current one
+    /// signing beside it until `until` (in place of any older one still signing). `None` when
+    /// it has no signing secret.
+    pub(super) fn rotate(
+        &mut self,
+        id: &str,
+        until: i64,
+        rng: &dyn SecureRandom,
+    ) -> Result<Option<String>, String> {
+        let Some(secrets) = self.destinations.get_mut(id) else { return Ok(None) };
+        let Some(current) = secrets.signing.take() else { return Ok(None) };
+        let secret = new_signing_secret(rng)?;
+        secrets.previous = Some(Previous { secret: current, until });
+        secrets.signing = Some(secret.clone());
+        Ok(Some(secret))
+    }
+
     /// The signing secret of the webhook with `id`, if any.
     pub(super) fn signing(&self, id: &str) -> Option<&str> {
         self.destinations.get(id)?.signing.as_deref()
@@ -116,6 +133,12 @@ impl Secrets {
         for (destination, id) in importer.destinations.iter_mut().zip(ids) {
             let Some(secrets) = self.destinations.get(id) else { continue };
             match destination {
+                Destination::Webhook(hook) => {
+                    hook.previous = secrets.previous.as_ref().map(|old| PreviousSecret {
+                        secret: Secret::new(old.secret.as_str()),
+                        until: old.until,
+                    });
+                }
                 Destination::Postgres(table) => table.password = secrets.password.as_deref().map(Secret::new),
                 Destination::S3(bucket) => {
                     bucket.credentials =
@@ -126,7 +149,6 @@ impl Secrets {
                             },
                         );
                 }
-                _ => {}
             }
         }
     }

@@ -22,16 +22,37 @@ use ring::hmac;
 pub struct WebhookDestination {
     url: String,
     key: hmac::Key,
+    /// The key of the secret before a rotation, and until when (Unix seconds) it signs too.
+    previous: Option<(hmac::Key, i64)>,
     agent: ureq::Agent,
 }
 
 impl WebhookDestination {
-    /// Opens `hook`: decodes its secret, builds its client.
+    /// Opens `hook`: decodes its secret (and the one it was rotated from), builds its client.
     pub fn open(hook: &Webhook) -> Result<Self, WebhookError> {
         let key = sign::signing_key(hook.secret.expose()).map_err(WebhookError::Secret)?;
+        let previous = match &hook.previous {
+            Some(old) => {
+                Some((sign::signing_key(old.secret.expose()).map_err(WebhookError::Secret)?, old.until))
+            }
+            None => None,
+        };
         let user_agent = concat!("Sluice-Webhooks/", env!("CARGO_PKG_VERSION"));
         let agent = network::http_agent(hook.timeout, hook.allow_private_network, user_agent);
-        Ok(WebhookDestination { url: hook.url.clone(), key, agent })
+        Ok(WebhookDestination { url: hook.url.clone(), key, previous, agent })
+    }
+
+    /// The `webhook-signature` of `body` sent at `timestamp`: the secret's signature, and
+    /// while a rotation's overlap lasts, the previous secret's after it (space-separated, as
+    /// Standard Webhooks allows), so that a receiver still holding the old secret verifies.
+    fn signature(&self, id: &str, timestamp: i64, body: &[u8]) -> String {
+        let signature = sign::sign(&self.key, id, timestamp, body);
+        match &self.previous {
+            Some((old, until)) if timestamp < *until => {
+                format!("{signature} {}", sign::sign(old, id, timestamp, body))
+            }
+            _ => signature,
+        }
     }
 }
 
@@ -44,7 +65,7 @@ impl Destination for WebhookDestination {
 
     fn send(&self, message: &Message, body: Vec<u8>) -> Outcome {
         let timestamp = now_ms() / 1000;
-        let signature = sign::sign(&self.key, &message.id, timestamp, &body);
+        let signature = self.signature(&message.id, timestamp, &body);
         let signed = send::Signed { id: &message.id, timestamp, signature: &signature };
         send::post(&self.agent, &self.url, &signed, &body)
     }

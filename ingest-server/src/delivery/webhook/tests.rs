@@ -18,6 +18,7 @@ fn hook(url: &str, allow_private_network: bool) -> Webhook {
     Webhook {
         url: url.to_owned(),
         secret: Secret::new(SECRET),
+        previous: None,
         allow_private_network,
         chunk_rows: 3,
         delivery: Delivery::Sequential,

@@ -95,6 +95,49 @@ pub(super) async fn delete(
     Ok(HttpResponse::Ok().json(json!({ "key": key, "deleted": true })))
 }
 
+/// The body of a rotation: how long the old secret goes on signing.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(super) struct Rotation {
+    overlap_seconds: Option<u64>,
+}
+
+/// How long a rotated secret signs beside the new one by default: a day.
+const DEFAULT_OVERLAP: u64 = 24 * 3600;
+
+/// `POST /v1/admin/importers/{key}/destinations/{index}/rotate`: a new signing secret for a
+/// webhook, shown once, the old one signing beside it for `overlapSeconds` (a day by default,
+/// a week at most).
+pub(super) async fn rotate(
+    state: web::Data<State>,
+    request: HttpRequest,
+    path: web::Path<(String, usize)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, Problem> {
+    let rotation: Rotation = if body.is_empty() {
+        Rotation { overlap_seconds: None }
+    } else {
+        serde_json::from_slice(&body).map_err(|e| {
+            Problem::new(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                format!("expected {{\"overlapSeconds\": 86400}}: {e}"),
+            )
+        })?
+    };
+    let overlap = rotation.overlap_seconds.unwrap_or(DEFAULT_OVERLAP);
+    if overlap > crate::importers::MAX_OVERLAP {
+        let detail = format!("overlapSeconds must be at most {} (a week)", crate::importers::MAX_OVERLAP);
+        return Err(Problem::new(StatusCode::BAD_REQUEST, "bad_request", detail));
+    }
+    let actor = actor(&state, &request);
+    let importers = state.importers.clone();
+    let (key, index) = path.into_inner();
+    let (shown, until) =
+        run(move || importers.rotate(&key, index, overlap, &actor, super::super::routes::now())).await?;
+    Ok(HttpResponse::Ok().json(json!({ "destination": shown.destination, "index": shown.index, "secret": shown.secret, "previousSignsUntil": until })))
+}
+
 /// The settings in a request's body.
 fn input(body: &[u8]) -> Result<Input, Problem> {
     let bad = |detail: String| Problem::new(StatusCode::BAD_REQUEST, "bad_request", detail);
@@ -146,6 +189,7 @@ fn problem(error: ConfigureError) -> Problem {
         ConfigureError::Unknown => super::super::problem::unknown_importer(),
         ConfigureError::ReadOnly => conflict("importer_read_only", "this importer is defined in the configuration file: change it there and restart the server"),
         ConfigureError::Exists => conflict("importer_exists", "an importer made in the dashboard has this key: edit it, or choose another key"),
+        ConfigureError::NotAWebhook => Problem::new(StatusCode::NOT_FOUND, "unknown_destination", "the importer has no webhook at this place (destinations count from 0)"),
         ConfigureError::Enabled => conflict("importer_enabled", "disable the importer first, so that no import starts while it is deleted"),
         ConfigureError::HasData(imports) => conflict("importer_has_data", "imports of this importer still hold data: delete its data first (DELETE /v1/admin/importers/{key}/data)").with("imports", imports),
         ConfigureError::Store(e) => {

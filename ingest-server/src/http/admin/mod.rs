@@ -42,6 +42,7 @@ pub(super) fn routes(config: &mut web::ServiceConfig) {
             .route("/importers/{key}", web::delete().to(configure::delete))
             .route("/importers/{key}/disable", web::post().to(configure::disable))
             .route("/importers/{key}/enable", web::post().to(configure::enable))
+            .route("/importers/{key}/destinations/{index}/rotate", web::post().to(configure::rotate))
             .route("/imports", web::get().to(reads::imports))
             .route("/imports/{id}", web::get().to(reads::import))
             .route("/imports/{id}/rows", web::get().to(reads::rows))
