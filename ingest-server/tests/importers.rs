@@ -301,3 +301,44 @@ fn a_rotated_secret_signs_beside_the_new_one_during_the_overlap_and_no_longer_af
         server.admin_with("POST", "/v1/admin/importers/crm/destinations/3/rotate", &json!({}));
     assert_eq!((status, problem["code"].as_str()), (404, Some("unknown_destination")));
 }
+
+#[test]
+fn testing_a_webhook_sends_a_signed_sluice_test_message_and_shows_the_receivers_refusal() {
+    let (good, bad) = (
+        Receiver::start(Behaviour::default()),
+        Receiver::start(Behaviour { fail_first: 100, ..Behaviour::default() }),
+    );
+    let server = Server::with_env(&config("", ""), ADMIN);
+    let hooks = json!([
+        { "type": "webhook", "url": good.url, "allow_private_network": true },
+        { "type": "webhook", "url": bad.url, "allow_private_network": true },
+    ]);
+    let (_, made) =
+        server.admin_with("POST", "/v1/admin/importers", &json!({ "document": document("crm", hooks) }));
+    let secret = made["secrets"][0]["secret"].as_str().unwrap().to_owned();
+    let (status, tested) =
+        server.admin("POST", "/v1/admin/importers/crm/destinations/0/test", Some(ADMIN_TOKEN));
+    assert_eq!(status, 200);
+    assert_eq!(tested, json!({ "outcome": "delivered", "status": 200, "error": null }));
+    let [message] = good.all().try_into().unwrap();
+    assert_eq!(
+        (message.body["type"].as_str(), message.body["data"]["importer"].as_str()),
+        (Some("sluice.test"), Some("crm"))
+    );
+    assert!(message.id.starts_with("msg_") && message.id.len() == 36);
+    sign::verify(
+        &secret,
+        &message.id,
+        &message.timestamp.to_string(),
+        &message.signature,
+        &message.raw,
+        now(),
+        300,
+    )
+    .unwrap();
+    let (_, tested) = server.admin("POST", "/v1/admin/importers/crm/destinations/1/test", Some(ADMIN_TOKEN));
+    assert_eq!(tested, json!({ "outcome": "failed", "status": 503, "error": "HTTP 503" }));
+    let (status, problem) =
+        server.admin("POST", "/v1/admin/importers/demo/destinations/0/test", Some(ADMIN_TOKEN));
+    assert_eq!((status, problem["code"].as_str()), (404, Some("unknown_destination")));
+}

@@ -38,7 +38,7 @@ pub mod source;
 pub mod webhook;
 
 pub use conductor::Deliveries;
-pub use destination::{Destination, Failure, Outcome};
+pub use destination::{Destination, Failure, Outcome, Probe};
 pub use lane::{LaneError, Shared};
 pub use source::{ImportData, ImportReader, ImportView, SourceError};
 pub use webhook::sign;

@@ -18,7 +18,7 @@ pub use diff::masked_url;
 pub use document::Input;
 
 use crate::config::{self, Importer};
-use crate::delivery::{Deliveries, destination};
+use crate::delivery::{Deliveries, Outcome, Probe, destination};
 use crate::imports::{ImportError, ImporterRuntime, Imports, Source};
 use crate::store::{Event, StoreError, StoredImporter};
 use document::Document;
@@ -97,6 +97,8 @@ pub enum ConfigureError {
     Exists,
     /// The destination at this place is not a webhook made in the dashboard.
     NotAWebhook,
+    /// The importer has no destination at this place.
+    UnknownDestination,
     /// Deleting needs the importer disabled first, so that no import starts meanwhile.
     Enabled,
     /// Deleting needs the importer's data deleted first; this many imports hold some.
@@ -117,6 +119,7 @@ impl std::fmt::Display for ConfigureError {
             ConfigureError::ReadOnly => f.write_str("the importer is defined in the configuration file"),
             ConfigureError::Exists => f.write_str("an importer has this key already"),
             ConfigureError::NotAWebhook => f.write_str("no webhook at this place"),
+            ConfigureError::UnknownDestination => f.write_str("no destination at this place"),
             ConfigureError::Enabled => f.write_str("the importer is enabled"),
             ConfigureError::HasData(n) => write!(f, "{n} imports of the importer hold data"),
             ConfigureError::Store(e) => write!(f, "store: {e}"),
@@ -158,6 +161,18 @@ pub struct Checked {
     pub toml: String,
     /// Every problem, by field; empty when they would be saved.
     pub errors: Vec<FieldError>,
+}
+
+/// How a test of a destination went.
+#[derive(Debug, Serialize)]
+pub struct Tested {
+    /// Whether the destination took it (`delivered`) or not (`failed`).
+    pub outcome: &'static str,
+    /// The HTTP status it answered with, if it speaks HTTP and answered.
+    pub status: Option<u16>,
+    /// What failed: an error kind, a status, a missing column or right; never a secret, a URL or
+    /// a value.
+    pub error: Option<String>,
 }
 
 /// Puts the stored importers into `imports`' registry and returns them, for their lanes. One
@@ -219,6 +234,16 @@ fn build(imports: &Imports, document: &Document, secrets: &Secrets) -> Result<Im
         })
         .collect();
     if errors.is_empty() { Ok(importer) } else { Err(errors) }
+}
+
+/// A test's outcome as the dashboard shows it.
+fn tested(outcome: Outcome) -> Tested {
+    match outcome {
+        Outcome::Delivered { status } => Tested { outcome: "delivered", status, error: None },
+        Outcome::Retry { failure, .. } | Outcome::Dead(failure) => {
+            Tested { outcome: "failed", status: failure.status(), error: Some(failure.to_string()) }
+        }
+    }
 }
 
 /// Where a dashboard importer comes from, with its document.
@@ -333,6 +358,32 @@ impl Importers {
             .put_importer(StoredImporter { sealed_secrets, updated_at: now, ..stored }, event)?;
         self.apply(importer, &document, disabled)?;
         Ok((ShownSecret { destination: id, index, secret }, until))
+    }
+
+    /// Tests the destination at `index` of the importer with `key` (of the file or the
+    /// dashboard) without an import: see [`Destination::test`](crate::delivery::Destination::test).
+    /// Audited with its outcome.
+    pub fn test_destination(
+        &self,
+        key: &str,
+        index: usize,
+        actor: &Actor,
+        now: i64,
+    ) -> Result<Tested, ConfigureError> {
+        let importer = self.imports.importer(key).map_err(|_| ConfigureError::Unknown)?;
+        let configured = importer.config.destinations.get(index).ok_or(ConfigureError::UnknownDestination)?;
+        let columns: Vec<String> = importer.schema().columns().iter().map(|c| c.key().to_owned()).collect();
+        let probe = Probe { importer: key, columns: &columns };
+        let tested = match destination::open(configured) {
+            Ok(opened) => tested(opened.try_without_import(&probe)),
+            Err(e) => Tested { outcome: "failed", status: None, error: Some(e.to_string()) },
+        };
+        let detail = json!({ "importer": key, "by": actor, "destination": index, "outcome": tested.outcome, "status": tested.status, "error": tested.error });
+        let event = Event { import_id: None, at: now, kind: "admin_destination_tested", detail };
+        if let Err(e) = self.imports.store().log(event) {
+            tracing::warn!(error = %e, "could not write the audit log");
+        }
+        Ok(tested)
     }
 
     /// Puts `importer` into the registry and replaces its delivery lanes.

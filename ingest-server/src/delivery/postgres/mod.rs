@@ -12,9 +12,9 @@
 
 mod table;
 
-pub use table::{Row, TableName, WriteError, check_table, write_rows};
+pub use table::{Row, TableName, WriteError, check_table, check_writable, write_rows};
 
-use super::destination::{Destination, Failure, Outcome};
+use super::destination::{Destination, Failure, Outcome, Probe};
 use super::network;
 use super::source::{ImportReader, SourceError};
 use crate::config::PostgresTable;
@@ -167,6 +167,24 @@ impl Destination for PostgresDestination {
         })?;
         let columns = columns.unwrap_or_default().into_iter().map(|(_, name)| name).collect();
         Ok(Some(Chunk { range, columns, rows }))
+    }
+
+    fn test(&self, probe: &Probe<'_>) -> Outcome {
+        let mut client = match self.connect() {
+            Ok(client) => client,
+            Err(outcome) => return outcome,
+        };
+        let columns: Vec<String> = match &self.columns {
+            Some(wanted) => wanted.clone(),
+            None => probe.columns.to_vec(),
+        };
+        match check_writable(&mut client, &self.table, &columns) {
+            Ok(()) => {
+                self.keep(client);
+                Outcome::Delivered { status: None }
+            }
+            Err(e) => Outcome::Dead(Failure::new(e)),
+        }
     }
 
     fn send(&self, message: &Message, chunk: Option<Chunk>) -> Outcome {

@@ -10,9 +10,10 @@ mod body;
 mod send;
 pub mod sign;
 
-use super::destination::{Destination, Outcome};
+use super::destination::{Destination, Failure, Outcome, Probe};
 use super::network;
 use super::now_ms;
+use super::rows::rfc3339;
 use super::source::{ImportReader, SourceError};
 use crate::config::Webhook;
 use crate::store::Message;
@@ -69,6 +70,28 @@ impl Destination for WebhookDestination {
         let signed = send::Signed { id: &message.id, timestamp, signature: &signature };
         send::post(&self.agent, &self.url, &signed, &body)
     }
+
+    fn test(&self, probe: &Probe<'_>) -> Outcome {
+        let timestamp = now_ms() / 1000;
+        let Some(id) = test_id() else { return Outcome::Dead(Failure::new(WebhookError::RequestFailed)) };
+        let body = serde_json::json!({
+            "type": "sluice.test",
+            "timestamp": rfc3339(timestamp),
+            "data": { "importer": probe.importer, "note": "a test from the Sluice dashboard: no rows, nothing to store" },
+        })
+        .to_string()
+        .into_bytes();
+        let signature = self.signature(&id, timestamp, &body);
+        send::post(&self.agent, &self.url, &send::Signed { id: &id, timestamp, signature: &signature }, &body)
+    }
+}
+
+/// A test message's id: `msg_` and 32 random hex digits, like every message's.
+fn test_id() -> Option<String> {
+    use ring::rand::SecureRandom;
+    let mut bytes = [0u8; 16];
+    ring::rand::SystemRandom::new().fill(&mut bytes).ok()?;
+    Some(format!("msg_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()))
 }
 
 /// What failed with a webhook. Never holds its URL (which may carry a token), its secret or

@@ -138,6 +138,21 @@ pub(super) async fn rotate(
     Ok(HttpResponse::Ok().json(json!({ "destination": shown.destination, "index": shown.index, "secret": shown.secret, "previousSignsUntil": until })))
 }
 
+/// `POST /v1/admin/importers/{key}/destinations/{index}/test`: tries a destination of any
+/// importer without an import: `{"outcome": "delivered" | "failed", "status", "error"}`.
+pub(super) async fn test_destination(
+    state: web::Data<State>,
+    request: HttpRequest,
+    path: web::Path<(String, usize)>,
+) -> Result<HttpResponse, Problem> {
+    let actor = actor(&state, &request);
+    let importers = state.importers.clone();
+    let (key, index) = path.into_inner();
+    let tested =
+        run(move || importers.test_destination(&key, index, &actor, super::super::routes::now())).await?;
+    Ok(HttpResponse::Ok().json(tested))
+}
+
 /// The settings in a request's body.
 fn input(body: &[u8]) -> Result<Input, Problem> {
     let bad = |detail: String| Problem::new(StatusCode::BAD_REQUEST, "bad_request", detail);
@@ -190,6 +205,7 @@ fn problem(error: ConfigureError) -> Problem {
         ConfigureError::ReadOnly => conflict("importer_read_only", "this importer is defined in the configuration file: change it there and restart the server"),
         ConfigureError::Exists => conflict("importer_exists", "an importer made in the dashboard has this key: edit it, or choose another key"),
         ConfigureError::NotAWebhook => Problem::new(StatusCode::NOT_FOUND, "unknown_destination", "the importer has no webhook at this place (destinations count from 0)"),
+        ConfigureError::UnknownDestination => Problem::new(StatusCode::NOT_FOUND, "unknown_destination", "the importer has no destination at this place (destinations count from 0)"),
         ConfigureError::Enabled => conflict("importer_enabled", "disable the importer first, so that no import starts while it is deleted"),
         ConfigureError::HasData(imports) => conflict("importer_has_data", "imports of this importer still hold data: delete its data first (DELETE /v1/admin/importers/{key}/data)").with("imports", imports),
         ConfigureError::Store(e) => {

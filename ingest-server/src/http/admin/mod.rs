@@ -43,6 +43,7 @@ pub(super) fn routes(config: &mut web::ServiceConfig) {
             .route("/importers/{key}/disable", web::post().to(configure::disable))
             .route("/importers/{key}/enable", web::post().to(configure::enable))
             .route("/importers/{key}/destinations/{index}/rotate", web::post().to(configure::rotate))
+            .route("/importers/{key}/destinations/{index}/test", web::post().to(configure::test_destination))
             .route("/imports", web::get().to(reads::imports))
             .route("/imports/{id}", web::get().to(reads::import))
             .route("/imports/{id}/rows", web::get().to(reads::rows))
