@@ -550,9 +550,31 @@ function importerActions(importer) {
   return [edit, toggle, remove];
 }
 
-/** "Rotate secret…" for a webhook of an importer made in the dashboard. */
+/** "Test" for every destination, and "Rotate secret…" for a webhook of an importer made in the dashboard. */
 function destinationActions(importer, destination, index) {
-  if (importer.source !== 'dashboard' || destination.type !== 'webhook') return null;
+  return [testButton(importer, index), destination.type === 'webhook' && importer.source === 'dashboard' ? rotateButton(importer, index) : null];
+}
+
+/** Tries the destination without an import and shows how it went beside the button. */
+function testButton(importer, index) {
+  const button = el('button', { type: 'button', class: 'test' }, 'Test');
+  const result = el('output', { class: 'test-result', 'aria-live': 'polite' });
+  button.addEventListener('click', () =>
+    busy(button, statusAlerts(), async () => {
+      result.textContent = 'Testing…';
+      const tested = await api('POST', `/v1/admin/importers/${encodeURIComponent(importer.key)}/destinations/${index}/test`);
+      const status = tested.status == null ? '' : ` (HTTP ${tested.status})`;
+      result.textContent = tested.outcome === 'delivered' ? `Delivered${status}` : `Failed: ${tested.error ?? 'no answer'}`;
+      result.className = `test-result ${tested.outcome}`;
+    }).finally(() => {
+      if (result.textContent === 'Testing…') result.textContent = '';
+    }),
+  );
+  return [button, ' ', result];
+}
+
+/** "Rotate secret…": a new secret shown once, the old one signing for the overlap chosen. */
+function rotateButton(importer, index) {
   const rotate = el('button', { type: 'button', class: 'rotate' }, 'Rotate secret…');
   const overlap = selectInput('overlap', '86400', [
     ['3600', 'an hour'],
@@ -574,7 +596,7 @@ function destinationActions(importer, destination, index) {
       done: (rotated) => showSecrets(importer.key, [rotated], rotated.previousSignsUntil),
     }),
   );
-  return rotate;
+  return [' ', rotate];
 }
 
 /** Back to the importers (the hash may already say so: a rotation starts from there). */

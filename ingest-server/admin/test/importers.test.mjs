@@ -2,8 +2,8 @@
 // shown read-only; a new importer made with the form (two columns, a PostgreSQL table given its
 // password, an S3 bucket given its access key, a webhook whose secret is shown once); an import
 // through it (the Rust upload example, as the widget would send it) arriving in the table, the
-// bucket and the receiver, signed; a field refused by name; the webhook's secret rotated; the
-// importer deleted with its data. PostgreSQL and the S3 server (moto) are started by the test.
+// bucket and the receiver, signed; a field refused by name; each destination tested; the
+// webhook's secret rotated; the importer deleted with its data. PostgreSQL and the S3 server (moto) are started by the test.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -175,6 +175,21 @@ test('make an importer with a table, a bucket and a webhook; import through it; 
   await crm.waitFor();
   assert.match(await crm.textContent(), /made in the dashboard/);
   assert.ok(!(await page.content()).includes(secret), 'the secret is shown once');
+
+  // Test each destination: the table checked, an object put and deleted, a signed sluice.test.
+  const tests = crm.locator('button.test');
+  for (let index = 0; index < 3; index += 1) {
+    await tests.nth(index).click();
+    await crm
+      .locator('output.test-result')
+      .nth(index)
+      .filter({ hasText: /Delivered|Failed/ })
+      .waitFor();
+    assert.match(await crm.locator('output.test-result').nth(index).textContent(), /^Delivered/);
+  }
+  const probe = await until('the sluice.test message', () => receiver.received.find((m) => JSON.parse(m.body).type === 'sluice.test'));
+  assert.ok(signedWith(probe, secret), 'the test message is signed');
+  assert.deepEqual(await s3.keys('imports', 'sluice/crm/'), [], 'the test object was deleted');
   await shot(page, 'dashboard-importer-made');
 
   const upload = spawnSync(UPLOAD, [server.url, 'crm', join(dir, 'contacts.csv')], { encoding: 'utf8' });
@@ -198,7 +213,7 @@ test('make an importer with a table, a bucket and a webhook; import through it; 
     lines.map((l) => l.data.name),
     ['Ada', 'Alan', 'Grace'],
   );
-  await until('the webhook messages', () => receiver.received.length >= 2);
+  await until('the webhook messages', () => receiver.received.length >= 3);
   assert.ok(
     receiver.received.every((m) => signedWith(m, secret)),
     'signed with the secret shown once',
