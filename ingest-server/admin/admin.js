@@ -505,13 +505,15 @@ const COLUMN_TYPES = ['text', 'integer', 'number', 'boolean', 'date', 'datetime'
 const DESTINATION_KINDS = { webhook: 'Webhook', postgres: 'PostgreSQL table', s3: 'S3 bucket' };
 const SECRET_FIELDS = ['password', 'access_key_id', 'secret_access_key'];
 
-/** "configuration file, read-only" or "dashboard", and "disabled". */
+/** "configuration file, read-only" or "dashboard", "disabled", and "not served" (why, in its title). */
 function sourceBadges(importer) {
   const source =
     importer.source === 'dashboard'
       ? el('span', { class: 'badge' }, 'made in the dashboard')
       : el('span', { class: 'badge', title: 'Change it in the configuration file and restart the server' }, 'configuration file, read-only');
-  return [source, importer.disabled ? [' ', el('span', { class: 'badge dead' }, 'disabled')] : null];
+  const unserved =
+    importer.served === false ? [' ', el('span', { class: 'badge dead', title: importer.problem }, 'not served'), hiddenText(`: ${importer.problem}`)] : null;
+  return [source, importer.disabled ? [' ', el('span', { class: 'badge dead' }, 'disabled')] : null, unserved];
 }
 
 /** Edit, disable or enable, and delete, for an importer made in the dashboard. */

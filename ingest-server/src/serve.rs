@@ -28,11 +28,12 @@ pub fn serve(config: Config) -> Result<(), StartError> {
         tracing::warn!(error = %e, "the store's upkeep failed at start; the retention job tries again every minute");
     }
     let imports = Arc::new(Imports::new(Arc::clone(&config), store, master).map_err(failed)?);
+    let loaded = importers::load(&imports);
     let mut served = config.importers.clone();
-    served.extend(importers::load(&imports));
+    served.extend(loaded.served);
     let deliveries = Arc::new(start_delivery(&config, &served, &imports).map_err(failed)?);
     tracing::debug!(lanes = deliveries.lanes(), "delivery started");
-    let importers = Arc::new(Importers::new(Arc::clone(&imports), deliveries));
+    let importers = Arc::new(Importers::new(Arc::clone(&imports), deliveries, loaded.unserved));
     actix_web::rt::System::new().block_on(async move {
         let bound =
             http::bind(Arc::clone(&config), Arc::clone(&imports), importers).map_err(StartError::Failed)?;

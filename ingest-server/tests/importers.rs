@@ -342,3 +342,40 @@ fn testing_a_webhook_sends_a_signed_sluice_test_message_and_shows_the_receivers_
         server.admin("POST", "/v1/admin/importers/demo/destinations/0/test", Some(ADMIN_TOKEN));
     assert_eq!((status, problem["code"].as_str()), (404, Some("unknown_destination")));
 }
+
+#[test]
+fn a_stored_importer_that_cannot_be_served_after_a_restart_is_listed_with_why_and_can_be_fixed() {
+    let with_keys = [
+        ("SLUICE_ADMIN_TOKEN", ADMIN_TOKEN),
+        ("CRM_KEY_ID", "AKIDTEST"),
+        ("CRM_SECRET", "test-secret-value"),
+    ];
+    let server = Server::with_env(&config("", ""), &with_keys);
+    let mut bucket = document(
+        "crm",
+        json!([{ "type": "s3", "endpoint": "http://127.0.0.1:9", "bucket": "imports",
+        "path_style": true, "allow_private_network": true, "access_key_id_env": "CRM_KEY_ID", "secret_access_key_env": "CRM_SECRET" }]),
+    );
+    let (status, made) = server.admin_with("POST", "/v1/admin/importers", &json!({ "document": bucket }));
+    assert_eq!(status, 201, "{made}");
+
+    let server = Server::in_dir(server.kill9(), ADMIN);
+    let (status, _) = server.admin("GET", "/v1/importers/crm", None);
+    assert_eq!(status, 404, "not served without its credentials");
+    let (_, listed) = server.admin("GET", "/v1/admin/importers", Some(ADMIN_TOKEN));
+    let crm = listed["importers"].as_array().unwrap().iter().find(|i| i["key"] == "crm").unwrap().clone();
+    assert_eq!((crm["served"].as_bool(), crm["source"].as_str()), (Some(false), Some("dashboard")));
+    assert!(crm["problem"].as_str().unwrap().contains("CRM_KEY_ID is not set"), "{crm}");
+    assert!(server.stderr().contains("cannot be served"));
+
+    bucket["destinations"][0]["id"] = crm["document"]["destinations"][0]["id"].clone();
+    bucket["destinations"][0]["access_key_id"] = json!("AKIDTEST");
+    bucket["destinations"][0]["secret_access_key"] = json!("test-secret-value");
+    let (status, fixed) = server.admin_with("PUT", "/v1/admin/importers/crm", &json!({ "document": bucket }));
+    assert_eq!(status, 200, "{fixed}");
+    let (status, _) = server.admin("GET", "/v1/importers/crm", None);
+    assert_eq!(status, 200, "served once fixed, without a restart");
+    let (_, listed) = server.admin("GET", "/v1/admin/importers", Some(ADMIN_TOKEN));
+    assert_eq!(listed["importers"].as_array().unwrap().len(), 2, "listed once: {listed}");
+    assert!(!listed.to_string().contains("test-secret-value"));
+}

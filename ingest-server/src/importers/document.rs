@@ -92,6 +92,12 @@ impl Document {
     }
 }
 
+impl std::fmt::Debug for Given {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Given([redacted] for {} destinations)", self.by_id.len())
+    }
+}
+
 impl Given {
     /// The password given for destination `id`.
     pub(super) fn password(&self, id: &str) -> Option<&str> {
@@ -171,36 +177,50 @@ fn take_secrets(table: &mut Table, rng: &dyn SecureRandom) -> Result<Given, Vec<
     for (index, destination) in destinations.iter_mut().enumerate() {
         let Some(destination) = destination.as_table_mut() else { continue };
         let field = |name: &str| format!("destinations[{index}].{name}");
-        let id = match destination.get("id").map(Value::as_str) {
-            None => new_id(rng).map_err(|message| FieldError::new(field("id"), message)),
-            Some(Some(id)) if is_id(id) && !given.by_id.contains_key(id) => Ok(id.to_owned()),
-            Some(_) => Err(FieldError::new(field("id"), "expected the id the server gave this destination (dst_ and 12 hex digits, once per importer), or no id for a new destination".into())),
-        };
         if destination.contains_key("secret") {
-            errors.push(FieldError::new(
-                field("secret"),
-                "the server makes signing secrets: leave secret out (rotate it to get a new one)".into(),
-            ));
+            let message = "the server makes signing secrets: leave secret out (rotate it to get a new one)";
+            errors.push(FieldError::new(field("secret"), message.into()));
         }
-        let mut secrets = Table::new();
-        for name in GIVEN {
-            match destination.remove(*name) {
-                Some(Value::String(text)) if !text.is_empty() => {
-                    drop(secrets.insert((*name).into(), Value::String(text)));
-                }
-                Some(Value::String(_)) | None => {}
-                Some(_) => errors.push(FieldError::new(field(name), "expected a string".into())),
-            }
-        }
-        match id {
+        let secrets = take_given(destination, &field, &mut errors);
+        match destination_id(destination, &given, rng) {
             Ok(id) => {
                 destination.insert("id".into(), Value::String(id.clone()));
                 given.by_id.insert(id, secrets);
             }
-            Err(error) => errors.push(error),
+            Err(message) => errors.push(FieldError::new(field("id"), message)),
         }
     }
     if errors.is_empty() { Ok(given) } else { Err(errors) }
+}
+
+/// The secrets given with `destination`, taken out of it; a value not a string is an error.
+fn take_given(
+    destination: &mut Table,
+    field: &dyn Fn(&str) -> String,
+    errors: &mut Vec<FieldError>,
+) -> Table {
+    let mut secrets = Table::new();
+    for name in GIVEN {
+        match destination.remove(*name) {
+            Some(Value::String(text)) if !text.is_empty() => {
+                secrets.insert((*name).into(), Value::String(text));
+            }
+            Some(Value::String(_)) | None => {}
+            Some(_) => errors.push(FieldError::new(field(name), "expected a string".into())),
+        }
+    }
+    secrets
+}
+
+/// The destination's id: the one it has (once per importer), or a new one.
+fn destination_id(destination: &Table, given: &Given, rng: &dyn SecureRandom) -> Result<String, String> {
+    match destination.get("id").map(Value::as_str) {
+        None => new_id(rng),
+        Some(Some(id)) if is_id(id) && !given.by_id.contains_key(id) => Ok(id.to_owned()),
+        Some(_) => Err("expected the id the server gave this destination (dst_ and 12 hex digits, once per \
+                        importer), or no id for a new destination"
+            .into()),
+    }
 }
 
 /// Whether `id` is a destination id.
@@ -215,4 +235,50 @@ fn new_id(rng: &dyn SecureRandom) -> Result<String, String> {
     let mut bytes = [0u8; 6];
     rng.fill(&mut bytes).map_err(|_| "no randomness to make an id: try again".to_owned())?;
     Ok(format!("dst_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ring::rand::SystemRandom;
+    use serde_json::json;
+
+    #[test]
+    fn json_and_toml_read_alike_new_destinations_get_ids_and_given_secrets_are_taken_out() {
+        let rng = SystemRandom::new();
+        let json = json!({ "key": "crm", "name": null, "allowed_origins": ["https://a.example"],
+            "destinations": [{ "type": "postgres", "url": "postgres://u@h/d", "table": "t", "password": "hunter2" }] });
+        let (document, given) = Document::read(Input::Json(json), &rng).unwrap();
+        let [(id, kind)] = document.destinations().try_into().unwrap();
+        assert!(is_id(&id) && kind == "postgres", "{id}");
+        assert_eq!(given.password(&id), Some("hunter2"));
+        assert!(!document.to_toml().contains("hunter2") && !document.to_toml().contains("name"));
+        let (again, _) = Document::read(Input::Toml(document.to_toml()), &rng).unwrap();
+        assert_eq!(again, document, "TOML written back reads the same, ids kept");
+    }
+
+    #[test]
+    fn ids_are_checked_a_secret_is_refused_and_syntax_errors_say_where() {
+        let rng = SystemRandom::new();
+        let twice = json!({ "destinations": [{ "id": "dst_000000000001" }, { "id": "dst_000000000001", "secret": "x" }] });
+        let errors = Document::read(Input::Json(twice), &rng).unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["destinations[1].secret", "destinations[1].id"]);
+        let errors = Document::read(Input::Toml("key = \"crm\"\nname = \n".into()), &rng).unwrap_err();
+        assert_eq!(errors[0].field, "toml");
+        assert!(errors[0].message.starts_with("line 2, column"), "{}", errors[0].message);
+        assert!(Document::read(Input::Json(json!(["not", "an", "object"])), &rng).is_err());
+    }
+
+    #[test]
+    fn the_checked_text_has_each_webhooks_secret_and_no_ids() {
+        let rng = SystemRandom::new();
+        let json =
+            json!({ "key": "crm", "destinations": [{ "type": "webhook", "url": "https://h.example" }] });
+        let (document, given) = Document::read(Input::Json(json), &rng).unwrap();
+        let (secrets, shown, _) = Secrets::default().merged(&document, &given, &rng).unwrap();
+        let text = document.checked_text(&secrets);
+        assert!(text.contains(&format!("secret = \"{}\"", shown[0].secret)), "{text}");
+        assert!(!text.contains("dst_"), "{text}");
+    }
 }

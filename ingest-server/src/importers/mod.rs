@@ -32,6 +32,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 pub struct Importers {
     imports: Arc<Imports>,
     deliveries: Arc<Deliveries>,
+    /// Stored importers not served since the start, until they are saved or deleted.
+    unserved: Mutex<Vec<Unserved>>,
     rng: SystemRandom,
     /// One change at a time: each reads the stored importer, then writes it.
     changing: Mutex<()>,
@@ -175,32 +177,74 @@ pub struct Tested {
     pub error: Option<String>,
 }
 
-/// Puts the stored importers into `imports`' registry and returns them, for their lanes. One
-/// that no longer passes the checks (the file's `[server]` changed, say), whose secrets do not
-/// open, or whose key the configuration file now uses, is left out with an error in the log:
-/// its imports and messages wait until it is fixed.
-pub fn load(imports: &Imports) -> Vec<Importer> {
+/// The importers made in the dashboard as found at start.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// Those served, for their lanes.
+    pub served: Vec<Importer>,
+    /// Those that cannot be served, to be fixed in the dashboard.
+    pub unserved: Vec<Unserved>,
+}
+
+/// A stored importer the server does not serve, and why: the dashboard lists it so that it can
+/// be edited (or deleted).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Unserved {
+    /// Its key.
+    pub key: String,
+    /// Its settings, as the form edits them.
+    pub document: Value,
+    /// The same as TOML.
+    pub toml: String,
+    /// Why it is not served; never a secret.
+    pub problem: String,
+    /// Whether it is disabled.
+    pub disabled: bool,
+}
+
+/// Puts the stored importers into `imports`' registry. One that no longer passes the checks (the
+/// file's `[server]` changed, a credential variable is not set), whose secrets do not open, or
+/// whose key the configuration file now uses, is not served (an error in the log, and in the
+/// dashboard's list): its imports and messages wait until it is fixed.
+pub fn load(imports: &Imports) -> Loaded {
     let stored = match imports.store().stored_importers() {
         Ok(stored) => stored,
         Err(e) => {
             tracing::error!(error = %e, "cannot read the importers made in the dashboard; they are not served");
-            return Vec::new();
+            return Loaded::default();
         }
     };
-    let mut loaded = Vec::new();
+    let mut loaded = Loaded::default();
     for stored in stored {
-        if imports.importer(&stored.key).is_ok() {
-            tracing::error!(importer = %stored.key, "an importer of the configuration file has the key of an importer made in the dashboard: the file's is served");
-            continue;
-        }
-        match restore(imports, &stored) {
-            Ok(importer) => loaded.push(importer),
-            Err(e) => {
-                tracing::error!(importer = %stored.key, error = %e, "an importer made in the dashboard cannot be served; edit it in the dashboard");
+        let restored =
+            match imports.importer(&stored.key) {
+                Ok(_) => Err("the configuration file has an importer with this key, which is served instead"
+                    .to_owned()),
+                Err(_) => restore(imports, &stored),
+            };
+        match restored {
+            Ok(importer) => loaded.served.push(importer),
+            Err(problem) => {
+                let what = "an importer made in the dashboard cannot be served; edit it in the dashboard";
+                tracing::error!(importer = %stored.key, error = %problem, "{what}");
+                loaded.unserved.push(unserved(&stored, problem));
             }
         }
     }
     loaded
+}
+
+/// A stored importer that is not served, as listed.
+fn unserved(stored: &StoredImporter, problem: String) -> Unserved {
+    let document = Document::parse(&stored.document).ok();
+    Unserved {
+        key: stored.key.clone(),
+        document: document.as_ref().map(Document::to_json).unwrap_or_default(),
+        toml: stored.document.clone(),
+        problem,
+        disabled: stored.disabled,
+    }
 }
 
 /// The stored importer, checked and in the registry.
@@ -252,9 +296,21 @@ fn dashboard(document: &Document) -> Source {
 }
 
 impl Importers {
-    /// The service over `imports`' registry and store, changing `deliveries`' lanes.
-    pub fn new(imports: Arc<Imports>, deliveries: Arc<Deliveries>) -> Importers {
-        Importers { imports, deliveries, rng: SystemRandom::new(), changing: Mutex::new(()) }
+    /// The service over `imports`' registry and store, changing `deliveries`' lanes; `unserved`
+    /// are the stored importers [`load`] could not serve.
+    pub fn new(imports: Arc<Imports>, deliveries: Arc<Deliveries>, unserved: Vec<Unserved>) -> Importers {
+        let unserved = Mutex::new(unserved);
+        Importers { imports, deliveries, unserved, rng: SystemRandom::new(), changing: Mutex::new(()) }
+    }
+
+    /// The stored importers that are not served, and why.
+    pub fn unserved(&self) -> Vec<Unserved> {
+        self.unserved.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Forgets that the importer with `key` was not served (it was saved or deleted).
+    fn served(&self, key: &str) {
+        self.unserved.lock().unwrap_or_else(PoisonError::into_inner).retain(|u| u.key != key);
     }
 
     /// Checks `input` as a save would, without saving: the dashboard converts between its form
@@ -314,13 +370,20 @@ impl Importers {
     ) -> Result<(), ConfigureError> {
         let _one = self.changing.lock().unwrap_or_else(PoisonError::into_inner);
         let stored = self.editable(key)?;
-        let current = self.imports.importer(key).map_err(|_| ConfigureError::Unknown)?;
         let kind = if disabled { "admin_importer_disabled" } else { "admin_importer_enabled" };
         let change = json!([{ "field": "disabled", "from": stored.disabled, "to": disabled }]);
         let event = self.event(kind, key, actor, now, change);
         self.imports.store().put_importer(StoredImporter { disabled, updated_at: now, ..stored }, event)?;
-        let runtime = ImporterRuntime::new(current.config.clone(), current.source.clone(), disabled)?;
-        self.imports.put_importer(runtime);
+        match self.imports.importer(key) {
+            Ok(current) => {
+                let runtime = ImporterRuntime::new(current.config.clone(), current.source.clone(), disabled)?;
+                self.imports.put_importer(runtime);
+            }
+            Err(_) => {
+                let mut unserved = self.unserved.lock().unwrap_or_else(PoisonError::into_inner);
+                unserved.iter_mut().filter(|u| u.key == key).for_each(|u| u.disabled = disabled);
+            }
+        }
         Ok(())
     }
 
@@ -337,10 +400,7 @@ impl Importers {
     ) -> Result<(ShownSecret, i64), ConfigureError> {
         let _one = self.changing.lock().unwrap_or_else(PoisonError::into_inner);
         let stored = self.editable(key)?;
-        let document = Document::parse(&stored.document).map_err(ConfigureError::Internal)?;
-        let master = self.imports.master();
-        let mut secrets =
-            Secrets::open(master, key, &stored.sealed_secrets).map_err(ConfigureError::Internal)?;
+        let (document, mut secrets) = self.opened(&stored)?;
         let (id, kind) = document.destinations().into_iter().nth(index).ok_or(ConfigureError::NotAWebhook)?;
         let until = now.saturating_add(i64::try_from(overlap_seconds.min(MAX_OVERLAP)).unwrap_or(0));
         let secret = match kind.as_str() {
@@ -349,7 +409,8 @@ impl Importers {
         };
         let secret = secret.ok_or(ConfigureError::NotAWebhook)?;
         let importer = build(&self.imports, &document, &secrets).map_err(ConfigureError::Invalid)?;
-        let sealed_secrets = secrets.seal(master, &self.rng, key).map_err(ConfigureError::Internal)?;
+        let sealed_secrets =
+            secrets.seal(self.imports.master(), &self.rng, key).map_err(ConfigureError::Internal)?;
         let change = json!([{ "field": format!("destinations[{id}].secret"), "change": "rotated", "previousSignsUntil": until }]);
         let event = self.event("admin_importer_secret_rotated", key, actor, now, change);
         let disabled = stored.disabled;
@@ -414,6 +475,7 @@ impl Importers {
         self.imports.store().delete_importer(key, event)?;
         self.imports.remove_importer(key);
         self.deliveries.remove(key);
+        self.served(key);
         Ok(())
     }
 
@@ -426,21 +488,14 @@ impl Importers {
         actor: &Actor,
         now: i64,
     ) -> Result<Saved, ConfigureError> {
-        let master = self.imports.master();
         let key = document.key().unwrap_or_default().to_owned();
-        let old = match &stored {
-            Some(stored) => Some((
-                Document::parse(&stored.document).map_err(ConfigureError::Internal)?,
-                Secrets::open(master, &stored.key, &stored.sealed_secrets)
-                    .map_err(ConfigureError::Internal)?,
-            )),
-            None => None,
-        };
+        let old = stored.as_ref().map(|stored| self.opened(stored)).transpose()?;
         let old_secrets = old.as_ref().map(|(_, s)| s.clone()).unwrap_or_default();
         let (secrets, shown, secret_changes) =
             old_secrets.merged(&document, given, &self.rng).map_err(ConfigureError::Invalid)?;
         let importer = build(&self.imports, &document, &secrets).map_err(ConfigureError::Invalid)?;
-        let sealed_secrets = secrets.seal(master, &self.rng, &key).map_err(ConfigureError::Internal)?;
+        let sealed_secrets =
+            secrets.seal(self.imports.master(), &self.rng, &key).map_err(ConfigureError::Internal)?;
         let before = old.as_ref().map(|(d, _)| d.to_json());
         let changes =
             Value::Array(diff::changes(before.as_ref(), Some(&document.to_json()), &secret_changes));
@@ -458,7 +513,16 @@ impl Importers {
         };
         self.imports.store().put_importer(row, event)?;
         self.apply(importer, &document, disabled)?;
+        self.served(&key);
         Ok(Saved { key, secrets: shown })
+    }
+
+    /// The settings and secrets of a stored importer.
+    fn opened(&self, stored: &StoredImporter) -> Result<(Document, Secrets), ConfigureError> {
+        let document = Document::parse(&stored.document).map_err(ConfigureError::Internal)?;
+        let secrets = Secrets::open(self.imports.master(), &stored.key, &stored.sealed_secrets)
+            .map_err(ConfigureError::Internal)?;
+        Ok((document, secrets))
     }
 
     /// The stored importer with `key`.
@@ -468,7 +532,10 @@ impl Importers {
 
     /// The stored importer with `key`, or why it cannot be changed here.
     fn editable(&self, key: &str) -> Result<StoredImporter, ConfigureError> {
+        // The file's importer is served in place of a stored one with its key: never touch it.
+        let file = self.imports.importer(key).is_ok_and(|i| i.source == Source::File);
         match self.stored(key)? {
+            Some(_) if file => Err(ConfigureError::ReadOnly),
             Some(stored) => Ok(stored),
             None if self.imports.importer(key).is_ok() => Err(ConfigureError::ReadOnly),
             None => Err(ConfigureError::Unknown),

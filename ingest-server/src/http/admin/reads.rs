@@ -8,7 +8,7 @@ use super::super::problem::Problem;
 use super::super::routes::blocking;
 use super::{audit, unknown_import};
 use crate::config::{Delivery, Destination, Importer, Retention};
-use crate::importers::masked_url;
+use crate::importers::{Unserved, masked_url};
 use crate::imports::{Format, ImportError, ImporterRuntime, Imports, Source};
 use crate::store::ImportRecord;
 use actix_web::http::StatusCode;
@@ -32,6 +32,7 @@ pub(super) async fn session(state: web::Data<State>) -> HttpResponse {
 /// `GET /v1/admin/importers`: every importer as configured.
 pub(super) async fn importers(state: web::Data<State>) -> HttpResponse {
     let mut importers: Vec<Value> = state.imports.importers().iter().map(|i| importer_json(i)).collect();
+    importers.extend(state.importers.unserved().into_iter().map(unserved_json));
     importers.sort_by(|a, b| a["key"].as_str().cmp(&b["key"].as_str()));
     HttpResponse::Ok().json(json!({ "importers": importers }))
 }
@@ -42,6 +43,7 @@ pub(super) async fn importers(state: web::Data<State>) -> HttpResponse {
 pub(super) fn importer_json(importer: &ImporterRuntime) -> Value {
     let mut json = settings_json(&importer.config, &importer.schema_json);
     json["disabled"] = json!(importer.disabled);
+    json["served"] = json!(true);
     match &importer.source {
         Source::File => json["source"] = json!("file"),
         Source::Dashboard { document, toml } => {
@@ -51,6 +53,24 @@ pub(super) fn importer_json(importer: &ImporterRuntime) -> Value {
         }
     }
     json
+}
+
+/// A stored importer the server does not serve: its key, settings and why, for the dashboard to
+/// list and edit.
+fn unserved_json(unserved: Unserved) -> Value {
+    json!({
+        "key": unserved.key,
+        "name": unserved.document["name"].as_str().unwrap_or(&unserved.key),
+        "source": "dashboard",
+        "served": false,
+        "problem": unserved.problem,
+        "disabled": unserved.disabled,
+        "document": unserved.document,
+        "toml": unserved.toml,
+        "allowedOrigins": [],
+        "destinations": [],
+        "schema": { "columns": [] },
+    })
 }
 
 fn settings_json(config: &Importer, schema: &Value) -> Value {
