@@ -25,6 +25,8 @@ pub enum Input {
 #[derive(Clone, Debug, PartialEq)]
 pub(super) struct Document {
     table: Table,
+    /// The table as TOML, as stored.
+    toml: String,
 }
 
 /// Secrets given with the document's destinations, by destination id.
@@ -42,12 +44,18 @@ impl Document {
             Input::Toml(text) => from_toml(&text)?,
         };
         let given = take_secrets(&mut table, rng)?;
-        Ok((Document { table }, given))
+        let toml = toml::to_string(&table).map_err(|e| {
+            vec![FieldError::new("document".into(), format!("cannot be written as TOML: {e}"))]
+        })?;
+        Ok((Document { table, toml }, given))
     }
 
     /// A stored document.
     pub(super) fn parse(text: &str) -> Result<Document, String> {
-        text.parse::<Table>().map(|table| Document { table }).map_err(|e| e.to_string())
+        let table = text.parse::<Table>().map_err(|e| format!("the stored settings do not parse: {e}"))?;
+        let toml =
+            toml::to_string(&table).map_err(|e| format!("the stored settings cannot be written: {e}"))?;
+        Ok(Document { table, toml })
     }
 
     /// The importer's key, if written as a string.
@@ -57,7 +65,7 @@ impl Document {
 
     /// The document as stored: TOML text.
     pub(super) fn to_toml(&self) -> String {
-        toml::to_string(&self.table).unwrap_or_default()
+        self.toml.clone()
     }
 
     /// The document as JSON, for the dashboard's form.
@@ -77,7 +85,7 @@ impl Document {
 
     /// The text the configuration's reader checks: the document without destination ids, with
     /// each webhook's signing secret.
-    pub(super) fn checked_text(&self, secrets: &Secrets) -> String {
+    pub(super) fn checked_text(&self, secrets: &Secrets) -> Result<String, FieldError> {
         let mut table = self.table.clone();
         if let Some(Value::Array(destinations)) = table.get_mut("destinations") {
             for destination in destinations.iter_mut().filter_map(Value::as_table_mut) {
@@ -88,7 +96,8 @@ impl Document {
                 }
             }
         }
-        toml::to_string(&table).unwrap_or_default()
+        toml::to_string(&table)
+            .map_err(|e| FieldError::new("document".into(), format!("cannot be written as TOML: {e}")))
     }
 }
 
@@ -277,7 +286,7 @@ mod tests {
             json!({ "key": "crm", "destinations": [{ "type": "webhook", "url": "https://h.example" }] });
         let (document, given) = Document::read(Input::Json(json), &rng).unwrap();
         let (secrets, shown, _) = Secrets::default().merged(&document, &given, &rng).unwrap();
-        let text = document.checked_text(&secrets);
+        let text = document.checked_text(&secrets).unwrap();
         assert!(text.contains(&format!("secret = \"{}\"", shown[0].secret)), "{text}");
         assert!(!text.contains("dst_"), "{text}");
     }

@@ -263,7 +263,7 @@ fn restore(imports: &Imports, stored: &StoredImporter) -> Result<Importer, Strin
 /// The importer `document` describes, with `secrets`, checked as the file's importers are,
 /// each destination opened as its lane will open it.
 fn build(imports: &Imports, document: &Document, secrets: &Secrets) -> Result<Importer, Vec<FieldError>> {
-    let text = document.checked_text(secrets);
+    let text = document.checked_text(secrets).map_err(|e| vec![e])?;
     let mut importer = config::read_importer(&text, &imports.config().server).map_err(|errors| {
         errors.into_iter().map(|e| FieldError::new(e.field, e.message)).collect::<Vec<_>>()
     })?;
