@@ -180,19 +180,21 @@ async function busy(button, alerts, work) {
 class ApiError extends Error {
   constructor(status, problem = {}, ended = false) {
     super(problem.detail || problem.title || `The request failed (HTTP ${status}).`);
-    Object.assign(this, { status, code: problem.code, ended });
+    Object.assign(this, { status, code: problem.code, errors: problem.errors ?? [], ended });
   }
 }
 
 const getToken = () => sessionStorage.getItem(TOKEN_KEY);
 const problemOf = (response) => response.json().catch(() => ({}));
 
-/** Fetches with the admin token; a 401 ends the session, another failure throws its problem. */
-async function request(method, path) {
+/** Fetches with the admin token (and `body` as JSON); a 401 ends the session, another failure throws its problem. */
+async function request(method, path, body = undefined) {
   const token = getToken();
+  const headers = { Authorization: `Bearer ${token}` };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
   let response;
   try {
-    response = await fetch(path, { method, headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' });
+    response = await fetch(path, { method, headers, cache: 'no-store', body: body === undefined ? undefined : JSON.stringify(body) });
   } catch {
     throw new ApiError(0, { detail: 'The server could not be reached; try again.' });
   }
@@ -204,8 +206,8 @@ async function request(method, path) {
   return response;
 }
 
-async function api(method, path) {
-  const response = await request(method, path);
+async function api(method, path, body = undefined) {
+  const response = await request(method, path, body);
   return response.status === 204 ? null : response.json();
 }
 
@@ -295,14 +297,20 @@ function markCurrent(view) {
   }
 }
 
-/** Shows the view of location.hash: #/importers, #/imports[?importer=key], #/imports/<id>, #/audit. */
+/**
+ * Shows the view of location.hash: #/importers, #/importers/new, #/importers/<key>/edit,
+ * #/imports[?importer=key], #/imports/<id>, #/audit.
+ */
 function route() {
   if (!getToken()) return renderSignIn();
   nav.hidden = false;
   const [path, query = ''] = location.hash.slice(1).split('?', 2);
   markCurrent(path.split('/')[1]);
   const one = /^\/imports\/([^/]+)$/.exec(path);
+  const edit = /^\/importers\/([^/]+)\/edit$/.exec(path);
   if (path === '/importers') importersView();
+  else if (path === '/importers/new') importerEditor(null);
+  else if (edit) importerEditor(safeDecode(edit[1]));
   else if (path === '/imports') importsView(new URLSearchParams(query).get('importer') ?? '');
   else if (one) importView(safeDecode(one[1]));
   else if (path === '/audit') auditView();
@@ -339,10 +347,11 @@ async function load(view, fetcher) {
  * A modal confirmation. With `phrase`, the confirm button enables only once it is typed exactly.
  * `action` runs on confirm; the dialog closes when it succeeds (then `done` gets its result) and
  * shows its error when it fails. Escape and Cancel close it; focus returns to `opener`.
+ * `extra` is more of the form (a choice the action reads).
  * @param {{ title: string, message: string, confirmLabel: string, phrase?: string, opener: HTMLElement | null,
- *   action: () => Promise<unknown>, done?: (result: any) => void }} options
+ *   action: () => Promise<unknown>, done?: (result: any) => void, extra?: Node | null }} options
  */
-function confirmDialog({ title, message, confirmLabel, phrase, opener, action, done }) {
+function confirmDialog({ title, message, confirmLabel, phrase, opener, action, done, extra = null }) {
   const input = phrase ? el('input', { id: 'confirm-text', type: 'text', autocomplete: 'off', spellcheck: 'false' }) : null;
   const ready = () => !input || input.value === phrase;
   const confirm = el('button', { type: 'submit', id: 'confirm', class: 'danger', disabled: !ready() }, confirmLabel);
@@ -355,6 +364,7 @@ function confirmDialog({ title, message, confirmLabel, phrase, opener, action, d
     el('h2', { id: 'dialog-title' }, title),
     el('p', { id: 'dialog-text' }, message),
     field,
+    extra,
     alerts,
     el('div', { class: 'actions' }, cancel, confirm),
   );
@@ -401,6 +411,7 @@ async function importersView() {
   const view = startView('Importers');
   const data = await load(view, () => api('GET', '/v1/admin/importers'));
   if (!data) return;
+  view.body.append(el('div', { class: 'toolbar' }, el('a', { href: '#/importers/new', class: 'button primary', id: 'new-importer' }, 'New importer')));
   if (!data.importers.length) view.body.append(el('p', {}, 'No importers are configured.'));
   view.body.append(...data.importers.map(importerSection));
 }
@@ -421,7 +432,7 @@ function importerSection(importer) {
   );
   const origins = importer.allowedOrigins?.length ? importer.allowedOrigins.join(', ') : 'None';
   return section(
-    [importer.name || key, ' ', el('code', { class: 'key' }, key)],
+    [importer.name || key, ' ', el('code', { class: 'key' }, key), ' ', sourceBadges(importer)],
     el(
       'dl',
       { class: 'facts' },
@@ -445,6 +456,7 @@ function importerSection(importer) {
         'View imports',
       ),
       remove,
+      importerActions(importer),
     ),
   );
 }
@@ -456,18 +468,19 @@ function destinationsTable(importer) {
     return d.url;
   };
   const kinds = { webhook: 'Webhook', postgres: 'PostgreSQL table', s3: 'S3 bucket (an object per import)' };
-  const rows = (importer.destinations ?? []).map((d) =>
+  const rows = (importer.destinations ?? []).map((d, index) =>
     tr([
       kinds[d.type] ?? d.type,
       el('span', { class: 'mono' }, where(d)),
       d.delivery === 'parallel' && d.parallelism ? `parallel (${num(d.parallelism)} at a time)` : d.delivery,
       numCell(d.chunkRows),
       numCell(d.timeoutSeconds, ' s'),
+      el('td', {}, destinationActions(importer, d, index)),
     ]),
   );
   return table({
     caption: `Destinations of ${importer.key}`,
-    headers: ['Kind', 'Where', 'Delivery', 'Rows per message', 'Timeout'],
+    headers: ['Kind', 'Where', 'Delivery', 'Rows per message', 'Timeout', 'Actions'],
     rows,
     empty: 'No destinations: rows are kept for export only.',
   });
@@ -484,6 +497,645 @@ function schemaTable(importer) {
     rows,
     empty: 'No columns.',
   });
+}
+
+// ---- Importers made in the dashboard ----
+
+const COLUMN_TYPES = ['text', 'integer', 'number', 'boolean', 'date', 'datetime', 'time', 'email', 'url', 'uuid', 'enum', 'regex'];
+const DESTINATION_KINDS = { webhook: 'Webhook', postgres: 'PostgreSQL table', s3: 'S3 bucket' };
+const SECRET_FIELDS = ['password', 'access_key_id', 'secret_access_key'];
+
+/** "configuration file, read-only" or "dashboard", "disabled", and "not served" (why, in its title). */
+function sourceBadges(importer) {
+  const source =
+    importer.source === 'dashboard'
+      ? el('span', { class: 'badge' }, 'made in the dashboard')
+      : el('span', { class: 'badge', title: 'Change it in the configuration file and restart the server' }, 'configuration file, read-only');
+  const unserved =
+    importer.served === false ? [' ', el('span', { class: 'badge dead', title: importer.problem }, 'not served'), hiddenText(`: ${importer.problem}`)] : null;
+  return [source, importer.disabled ? [' ', el('span', { class: 'badge dead' }, 'disabled')] : null, unserved];
+}
+
+/** Edit, disable or enable, and delete, for an importer made in the dashboard. */
+function importerActions(importer) {
+  if (importer.source !== 'dashboard') return null;
+  const { key } = importer;
+  const path = `/v1/admin/importers/${encodeURIComponent(key)}`;
+  const edit = el('a', { href: `#/importers/${encodeURIComponent(key)}/edit`, class: 'button' }, 'Edit');
+  const toggle = el('button', { type: 'button' }, importer.disabled ? 'Enable' : 'Disable');
+  toggle.addEventListener('click', () =>
+    busy(toggle, statusAlerts(), async () => {
+      await api('POST', `${path}/${importer.disabled ? 'enable' : 'disable'}`);
+      announce(`${importer.disabled ? 'Enabled' : 'Disabled'} ${key}.`);
+      importersView();
+    }),
+  );
+  const remove = el('button', { type: 'button', class: 'danger' }, 'Delete importer…');
+  remove.addEventListener('click', () =>
+    confirmDialog({
+      title: `Delete the importer ${key}?`,
+      message: `This disables ${key}, deletes the data of all its imports (which cancels their undelivered messages) and then the importer itself. Their records and logs stay.`,
+      confirmLabel: 'Delete importer',
+      phrase: key,
+      opener: remove,
+      action: async () => {
+        if (!importer.disabled) await api('POST', `${path}/disable`);
+        await api('DELETE', `${path}/data`);
+        return api('DELETE', path);
+      },
+      done: () => {
+        announce(`Deleted the importer ${key}.`);
+        importersView();
+      },
+    }),
+  );
+  return [edit, toggle, remove];
+}
+
+/** "Test" for every destination, and "Rotate secret…" for a webhook of an importer made in the dashboard. */
+function destinationActions(importer, destination, index) {
+  return [testButton(importer, index), destination.type === 'webhook' && importer.source === 'dashboard' ? rotateButton(importer, index) : null];
+}
+
+/** Tries the destination without an import and shows how it went beside the button. */
+function testButton(importer, index) {
+  const button = el('button', { type: 'button', class: 'test' }, 'Test');
+  const result = el('output', { class: 'test-result', 'aria-live': 'polite' });
+  button.addEventListener('click', () =>
+    busy(button, statusAlerts(), async () => {
+      result.textContent = 'Testing…';
+      const tested = await api('POST', `/v1/admin/importers/${encodeURIComponent(importer.key)}/destinations/${index}/test`);
+      const status = tested.status == null ? '' : ` (HTTP ${tested.status})`;
+      result.textContent = tested.outcome === 'delivered' ? `Delivered${status}` : `Failed: ${tested.error ?? 'no answer'}`;
+      result.className = `test-result ${tested.outcome}`;
+    }).finally(() => {
+      if (result.textContent === 'Testing…') result.textContent = '';
+    }),
+  );
+  return [button, ' ', result];
+}
+
+/** "Rotate secret…": a new secret shown once, the old one signing for the overlap chosen. */
+function rotateButton(importer, index) {
+  const rotate = el('button', { type: 'button', class: 'rotate' }, 'Rotate secret…');
+  const overlap = selectInput('overlap', '86400', [
+    ['3600', 'an hour'],
+    ['86400', 'a day'],
+    ['604800', 'a week'],
+    ['0', 'no overlap: the old secret stops now'],
+  ]);
+  overlap.id = 'rotate-overlap';
+  rotate.addEventListener('click', () =>
+    confirmDialog({
+      title: `Rotate the signing secret of destination ${index + 1}?`,
+      message:
+        'A new secret is made and shown once. The old one goes on signing beside it for a while, so that the receiver accepts messages signed with either until it holds the new one.',
+      confirmLabel: 'Rotate secret',
+      opener: rotate,
+      extra: el('div', { class: 'field' }, el('label', { for: 'rotate-overlap' }, 'The old secret keeps signing for'), overlap),
+      action: () =>
+        api('POST', `/v1/admin/importers/${encodeURIComponent(importer.key)}/destinations/${index}/rotate`, { overlapSeconds: Number(overlap.value) }),
+      done: (rotated) => showSecrets(importer.key, [rotated], rotated.previousSignsUntil),
+    }),
+  );
+  return [' ', rotate];
+}
+
+/** Back to the importers (the hash may already say so: a rotation starts from there). */
+function toImporters() {
+  if (location.hash === '#/importers') route();
+  else location.hash = '#/importers';
+}
+
+/** The alerts of the current view. */
+const statusAlerts = () => main.querySelector('.alerts') ?? el('div');
+
+/** A new importer's settings. */
+const blankDocument = () => ({
+  key: '',
+  allowed_origins: [],
+  schema: { version: 1, columns: [{ key: 'email', label: 'Email', type: 'email', required: true }] },
+  destinations: [],
+});
+
+/**
+ * The editor of an importer made in the dashboard (`key`), or of a new one: a form, or its
+ * settings as JSON or TOML text (converted by the server's check). Saving shows each problem by
+ * field, or the signing secrets made for new webhooks, once.
+ */
+async function importerEditor(key) {
+  const view = startView(key ? `Edit importer ${key}` : 'New importer');
+  let document0 = blankDocument();
+  if (key) {
+    const data = await load(view, () => api('GET', '/v1/admin/importers'));
+    if (!data) return;
+    const found = data.importers.find((i) => i.key === key);
+    if (found?.source !== 'dashboard')
+      return showAlert(view.alerts, `${key} is not an importer made in the dashboard: importers of the configuration file are changed there.`);
+    document0 = found.document;
+  }
+  const editor = { key, mode: 'form', document: document0, view, pane: el('div', { class: 'editor-pane' }), errors: el('div', { class: 'alerts' }) };
+  const modes = el('div', { class: 'toolbar', role: 'group', 'aria-label': 'Edit as' });
+  for (const [mode, label] of [
+    ['form', 'Form'],
+    ['json', 'JSON'],
+    ['toml', 'TOML'],
+  ]) {
+    const button = el('button', { type: 'button', id: `mode-${mode}`, 'aria-pressed': String(mode === 'form') }, label);
+    button.addEventListener('click', () => busy(button, editor.errors, () => switchMode(editor, mode, modes)));
+    modes.append(button);
+  }
+  const save = el('button', { type: 'submit', class: 'primary', id: 'save-importer' }, key ? 'Save changes' : 'Create importer');
+  const form = el(
+    'form',
+    { class: 'editor', novalidate: true },
+    modes,
+    editor.pane,
+    editor.errors,
+    el('div', { class: 'actions' }, el('a', { href: '#/importers', class: 'button' }, 'Cancel'), save),
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    busy(save, editor.errors, () => saveImporter(editor));
+  });
+  view.body.append(form);
+  renderPane(editor);
+}
+
+/** Reads the pane into `editor.document` (form or JSON) and what to send: `{ document }` or `{ toml }`. */
+function currentInput(editor) {
+  if (editor.mode === 'form') editor.document = readForm(editor.pane, editor.document);
+  if (editor.mode === 'toml') return { toml: editor.pane.querySelector('textarea').value };
+  if (editor.mode === 'json') {
+    try {
+      editor.document = JSON.parse(editor.pane.querySelector('textarea').value);
+    } catch (error) {
+      throw new ApiError(400, { detail: `The JSON does not parse: ${error.message}` });
+    }
+  }
+  return { document: editor.document };
+}
+
+/** Shows the settings in another mode, through the server's check for TOML. */
+async function switchMode(editor, mode, modes) {
+  if (mode === editor.mode) return;
+  const input = currentInput(editor);
+  if (mode === 'toml' || editor.mode === 'toml') {
+    const checked = await api('POST', '/v1/admin/importers/check', input);
+    editor.document = checked.document;
+    editor.toml = checked.toml;
+  }
+  editor.mode = mode;
+  for (const button of modes.querySelectorAll('button')) button.setAttribute('aria-pressed', String(button.id === `mode-${mode}`));
+  renderPane(editor);
+}
+
+function renderPane(editor) {
+  if (editor.mode === 'form') return editor.pane.replaceChildren(...importerForm(editor.document, editor.key));
+  const toml = editor.mode === 'toml';
+  const area = el('textarea', { id: 'importer-text', rows: 28, spellcheck: 'false', autocomplete: 'off', 'data-field': toml ? 'toml' : 'document' });
+  area.value = toml ? (editor.toml ?? '') : JSON.stringify(editor.document, null, 2);
+  const hint = toml
+    ? 'The fields of one [[importers]] table of sluice.toml, without the [[importers]] line. Passwords and access keys typed here are stored sealed, never shown again.'
+    : 'The fields of one [[importers]] table as JSON.';
+  editor.pane.replaceChildren(
+    el(
+      'div',
+      { class: 'field wide' },
+      el('label', { for: 'importer-text' }, toml ? 'Settings as TOML' : 'Settings as JSON'),
+      el('p', { class: 'hint' }, hint),
+      area,
+    ),
+  );
+}
+
+/** Saves the importer; shows the problems by field, or the secrets made, once. */
+async function saveImporter(editor) {
+  const input = currentInput(editor);
+  let saved;
+  try {
+    saved = editor.key ? await api('PUT', `/v1/admin/importers/${encodeURIComponent(editor.key)}`, input) : await api('POST', '/v1/admin/importers', input);
+  } catch (error) {
+    if (!error.errors?.length) throw error;
+    return showFieldErrors(editor, error.errors);
+  }
+  announce(`Saved the importer ${saved.importer.key}.`);
+  if (!saved.secrets.length) return toImporters();
+  showSecrets(saved.importer.key, saved.secrets);
+}
+
+/** Lists `errors` and marks the controls they name. */
+function showFieldErrors(editor, errors) {
+  for (const marked of editor.pane.querySelectorAll('[aria-invalid]')) marked.removeAttribute('aria-invalid');
+  const controls = [...editor.pane.querySelectorAll('[data-field]')];
+  const items = errors.map(({ field, message }) => {
+    const control = controls
+      .filter((c) => field === c.dataset.field || field.startsWith(`${c.dataset.field}.`) || field.startsWith(`${c.dataset.field}[`))
+      .sort((a, b) => b.dataset.field.length - a.dataset.field.length)[0];
+    control?.setAttribute('aria-invalid', 'true');
+    return el('li', {}, el('code', {}, field), ': ', message);
+  });
+  editor.errors.replaceChildren(
+    el(
+      'div',
+      { role: 'alert', class: 'alert', id: 'importer-errors' },
+      el('p', {}, `The importer was not saved: ${plural(errors.length, 'problem')}.`),
+      el('ul', {}, items),
+    ),
+  );
+}
+
+/** The signing secrets made for new webhooks (or by a rotation, the old one signing until `until`), shown this once. */
+function showSecrets(key, secrets, until = null) {
+  const view = startView(`Signing secrets of ${key}`);
+  const overlap = until == null ? null : el('p', {}, `The old secret signs beside the new one until ${when(until)}.`);
+  view.body.append(
+    el(
+      'p',
+      { role: 'alert', class: 'alert' },
+      'Shown this once: copy each secret into the receiving app now. It is stored sealed and cannot be shown again; rotate it to get a new one.',
+    ),
+    overlap,
+    ...secrets.map((s) => {
+      const id = `secret-${s.destination}`;
+      const input = el('input', { type: 'text', id, readonly: true, class: 'mono secret', value: s.secret, spellcheck: 'false' });
+      const copy = el('button', { type: 'button' }, 'Copy');
+      copy.addEventListener('click', () => navigator.clipboard?.writeText(s.secret).then(() => announce('Copied.')));
+      return el(
+        'div',
+        { class: 'field wide' },
+        el('label', { for: id }, `Destination ${s.index + 1} (webhook ${s.destination})`),
+        el('div', { class: 'toolbar' }, input, copy),
+      );
+    }),
+    el('div', { class: 'actions' }, el('button', { type: 'button', class: 'primary', id: 'secrets-done', onclick: toImporters }, 'Done')),
+  );
+}
+
+// -- The form --
+
+/** A labelled control bound to `field` (the server's name for it, to mark its errors). */
+function control(field, label, input, hint) {
+  const id = uid('f');
+  input.id = id;
+  input.dataset.field = field;
+  return el('div', { class: 'field' }, el('label', { for: id }, label), hint ? el('p', { class: 'hint' }, hint) : null, input);
+}
+
+function textInput(name, value, attrs = {}) {
+  const input = el('input', { type: 'text', name, autocomplete: 'off', spellcheck: 'false', ...attrs });
+  input.value = value == null ? '' : String(value);
+  return input;
+}
+
+function selectInput(name, value, options) {
+  const select = el(
+    'select',
+    { name },
+    options.map(([v, label]) => el('option', { value: v }, label)),
+  );
+  select.value = value;
+  return select;
+}
+
+function checkbox(field, label, checked, name) {
+  const id = uid('c');
+  const input = el('input', { type: 'checkbox', id, name, 'data-field': field });
+  input.checked = Boolean(checked);
+  return el('div', { class: 'check' }, input, el('label', { for: id }, label));
+}
+
+/** The form's sections for `doc` (the importer's settings). */
+function importerForm(doc, key) {
+  const limits = doc.limits ?? {};
+  const retention = doc.retention ?? {};
+  const general = el(
+    'fieldset',
+    {},
+    el('legend', {}, 'Importer'),
+    control(
+      'key',
+      'Key',
+      textInput('key', doc.key, { readonly: key ? true : null, required: true }),
+      'Public, in the embed code: 3 to 64 of a-z, 0-9, _ and -. It cannot change later.',
+    ),
+    control('name', 'Name shown to users', textInput('name', doc.name ?? '')),
+    control(
+      'allowed_origins',
+      'Allowed origins, one per line',
+      Object.assign(el('textarea', { name: 'allowed_origins', rows: 3, spellcheck: 'false' }), { value: (doc.allowed_origins ?? []).join('\n') }),
+      'Exact origins of the pages that embed the importer, such as https://app.example.com.',
+    ),
+    control('invalid_rows', 'Invalid rows', selectInput('invalid_rows', doc.invalid_rows ?? 'refuse', Object.entries(INVALID_ROWS))),
+    control(
+      'unmapped_columns',
+      'Columns no schema column takes',
+      selectInput('unmapped_columns', doc.unmapped_columns ?? 'leave_out', [
+        ['leave_out', 'Left out: never sent or stored'],
+        ['keep', 'Kept beside the schema columns'],
+        ['ask', 'The person importing chooses'],
+      ]),
+    ),
+    checkbox('host_page_rows', 'Hand the checked rows to the host page (onData)', doc.host_page_rows, 'host_page_rows'),
+  );
+  const keep = el(
+    'fieldset',
+    {},
+    el('legend', {}, 'Retention and limits'),
+    control(
+      'retention.mode',
+      'Retention',
+      selectInput('retention.mode', retention.mode ?? 'keep', [
+        ['keep', 'Keep for some days'],
+        ['delete_after_delivery', 'Delete after delivery'],
+        ['never_store', 'Pass-through: never kept beyond delivery'],
+      ]),
+    ),
+    control('retention.days', 'Days (1 to 3650; empty: 30)', textInput('retention.days', retention.days, { inputmode: 'numeric' })),
+    ...[
+      ['max_rows', 'Most rows (empty: 1,000,000)'],
+      ['min_rows', 'Fewest rows (empty: 1)'],
+      ['max_file_size', 'Largest file, such as 10MB (empty: 1GiB)'],
+      ['batch_rows', 'Rows per batch (empty: 5,000)'],
+      ['batch_bytes', 'Bytes per batch, such as 1MiB (empty: 1MiB)'],
+    ].map(([name, label]) => control(`limits.${name}`, label, textInput(`limits.${name}`, limits[name]))),
+  );
+  return [general, schemaFieldset(doc.schema ?? { version: 1, columns: [] }), keep, destinationsFieldset(doc.destinations ?? [])];
+}
+
+/** The schema's columns as rows: key, label, type, required, unique (other fields are kept). */
+function schemaFieldset(schema) {
+  const body = el('tbody', {});
+  const addRow = (column) => body.append(columnRow(column));
+  for (const column of schema.columns ?? []) addRow(column);
+  const add = el('button', { type: 'button', id: 'add-column' }, 'Add column');
+  add.addEventListener('click', () => {
+    addRow({ key: '', type: 'text' });
+    body.lastElementChild?.querySelector('input')?.focus();
+  });
+  const fieldset = el(
+    'fieldset',
+    { class: 'schema', 'data-version': schema.version ?? 1 },
+    el('legend', {}, 'Schema'),
+    el('p', { class: 'hint' }, 'Formats, values of an enum and other column settings are edited in the JSON or TOML view (docs/schema.md).'),
+    el(
+      'div',
+      { class: 'table-wrap' },
+      el(
+        'table',
+        { 'data-field': 'schema' },
+        el('caption', {}, 'Columns'),
+        el(
+          'thead',
+          {},
+          el(
+            'tr',
+            {},
+            ['Key', 'Label', 'Type', 'Required', 'Unique', ''].map((h) => el('th', { scope: 'col' }, h)),
+          ),
+        ),
+        body,
+      ),
+    ),
+    el('div', { class: 'actions' }, add),
+  );
+  fieldset.schemaExtras = schema;
+  return fieldset;
+}
+
+function columnRow(column) {
+  const row = el('tr', { class: 'column' });
+  const labelText = typeof column.label === 'string' ? column.label : '';
+  const keyInput = textInput('column.key', column.key, { 'aria-label': 'Column key' });
+  const labelInput = textInput('column.label', labelText, {
+    'aria-label': 'Column label',
+    disabled: column.label && typeof column.label !== 'string' ? true : null,
+  });
+  const type = selectInput(
+    'column.type',
+    column.type ?? 'text',
+    COLUMN_TYPES.map((t) => [t, t]),
+  );
+  type.setAttribute('aria-label', 'Column type');
+  const flag = (name, label) => {
+    const box = el('input', { type: 'checkbox', name: `column.${name}`, 'aria-label': label });
+    box.checked = Boolean(column[name]);
+    return el('td', {}, box);
+  };
+  const remove = el('button', { type: 'button', 'aria-label': 'Remove column' }, 'Remove');
+  remove.addEventListener('click', () => row.remove());
+  row.column = column;
+  row.append(
+    el('td', {}, keyInput),
+    el('td', {}, labelInput),
+    el('td', {}, type),
+    flag('required', 'Required'),
+    flag('unique', 'Unique'),
+    el('td', {}, remove),
+  );
+  return row;
+}
+
+/** The destinations, each in its own fieldset. */
+function destinationsFieldset(destinations) {
+  const list = el('div', { class: 'destinations' });
+  const addOne = (d) => list.append(destinationFieldset(d, list));
+  for (const d of destinations) addOne(d);
+  const add = el('button', { type: 'button', id: 'add-destination' }, 'Add destination');
+  add.addEventListener('click', () => {
+    addOne({ type: 'webhook' });
+    renumber(list);
+    list.lastElementChild?.querySelector('select')?.focus();
+  });
+  renumber(list);
+  return el(
+    'fieldset',
+    {},
+    el('legend', {}, 'Destinations'),
+    el('p', { class: 'hint' }, 'Where rows go, in this order. A webhook gets a signing secret made by the server, shown once when saved.'),
+    list,
+    el('div', { class: 'actions' }, add),
+  );
+}
+
+/** Gives each destination's controls the server's field names (`destinations[1].url`). */
+function renumber(list) {
+  [...list.children].forEach((fieldset, index) => {
+    fieldset.querySelector('legend').textContent = `Destination ${index + 1}`;
+    fieldset.dataset.index = String(index);
+    for (const c of fieldset.querySelectorAll('[data-name]')) c.dataset.field = `destinations[${index}].${c.dataset.name}`;
+  });
+}
+
+/** The settings of each kind of destination: [name, label, kind of control]. */
+const DESTINATION_FIELDS = {
+  webhook: [
+    ['url', 'URL', 'text'],
+    ['allow_private_network', 'Allow this machine or a private network', 'check'],
+    ['chunk_rows', 'Rows per message (empty: 1,000)', 'text'],
+    ['delivery', 'Delivery', 'delivery'],
+    ['parallelism', 'Messages at once, when parallel (empty: 4)', 'text'],
+    ['timeout', 'Timeout per attempt, such as 30s', 'text'],
+  ],
+  postgres: [
+    ['url', 'URL without password, such as postgres://sluice@db.example.com:5432/crm', 'text'],
+    ['password', 'Password', 'secret'],
+    ['table', 'Table, such as public.contacts', 'text'],
+    ['tls', 'TLS', 'tls'],
+    ['allow_private_network', 'Allow this machine or a private network', 'check'],
+    ['chunk_rows', 'Rows per transaction (empty: 5,000)', 'text'],
+    ['delivery', 'Delivery', 'delivery'],
+    ['timeout', 'Timeout per transaction, such as 30s', 'text'],
+  ],
+  s3: [
+    ['endpoint', 'Endpoint, such as https://s3.eu-west-1.amazonaws.com', 'text'],
+    ['bucket', 'Bucket', 'text'],
+    ['region', 'Region (empty: us-east-1)', 'text'],
+    ['prefix', 'Key prefix, such as sluice/', 'text'],
+    ['path_style', 'Path-style URLs (MinIO and most self-hosted services)', 'check'],
+    ['access_key_id', 'Access key id', 'secret'],
+    ['secret_access_key', 'Secret access key', 'secret'],
+    ['allow_private_network', 'Allow this machine or a private network', 'check'],
+    ['delivery', 'Delivery', 'delivery'],
+    ['timeout', 'Timeout per request, such as 30s', 'text'],
+  ],
+};
+
+function destinationFieldset(destination, list) {
+  const fieldset = el('fieldset', { class: 'destination' }, el('legend', {}, 'Destination'));
+  fieldset.destination = destination;
+  const kind = selectInput('type', destination.type ?? 'webhook', Object.entries(DESTINATION_KINDS));
+  kind.dataset.name = 'type';
+  const fields = el('div', { class: 'destination-fields' });
+  const fill = () => fields.replaceChildren(...DESTINATION_FIELDS[kind.value].map((f) => destinationControl(f, fieldset.destination)));
+  kind.addEventListener('change', () => {
+    fieldset.destination = { id: fieldset.destination.id, type: kind.value };
+    fill();
+    renumber(list);
+  });
+  const remove = el('button', { type: 'button', class: 'danger' }, 'Remove destination');
+  remove.addEventListener('click', () => {
+    fieldset.remove();
+    renumber(list);
+  });
+  fill();
+  const kindId = uid('f');
+  kind.id = kindId;
+  fieldset.append(
+    el('div', { class: 'field' }, el('label', { for: kindId }, 'Kind'), kind),
+    destination.id ? el('p', { class: 'hint' }, 'Id ', el('code', {}, destination.id)) : null,
+    fields,
+    el('div', { class: 'actions' }, remove),
+  );
+  return fieldset;
+}
+
+function destinationControl([name, label, kind], destination) {
+  const value = destination[name];
+  if (kind === 'check') {
+    const wrap = checkbox('', label, value, name);
+    wrap.querySelector('input').dataset.name = name;
+    return wrap;
+  }
+  let input;
+  if (kind === 'delivery')
+    input = selectInput(name, value ?? 'sequential', [
+      ['sequential', 'One at a time, in order'],
+      ['parallel', 'Several at once, in no order'],
+    ]);
+  else if (kind === 'tls')
+    input = selectInput(name, value ?? 'require', [
+      ['require', 'Required, certificate checked'],
+      ['disable', 'Off (this machine or a private network only)'],
+    ]);
+  else if (kind === 'secret')
+    input = el('input', { type: 'password', name, autocomplete: 'new-password', placeholder: destination.id ? 'Stored: leave empty to keep' : '' });
+  else input = textInput(name, value);
+  input.dataset.name = name;
+  return control('', label, input);
+}
+
+/** The settings the form shows, over `doc` (fields the form does not show are kept). */
+function readForm(pane, doc) {
+  const value = (name) => pane.querySelector(`[name="${name}"]`)?.value.trim() ?? '';
+  const number = (text) => (/^\d+$/.test(text) ? Number(text) : text);
+  const out = { ...doc };
+  const set = (target, name, v) => {
+    if (v === '' || v == null) delete target[name];
+    else target[name] = v;
+  };
+  set(out, 'key', value('key'));
+  set(out, 'name', value('name'));
+  out.allowed_origins = value('allowed_origins')
+    .split('\n')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  // A setting left at its default is written only if the settings had it.
+  const chosen = (target, name, v, fallback) => {
+    if (v === fallback && !(name in doc)) delete target[name];
+    else target[name] = v;
+  };
+  chosen(out, 'invalid_rows', value('invalid_rows'), 'refuse');
+  chosen(out, 'unmapped_columns', value('unmapped_columns'), 'leave_out');
+  const host = pane.querySelector('[name="host_page_rows"]');
+  if (host?.checked) out.host_page_rows = true;
+  else delete out.host_page_rows;
+  const retention = { ...(doc.retention ?? {}) };
+  set(retention, 'mode', value('retention.mode') === 'keep' && !doc.retention?.mode ? '' : value('retention.mode'));
+  set(retention, 'days', value('retention.days') === '' ? '' : number(value('retention.days')));
+  if (Object.keys(retention).length) out.retention = retention;
+  else delete out.retention;
+  const limits = { ...(doc.limits ?? {}) };
+  for (const name of ['max_rows', 'min_rows', 'batch_rows']) set(limits, name, value(`limits.${name}`) === '' ? '' : number(value(`limits.${name}`)));
+  for (const name of ['max_file_size', 'batch_bytes']) set(limits, name, value(`limits.${name}`) === '' ? '' : number(value(`limits.${name}`)));
+  if (Object.keys(limits).length) out.limits = limits;
+  else delete out.limits;
+  out.schema = readSchema(pane);
+  out.destinations = [...pane.querySelectorAll('fieldset.destination')].map(readDestination);
+  return out;
+}
+
+function readSchema(pane) {
+  const fieldset = pane.querySelector('fieldset.schema');
+  const schema = { ...(fieldset.schemaExtras ?? {}), version: Number(fieldset.dataset.version) || 1 };
+  schema.columns = [...fieldset.querySelectorAll('tr.column')].map((row) => {
+    const get = (name) => row.querySelector(`[name="column.${name}"]`);
+    const type = get('type').value;
+    const before = row.column ?? {};
+    // A new type takes none of the old type's own settings (the server would refuse them).
+    const column = before.type === type ? { ...before } : { key: before.key, label: before.label };
+    column.key = get('key').value.trim();
+    column.type = type;
+    if (!get('label').disabled) {
+      const label = get('label').value.trim();
+      if (label) column.label = label;
+      else delete column.label;
+    }
+    for (const flag of ['required', 'unique']) {
+      if (get(flag).checked) column[flag] = true;
+      else delete column[flag];
+    }
+    return column;
+  });
+  return schema;
+}
+
+function readDestination(fieldset) {
+  const out = { ...fieldset.destination, type: fieldset.querySelector('[data-name="type"]').value };
+  for (const [name, , kind] of DESTINATION_FIELDS[out.type]) {
+    const input = fieldset.querySelector(`[data-name="${name}"]`);
+    if (!input) continue;
+    if (kind === 'check') {
+      if (input.checked) out[name] = true;
+      else delete out[name];
+      continue;
+    }
+    const text = input.value.trim();
+    if (text === '') delete out[name];
+    else out[name] = ['chunk_rows', 'parallelism'].includes(name) && /^\d+$/.test(text) ? Number(text) : text;
+  }
+  for (const name of SECRET_FIELDS) if (!fieldset.querySelector(`[data-name="${name}"]`)?.value) delete out[name];
+  return out;
 }
 
 // ---- Imports view ----

@@ -6,6 +6,7 @@
 //! - [`crypto`]: the transport handshake, sealed batches, sealing at rest, tokens;
 //! - [`store`]: all SQL, behind one narrow trait;
 //! - [`imports`]: the import lifecycle, independent of HTTP, and retention;
+//! - [`importers`]: importers made in the dashboard, checked, stored, applied and audited;
 //! - [`integrity`]: the data file, the keystore and the master key bound to each other;
 //! - [`delivery`]: pushing rows onward from a persisted outbox, one trait per kind of
 //!   destination (signed webhooks first), reading imports through a narrow trait;
@@ -19,6 +20,7 @@ pub mod config;
 pub mod crypto;
 pub mod delivery;
 pub mod http;
+pub mod importers;
 pub mod imports;
 pub mod integrity;
 pub mod serve;

@@ -1,11 +1,12 @@
 //! Starting the server: open the store with its master key (checked to belong together, see
-//! [`integrity`]), start the delivery threads, bind, announce the URL, enforce
+//! [`integrity`]), load the importers made in the dashboard, start the delivery threads, bind, announce the URL, enforce
 //! retention at once (catching up after downtime) and every minute, run until stopped. Also the
 //! operator's export of one import's rows.
 
-use crate::config::Config;
+use crate::config::{Config, Importer};
 use crate::delivery::{Deliveries, ImportData, LaneError, Shared};
 use crate::http::{self, Bound};
+use crate::importers::{self, Importers};
 use crate::imports::Imports;
 use crate::integrity::{self, Mode, StartError};
 use crate::store::Store;
@@ -27,10 +28,15 @@ pub fn serve(config: Config) -> Result<(), StartError> {
         tracing::warn!(error = %e, "the store's upkeep failed at start; the retention job tries again every minute");
     }
     let imports = Arc::new(Imports::new(Arc::clone(&config), store, master).map_err(failed)?);
-    let deliveries = start_delivery(&config, &imports).map_err(failed)?;
+    let loaded = importers::load(&imports);
+    let mut served = config.importers.clone();
+    served.extend(loaded.served);
+    let deliveries = Arc::new(start_delivery(&config, &served, &imports).map_err(failed)?);
     tracing::debug!(lanes = deliveries.lanes(), "delivery started");
+    let importers = Arc::new(Importers::new(Arc::clone(&imports), deliveries, loaded.unserved));
     actix_web::rt::System::new().block_on(async move {
-        let bound = http::bind(Arc::clone(&config), Arc::clone(&imports)).map_err(StartError::Failed)?;
+        let bound =
+            http::bind(Arc::clone(&config), Arc::clone(&imports), importers).map_err(StartError::Failed)?;
         announce(&config, &bound);
         actix_web::rt::spawn(retain_periodically(imports));
         bound.server.await.map_err(|e| StartError::Failed(format!("the server stopped: {e}")))
@@ -55,9 +61,13 @@ pub fn export(config: Config, id: &str) -> Result<u64, StartError> {
     Ok(rows)
 }
 
-/// Starts a delivery lane for every destination of every importer, reading imports through
-/// the import domain.
-fn start_delivery(config: &Config, imports: &Arc<Imports>) -> Result<Deliveries, LaneError> {
+/// Starts a delivery lane for every destination of every importer served (the file's and the
+/// dashboard's), reading imports through the import domain.
+fn start_delivery(
+    config: &Config,
+    served: &[Importer],
+    imports: &Arc<Imports>,
+) -> Result<Deliveries, LaneError> {
     let data: Arc<dyn ImportData> = Arc::clone(imports) as Arc<dyn ImportData>;
     let shared = Shared {
         store: Arc::clone(imports.store()),
@@ -65,7 +75,7 @@ fn start_delivery(config: &Config, imports: &Arc<Imports>) -> Result<Deliveries,
         wakeup: Arc::clone(imports.wakeup()),
         schedule: config.server.delivery.retry_schedule.clone(),
     };
-    Deliveries::start(&config.importers, &shared)
+    Deliveries::start(served, &shared)
 }
 
 fn failed(e: impl std::fmt::Display) -> StartError {

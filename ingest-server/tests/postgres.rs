@@ -264,3 +264,49 @@ fn a_lost_connection_is_worth_another_try() {
     let error = write_rows(&mut client, &table, &columns(), "imp_1", (1, 1), &rows).unwrap_err();
     assert!(error.is_transient(), "{error:?}");
 }
+
+#[test]
+fn testing_the_destination_checks_the_table_and_the_roles_right_to_write_and_writes_nothing() {
+    let pg = Postgres::start();
+    pg.psql(CONTACTS);
+    pg.psql("CREATE ROLE reader LOGIN PASSWORD 'reader-pw-0123456789'; GRANT SELECT ON contacts TO reader");
+    let reader =
+        destination(&pg, "").replace("sluice@", "reader@").replace("CRM_DB_PASSWORD", "READER_PASSWORD");
+    let missing = destination(&pg, "").replace("table = \"contacts\"", "table = \"leads\"");
+    let env = [
+        ("CRM_DB_PASSWORD", pg.password.as_str()),
+        ("READER_PASSWORD", "reader-pw-0123456789"),
+        ("SLUICE_ADMIN_TOKEN", ADMIN_TOKEN),
+    ];
+    let settings = config("", &format!("{}{reader}{missing}", destination(&pg, "")));
+    let server = Server::with_env(&settings, &env);
+    let test = |index: usize| {
+        let path = format!("/v1/admin/importers/demo/destinations/{index}/test");
+        let (status, tested) = server.admin("POST", &path, Some(ADMIN_TOKEN));
+        assert_eq!(status, 200, "{tested}");
+        (tested["outcome"].as_str().unwrap().to_owned(), tested["error"].as_str().unwrap_or("").to_owned())
+    };
+    assert_eq!(test(0), ("delivered".to_owned(), String::new()));
+    let (outcome, error) = test(1);
+    assert_eq!(outcome, "failed");
+    assert_eq!(
+        error,
+        "the role may not INSERT and DELETE on contacts: grant it INSERT and DELETE on the table"
+    );
+    let (outcome, error) = test(2);
+    assert_eq!(
+        (outcome.as_str(), error.as_str()),
+        ("failed", "the table leads does not exist (or the role cannot see it)")
+    );
+    assert_eq!(pg.psql("SELECT count(*) FROM contacts").trim(), "0");
+    let (_, audit) = server.admin("GET", "/v1/admin/audit", Some(ADMIN_TOKEN));
+    let tested: Vec<&str> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "destination_tested")
+        .map(|e| e["detail"]["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(tested, ["failed", "failed", "delivered"]);
+    assert!(!audit.to_string().contains(&pg.password));
+}

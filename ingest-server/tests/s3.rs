@@ -196,3 +196,34 @@ fn with_format_csv_an_import_becomes_one_csv_object_with_a_header_and_quoted_fie
     );
     assert!(lines[3].starts_with("3,false,3,First3,Last3,"), "{}", lines[3]);
 }
+
+#[test]
+fn testing_the_destination_puts_and_deletes_a_small_object_and_names_a_missing_bucket() {
+    let s3 = S3::start();
+    create_bucket(&s3, "imports");
+    let bucket = |name: &str| {
+        format!(
+            "[[importers.destinations]]\ntype = \"s3\"\nendpoint = \"{}\"\nbucket = \"{name}\"\n\
+             prefix = \"sluice\"\npath_style = true\nallow_private_network = true\n",
+            s3.endpoint
+        )
+    };
+    let env = [
+        ("AWS_ACCESS_KEY_ID", KEY_ID),
+        ("AWS_SECRET_ACCESS_KEY", SECRET),
+        ("SLUICE_ADMIN_TOKEN", ADMIN_TOKEN),
+    ];
+    let destinations = format!("{}{}", bucket("imports"), bucket("nowhere"));
+    let server = Server::with_env(&config("", &destinations), &env);
+    let (status, tested) =
+        server.admin("POST", "/v1/admin/importers/demo/destinations/0/test", Some(ADMIN_TOKEN));
+    assert_eq!(status, 200, "{tested}");
+    assert_eq!(tested, serde_json::json!({ "outcome": "delivered", "status": 200, "error": null }));
+    match target(&s3, "imports").get("sluice/demo/sluice-test.txt") {
+        Err(S3Error::Status { status: 404, .. }) => {}
+        other => panic!("the test object should be gone: {other:?}"),
+    }
+    let (_, tested) = server.admin("POST", "/v1/admin/importers/demo/destinations/1/test", Some(ADMIN_TOKEN));
+    assert_eq!((tested["outcome"].as_str(), tested["status"].as_u64()), (Some("failed"), Some(404)));
+    assert_eq!(tested["error"], "S3 PutObject: HTTP 404, NoSuchBucket");
+}

@@ -147,6 +147,14 @@ test('every admin route answers 401 without a valid token', async () => {
     ['DELETE', '/v1/admin/importers/demo/data'],
     ['DELETE', '/v1/admin/data?confirm=delete-all-data'],
     ['POST', `/v1/admin/deliveries/${importId}/retry`],
+    ['POST', '/v1/admin/importers'],
+    ['POST', '/v1/admin/importers/check'],
+    ['PUT', '/v1/admin/importers/demo'],
+    ['DELETE', '/v1/admin/importers/demo'],
+    ['POST', '/v1/admin/importers/demo/disable'],
+    ['POST', '/v1/admin/importers/demo/enable'],
+    ['POST', '/v1/admin/importers/demo/destinations/0/rotate'],
+    ['POST', '/v1/admin/importers/demo/destinations/0/test'],
   ];
   // A wrong token counts towards the limit of ten a minute (see the last test): eight here.
   for (const [index, [method, path]] of routes.entries()) {

@@ -7,6 +7,7 @@ use super::destination::{Delivery, read_delivery, read_timeout};
 use super::error::Report;
 use super::net::HttpUrl;
 use super::reader::Table;
+use super::secret::Secret;
 use std::time::Duration;
 
 /// An S3-compatible bucket.
@@ -30,6 +31,9 @@ pub struct S3Bucket {
     pub access_key_id_env: String,
     /// The environment variable holding the secret access key.
     pub secret_access_key_env: String,
+    /// The keys themselves, for a bucket set up in the dashboard (sealed at rest there); never
+    /// from the configuration file. Used before the environment variables.
+    pub credentials: Option<S3Credentials>,
     /// Whether the endpoint may resolve to this machine or a private network (default false).
     pub allow_private_network: bool,
     /// Imports written one at a time or several at once.
@@ -58,6 +62,15 @@ impl ObjectFormat {
             ObjectFormat::Csv => "csv",
         }
     }
+}
+
+/// An access key given in the dashboard.
+#[derive(Clone, Debug)]
+pub struct S3Credentials {
+    /// The access key id (not a secret: it names the key).
+    pub access_key_id: String,
+    /// The secret access key.
+    pub secret_access_key: Secret,
 }
 
 /// The fields of an `s3` destination.
@@ -110,6 +123,7 @@ pub(super) fn read(t: &Table<'_>, report: &mut Report<'_>) -> Option<S3Bucket> {
         path_style,
         access_key_id_env,
         secret_access_key_env,
+        credentials: None,
         allow_private_network: private,
         delivery: read_delivery(t, report),
         timeout: read_timeout(t, report),

@@ -85,6 +85,10 @@ pub struct Webhook {
     pub url: String,
     /// The Standard Webhooks signing secret: `whsec_` then 24 to 64 bytes in base64.
     pub secret: Secret,
+    /// The secret this one replaced when it was rotated in the dashboard, which also signs
+    /// every message until its time is up, so that a receiver verifies with either meanwhile;
+    /// never from the configuration file.
+    pub previous: Option<PreviousSecret>,
     /// Whether the URL may lead to this machine or a private network (default false). The
     /// config refuses such literal addresses and `localhost`; names must still be checked when
     /// they are resolved, with [`is_private_address`](super::is_private_address).
@@ -96,6 +100,15 @@ pub struct Webhook {
     /// The longest an attempt may take, from connecting to the end of the response (default
     /// 30s, at most 5m).
     pub timeout: Duration,
+}
+
+/// A webhook's signing secret before its rotation, still signing for a while.
+#[derive(Clone, Debug)]
+pub struct PreviousSecret {
+    /// The secret.
+    pub secret: Secret,
+    /// Until when (Unix seconds) it signs beside the new one.
+    pub until: i64,
 }
 
 /// How messages go to a destination.
@@ -158,7 +171,15 @@ fn read_webhook(t: &Table<'_>, report: &mut Report<'_>) -> Option<Webhook> {
     let timeout = read_timeout(t, report);
     let (url, secret) = (url??.value, secret??);
     check_weak_secret(&url, &secret, report);
-    Some(Webhook { url, secret: secret.value, allow_private_network: private, chunk_rows, delivery, timeout })
+    Some(Webhook {
+        url,
+        secret: secret.value,
+        previous: None,
+        allow_private_network: private,
+        chunk_rows,
+        delivery,
+        timeout,
+    })
 }
 
 /// Reports a weak secret (`super::weak`) of a webhook off this machine: a receiver on

@@ -13,7 +13,7 @@ use sluice_parser::schema::Schema;
 use std::path::Path;
 
 /// The fields of `[[importers]]`.
-const IMPORTER_FIELDS: &[&str] = &[
+pub(super) const IMPORTER_FIELDS: &[&str] = &[
     "key",
     "name",
     "allowed_origins",
@@ -201,6 +201,12 @@ pub(super) fn read_all(root: &Table<'_>, context: &Context<'_>, report: &mut Rep
         importers.extend(Importer::read(&table, key, context, report));
     }
     importers
+}
+
+/// Reads one importer table on its own (the dashboard's), key and all.
+pub(super) fn read_one(t: &Table<'_>, context: &Context<'_>, report: &mut Report<'_>) -> Option<Importer> {
+    let key = read_key(t, report);
+    Importer::read(t, key, context, report)
 }
 
 /// Reads and checks an importer's key.

@@ -62,6 +62,7 @@
 //! machine.
 
 mod bucket;
+mod dashboard;
 mod destination;
 mod env;
 mod error;
@@ -77,8 +78,9 @@ mod table;
 mod units;
 mod weak;
 
-pub use bucket::{ObjectFormat, S3Bucket};
-pub use destination::{Delivery, Destination, Webhook, webhook_key};
+pub use bucket::{ObjectFormat, S3Bucket, S3Credentials};
+pub use dashboard::read_importer;
+pub use destination::{Delivery, Destination, PreviousSecret, Webhook, webhook_key};
 pub use env::{ENV_OVERRIDES, MASTER_KEY_LEN, process_env};
 pub use error::{ConfigError, ConfigErrors};
 pub use importer::{Importer, ImporterLimits, InvalidRows, Retention, UnmappedColumns};

@@ -7,6 +7,7 @@ use super::bucket::parse_env_name;
 use super::destination::{Delivery, read_delivery, read_timeout};
 use super::error::Report;
 use super::reader::Table;
+use super::secret::Secret;
 use std::time::Duration;
 
 /// Rows per transaction by default (one message per chunk).
@@ -31,6 +32,9 @@ pub struct PostgresTable {
     pub url: String,
     /// The environment variable that holds the role's password, if it has one.
     pub password_env: Option<String>,
+    /// The role's password itself, for a table set up in the dashboard (sealed at rest there);
+    /// never from the configuration file. Used before `password_env`.
+    pub password: Option<Secret>,
     /// `table` or `schema.table`.
     pub table: String,
     /// The schema columns written (by key); all of them by default.
@@ -94,6 +98,7 @@ pub(super) fn read(t: &Table<'_>, report: &mut Report<'_>) -> Option<PostgresTab
     Some(PostgresTable {
         url: url.value,
         password_env,
+        password: None,
         table: table.value,
         columns,
         tls,

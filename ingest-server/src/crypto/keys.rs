@@ -16,6 +16,9 @@ use super::{Error, Rejected, rejected};
 /// First bytes of every key-wrapping AAD.
 const WRAP_AAD_LABEL: &[u8] = b"sluice/key-wrap/v1";
 
+/// First bytes of the AAD of an importer's sealed secrets.
+const SECRETS_AAD_LABEL: &[u8] = b"sluice/importer-secrets/v1";
+
 /// The purpose a store's check value is wrapped for.
 const CHECK_PURPOSE: &str = "store-check";
 
@@ -116,6 +119,26 @@ impl MasterKey {
         self.unwrap(CHECK_PURPOSE, store_id, check).is_ok()
     }
 
+    /// Seals the secrets of an importer made in the dashboard (its destinations' signing
+    /// secrets, passwords and keys, as one document): `nonce ‖ ciphertext ‖ tag`, with
+    /// `"sluice/importer-secrets/v1" ‖ len8(importer key)` as the AAD, so that one importer's
+    /// secrets never open as another's.
+    pub fn seal_secrets(
+        &self,
+        rng: &dyn SecureRandom,
+        importer: &str,
+        secrets: &[u8],
+    ) -> Result<Vec<u8>, Error> {
+        envelope::seal(&self.bytes, envelope::random(rng)?, &secrets_aad(importer)?, &[], secrets)
+    }
+
+    /// Opens what [`MasterKey::seal_secrets`] sealed for `importer`; anything else is
+    /// [`Rejected`].
+    pub fn open_secrets(&self, importer: &str, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, Rejected> {
+        let aad = secrets_aad(importer).map_err(rejected)?;
+        Ok(Zeroizing::new(envelope::open(&self.bytes, &aad, sealed)?))
+    }
+
     /// [`MasterKey::wrap`] with a given nonce, so that tests can pin the layout.
     fn wrap_with_nonce(
         &self,
@@ -140,6 +163,13 @@ fn wrap_aad(purpose: &str, import_id: &str) -> Result<Vec<u8>, Error> {
     aad.extend_from_slice(WRAP_AAD_LABEL);
     envelope::push_len8(&mut aad, "purpose", purpose.as_bytes())?;
     envelope::push_len8(&mut aad, "import id", import_id.as_bytes())?;
+    Ok(aad)
+}
+
+/// The AAD of an importer's sealed secrets.
+fn secrets_aad(importer: &str) -> Result<Vec<u8>, Error> {
+    let mut aad = SECRETS_AAD_LABEL.to_vec();
+    envelope::push_len8(&mut aad, "importer key", importer.as_bytes())?;
     Ok(aad)
 }
 
@@ -234,6 +264,19 @@ mod tests {
         fn drop(&mut self) {
             drop(std::fs::remove_dir_all(&self.0));
         }
+    }
+
+    #[test]
+    fn importer_secrets_open_only_for_their_importer_and_under_their_master_key() {
+        let rng = SystemRandom::new();
+        let master = MasterKey::generate(&rng).unwrap();
+        let sealed = master.seal_secrets(&rng, "contacts", b"{\"a\":\"whsec_x\"}").unwrap();
+        assert_eq!(master.open_secrets("contacts", &sealed).unwrap().as_slice(), b"{\"a\":\"whsec_x\"}");
+        assert!(master.open_secrets("contacts-2", &sealed).is_err(), "another importer's key");
+        assert!(MasterKey::generate(&rng).unwrap().open_secrets("contacts", &sealed).is_err());
+        assert_tampering_is_rejected(&sealed, |s| master.open_secrets("contacts", s));
+        assert!(master.open_secrets("contacts", &sealed[..sealed.len() - 1]).is_err());
+        assert_eq!(sealed.len(), 12 + 15 + 16, "nonce, ciphertext, tag");
     }
 
     fn pattern<const N: usize>(start: u8) -> [u8; N] {

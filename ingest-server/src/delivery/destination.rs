@@ -32,6 +32,21 @@ pub trait Destination: Send + Sync {
 
     /// One attempt to deliver `prepared`, the content of `message`.
     fn send(&self, message: &Message, prepared: Self::Prepared) -> Outcome;
+
+    /// Tries the destination without an import (the dashboard's "Test destination"): what a
+    /// delivery needs, leaving nothing behind. A webhook gets a signed `sluice.test` message; a
+    /// table is checked (its columns, the role's right to write) in a transaction rolled back; a
+    /// bucket gets a small object put and deleted. `Delivered` when it would take messages.
+    fn test(&self, probe: &Probe<'_>) -> Outcome;
+}
+
+/// What a test of a destination knows of its importer.
+#[derive(Clone, Copy, Debug)]
+pub struct Probe<'a> {
+    /// The importer's key.
+    pub importer: &'a str,
+    /// Its schema's column keys.
+    pub columns: &'a [String],
 }
 
 /// How one attempt went.
@@ -97,12 +112,19 @@ impl std::fmt::Display for Failure {
 pub trait Attempts: Send + Sync {
     /// Prepares and sends `message` once; an error when it could not be prepared.
     fn attempt(&self, message: &Message, reader: &mut ImportReader) -> Result<Outcome, SourceError>;
+
+    /// Tries the destination without an import ([`Destination::test`]).
+    fn try_without_import(&self, probe: &Probe<'_>) -> Outcome;
 }
 
 impl<D: Destination> Attempts for D {
     fn attempt(&self, message: &Message, reader: &mut ImportReader) -> Result<Outcome, SourceError> {
         let prepared = self.prepare(message, reader)?;
         Ok(self.send(message, prepared))
+    }
+
+    fn try_without_import(&self, probe: &Probe<'_>) -> Outcome {
+        self.test(probe)
     }
 }
 

@@ -6,14 +6,16 @@
 //! schedule (with jitter), or a dead letter. After each delivered or dead message the import's
 //! retention is applied (delete after delivery, pass-through).
 
-use super::destination::{self, Attempts, OpenError, Outcome};
+use super::destination::{Attempts, OpenError, Outcome};
 use super::source::{ImportData, ImportReader, SourceError};
 use super::{Wakeup, now_ms};
-use crate::config::{Delivery, Importer};
+use crate::config::Delivery;
 use crate::store::{Attempt, Message, Store, StoreError};
 use ring::rand::{SecureRandom, SystemRandom};
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// The longest a lane sleeps before looking at the outbox again.
@@ -34,11 +36,6 @@ pub struct Shared {
     pub wakeup: Arc<Wakeup>,
     /// The wait before each retry; once used up, a failed message is a dead letter.
     pub schedule: Vec<Duration>,
-}
-
-/// The running delivery threads.
-pub struct Deliveries {
-    lanes: Vec<Arc<Lane>>,
 }
 
 /// Why delivery could not start.
@@ -84,42 +81,20 @@ impl std::fmt::Display for LaneError {
 impl std::error::Error for LaneError {}
 
 /// One destination of one importer.
-struct Lane {
+pub(super) struct Lane {
     importer: String,
     index: u32,
     delivery: Delivery,
     destination: Box<dyn Attempts>,
     in_flight: Mutex<HashSet<String>>,
     shared: Shared,
-}
-
-impl Deliveries {
-    /// Opens every destination of every importer and starts its lane.
-    pub fn start(importers: &[Importer], shared: &Shared) -> Result<Deliveries, LaneError> {
-        let mut lanes = Vec::new();
-        for importer in importers {
-            for (index, configured) in importer.destinations.iter().enumerate() {
-                let index = u32::try_from(index).unwrap_or(u32::MAX);
-                let open =
-                    |error| LaneError::Open { importer: importer.key.clone(), destination: index, error };
-                let destination = destination::open(configured).map_err(open)?;
-                let lane =
-                    Lane::new(&importer.key, index, configured.delivery(), destination, shared.clone());
-                lane.spawn()?;
-                lanes.push(lane);
-            }
-        }
-        Ok(Deliveries { lanes })
-    }
-
-    /// How many lanes run.
-    pub fn lanes(&self) -> usize {
-        self.lanes.len()
-    }
+    /// Set when the importer's destinations change or it is deleted: its threads end after
+    /// the attempt they are making.
+    stopped: AtomicBool,
 }
 
 impl Lane {
-    fn new(
+    pub(super) fn new(
         importer: &str,
         index: u32,
         delivery: Delivery,
@@ -127,33 +102,56 @@ impl Lane {
         shared: Shared,
     ) -> Arc<Lane> {
         let in_flight = Mutex::new(HashSet::new());
-        Arc::new(Lane { importer: importer.to_owned(), index, delivery, destination, in_flight, shared })
+        let stopped = AtomicBool::new(false);
+        Arc::new(Lane {
+            importer: importer.to_owned(),
+            index,
+            delivery,
+            destination,
+            in_flight,
+            shared,
+            stopped,
+        })
     }
 
     /// Starts the lane's threads: one for a sequential lane, `parallelism` for a parallel one.
-    fn spawn(self: &Arc<Self>) -> Result<(), LaneError> {
+    pub(super) fn spawn(self: &Arc<Self>) -> Result<Vec<JoinHandle<()>>, LaneError> {
         let threads = match self.delivery {
             Delivery::Sequential => 1,
             Delivery::Parallel { parallelism } => parallelism,
         };
+        let mut handles = Vec::new();
         for thread in 0..threads {
             let running = Arc::clone(self);
-            std::thread::Builder::new()
+            let handle = std::thread::Builder::new()
                 .name(format!("sluice-deliver-{}-{}-{thread}", self.importer, self.index))
                 .spawn(move || running.run())
                 .map_err(|error| LaneError::Thread {
                     importer: self.importer.clone(),
                     destination: self.index,
                     error,
-                })?;
+                });
+            match handle {
+                Ok(handle) => handles.push(handle),
+                Err(error) => {
+                    self.stop();
+                    return Err(error);
+                }
+            }
         }
-        Ok(())
+        Ok(handles)
+    }
+
+    /// Ends the lane's threads once their attempts under way are recorded.
+    pub(super) fn stop(&self) {
+        self.stopped.store(true, Ordering::SeqCst);
+        self.shared.wakeup.ring();
     }
 
     fn run(&self) {
         let wakeup = &self.shared.wakeup;
         let mut reader = ImportReader::new(Arc::clone(&self.shared.data));
-        loop {
+        while !self.stopped.load(Ordering::SeqCst) {
             let seen = wakeup.generation();
             match self.next() {
                 Ok(Next::Send(message)) => {

@@ -13,6 +13,7 @@
 //! - [`destination`]: the trait a kind implements, and the factory that opens one;
 //! - [`source`]: what delivery reads of an import ([`ImportData`], implemented by `imports`);
 //! - `lane`: the threads that deliver, one lane per destination;
+//! - `conductor`: the running lanes, changed while the server runs when importers change;
 //! - [`network`]: no private addresses unless allowed, no proxies, no redirects;
 //! - [`rows`]: the JSON of one row, shared by kinds (and the operator's downloads);
 //! - [`webhook`]: the first kind, signed Standard Webhooks;
@@ -23,6 +24,7 @@
 //! Dependencies run one way: `imports` uses `delivery` (to plan messages, wake the lanes and
 //! implement [`ImportData`]); `delivery` uses `config` and `store`, never `imports`.
 
+mod conductor;
 #[cfg(test)]
 mod contract;
 pub mod destination;
@@ -35,8 +37,9 @@ pub mod s3;
 pub mod source;
 pub mod webhook;
 
-pub use destination::{Destination, Failure, Outcome};
-pub use lane::{Deliveries, LaneError, Shared};
+pub use conductor::Deliveries;
+pub use destination::{Destination, Failure, Outcome, Probe};
+pub use lane::{LaneError, Shared};
 pub use source::{ImportData, ImportReader, ImportView, SourceError};
 pub use webhook::sign;
 

@@ -17,6 +17,7 @@ pub use rate::RateLimiter;
 pub use routes::PROTOCOL;
 
 use crate::config::Config;
+use crate::importers::Importers;
 use crate::imports::Imports;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
@@ -31,6 +32,8 @@ use std::time::{Duration, Instant};
 pub struct State {
     /// The import service.
     pub imports: Arc<Imports>,
+    /// The importers made in the dashboard.
+    pub importers: Arc<Importers>,
     /// The configuration.
     pub config: Arc<Config>,
     /// The per-address limiter, unless limits are off.
@@ -64,7 +67,7 @@ pub struct Bound {
 }
 
 /// Binds the listener and builds the server; refuses plain HTTP off loopback unless allowed.
-pub fn bind(config: Arc<Config>, imports: Arc<Imports>) -> Result<Bound, String> {
+pub fn bind(config: Arc<Config>, imports: Arc<Imports>, importers: Arc<Importers>) -> Result<Bound, String> {
     let server_config = &config.server;
     let listen = server_config.listen;
     if server_config.tls.is_none() && !listen.ip().is_loopback() && !server_config.allow_plain_http {
@@ -79,8 +82,14 @@ pub fn bind(config: Arc<Config>, imports: Arc<Imports>) -> Result<Bound, String>
     let limiter = server_config.limits.rate_limit.map(|rate| Arc::new(RateLimiter::new(rate)));
     let own_origin = own_origin(&server_config.public_url, address, tls.is_some());
     let admin_guard = admin::FailureGuard::default();
-    let state =
-        web::Data::new(State { imports, config: Arc::clone(&config), limiter, own_origin, admin_guard });
+    let state = web::Data::new(State {
+        imports,
+        importers,
+        config: Arc::clone(&config),
+        limiter,
+        own_origin,
+        admin_guard,
+    });
     let factory = move || {
         App::new()
             .app_data(state.clone())

@@ -99,6 +99,11 @@ impl From<ImportError> for Problem {
     fn from(error: ImportError) -> Problem {
         match error {
             ImportError::UnknownImporter => unknown_importer(),
+            ImportError::ImporterDisabled => Problem::new(
+                StatusCode::FORBIDDEN,
+                "importer_disabled",
+                "this importer is disabled and starts no new import; its operator can enable it in the dashboard",
+            ),
             ImportError::Rejected => Problem::rejected(),
             ImportError::BadRequest(detail) => Problem::new(StatusCode::BAD_REQUEST, "bad_request", detail),
             ImportError::FileTooLarge { limit } => Problem::new(

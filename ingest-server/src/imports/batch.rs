@@ -161,7 +161,7 @@ impl Imports {
         if record.rows + u64::from(batch.row_count) > limits.max_rows {
             return Err(ImportError::TooManyRows { limit: limits.max_rows });
         }
-        let schema = self.schema_of(importer, record)?;
+        let schema = self.schema_of(&importer, record)?;
         let mut verifier = Verifier::new(&schema, usize::MAX);
         let verdict = verifier.check(&batch).map_err(|e| match e {
             VerifyError::BinaryContent { row, column } => ImportError::BinaryContent { row, column },

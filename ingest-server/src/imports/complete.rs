@@ -86,8 +86,8 @@ impl Imports {
         self.check_row_limits(key, &expected)?;
         let mapping = self.seal_mapping(id, expected.mapping.as_ref())?;
         let invalid_rows = self.verify_all(key, &record, &batches)?;
-        let destinations = &self.importer(key)?.config.destinations;
-        let messages = plan(id, &batches, destinations, now_ms());
+        let importer = self.importer(key)?;
+        let messages = plan(id, &batches, &importer.config.destinations, now_ms());
         if let Err(e) = self.store.complete(id, now, invalid_rows, mapping, messages) {
             // Expired (or deleted) while it was being checked.
             return match self.store.import(id)? {
@@ -115,7 +115,8 @@ impl Imports {
     /// The import's rows within the importer's `min_rows` and `max_rows`: those stored, or for an
     /// importer that stores none, those handed to the host page.
     fn check_row_limits(&self, key: &str, expected: &Expected) -> Result<(), ImportError> {
-        let config = &self.importer(key)?.config;
+        let importer = self.importer(key)?;
+        let config = &importer.config;
         let (host, limits) = (expected.host_page_rows, &config.limits);
         if host.is_some() && !config.host_page_rows {
             let message = "hostPageRows is for importers with host_page_rows = true; leave it out";
@@ -142,7 +143,7 @@ impl Imports {
     ) -> Result<u64, ImportError> {
         let importer = self.importer(key)?;
         let data = self.keys(&record.id)?.data;
-        let schema = self.schema_of(importer, record)?;
+        let schema = self.schema_of(&importer, record)?;
         let mut verifier = Verifier::new(&schema, MAX_UNIQUE_VALUES);
         let mut invalid: BTreeSet<u64> = self.store.invalid_rows(&record.id)?.into_iter().collect();
         let mut errors: Vec<RowError> = Vec::new();

@@ -66,17 +66,30 @@ pub struct Created {
     pub schema_digest: String,
 }
 
+/// The schema an import keeps with its record, if not the importer's from the file: the
+/// importer's with the host page's columns added, or, for an importer made in the dashboard
+/// (whose schema can be edited while imports are under way), its schema as it was at the start.
+fn own_schema(
+    importer: &ImporterRuntime,
+    request: &CreateImport,
+) -> Result<Option<(sluice_parser::schema::Schema, String)>, ImportError> {
+    if !request.dynamic_columns.is_empty() {
+        return super::schemas::with_columns(importer, &request.dynamic_columns).map(Some);
+    }
+    Ok(matches!(importer.source, super::Source::Dashboard { .. })
+        .then(|| (importer.schema().clone(), importer.schema().to_json())))
+}
+
 impl Imports {
     /// Starts an import of importer `key`.
     pub fn create(&self, key: &str, request: CreateImport, now: i64) -> Result<Created, ImportError> {
         let importer = self.importer(key)?;
-        self.check_start(importer, &request, now)?;
-        let metadata = self.admit(importer, &request, now)?;
-        let own_schema = if request.dynamic_columns.is_empty() {
-            None
-        } else {
-            Some(super::schemas::with_columns(importer, &request.dynamic_columns)?)
-        };
+        if importer.disabled {
+            return Err(ImportError::ImporterDisabled);
+        }
+        self.check_start(&importer, &request, now)?;
+        let metadata = self.admit(&importer, &request, now)?;
+        let own_schema = own_schema(&importer, &request)?;
         let schema_digest =
             own_schema.as_ref().map_or_else(|| importer.schema().digest(), |(s, _)| s.digest());
         let id = new_import_id(&self.rng).map_err(|e| ImportError::Internal(e.to_string()))?;

@@ -46,7 +46,7 @@ use serde::Serialize;
 use sluice_parser::schema::Schema;
 use sluice_parser::verify::RowError;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 
 /// An importer as the server runs it.
 pub struct ImporterRuntime {
@@ -54,13 +54,39 @@ pub struct ImporterRuntime {
     pub config: Importer,
     /// Its schema's canonical JSON, as the public config shows it.
     pub schema_json: serde_json::Value,
+    /// Where it is defined: the configuration file, or the dashboard (stored in the data file).
+    pub source: Source,
+    /// Whether it refuses new imports (`importer_disabled`); imports already started finish,
+    /// and their messages are delivered.
+    pub disabled: bool,
 }
 
 impl ImporterRuntime {
+    /// The running form of `config`, defined in `source`.
+    pub fn new(config: Importer, source: Source, disabled: bool) -> Result<ImporterRuntime, ImportError> {
+        let schema_json = serde_json::from_str(&config.schema.to_json())
+            .map_err(|e| ImportError::Internal(e.to_string()))?;
+        Ok(ImporterRuntime { config, schema_json, source, disabled })
+    }
+
     /// The importer's schema.
     pub fn schema(&self) -> &Schema {
         &self.config.schema
     }
+}
+
+/// Where an importer is defined.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Source {
+    /// `[[importers]]` in the configuration file: read-only in the dashboard.
+    File,
+    /// Made in the dashboard and stored in the data file.
+    Dashboard {
+        /// Its settings, without secrets, as the dashboard's form edits them.
+        document: serde_json::Value,
+        /// The same as TOML text.
+        toml: String,
+    },
 }
 
 /// Why an operation on imports failed.
@@ -69,6 +95,8 @@ impl ImporterRuntime {
 pub enum ImportError {
     /// No importer has this key.
     UnknownImporter,
+    /// The importer is disabled: it starts no new import.
+    ImporterDisabled,
     /// The request was refused without saying why: wrong or expired token, another import's id,
     /// a batch that cannot be opened. One answer for all, so nothing can be learned from it.
     Rejected,
@@ -163,6 +191,7 @@ impl std::fmt::Display for ImportError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ImportError::UnknownImporter => f.write_str("no importer has this key"),
+            ImportError::ImporterDisabled => f.write_str("the importer is disabled"),
             ImportError::Rejected => f.write_str("the request was not accepted for this import"),
             ImportError::BadRequest(detail) | ImportError::BatchInvalid(detail) => f.write_str(detail),
             ImportError::FileTooLarge { limit } => write!(f, "the file is larger than {limit} bytes"),
@@ -227,7 +256,7 @@ pub struct Imports {
     master: MasterKey,
     rng: SystemRandom,
     config: Arc<Config>,
-    importers: HashMap<String, ImporterRuntime>,
+    importers: RwLock<HashMap<String, Arc<ImporterRuntime>>>,
     keys: KeyCache,
     schemas: schemas::SchemaCache,
     wakeup: Arc<Wakeup>,
@@ -245,18 +274,14 @@ impl Imports {
         let importers = config
             .importers
             .iter()
-            .map(|i| {
-                let schema_json = serde_json::from_str(&i.schema.to_json())
-                    .map_err(|e| ImportError::Internal(e.to_string()))?;
-                Ok((i.key.clone(), ImporterRuntime { config: i.clone(), schema_json }))
-            })
+            .map(|i| Ok((i.key.clone(), Arc::new(ImporterRuntime::new(i.clone(), Source::File, false)?))))
             .collect::<Result<_, ImportError>>()?;
         Ok(Imports {
             store,
             master,
             rng: SystemRandom::new(),
             config,
-            importers,
+            importers: RwLock::new(importers),
             keys: KeyCache::new(10_000),
             schemas: schemas::SchemaCache::new(10_000),
             wakeup: Arc::default(),
@@ -266,8 +291,31 @@ impl Imports {
     }
 
     /// Every importer, in no order.
-    pub fn importers(&self) -> impl Iterator<Item = &ImporterRuntime> {
-        self.importers.values()
+    pub fn importers(&self) -> Vec<Arc<ImporterRuntime>> {
+        self.registry().values().cloned().collect()
+    }
+
+    /// Puts `importer` in the registry, in place of the one with its key: the routes and
+    /// retention use it from their next lookup; imports under way keep their own schema.
+    pub fn put_importer(&self, importer: ImporterRuntime) {
+        let mut registry = self.importers.write().unwrap_or_else(PoisonError::into_inner);
+        registry.insert(importer.config.key.clone(), Arc::new(importer));
+    }
+
+    /// Takes the importer with `key` out of the registry.
+    pub fn remove_importer(&self, key: &str) {
+        self.importers.write().unwrap_or_else(PoisonError::into_inner).remove(key);
+    }
+
+    /// The registry, for reading. A registry left by a thread that panicked holds whole
+    /// entries (each is replaced in one insert): use it.
+    fn registry(&self) -> RwLockReadGuard<'_, HashMap<String, Arc<ImporterRuntime>>> {
+        self.importers.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The master key, which also seals the secrets of importers made in the dashboard.
+    pub(crate) fn master(&self) -> &MasterKey {
+        &self.master
     }
 
     /// What wakes the delivery threads.
@@ -281,8 +329,8 @@ impl Imports {
     }
 
     /// The importer with `key`.
-    pub fn importer(&self, key: &str) -> Result<&ImporterRuntime, ImportError> {
-        self.importers.get(key).ok_or(ImportError::UnknownImporter)
+    pub fn importer(&self, key: &str) -> Result<Arc<ImporterRuntime>, ImportError> {
+        self.registry().get(key).cloned().ok_or(ImportError::UnknownImporter)
     }
 
     /// The store.

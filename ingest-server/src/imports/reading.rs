@@ -53,7 +53,7 @@ impl Imports {
         if let Some(reason) = record.data_deleted_at.and(record.deleted_reason.clone()) {
             return Err(ImportError::Gone(format!("its data was deleted ({reason})")));
         }
-        if self.importers.get(&record.importer).is_some_and(|i| i.config.retention == Retention::NeverStore) {
+        if self.importer(&record.importer).is_ok_and(|i| i.config.retention == Retention::NeverStore) {
             return Err(ImportError::Gone(
                 "its importer passes rows through (never_store): they are not kept for reading".into(),
             ));
@@ -133,7 +133,8 @@ impl Imports {
         }
         if !header_written {
             // No batch: the header of the import's schema alone.
-            let schema = self.schema_of(self.importer(&record.importer)?, &record)?;
+            let importer = self.importer(&record.importer)?;
+            let schema = self.schema_of(&importer, &record)?;
             let keys: Vec<Option<&str>> = schema.columns().iter().map(|c| Some(c.key())).collect();
             let mut piece = Vec::new();
             csv_line(&mut piece, &keys, neutralise);

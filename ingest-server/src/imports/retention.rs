@@ -42,7 +42,7 @@ impl Imports {
         let unfinished = self.store.unfinished_deletions()?;
         swept.resumed = self.delete(&unfinished, now, DeleteReason::Resumed)?;
         for key in self.store.importers_with_data()? {
-            let retention = self.importers.get(&key).map(|i| i.config.retention);
+            let retention = self.importer(&key).ok().map(|i| i.config.retention);
             let days = match retention {
                 Some(Retention::Keep { days } | Retention::DeleteAfterDelivery { days }) => days,
                 Some(Retention::NeverStore) | None => DEFAULT_DAYS,
@@ -75,7 +75,7 @@ impl Imports {
         if record.data_deleted_at.is_some() {
             return Ok(());
         }
-        let retention = self.importers.get(&record.importer).map(|i| i.config.retention);
+        let retention = self.importer(&record.importer).ok().map(|i| i.config.retention);
         let summary = self.store.delivery_summary(id)?;
         match retention {
             Some(Retention::DeleteAfterDelivery { .. }) if summary.pending == 0 && summary.dead == 0 => {

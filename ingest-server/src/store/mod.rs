@@ -290,6 +290,24 @@ pub struct Event {
     pub detail: serde_json::Value,
 }
 
+/// An importer made in the dashboard, as stored: its settings as a TOML document holding no
+/// secret, and its destinations' secrets sealed under the master key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredImporter {
+    /// The importer's key.
+    pub key: String,
+    /// Its `[[importers]]` table as TOML, without secrets.
+    pub document: String,
+    /// Its secrets, sealed (`MasterKey::seal_secrets`).
+    pub sealed_secrets: Vec<u8>,
+    /// Whether it refuses new imports.
+    pub disabled: bool,
+    /// When it was made (Unix seconds).
+    pub created_at: i64,
+    /// When it was last changed (Unix seconds).
+    pub updated_at: i64,
+}
+
 /// An operator action from the audit log.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuditEntry {
@@ -487,6 +505,14 @@ pub trait Store: Send + Sync {
     fn remember_mapping(&self, importer: &str, hash: &str, mapping: &str, now: i64, keep: u32) -> Result<()>;
     /// Appends to the event log.
     fn log(&self, event: Event) -> Result<()>;
+    /// Every importer made in the dashboard, by key.
+    fn stored_importers(&self) -> Result<Vec<StoredImporter>>;
+    /// Stores `importer` in place of the one with its key, with `event` in the same
+    /// transaction (the change and its audit record are one).
+    fn put_importer(&self, importer: StoredImporter, event: Event) -> Result<()>;
+    /// Deletes the importer with `key`, with `event` in the same transaction; whether there
+    /// was one.
+    fn delete_importer(&self, key: &str, event: Event) -> Result<bool>;
     /// The events of an import, oldest first.
     fn events(&self, id: &str) -> Result<Vec<(i64, String, serde_json::Value)>>;
 }

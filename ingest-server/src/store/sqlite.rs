@@ -9,7 +9,7 @@ use super::writer::Writer;
 use super::{
     Admission, Attempt, AuditEntry, BatchMeta, Binding, Bindings, DeleteReason, DeliverySummary, ErrorKind,
     Event, ImportRecord, ImportStatus, Message, NewBatch, NewImport, NewMessage, PutOutcome, Result, Store,
-    StoreError, Unready, WrappedKey,
+    StoreError, StoredImporter, Unready, WrappedKey,
 };
 pub use files::{DATA_FILE, FileState, Inspection, KEYS_FILE};
 use files::{DATA_MIGRATIONS, KEY_MIGRATIONS, checkpoint, connect, migrate, private_dir};
@@ -581,6 +581,20 @@ impl Store for SqliteStore {
         })
     }
 
+    fn stored_importers(&self) -> Result<Vec<StoredImporter>> {
+        self.read(importers::all)
+    }
+
+    fn put_importer(&self, importer: StoredImporter, event: Event) -> Result<()> {
+        self.has_room()?;
+        self.writer.run(move |c| importers::put(c, &importer, &event))
+    }
+
+    fn delete_importer(&self, key: &str, event: Event) -> Result<bool> {
+        let key = key.to_owned();
+        self.writer.run(move |c| importers::delete(c, &key, &event))
+    }
+
     fn events(&self, id: &str) -> Result<Vec<(i64, String, serde_json::Value)>> {
         self.read(|c| {
             let mut query =
@@ -628,6 +642,7 @@ fn insert_batch(c: &Connection, batch: &NewBatch, expires_at: i64) -> Result<()>
 
 mod deletion;
 mod files;
+mod importers;
 mod mappings;
 mod outbox;
 mod starts;

@@ -26,6 +26,10 @@ pub(crate) struct Received {
     pub(crate) digest: Vec<u8>,
     /// The status answered.
     pub(crate) status: u16,
+    /// `webhook-signature`, to verify with another secret than [`SECRET`].
+    pub(crate) signature: String,
+    /// The raw body.
+    pub(crate) raw: Vec<u8>,
 }
 
 /// How the receiver answers.
@@ -139,6 +143,8 @@ fn serve(
             digest: ring::digest::digest(&ring::digest::SHA256, &body).as_ref().to_vec(),
             body: parsed,
             status,
+            signature: get("webhook-signature"),
+            raw: body.clone(),
         });
         drop(log);
         if stall {

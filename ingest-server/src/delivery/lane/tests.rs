@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::delivery::contract::Fixture;
-use crate::delivery::destination::{Destination, Failure};
+use crate::delivery::destination::{Destination, Failure, Probe};
 use crate::store::{ImportStatus, MessageKind, MessageStatus, NewImport, NewMessage, SqliteStore};
 use std::collections::VecDeque;
 
@@ -27,6 +27,10 @@ impl Destination for Scripted {
     fn send(&self, _message: &Message, prepared: String) -> Outcome {
         self.sent.lock().unwrap().push(prepared);
         self.outcomes.lock().unwrap().pop_front().unwrap_or(Outcome::Delivered { status: None })
+    }
+
+    fn test(&self, _: &Probe<'_>) -> Outcome {
+        panic!("lanes never test a destination")
     }
 }
 
@@ -224,6 +228,9 @@ fn a_message_that_cannot_be_prepared_fails_without_reaching_the_destination() {
         }
         fn send(&self, _: &Message, (): ()) -> Outcome {
             panic!("an unprepared message is never sent")
+        }
+        fn test(&self, _: &Probe<'_>) -> Outcome {
+            panic!("lanes never test a destination")
         }
     }
     let world = World::new();

@@ -15,9 +15,11 @@
 
 mod table;
 
-pub use table::{CopyRows, Row, TableName, WriteError, check_table, write_rows, write_streamed};
+pub use table::{
+    CopyRows, Row, TableName, WriteError, check_table, check_writable, write_rows, write_streamed,
+};
 
-use super::destination::{Destination, Failure, Outcome};
+use super::destination::{Destination, Failure, Outcome, Probe};
 use super::network;
 use super::source::{ImportReader, SourceError};
 use crate::config::{PgTransaction, PostgresTable};
@@ -117,7 +119,9 @@ impl PostgresDestination {
     pub fn open(table: &PostgresTable) -> Result<Self, OpenError> {
         let mut config: postgres::Config =
             table.url.parse().map_err(|e: postgres::Error| OpenError::Url(e.to_string()))?;
-        if let Some(name) = &table.password_env {
+        if let Some(password) = &table.password {
+            config.password(password.expose());
+        } else if let Some(name) = &table.password_env {
             let password = std::env::var(name).map_err(|_| OpenError::Password(name.clone()))?;
             config.password(password);
         }
@@ -280,6 +284,24 @@ impl Destination for PostgresDestination {
         })
     }
 
+    fn test(&self, probe: &Probe<'_>) -> Outcome {
+        let mut client = match self.connect() {
+            Ok(client) => client,
+            Err(outcome) => return outcome,
+        };
+        let columns: Vec<String> = match &self.columns {
+            Some(wanted) => wanted.clone(),
+            None => probe.columns.to_vec(),
+        };
+        match check_writable(&mut client, &self.table, &columns) {
+            Ok(()) => {
+                self.keep(client);
+                Outcome::Delivered { status: None }
+            }
+            Err(e) => Outcome::Dead(Failure::new(e)),
+        }
+    }
+
     fn send(&self, message: &Message, prepared: Prepared) -> Outcome {
         if prepared == Prepared::Nothing {
             return Outcome::Delivered { status: None };
@@ -382,6 +404,7 @@ mod tests {
         PostgresTable {
             url: "postgres://sluice@db.example.com/crm".to_owned(),
             password_env: None,
+            password: None,
             table: "crm.contacts".to_owned(),
             columns,
             tls: true,

@@ -17,7 +17,7 @@
 //! database's own message for a bad value quotes it, so it is not passed on).
 
 use postgres::error::SqlState;
-use postgres::{Client, Transaction};
+use postgres::{Client, GenericClient, Transaction};
 use std::fmt;
 use std::io::Write;
 
@@ -85,6 +85,13 @@ pub enum WriteError {
         /// The column.
         column: String,
     },
+    /// The role may not write the table as a delivery does (insert and delete).
+    NotWritable {
+        /// The table.
+        table: String,
+        /// What the role may not do: `INSERT`, `DELETE` or both.
+        missing: &'static str,
+    },
     /// PostgreSQL refused a row: the row number, the column when it said, and its condition.
     Row {
         /// The data row number.
@@ -120,6 +127,9 @@ impl fmt::Display for WriteError {
             WriteError::MissingColumn { table, column } => {
                 write!(f, "the table {table} has no column \"{column}\"")
             }
+            WriteError::NotWritable { table, missing } => {
+                write!(f, "the role may not {missing} on {table}: grant it INSERT and DELETE on the table")
+            }
             WriteError::Row { row, column: Some(column), condition } => {
                 write!(f, "PostgreSQL refused row {row}, column \"{column}\": {condition}")
             }
@@ -137,7 +147,11 @@ impl std::error::Error for WriteError {}
 const ORIGIN_COLUMNS: [&str; 2] = ["import_id", "row_number"];
 
 /// Checks that `table` exists with `import_id`, `row_number` and every one of `columns`.
-pub fn check_table(client: &mut Client, table: &TableName, columns: &[String]) -> Result<(), WriteError> {
+pub fn check_table(
+    client: &mut impl GenericClient,
+    table: &TableName,
+    columns: &[String],
+) -> Result<(), WriteError> {
     let sql = "SELECT attname FROM pg_attribute
                WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped";
     let rows = client.query(sql, &[&table.sql()]).map_err(|e| database(&e))?;
@@ -152,6 +166,25 @@ pub fn check_table(client: &mut Client, table: &TableName, columns: &[String]) -
         }
         None => Ok(()),
     }
+}
+
+/// Checks, in a transaction rolled back, that `table` has its columns and that the role may
+/// insert into it and delete from it, as a delivery does (the test of a destination).
+pub fn check_writable(client: &mut Client, table: &TableName, columns: &[String]) -> Result<(), WriteError> {
+    let mut transaction = client.transaction().map_err(|e| database(&e))?;
+    check_table(&mut transaction, table, columns)?;
+    let sql = "SELECT has_table_privilege(to_regclass($1::text)::oid, 'INSERT'),
+                      has_table_privilege(to_regclass($1::text)::oid, 'DELETE')";
+    let row = transaction.query_one(sql, &[&table.sql()]).map_err(|e| database(&e))?;
+    let (insert, delete): (bool, bool) = (row.get(0), row.get(1));
+    transaction.rollback().map_err(|e| database(&e))?;
+    let missing = match (insert, delete) {
+        (true, true) => return Ok(()),
+        (false, true) => "INSERT",
+        (true, false) => "DELETE",
+        (false, false) => "INSERT and DELETE",
+    };
+    Err(WriteError::NotWritable { table: table.to_string(), missing })
 }
 
 /// One row to write: its data row number and its canonical values, one per column (`None`

@@ -133,6 +133,12 @@ impl S3Target {
         expect_ok("PutObject", response).map(drop)
     }
 
+    /// Deletes an object (the test-destination check's).
+    pub fn delete(&self, key: &str) -> Result<(), S3Error> {
+        let url = self.bucket.delete_object(Some(&self.credentials), key).sign(SIGNED_FOR);
+        expect_ok("DeleteObject", self.agent.delete(url.as_str()).call()).map(drop)
+    }
+
     /// Reads a whole object (what the test-destination check and the tests read back).
     pub fn get(&self, key: &str) -> Result<Vec<u8>, S3Error> {
         let url = self.bucket.get_object(Some(&self.credentials), key).sign(SIGNED_FOR);

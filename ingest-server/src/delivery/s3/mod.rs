@@ -15,7 +15,7 @@ mod bucket;
 
 pub use bucket::{BucketConfig, PART_BYTES, S3Error, S3Target, Upload};
 
-use super::destination::{Destination, Failure, Outcome};
+use super::destination::{Destination, Failure, Outcome, Probe};
 use super::rows::{write_csv_header, write_csv_row, write_row};
 use super::source::{ImportReader, SourceError};
 use crate::config::{ObjectFormat, S3Bucket};
@@ -95,11 +95,14 @@ impl std::fmt::Display for OpenError {
 impl std::error::Error for OpenError {}
 
 impl S3Destination {
-    /// Opens `bucket`: reads its credentials from the environment.
+    /// Opens `bucket`: takes its credentials as given in the dashboard, or reads them from
+    /// the environment.
     pub fn open(bucket: &S3Bucket) -> Result<Self, OpenError> {
         let variable = |name: &str| std::env::var(name).map_err(|_| OpenError::Credentials(name.to_owned()));
-        let access_key_id = variable(&bucket.access_key_id_env)?;
-        let secret_access_key = variable(&bucket.secret_access_key_env)?;
+        let (access_key_id, secret_access_key) = match &bucket.credentials {
+            Some(given) => (given.access_key_id.clone(), given.secret_access_key.expose().to_owned()),
+            None => (variable(&bucket.access_key_id_env)?, variable(&bucket.secret_access_key_env)?),
+        };
         let target = S3Target::new(&BucketConfig {
             endpoint: &bucket.endpoint,
             bucket: &bucket.bucket,
@@ -205,6 +208,16 @@ impl Destination for S3Destination {
         })
     }
 
+    fn test(&self, probe: &Probe<'_>) -> Outcome {
+        let key = format!("{}{}/sluice-test.txt", self.prefix, probe.importer);
+        let body = b"A test from the Sluice dashboard; deleted right after it was written.\n";
+        let tried = self.target.put(&key, body, "text/plain").and_then(|()| self.target.delete(&key));
+        match tried {
+            Ok(()) => Outcome::Delivered { status: Some(200) },
+            Err(e) => Outcome::Dead(s3_failure(e)),
+        }
+    }
+
     fn send(&self, _message: &Message, written: Written) -> Outcome {
         let result = match written {
             Written::Object { key, message, mut reader } => self.write_object(&key, &message, &mut reader),
@@ -216,16 +229,20 @@ impl Destination for S3Destination {
             Ok(()) => Outcome::Delivered { status: Some(200) },
             Err(Failed::S3(e)) => {
                 let transient = e.is_transient();
-                let status = if let S3Error::Status { status, .. } = &e { Some(*status) } else { None };
-                let failure = match status {
-                    Some(status) => Failure::with_status(status, e),
-                    None => Failure::new(e),
-                };
+                let failure = s3_failure(e);
                 if transient { Outcome::Retry { after: None, failure } } else { Outcome::Dead(failure) }
             }
             // The import was readable when prepared; reading it again failed: try again later.
             Err(Failed::Source(e)) => Outcome::Retry { after: None, failure: Failure::new(e) },
         }
+    }
+}
+
+/// A bucket's refusal, with its HTTP status when it answered.
+fn s3_failure(e: S3Error) -> Failure {
+    match &e {
+        S3Error::Status { status, .. } => Failure::with_status(*status, e),
+        _ => Failure::new(e),
     }
 }
 

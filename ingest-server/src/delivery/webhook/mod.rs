@@ -10,9 +10,10 @@ mod body;
 mod send;
 pub mod sign;
 
-use super::destination::{Destination, Outcome};
+use super::destination::{Destination, Failure, Outcome, Probe};
 use super::network;
 use super::now_ms;
+use super::rows::rfc3339;
 use super::source::{ImportReader, SourceError};
 use crate::config::Webhook;
 use crate::store::Message;
@@ -22,16 +23,37 @@ use ring::hmac;
 pub struct WebhookDestination {
     url: String,
     key: hmac::Key,
+    /// The key of the secret before a rotation, and until when (Unix seconds) it signs too.
+    previous: Option<(hmac::Key, i64)>,
     agent: ureq::Agent,
 }
 
 impl WebhookDestination {
-    /// Opens `hook`: decodes its secret, builds its client.
+    /// Opens `hook`: decodes its secret (and the one it was rotated from), builds its client.
     pub fn open(hook: &Webhook) -> Result<Self, WebhookError> {
         let key = sign::signing_key(hook.secret.expose()).map_err(WebhookError::Secret)?;
+        let previous = match &hook.previous {
+            Some(old) => {
+                Some((sign::signing_key(old.secret.expose()).map_err(WebhookError::Secret)?, old.until))
+            }
+            None => None,
+        };
         let user_agent = concat!("Sluice-Webhooks/", env!("CARGO_PKG_VERSION"));
         let agent = network::http_agent(hook.timeout, hook.allow_private_network, user_agent);
-        Ok(WebhookDestination { url: hook.url.clone(), key, agent })
+        Ok(WebhookDestination { url: hook.url.clone(), key, previous, agent })
+    }
+
+    /// The `webhook-signature` of `body` sent at `timestamp`: the secret's signature, and
+    /// while a rotation's overlap lasts, the previous secret's after it (space-separated, as
+    /// Standard Webhooks allows), so that a receiver still holding the old secret verifies.
+    fn signature(&self, id: &str, timestamp: i64, body: &[u8]) -> String {
+        let signature = sign::sign(&self.key, id, timestamp, body);
+        match &self.previous {
+            Some((old, until)) if timestamp < *until => {
+                format!("{signature} {}", sign::sign(old, id, timestamp, body))
+            }
+            _ => signature,
+        }
     }
 }
 
@@ -44,10 +66,32 @@ impl Destination for WebhookDestination {
 
     fn send(&self, message: &Message, body: Vec<u8>) -> Outcome {
         let timestamp = now_ms() / 1000;
-        let signature = sign::sign(&self.key, &message.id, timestamp, &body);
+        let signature = self.signature(&message.id, timestamp, &body);
         let signed = send::Signed { id: &message.id, timestamp, signature: &signature };
         send::post(&self.agent, &self.url, &signed, &body)
     }
+
+    fn test(&self, probe: &Probe<'_>) -> Outcome {
+        let timestamp = now_ms() / 1000;
+        let Some(id) = test_id() else { return Outcome::Dead(Failure::new(WebhookError::RequestFailed)) };
+        let body = serde_json::json!({
+            "type": "sluice.test",
+            "timestamp": rfc3339(timestamp),
+            "data": { "importer": probe.importer, "note": "a test from the Sluice dashboard: no rows, nothing to store" },
+        })
+        .to_string()
+        .into_bytes();
+        let signature = self.signature(&id, timestamp, &body);
+        send::post(&self.agent, &self.url, &send::Signed { id: &id, timestamp, signature: &signature }, &body)
+    }
+}
+
+/// A test message's id: `msg_` and 32 random hex digits, like every message's.
+fn test_id() -> Option<String> {
+    use ring::rand::SecureRandom;
+    let mut bytes = [0u8; 16];
+    ring::rand::SystemRandom::new().fill(&mut bytes).ok()?;
+    Some(format!("msg_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()))
 }
 
 /// What failed with a webhook. Never holds its URL (which may carry a token), its secret or

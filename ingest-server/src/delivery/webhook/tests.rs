@@ -18,6 +18,7 @@ fn hook(url: &str, allow_private_network: bool) -> Webhook {
     Webhook {
         url: url.to_owned(),
         secret: Secret::new(SECRET),
+        previous: None,
         allow_private_network,
         chunk_rows: 3,
         delivery: Delivery::Sequential,
@@ -152,4 +153,20 @@ fn a_receiver_on_this_machine_is_refused_when_not_allowed_and_nothing_secret_lea
     for text in ["hunter2", SECRET, SECRET_CELL] {
         assert!(!failure.to_string().contains(text));
     }
+}
+
+#[test]
+fn a_rotated_secret_signs_beside_the_new_one_until_its_time_and_not_from_then() {
+    let mut rotated = hook("https://app.example.com/hooks", false);
+    let old = "whsec_b2xkLW9sZC1vbGQtb2xkLW9sZC1vbGQtb2xkLW9sZC1vbGQh";
+    rotated.previous = Some(crate::config::PreviousSecret { secret: Secret::new(old), until: 1000 });
+    let destination = WebhookDestination::open(&rotated).unwrap();
+    let before = destination.signature("msg_1", 999, b"{}");
+    let parts: Vec<&str> = before.split(' ').collect();
+    assert_eq!(parts.len(), 2);
+    assert!(sign::verify(SECRET, "msg_1", "999", &before, b"{}", 999, 300).is_ok());
+    assert!(sign::verify(old, "msg_1", "999", &before, b"{}", 999, 300).is_ok());
+    let after = destination.signature("msg_1", 1000, b"{}");
+    assert!(!after.contains(' '));
+    assert!(sign::verify(old, "msg_1", "1000", &after, b"{}", 1000, 300).is_err());
 }

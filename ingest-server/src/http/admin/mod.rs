@@ -6,10 +6,12 @@
 //!
 //! - `reads`: what the operator sees (importers, imports, rows, downloads, dead letters, audit);
 //! - `actions`: deletions and retries;
+//! - `configure`: importers made in the dashboard (create, edit, disable, delete);
 //! - `guard`: the count of failed attempts per peer;
 //! - `ui`: the dashboard's files.
 
 mod actions;
+mod configure;
 mod guard;
 mod reads;
 mod ui;
@@ -34,6 +36,14 @@ pub(super) fn routes(config: &mut web::ServiceConfig) {
             .wrap(from_fn(require_token))
             .route("/session", web::post().to(reads::session))
             .route("/importers", web::get().to(reads::importers))
+            .route("/importers", web::post().to(configure::create))
+            .route("/importers/check", web::post().to(configure::check))
+            .route("/importers/{key}", web::put().to(configure::update))
+            .route("/importers/{key}", web::delete().to(configure::delete))
+            .route("/importers/{key}/disable", web::post().to(configure::disable))
+            .route("/importers/{key}/enable", web::post().to(configure::enable))
+            .route("/importers/{key}/destinations/{index}/rotate", web::post().to(configure::rotate))
+            .route("/importers/{key}/destinations/{index}/test", web::post().to(configure::test_destination))
             .route("/imports", web::get().to(reads::imports))
             .route("/imports/{id}", web::get().to(reads::import))
             .route("/imports/{id}/rows", web::get().to(reads::rows))

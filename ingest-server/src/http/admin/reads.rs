@@ -8,7 +8,8 @@ use super::super::problem::Problem;
 use super::super::routes::blocking;
 use super::{audit, unknown_import};
 use crate::config::{Delivery, Destination, Importer, Retention};
-use crate::imports::{Format, ImportError, Imports};
+use crate::importers::{Unserved, masked_url};
+use crate::imports::{Format, ImportError, ImporterRuntime, Imports, Source};
 use crate::store::ImportRecord;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -30,14 +31,49 @@ pub(super) async fn session(state: web::Data<State>) -> HttpResponse {
 
 /// `GET /v1/admin/importers`: every importer as configured.
 pub(super) async fn importers(state: web::Data<State>) -> HttpResponse {
-    let importers: Vec<Value> =
-        state.imports.importers().map(|i| importer_json(&i.config, &i.schema_json)).collect::<Vec<_>>();
-    let mut importers = importers;
+    let mut importers: Vec<Value> = state.imports.importers().iter().map(|i| importer_json(i)).collect();
+    importers.extend(state.importers.unserved().into_iter().map(unserved_json));
     importers.sort_by(|a, b| a["key"].as_str().cmp(&b["key"].as_str()));
     HttpResponse::Ok().json(json!({ "importers": importers }))
 }
 
-fn importer_json(config: &Importer, schema: &Value) -> Value {
+/// An importer as the admin API shows it: its settings (never a secret; URLs masked), where it
+/// is defined, whether it is disabled, and for one made in the dashboard its document (as
+/// JSON and TOML, with destination ids) for the form to edit.
+pub(super) fn importer_json(importer: &ImporterRuntime) -> Value {
+    let mut json = settings_json(&importer.config, &importer.schema_json);
+    json["disabled"] = json!(importer.disabled);
+    json["served"] = json!(true);
+    match &importer.source {
+        Source::File => json["source"] = json!("file"),
+        Source::Dashboard { document, toml } => {
+            json["source"] = json!("dashboard");
+            json["document"] = document.clone();
+            json["toml"] = json!(toml);
+        }
+    }
+    json
+}
+
+/// A stored importer the server does not serve: its key, settings and why, for the dashboard to
+/// list and edit.
+fn unserved_json(unserved: Unserved) -> Value {
+    json!({
+        "key": unserved.key,
+        "name": unserved.document["name"].as_str().unwrap_or(&unserved.key),
+        "source": "dashboard",
+        "served": false,
+        "problem": unserved.problem,
+        "disabled": unserved.disabled,
+        "document": unserved.document,
+        "toml": unserved.toml,
+        "allowedOrigins": [],
+        "destinations": [],
+        "schema": { "columns": [] },
+    })
+}
+
+fn settings_json(config: &Importer, schema: &Value) -> Value {
     let retention = match config.retention {
         Retention::Keep { days } => json!({ "mode": "keep", "days": days }),
         Retention::DeleteAfterDelivery { days } => json!({ "mode": "delete_after_delivery", "days": days }),
@@ -54,12 +90,12 @@ fn importer_json(config: &Importer, schema: &Value) -> Value {
             let mut described = match destination {
                 Destination::Webhook(hook) => json!({
                     "type": "webhook",
-                    "url": masked(&hook.url),
+                    "url": masked_url(&hook.url),
                     "timeoutSeconds": hook.timeout.as_secs(),
                 }),
                 Destination::Postgres(table) => json!({
                     "type": "postgres",
-                    "url": masked(&table.url),
+                    "url": masked_url(&table.url),
                     "table": table.table,
                     "tls": if table.tls { "require" } else { "disable" },
                     "transaction": if table.transaction == crate::config::PgTransaction::Import { "import" } else { "chunk" },
@@ -67,7 +103,7 @@ fn importer_json(config: &Importer, schema: &Value) -> Value {
                 }),
                 Destination::S3(bucket) => json!({
                     "type": "s3",
-                    "url": masked(&bucket.endpoint),
+                    "url": masked_url(&bucket.endpoint),
                     "bucket": bucket.bucket,
                     "prefix": bucket.prefix,
                     "format": bucket.format.as_str(),
@@ -92,17 +128,6 @@ fn importer_json(config: &Importer, schema: &Value) -> Value {
         "hostPageRows": config.host_page_rows,
         "schema": schema,
     })
-}
-
-/// A webhook URL without what may be a secret: its path (many services put a token there) and
-/// query become `…`.
-fn masked(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return "…".to_owned() };
-    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    match rest.len() > host.len() && rest != format!("{host}/") {
-        true => format!("{scheme}://{host}/…"),
-        false => format!("{scheme}://{host}/"),
-    }
 }
 
 /// The query of `GET /v1/admin/imports`.
@@ -310,17 +335,4 @@ pub(super) async fn audit_log(
         })
         .collect();
     Ok(HttpResponse::Ok().json(json!({ "entries": entries })))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::masked;
-
-    #[test]
-    fn webhook_urls_are_shown_without_path_or_query() {
-        assert_eq!(masked("https://hooks.slack.com/services/T0/B0/s3cr3t"), "https://hooks.slack.com/…");
-        assert_eq!(masked("https://app.example.com/hooks?token=s3cr3t"), "https://app.example.com/…");
-        assert_eq!(masked("http://127.0.0.1:8090/"), "http://127.0.0.1:8090/");
-        assert_eq!(masked("http://127.0.0.1:8090"), "http://127.0.0.1:8090/");
-    }
 }

@@ -94,7 +94,21 @@ pub(super) const DATA_MIGRATIONS: &[&str] = &[
     DELETION_MARKER,
     MAPPINGS,
     SUMMARIES,
+    IMPORTERS,
 ];
+
+/// In the data file: importers made in the dashboard (settings without secrets, and the
+/// secrets sealed under the master key).
+const IMPORTERS: &str = "
+    CREATE TABLE importers (
+        key TEXT PRIMARY KEY,
+        document TEXT NOT NULL,
+        sealed_secrets BLOB NOT NULL,
+        disabled INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    ) STRICT;
+";
 
 /// In both files: the binding of the data file, the keystore and the master key (one row), and
 /// when readiness last wrote to the file.

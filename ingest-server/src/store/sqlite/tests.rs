@@ -485,3 +485,31 @@ fn remembered_mappings_are_kept_per_importer_and_the_least_recently_used_go() {
         Some(r#"{"fields":{"id":5}}"#)
     );
 }
+
+#[test]
+fn importers_are_stored_replaced_and_deleted_each_with_its_audit_record() {
+    let (dir, store) = store();
+    let event =
+        |kind| Event { import_id: None, at: 10, kind, detail: serde_json::json!({ "importer": "crm" }) };
+    let stored = StoredImporter {
+        key: "crm".into(),
+        document: "key = \"crm\"\n".into(),
+        sealed_secrets: vec![1, 2, 3],
+        disabled: false,
+        created_at: 10,
+        updated_at: 10,
+    };
+    store.put_importer(stored.clone(), event("admin_importer_created")).unwrap();
+    let changed = StoredImporter { disabled: true, created_at: 99, updated_at: 20, ..stored.clone() };
+    store.put_importer(changed, event("admin_importer_disabled")).unwrap();
+    let expected = StoredImporter { disabled: true, updated_at: 20, ..stored };
+    assert_eq!(store.stored_importers().unwrap(), [expected], "created_at stays");
+    assert!(store.delete_importer("crm", event("admin_importer_deleted")).unwrap());
+    assert!(!store.delete_importer("crm", event("admin_importer_deleted")).unwrap(), "gone: no record");
+    assert!(store.stored_importers().unwrap().is_empty());
+    let kinds: Vec<String> = store.audit(10).unwrap().into_iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, ["admin_importer_deleted", "admin_importer_disabled", "admin_importer_created"]);
+    drop(store);
+    let reopened = SqliteStore::open(dir.path()).unwrap();
+    assert!(reopened.stored_importers().unwrap().is_empty());
+}
