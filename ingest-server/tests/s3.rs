@@ -114,6 +114,10 @@ fn config_of(s3: &S3) -> BucketConfig<'_> {
     }
 }
 
+/// The environment of a server writing into the test bucket.
+const ENV: [(&str, &str); 3] =
+    [("AWS_ACCESS_KEY_ID", KEY_ID), ("AWS_SECRET_ACCESS_KEY", SECRET), ("SLUICE_ADMIN_TOKEN", ADMIN_TOKEN)];
+
 /// A server whose `demo` importer writes into bucket `imports` of `s3`, with `extra` settings.
 fn server_writing_to(s3: &S3, extra: &str) -> Server {
     let destination = format!(
@@ -121,12 +125,7 @@ fn server_writing_to(s3: &S3, extra: &str) -> Server {
          prefix = \"sluice\"\npath_style = true\nallow_private_network = true\n{extra}",
         s3.endpoint
     );
-    let env = [
-        ("AWS_ACCESS_KEY_ID", KEY_ID),
-        ("AWS_SECRET_ACCESS_KEY", SECRET),
-        ("SLUICE_ADMIN_TOKEN", ADMIN_TOKEN),
-    ];
-    Server::with_env(&config(&retries(&["100ms", "100ms"]), &destination), &env)
+    Server::with_env(&config(&retries(&["100ms", "100ms"]), &destination), &ENV)
 }
 
 /// The import's manifest once it is written (within a minute).
@@ -169,6 +168,35 @@ fn an_import_becomes_one_object_with_every_row_once_and_a_manifest_beside_it() {
 }
 
 #[test]
+fn a_server_killed_before_the_object_is_whole_writes_it_whole_once_it_is_back() {
+    const ROWS: u64 = 50_000;
+    let s3 = S3::start();
+    create_bucket(&s3, "imports");
+    let server = server_writing_to(&s3, "");
+    let id = import(&server, ROWS, 2000);
+    let target = target(&s3, "imports");
+    let key = format!("sluice/demo/{id}.jsonl");
+    // Killed at once: the 11 MB object is not there yet (an object shows only when its upload
+    // completes), so the kill is before or during its upload.
+    let dir = server.kill9();
+    assert!(
+        matches!(target.get(&key), Err(S3Error::Status { status: 404, .. })),
+        "the object was whole before the kill"
+    );
+    let server = Server::in_dir(dir, &ENV);
+    assert_eq!(manifest(&target, &id)["rows"], ROWS);
+    let object = target.get(&key).unwrap();
+    let numbers: Vec<u64> = object
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice::<serde_json::Value>(l).unwrap()["row"].as_u64().unwrap())
+        .collect();
+    assert_eq!(numbers, (1..=ROWS).collect::<Vec<_>>(), "every row once, in order");
+    let (_, record) = server.admin("GET", &format!("/v1/admin/imports/{id}"), Some(ADMIN_TOKEN));
+    assert_eq!(record["delivery"]["delivered"], 2, "{record}");
+}
+
+#[test]
 fn with_format_csv_an_import_becomes_one_csv_object_with_a_header_and_quoted_fields() {
     let s3 = S3::start();
     create_bucket(&s3, "imports");
@@ -208,13 +236,8 @@ fn testing_the_destination_puts_and_deletes_a_small_object_and_names_a_missing_b
             s3.endpoint
         )
     };
-    let env = [
-        ("AWS_ACCESS_KEY_ID", KEY_ID),
-        ("AWS_SECRET_ACCESS_KEY", SECRET),
-        ("SLUICE_ADMIN_TOKEN", ADMIN_TOKEN),
-    ];
     let destinations = format!("{}{}", bucket("imports"), bucket("nowhere"));
-    let server = Server::with_env(&config("", &destinations), &env);
+    let server = Server::with_env(&config("", &destinations), &ENV);
     let (status, tested) =
         server.admin("POST", "/v1/admin/importers/demo/destinations/0/test", Some(ADMIN_TOKEN));
     assert_eq!(status, 200, "{tested}");
