@@ -15,7 +15,7 @@ use crate::error::ConfigError;
 use crate::patch::{Patches, Rules};
 use crate::reader::{CellKind, Row};
 use crate::record::Problem;
-use crate::schema::{Column, Failure, Parsed, Schema};
+use crate::schema::{Buffers, Column, Failure, Parsed, Schema};
 use params::ParamsCache;
 use plan::ColumnPlan;
 use report::{Place, Tally};
@@ -61,6 +61,8 @@ pub struct Validator {
     unique_full: Vec<bool>,
     values: Values,
     scratch: String,
+    /// Where transforms write a cell's value.
+    buffers: Buffers,
     params: ParamsCache,
 }
 
@@ -78,7 +80,8 @@ pub enum Cell<'a> {
     Null,
     /// A valid value in canonical form.
     Valid(&'a str),
-    /// An invalid value as the user wrote it (trimmed when the column trims).
+    /// An invalid value as the user wrote it (trimmed when the column trims), or as the
+    /// column's transforms made it when its check failed after them.
     Invalid(&'a str),
 }
 
@@ -192,6 +195,7 @@ impl Validator {
             options,
             values: Values::default(),
             scratch: String::new(),
+            buffers: Buffers::default(),
             params: ParamsCache::default(),
         })
     }
@@ -257,6 +261,22 @@ impl Validator {
             self.values.push("", CellState::Invalid);
             return;
         }
+        let Some(transform) = &column.transform else {
+            self.value_cell(row, index, column, kind, value);
+            return;
+        };
+        // The transformed value lives in buffers the validator owns, taken out while it is read.
+        let mut buffers = std::mem::take(&mut self.buffers);
+        match transform.apply(value, &mut buffers) {
+            Ok(transformed) => self.value_cell(row, index, column, kind, transformed),
+            Err(failure) => self.invalid_cell(row, index, column, value, failure),
+        }
+        self.buffers = buffers;
+    }
+
+    /// Checks a cell's value, trimmed and transformed, and records it.
+    #[inline]
+    fn value_cell(&mut self, row: &Row<'_>, index: usize, column: &ColumnPlan, kind: CellKind, value: &str) {
         if value.is_empty() {
             self.empty_cell(row, index, column);
             return;
@@ -306,8 +326,8 @@ impl Validator {
         let schema = self.schema.clone();
         let key = key(&schema, index);
         let place = Place::cell(row, column.source, index, key);
-        let params = || self.params.get(index, failure, || column.check.params(failure));
-        self.tally.error(&place, failure.code(), || column.check.message(failure), params);
+        let params = || self.params.get(index, failure, || column.params(failure));
+        self.tally.error(&place, failure.code(), || column.message(failure), params);
         if column.lists_values {
             self.tally.invalid_value(key, value);
         }
