@@ -176,31 +176,41 @@ impl Step {
         }
     }
 
-    /// [`Step::run`] on ASCII text, byte by byte: what [`Step::run_chars`] does on it.
+    /// [`Step::run`] on ASCII text, what [`Step::run_chars`] does on it: whether anything
+    /// changes is asked of all the bytes at once (folds without an early exit, which the
+    /// compiler vectorises), and only a value that changes is written.
     fn run_ascii(&self, from: &str, to: &mut String) -> bool {
+        let bytes = from.as_bytes();
+        let ascii = |b: &u8| char::from(*b);
         match self {
-            Step::Upper => {
-                map_bytes(from, to, |_, b| b.is_ascii_lowercase(), |_, b| Some(b.to_ascii_uppercase()))
+            Step::Upper if any_byte(bytes, u8::is_ascii_lowercase) => {
+                to.push_str(from);
+                to.make_ascii_uppercase();
             }
-            Step::Lower => {
-                map_bytes(from, to, |_, b| b.is_ascii_uppercase(), |_, b| Some(b.to_ascii_lowercase()))
+            Step::Lower if any_byte(bytes, u8::is_ascii_uppercase) => {
+                to.push_str(from);
+                to.make_ascii_lowercase();
             }
-            Step::Title => map_bytes(
-                from,
-                to,
-                |before, b| title_byte(before, b) != b,
-                |before, b| Some(title_byte(before, b)),
-            ),
-            Step::Digits => {
-                map_bytes(from, to, |_, b| !b.is_ascii_digit(), |_, b| b.is_ascii_digit().then_some(b))
+            Step::Title if !title_cased(bytes) => {
+                let befores = std::iter::once(None).chain(bytes.iter().copied().map(Some));
+                to.extend(befores.zip(bytes).map(|(before, &b)| char::from(title_byte(before, b))));
             }
-            Step::Collapse => map_bytes(from, to, collapses_byte, |before, b| match is_space(b) {
-                true if before.is_some_and(is_space) => None,
-                true => Some(b' '),
-                false => Some(b),
-            }),
-            Step::Date(_) => false,
+            Step::Digits if any_byte(bytes, |b| !b.is_ascii_digit()) => {
+                to.extend(bytes.iter().filter(|b| b.is_ascii_digit()).map(ascii));
+            }
+            Step::Collapse if !collapsed(bytes) => {
+                let befores = std::iter::once(None).chain(bytes.iter().copied().map(Some));
+                for (before, &b) in befores.zip(bytes) {
+                    match is_space(b) {
+                        true if before.is_some_and(is_space) => {}
+                        true => to.push(' '),
+                        false => to.push(char::from(b)),
+                    }
+                }
+            }
+            _ => return false,
         }
+        true
     }
 
     /// [`Step::run`] on any text, char by char.
@@ -250,31 +260,6 @@ impl Step {
     }
 }
 
-/// [`map_chars`] for ASCII text: `write` gives the byte to append, if any.
-fn map_bytes(
-    from: &str,
-    to: &mut String,
-    changes: impl Fn(Option<u8>, u8) -> bool,
-    write: impl Fn(Option<u8>, u8) -> Option<u8>,
-) -> bool {
-    let bytes = from.as_bytes();
-    let mut before = None;
-    let first = bytes.iter().position(|&b| {
-        let found = changes(before, b);
-        before = Some(b);
-        found
-    });
-    let Some(at) = first else { return false };
-    let (head, tail) = bytes.split_at(at);
-    to.push_str(from.get(..at).unwrap_or_default());
-    let mut before = head.last().copied();
-    for &b in tail {
-        to.extend(write(before, b).map(char::from));
-        before = Some(b);
-    }
-    true
-}
-
 /// An ASCII byte in title case after `before` (see [`title_case`]).
 fn title_byte(before: Option<u8>, b: u8) -> u8 {
     let in_word = |b: u8| b.is_ascii_alphanumeric() || b == b'\'';
@@ -289,9 +274,23 @@ fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')
 }
 
-/// [`collapses`] for an ASCII byte.
-fn collapses_byte(before: Option<u8>, b: u8) -> bool {
-    is_space(b) && (b != b' ' || before.is_some_and(is_space))
+/// Whether any of `bytes` is one `test` accepts, looking at every one.
+fn any_byte(bytes: &[u8], test: impl Fn(&u8) -> bool) -> bool {
+    bytes.iter().fold(false, |found, b| found | test(b))
+}
+
+/// Whether ASCII text is in title case already (see [`title_case`]).
+fn title_cased(bytes: &[u8]) -> bool {
+    let pairs = bytes.iter().zip(bytes.iter().skip(1));
+    let first = bytes.first().is_none_or(|&b| title_byte(None, b) == b);
+    first && !pairs.fold(false, |found, (&before, &b)| found | (title_byte(Some(before), b) != b))
+}
+
+/// Whether ASCII text has no whitespace but single spaces (see [`collapses`]).
+fn collapsed(bytes: &[u8]) -> bool {
+    let pairs = bytes.iter().zip(bytes.iter().skip(1));
+    let doubled = pairs.fold(false, |found, (&a, &b)| found | (a == b' ' && b == b' '));
+    !any_byte(bytes, |b| (b'\t'..=b'\r').contains(b)) && !doubled
 }
 
 /// Copies `from` into `to` through `write` from its first char that `changes` (each given the
