@@ -112,6 +112,21 @@ impl Transform {
             _ => None,
         })
     }
+
+    /// The pattern a template's example date is written with: the first format the date
+    /// rewrite reads from the file, else the one it writes.
+    pub(crate) fn example_date(&self) -> Option<&TemporalFormat> {
+        self.steps.iter().find_map(|step| match step {
+            // `read` is the output pattern, then `from`, then ISO.
+            Step::Date(date) => date.read.get(1).filter(|_| date.read.len() > 2).or(Some(&date.write)),
+            _ => None,
+        })
+    }
+
+    /// Whether the column ends up holding ASCII digits only.
+    pub(crate) fn keeps_digits(&self) -> bool {
+        self.steps.iter().any(|step| matches!(step, Step::Digits))
+    }
 }
 
 /// Whether `step` applies to a column of type `kind`: transforms are for values delivered as
