@@ -1,7 +1,8 @@
 // Sluice operator dashboard, served at /admin. This module owns everything below the header:
 // the sign-in form and the admin token (sessionStorage only, sent as a Bearer header), hash
-// routing, the views (importers, imports with their chart, one import with its rows, downloads,
-// deliveries and log, the audit log), the confirmation dialogs and every call to /v1/admin.
+// routing, the views (importers with their templates, imports with their chart, one import with
+// its rows, downloads, deliveries and log, the audit log), the confirmation dialogs and every
+// call to /v1/admin.
 // Values from the API (cells, file names, user attributes) are untrusted: the DOM is built with
 // createElement and text nodes only, never innerHTML; no inline styles (the page has a strict CSP).
 
@@ -455,6 +456,7 @@ function importerSection(importer) {
         },
         'View imports',
       ),
+      el('a', { href: `/v1/importers/${encodeURIComponent(key)}/template.csv`, download: '', 'data-template': key }, 'Download template (CSV)'),
       remove,
       importerActions(importer),
     ),

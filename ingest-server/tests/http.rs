@@ -1,5 +1,5 @@
 //! The HTTP layer against the real server: body limits and timeouts on raw sockets, CORS,
-//! security headers, health, rate limits, TLS, the widget's files and embed page.
+//! security headers, health, rate limits, TLS, the widget's files and embed page, templates.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 mod support;
@@ -160,6 +160,46 @@ fn cors_follows_the_importer_allowed_origins() {
         agent.get(format!("{}/v1/importers/demo", server.url)).header("origin", &server.url).call().unwrap();
     assert_eq!(own.status(), 200);
     assert_eq!(header(&own, "access-control-allow-origin"), server.url);
+}
+
+#[test]
+fn the_template_is_a_csv_attachment_in_the_language_asked_for_under_the_importer_origin_rules() {
+    let server = Server::with_schema(
+        "version = 1\nname = \"Contacts\"\n\
+         [[columns]]\nkey = \"email\"\ntype = \"email\"\nrequired = true\nlabel = { en = \"Email\", de = \"E-Mail\" }\n\
+         [[columns]]\nkey = \"joined\"\ntype = \"date\"\nformats = [\"%d.%m.%Y\"]\nlabel = { en = \"Joined, on\", de = \"Beitritt\" }\n\
+         [[columns]]\nkey = \"phone\"\ntype = \"regex\"\npattern = \"[0-9]{6,}\"\ntransform = [\"digits\"]\nexample = \"+41 44 668 18 00\"\n",
+    );
+    let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+    let url = format!("{}/v1/importers/demo/template.csv", server.url);
+    let mut plain = agent.get(&url).call().unwrap();
+    assert_eq!(plain.status(), 200);
+    assert_eq!(header(&plain, "content-type"), "text/csv; charset=utf-8");
+    assert_eq!(header(&plain, "content-disposition"), "attachment; filename=\"Contacts-template.csv\"");
+    assert_eq!(header(&plain, "cache-control"), "no-store");
+    let english = plain.body_mut().read_to_string().unwrap();
+    assert_eq!(english, "Email,\"Joined, on\",phone\r\nname@example.com,31.12.2024,+41 44 668 18 00\r\n");
+
+    let mut german = agent.get(format!("{url}?language=de-CH&bom=true")).call().unwrap();
+    let german = german.body_mut().read_to_string().unwrap();
+    assert_eq!(german, "\u{feff}E-Mail,Beitritt,phone\r\nname@example.com,31.12.2024,+41 44 668 18 00\r\n");
+    let schema = Client::new(&server.url, "demo").unwrap().config().unwrap().schema().unwrap();
+    let mut import = sluice_parser::import::Import::new(&schema, Default::default()).unwrap();
+    import.feed(german.as_bytes()).unwrap();
+    let summary = import.finish().unwrap();
+    assert_eq!((summary.report.valid_rows, summary.report.invalid_rows), (1, 0), "its example row passes");
+    assert!(summary.mapping.columns.iter().all(|c| c.source.is_some()), "its header maps back");
+
+    let allowed = agent.get(&url).header("origin", "https://app.example.com").call().unwrap();
+    assert_eq!(header(&allowed, "access-control-allow-origin"), "https://app.example.com");
+    let mut other = agent.get(&url).header("origin", "https://evil.example").call().unwrap();
+    assert_eq!(other.status(), 403);
+    assert_eq!(other.body_mut().read_json::<serde_json::Value>().unwrap()["code"], "origin_not_allowed");
+    let mut unknown = agent.get(format!("{}/v1/importers/nope/template.csv", server.url)).call().unwrap();
+    assert_eq!(unknown.body_mut().read_json::<serde_json::Value>().unwrap()["code"], "unknown_importer");
+    let mut misspelt = agent.get(format!("{url}?lang=de")).call().unwrap();
+    assert_eq!(misspelt.status(), 400);
+    assert_eq!(misspelt.body_mut().read_json::<serde_json::Value>().unwrap()["code"], "bad_query");
 }
 
 /// The widget's file `name` (as in widget-js/src) under its content-hashed name, from the

@@ -4,7 +4,8 @@
 
 mod support;
 
-use sluice_parser::batch::Batch;
+use sluice_parser::batch::{Batch, BatchColumn, BatchOptions, BatchWriter, ColumnKind};
+use sluice_parser::validate::{Cell, CheckedRow, Values};
 use sluice_server::client::{Client, ClientError, FileInfo, Upload};
 use support::{Server, batches, config, csv};
 
@@ -367,6 +368,96 @@ fn columns_added_by_the_host_page_are_checked_and_stored_for_that_import_only() 
     };
     assert_eq!((status, code.as_str()), (400, "bad_request"));
     assert!(detail.contains("dynamicColumns"), "{detail}");
+}
+
+/// An importer whose columns transform their values (docs/schema.md, "Transforms").
+const TRANSFORMED: &str = r#"
+version = 1
+
+[[columns]]
+key = "name"
+type = "text"
+unique = true
+transform = ["collapse", "title"]
+
+[[columns]]
+key = "phone"
+type = "regex"
+pattern = "[0-9]{10,15}"
+transform = ["digits"]
+
+[[columns]]
+key = "email"
+type = "email"
+transform = ["lower"]
+
+[[columns]]
+key = "born"
+type = "text"
+transform = [{ date = "%d.%m.%Y", from = ["%d/%m/%Y", "%b %e %Y"] }]
+"#;
+
+/// The rows `sluice export` prints for an import: each one's cells.
+fn exported(server: &Server, import_id: &str) -> Vec<serde_json::Value> {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(["export", "--config", "sluice.toml", import_id])
+        .current_dir(server.dir.path())
+        .output()
+        .unwrap();
+    let rows = String::from_utf8_lossy(&output.stdout).into_owned();
+    rows.lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap()["cells"].clone())
+        .collect()
+}
+
+#[test]
+fn transformed_values_pass_the_servers_check_and_untransformed_ones_do_not() {
+    let server = Server::with_schema(TRANSFORMED);
+    let schema = sluice_parser::schema::Schema::from_toml(TRANSFORMED).unwrap();
+    let client = client(&server);
+    assert_eq!(client.config().unwrap().schema_digest, schema.digest_hex());
+    let file = "name,phone,email,born\n\
+                \"  jean   DUPONT \",+44 (20) 7946-0958,Jean@Example.COM,31/12/1999\n\
+                ANN lee,020 7946 0959,ann@example.com,jan  5 2024\n\
+                zoë o'neil-smith,0033 1 23 45 67 89,ZOE@EXAMPLE.COM,05.01.2024\n";
+    let upload = start(&client);
+    let shipped = support::batches_for(&schema, file.as_bytes(), 1000, false);
+    assert_eq!(
+        upload.send(&shipped[0]).unwrap().invalid_rows,
+        0,
+        "what the browser accepted, the server accepts"
+    );
+    assert_eq!(upload.complete_all().unwrap().rows, 3);
+    let cells = exported(&server, &upload.import_id);
+    let expected = [
+        ["Jean Dupont", "442079460958", "jean@example.com", "31.12.1999"],
+        ["Ann Lee", "02079460959", "ann@example.com", "05.01.2024"],
+        ["Zoë O'neil-Smith", "0033123456789", "zoe@example.com", "05.01.2024"],
+    ];
+    let keys = ["name", "phone", "email", "born"];
+    for (row, values) in cells.iter().zip(expected) {
+        assert_eq!(keys.map(|k| row[k].as_str().unwrap_or_default()), values, "{row}");
+    }
+
+    // A client that skipped the transforms: the values are valid for the checks alone.
+    let columns = keys.map(|k| BatchColumn { kind: ColumnKind::Schema, name: k.into() }).to_vec();
+    let mut writer = BatchWriter::new(schema.digest(), columns, BatchOptions::default());
+    let raw = ["jean  dupont", "+44 20 7946 0958", "Jean@example.com", "31/12/1999"];
+    let values = Values::from_cells(raw.map(Cell::Valid));
+    writer.push(&CheckedRow { number: 1, valid: true, values: &values });
+    writer.finish();
+    let other = start(&client);
+    let refused = other.send(&writer.next_batch().unwrap()).unwrap_err();
+    let ClientError::Problem { code, body, .. } = &refused else { panic!("{refused}") };
+    assert_eq!(code, "rows_invalid");
+    let errors: Vec<(&str, &str)> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["column"].as_str().unwrap(), e["code"].as_str().unwrap()))
+        .collect();
+    let not_canonical = keys.map(|k| (k, "not_canonical"));
+    assert_eq!(errors, not_canonical, "each value is held to being its own transform");
 }
 
 /// `batch` (as `sluice-parser` wrote it) moved to another sequence number and first row: the

@@ -1,7 +1,7 @@
 //! `make bench`: MB/s and rows/s of the parser on the generated 1,000,000-row file and on its
 //! plain variant (same columns, no quoted field), for csv-core alone (a `csv_core::Reader` loop
-//! counting fields and records: the baseline), parse only; parse, map and validate; and parse,
-//! validate and batch. The modes run in interleaved rounds (each mode once per round), so a
+//! counting fields and records: the baseline), parse only; parse, map and validate; parse,
+//! validate and batch; and the same with transforms on three columns. The modes run in interleaved rounds (each mode once per round), so a
 //! noisy neighbour slows them alike; each line shows the median with min–max, and each mode's
 //! ratio to csv-core in the same round (above 1: faster than csv-core). Then a file whose
 //! header names one column 10,000 times, read and imported.
@@ -33,10 +33,11 @@ fn main() {
     let only_file: String = env("SLUICE_BENCH_FILE", String::new());
     let only_mode: String = env("SLUICE_BENCH_MODE", String::new());
     let schema = Schema::from_json(include_str!("schema.json")).unwrap();
+    let transformed = with_transforms(include_str!("schema.json"));
     for (name, quoted) in [("quoted", true), ("plain", false)] {
         if name.contains(only_file.as_str()) && only_mode != "wide" {
             let file = if quoted { datagen::file(rows) } else { datagen::file_with(rows, false) };
-            compare(name, &file, &schema, rows, runs);
+            compare(name, &file, [&schema, &transformed], rows, runs);
         }
     }
     let wide = wide_file(WIDE_COLUMNS, WIDE_ROWS);
@@ -56,13 +57,14 @@ fn main() {
 
 /// Runs the modes on `file` in `runs` interleaved rounds (after one warm-up round) and prints
 /// each one's median, min–max and ratio to csv-core alone.
-fn compare(name: &str, file: &[u8], schema: &Schema, rows: u64, runs: usize) {
+fn compare(name: &str, file: &[u8], [schema, transformed]: [&Schema; 2], rows: u64, runs: usize) {
     let only: String = env("SLUICE_BENCH_MODE", String::new());
-    let modes: [(&str, &dyn Fn()); 4] = [
+    let modes: [(&str, &dyn Fn()); 5] = [
         (BASELINE, &|| csv_core_only(file, rows)),
         ("parse only", &|| parse_only(file, rows)),
         ("parse + map + validate", &|| parse_validate(file, schema, rows)),
         ("parse + validate + batch", &|| parse_validate_batch(file, schema, rows)),
+        ("… + batch, 3 transforms", &|| parse_validate_batch(file, transformed, rows)),
     ];
     let modes: Vec<_> =
         modes.into_iter().filter(|(m, _)| *m == BASELINE || m.contains(only.as_str())).collect();
@@ -97,6 +99,21 @@ fn compare(name: &str, file: &[u8], schema: &Schema, rows: u64, runs: usize) {
             rows as f64 / median / 1e6
         );
     }
+}
+
+/// The bench schema with transforms on three columns: names collapsed and title-cased (already
+/// so in the file: scanned, left as they are), emails lowercased (already so), notes collapsed
+/// (rewritten where they hold a newline).
+fn with_transforms(schema: &str) -> Schema {
+    let mut schema: serde_json::Value = serde_json::from_str(schema).unwrap();
+    for (key, steps) in
+        [("name", ["collapse", "title"].as_slice()), ("email", &["lower"]), ("notes", &["collapse"])]
+    {
+        let columns = schema["columns"].as_array_mut().unwrap();
+        let column = columns.iter_mut().find(|c| c["key"] == key).unwrap();
+        column["transform"] = serde_json::json!(steps);
+    }
+    Schema::from_json(&schema.to_string()).unwrap()
 }
 
 /// Median, min and max.

@@ -10,6 +10,13 @@ export interface Schema {
 
 export type ColumnType = 'text' | 'integer' | 'number' | 'boolean' | 'date' | 'datetime' | 'time' | 'email' | 'url' | 'uuid' | 'enum' | 'regex';
 
+/**
+ * One transform of a column's text: a case (`upper`, `lower`, `title`), ASCII digits only,
+ * whitespace runs collapsed to one space, or a date read in `from` (and ISO) and written in
+ * `date` (`{ date: '%d.%m.%Y', from: ['%d/%m/%Y'] }`). One case per column, a date one alone.
+ */
+export type Transform = 'upper' | 'lower' | 'title' | 'digits' | 'collapse' | { date: string; from?: string[] };
+
 /** A text for people: one string, or language tag → string (`{ en: 'Email', de: 'E-Mail' }`). */
 export type TranslatedText = string | Record<string, string>;
 
@@ -26,6 +33,10 @@ export interface SchemaColumn {
   keywords?: string[];
   default?: string;
   trim?: boolean;
+  /** Rewrites of the cell's text after trimming, before the check (docs/schema.md, "Transforms"). */
+  transform?: Transform[];
+  /** The value a template shows for the column; it must pass the column's own check. */
+  example?: string;
   minLength?: number;
   maxLength?: number;
   min?: number;
@@ -502,6 +513,19 @@ export function sniff(bytes: Uint8Array, options?: ReaderOptions & { previewRows
  */
 export function matchColumns(headers: string[], schema: Schema | string, samples?: string[][]): ColumnMatch;
 export function checkSchema(schema: Schema | string): { schema: Schema; digest: string };
+/** Options of `templateCsv`. */
+export interface TemplateOptions {
+  /** The header's language (`de`, `de-CH`): labels as the widget shows them; English by default. */
+  language?: string;
+  /** Start with a UTF-8 byte order mark, for spreadsheet programs that need one (default false). */
+  bom?: boolean;
+}
+/**
+ * A CSV template for the schema: its labels as the header (which column matching maps back) and
+ * one example row that passes every column's check (a regex column without an `example` is left
+ * empty); CRLF line ends, fields quoted where needed.
+ */
+export function templateCsv(schema: Schema | string, options?: TemplateOptions): string;
 export function decodeBatch(bytes: Uint8Array): DecodedBatch;
 /**
  * A batch's rows as JSON text in the shape of a row in the webhook's `import.rows`

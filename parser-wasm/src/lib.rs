@@ -21,6 +21,7 @@ pub mod schema;
 #[cfg(feature = "spreadsheets")]
 pub mod sheets;
 pub mod sniff;
+pub mod template;
 mod tokenizer;
 pub mod validate;
 pub mod verify;

@@ -24,7 +24,9 @@ export interface Translated {
   problems: string[];
 }
 
-/** Sluice schema fields a caller may also give directly. */
+/** Sluice schema fields a caller may also give directly. csvbox has no declarative counterpart
+ * of `transform` (its Data Transforms are JavaScript functions run on its side): a column asks
+ * for Sluice's, `{ column_name: 'code', transform: ['upper'] }`. */
 const SLUICE_FIELDS = new Set([
   'key',
   'label',
@@ -35,6 +37,8 @@ const SLUICE_FIELDS = new Set([
   'keywords',
   'default',
   'trim',
+  'transform',
+  'example',
   'min_length',
   'max_length',
   'min',

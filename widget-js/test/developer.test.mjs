@@ -203,7 +203,7 @@ test('@sluice/vue: <SluiceImporter> in a Vue app opens the importer from its slo
   }
 });
 
-test("the csvbox shim takes csvbox's dynamic-column options and reports a bad one, naming the column and the option", async () => {
+test("the csvbox shim takes csvbox's dynamic-column options (and Sluice's transform) and reports a bad one, naming the column and the option", async () => {
   const sluice = await stack();
   try {
     const page = await browser.context.newPage();
@@ -232,6 +232,7 @@ test("the csvbox shim takes csvbox's dynamic-column options and reports a bad on
         },
         { column_name: 'seats', display_label: 'Seats', type: 'number', validators: { min_value: 1, max_value: 10 } },
         { column_name: 'since', type: 'date', validators: { format: 'DD/MM/YYYY' } },
+        { column_name: 'code', display_label: 'Code', transform: ['collapse', 'upper'] },
         { column_name: 'nickname', type: 'text', validators: { min_value: 3 } },
       ]);
       importer.openModal();
@@ -253,10 +254,10 @@ test("the csvbox shim takes csvbox's dynamic-column options and reports a bad on
     await frame.locator('[data-field=paste]').waitFor({ timeout: 20000 });
     const pasted = csv(3)
       .toString()
-      .replace('Newsletter\n', 'Newsletter,Squad,Seats,Since\n')
-      .replace(/yes\n/, 'yes,Blue team,3,31/12/2020\n')
-      .replace(/yes\n/, 'yes,,10,01/02/2021\n')
-      .replace(/yes\n/, 'yes,BLUE,1,15/06/2022\n');
+      .replace('Newsletter\n', 'Newsletter,Squad,Seats,Since,Code\n')
+      .replace(/yes\n/, 'yes,Blue team,3,31/12/2020,ab  c\n')
+      .replace(/yes\n/, 'yes,,10,01/02/2021,x\n')
+      .replace(/yes\n/, 'yes,BLUE,1,15/06/2022,Zz9\n');
     await frame.locator('[data-field=paste]').fill(pasted);
     await frame.locator('[data-action=use-paste]').click();
     await frame.locator('[data-action=next]').click();
@@ -274,11 +275,11 @@ test("the csvbox shim takes csvbox's dynamic-column options and reports a bad on
     assert.equal(data.row_success, 3);
     const rows = sluice.server.export(data.import_id);
     assert.deepEqual(
-      rows.map((r) => [r.cells.team, r.cells.seats, r.cells.since]),
+      rows.map((r) => [r.cells.team, r.cells.seats, r.cells.since, r.cells.code]),
       [
-        ['blue', '3', '2020-12-31'],
-        ['red', '10', '2021-02-01'],
-        ['blue', '1', '2022-06-15'],
+        ['blue', '3', '2020-12-31', 'AB C'],
+        ['red', '10', '2021-02-01', 'X'],
+        ['blue', '1', '2022-06-15', 'ZZ9'],
       ],
     );
     await page.close();

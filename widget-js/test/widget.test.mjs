@@ -396,6 +396,65 @@ test('csvbox users keep their code: CSVBoxImporter with dynamic columns, pasted 
   }
 });
 
+test("the upload step saves a template in the user's language, the host page's columns included, which maps back and imports", async () => {
+  const sluice = await stack();
+  try {
+    const page = await browser.context.newPage();
+    const errors = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(sluice.page);
+    await page.evaluate(() => {
+      const team = { key: 'team', label: { en: 'Team', de: 'Mannschaft' }, type: 'enum', values: ['red', 'blue'], required: true };
+      window.templateResult = null;
+      const onComplete = (result) => (window.templateResult = result);
+      window.Sluice.importer({ importer: 'demo', options: { language: 'de' }, dynamicColumns: [team], onComplete }).open();
+    });
+    const frame = openFrameOf(page);
+    const link = frame.locator('[data-action=template]');
+    await link.waitFor({ timeout: 20000 });
+    assert.equal(await link.textContent(), 'Vorlage herunterladen');
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    assert.equal(download.suggestedFilename(), 'Contacts-template.csv');
+    const saved = await readFile(await download.path(), 'utf8');
+    const lines = saved.split('\r\n');
+    assert.equal(lines[0], 'Customer ID,First name,Last name,Email address,Phone,Date of birth,Plan,Newsletter,Mannschaft');
+    assert.equal(lines[1], '42,Example,Example,name@example.com,,2024-12-31,free,yes,red');
+    assert.equal(lines[2], '', 'one example row, and a line end after it');
+    const served = await fetch(`${sluice.server.url}/v1/importers/demo/template.csv?language=de`).then((r) => r.text());
+    const withoutTeam = lines.slice(0, 2).map((line) => line.replace(/,(Mannschaft|red)$/, ''));
+    assert.equal(served, `${withoutTeam.join('\r\n')}\r\n`, "the server's, without the page's column");
+
+    await frame.locator('input[type=file]').setInputFiles({ name: 'Contacts-template.csv', mimeType: 'text/csv', buffer: Buffer.from(saved) });
+    await frame.locator('[data-field=encoding]').waitFor({ timeout: 20000 });
+    await frame.locator('[data-action=next]').click();
+    await frame.locator('.map-table').waitFor();
+    assert.equal(await frame.locator('[data-column=team]').inputValue(), 'Mannschaft', 'the header maps back to its column');
+    assert.equal(await frame.locator('[data-column=birth_date]').inputValue(), 'Date of birth');
+    await frame.locator('[data-action=next]').click();
+    await frame.locator('[data-field=counts]', { hasText: 'alle gültig' }).waitFor({ timeout: 30000 });
+    await frame.locator('[data-action=next]:not([disabled])').click();
+    await page.waitForFunction(() => window.templateResult !== null, null, { timeout: 60000 });
+    const { importId, rows } = await page.evaluate(() => window.templateResult);
+    assert.equal(rows, 1);
+    const [stored] = sluice.server.export(importId);
+    assert.deepEqual(stored.cells, {
+      id: '42',
+      first_name: 'Example',
+      last_name: 'Example',
+      email: 'name@example.com',
+      phone: null,
+      birth_date: '2024-12-31',
+      plan: 'free',
+      newsletter: 'true',
+      team: 'red',
+    });
+    assert.deepEqual(errors, []);
+    await page.close();
+  } finally {
+    await sluice.close();
+  }
+});
+
 test('the host page sets the fewest and most rows; the importer enforces them before sending', async () => {
   const sluice = await stack();
   try {

@@ -1,7 +1,7 @@
-// The operator dashboard in Debian Chromium against the real server: sign in, see an import the
-// Rust client made, read its rows, download CSV (formula cells neutralised) and JSON, delete it
-// and see its data gone and its record kept; every admin route refuses a missing or wrong token;
-// no route of the server sends a cookie.
+// The operator dashboard in Debian Chromium against the real server: sign in, download an
+// importer's template, see an import the Rust client made, read its rows, download CSV (formula
+// cells neutralised) and JSON, delete it and see its data gone and its record kept; every admin
+// route refuses a missing or wrong token; no route of the server sends a cookie.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -68,6 +68,11 @@ test('sign in, find the import, read its rows, download CSV and JSON, delete it'
   const { page, errors } = await signedIn();
   await shot(page, 'dashboard-importers');
   assert.ok(await page.getByText('Contacts').first().isVisible());
+  const [template] = await Promise.all([page.waitForEvent('download'), page.click('a[data-template="demo"]')]);
+  assert.equal(template.suggestedFilename(), 'Contacts-template.csv');
+  const templateLines = (await readFile(await template.path(), 'utf8')).split('\r\n');
+  assert.equal(templateLines[0], 'Customer ID,First name,Last name,Email address,Phone,Date of birth,Plan,Newsletter');
+  assert.equal(templateLines[1], '42,Example,Example,name@example.com,,2024-12-31,free,yes');
 
   await page.click('a[href="#/imports"]');
   const row = page.locator(`#imports-table [data-import-id="${importId}"]`);

@@ -8,9 +8,10 @@ use super::problem::Problem;
 use crate::config::InvalidRows;
 use crate::imports::{BatchHeaders, CreateImport, Expected, ImportError, MAX_NUMBER, RememberedMapping};
 use actix_web::http::StatusCode;
-use actix_web::http::header::{AUTHORIZATION, HeaderMap};
+use actix_web::http::header::{AUTHORIZATION, CONTENT_DISPOSITION, HeaderMap};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
+use sluice_parser::template::{TemplateOptions, template_csv};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Bytes the transport seal adds to a batch: a 12-byte nonce and a 16-byte tag.
@@ -23,6 +24,7 @@ pub const PROTOCOL: u32 = 1;
 pub(super) fn importer_routes(scope: actix_web::Scope) -> actix_web::Scope {
     scope
         .route("", web::get().to(public_config))
+        .route("/template.csv", web::get().to(template))
         .route("/imports", web::post().to(create))
         .route("/imports/{id}", web::get().to(status))
         .route("/imports/{id}/batches/{sequence}", web::put().to(put_batch))
@@ -93,6 +95,31 @@ async fn public_config(state: web::Data<State>, key: web::Path<String>) -> Resul
             "maxBody": state.config.server.limits.max_body.0,
         },
     })))
+}
+
+/// `GET /v1/importers/{key}/template.csv`: a CSV file to fill in, the importer's labels as its
+/// header (in `?language=`) and an example row (`docs/schema.md`, "Templates").
+async fn template(
+    state: web::Data<State>,
+    key: web::Path<String>,
+    options: web::Query<TemplateOptions>,
+) -> Result<HttpResponse, Problem> {
+    let importer = state.imports.importer(&key)?;
+    let csv = template_csv(importer.schema(), &options);
+    let name = format!("{}-template.csv", file_name(&importer.config.name, &importer.config.key));
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")))
+        .body(csv))
+}
+
+/// `name` as a file name any header carries: ASCII letters, digits, ' ', '-', '_' and '.' kept,
+/// anything else '_'; the importer's key when nothing readable is left.
+fn file_name(name: &str, key: &str) -> String {
+    let kept = |c: char| c.is_ascii_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.');
+    let safe: String = name.chars().map(|c| if kept(c) { c } else { '_' }).collect();
+    let safe = safe.trim_matches(|c: char| c == ' ' || c == '.');
+    if safe.chars().any(|c| c.is_ascii_alphanumeric()) { safe.to_owned() } else { key.to_owned() }
 }
 
 /// `POST /v1/importers/{key}/imports`: the handshake.
@@ -243,4 +270,18 @@ fn stored_number(text: &str, what: &str) -> Result<u64, Problem> {
 pub(super) fn now() -> i64 {
     let seconds = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     i64::try_from(seconds).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_name;
+
+    #[test]
+    fn a_template_file_name_keeps_what_any_header_carries() {
+        assert_eq!(file_name("Contacts", "demo"), "Contacts");
+        assert_eq!(file_name("Café \"Ünion\"", "demo"), "Caf_ __nion_");
+        assert_eq!(file_name("  v1.2 .", "demo"), "v1.2");
+        assert_eq!(file_name("日本", "demo"), "demo");
+        assert_eq!(file_name("...", "demo"), "demo");
+    }
 }

@@ -74,6 +74,17 @@ impl Server {
         Server::in_dir(dir, &[])
     }
 
+    /// Starts a server with the default test configuration whose importer `demo` has `schema`
+    /// (TOML), written beside the configuration.
+    pub(crate) fn with_schema(schema: &str) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let example = format!("schema = \"{}\"", schema_path().display());
+        let config = config("", "").replace(&example, "schema = \"schema.toml\"");
+        std::fs::write(dir.path().join("schema.toml"), schema).unwrap();
+        std::fs::write(dir.path().join("sluice.toml"), config).unwrap();
+        Server::in_dir(dir, &[])
+    }
+
     /// Starts a server with `config` and environment variables `env`.
     pub(crate) fn with_env(config: &str, env: &[(&str, &str)]) -> Server {
         let dir = tempfile::tempdir().unwrap();

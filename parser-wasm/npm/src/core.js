@@ -197,6 +197,9 @@ export const matchColumns = (headers, schema, samples) =>
 /** Checks a schema; returns its canonical form and digest, or throws naming the column and field. */
 export const checkSchema = (schema) => JSON.parse(csvModule().wasm.checkSchema(json(schema)));
 
+/** The schema's CSV template: the labels (in `options.language`) and one example row. */
+export const templateCsv = (schema, options = {}) => csvModule().wasm.templateCsv(json(schema), JSON.stringify(options));
+
 /** Decodes a batch's bytes into its header's fields and its rows. */
 export function decodeBatch(bytes) {
   const { header, rows } = JSON.parse(csvModule().wasm.decodeBatch(bytes));

@@ -14,6 +14,7 @@ import {
   sniff,
   matchColumns,
   checkSchema,
+  templateCsv,
   decodeBatch,
   batchRowsJson,
   batchRowDigests,
@@ -245,6 +246,69 @@ test('helpers sniff, match, check and decode', () => {
   assert.deepEqual([digests.length, digests[0], digests[2]], [4, 1, 3]);
   assert.notEqual(digests[1], digests[3]);
   assert.throws(() => batchRowsJson(new Uint8Array([1, 2, 3])), { message: 'batch byte 0: does not start with "SLCB"' });
+});
+
+test('transforms rewrite cells before the check, and a bad one is refused naming its place', () => {
+  const transformed = {
+    version: 1,
+    columns: [
+      { key: 'name', type: 'text', transform: ['collapse', 'title'] },
+      { key: 'phone', type: 'regex', pattern: '[0-9]{10}', transform: ['digits'] },
+      { key: 'born', type: 'text', transform: [{ date: '%d.%m.%Y', from: ['%d/%m/%Y'] }] },
+    ],
+  };
+  const parser = new Parser({ schema: transformed, includeInvalid: true });
+  parser.feed(utf8('name,phone,born\n"  jean   DUPONT ",(555) 010-9999,31/12/1999\nann,555,soon\n'));
+  const summary = parser.finish();
+  const decoded = decodeBatch(parser.nextBatch().bytes);
+  assert.deepEqual(decoded.rows[0].cells, ['Jean Dupont', '5550109999', '31.12.1999']);
+  assert.deepEqual(decoded.rows[1].cells, ['Ann', '555', 'soon']);
+  assert.deepEqual(
+    summary.report.errors.map((e) => [e.column, e.code, e.message]),
+    [
+      ['phone', 'pattern_mismatch', 'does not have the expected format'],
+      ['born', 'invalid_date', 'must be a date written as DD.MM.YYYY, DD/MM/YYYY or YYYY-MM-DD'],
+    ],
+  );
+  assert.deepEqual(summary.report.errors[1].params, { formats: ['DD.MM.YYYY', 'DD/MM/YYYY', 'YYYY-MM-DD'] });
+  assert.deepEqual(checkSchema(transformed).schema.columns[2].transform, [{ date: '%d.%m.%Y', from: ['%d/%m/%Y'] }]);
+  const bad = { version: 1, columns: [{ key: 'n', type: 'integer', transform: ['digits'] }] };
+  assert.throws(() => checkSchema(bad), { message: /^schema column "n", field "transform\[0\]": "digits" does not apply/ });
+  const misspelt = { version: 1, columns: [{ key: 'n', type: 'text', transform: ['uppercase'] }] };
+  assert.throws(() => checkSchema(misspelt), { message: /field columns\[0\]\.transform\[0\] \(column "n"\): unknown transform "uppercase"/ });
+});
+
+test('a template has the labels in the language asked for, maps back, and its example row passes', () => {
+  const labelled = {
+    version: 1,
+    columns: [
+      { key: 'email', type: 'email', required: true, label: { en: 'Email', de: 'E-Mail' } },
+      { key: 'joined', type: 'date', formats: ['%d/%m/%Y'], label: { en: 'Joined, on', de: 'Beigetreten' } },
+      { key: 'plan', type: 'enum', values: ['free', 'pro'] },
+      { key: 'ref', type: 'regex', pattern: '[A-Z]{2}', example: 'AB' },
+    ],
+  };
+  assert.equal(templateCsv(labelled), 'Email,"Joined, on",plan,ref\r\nname@example.com,31/12/2024,free,AB\r\n');
+  const german = templateCsv(labelled, { language: 'de-CH', bom: true });
+  assert.equal(german, '\uFEFFE-Mail,Beigetreten,plan,ref\r\nname@example.com,31/12/2024,free,AB\r\n');
+  const headers = german.slice(1).split('\r\n')[0].split(',');
+  assert.deepEqual(
+    matchColumns(headers, labelled)
+      .suggestions.map((s) => [s.header, s.columnKey])
+      .sort(),
+    [
+      ['Beigetreten', 'joined'],
+      ['E-Mail', 'email'],
+      ['plan', 'plan'],
+      ['ref', 'ref'],
+    ],
+  );
+  const parser = new Parser({ schema: labelled });
+  parser.feed(utf8(german));
+  const summary = parser.finish();
+  assert.deepEqual([summary.report.validRows, summary.report.invalidRows], [1, 0]);
+  assert.throws(() => templateCsv(labelled, { lang: 'de' }), { message: /invalid options: unknown field `lang`/ });
+  assert.throws(() => templateCsv({ version: 1, columns: [] }), { message: 'schema field "columns": must list at least one column' });
 });
 
 test('a one-line file is sniffed like any other: its last record counts without a line ending', () => {

@@ -54,6 +54,24 @@ pub(super) fn weekday_name(bytes: &[u8], length: NameLength) -> Option<(u8, usiz
     Some((u8::try_from(index).ok()?, len))
 }
 
+/// The English name of `month` (1–12), abbreviated or in full ("" for a month out of range).
+pub(super) fn month_text(month: u8, length: NameLength) -> &'static str {
+    let name = usize::from(month).checked_sub(1).and_then(|i| MONTHS.get(i)).copied().unwrap_or("");
+    shortened(name, length)
+}
+
+/// The English name of `weekday` (0 = Monday), abbreviated or in full.
+pub(super) fn weekday_text(weekday: u8, length: NameLength) -> &'static str {
+    shortened(WEEKDAYS.get(usize::from(weekday)).copied().unwrap_or(""), length)
+}
+
+fn shortened(name: &'static str, length: NameLength) -> &'static str {
+    match length {
+        NameLength::Short => name.get(..ABBREVIATION_LEN).unwrap_or(name),
+        NameLength::Full => name,
+    }
+}
+
 /// The index of the first of `names` that `bytes` starts with, and the matched length.
 fn find_name(bytes: &[u8], names: &[&str], length: NameLength) -> Option<(usize, usize)> {
     names.iter().enumerate().find_map(|(index, name)| {

@@ -46,6 +46,7 @@ mod error;
 mod format;
 mod iso;
 mod parse;
+mod write;
 
 pub(crate) use error::FormatError;
 
@@ -106,6 +107,31 @@ impl TemporalFormat {
     /// day exists. Only for telling the two failures apart, after [`Self::parse_into`] failed.
     pub(crate) fn has_shape(&self, text: &str) -> bool {
         parse::has_shape(&self.items, text)
+    }
+
+    /// Reads all of `text` as a real date or time and appends it written with `to`'s pattern
+    /// (see [`write`]); returns false and leaves `out` as it was if `text` does not read.
+    pub(crate) fn rewrite(&self, text: &str, to: &TemporalFormat, out: &mut String) -> bool {
+        match parse::fields(&self.items, self.kind, text) {
+            Some(fields) => {
+                write::write(&to.items, &fields, out);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Appends the example moment written with the pattern: Tuesday 31 December 2024, 14:30:00,
+    /// one hour east of UTC, as far as the pattern gives them.
+    pub(crate) fn write_example(&self, out: &mut String) {
+        write::write(&self.items, &write::example(), out);
+    }
+
+    /// A date (from every day of a few years) that this pattern writes and `other` reads as
+    /// another date: the text, and what `other` reads it as (ISO 8601). `None` when every such
+    /// text reads as the same date, or not at all.
+    pub(crate) fn misread_by(&self, other: &TemporalFormat) -> Option<(String, String)> {
+        write::misread(&self.items, &other.items)
     }
 }
 

@@ -25,6 +25,11 @@ pub(super) fn parse_into(items: &[Item], kind: TemporalKind, text: &str, out: &m
     }
 }
 
+/// Reads all of `text` with `items` as a real date/time of `kind`, for writing it again.
+pub(super) fn fields<'a>(items: &[Item], kind: TemporalKind, text: &'a str) -> Option<Fields<'a>> {
+    read(items, text).and_then(|fields| fields.resolve(kind))
+}
+
 /// Whether all of `text` reads with `items` when numbers may be out of their ranges.
 pub(super) fn has_shape(items: &[Item], text: &str) -> bool {
     let mut cursor = Cursor { text, pos: 0, lenient: true };
@@ -44,27 +49,27 @@ fn read<'a>(items: &[Item], text: &'a str) -> Option<Fields<'a>> {
 
 /// What a value gives; fields the pattern lacks keep their defaults (0: midnight, no offset).
 #[derive(Debug, Default)]
-struct Fields<'a> {
+pub(super) struct Fields<'a> {
     /// 0–9999.
-    year: u16,
+    pub(super) year: u16,
     /// 1–12.
-    month: u8,
+    pub(super) month: u8,
     /// 1–31 when read; checked against the month by [`Fields::resolve`].
-    day: u8,
+    pub(super) day: u8,
     /// 0 = Monday.
-    weekday: Option<u8>,
+    pub(super) weekday: Option<u8>,
     /// 0–23, or 1–12 when `pm` is given.
-    hour: u8,
+    pub(super) hour: u8,
     /// 0–59.
-    minute: u8,
+    pub(super) minute: u8,
     /// 0–59.
-    second: u8,
+    pub(super) second: u8,
     /// Whether the 12-hour clock's hour is after noon.
-    pm: Option<bool>,
+    pub(super) pm: Option<bool>,
     /// The fraction digits as written; empty when there are none.
-    fraction: &'a str,
+    pub(super) fraction: &'a str,
     /// Minutes east of UTC.
-    offset: Option<i16>,
+    pub(super) offset: Option<i16>,
 }
 
 impl Fields<'_> {
@@ -152,7 +157,7 @@ fn within(value: u32, min: u8, max: u8) -> Option<u8> {
 }
 
 /// Appends a number below 100 as two digits.
-fn push_two_digits(out: &mut String, value: u16) {
+pub(super) fn push_two_digits(out: &mut String, value: u16) {
     let digit = |v: u16| char::from(b'0' + u8::try_from(v % 10).unwrap_or(0));
     out.push(digit(value / 10));
     out.push(digit(value));

@@ -14,7 +14,7 @@ use super::fuzzy::FuzzyName;
 use super::index::TargetIndex;
 use super::normalize::Forms;
 use super::{ColumnMatch, MatchOptions, MatchTarget};
-use crate::schema::{Column, Schema};
+use crate::schema::{Buffers, Column, Schema};
 use serde::{Deserialize, Serialize};
 
 /// Most sample rows read per column.
@@ -140,19 +140,24 @@ fn header_candidates(headers: &[&str], targets: &[MatchTarget<'_>], threshold: f
 
 /// How the sample values of header `header` fare under `column`'s check.
 fn fit(column: &Column, header: usize, rows: &[Vec<String>]) -> ValueFit {
-    let (mut out, mut scratch) = (String::new(), String::new());
+    let (mut out, mut scratch, mut buffers) = (String::new(), String::new(), Buffers::default());
     // Failure codes and their counts: a handful at most, so a list beats a map (and its code).
     let mut failures: Vec<(&'static str, usize)> = Vec::new();
     let mut result = ValueFit::default();
     for row in rows.iter().take(MAX_SAMPLE_ROWS) {
         let Some(value) = row.get(header) else { continue };
-        let value = if column.trims() { value.trim() } else { value.as_str() };
-        if value.is_empty() {
+        let checked = column.prepare(value, &mut buffers).and_then(|value| match value.is_empty() {
+            true => Ok(None),
+            false => {
+                out.clear();
+                column.check.run(value, &mut out, &mut scratch).map(Some)
+            }
+        });
+        if let Ok(None) = checked {
             continue;
         }
-        out.clear();
         result.sampled += 1;
-        match column.check.run(value, &mut out, &mut scratch) {
+        match checked {
             Ok(_) => result.accepted += 1,
             Err(failure) => match failures.iter_mut().find(|(code, _)| *code == failure.code()) {
                 Some((_, n)) => *n += 1,
@@ -314,6 +319,25 @@ Index,Customer Id,First Name,Last Name,Company,City,Country,Phone 1,Phone 2,Emai
         let without_values = matched(schema, &headers, &[]);
         assert_eq!(without_values.suggestions[0].header, "Joined", "names alone prefer the exact label");
         assert_eq!(without_values.suggestions[0].fit.as_ref().map(|f| f.sampled), Some(0));
+    }
+
+    #[test]
+    fn values_are_weighed_as_the_column_transforms_them() {
+        let schema = |transform: &str| {
+            format!(
+                r#"{{"version": 1, "columns": [{{"key": "phone", "type": "regex", "label": "Phone 1",
+                    "pattern": "[0-9]{{10,15}}"{transform}}}]}}"#
+            )
+        };
+        let (headers, rows) = customers();
+        let found = matched(&schema(r#", "transform": ["digits"]"#), &headers, &rows);
+        let phone = suggestion(&found, "phone");
+        assert_eq!(phone.header, "Phone 1");
+        // Digits only, four have 10 to 15 of them; the two with an extension (x12895) have 18.
+        assert_eq!(phone.fit.as_ref().map(|f| (f.sampled, f.accepted)), Some((6, 4)));
+        let found = matched(&schema(""), &headers, &rows);
+        let as_written = suggestion(&found, "phone").fit.as_ref().map(|f| f.accepted);
+        assert_eq!(as_written, Some(1), "only 5153435776 fits as written");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use super::check::{Check, DecimalBound, Enumeration};
 use super::raw::{Bound, RawColumn, RawEnumValue, RawText, TypeName};
-use super::{Column, Translations};
+use super::{Column, Transform, Translations};
 use crate::checks::number::NumberFormat;
 use crate::datetime::{TemporalFormat, TemporalKind, default_patterns};
 use crate::error::ConfigError;
@@ -19,6 +19,7 @@ pub(super) fn column(raw: &RawColumn, index: usize) -> Result<Column, ConfigErro
     check_key(&raw.key).map_err(|r| err("key", r))?;
     refuse_foreign_fields(raw).map_err(|(field, r)| err(field, r))?;
     let check = compile_check(raw).map_err(|(field, r)| err(&field, r))?;
+    let transform = Transform::compile(raw.transform.as_deref(), raw.kind).map_err(|(f, r)| err(&f, r))?;
     let labels = raw.label.as_ref().map_or_else(|| Translations::one(raw.key.clone()), translations);
     let hints = raw.hint.as_ref().map(translations);
     let mut keywords = raw.keywords.clone().unwrap_or_default();
@@ -33,9 +34,12 @@ pub(super) fn column(raw: &RawColumn, index: usize) -> Result<Column, ConfigErro
         keywords,
         default: None,
         trim: raw.trim.unwrap_or(true),
+        transform,
+        example: raw.example.clone(),
         check,
     };
     column.default = default_value(&column, raw.default.as_deref()).map_err(|r| err("default", r))?;
+    check_example(&column).map_err(|r| err("example", r))?;
     Ok(column)
 }
 
@@ -271,13 +275,20 @@ fn regex(raw: &RawColumn) -> Result<Check, FieldError> {
     Ok(Check::Regex { regex, message: raw.message.clone() })
 }
 
-/// The default's canonical form, which must pass the column's own check.
+/// The default's canonical form, which must pass the column's own transforms and check.
 fn default_value(column: &Column, default: Option<&str>) -> Result<Option<String>, String> {
     let Some(default) = default else { return Ok(None) };
-    let value = if column.trim { default.trim() } else { default };
-    let (mut out, mut scratch) = (String::new(), String::new());
-    match column.check.run(value, &mut out, &mut scratch) {
-        Ok(_) => Ok(Some(out)),
-        Err(failure) => Err(format!("the default {}", column.check.message(failure))),
+    match column.canonical(default) {
+        Ok(canonical) => Ok(Some(canonical)),
+        Err(failure) => Err(format!("the default {}", column.message(failure))),
+    }
+}
+
+/// The example must be a value the column accepts, as a cell (it is shown in a template).
+fn check_example(column: &Column) -> Result<(), String> {
+    let Some(example) = column.example() else { return Ok(()) };
+    match column.canonical(example) {
+        Ok(_) => Ok(()),
+        Err(failure) => Err(format!("the example {}", column.message(failure))),
     }
 }

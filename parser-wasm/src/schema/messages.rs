@@ -48,13 +48,7 @@ pub(super) fn message(check: &Check, failure: Failure) -> String {
             format!("must be yes or no, written as one of: {}", listed(words.iter().map(|(w, _)| w.as_str())))
         }
         (_, Failure::NotCanonical) => "is not in canonical form (as a batch must carry it)".to_owned(),
-        (Check::Temporal { .. }, Failure::DateDoesNotExist | Failure::DatetimeDoesNotExist) => {
-            "is not a real date: that month has no such day, or there is no such month".to_owned()
-        }
-        (Check::Temporal { .. }, Failure::TimeDoesNotExist) => {
-            "is not a real time: hours go up to 23, minutes and seconds up to 59".to_owned()
-        }
-        (Check::Temporal { kind, formats, .. }, _) => temporal(*kind, formats),
+        (Check::Temporal { kind, formats, .. }, _) => temporal_message(*kind, formats, failure),
         (Check::Email, Failure::EmailMissingAt) => {
             "must be an email address with an @, such as name@example.com".to_owned()
         }
@@ -128,12 +122,7 @@ pub(super) fn params(check: &Check, failure: Failure) -> Params {
             Params { allowed: Some(allowed), more, ..none }
         }
         (_, Failure::NotCanonical) => none,
-        (Check::Temporal { .. }, Failure::DateDoesNotExist | Failure::DatetimeDoesNotExist) => none,
-        (Check::Temporal { .. }, Failure::TimeDoesNotExist) => none,
-        (Check::Temporal { kind, formats, .. }, _) => {
-            let (formats, more) = cut(formats.iter().map(|f| describe_for(*kind, f.pattern())));
-            Params { formats: Some(formats), more, ..none }
-        }
+        (Check::Temporal { kind, formats, .. }, _) => temporal_params(*kind, formats, failure),
         (Check::Url { schemes }, _) => Params { schemes: Some(schemes.clone()), ..none },
         (Check::Enum(e), Failure::NearlyAllowed(i)) => match e.values.get(i) {
             Some((_, label)) => Params { closest: Some(label.clone()), ..none },
@@ -142,6 +131,33 @@ pub(super) fn params(check: &Check, failure: Failure) -> Params {
         (Check::Enum(e), _) => enum_params(e),
         (Check::Regex { message: Some(_), .. }, _) => Params { custom: Some(true), ..none },
         _ => none,
+    }
+}
+
+/// The message of a value of `kind` that fails to read with `formats`: a date column's, or a
+/// text column's date transform's.
+pub(super) fn temporal_message(kind: TemporalKind, formats: &[TemporalFormat], failure: Failure) -> String {
+    match failure {
+        Failure::DateDoesNotExist | Failure::DatetimeDoesNotExist => {
+            "is not a real date: that month has no such day, or there is no such month".to_owned()
+        }
+        Failure::TimeDoesNotExist => {
+            "is not a real time: hours go up to 23, minutes and seconds up to 59".to_owned()
+        }
+        _ => temporal(kind, formats),
+    }
+}
+
+/// The facts of [`temporal_message`].
+pub(super) fn temporal_params(kind: TemporalKind, formats: &[TemporalFormat], failure: Failure) -> Params {
+    match failure {
+        Failure::DateDoesNotExist | Failure::DatetimeDoesNotExist | Failure::TimeDoesNotExist => {
+            Params::default()
+        }
+        _ => {
+            let (formats, more) = cut(formats.iter().map(|f| describe_for(kind, f.pattern())));
+            Params { formats: Some(formats), more, ..Params::default() }
+        }
     }
 }
 

@@ -6,9 +6,11 @@ mod compile;
 mod messages;
 mod raw;
 mod text;
+mod transform;
 
 pub(crate) use check::{Check, Failure, Parsed};
 pub use text::Translations;
+pub(crate) use transform::{Buffers, Transform};
 
 use crate::error::ConfigError;
 use raw::RawSchema;
@@ -59,6 +61,9 @@ pub struct Column {
     keywords: Vec<String>,
     default: Option<String>,
     trim: bool,
+    /// Rewrites the cell's text after trimming, before the check.
+    pub(crate) transform: Option<Transform>,
+    example: Option<String>,
     pub(crate) check: Check,
 }
 
@@ -133,6 +138,20 @@ impl Serialize for Schema {
     }
 }
 
+/// The message of a failure of a cell checked by `check` after `transform`.
+pub(crate) fn message(check: &Check, transform: Option<&Transform>, failure: Failure) -> String {
+    transform.and_then(|t| t.message(failure)).unwrap_or_else(|| check.message(failure))
+}
+
+/// The facts of [`message`].
+pub(crate) fn params(
+    check: &Check,
+    transform: Option<&Transform>,
+    failure: Failure,
+) -> crate::validate::Params {
+    transform.and_then(|t| t.params(failure)).unwrap_or_else(|| check.params(failure))
+}
+
 fn repeated_key(columns: &[Column]) -> Option<&str> {
     let mut keys: Vec<&str> = columns.iter().map(|c| c.key.as_str()).collect();
     keys.sort_unstable();
@@ -190,6 +209,36 @@ impl Column {
     /// otherwise).
     pub fn trims(&self) -> bool {
         self.trim
+    }
+
+    /// The value a template shows for the column, as the schema gives it (`example`), if it
+    /// gives one.
+    pub fn example(&self) -> Option<&str> {
+        self.example.as_deref()
+    }
+
+    /// A value as the column reads a cell's: trimmed when the column trims, then transformed.
+    pub(crate) fn prepare<'v>(&self, value: &'v str, buffers: &'v mut Buffers) -> Result<&'v str, Failure> {
+        let value = if self.trim { value.trim() } else { value };
+        match &self.transform {
+            Some(transform) => transform.apply(value, buffers),
+            None => Ok(value),
+        }
+    }
+
+    /// The canonical form of a value written in a file, prepared and checked as a cell's
+    /// (an empty value is checked too: the schema's own values are held to the check).
+    pub(crate) fn canonical(&self, value: &str) -> Result<String, Failure> {
+        let mut buffers = Buffers::default();
+        let value = self.prepare(value, &mut buffers)?;
+        let (mut out, mut scratch) = (String::new(), String::new());
+        self.check.run(value, &mut out, &mut scratch)?;
+        Ok(out)
+    }
+
+    /// What the column expects, for a failure's message (the transform's own failures too).
+    pub(crate) fn message(&self, failure: Failure) -> String {
+        message(&self.check, self.transform.as_ref(), failure)
     }
 
     /// Whether the column's type is `integer` (unique checks keep such values exactly).

@@ -38,6 +38,10 @@ pub(crate) struct RawColumn {
     pub(crate) default: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) trim: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) transform: Option<Vec<RawStep>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) example: Option<String>,
     #[serde(default, alias = "minLength", skip_serializing_if = "Option::is_none")]
     pub(crate) min_length: Option<usize>,
     #[serde(default, alias = "maxLength", skip_serializing_if = "Option::is_none")]
@@ -123,6 +127,92 @@ impl<'de> serde::de::Visitor<'de> for TextVisitor {
         }
         texts.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         Ok(RawText::Languages(texts))
+    }
+}
+
+/// One transform as written: a name (`"upper"`), or a date rewrite
+/// (`{ date = "%d.%m.%Y", from = ["%d/%m/%Y"] }`). Read by hand, like [`RawText`], so that a
+/// wrong one is refused with its path (`columns[0].transform[1]`) and what to write instead.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum RawStep {
+    Upper,
+    Lower,
+    Title,
+    Digits,
+    Collapse,
+    Date { to: String, from: Option<Vec<String>> },
+}
+
+/// The transform names, as written.
+const STEP_NAMES: [(&str, RawStep); 5] = [
+    ("upper", RawStep::Upper),
+    ("lower", RawStep::Lower),
+    ("title", RawStep::Title),
+    ("digits", RawStep::Digits),
+    ("collapse", RawStep::Collapse),
+];
+
+impl RawStep {
+    /// The name a step is written with (`date` for a date rewrite).
+    pub(crate) fn name(&self) -> &'static str {
+        STEP_NAMES.iter().find(|(_, step)| step == self).map_or("date", |(name, _)| name)
+    }
+}
+
+impl Serialize for RawStep {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let RawStep::Date { to, from } = self else { return s.serialize_str(self.name()) };
+        let mut map = s.serialize_map(Some(1 + usize::from(from.is_some())))?;
+        map.serialize_entry("date", to)?;
+        if let Some(from) = from {
+            map.serialize_entry("from", from)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for RawStep {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(StepVisitor)
+    }
+}
+
+struct StepVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StepVisitor {
+    type Value = RawStep;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a transform: \"upper\", \"lower\", \"title\", \"digits\", \"collapse\" or { date = \"…\", from = [\"…\"] }")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<RawStep, E> {
+        if let Some((_, step)) = STEP_NAMES.iter().find(|(n, _)| *n == name) {
+            return Ok(step.clone());
+        }
+        Err(E::custom(match name {
+            "trim" => "\"trim\" is not a transform: trimming is the column's own option `trim` (on unless `trim = false`), done before the transforms".to_owned(),
+            "date" => "a date transform is a table: { date = \"%d.%m.%Y\", from = [\"%d/%m/%Y\"] } (the format written, and those read)".to_owned(),
+            _ => format!("unknown transform {name:?}: use upper, lower, title, digits, collapse, or {{ date = \"…\", from = [\"…\"] }}"),
+        }))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<RawStep, A::Error> {
+        let (mut to, mut from) = (None, None);
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "date" if to.is_some() => return Err(serde::de::Error::duplicate_field("date")),
+                "from" if from.is_some() => return Err(serde::de::Error::duplicate_field("from")),
+                "date" => to = Some(map.next_value::<String>()?),
+                "from" => from = Some(map.next_value::<Vec<String>>()?),
+                other => return Err(serde::de::Error::unknown_field(other, &["date", "from"])),
+            }
+        }
+        let to = to.ok_or_else(|| {
+            serde::de::Error::custom("a date transform needs `date`, the format it writes (\"%d.%m.%Y\")")
+        })?;
+        Ok(RawStep::Date { to, from })
     }
 }
 

@@ -15,7 +15,7 @@ use crate::error::ConfigError;
 use crate::patch::{Patches, Rules};
 use crate::reader::{CellKind, Row};
 use crate::record::Problem;
-use crate::schema::{Column, Failure, Parsed, Schema};
+use crate::schema::{Buffers, Column, Failure, Parsed, Schema, Transform};
 use params::ParamsCache;
 use plan::ColumnPlan;
 use report::{Place, Tally};
@@ -61,6 +61,8 @@ pub struct Validator {
     unique_full: Vec<bool>,
     values: Values,
     scratch: String,
+    /// Where transforms write a cell's value.
+    buffers: Buffers,
     params: ParamsCache,
 }
 
@@ -78,7 +80,8 @@ pub enum Cell<'a> {
     Null,
     /// A valid value in canonical form.
     Valid(&'a str),
-    /// An invalid value as the user wrote it (trimmed when the column trims).
+    /// An invalid value as the user wrote it (trimmed when the column trims), or as the
+    /// column's transforms made it when its check failed after them.
     Invalid(&'a str),
 }
 
@@ -192,6 +195,7 @@ impl Validator {
             options,
             values: Values::default(),
             scratch: String::new(),
+            buffers: Buffers::default(),
             params: ParamsCache::default(),
         })
     }
@@ -216,12 +220,15 @@ impl Validator {
         }
         self.values.clear();
         let errors_before = self.tally_count();
-        // The plans are read while the validator's state changes; taking them out costs nothing.
+        // The plans are read, and transforms write into the buffers, while the validator's state
+        // changes; taking them out costs nothing.
         let plan = std::mem::take(&mut self.plan);
+        let mut buffers = std::mem::take(&mut self.buffers);
         for (index, column) in plan.iter().enumerate() {
-            self.schema_cell(row, index, column);
+            self.schema_cell(row, index, column, &mut buffers);
         }
         self.plan = plan;
+        self.buffers = buffers;
         self.kept_cells(row);
         self.problems(row);
         let valid = self.tally_count() == errors_before;
@@ -245,7 +252,7 @@ impl Validator {
         self.tally.report_count()
     }
 
-    fn schema_cell(&mut self, row: &Row<'_>, index: usize, column: &ColumnPlan) {
+    fn schema_cell(&mut self, row: &Row<'_>, index: usize, column: &ColumnPlan, buffers: &mut Buffers) {
         let source = column.source;
         let (fixed, kind) = match self.untouched {
             true => (None, source.map_or(CellKind::Text, |s| row.kind(s))),
@@ -257,6 +264,19 @@ impl Validator {
             self.values.push("", CellState::Invalid);
             return;
         }
+        let value = match &column.transform {
+            None => value,
+            Some(transform) => match transformed(transform, value, buffers) {
+                Ok(transformed) => transformed,
+                Err(failure) => return self.invalid_cell(row, index, column, value, failure),
+            },
+        };
+        self.value_cell(row, index, column, kind, value);
+    }
+
+    /// Checks a cell's value, trimmed and transformed, and records it.
+    #[inline]
+    fn value_cell(&mut self, row: &Row<'_>, index: usize, column: &ColumnPlan, kind: CellKind, value: &str) {
         if value.is_empty() {
             self.empty_cell(row, index, column);
             return;
@@ -306,8 +326,8 @@ impl Validator {
         let schema = self.schema.clone();
         let key = key(&schema, index);
         let place = Place::cell(row, column.source, index, key);
-        let params = || self.params.get(index, failure, || column.check.params(failure));
-        self.tally.error(&place, failure.code(), || column.check.message(failure), params);
+        let params = || self.params.get(index, failure, || column.params(failure));
+        self.tally.error(&place, failure.code(), || column.message(failure), params);
         if column.lists_values {
             self.tally.invalid_value(key, value);
         }
@@ -452,6 +472,18 @@ impl Validator {
 /// The key of schema column `index`.
 fn key(schema: &Schema, index: usize) -> &str {
     schema.columns().get(index).map(Column::key).unwrap_or_default()
+}
+
+/// `value` transformed. Out of line and marked cold so that the row loop is laid out for
+/// columns without transforms, which then cost one test of an `Option` per cell.
+#[cold]
+#[inline(never)]
+fn transformed<'v>(
+    transform: &Transform,
+    value: &'v str,
+    buffers: &'v mut Buffers,
+) -> Result<&'v str, Failure> {
+    transform.apply(value, buffers)
 }
 
 /// The string without surrounding whitespace, quickly when there is none.

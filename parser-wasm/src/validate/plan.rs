@@ -2,9 +2,10 @@
 //! comes from, what an empty cell becomes, whether its values are remembered for uniqueness,
 //! and its check specialised to the column, so that the row loop looks nothing up per cell.
 
+use super::Params;
 use super::mapping::Mapping;
 use crate::checks::number;
-use crate::schema::{Check, Column, Failure, Parsed};
+use crate::schema::{self, Check, Column, Failure, Parsed, Transform};
 
 /// What checking one schema column's cells needs, resolved from the schema and the mapping.
 #[derive(Debug)]
@@ -23,6 +24,8 @@ pub(super) struct ColumnPlan {
     pub(super) checker: Checker,
     /// The column's full check, which decides every value the specialised one does not.
     pub(super) check: Check,
+    /// What rewrites the cell's text before the check, if anything.
+    pub(super) transform: Option<Transform>,
 }
 
 /// A column's check specialised for the values most files hold. Each variant accepts a value
@@ -66,7 +69,18 @@ impl ColumnPlan {
             datetime: check.is_datetime(),
             checker: Checker::of(&check),
             check,
+            transform: column.transform.clone(),
         }
+    }
+
+    /// What the column expects, for a failure's message.
+    pub(super) fn message(&self, failure: Failure) -> String {
+        schema::message(&self.check, self.transform.as_ref(), failure)
+    }
+
+    /// The facts of [`ColumnPlan::message`].
+    pub(super) fn params(&self, failure: Failure) -> Params {
+        schema::params(&self.check, self.transform.as_ref(), failure)
     }
 
     /// Checks a non-empty value written in the file (not a typed spreadsheet cell), appending

@@ -49,7 +49,17 @@ impl Sink for Run<'_> {
 }
 
 fn validate(csv: &str, mapping: MappingSpec, patches: Patches, options: ValidateOptions) -> (String, Report) {
-    let schema = Schema::from_json(SCHEMA).unwrap();
+    validate_against(SCHEMA, csv, patches, mapping, options)
+}
+
+fn validate_against(
+    schema: &str,
+    csv: &str,
+    patches: Patches,
+    mapping: MappingSpec,
+    options: ValidateOptions,
+) -> (String, Report) {
+    let schema = Schema::from_json(schema).unwrap();
     let mut run = Run { schema: &schema, mapping, patches, options, validator: None, out: String::new() };
     let mut reader = Reader::new(&ReaderOptions::default()).unwrap();
     reader.feed(csv.as_bytes(), &mut run).unwrap();
@@ -265,4 +275,35 @@ fn rules_give_the_same_rows_whatever_the_chunks() {
         .collect();
     cuts.sort_unstable();
     assert_eq!(run(&cuts), whole);
+}
+
+#[test]
+fn transforms_rewrite_file_values_and_edits_before_the_check() {
+    let schema = r#"{"version": 1, "columns": [
+        {"key": "code", "type": "text", "max_length": 3, "transform": ["upper"]},
+        {"key": "phone", "type": "regex", "pattern": "[0-9]{10}", "required": true, "transform": ["digits"]},
+        {"key": "born", "type": "text", "transform": [{"date": "%d.%m.%Y", "from": ["%d/%m/%Y"]}]}
+    ]}"#;
+    let csv = "code,phone,born\n fr ,(555) 010-9999,31/12/1999\ndeut,n/a,1999-12-31\n\
+               it,555 010,31/02/1999\nes,5550109999,soon\n";
+    let mut patches = Patches::default();
+    patches.set_value(2, "phone", " (555) 010 8888");
+    let (rows, report) =
+        validate_against(schema, csv, patches, MappingSpec::default(), ValidateOptions::default());
+    assert_eq!(
+        rows,
+        "1 ok FR|5550109999|31.12.1999\n\
+         2 bad !DEUT|5550108888|31.12.1999\n\
+         3 bad IT|!555010|!31/02/1999\n\
+         4 bad ES|5550109999|!soon\n"
+    );
+    assert_eq!(
+        errors(&report),
+        [
+            "2:3:47 code too_long must be at most 3 characters long",
+            "3:4:70 phone pattern_mismatch does not have the expected format",
+            "3:4:78 born date_does_not_exist is not a real date: that month has no such day, or there is no such month",
+            "4:5:103 born invalid_date must be a date written as DD.MM.YYYY, DD/MM/YYYY or YYYY-MM-DD",
+        ]
+    );
 }

@@ -1,10 +1,10 @@
 //! Checking batches where they arrive: the server trusts nothing the browser did. A batch must
 //! carry the importer's schema digest and columns, rows in increasing order, no U+0000 in any
-//! cell, and every schema cell valid and in canonical form; uniqueness holds across every batch
-//! one verifier sees.
+//! cell, and every schema cell valid and in canonical form (its column's transforms, too, leave
+//! it as it is); uniqueness holds across every batch one verifier sees.
 
 use crate::batch::{Batch, BatchRow, ColumnKind};
-use crate::schema::{Column, Parsed, Schema};
+use crate::schema::{Buffers, Column, Failure, Parsed, Schema};
 use crate::validate::unique::{Seen, UniqueIndex};
 use serde::Serialize;
 
@@ -22,6 +22,7 @@ pub struct Verifier {
     last_row: Option<u64>,
     out: String,
     scratch: String,
+    buffers: Buffers,
 }
 
 /// What checking a batch found.
@@ -117,6 +118,7 @@ impl Verifier {
             last_row: None,
             out: String::new(),
             scratch: String::new(),
+            buffers: Buffers::default(),
         }
     }
 
@@ -197,6 +199,14 @@ impl Verifier {
         let Some(value) = cell else {
             return column.required().then_some("required");
         };
+        if let Some(transform) = &column.transform {
+            // Transforms are idempotent: a value the browser transformed is its own transform.
+            match transform.apply(value, &mut self.buffers) {
+                Ok(transformed) if transformed == value => {}
+                Ok(_) => return Some(Failure::NotCanonical.code()),
+                Err(failure) => return Some(failure.code()),
+            }
+        }
         self.out.clear();
         let parsed = match column.check.run_canonical(value, &mut self.out, &mut self.scratch) {
             Ok(parsed) => parsed,
@@ -225,3 +235,5 @@ impl Verdict {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod transformed;

@@ -195,6 +195,14 @@ pub fn check_schema(schema: &str) -> Result<String, JsError> {
     to_json(&Checked { schema, digest })
 }
 
+/// The importer's template to fill in: CSV text, the header in `options.language` (JSON:
+/// `{ language, bom }`) and one example row.
+#[wasm_bindgen(js_name = templateCsv)]
+pub fn template_csv(schema: &str, options: &str) -> Result<String, JsError> {
+    let schema = Schema::from_json(schema).map_err(error)?;
+    Ok(crate::template::template_csv(&schema, &options_from(options)?))
+}
+
 /// Reads a batch's header without its rows (JSON): `{ schemaDigest, sequence, firstRow,
 /// rowCount, columns, headerLength }`; a batch cut short or not a batch is an `Error` naming
 /// the byte.
@@ -240,6 +248,13 @@ fn schema_and<T: DeserializeOwned>(options: &str) -> Result<(Schema, T), JsError
         }
     };
     Ok((schema.map_err(error)?, rest))
+}
+
+/// Options (JSON, empty for none), read through a `Value` as `take` reads them.
+fn options_from<T: DeserializeOwned>(options: &str) -> Result<T, JsError> {
+    let text = if options.trim().is_empty() { "{}" } else { options };
+    let invalid = |e: serde_json::Error| JsError::new(&format!("invalid options: {e}"));
+    serde_json::from_value(serde_json::from_str(text).map_err(invalid)?).map_err(invalid)
 }
 
 /// Options (JSON, empty for none) with the field `key` taken out of them: it, and the rest.

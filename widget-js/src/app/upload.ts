@@ -1,7 +1,8 @@
-// Step 1: the file (CSV or other text, or a workbook), by drag and drop, file picker or paste. A
-// file the parser refuses outright (empty, a header without rows, a damaged workbook or another
-// file that is neither text nor a spreadsheet) is refused here, saying what to do, before any
-// other step.
+// Step 1: the file (CSV or other text, or a workbook), by drag and drop, file picker or paste,
+// with a template to fill in for who has no file yet. A file the parser refuses outright (empty,
+// a header without rows, a damaged workbook or another file that is neither text nor a
+// spreadsheet) is refused here, saying what to do, before any other step.
+import { templateCsv } from '@sluice/parser';
 import { h, fileSize, uid } from './dom';
 import { refusalOf } from './refusal';
 import { language, t } from './strings';
@@ -93,10 +94,41 @@ export function uploadStep(state: State, shell: Shell): Step {
     },
     t('pasteUse'),
   );
-  const body = h('div', { class: 'upload' }, zone, h('div', { class: 'paste' }, h('label', { for: pasteId }, t('pasteLabel')), paste, usePaste), error);
+  const templateHintId = uid('template');
+  const template = h(
+    'p',
+    { class: 'template' },
+    h(
+      'button',
+      { type: 'button', class: 'link', 'data-action': 'template', 'aria-describedby': templateHintId, on: { click: () => downloadTemplate(state) } },
+      t('template'),
+    ),
+    ' ',
+    h('span', { class: 'hint', id: templateHintId }, t('templateHint')),
+  );
+  const body = h(
+    'div',
+    { class: 'upload' },
+    zone,
+    template,
+    h('div', { class: 'paste' }, h('label', { for: pasteId }, t('pasteLabel')), paste, usePaste),
+    error,
+  );
   const chosen = state.file;
   // Back from a later step: the same file goes on with everything decided for it.
   return chosen ? { title: 'stepUpload', body, next: () => true } : { title: 'stepUpload', body };
+}
+
+/** Saves the template of the schema in use (the host page's columns too): its labels in the
+ * user's language and an example row, as `<importer name>-template.csv`. */
+function downloadTemplate(state: State): void {
+  const csv = templateCsv(state.schema, { language: language() });
+  const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' }));
+  const link = h('a', { href: url, download: `${state.config.name}-template.csv`, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 0);
 }
 
 /** A new file: everything decided for the last one is forgotten. */

@@ -25,6 +25,8 @@ export const de: Strings = {
   formats: 'Unterstützt: Textdateien (CSV, TSV und TXT); Excel-Arbeitsmappen (XLSX, XLSM, XLSB und XLS); OpenDocument-Tabellen (ODS).',
   pasteLabel: 'Oder fügen Sie Ihre Daten ein (mit Kopfzeile)',
   pasteUse: 'Eingefügte Daten verwenden',
+  template: 'Vorlage herunterladen',
+  templateHint: 'Eine CSV-Datei mit den Spalten dieses Imports und einer Beispielzeile zum Ausfüllen.',
   pasted: 'eingefügte Daten',
   tooLarge: 'Diese Datei ist {size} groß; erlaubt sind höchstens {max}.',
   emptyFile: 'Diese Datei ist leer: keine Kopfzeile, keine Zeilen. Wählen Sie eine Datei mit Daten aus.',

@@ -25,6 +25,8 @@ export const es: Strings = {
   formats: 'Formatos admitidos: archivos de texto CSV, TSV y TXT; libros de Excel XLSX, XLSM, XLSB y XLS; hojas de cálculo OpenDocument ODS.',
   pasteLabel: 'O pega tus datos (con una fila de encabezado)',
   pasteUse: 'Usar los datos pegados',
+  template: 'Descargar una plantilla',
+  templateHint: 'Un archivo CSV con las columnas de esta importación y una fila de ejemplo, para rellenar.',
   pasted: 'datos pegados',
   tooLarge: 'Este archivo ocupa {size}; el máximo admitido es {max}.',
   emptyFile: 'Este archivo está vacío: no tiene encabezado ni filas. Elige un archivo con datos.',

@@ -25,6 +25,8 @@ export const nl: Strings = {
   formats: 'Geaccepteerd: tekstbestanden (CSV, TSV en TXT); Excel-werkmappen (XLSX, XLSM, XLSB en XLS); OpenDocument-spreadsheets (ODS).',
   pasteLabel: 'Of plak je gegevens (met een kopregel)',
   pasteUse: 'Geplakte gegevens gebruiken',
+  template: 'Sjabloon downloaden',
+  templateHint: 'Een CSV-bestand met de kolommen van deze import en een voorbeeldregel, om in te vullen.',
   pasted: 'geplakte gegevens',
   tooLarge: 'Dit bestand is {size}; het maximum is {max}.',
   emptyFile: 'Dit bestand is leeg: het heeft geen kopregel en geen rijen. Kies een bestand met gegevens.',

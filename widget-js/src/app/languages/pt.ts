@@ -25,6 +25,8 @@ export const pt: Strings = {
   formats: 'Aceitos: arquivos de texto CSV, TSV e TXT; pastas de trabalho do Excel XLSX, XLSM, XLSB e XLS; planilhas OpenDocument ODS.',
   pasteLabel: 'Ou cole seus dados (com uma linha de cabeçalho)',
   pasteUse: 'Usar os dados colados',
+  template: 'Baixar um modelo',
+  templateHint: 'Um arquivo CSV com as colunas desta importação e uma linha de exemplo, para preencher.',
   pasted: 'dados colados',
   tooLarge: 'Este arquivo tem {size}; o máximo aceito é {max}.',
   emptyFile: 'Este arquivo está vazio: não tem cabeçalho nem linhas. Escolha um arquivo com dados.',
