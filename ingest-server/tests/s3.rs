@@ -140,6 +140,15 @@ fn manifest(target: &S3Target, id: &str) -> serde_json::Value {
     }
 }
 
+/// The rows of a JSON-lines object.
+fn json_lines(object: &[u8]) -> Vec<serde_json::Value> {
+    object
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect()
+}
+
 #[test]
 fn an_import_becomes_one_object_with_every_row_once_and_a_manifest_beside_it() {
     const ROWS: u64 = 50_000;
@@ -155,11 +164,7 @@ fn an_import_becomes_one_object_with_every_row_once_and_a_manifest_beside_it() {
     assert_eq!(manifest["file"]["name"], "contacts.csv");
     let object = target.get(&format!("sluice/demo/{id}.jsonl")).unwrap();
     assert!(object.len() > PART_BYTES, "the object is larger than a part ({} bytes)", object.len());
-    let lines: Vec<serde_json::Value> = object
-        .split(|b| *b == b'\n')
-        .filter(|l| !l.is_empty())
-        .map(|l| serde_json::from_slice(l).unwrap())
-        .collect();
+    let lines = json_lines(&object);
     let numbers: Vec<u64> = lines.iter().map(|l| l["row"].as_u64().unwrap()).collect();
     assert_eq!(numbers, (1..=ROWS).collect::<Vec<_>>(), "every row once, in order");
     assert_eq!(lines[0]["data"]["email"], "user1@example.com");
@@ -185,12 +190,8 @@ fn a_server_killed_before_the_object_is_whole_writes_it_whole_once_it_is_back() 
     );
     let server = Server::in_dir(dir, &ENV);
     assert_eq!(manifest(&target, &id)["rows"], ROWS);
-    let object = target.get(&key).unwrap();
-    let numbers: Vec<u64> = object
-        .split(|b| *b == b'\n')
-        .filter(|l| !l.is_empty())
-        .map(|l| serde_json::from_slice::<serde_json::Value>(l).unwrap()["row"].as_u64().unwrap())
-        .collect();
+    let numbers: Vec<u64> =
+        json_lines(&target.get(&key).unwrap()).iter().map(|l| l["row"].as_u64().unwrap()).collect();
     assert_eq!(numbers, (1..=ROWS).collect::<Vec<_>>(), "every row once, in order");
     let (_, record) = server.admin("GET", &format!("/v1/admin/imports/{id}"), Some(ADMIN_TOKEN));
     assert_eq!(record["delivery"]["delivered"], 2, "{record}");

@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { chromium, csv, openFrameOf, stack } from './support.mjs';
+import { chromium, csv, openFrameOf, pasteAndSubmit, stack } from './support.mjs';
 
 let browser;
 
@@ -18,18 +18,6 @@ after(async () => {
 });
 
 const HOST_PAGE_ONLY = 'host_page_rows = true\n[importers.retention]\nmode = "never_store"';
-
-/** Pastes `rows` rows into the importer in `frame` and goes through every step to submitting. */
-async function pasteAndSubmit(frame, rows) {
-  await frame.locator('[data-field=paste]').waitFor({ timeout: 20000 });
-  await frame.locator('[data-field=paste]').fill(csv(rows).toString());
-  await frame.locator('[data-action=use-paste]').click();
-  await frame.locator('[data-action=next]').click();
-  await frame.locator('.map-table').waitFor();
-  await frame.locator('[data-action=next]').click();
-  await frame.locator('[data-action=next]:not([disabled])').waitFor({ timeout: 20000 });
-  await frame.locator('[data-action=next]').click();
-}
 
 /**
  * The host page of `sluice` with an importer whose onData keeps every chunk on `window.chunks`,

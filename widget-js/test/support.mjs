@@ -151,6 +151,18 @@ export function openFrameOf(page) {
   return page.frameLocator('iframe[src*="/embed/"]:visible');
 }
 
+/** Pastes `rows` rows into the importer in `frame` and goes through every step to submitting. */
+export async function pasteAndSubmit(frame, rows) {
+  await frame.locator('[data-field=paste]').waitFor({ timeout: 20000 });
+  await frame.locator('[data-field=paste]').fill(csv(rows).toString());
+  await frame.locator('[data-action=use-paste]').click();
+  await frame.locator('[data-action=next]').click();
+  await frame.locator('.map-table').waitFor();
+  await frame.locator('[data-action=next]').click();
+  await frame.locator('[data-action=next]:not([disabled])').waitFor({ timeout: 20000 });
+  await frame.locator('[data-action=next]').click();
+}
+
 /** A CSV of `rows` valid rows of the example schema. */
 export function csv(rows) {
   let text = 'Customer ID,First Name,Last Name,E-mail Address,Phone,DOB,Plan,Newsletter\n';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, csv, openFrameOf, openImporter, root, shot, stack } from './support.mjs';
+import { chromium, csv, openFrameOf, openImporter, pasteAndSubmit, root, shot, stack } from './support.mjs';
 import { makeWorkbook } from '../../parser-wasm/npm/test/support.mjs';
 import { signStartToken } from '../../examples/start-token.mjs';
 
@@ -487,18 +487,6 @@ test('the host page sets the fewest and most rows; the importer enforces them be
     await sluice.close();
   }
 });
-
-/** Pastes `rows` rows into the importer in `frame` and goes through every step to submitting. */
-async function pasteAndSubmit(frame, rows) {
-  await frame.locator('[data-field=paste]').waitFor({ timeout: 20000 });
-  await frame.locator('[data-field=paste]').fill(csv(rows).toString());
-  await frame.locator('[data-action=use-paste]').click();
-  await frame.locator('[data-action=next]').click();
-  await frame.locator('.map-table').waitFor();
-  await frame.locator('[data-action=next]').click();
-  await frame.locator('[data-action=next]:not([disabled])').waitFor({ timeout: 20000 });
-  await frame.locator('[data-action=next]').click();
-}
 
 test('an importer that requires signed starts takes a token from the host page for each start, and refuses one for another user', async () => {
   const SECRET = 'widget-test-start-secret-Zq7vR2mK9xT4wL8nB3cF';
