@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use sluice_server::client::{Client, FileInfo};
 use sluice_server::delivery::sign;
 use std::time::Duration;
-use support::receiver::{Behaviour, Receiver};
+use support::receiver::{Behaviour, Received, Receiver};
 use support::{ADMIN_TOKEN, Server, batches, config, csv, schema};
 
 const ADMIN: &[(&str, &str)] = &[("SLUICE_ADMIN_TOKEN", ADMIN_TOKEN)];
@@ -46,6 +46,12 @@ fn audit(server: &Server) -> Vec<Value> {
     let (status, audit) = server.admin("GET", "/v1/admin/audit", Some(ADMIN_TOKEN));
     assert_eq!(status, 200);
     audit["entries"].as_array().unwrap().clone()
+}
+
+/// Whether `message`'s signatures include one made with `secret`.
+fn verifies(message: &Received, secret: &str) -> bool {
+    let timestamp = message.timestamp.to_string();
+    sign::verify(secret, &message.id, &timestamp, &message.signature, &message.raw, now(), 300).is_ok()
 }
 
 fn now() -> i64 {
@@ -250,21 +256,10 @@ fn a_rotated_secret_signs_beside_the_new_one_during_the_overlap_and_no_longer_af
     let during = receiver.wait_for(2, Duration::from_secs(20));
     assert!(during[0].timestamp < until, "the first message went out within the overlap");
     for message in &during {
-        let verify = |secret: &str| {
-            sign::verify(
-                secret,
-                &message.id,
-                &message.timestamp.to_string(),
-                &message.signature,
-                &message.raw,
-                now(),
-                300,
-            )
-        };
         let both = message.timestamp < until;
         assert_eq!(message.signature.split(' ').count(), if both { 2 } else { 1 });
-        assert!(verify(&new).is_ok());
-        assert_eq!(verify(&old).is_ok(), both, "the old secret verifies during the overlap only");
+        assert!(verifies(message, &new));
+        assert_eq!(verifies(message, &old), both, "the old secret verifies during the overlap only");
     }
     while now() <= until {
         std::thread::sleep(Duration::from_millis(200));
@@ -272,18 +267,10 @@ fn a_rotated_secret_signs_beside_the_new_one_during_the_overlap_and_no_longer_af
     import_to(&server, "crm", 10);
     let after = receiver.wait_for(4, Duration::from_secs(20));
     for message in &after[2..] {
-        let verify = |secret: &str| {
-            sign::verify(
-                secret,
-                &message.id,
-                &message.timestamp.to_string(),
-                &message.signature,
-                &message.raw,
-                now(),
-                300,
-            )
-        };
-        assert!(verify(&new).is_ok() && verify(&old).is_err(), "after the overlap only the new secret signs");
+        assert!(
+            verifies(message, &new) && !verifies(message, &old),
+            "after the overlap only the new secret signs"
+        );
     }
 
     let entries = Value::Array(audit(&server));

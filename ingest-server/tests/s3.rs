@@ -149,15 +149,23 @@ fn json_lines(object: &[u8]) -> Vec<serde_json::Value> {
         .collect()
 }
 
-#[test]
-fn an_import_becomes_one_object_with_every_row_once_and_a_manifest_beside_it() {
-    const ROWS: u64 = 50_000;
+/// Rows of the large imports: an object of two parts.
+const ROWS: u64 = 50_000;
+
+/// The test bucket on a new S3 server, a server writing into it, and an import of [`ROWS`] rows
+/// made through it: the S3 server (kept running), the server, the import's id and the bucket.
+fn imported() -> (S3, Server, String, S3Target) {
     let s3 = S3::start();
     create_bucket(&s3, "imports");
     let server = server_writing_to(&s3, "");
     let id = import(&server, ROWS, 2000);
-
     let target = target(&s3, "imports");
+    (s3, server, id, target)
+}
+
+#[test]
+fn an_import_becomes_one_object_with_every_row_once_and_a_manifest_beside_it() {
+    let (_s3, server, id, target) = imported();
     let manifest = manifest(&target, &id);
     assert_eq!(manifest["rows"], ROWS);
     assert_eq!(manifest["object"], format!("sluice/demo/{id}.jsonl"));
@@ -174,12 +182,7 @@ fn an_import_becomes_one_object_with_every_row_once_and_a_manifest_beside_it() {
 
 #[test]
 fn a_server_killed_before_the_object_is_whole_writes_it_whole_once_it_is_back() {
-    const ROWS: u64 = 50_000;
-    let s3 = S3::start();
-    create_bucket(&s3, "imports");
-    let server = server_writing_to(&s3, "");
-    let id = import(&server, ROWS, 2000);
-    let target = target(&s3, "imports");
+    let (_s3, server, id, target) = imported();
     let key = format!("sluice/demo/{id}.jsonl");
     // Killed at once: the 11 MB object is not there yet (an object shows only when its upload
     // completes), so the kill is before or during its upload.
