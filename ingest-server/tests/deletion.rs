@@ -6,7 +6,7 @@
 mod support;
 
 use sluice_server::crypto::{DataKey, Item, MasterKey};
-use sluice_server::store::{SqliteStore, Store};
+use sluice_server::store::{KeyPurpose, SqliteStore, Store};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 use std::process::Command;
@@ -89,7 +89,7 @@ fn after_deletion_no_canary_or_sealed_byte_is_left_and_the_record_keeps_its_coun
     assert_eq!(found(server.stderr().as_bytes(), &needles).len(), 0, "a canary is in the log");
     assert_eq!(found(record.to_string().as_bytes(), &needles).len(), 0, "a canary is in the log records");
     let store = SqliteStore::open(&data).unwrap();
-    assert!(store.key(&id, "data").unwrap().is_none() && store.batches(&id).unwrap().is_empty());
+    assert!(store.key(&id, KeyPurpose::Data).unwrap().is_none() && store.batches(&id).unwrap().is_empty());
     let export = Command::new(env!("CARGO_BIN_EXE_sluice"))
         .args(["export", &id, "--config"])
         .arg(server.dir.path().join("sluice.toml"))

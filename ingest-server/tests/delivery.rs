@@ -6,7 +6,7 @@
 
 mod support;
 
-use sluice_server::store::{SqliteStore, Store};
+use sluice_server::store::{KeyPurpose, SqliteStore, Store};
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::sync::atomic::Ordering;
@@ -125,7 +125,7 @@ enum Deletion {
 fn deletion(data: &Path, id: &str) -> Deletion {
     let store = SqliteStore::open(data).unwrap();
     let record = store.import(id).unwrap().unwrap();
-    let gone = store.key(id, "data").unwrap().is_none() || store.batches(id).unwrap().is_empty();
+    let gone = store.key(id, KeyPurpose::Data).unwrap().is_none() || store.batches(id).unwrap().is_empty();
     match (record.deleted_reason.is_some(), record.data_deleted_at.is_some()) {
         (false, _) => {
             assert!(!gone, "keys or rows gone with no deletion recorded as started");

@@ -9,7 +9,7 @@ use sluice_parser::batch::Batch;
 use sluice_server::client::{Answer, Client, ClientError, FileInfo};
 use sluice_server::crypto::{DataKey, Item, MasterKey};
 use sluice_server::imports::unpack;
-use sluice_server::store::{SqliteStore, Store};
+use sluice_server::store::{KeyPurpose, SqliteStore, Store};
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -39,7 +39,7 @@ fn found_in(haystack: &[u8], canaries: &[String]) -> BTreeSet<usize> {
 fn stored_rows(data: &Path, import_id: &str) -> Vec<(u64, String)> {
     let store = SqliteStore::open(data).unwrap();
     let master = MasterKey::load(&data.join("master.key")).unwrap();
-    let wrapped = store.key(import_id, "data").unwrap().unwrap();
+    let wrapped = store.key(import_id, KeyPurpose::Data).unwrap().unwrap();
     let bytes = master.unwrap("data", import_id, &wrapped.wrapped).unwrap();
     let key = DataKey::from_parts(wrapped.key_id.as_slice().try_into().unwrap(), &bytes);
     let mut rows = Vec::new();

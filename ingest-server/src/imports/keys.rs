@@ -3,6 +3,7 @@
 
 use super::{ImportError, Imports};
 use crate::crypto::{DataKey, TransportKey};
+use crate::store::KeyPurpose;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -60,11 +61,11 @@ impl Imports {
         }
         let wrapped = self
             .store
-            .key(id, "data")?
+            .key(id, KeyPurpose::Data)?
             .ok_or_else(|| ImportError::Internal(format!("no data key for {id}")))?;
         let bytes = self
             .master
-            .unwrap("data", id, &wrapped.wrapped)
+            .unwrap(KeyPurpose::Data.as_str(), id, &wrapped.wrapped)
             .map_err(|_| ImportError::Internal(format!("the data key of {id} does not open")))?;
         let key_id: [u8; 16] = wrapped
             .key_id
@@ -72,11 +73,11 @@ impl Imports {
             .try_into()
             .map_err(|_| ImportError::Internal("a key id is not 16 bytes".into()))?;
         let data = Arc::new(DataKey::from_parts(key_id, &bytes));
-        let transport = match self.store.key(id, "transport")? {
+        let transport = match self.store.key(id, KeyPurpose::Transport)? {
             Some(t) => {
                 let bytes = self
                     .master
-                    .unwrap("transport", id, &t.wrapped)
+                    .unwrap(KeyPurpose::Transport.as_str(), id, &t.wrapped)
                     .map_err(|_| ImportError::Internal(format!("the transport key of {id} does not open")))?;
                 Some(Arc::new(TransportKey::from_bytes(&bytes)))
             }

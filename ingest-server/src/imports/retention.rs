@@ -136,7 +136,7 @@ mod tests {
     use crate::config::Config;
     use crate::crypto::MasterKey;
     use crate::store::{
-        Attempt, ImportRecord, MessageKind, NewBatch, NewImport, NewMessage, SqliteStore, Store,
+        Attempt, ImportRecord, KeyPurpose, MessageKind, NewBatch, NewImport, NewMessage, SqliteStore, Store,
     };
     use ring::rand::SystemRandom;
     use std::path::Path;
@@ -247,7 +247,7 @@ destinations = [{ type = "webhook", url = "https://app.example.com/hooks", secre
             (Some(T + 9 * DAY), Some("retention"))
         );
         assert_eq!((kept.rows, kept.batches), (1, 1), "the record keeps its counts");
-        assert!(imports.store().key("imp_kept", "data").unwrap().is_none());
+        assert!(imports.store().key("imp_kept", KeyPurpose::Data).unwrap().is_none());
         assert!(imports.store().batches("imp_kept").unwrap().is_empty());
         assert_eq!(imports.enforce_retention(T + 10 * DAY).unwrap(), Swept::default(), "once");
     }

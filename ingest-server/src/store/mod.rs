@@ -3,6 +3,7 @@
 //! counts, codes and column keys; SQLite (`sqlite`) is the one implementation, and a PostgreSQL
 //! one would implement the same trait.
 
+pub mod blobs;
 mod outbox;
 mod space;
 mod sqlite;
@@ -31,8 +32,13 @@ pub enum ErrorKind {
     Full,
     /// The files cannot be read or written now (an I/O error, permissions, a lock held too long).
     Unavailable,
-    /// A file is damaged, or is not a Sluice store.
+    /// A file or a database is damaged, or is not a Sluice store.
     Corrupt,
+    /// What was asked for is not there (a missing import, a missing object).
+    NotFound,
+    /// The write clashes with what is stored (a key taken, a change another instance made
+    /// first); nothing was written.
+    Conflict,
     /// The data file, the keystore and the master key do not belong together, or one is missing:
     /// the server must not start on them.
     Mismatch,
@@ -74,27 +80,6 @@ impl fmt::Display for StoreError {
 }
 
 impl std::error::Error for StoreError {}
-
-impl From<rusqlite::Error> for StoreError {
-    fn from(e: rusqlite::Error) -> Self {
-        use rusqlite::ErrorCode;
-        let kind = match e.sqlite_error_code() {
-            Some(ErrorCode::DiskFull) => ErrorKind::Full,
-            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => ErrorKind::Corrupt,
-            Some(
-                ErrorCode::CannotOpen
-                | ErrorCode::ReadOnly
-                | ErrorCode::SystemIoFailure
-                | ErrorCode::DatabaseBusy
-                | ErrorCode::DatabaseLocked
-                | ErrorCode::PermissionDenied
-                | ErrorCode::FileLockingProtocolFailed,
-            ) => ErrorKind::Unavailable,
-            _ => ErrorKind::Other,
-        };
-        StoreError::new(kind, e.to_string())
-    }
-}
 
 impl From<std::io::Error> for StoreError {
     fn from(e: std::io::Error) -> Self {
@@ -321,6 +306,26 @@ pub struct AuditEntry {
     pub detail: serde_json::Value,
 }
 
+/// What an import's key is for; each is wrapped under its own purpose, so one cannot stand in
+/// for the other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyPurpose {
+    /// The data key: seals the import's batches, metadata and mapping at rest.
+    Data,
+    /// The transport key: opens the client's encrypted batches; destroyed at completion.
+    Transport,
+}
+
+impl KeyPurpose {
+    /// Its name in the keystore and in the key-wrapping AAD.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyPurpose::Data => "data",
+            KeyPurpose::Transport => "transport",
+        }
+    }
+}
+
 /// A wrapped key from the keystore.
 #[derive(Clone, Debug)]
 pub struct WrappedKey {
@@ -489,8 +494,8 @@ pub trait Store: Send + Sync {
     fn retry_dead(&self, id: &str, now_ms: i64) -> Result<u64>;
     /// How an import's messages stand.
     fn delivery_summary(&self, import_id: &str) -> Result<DeliverySummary>;
-    /// A wrapped key of an import (`purpose`: "data" or "transport").
-    fn key(&self, id: &str, purpose: &str) -> Result<Option<WrappedKey>>;
+    /// A wrapped key of an import.
+    fn key(&self, id: &str, purpose: KeyPurpose) -> Result<Option<WrappedKey>>;
     /// Imports, newest first: of one importer, or of all.
     fn list_imports(&self, importer: Option<&str>, limit: u32) -> Result<Vec<ImportRecord>>;
     /// The error counts of an import's stored batches, by `column:code`.

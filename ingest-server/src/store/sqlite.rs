@@ -8,8 +8,8 @@ use super::space::{DiskLimits, Space};
 use super::writer::Writer;
 use super::{
     Admission, Attempt, AuditEntry, BatchMeta, Binding, Bindings, DeleteReason, DeliverySummary, ErrorKind,
-    Event, ImportRecord, ImportStatus, Message, NewBatch, NewImport, NewMessage, PutOutcome, Result, Store,
-    StoreError, StoredImporter, Unready, WrappedKey,
+    Event, ImportRecord, ImportStatus, KeyPurpose, Message, NewBatch, NewImport, NewMessage, PutOutcome,
+    Result, Store, StoreError, StoredImporter, Unready, WrappedKey,
 };
 pub use files::{DATA_FILE, FileState, Inspection, KEYS_FILE};
 use files::{DATA_MIGRATIONS, KEY_MIGRATIONS, checkpoint, connect, migrate, private_dir};
@@ -134,6 +134,28 @@ impl SqliteStore {
 }
 
 /// The device and inode of the file at `path`.
+/// SQLite's errors, by the kind an operator can act on.
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode;
+        let kind = match e.sqlite_error_code() {
+            Some(ErrorCode::DiskFull) => ErrorKind::Full,
+            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => ErrorKind::Corrupt,
+            Some(
+                ErrorCode::CannotOpen
+                | ErrorCode::ReadOnly
+                | ErrorCode::SystemIoFailure
+                | ErrorCode::DatabaseBusy
+                | ErrorCode::DatabaseLocked
+                | ErrorCode::PermissionDenied
+                | ErrorCode::FileLockingProtocolFailed,
+            ) => ErrorKind::Unavailable,
+            _ => ErrorKind::Other,
+        };
+        StoreError::new(kind, e.to_string())
+    }
+}
+
 fn file_id(path: &Path) -> Result<FileId> {
     use std::os::unix::fs::MetadataExt;
     let meta =
@@ -504,10 +526,10 @@ impl Store for SqliteStore {
         self.read(|c| outbox::summary(c, import_id))
     }
 
-    fn key(&self, id: &str, purpose: &str) -> Result<Option<WrappedKey>> {
+    fn key(&self, id: &str, purpose: KeyPurpose) -> Result<Option<WrappedKey>> {
         self.keystore(|k| {
             let sql = "SELECT key_id, wrapped FROM keys WHERE import_id = ?1 AND purpose = ?2";
-            let found = k.prepare_cached(sql)?.query_row(params![id, purpose], |r| {
+            let found = k.prepare_cached(sql)?.query_row(params![id, purpose.as_str()], |r| {
                 Ok(WrappedKey { key_id: r.get(0)?, wrapped: r.get(1)? })
             });
             Ok(found.optional()?)

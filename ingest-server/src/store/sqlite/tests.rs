@@ -1,5 +1,5 @@
 use super::*;
-use crate::store::{DiskLimits, MessageKind};
+use crate::store::{DiskLimits, KeyPurpose, MessageKind};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -55,8 +55,8 @@ fn imports_and_their_keys_are_stored() {
     assert_eq!(record.schema, None);
     store.create_import(NewImport { schema: Some("{\"version\":1}".into()), ..import("imp_b") }).unwrap();
     assert_eq!(store.import("imp_b").unwrap().unwrap().schema.as_deref(), Some("{\"version\":1}"));
-    assert_eq!(store.key("imp_a", "data").unwrap().unwrap().key_id, vec![7; 16]);
-    assert_eq!(store.key("imp_a", "transport").unwrap().unwrap().wrapped, vec![6; 60]);
+    assert_eq!(store.key("imp_a", KeyPurpose::Data).unwrap().unwrap().key_id, vec![7; 16]);
+    assert_eq!(store.key("imp_a", KeyPurpose::Transport).unwrap().unwrap().wrapped, vec![6; 60]);
     assert_eq!(store.import("imp_missing").unwrap(), None);
 }
 
@@ -96,8 +96,8 @@ fn completing_closes_the_import_and_destroys_its_transport_key() {
         (record.status, record.completed_at, record.invalid_rows),
         (ImportStatus::Complete, Some(3000), 4)
     );
-    assert!(store.key("imp_a", "transport").unwrap().is_none());
-    assert!(store.key("imp_a", "data").unwrap().is_some());
+    assert!(store.key("imp_a", KeyPurpose::Transport).unwrap().is_none());
+    assert!(store.key("imp_a", KeyPurpose::Data).unwrap().is_some());
     assert_eq!(store.put_batch(batch("imp_a", 0, 1)).unwrap(), PutOutcome::NotOpen(ImportStatus::Complete));
     assert!(store.complete("imp_a", 3001, 0, None, Vec::new()).is_err());
 }
@@ -112,12 +112,12 @@ fn imports_past_their_time_expire() {
     assert_eq!(store.expire(5000).unwrap(), 1);
     assert_eq!(store.import("imp_a").unwrap().unwrap().status, ImportStatus::Expired);
     assert_eq!(store.import("imp_b").unwrap().unwrap().status, ImportStatus::Open);
-    assert!(store.key("imp_a", "transport").unwrap().is_none());
-    assert!(store.key("imp_a", "data").unwrap().is_none(), "the data key is destroyed");
+    assert!(store.key("imp_a", KeyPurpose::Transport).unwrap().is_none());
+    assert!(store.key("imp_a", KeyPurpose::Data).unwrap().is_none(), "the data key is destroyed");
     assert!(store.batches("imp_a").unwrap().is_empty(), "the batches are deleted");
     assert!(store.sealed_batch("imp_a", 0).unwrap().is_none());
     assert_eq!(store.batches("imp_b").unwrap().len(), 1, "an open import keeps its batches");
-    assert!(store.key("imp_b", "data").unwrap().is_some());
+    assert!(store.key("imp_b", KeyPurpose::Data).unwrap().is_some());
 }
 
 #[test]
@@ -263,7 +263,7 @@ fn deleting_data_destroys_keys_rows_and_pending_messages_and_keeps_the_record() 
     );
     assert_eq!(record.deleted_reason.as_deref(), Some("operator"));
     assert_eq!(store.import("imp_open").unwrap().unwrap().status, ImportStatus::Deleted);
-    assert!(store.key("imp_a", "data").unwrap().is_none());
+    assert!(store.key("imp_a", KeyPurpose::Data).unwrap().is_none());
     assert!(store.batches("imp_a").unwrap().is_empty());
     assert_eq!(store.metadata("imp_a").unwrap(), Some(Vec::new()));
     assert_eq!(store.mapping("imp_a").unwrap(), None);
@@ -353,7 +353,7 @@ fn a_folder_holding_a_store_without_its_keystore_is_refused_and_left_as_it_was()
     assert!(error.detail().contains("keys.db is empty"), "{error}");
     std::fs::write(&keys, kept).unwrap();
     let store = SqliteStore::open(dir.path()).unwrap();
-    assert!(store.key("imp_a", "data").unwrap().is_some(), "the right keystore opens it all");
+    assert!(store.key("imp_a", KeyPurpose::Data).unwrap().is_some(), "the right keystore opens it all");
 }
 
 #[test]
@@ -437,7 +437,8 @@ fn a_start_over_the_open_limit_is_refused_and_leaves_no_key() {
     assert_eq!(full, Admission::Full { next_expiry: 4000 });
     assert!(store.import("imp_c").unwrap().is_none());
     assert!(
-        store.key("imp_c", "data").unwrap().is_none() && store.key("imp_c", "transport").unwrap().is_none()
+        store.key("imp_c", KeyPurpose::Data).unwrap().is_none()
+            && store.key("imp_c", KeyPurpose::Transport).unwrap().is_none()
     );
     assert_eq!(
         store.open_imports("demo", 4000).unwrap(),
