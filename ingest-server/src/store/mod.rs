@@ -1,15 +1,17 @@
 //! Storage behind one narrow interface: imports, their sealed batches, the wrapped keys (in a
 //! separate keystore file) and the event log. Everything here is already sealed or holds only
-//! counts, codes and column keys; SQLite (`sqlite`) is the one implementation, and a PostgreSQL
-//! one would implement the same trait.
+//! counts, codes and column keys; SQLite (`sqlite`) and PostgreSQL (`postgres`, for several
+//! instances over one database) implement the same trait.
 
 pub mod blobs;
 mod outbox;
+mod postgres;
 mod space;
 mod sqlite;
 mod writer;
 
 pub use outbox::{Attempt, DeleteReason, DeliverySummary, Message, MessageKind, MessageStatus, NewMessage};
+pub use postgres::{PostgresOptions, PostgresStore};
 pub use space::{DiskLimits, RESERVE_FILE};
 pub use sqlite::{DATA_FILE, FileState, Inspection, KEYS_FILE, SqliteStore};
 
@@ -373,6 +375,8 @@ pub enum Unready {
     KeystoreGone,
     /// Free space is below the floor.
     LowDiskSpace,
+    /// The object storage holding sealed batches does not answer or take writes.
+    ObjectsUnavailable,
 }
 
 impl Unready {
@@ -384,6 +388,7 @@ impl Unready {
             Unready::DataFileGone => "store_file_missing",
             Unready::KeystoreGone => "keystore_file_missing",
             Unready::LowDiskSpace => "disk_space_low",
+            Unready::ObjectsUnavailable => "object_storage_unavailable",
         }
     }
 }

@@ -358,7 +358,7 @@ fn endpoint(config: &postgres::Config) -> Option<(String, u16)> {
 }
 
 /// The TLS connector: the public roots, or the CAs of `ca_file`.
-fn tls(ca_file: Option<&str>) -> Result<tokio_postgres_rustls::MakeRustlsConnect, OpenError> {
+pub(crate) fn tls(ca_file: Option<&str>) -> Result<tokio_postgres_rustls::MakeRustlsConnect, OpenError> {
     let mut roots = rustls::RootCertStore::empty();
     match ca_file {
         Some(path) => {

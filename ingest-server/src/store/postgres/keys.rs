@@ -1,0 +1,61 @@
+//! The keystore database's SQL (wrapped keys, by import and purpose) and what both databases
+//! hold alike: the binding to each other and to the master key, and the row readiness writes.
+
+use super::super::{Binding, KeyPurpose, NewImport, WrappedKey};
+use super::pool::Sql;
+use postgres::{GenericClient, Transaction};
+
+/// Writes a new import's wrapped data and transport keys.
+pub(super) fn insert(k: &mut Transaction<'_>, import: &NewImport) -> Sql<()> {
+    let (key_id, wrapped) = &import.data_key;
+    let sql = "INSERT INTO keys (import_id, purpose, key_id, wrapped) VALUES ($1, $2, $3, $4)";
+    k.execute(sql, &[&import.id, &KeyPurpose::Data.as_str(), key_id, wrapped])?;
+    let empty: &[u8] = &[];
+    k.execute(sql, &[&import.id, &KeyPurpose::Transport.as_str(), &empty, &import.transport_key])?;
+    Ok(())
+}
+
+/// Deletes the keys of `purposes` of imports `ids`.
+pub(super) fn delete(k: &mut impl GenericClient, ids: &[String], purposes: &[&str]) -> Sql<()> {
+    if !ids.is_empty() {
+        k.execute("DELETE FROM keys WHERE import_id = ANY($1) AND purpose = ANY($2)", &[&ids, &purposes])?;
+    }
+    Ok(())
+}
+
+/// A wrapped key of an import.
+pub(super) fn key(k: &mut impl GenericClient, id: &str, purpose: KeyPurpose) -> Sql<Option<WrappedKey>> {
+    let sql = "SELECT key_id, wrapped FROM keys WHERE import_id = $1 AND purpose = $2";
+    let found = k.query_opt(sql, &[&id, &purpose.as_str()])?;
+    Ok(found
+        .map(|r| Ok::<_, postgres::Error>(WrappedKey { key_id: r.try_get(0)?, wrapped: r.try_get(1)? }))
+        .transpose()?)
+}
+
+/// Which of `ids` have a data key.
+pub(super) fn with_data_key(k: &mut impl GenericClient, ids: &[String]) -> Sql<Vec<String>> {
+    let sql = "SELECT import_id FROM keys WHERE purpose = 'data' AND import_id = ANY($1)";
+    Ok(k.query(sql, &[&ids])?.iter().map(|r| r.try_get(0)).collect::<Result<_, postgres::Error>>()?)
+}
+
+/// The binding the database holds.
+pub(super) fn binding(c: &mut postgres::Client) -> Sql<Option<Binding>> {
+    let found = c.query_opt("SELECT store_id, check_value FROM binding", &[])?;
+    Ok(found
+        .map(|r| Ok::<_, postgres::Error>(Binding { store_id: r.try_get(0)?, check: r.try_get(1)? }))
+        .transpose()?)
+}
+
+/// Writes `binding` into the database, replacing the one it held.
+pub(super) fn bind(c: &mut impl GenericClient, binding: &Binding) -> Sql<()> {
+    let sql = "INSERT INTO binding (store_id, check_value) VALUES ($1, $2)
+               ON CONFLICT (one) DO UPDATE SET store_id = $1, check_value = $2";
+    c.execute(sql, &[&binding.store_id, &binding.check])?;
+    Ok(())
+}
+
+/// Writes to the database, as readiness does to prove it takes writes.
+pub(super) fn probe(c: &mut impl GenericClient, now: i64) -> Sql<()> {
+    c.execute("UPDATE binding SET probed_at = $1", &[&now])?;
+    Ok(())
+}
