@@ -125,6 +125,14 @@ impl Postgres {
         assert!(output.status.success(), "psql failed: {}", String::from_utf8_lossy(&output.stderr));
         String::from_utf8(output.stdout).unwrap()
     }
+
+    /// Creates the database `name` (owned by the superuser); returns its URL.
+    #[allow(dead_code, reason = "the delivery bench includes this file and makes no database")]
+    pub(crate) fn create_database(&self, name: &str) -> String {
+        self.psql(&format!("CREATE DATABASE \"{name}\""));
+        let (server, _) = self.url.rsplit_once('/').unwrap();
+        format!("{server}/{name}")
+    }
 }
 
 impl Drop for Postgres {

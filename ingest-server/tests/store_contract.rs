@@ -1,0 +1,634 @@
+//! The store's contract, written once against `&dyn Store` and run for every backend: SQLite,
+//! PostgreSQL with sealed batches in the data database, and PostgreSQL with sealed batches in
+//! object storage (an in-memory `Blobs` here). Each PostgreSQL backend starts one cluster for
+//! all its cases and gives each case two fresh databases (data and keystore).
+//!
+//! What only SQLite has (files, write-ahead logs, disk space, inspection) is tested in
+//! `src/store/sqlite/tests.rs`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use sluice_server::store::blobs::{Blobs, import_of};
+use sluice_server::store::{
+    Admission, Attempt, Binding, Bindings, DeleteReason, DiskLimits, ErrorKind, Event, ImportStatus,
+    KeyPurpose, MessageKind, NewBatch, NewImport, NewMessage, PostgresOptions, PostgresStore, PutOutcome,
+    SqliteStore, Store, StoreError, StoredImporter,
+};
+use std::collections::BTreeMap;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex};
+use support::services::Postgres;
+
+/// Every case, by name.
+const CASES: &[(&str, Case)] = &[
+    ("imports_and_their_keys_are_stored", imports_and_their_keys_are_stored),
+    ("a_batch_is_stored_once_replays_answer_the_same_and_other_bodies_conflict", a_batch_is_stored_once),
+    ("completing_closes_the_import_and_destroys_its_transport_key", completing_closes_the_import),
+    ("imports_past_their_time_expire", imports_past_their_time_expire),
+    ("events_hold_what_they_were_given", events_hold_what_they_were_given),
+    ("concurrent_batches_of_many_imports_are_all_stored", concurrent_batches_are_all_stored),
+    ("messages_are_added_with_the_completion_and_attempts_move_them_along", messages_move_along),
+    ("deleting_data_destroys_keys_rows_and_pending_messages_and_keeps_the_record", deleting_data),
+    ("large_imports_are_deleted_to_the_last_batch", large_imports_are_deleted),
+    ("a_start_over_the_open_limit_is_refused_and_leaves_no_key", a_start_over_the_open_limit),
+    ("a_stored_batch_moves_the_expiry_later_never_earlier", the_expiry_moves_later),
+    ("remembered_mappings_are_kept_per_importer_and_the_least_recently_used_go", remembered_mappings),
+    ("importers_are_stored_replaced_and_deleted_each_with_its_audit_record", importers_with_audit),
+    ("imports_are_listed_newest_first_and_error_counts_summed", listings_and_error_counts),
+    ("a_binding_is_written_to_both_databases", a_binding_is_written_to_both),
+    ("a_healthy_store_is_ready", a_healthy_store_is_ready),
+    ("the_same_batch_sent_at_once_from_several_threads_is_stored_once", the_same_batch_at_once),
+    ("max_rows_holds_for_batches_stored_at_once", max_rows_at_once),
+    ("an_import_completed_at_once_from_several_threads_is_completed_once", completed_at_once),
+    ("deletion_leaves_no_key_no_batch_and_no_object", deletion_leaves_nothing),
+    ("only_stored_batches_keep_an_object", only_stored_batches_keep_an_object),
+];
+
+type Case = fn(&Fixture);
+
+#[test]
+fn sqlite() {
+    run(|_| {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap().with_disk(DiskLimits { min_free: 0, reserve: 0 });
+        Fixture { store: Box::new(store), objects: None, _dir: Some(dir) }
+    });
+}
+
+#[test]
+fn postgres() {
+    let pg = Postgres::start();
+    run(|n| postgres_fixture(&pg, &format!("plain_{n}"), None));
+}
+
+#[test]
+fn postgres_with_objects() {
+    let pg = Postgres::start();
+    run(|n| {
+        let objects = Arc::new(Memory::default());
+        postgres_fixture(&pg, &format!("objects_{n}"), Some(objects))
+    });
+}
+
+/// A store for one case, and what it needs kept.
+struct Fixture {
+    store: Box<dyn Store>,
+    /// The object storage, when sealed batches go there.
+    objects: Option<Arc<Memory>>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// Runs every case on a fresh store; reports those that failed together.
+fn run(fixture: impl Fn(usize) -> Fixture) {
+    let mut failed = Vec::new();
+    for (n, (name, case)) in CASES.iter().enumerate() {
+        let fixture = fixture(n);
+        if std::panic::catch_unwind(AssertUnwindSafe(|| case(&fixture))).is_err() {
+            failed.push(*name);
+        }
+    }
+    assert!(failed.is_empty(), "failed: {failed:#?}");
+}
+
+fn postgres_fixture(pg: &Postgres, name: &str, objects: Option<Arc<Memory>>) -> Fixture {
+    let options = PostgresOptions {
+        data_url: pg.create_database(&format!("{name}_data")),
+        keystore_url: pg.create_database(&format!("{name}_keys")),
+        pool_size: 4,
+        ca_file: None,
+    };
+    let blobs = objects.clone().map(|o| o as Arc<dyn Blobs>);
+    let store = PostgresStore::open(&options, blobs).unwrap();
+    Fixture { store: Box::new(store), objects, _dir: None }
+}
+
+/// Object storage in memory.
+#[derive(Default)]
+struct Memory {
+    objects: Mutex<BTreeMap<String, Vec<u8>>>,
+}
+
+impl Memory {
+    /// How many objects import `id` has.
+    fn count(&self, id: &str) -> usize {
+        self.objects.lock().unwrap().keys().filter(|name| import_of(name) == Some(id)).count()
+    }
+}
+
+impl Blobs for Memory {
+    fn put(&self, name: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        self.objects.lock().unwrap().insert(name.to_owned(), bytes.to_vec());
+        Ok(())
+    }
+
+    fn get(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.objects.lock().unwrap().get(name).cloned())
+    }
+
+    fn delete(&self, name: &str) -> Result<(), StoreError> {
+        self.objects.lock().unwrap().remove(name);
+        Ok(())
+    }
+
+    fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        Ok(self.objects.lock().unwrap().keys().filter(|n| n.starts_with(prefix)).cloned().collect())
+    }
+
+    fn check(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    fn describe(&self) -> String {
+        "memory".into()
+    }
+}
+
+fn import(id: &str) -> NewImport {
+    NewImport {
+        id: id.into(),
+        importer: "demo".into(),
+        schema_digest: [1; 32],
+        token_hash: [2; 32],
+        token_expires_at: 2000,
+        created_at: 1000,
+        expires_at: 5000,
+        file_size: Some(123),
+        schema: None,
+        metadata: vec![9, 9],
+        data_key: (vec![7; 16], vec![8; 60]),
+        transport_key: vec![6; 60],
+    }
+}
+
+fn batch(id: &str, sequence: u64, body: u8) -> NewBatch {
+    NewBatch {
+        import_id: id.into(),
+        sequence,
+        first_row: sequence * 10 + 1,
+        row_count: 10,
+        invalid_rows: vec![sequence * 10 + 3],
+        fingerprint: [body; 32],
+        sealed: vec![body; 100],
+        summary: Some(vec![body; 20]),
+        max_rows: 1000,
+        stored_at: 1500,
+        token_expires_at: 2000 + 100 * sequence as i64,
+    }
+}
+
+fn message(id: &str, sequence: u32, kind: MessageKind) -> NewMessage {
+    NewMessage {
+        id: id.into(),
+        destination: 0,
+        sequence,
+        kind,
+        first_batch: 0,
+        first_offset: sequence * 5,
+        row_count: if kind == MessageKind::Rows { 5 } else { 0 },
+        chunks: 2,
+        due_at: 10_000,
+    }
+}
+
+/// The messages a completion of `id` adds: two of rows and the completion.
+fn messages(id: &str) -> Vec<NewMessage> {
+    vec![
+        message(&format!("msg_{id}_0"), 0, MessageKind::Rows),
+        message(&format!("msg_{id}_1"), 1, MessageKind::Rows),
+        message(&format!("msg_{id}_2"), 2, MessageKind::Completed),
+    ]
+}
+
+/// A completed import `id` with one batch, two row messages and a completion message.
+fn completed(store: &dyn Store, id: &str) {
+    store.create_import(import(id)).unwrap();
+    store.put_batch(batch(id, 0, 1)).unwrap();
+    store.complete(id, 3000, 0, Some(vec![5; 40]), messages(id)).unwrap();
+}
+
+fn imports_and_their_keys_are_stored(f: &Fixture) {
+    let store = &*f.store;
+    store.create_import(import("imp_a")).unwrap();
+    let record = store.import("imp_a").unwrap().unwrap();
+    assert_eq!(
+        (record.status, record.file_size, record.schema_digest),
+        (ImportStatus::Open, Some(123), [1; 32])
+    );
+    assert_eq!(store.metadata("imp_a").unwrap(), Some(vec![9, 9]));
+    assert_eq!(record.schema, None);
+    store.create_import(NewImport { schema: Some("{\"version\":1}".into()), ..import("imp_b") }).unwrap();
+    assert_eq!(store.import("imp_b").unwrap().unwrap().schema.as_deref(), Some("{\"version\":1}"));
+    assert_eq!(store.key("imp_a", KeyPurpose::Data).unwrap().unwrap().key_id, vec![7; 16]);
+    assert_eq!(store.key("imp_a", KeyPurpose::Transport).unwrap().unwrap().wrapped, vec![6; 60]);
+    assert_eq!(store.import("imp_missing").unwrap(), None);
+    assert_eq!(store.metadata("imp_missing").unwrap(), None);
+}
+
+fn a_batch_is_stored_once(f: &Fixture) {
+    let store = &*f.store;
+    store.create_import(import("imp_a")).unwrap();
+    assert_eq!(store.put_batch(batch("imp_a", 0, 1)).unwrap(), PutOutcome::Stored);
+    let PutOutcome::Replayed(meta) = store.put_batch(batch("imp_a", 0, 1)).unwrap() else {
+        panic!("not a replay")
+    };
+    assert_eq!((meta.sequence, meta.first_row, meta.row_count, meta.invalid_rows), (0, 1, 10, 1));
+    assert_eq!(store.put_batch(batch("imp_a", 0, 2)).unwrap(), PutOutcome::Conflict);
+    let over = NewBatch { max_rows: 19, ..batch("imp_a", 1, 3) };
+    assert_eq!(store.put_batch(over).unwrap(), PutOutcome::TooManyRows, "10 stored and 10 more");
+    assert_eq!(store.put_batch(batch("imp_a", 1, 3)).unwrap(), PutOutcome::Stored);
+    let record = store.import("imp_a").unwrap().unwrap();
+    assert_eq!((record.batches, record.rows, record.invalid_rows), (2, 20, 2));
+    assert_eq!(record.token_expires_at, 2100, "each stored batch extends the token");
+    assert_eq!(store.batch("imp_a", 1).unwrap().map(|b| b.first_row), Some(11));
+    assert_eq!(store.batch("imp_a", 2).unwrap(), None);
+    assert_eq!(store.invalid_rows("imp_a").unwrap(), [3, 13]);
+    assert_eq!(store.batches("imp_a").unwrap().iter().map(|b| b.sequence).collect::<Vec<_>>(), [0, 1]);
+    assert_eq!(store.sealed_batch("imp_a", 1).unwrap(), Some(vec![3; 100]));
+    assert_eq!(store.sealed_batch("imp_a", 2).unwrap(), None);
+    assert_eq!(store.summary("imp_a", 1).unwrap(), Some(vec![3; 20]), "the summary is stored with it");
+    assert_eq!(store.summary("imp_a", 2).unwrap(), None);
+    assert!(store.put_batch(batch("imp_missing", 0, 1)).is_err());
+}
+
+fn completing_closes_the_import(f: &Fixture) {
+    let store = &*f.store;
+    store.create_import(import("imp_a")).unwrap();
+    store.complete("imp_a", 3000, 4, None, Vec::new()).unwrap();
+    let record = store.import("imp_a").unwrap().unwrap();
+    assert_eq!(
+        (record.status, record.completed_at, record.invalid_rows),
+        (ImportStatus::Complete, Some(3000), 4)
+    );
+    assert!(store.key("imp_a", KeyPurpose::Transport).unwrap().is_none());
+    assert!(store.key("imp_a", KeyPurpose::Data).unwrap().is_some());
+    assert_eq!(store.put_batch(batch("imp_a", 0, 1)).unwrap(), PutOutcome::NotOpen(ImportStatus::Complete));
+    assert!(store.complete("imp_a", 3001, 0, None, Vec::new()).is_err());
+}
+
+fn imports_past_their_time_expire(f: &Fixture) {
+    let store = &*f.store;
+    store.create_import(import("imp_a")).unwrap();
+    store.create_import(NewImport { expires_at: 9000, ..import("imp_b") }).unwrap();
+    store.put_batch(batch("imp_a", 0, 1)).unwrap();
+    store.put_batch(batch("imp_b", 0, 1)).unwrap();
+    assert_eq!(store.expire(5000).unwrap(), 1);
+    assert_eq!(store.import("imp_a").unwrap().unwrap().status, ImportStatus::Expired);
+    assert_eq!(store.import("imp_b").unwrap().unwrap().status, ImportStatus::Open);
+    assert!(store.key("imp_a", KeyPurpose::Transport).unwrap().is_none());
+    assert!(store.key("imp_a", KeyPurpose::Data).unwrap().is_none(), "the data key is destroyed");
+    assert!(store.batches("imp_a").unwrap().is_empty(), "the batches are deleted");
+    assert!(store.sealed_batch("imp_a", 0).unwrap().is_none());
+    assert_eq!(store.batches("imp_b").unwrap().len(), 1, "an open import keeps its batches");
+    assert!(store.key("imp_b", KeyPurpose::Data).unwrap().is_some());
+    assert_eq!(store.expire(5001).unwrap(), 0, "once");
+}
+
+fn events_hold_what_they_were_given(f: &Fixture) {
+    let store = &*f.store;
+    let detail = serde_json::json!({"rows": 10, "codes": {"invalid_email": 2}});
+    store
+        .log(Event { import_id: Some("imp_a".into()), at: 7, kind: "batch_stored", detail: detail.clone() })
+        .unwrap();
+    assert_eq!(store.events("imp_a").unwrap(), [(7, "batch_stored".to_owned(), detail)]);
+}
+
+fn concurrent_batches_are_all_stored(f: &Fixture) {
+    let store = &*f.store;
+    for i in 0..8 {
+        store.create_import(import(&format!("imp_{i}"))).unwrap();
+    }
+    std::thread::scope(|scope| {
+        for i in 0..8 {
+            scope.spawn(move || {
+                for s in 0..25 {
+                    let stored = store.put_batch(batch(&format!("imp_{i}"), s, 1)).unwrap();
+                    assert_eq!(stored, PutOutcome::Stored);
+                }
+            });
+        }
+    });
+    for i in 0..8 {
+        assert_eq!(store.import(&format!("imp_{i}")).unwrap().unwrap().batches, 25);
+    }
+}
+
+fn messages_move_along(f: &Fixture) {
+    let store = &*f.store;
+    completed(store, "imp_a");
+    assert_eq!(store.mapping("imp_a").unwrap(), Some(vec![5; 40]));
+    let pending = store.pending_messages("demo", 0, None, 10).unwrap();
+    assert_eq!(pending.iter().map(|m| m.sequence).collect::<Vec<_>>(), [0, 1, 2]);
+    assert_eq!((pending[0].importer.as_str(), pending[0].first_offset, pending[0].chunks), ("demo", 0, 2));
+    assert!(store.pending_messages("demo", 0, Some(9_999), 10).unwrap().is_empty(), "none due yet");
+    assert!(store.pending_messages("demo", 1, None, 10).unwrap().is_empty(), "another destination");
+    assert_eq!(store.messages("imp_a").unwrap().len(), 3);
+
+    let failed =
+        |retry_at| Attempt::Failed { at: 10_000, status: Some(503), error: "HTTP 503".into(), retry_at };
+    store.record_attempt("msg_imp_a_0", failed(Some(12_000))).unwrap();
+    let head = &store.pending_messages("demo", 0, None, 1).unwrap()[0];
+    assert_eq!((head.attempts, head.next_attempt_at, head.last_status), (1, 12_000, Some(503)));
+    store.record_attempt("msg_imp_a_0", Attempt::Delivered { at: 12_001, status: Some(204) }).unwrap();
+    store.record_attempt("msg_imp_a_1", failed(None)).unwrap();
+    let summary = store.delivery_summary("imp_a").unwrap();
+    assert_eq!((summary.pending, summary.delivered, summary.dead), (1, 1, 1));
+    assert_eq!(store.dead_letters(10).unwrap()[0].id, "msg_imp_a_1");
+
+    store.record_attempt("msg_imp_a_2", Attempt::Delivered { at: 12_002, status: Some(200) }).unwrap();
+    assert!(store.delivery_done("demo", false).unwrap().is_empty(), "a dead letter is not done");
+    assert_eq!(store.delivery_done("demo", true).unwrap(), ["imp_a"]);
+    assert_eq!(store.retry_dead("imp_a", 20_000).unwrap(), 1);
+    let retried = &store.pending_messages("demo", 0, None, 1).unwrap()[0];
+    assert_eq!((retried.id.as_str(), retried.attempts, retried.next_attempt_at), ("msg_imp_a_1", 0, 20_000));
+    store.record_attempt("msg_imp_a_1", Attempt::Delivered { at: 20_001, status: Some(200) }).unwrap();
+    assert_eq!(store.delivery_done("demo", false).unwrap(), ["imp_a"]);
+    store.record_attempt("msg_imp_a_1", failed(Some(1))).unwrap();
+    assert_eq!(store.delivery_summary("imp_a").unwrap().delivered, 3, "a delivered message stays delivered");
+}
+
+fn deleting_data(f: &Fixture) {
+    let store = &*f.store;
+    completed(store, "imp_a");
+    completed(store, "imp_b");
+    store.create_import(import("imp_open")).unwrap();
+    assert_eq!(store.imports_with_data(None).unwrap().len(), 3);
+    assert_eq!(store.imports_with_data(Some("other")).unwrap().len(), 0);
+    assert_eq!(store.importers_with_data().unwrap(), ["demo"]);
+    assert_eq!(store.completed_before("demo", 2999).unwrap().len(), 0);
+    assert_eq!(store.completed_before("demo", 3000).unwrap(), ["imp_a", "imp_b"]);
+
+    let ids = vec!["imp_a".to_owned(), "imp_open".to_owned()];
+    assert_eq!(store.delete_data(&ids, 4000, DeleteReason::Operator).unwrap(), ids);
+    assert!(store.delete_data(&ids, 4001, DeleteReason::Operator).unwrap().is_empty(), "once");
+    let record = store.import("imp_a").unwrap().unwrap();
+    assert_eq!(
+        (record.status, record.rows, record.data_deleted_at),
+        (ImportStatus::Complete, 10, Some(4000))
+    );
+    assert_eq!(record.deleted_reason.as_deref(), Some("operator"));
+    assert_eq!(store.import("imp_open").unwrap().unwrap().status, ImportStatus::Deleted);
+    assert!(store.key("imp_a", KeyPurpose::Data).unwrap().is_none());
+    assert!(store.batches("imp_a").unwrap().is_empty());
+    assert_eq!(store.metadata("imp_a").unwrap(), Some(Vec::new()));
+    assert_eq!(store.mapping("imp_a").unwrap(), None);
+    assert_eq!(store.delivery_summary("imp_a").unwrap().cancelled, 3);
+    assert_eq!(store.retry_dead("imp_a", 5000).unwrap(), 0);
+    assert_eq!(store.imports_with_data(None).unwrap(), ["imp_b"]);
+    assert_eq!(store.batches("imp_b").unwrap().len(), 1, "other imports keep theirs");
+    let events = store.events("imp_a").unwrap();
+    assert_eq!(events.last().unwrap().1, "data_deleted");
+    assert_eq!(events.last().unwrap().2["reason"], "operator");
+    assert!(store.unfinished_deletions().unwrap().is_empty());
+    assert!(store.keyless_imports().unwrap().is_empty(), "a finished deletion is not a missing key");
+}
+
+fn large_imports_are_deleted(f: &Fixture) {
+    let store = &*f.store;
+    store.create_import(import("imp_a")).unwrap();
+    store.create_import(import("imp_b")).unwrap();
+    for (id, count) in [("imp_a", 7), ("imp_b", 3)] {
+        for sequence in 0..count {
+            let sealed = vec![sequence as u8; 900 << 10];
+            store.put_batch(NewBatch { sealed, ..batch(id, sequence, sequence as u8) }).unwrap();
+        }
+    }
+    assert_eq!(store.sealed_batch("imp_a", 6).unwrap().map(|s| s.len()), Some(900 << 10));
+    let ids = vec!["imp_a".to_owned(), "imp_b".to_owned()];
+    assert_eq!(store.delete_data(&ids, 4000, DeleteReason::Operator).unwrap(), ids);
+    assert!(store.batches("imp_a").unwrap().is_empty() && store.batches("imp_b").unwrap().is_empty());
+    let events = store.events("imp_a").unwrap();
+    assert_eq!(events.last().unwrap().2["batches"], 7, "the log counts every batch");
+}
+
+fn a_start_over_the_open_limit(f: &Fixture) {
+    let store = &*f.store;
+    assert_eq!(store.create_import_within(import("imp_a"), 2, 1000).unwrap(), Admission::Created);
+    let sooner = NewImport { expires_at: 4000, ..import("imp_b") };
+    assert_eq!(store.create_import_within(sooner, 2, 1000).unwrap(), Admission::Created);
+    assert_eq!(store.open_imports("demo", 1000).unwrap(), (2, Some(4000)));
+    let full = store.create_import_within(import("imp_c"), 2, 1000).unwrap();
+    assert_eq!(full, Admission::Full { next_expiry: 4000 });
+    assert!(store.import("imp_c").unwrap().is_none());
+    assert!(
+        store.key("imp_c", KeyPurpose::Data).unwrap().is_none()
+            && store.key("imp_c", KeyPurpose::Transport).unwrap().is_none()
+    );
+    assert_eq!(
+        store.open_imports("demo", 4000).unwrap(),
+        (1, Some(5000)),
+        "past its expiry it holds no place"
+    );
+    assert_eq!(store.open_imports("other", 1000).unwrap(), (0, None));
+}
+
+fn the_expiry_moves_later(f: &Fixture) {
+    let store = &*f.store;
+    store.create_import(NewImport { expires_at: 1600, ..import("imp_a") }).unwrap();
+    store.put_batch_extending(batch("imp_a", 0, 1), 9000).unwrap();
+    assert_eq!(store.import("imp_a").unwrap().unwrap().expires_at, 9000);
+    store.put_batch_extending(batch("imp_a", 1, 2), 5000).unwrap();
+    store.put_batch(batch("imp_a", 2, 3)).unwrap();
+    assert_eq!(store.import("imp_a").unwrap().unwrap().expires_at, 9000);
+}
+
+fn remembered_mappings(f: &Fixture) {
+    let store = &*f.store;
+    let hash = |n: u8| format!("{n:064x}");
+    assert_eq!(store.remembered_mapping("demo", &hash(1), 10).unwrap(), None);
+    store.remember_mapping("demo", &hash(1), r#"{"fields":{"id":0}}"#, 10, 2).unwrap();
+    store.remember_mapping("demo", &hash(2), r#"{"fields":{"id":1}}"#, 11, 2).unwrap();
+    store.remember_mapping("other", &hash(1), r#"{"fields":{"id":9}}"#, 12, 2).unwrap();
+    // Reading the first marks it used, so the second is the least recently used.
+    assert_eq!(
+        store.remembered_mapping("demo", &hash(1), 13).unwrap().as_deref(),
+        Some(r#"{"fields":{"id":0}}"#)
+    );
+    store.remember_mapping("demo", &hash(3), r#"{"fields":{"id":2}}"#, 14, 2).unwrap();
+    assert_eq!(store.remembered_mapping("demo", &hash(2), 15).unwrap(), None, "evicted");
+    assert!(store.remembered_mapping("demo", &hash(1), 16).unwrap().is_some());
+    assert!(store.remembered_mapping("demo", &hash(3), 17).unwrap().is_some());
+    assert_eq!(
+        store.remembered_mapping("other", &hash(1), 18).unwrap().as_deref(),
+        Some(r#"{"fields":{"id":9}}"#)
+    );
+    store.remember_mapping("demo", &hash(1), r#"{"fields":{"id":5}}"#, 19, 2).unwrap();
+    assert_eq!(
+        store.remembered_mapping("demo", &hash(1), 20).unwrap().as_deref(),
+        Some(r#"{"fields":{"id":5}}"#)
+    );
+}
+
+fn importers_with_audit(f: &Fixture) {
+    let store = &*f.store;
+    let event =
+        |kind| Event { import_id: None, at: 10, kind, detail: serde_json::json!({ "importer": "crm" }) };
+    let stored = StoredImporter {
+        key: "crm".into(),
+        document: "key = \"crm\"\n".into(),
+        sealed_secrets: vec![1, 2, 3],
+        disabled: false,
+        created_at: 10,
+        updated_at: 10,
+    };
+    store.put_importer(stored.clone(), event("admin_importer_created")).unwrap();
+    let changed = StoredImporter { disabled: true, created_at: 99, updated_at: 20, ..stored.clone() };
+    store.put_importer(changed, event("admin_importer_disabled")).unwrap();
+    let expected = StoredImporter { disabled: true, updated_at: 20, ..stored };
+    assert_eq!(store.stored_importers().unwrap(), [expected], "created_at stays");
+    assert!(store.delete_importer("crm", event("admin_importer_deleted")).unwrap());
+    assert!(!store.delete_importer("crm", event("admin_importer_deleted")).unwrap(), "gone: no record");
+    assert!(store.stored_importers().unwrap().is_empty());
+    let kinds: Vec<String> = store.audit(10).unwrap().into_iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, ["admin_importer_deleted", "admin_importer_disabled", "admin_importer_created"]);
+    assert_eq!(store.audit(1).unwrap()[0].detail["importer"], "crm");
+}
+
+fn listings_and_error_counts(f: &Fixture) {
+    let store = &*f.store;
+    store.create_import(import("imp_a")).unwrap();
+    store.create_import(NewImport { created_at: 1001, ..import("imp_b") }).unwrap();
+    store.create_import(NewImport { importer: "other".into(), ..import("imp_c") }).unwrap();
+    let listed = |importer, limit| -> Vec<String> {
+        store.list_imports(importer, limit).unwrap().into_iter().map(|r| r.id).collect()
+    };
+    assert_eq!(listed(None, 10), ["imp_b", "imp_a", "imp_c"], "newest first, then by id");
+    assert_eq!(listed(Some("demo"), 1), ["imp_b"]);
+    for errors in
+        [serde_json::json!({"email:invalid": 2, "id:required": 1}), serde_json::json!({"email:invalid": 3})]
+    {
+        let detail = serde_json::json!({ "rows": 10, "errors": errors });
+        store.log(Event { import_id: Some("imp_a".into()), at: 1, kind: "batch_stored", detail }).unwrap();
+    }
+    let counts = store.error_counts("imp_a").unwrap();
+    assert_eq!(counts, BTreeMap::from([("email:invalid".to_owned(), 5), ("id:required".to_owned(), 1)]));
+    assert!(store.error_counts("imp_b").unwrap().is_empty());
+}
+
+fn a_binding_is_written_to_both(f: &Fixture) {
+    let store = &*f.store;
+    assert_eq!(store.bindings().unwrap(), Bindings::default());
+    let binding = Binding { store_id: "sto_x".into(), check: vec![1, 2, 3] };
+    store.bind(&binding).unwrap();
+    assert_eq!(store.bindings().unwrap(), Bindings { data: Some(binding.clone()), keystore: Some(binding) });
+    let other = Binding { store_id: "sto_y".into(), check: vec![4] };
+    store.bind(&other).unwrap();
+    assert_eq!(store.bindings().unwrap().data, Some(other), "replaced");
+}
+
+fn a_healthy_store_is_ready(f: &Fixture) {
+    let store = &*f.store;
+    store.bind(&Binding { store_id: "sto_x".into(), check: vec![1] }).unwrap();
+    assert!(store.readiness(5).is_empty());
+    store.has_room().unwrap();
+    store.maintain().unwrap();
+}
+
+fn the_same_batch_at_once(f: &Fixture) {
+    let store = &*f.store;
+    store.create_import(import("imp_a")).unwrap();
+    let outcomes: Vec<PutOutcome> = std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..8u8)
+            .map(|i| scope.spawn(move || store.put_batch(batch("imp_a", 0, 1 + i % 2)).unwrap()))
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    let stored = outcomes.iter().filter(|o| **o == PutOutcome::Stored).count();
+    assert_eq!(stored, 1, "{outcomes:?}");
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| matches!(o, PutOutcome::Stored | PutOutcome::Replayed(_) | PutOutcome::Conflict))
+    );
+    let body = store.batch("imp_a", 0).unwrap().unwrap().fingerprint[0];
+    let replays = outcomes.iter().filter(|o| matches!(o, PutOutcome::Replayed(_))).count();
+    assert_eq!(replays, 3, "the three others with the stored body ({body}) are replays: {outcomes:?}");
+    let record = store.import("imp_a").unwrap().unwrap();
+    assert_eq!((record.batches, record.rows), (1, 10));
+    if let Some(objects) = &f.objects {
+        assert_eq!(objects.count("imp_a"), 1, "the losers' objects are deleted");
+    }
+}
+
+fn max_rows_at_once(f: &Fixture) {
+    let store = &*f.store;
+    store.create_import(import("imp_a")).unwrap();
+    let outcomes: Vec<PutOutcome> = std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..8u64)
+            .map(|s| {
+                scope.spawn(move || {
+                    store.put_batch(NewBatch { max_rows: 35, ..batch("imp_a", s, 1) }).unwrap()
+                })
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    let stored = outcomes.iter().filter(|o| **o == PutOutcome::Stored).count();
+    let refused = outcomes.iter().filter(|o| **o == PutOutcome::TooManyRows).count();
+    assert_eq!((stored, refused), (3, 5), "{outcomes:?}");
+    assert_eq!(store.import("imp_a").unwrap().unwrap().rows, 30);
+    if let Some(objects) = &f.objects {
+        assert_eq!(objects.count("imp_a"), 3);
+    }
+}
+
+fn completed_at_once(f: &Fixture) {
+    let store = &*f.store;
+    store.create_import(import("imp_a")).unwrap();
+    store.put_batch(batch("imp_a", 0, 1)).unwrap();
+    let results: Vec<Result<(), StoreError>> = std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..6i64)
+            .map(|i| scope.spawn(move || store.complete("imp_a", 3000 + i, 0, None, messages("imp_a"))))
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    assert_eq!(store.messages("imp_a").unwrap().len(), 3, "one completion's messages");
+    assert_eq!(store.import("imp_a").unwrap().unwrap().status, ImportStatus::Complete);
+}
+
+fn deletion_leaves_nothing(f: &Fixture) {
+    let store = &*f.store;
+    store.create_import(import("imp_a")).unwrap();
+    for sequence in 0..3 {
+        store.put_batch(batch("imp_a", sequence, 1)).unwrap();
+    }
+    store.complete("imp_a", 3000, 0, Some(vec![5; 40]), messages("imp_a")).unwrap();
+    if let Some(objects) = &f.objects {
+        assert_eq!(objects.count("imp_a"), 3);
+    }
+    assert_eq!(store.delete_data(&["imp_a".to_owned()], 4000, DeleteReason::Retention).unwrap(), ["imp_a"]);
+    for purpose in [KeyPurpose::Data, KeyPurpose::Transport] {
+        assert!(store.key("imp_a", purpose).unwrap().is_none(), "{purpose:?}");
+    }
+    assert!(store.batches("imp_a").unwrap().is_empty());
+    for sequence in 0..3 {
+        assert_eq!(store.sealed_batch("imp_a", sequence).unwrap(), None);
+        assert_eq!(store.summary("imp_a", sequence).unwrap(), None);
+    }
+    assert!(store.invalid_rows("imp_a").unwrap().is_empty());
+    if let Some(objects) = &f.objects {
+        assert_eq!(objects.count("imp_a"), 0, "no object left");
+    }
+    store.maintain().unwrap();
+    assert_eq!(store.import("imp_a").unwrap().unwrap().batches, 3, "the record keeps its counts");
+}
+
+fn only_stored_batches_keep_an_object(f: &Fixture) {
+    let store = &*f.store;
+    store.create_import(import("imp_a")).unwrap();
+    assert_eq!(store.put_batch(batch("imp_a", 0, 1)).unwrap(), PutOutcome::Stored);
+    assert!(matches!(store.put_batch(batch("imp_a", 0, 1)).unwrap(), PutOutcome::Replayed(_)));
+    assert_eq!(store.put_batch(batch("imp_a", 0, 2)).unwrap(), PutOutcome::Conflict);
+    let over = NewBatch { max_rows: 10, ..batch("imp_a", 1, 1) };
+    assert_eq!(store.put_batch(over).unwrap(), PutOutcome::TooManyRows);
+    store.complete("imp_a", 3000, 0, None, Vec::new()).unwrap();
+    assert_eq!(store.put_batch(batch("imp_a", 1, 1)).unwrap(), PutOutcome::NotOpen(ImportStatus::Complete));
+    let missing = store.put_batch(batch("imp_missing", 0, 1)).unwrap_err();
+    assert_ne!(missing.kind(), ErrorKind::Full);
+    if let Some(objects) = &f.objects {
+        assert_eq!(objects.count("imp_a"), 1, "only the stored batch's object");
+        assert_eq!(objects.count("imp_missing"), 0);
+    }
+    assert_eq!(store.sealed_batch("imp_a", 0).unwrap(), Some(vec![1; 100]));
+}
