@@ -71,7 +71,6 @@ fn reopening_keeps_everything_and_does_not_migrate_twice() {
     assert_eq!(store.batches("imp_a").unwrap().len(), 1);
 }
 
-
 fn message(id: &str, sequence: u32, kind: MessageKind) -> NewMessage {
     NewMessage {
         id: id.into(),
@@ -264,4 +263,3 @@ fn readiness_notices_a_keystore_removed_under_the_server() {
     let store = store.with_disk(DiskLimits { min_free: u64::MAX, reserve: 0 });
     assert_eq!(store.readiness(7), [Unready::KeystoreGone, Unready::LowDiskSpace]);
 }
-
