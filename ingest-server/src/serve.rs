@@ -7,7 +7,7 @@ use crate::config::{Config, Importer};
 use crate::delivery::{Deliveries, ImportData, LaneError, Shared};
 use crate::http::{self, Bound};
 use crate::importers::{self, Importers};
-use crate::imports::Imports;
+use crate::imports::{Imports, RETENTION_JOB, Swept, instance_id};
 use crate::integrity::{self, Mode, StartError};
 use crate::store::Store;
 use std::io::Write;
@@ -28,17 +28,19 @@ pub fn serve(config: Config) -> Result<(), StartError> {
         tracing::warn!(error = %e, "the store's upkeep failed at start; the retention job tries again every minute");
     }
     let imports = Arc::new(Imports::new(Arc::clone(&config), store, master).map_err(failed)?);
+    let instance: Arc<str> = instance_id().map_err(failed)?.into();
+    tracing::info!(%instance, "this instance's id (it leases delivery messages and jobs under it)");
     let loaded = importers::load(&imports);
     let mut served = config.importers.clone();
     served.extend(loaded.served);
-    let deliveries = Arc::new(start_delivery(&config, &served, &imports).map_err(failed)?);
+    let deliveries = Arc::new(start_delivery(&config, &served, &imports, &instance).map_err(failed)?);
     tracing::debug!(lanes = deliveries.lanes(), "delivery started");
     let importers = Arc::new(Importers::new(Arc::clone(&imports), deliveries, loaded.unserved));
     actix_web::rt::System::new().block_on(async move {
         let bound =
             http::bind(Arc::clone(&config), Arc::clone(&imports), importers).map_err(StartError::Failed)?;
         announce(&config, &bound);
-        actix_web::rt::spawn(retain_periodically(imports));
+        actix_web::rt::spawn(retain_periodically(imports, instance));
         bound.server.await.map_err(|e| StartError::Failed(format!("the server stopped: {e}")))
     })
 }
@@ -67,6 +69,7 @@ fn start_delivery(
     config: &Config,
     served: &[Importer],
     imports: &Arc<Imports>,
+    instance: &Arc<str>,
 ) -> Result<Deliveries, LaneError> {
     let data: Arc<dyn ImportData> = Arc::clone(imports) as Arc<dyn ImportData>;
     let shared = Shared {
@@ -74,6 +77,7 @@ fn start_delivery(
         data,
         wakeup: Arc::clone(imports.wakeup()),
         schedule: config.server.delivery.retry_schedule.clone(),
+        instance: Arc::clone(instance),
     };
     Deliveries::start(served, &shared)
 }
@@ -130,15 +134,23 @@ fn announce(config: &Config, bound: &Bound) {
 }
 
 /// Enforces retention now and then once a minute.
-async fn retain_periodically(imports: Arc<Imports>) {
+async fn retain_periodically(imports: Arc<Imports>, instance: Arc<str>) {
     let mut ticks = actix_web::rt::time::interval(RETENTION_INTERVAL);
     loop {
         ticks.tick().await;
-        let imports = Arc::clone(&imports);
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        let now = i64::try_from(now).unwrap_or(i64::MAX);
-        match actix_web::web::block(move || imports.enforce_retention(now)).await {
-            Ok(Ok(swept)) if swept == Default::default() => {}
+        let (imports, instance) = (Arc::clone(&imports), Arc::clone(&instance));
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis());
+        let now_ms = i64::try_from(now).unwrap_or(i64::MAX);
+        let run = move || {
+            // One instance at a time runs the job; the others skip the round. The lease
+            // outlasts two rounds, so its holder keeps it and a dead holder's runs out.
+            if !imports.leads(RETENTION_JOB, &instance, now_ms, 2 * RETENTION_INTERVAL)? {
+                return Ok(Swept::default());
+            }
+            imports.enforce_retention(now_ms / 1000)
+        };
+        match actix_web::web::block(run).await {
+            Ok(Ok(swept)) if swept == Swept::default() => {}
             Ok(Ok(swept)) => tracing::info!(
                 expired = swept.expired,
                 retention = swept.retention,

@@ -5,9 +5,10 @@
 //! order they were asked for.
 
 use super::destination;
-use super::lane::{Lane, LaneError, Shared};
+use super::lane::{Lane, LaneError, Shared, renew_leases};
 use crate::config::Importer;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
@@ -17,6 +18,14 @@ pub struct Deliveries {
     changes: Mutex<Sender<Change>>,
     shared: Shared,
     lanes: usize,
+    /// Set when dropped: ends the thread renewing this instance's leases.
+    stopped: Arc<AtomicBool>,
+}
+
+impl Drop for Deliveries {
+    fn drop(&mut self) {
+        self.stopped.store(true, Ordering::SeqCst);
+    }
 }
 
 /// What the conductor is asked to do.
@@ -46,7 +55,13 @@ impl Deliveries {
             .name("sluice-lanes".to_owned())
             .spawn(move || conduct(running, &received))
             .map_err(|error| LaneError::Thread { importer: String::new(), destination: 0, error })?;
-        Ok(Deliveries { changes: Mutex::new(changes), shared: shared.clone(), lanes: count })
+        let stopped = Arc::new(AtomicBool::new(false));
+        let (renewing, flag) = (shared.clone(), Arc::clone(&stopped));
+        std::thread::Builder::new()
+            .name("sluice-leases".to_owned())
+            .spawn(move || renew_leases(&renewing, &flag))
+            .map_err(|error| LaneError::Thread { importer: String::new(), destination: 0, error })?;
+        Ok(Deliveries { changes: Mutex::new(changes), shared: shared.clone(), lanes: count, stopped })
     }
 
     /// How many lanes ran at start.

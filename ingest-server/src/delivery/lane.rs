@@ -10,19 +10,20 @@ use super::destination::{Attempts, OpenError, Outcome};
 use super::source::{ImportData, ImportReader, SourceError};
 use super::{Wakeup, now_ms};
 use crate::config::Delivery;
-use crate::store::{Attempt, Message, Store, StoreError};
+use crate::store::{Attempt, Claim, Lease, Message, Store, StoreError};
 use ring::rand::{SecureRandom, SystemRandom};
-use std::collections::HashSet;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// The longest a lane sleeps before looking at the outbox again.
 const POLL: Duration = Duration::from_secs(1);
 
-/// Messages a parallel thread looks at to find one not in flight.
-const LOOKAHEAD: u32 = 256;
+/// How long a message taken for an attempt stays this instance's: the instance renews its
+/// leases every third of it while it lives (see [`renew_leases`]), so a lease runs out only
+/// when its instance died or lost the store, and then another instance takes the message over.
+pub const LEASE: Duration = Duration::from_secs(30);
 
 /// What every lane shares: the outbox (in the store), the imports' data, what wakes the lanes
 /// and the retry schedule.
@@ -36,6 +37,22 @@ pub struct Shared {
     pub wakeup: Arc<Wakeup>,
     /// The wait before each retry; once used up, a failed message is a dead letter.
     pub schedule: Vec<Duration>,
+    /// This instance's id (`ins_…`), under which it leases the messages it sends.
+    pub instance: Arc<str>,
+}
+
+/// Keeps this instance's message leases running while `stopped` is unset: renews them every
+/// third of [`LEASE`]. A failed renewal is logged; the next one tries again, and a lease that
+/// ran out meanwhile at worst lets another instance send the message too (at least once).
+pub(super) fn renew_leases(shared: &Shared, stopped: &AtomicBool) {
+    let every = LEASE / 3;
+    while !stopped.load(Ordering::SeqCst) {
+        let until = now_ms() + millis(LEASE);
+        if let Err(e) = shared.store.renew_leases(&shared.instance, until) {
+            tracing::warn!(error = %e, "cannot renew this instance's delivery leases");
+        }
+        std::thread::sleep(every);
+    }
 }
 
 /// Why delivery could not start.
@@ -86,7 +103,6 @@ pub(super) struct Lane {
     index: u32,
     delivery: Delivery,
     destination: Box<dyn Attempts>,
-    in_flight: Mutex<HashSet<String>>,
     shared: Shared,
     /// Set when the importer's destinations change or it is deleted: its threads end after
     /// the attempt they are making.
@@ -101,17 +117,8 @@ impl Lane {
         destination: Box<dyn Attempts>,
         shared: Shared,
     ) -> Arc<Lane> {
-        let in_flight = Mutex::new(HashSet::new());
         let stopped = AtomicBool::new(false);
-        Arc::new(Lane {
-            importer: importer.to_owned(),
-            index,
-            delivery,
-            destination,
-            in_flight,
-            shared,
-            stopped,
-        })
+        Arc::new(Lane { importer: importer.to_owned(), index, delivery, destination, shared, stopped })
     }
 
     /// Starts the lane's threads: one for a sequential lane, `parallelism` for a parallel one.
@@ -170,34 +177,17 @@ impl Lane {
         }
     }
 
-    /// The next message to send, or how long to wait.
+    /// The next message to send, leased to this instance, or how long to wait.
     fn next(&self) -> Result<Next, StoreError> {
-        let store = &self.shared.store;
         let now = now_ms();
-        match self.delivery {
-            Delivery::Sequential => {
-                let head = store.pending_messages(&self.importer, self.index, None, 1)?.pop();
-                Ok(match head {
-                    Some(m) if m.next_attempt_at <= now => Next::Send(m),
-                    Some(m) => Next::Wait(Duration::from_millis((m.next_attempt_at - now).unsigned_abs())),
-                    None => Next::Wait(POLL),
-                })
-            }
-            Delivery::Parallel { .. } => {
-                // Read under the lock: a message another thread is finishing stays in flight
-                // until its attempt is recorded, so this read sees it one way or the other. A
-                // set left by a thread that panicked is still a set of ids: use it.
-                let mut in_flight = self.in_flight.lock().unwrap_or_else(PoisonError::into_inner);
-                let due = store.pending_messages(&self.importer, self.index, Some(now), LOOKAHEAD)?;
-                Ok(match due.into_iter().find(|m| !in_flight.contains(&m.id)) {
-                    Some(m) => {
-                        in_flight.insert(m.id.clone());
-                        Next::Send(m)
-                    }
-                    None => Next::Wait(POLL),
-                })
-            }
-        }
+        let ordered = matches!(self.delivery, Delivery::Sequential);
+        let lease = Lease { holder: self.shared.instance.to_string(), until_ms: now + millis(LEASE) };
+        let claim = self.shared.store.claim_message(&self.importer, self.index, ordered, now, &lease)?;
+        Ok(match claim {
+            Claim::Message(m) => Next::Send(m),
+            Claim::Wait { until_ms } => Next::Wait(Duration::from_millis((until_ms - now).unsigned_abs())),
+            Claim::Empty => Next::Wait(POLL),
+        })
     }
 
     /// Sends one message, records the outcome, applies retention; whether an outcome was
@@ -209,7 +199,9 @@ impl Lane {
             self.log(message, &attempt);
             (self.shared.store.record_attempt(&message.id, attempt), ended)
         });
-        self.in_flight.lock().unwrap_or_else(PoisonError::into_inner).remove(&message.id);
+        if recorded.is_none() {
+            self.release(message);
+        }
         match recorded {
             Some((Err(e), _)) => {
                 tracing::warn!(message = %message.id, error = %e, "cannot record a delivery attempt");
@@ -222,6 +214,13 @@ impl Lane {
                 true
             }
             None => false,
+        }
+    }
+
+    /// Gives back the lease on a message no attempt was recorded for.
+    fn release(&self, message: &Message) {
+        if let Err(e) = self.shared.store.release_message(&message.id, &self.shared.instance) {
+            tracing::warn!(message = %message.id, error = %e, "cannot give back a delivery lease; it runs out by itself");
         }
     }
 

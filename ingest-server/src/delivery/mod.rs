@@ -39,7 +39,7 @@ pub mod webhook;
 
 pub use conductor::Deliveries;
 pub use destination::{Destination, Failure, Outcome, Probe};
-pub use lane::{LaneError, Shared};
+pub use lane::{LEASE, LaneError, Shared};
 pub use source::{ImportData, ImportReader, ImportView, SourceError};
 pub use webhook::sign;
 

@@ -62,6 +62,11 @@ pub struct Completion {
     pub completed_at: i64,
 }
 
+/// Whether a completed import holds what a completion request expects.
+fn same_counts(record: &ImportRecord, expected: &Expected) -> bool {
+    (record.batches, record.rows) == (expected.batches, expected.rows)
+}
+
 impl Imports {
     /// Verifies and completes import `id`. Completing a completed import again with the same
     /// counts answers the same.
@@ -76,7 +81,7 @@ impl Imports {
         let record = self.authorized(key, id, token, now)?;
         match record.status {
             ImportStatus::Open => {}
-            ImportStatus::Complete if (record.batches, record.rows) == (expected.batches, expected.rows) => {
+            ImportStatus::Complete if same_counts(&record, &expected) => {
                 return Ok(completion(&record, record.invalid_rows, record.completed_at.unwrap_or(now)));
             }
             status => return Err(ImportError::Closed(status)),
@@ -89,8 +94,12 @@ impl Imports {
         let importer = self.importer(key)?;
         let messages = plan(id, &batches, &importer.config.destinations, now_ms());
         if let Err(e) = self.store.complete(id, now, invalid_rows, mapping, messages) {
-            // Expired (or deleted) while it was being checked.
+            // Completed by another request (on this instance or another) while it was being
+            // checked: the same answer as a repeated completion. Or expired, or deleted.
             return match self.store.import(id)? {
+                Some(done) if done.status == ImportStatus::Complete && same_counts(&done, &expected) => {
+                    Ok(completion(&done, done.invalid_rows, done.completed_at.unwrap_or(now)))
+                }
                 Some(current) if current.status != ImportStatus::Open => {
                     Err(ImportError::Closed(current.status))
                 }

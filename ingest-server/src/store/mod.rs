@@ -10,7 +10,9 @@ mod space;
 mod sqlite;
 mod writer;
 
-pub use outbox::{Attempt, DeleteReason, DeliverySummary, Message, MessageKind, MessageStatus, NewMessage};
+pub use outbox::{
+    Attempt, Claim, DeleteReason, DeliverySummary, Lease, Message, MessageKind, MessageStatus, NewMessage,
+};
 pub use postgres::{PostgresOptions, PostgresStore};
 pub use space::{DiskLimits, RESERVE_FILE};
 pub use sqlite::{DATA_FILE, FileState, Inspection, KEYS_FILE, SqliteStore};
@@ -425,7 +427,8 @@ pub trait Store: Send + Sync {
     /// One stored batch's sealed summary; none when the batch, or its summary, is not stored.
     fn summary(&self, id: &str, sequence: u64) -> Result<Option<Vec<u8>>>;
     /// Marks an import complete with its final invalid row count, its sealed column mapping and
-    /// the messages to deliver, in one transaction; destroys its transport key.
+    /// the messages to deliver, in one transaction; destroys its transport key. Decided once:
+    /// on an import no longer open it fails with [`ErrorKind::Conflict`] and writes nothing.
     fn complete(
         &self,
         id: &str,
@@ -488,7 +491,28 @@ pub trait Store: Send + Sync {
         due_by: Option<i64>,
         limit: u32,
     ) -> Result<Vec<Message>>;
-    /// Records an attempt to deliver message `id`.
+    /// Takes the next message of one destination of an importer under `lease`. An `ordered`
+    /// lane looks only at its oldest pending message: it waits while that one is not due or
+    /// another holder's lease on it runs. An unordered lane takes the oldest due message whose
+    /// lease is free or has run out. Taking and leasing are one write, so no two holders ever
+    /// hold one message.
+    fn claim_message(
+        &self,
+        importer: &str,
+        destination: u32,
+        ordered: bool,
+        now_ms: i64,
+        lease: &Lease,
+    ) -> Result<Claim>;
+    /// Extends every pending message leased by `holder` to `until_ms` (the holder is alive);
+    /// returns how many.
+    fn renew_leases(&self, holder: &str, until_ms: i64) -> Result<u64>;
+    /// Gives back `holder`'s lease on message `id` without recording an attempt.
+    fn release_message(&self, id: &str, holder: &str) -> Result<()>;
+    /// Takes or keeps the lease on job `job` (the retention job runs on one instance at a
+    /// time): whether `lease.holder` holds it now, until `lease.until_ms`.
+    fn lead(&self, job: &str, lease: &Lease, now_ms: i64) -> Result<bool>;
+    /// Records an attempt to deliver message `id` and ends its lease.
     fn record_attempt(&self, id: &str, attempt: Attempt) -> Result<()>;
     /// The messages of an import, in order.
     fn messages(&self, import_id: &str) -> Result<Vec<Message>>;

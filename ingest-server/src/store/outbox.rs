@@ -123,6 +123,32 @@ pub struct Message {
     pub delivered_at: Option<i64>,
 }
 
+/// A lease: who holds it (an instance's id, `ins_…`) and until when (Unix milliseconds). Every
+/// instance sharing a store takes outbox messages and jobs under leases, so that each message is
+/// in flight on one instance at a time, and a dead instance's leases run out and are taken over.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lease {
+    /// The instance holding it.
+    pub holder: String,
+    /// When it runs out unless renewed (Unix milliseconds).
+    pub until_ms: i64,
+}
+
+/// What [`claim_message`](super::Store::claim_message) found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Claim {
+    /// A message, now leased to the caller: send it.
+    Message(Message),
+    /// Nothing to send before `until_ms` (Unix milliseconds): an ordered lane's oldest message
+    /// is not due yet, or another instance holds its lease.
+    Wait {
+        /// When to look again at the latest.
+        until_ms: i64,
+    },
+    /// No message is pending (or due, for an unordered lane).
+    Empty,
+}
+
 /// The result of one attempt.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Attempt {

@@ -7,12 +7,13 @@
 use super::space::{DiskLimits, Space};
 use super::writer::Writer;
 use super::{
-    Admission, Attempt, AuditEntry, BatchMeta, Binding, Bindings, DeleteReason, DeliverySummary, ErrorKind,
-    Event, ImportRecord, ImportStatus, KeyPurpose, Message, NewBatch, NewImport, NewMessage, PutOutcome,
-    Result, Store, StoreError, StoredImporter, Unready, WrappedKey,
+    Admission, Attempt, AuditEntry, BatchMeta, Binding, Bindings, Claim, DeleteReason, DeliverySummary,
+    ErrorKind, Event, ImportRecord, ImportStatus, KeyPurpose, Lease, Message, NewBatch, NewImport,
+    NewMessage, PutOutcome, Result, Store, StoreError, StoredImporter, Unready, WrappedKey,
 };
 pub use files::{DATA_FILE, FileState, Inspection, KEYS_FILE};
 use files::{DATA_MIGRATIONS, KEY_MIGRATIONS, checkpoint, connect, migrate, private_dir};
+use leases::Leases;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -29,6 +30,8 @@ pub struct SqliteStore {
     next_reader: AtomicUsize,
     keys: Mutex<Connection>,
     space: Space,
+    /// Leases on messages and jobs (in memory: one process serves a SQLite store).
+    leases: Leases,
     /// The two files as opened, to notice when either is removed or replaced under the server.
     opened: [(PathBuf, FileId); 2],
 }
@@ -65,6 +68,7 @@ impl SqliteStore {
             next_reader: AtomicUsize::new(0),
             keys: Mutex::new(keys),
             space: Space::new(dir, DiskLimits::default()),
+            leases: Leases::default(),
             opened,
         })
     }
@@ -368,7 +372,7 @@ impl Store for SqliteStore {
             let changed =
                 c.prepare_cached(sql)?.execute(params![owned, at, signed(invalid_rows)?, mapping])?;
             if changed == 0 {
-                return Err(StoreError::other("the import is not open"));
+                return Err(StoreError::new(ErrorKind::Conflict, "the import is not open"));
             }
             outbox::insert(c, &owned, &messages)
         })?;
@@ -504,9 +508,42 @@ impl Store for SqliteStore {
         self.read(|c| outbox::pending(c, importer, destination, due_by, limit))
     }
 
+    fn claim_message(
+        &self,
+        importer: &str,
+        destination: u32,
+        ordered: bool,
+        now_ms: i64,
+        lease: &Lease,
+    ) -> Result<Claim> {
+        if ordered {
+            let head = self.read(|c| outbox::pending(c, importer, destination, None, 1))?.pop();
+            return Ok(self.leases.claim_head(head, now_ms, lease));
+        }
+        let mut held = self.leases.messages();
+        let due =
+            self.read(|c| outbox::pending(c, importer, destination, Some(now_ms), leases::LOOKAHEAD))?;
+        Ok(Leases::claim_any(&mut held, due, now_ms, lease))
+    }
+
+    fn renew_leases(&self, holder: &str, until_ms: i64) -> Result<u64> {
+        Ok(self.leases.renew(holder, until_ms))
+    }
+
+    fn release_message(&self, id: &str, holder: &str) -> Result<()> {
+        self.leases.release(id, holder);
+        Ok(())
+    }
+
+    fn lead(&self, job: &str, lease: &Lease, now_ms: i64) -> Result<bool> {
+        self.leases.lead(job, lease, now_ms)
+    }
+
     fn record_attempt(&self, id: &str, attempt: Attempt) -> Result<()> {
         let owned = id.to_owned();
-        self.writer.run(move |c| outbox::record(c, &owned, &attempt))
+        let recorded = self.writer.run(move |c| outbox::record(c, &owned, &attempt));
+        self.leases.end(id);
+        recorded
     }
 
     fn messages(&self, import_id: &str) -> Result<Vec<Message>> {
@@ -665,6 +702,7 @@ fn insert_batch(c: &Connection, batch: &NewBatch, expires_at: i64) -> Result<()>
 mod deletion;
 mod files;
 mod importers;
+mod leases;
 mod mappings;
 mod outbox;
 mod starts;

@@ -7,6 +7,7 @@ use crate::delivery::contract::Fixture;
 use crate::delivery::destination::{Destination, Failure, Probe};
 use crate::store::{ImportStatus, MessageKind, MessageStatus, NewImport, NewMessage, SqliteStore};
 use std::collections::VecDeque;
+use std::sync::Mutex;
 
 /// A destination that answers each attempt with the next scripted outcome (delivered when the
 /// script is used up), or finds the import gone.
@@ -59,6 +60,7 @@ impl World {
             data: Arc::clone(&self.data) as Arc<dyn ImportData>,
             wakeup: Arc::default(),
             schedule: schedule.to_vec(),
+            instance: "ins_test".into(),
         };
         Lane::new("demo", 0, delivery, Box::new(destination), shared)
     }
@@ -200,8 +202,12 @@ fn a_parallel_lane_sends_due_messages_side_by_side_but_never_one_twice() {
     };
     assert_ne!(a.id, b.id, "a message in flight is not taken again");
     let mut reader = ImportReader::new(Arc::clone(&lane.shared.data));
+    assert!(matches!(lane.next().unwrap(), Next::Send(c) if c.id == "msg_2"));
+    assert!(matches!(lane.next().unwrap(), Next::Wait(_)), "every due message is in flight");
     assert!(lane.attempt(&a, &mut reader) && lane.attempt(&b, &mut reader));
-    assert!(lane.in_flight.lock().unwrap().is_empty());
+    assert_eq!(world.store.delivery_summary("imp_a").unwrap().delivered, 2);
+    // msg_2's lease runs until it is recorded (or runs out): no thread takes it meanwhile.
+    world.store.release_message("msg_2", "ins_test").unwrap();
     assert_eq!(step(&lane), "msg_2");
     assert!(matches!(lane.next().unwrap(), Next::Wait(_)), "all delivered");
     assert_eq!(world.store.delivery_summary("imp_a").unwrap().delivered, 3);
@@ -215,6 +221,10 @@ fn a_message_whose_import_is_gone_is_not_sent_and_nothing_is_recorded() {
     let Next::Send(message) = lane.next().unwrap() else { panic!("msg_0 is due") };
     assert!(!lane.attempt(&message, &mut ImportReader::new(Arc::clone(&lane.shared.data))));
     assert_eq!(world.message("msg_0").attempts, 0);
+    assert!(
+        matches!(lane.next().unwrap(), Next::Send(m) if m.id == "msg_0"),
+        "its lease was given back: it is not held until the lease runs out"
+    );
     assert!(world.data.ended.lock().unwrap().is_empty());
 }
 
@@ -239,6 +249,7 @@ fn a_message_that_cannot_be_prepared_fails_without_reaching_the_destination() {
         data: Arc::clone(&world.data) as Arc<dyn ImportData>,
         wakeup: Arc::default(),
         schedule: vec![Duration::from_secs(1)],
+        instance: "ins_test".into(),
     };
     let lane = Lane::new("demo", 0, Delivery::Sequential, Box::new(Unreadable), shared);
     step(&lane);

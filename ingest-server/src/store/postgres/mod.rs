@@ -6,13 +6,14 @@
 //! the data database.
 //!
 //! Each file here owns one part: `pool` the connections and errors, `migrations` the schemas,
-//! `imports` imports and batches, `keys` the keystore and the bindings, `outbox` messages and
-//! leases, `deletion` deleting data and sweeping objects, `records` events, importers and
+//! `imports` imports and batches, `keys` the keystore and the bindings, `outbox` messages,
+//! `leases` leases on messages and jobs, `deletion` deleting data and sweeping objects, `records` events, importers and
 //! remembered mappings.
 
 mod deletion;
 mod imports;
 mod keys;
+mod leases;
 mod migrations;
 mod outbox;
 mod pool;
@@ -20,9 +21,9 @@ mod records;
 
 use super::blobs::Blobs;
 use super::{
-    Admission, Attempt, AuditEntry, BatchMeta, Binding, Bindings, DeleteReason, DeliverySummary, ErrorKind,
-    Event, ImportRecord, KeyPurpose, Message, NewBatch, NewImport, NewMessage, PutOutcome, Result, Store,
-    StoreError, StoredImporter, Unready, WrappedKey,
+    Admission, Attempt, AuditEntry, BatchMeta, Binding, Bindings, Claim, DeleteReason, DeliverySummary,
+    ErrorKind, Event, ImportRecord, KeyPurpose, Lease, Message, NewBatch, NewImport, NewMessage, PutOutcome,
+    Result, Store, StoreError, StoredImporter, Unready, WrappedKey,
 };
 use pool::Pool;
 use std::fmt;
@@ -283,6 +284,33 @@ impl Store for PostgresStore {
         limit: u32,
     ) -> Result<Vec<Message>> {
         self.data.run(|c| outbox::pending(c, importer, destination, due_by, limit))
+    }
+
+    fn claim_message(
+        &self,
+        importer: &str,
+        destination: u32,
+        ordered: bool,
+        now_ms: i64,
+        lease: &Lease,
+    ) -> Result<Claim> {
+        if ordered {
+            self.data.transaction(|c| leases::claim_head(c, importer, destination, now_ms, lease))
+        } else {
+            self.data.run(|c| leases::claim_any(c, importer, destination, now_ms, lease))
+        }
+    }
+
+    fn renew_leases(&self, holder: &str, until_ms: i64) -> Result<u64> {
+        self.data.run(|c| leases::renew(c, holder, until_ms))
+    }
+
+    fn release_message(&self, id: &str, holder: &str) -> Result<()> {
+        self.data.run(|c| leases::release(c, id, holder))
+    }
+
+    fn lead(&self, job: &str, lease: &Lease, now_ms: i64) -> Result<bool> {
+        self.data.run(|c| leases::lead(c, job, lease, now_ms))
     }
 
     fn record_attempt(&self, id: &str, attempt: Attempt) -> Result<()> {

@@ -1,7 +1,5 @@
 //! The outbox's SQL: messages added with their import's completion, read in order per
-//! destination, their attempts recorded; and the leases that let several instances share the
-//! delivery lanes (a message is sent by the one instance leasing it) and the retention job (run
-//! by the one instance leading it).
+//! destination, their attempts recorded (which ends their lease, see `leases`).
 
 use super::super::{
     Attempt, DeliverySummary, ErrorKind, Message, MessageKind, MessageStatus, NewMessage, StoreError,
@@ -11,7 +9,7 @@ use super::{imports, signed};
 use postgres::{GenericClient, Row, Transaction};
 
 /// The columns a [`Message`] is read from.
-const COLUMNS: &str = "id, import_id, importer, destination, sequence, kind, first_batch, first_offset, \
+pub(super) const COLUMNS: &str = "id, import_id, importer, destination, sequence, kind, first_batch, first_offset, \
                        row_count, chunks, status, attempts, next_attempt_at, last_attempt_at, last_status, last_error, \
                        delivered_at";
 
@@ -150,7 +148,8 @@ fn messages(
     c.query(sql, params)?.iter().map(message).collect()
 }
 
-fn message(r: &Row) -> Sql<Message> {
+/// A message from a row of [`COLUMNS`].
+pub(super) fn message(r: &Row) -> Sql<Message> {
     let small = |column: &str| -> Sql<u32> {
         u32::try_from(r.try_get::<_, i64>(column)?).map_err(|_| corrupt(column).into())
     };
