@@ -11,9 +11,9 @@ mod support;
 
 use sluice_server::store::blobs::{Blobs, import_of};
 use sluice_server::store::{
-    Admission, Attempt, Binding, Bindings, DeleteReason, DiskLimits, ErrorKind, Event, ImportStatus,
-    KeyPurpose, MessageKind, NewBatch, NewImport, NewMessage, PostgresOptions, PostgresStore, PutOutcome,
-    SqliteStore, Store, StoreError, StoredImporter,
+    Admission, Attempt, Binding, Bindings, Claim, DeleteReason, DiskLimits, ErrorKind, Event, ImportStatus,
+    KeyPurpose, Lease, MessageKind, NewBatch, NewImport, NewMessage, PostgresOptions, PostgresStore,
+    PutOutcome, SqliteStore, Store, StoreError, StoredImporter,
 };
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
@@ -43,6 +43,10 @@ const CASES: &[(&str, Case)] = &[
     ("an_import_completed_at_once_from_several_threads_is_completed_once", completed_at_once),
     ("deletion_leaves_no_key_no_batch_and_no_object", deletion_leaves_nothing),
     ("only_stored_batches_keep_an_object", only_stored_batches_keep_an_object),
+    ("an_ordered_lane_waits_for_a_running_lease_and_takes_one_that_ran_out", an_ordered_lane_waits),
+    ("an_unordered_lane_takes_the_oldest_message_no_one_holds", an_unordered_lane_takes_any),
+    ("no_message_is_handed_to_two_holders_at_once", no_message_to_two_holders),
+    ("a_job_has_one_leader_until_its_lease_runs_out", a_job_has_one_leader),
 ];
 
 type Case = fn(&Fixture);
@@ -263,7 +267,8 @@ fn completing_closes_the_import(f: &Fixture) {
     assert!(store.key("imp_a", KeyPurpose::Transport).unwrap().is_none());
     assert!(store.key("imp_a", KeyPurpose::Data).unwrap().is_some());
     assert_eq!(store.put_batch(batch("imp_a", 0, 1)).unwrap(), PutOutcome::NotOpen(ImportStatus::Complete));
-    assert!(store.complete("imp_a", 3001, 0, None, Vec::new()).is_err());
+    let again = store.complete("imp_a", 3001, 0, None, Vec::new()).unwrap_err();
+    assert_eq!(again.kind(), ErrorKind::Conflict);
 }
 
 fn imports_past_their_time_expire(f: &Fixture) {
@@ -583,6 +588,7 @@ fn completed_at_once(f: &Fixture) {
         threads.into_iter().map(|t| t.join().unwrap()).collect()
     });
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    assert!(results.iter().flat_map(|r| r.as_ref().err()).all(|e| e.kind() == ErrorKind::Conflict));
     assert_eq!(store.messages("imp_a").unwrap().len(), 3, "one completion's messages");
     assert_eq!(store.import("imp_a").unwrap().unwrap().status, ImportStatus::Complete);
 }
@@ -631,4 +637,115 @@ fn only_stored_batches_keep_an_object(f: &Fixture) {
         assert_eq!(objects.count("imp_missing"), 0);
     }
     assert_eq!(store.sealed_batch("imp_a", 0).unwrap(), Some(vec![1; 100]));
+}
+
+fn lease(holder: &str, until_ms: i64) -> Lease {
+    Lease { holder: holder.into(), until_ms }
+}
+
+/// The id of the message claimed, if one was.
+fn claimed(claim: Claim) -> Option<String> {
+    match claim {
+        Claim::Message(m) => Some(m.id),
+        _ => None,
+    }
+}
+
+fn an_ordered_lane_waits(f: &Fixture) {
+    let store = &*f.store;
+    let claim =
+        |now, holder, until| store.claim_message("demo", 0, true, now, &lease(holder, until)).unwrap();
+    assert_eq!(claim(9_000, "a", 20_000), Claim::Empty);
+    completed(store, "imp_a");
+    assert_eq!(claim(9_000, "a", 20_000), Claim::Wait { until_ms: 10_000 }, "not due");
+    assert_eq!(claimed(claim(10_000, "a", 20_000)).as_deref(), Some("msg_imp_a_0"));
+    for holder in ["a", "b"] {
+        assert_eq!(claim(15_000, holder, 30_000), Claim::Wait { until_ms: 20_000 }, "{holder}");
+    }
+    assert_eq!(claimed(claim(20_000, "b", 30_000)).as_deref(), Some("msg_imp_a_0"), "ran out: taken over");
+    store.release_message("msg_imp_a_0", "a").unwrap();
+    assert_eq!(claim(25_000, "a", 40_000), Claim::Wait { until_ms: 30_000 }, "still b's");
+    assert_eq!(store.renew_leases("b", 50_000).unwrap(), 1);
+    assert_eq!(claim(35_000, "a", 40_000), Claim::Wait { until_ms: 50_000 });
+    store.record_attempt("msg_imp_a_0", Attempt::Delivered { at: 35_000, status: Some(200) }).unwrap();
+    assert_eq!(claimed(claim(35_000, "a", 60_000)).as_deref(), Some("msg_imp_a_1"), "the attempt ended it");
+    store.release_message("msg_imp_a_1", "a").unwrap();
+    assert_eq!(claimed(claim(35_000, "b", 60_000)).as_deref(), Some("msg_imp_a_1"), "given back");
+    assert_eq!(store.claim_message("demo", 1, true, 35_000, &lease("a", 60_000)).unwrap(), Claim::Empty);
+}
+
+fn an_unordered_lane_takes_any(f: &Fixture) {
+    let store = &*f.store;
+    completed(store, "imp_a");
+    let claim =
+        |now, holder| claimed(store.claim_message("demo", 0, false, now, &lease(holder, 20_000)).unwrap());
+    assert_eq!(claim(9_000, "a"), None, "none due");
+    assert_eq!(claim(10_000, "a").as_deref(), Some("msg_imp_a_0"));
+    assert_eq!(
+        claim(10_000, "a").as_deref(),
+        Some("msg_imp_a_1"),
+        "its own lease keeps its other threads out"
+    );
+    assert_eq!(claim(10_000, "b").as_deref(), Some("msg_imp_a_2"));
+    assert_eq!(claim(10_000, "b"), None);
+    store.release_message("msg_imp_a_1", "a").unwrap();
+    assert_eq!(claim(10_000, "b").as_deref(), Some("msg_imp_a_1"));
+    assert_eq!(claim(20_000, "c").as_deref(), Some("msg_imp_a_0"), "a lease that ran out is taken over");
+}
+
+fn no_message_to_two_holders(f: &Fixture) {
+    let store = &*f.store;
+    for i in 0..4 {
+        completed(store, &format!("imp_{i}"));
+    }
+    for ordered in [false, true] {
+        let sent: Vec<String> = std::thread::scope(|scope| {
+            let threads: Vec<_> = (0..4)
+                .map(|t| scope.spawn(move || deliver_all(store, ordered, &format!("ins_{t}"))))
+                .collect();
+            threads.into_iter().flat_map(|t| t.join().unwrap()).collect()
+        });
+        let mut unique = sent.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!((sent.len(), unique.len()), (12, 12), "ordered: {ordered}: {sent:?}");
+        for i in 0..4 {
+            store.retry_dead(&format!("imp_{i}"), 10_000).unwrap();
+        }
+    }
+}
+
+/// Claims and sends (as dead letters, to claim them again in the next round) until nothing is
+/// pending; the ids sent.
+fn deliver_all(store: &dyn Store, ordered: bool, holder: &str) -> Vec<String> {
+    let mut sent = Vec::new();
+    loop {
+        match store.claim_message("demo", 0, ordered, 50_000, &lease(holder, 90_000)).unwrap() {
+            Claim::Message(m) => {
+                let failed = Attempt::Failed { at: 50_000, status: None, error: "x".into(), retry_at: None };
+                store.record_attempt(&m.id, failed).unwrap();
+                sent.push(m.id);
+            }
+            Claim::Wait { .. } => std::thread::sleep(std::time::Duration::from_millis(1)),
+            Claim::Empty => return sent,
+        }
+    }
+}
+
+fn a_job_has_one_leader(f: &Fixture) {
+    let store = &*f.store;
+    assert!(store.lead("retention", &lease("a", 100), 0).unwrap());
+    assert!(!store.lead("retention", &lease("b", 150), 50).unwrap());
+    assert!(store.lead("retention", &lease("a", 200), 90).unwrap(), "its holder keeps it");
+    assert!(store.lead("retention", &lease("b", 300), 200).unwrap(), "taken over once it ran out");
+    assert!(store.lead("other", &lease("a", 300), 200).unwrap(), "jobs are apart");
+    let leaders = std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..6)
+            .map(|i| {
+                scope.spawn(move || store.lead("race", &lease(&format!("ins_{i}"), 1_000), 500).unwrap())
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).filter(|led| *led).count()
+    });
+    assert_eq!(leaders, 1);
 }
