@@ -98,40 +98,6 @@ fn completed(store: &SqliteStore, id: &str) {
 }
 
 #[test]
-fn an_import_whose_key_is_gone_without_a_recorded_deletion_is_found_and_not_taken_for_one() {
-    let (_dir, store) = store();
-    completed(&store, "imp_a");
-    completed(&store, "imp_b");
-    assert!(store.keyless_imports().unwrap().is_empty());
-    store.delete_keys(&["imp_b".to_owned()], &["data"]).unwrap();
-    assert_eq!(store.keyless_imports().unwrap(), ["imp_b"]);
-    assert!(store.unfinished_deletions().unwrap().is_empty(), "a missing key is no deletion");
-}
-
-#[test]
-fn a_deletion_is_recorded_before_any_key_is_destroyed_and_only_that_is_unfinished() {
-    let (_dir, store) = store();
-    completed(&store, "imp_a");
-    completed(&store, "imp_b");
-    // What a crash right after the marker and the keys leaves: both written, the rows not gone.
-    let ids = vec!["imp_a".to_owned()];
-    store.writer.run(move |c| deletion::mark(c, &ids, 3500, DeleteReason::Operator)).unwrap();
-    store.delete_keys(&["imp_a".to_owned()], &["data", "transport"]).unwrap();
-    assert_eq!(store.unfinished_deletions().unwrap(), ["imp_a"]);
-    assert!(store.keyless_imports().unwrap().is_empty(), "a recorded deletion is not a missing key");
-    assert_eq!(store.delete_data(&["imp_a".to_owned()], 4000, DeleteReason::Resumed).unwrap(), ["imp_a"]);
-    assert!(store.unfinished_deletions().unwrap().is_empty());
-    let record = store.import("imp_a").unwrap().unwrap();
-    assert_eq!(
-        (record.data_deleted_at, record.deleted_reason.as_deref()),
-        (Some(4000), Some("operator")),
-        "finished, with the reason it was started for"
-    );
-    assert!(store.batches("imp_a").unwrap().is_empty());
-    assert_eq!(store.batches("imp_b").unwrap().len(), 1);
-}
-
-#[test]
 fn large_imports_are_deleted_a_few_megabytes_at_a_time() {
     let (_dir, store) = store();
     store.create_import(import("imp_a")).unwrap();
