@@ -74,6 +74,8 @@ fn sqlite() {
 fn postgres() {
     let pg = Postgres::start();
     run(|n| postgres_fixture(&pg, &format!("plain_{n}"), None));
+    several_instances_open_one_store_at_once(&pg);
+    a_refused_connection_names_no_password(&pg);
 }
 
 #[test]
@@ -865,4 +867,41 @@ fn objects_of_deleted_imports_are_swept(f: &Fixture) {
     objects.put(&batch_name("imp_a", 8, 1), b"sealed").unwrap();
     store.maintain().unwrap();
     assert_eq!(objects.count("imp_a"), 1, "a swept import is not listed again");
+}
+
+/// PostgreSQL only: instances starting together migrate the databases once, and each opens them.
+fn several_instances_open_one_store_at_once(pg: &Postgres) {
+    let options = PostgresOptions {
+        data_url: pg.create_database("shared_data"),
+        keystore_url: pg.create_database("shared_keys"),
+        pool_size: 2,
+        ca_file: None,
+    };
+    let stores: Vec<PostgresStore> = std::thread::scope(|scope| {
+        let threads: Vec<_> =
+            (0..4).map(|_| scope.spawn(|| PostgresStore::open(&options, None).unwrap())).collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    stores[0].create_import(import("imp_a")).unwrap();
+    assert!(stores[3].import("imp_a").unwrap().is_some(), "one store");
+    assert!(stores[2].key("imp_a", KeyPurpose::Data).unwrap().is_some());
+    for url in [&options.data_url, &options.keystore_url] {
+        let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+        let applied: i64 = client.query_one("SELECT count(*) FROM sluice_migrations", &[]).unwrap().get(0);
+        assert_eq!(applied, 2, "each migration applied once");
+    }
+}
+
+/// PostgreSQL only: a connection refused for a wrong password says so without the password.
+fn a_refused_connection_names_no_password(pg: &Postgres) {
+    let wrong = pg.create_database("refused").replace(&pg.password, "not-the-password-123");
+    let options =
+        PostgresOptions { data_url: wrong.clone(), keystore_url: wrong, pool_size: 1, ca_file: None };
+    let error = PostgresStore::open(&options, None).err().unwrap();
+    assert_eq!(error.kind(), ErrorKind::Other, "{error}");
+    let shown = format!("{error} {error:?} {options:?}");
+    assert!(!shown.contains("not-the-password-123") && !shown.contains("127.0.0.1:"), "{shown}");
+    let unparsable = PostgresOptions { data_url: "postgres://u:secret-1@[bad".into(), ..options };
+    let error = PostgresStore::open(&unparsable, None).err().unwrap();
+    assert!(!error.to_string().contains("secret-1"), "{error}");
 }

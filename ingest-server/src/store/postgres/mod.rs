@@ -31,7 +31,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Where the two databases are. The URLs may hold a password: this never prints them.
+/// Where the two databases are. The URLs may hold a password: this never prints them. TLS is as
+/// each URL's `sslmode` says (`prefer` when it says nothing; `require` to refuse a server without
+/// TLS), with the certificate checked against `ca_file` or the public roots.
 #[derive(Clone)]
 pub struct PostgresOptions {
     /// The data database's URL (`postgres://user:password@host:port/name?sslmode=…`).
