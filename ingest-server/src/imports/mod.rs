@@ -15,6 +15,7 @@ mod health;
 mod internal;
 mod keys;
 mod mappings;
+mod operator;
 mod packing;
 mod reading;
 mod retention;
@@ -349,8 +350,9 @@ impl Imports {
         self.registry().get(key).cloned().ok_or(ImportError::UnknownImporter)
     }
 
-    /// The store.
-    pub fn store(&self) -> &Arc<dyn Store> {
+    /// The store, for the delivery lanes, which `serve` wires to it directly. Everything else
+    /// reads and writes through the domain's methods.
+    pub(crate) fn store(&self) -> &Arc<dyn Store> {
         &self.store
     }
 
