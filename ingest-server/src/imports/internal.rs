@@ -227,6 +227,7 @@ pub(super) fn json_problem(e: &serde_json::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::imports::{ImportError, pack, unpack};
     use crate::store::ErrorKind;
 
     const CELL: &str = "ada.lovelace@example.com";
@@ -272,6 +273,21 @@ mod tests {
     }
 
     #[test]
+    fn a_store_failure_is_full_unavailable_or_a_typed_cause() {
+        let from = |kind| ImportError::from(StoreError::new(kind, "writing batch 3"));
+        assert!(matches!(from(ErrorKind::Full), ImportError::StorageFull));
+        assert!(matches!(from(ErrorKind::Unavailable), ImportError::Unavailable(_)));
+        for kind in [ErrorKind::Conflict, ErrorKind::NotFound, ErrorKind::Corrupt, ErrorKind::Other] {
+            let error = from(kind);
+            assert!(
+                matches!(&error, ImportError::Internal(Internal::Store(e)) if e.kind() == kind),
+                "{error}"
+            );
+            assert!(error.to_string().contains("writing batch 3"), "{error}");
+        }
+    }
+
+    #[test]
     fn a_json_problem_does_not_quote_the_value() {
         let json = format!(r#"{{"fields": "{CELL}"}}"#);
         let e = serde_json::from_str::<std::collections::HashMap<String, u64>>(&json).unwrap_err();
@@ -286,8 +302,8 @@ mod tests {
     #[test]
     fn a_damaged_batch_is_reported_without_its_cells() {
         let text = format!("email\n{CELL}\n");
-        let packed = super::super::pack(text.as_bytes()).unwrap();
-        let problem = super::super::unpack(&packed[..packed.len() - 1]).unwrap_err();
+        let packed = pack(text.as_bytes()).unwrap();
+        let problem = unpack(&packed[..packed.len() - 1]).unwrap_err();
         let cause = Internal::Unreadable { import: "imp_a".into(), item: Item::Batch(0), problem };
         assert!(!cause.to_string().contains(CELL), "{cause}");
         let problem = sluice_parser::batch::Batch::decode(text.as_bytes()).unwrap_err().to_string();
