@@ -208,7 +208,7 @@ pub struct Unserved {
 /// whose key the configuration file now uses, is not served (an error in the log, and in the
 /// dashboard's list): its imports and messages wait until it is fixed.
 pub fn load(imports: &Imports) -> Loaded {
-    let stored = match imports.store().stored_importers() {
+    let stored = match imports.stored_importers() {
         Ok(stored) => stored,
         Err(e) => {
             tracing::error!(error = %e, "cannot read the importers made in the dashboard; they are not served");
@@ -373,7 +373,7 @@ impl Importers {
         let kind = if disabled { "admin_importer_disabled" } else { "admin_importer_enabled" };
         let change = json!([{ "field": "disabled", "from": stored.disabled, "to": disabled }]);
         let event = self.event(kind, key, actor, now, change);
-        self.imports.store().put_importer(StoredImporter { disabled, updated_at: now, ..stored }, event)?;
+        self.imports.store_importer(StoredImporter { disabled, updated_at: now, ..stored }, event)?;
         match self.imports.importer(key) {
             Ok(current) => {
                 let runtime = ImporterRuntime::new(current.config.clone(), current.source.clone(), disabled)?;
@@ -414,9 +414,7 @@ impl Importers {
         let change = json!([{ "field": format!("destinations[{id}].secret"), "change": "rotated", "previousSignsUntil": until }]);
         let event = self.event("admin_importer_secret_rotated", key, actor, now, change);
         let disabled = stored.disabled;
-        self.imports
-            .store()
-            .put_importer(StoredImporter { sealed_secrets, updated_at: now, ..stored }, event)?;
+        self.imports.store_importer(StoredImporter { sealed_secrets, updated_at: now, ..stored }, event)?;
         self.apply(importer, &document, disabled)?;
         Ok((ShownSecret { destination: id, index, secret }, until))
     }
@@ -441,9 +439,7 @@ impl Importers {
         };
         let detail = json!({ "importer": key, "by": actor, "destination": index, "outcome": tested.outcome, "status": tested.status, "error": tested.error });
         let event = Event { import_id: None, at: now, kind: "admin_destination_tested", detail };
-        if let Err(e) = self.imports.store().log(event) {
-            tracing::warn!(error = %e, "could not write the audit log");
-        }
+        self.imports.audit_event(event);
         Ok(tested)
     }
 
@@ -465,14 +461,14 @@ impl Importers {
         if !stored.disabled {
             return Err(ConfigureError::Enabled);
         }
-        let holding = self.imports.store().imports_with_data(Some(key))?.len();
+        let holding = self.imports.imports_with_data(Some(key))?.len();
         if holding > 0 {
             return Err(ConfigureError::HasData(holding));
         }
         let before = Document::parse(&stored.document).map_err(ConfigureError::Internal)?.to_json();
         let changes = Value::Array(diff::changes(Some(&before), None, &[]));
         let event = self.event("admin_importer_deleted", key, actor, now, changes);
-        self.imports.store().delete_importer(key, event)?;
+        self.imports.delete_stored_importer(key, event)?;
         self.imports.remove_importer(key);
         self.deliveries.remove(key);
         self.served(key);
@@ -511,7 +507,7 @@ impl Importers {
             created_at,
             updated_at: now,
         };
-        self.imports.store().put_importer(row, event)?;
+        self.imports.store_importer(row, event)?;
         self.apply(importer, &document, disabled)?;
         self.served(&key);
         Ok(Saved { key, secrets: shown })
@@ -527,7 +523,7 @@ impl Importers {
 
     /// The stored importer with `key`.
     fn stored(&self, key: &str) -> Result<Option<StoredImporter>, ConfigureError> {
-        Ok(self.imports.store().stored_importers()?.into_iter().find(|s| s.key == key))
+        Ok(self.imports.stored_importers()?.into_iter().find(|s| s.key == key))
     }
 
     /// The stored importer with `key`, or why it cannot be changed here.
