@@ -74,6 +74,7 @@ mod schema;
 mod secret;
 mod server;
 mod start;
+mod storage;
 mod table;
 mod units;
 mod weak;
@@ -89,6 +90,7 @@ pub use proxies::{IpRange, TrustedProxies};
 pub use secret::Secret;
 pub use server::{DeliverySettings, MasterKeySource, Server, ServerLimits, Tls};
 pub use start::ImportStart;
+pub use storage::{Backend, BlobSettings, DatabaseUrl, PostgresSettings, S3BlobSettings, Storage};
 pub use table::{PgTransaction, PostgresTable};
 pub use units::ByteSize;
 
@@ -101,13 +103,15 @@ use toml::Spanned;
 use toml::de::DeTable;
 
 /// The top-level tables.
-const ROOT_FIELDS: &[&str] = &["server", "importers"];
+const ROOT_FIELDS: &[&str] = &["server", "storage", "importers"];
 
 /// The whole configuration, checked.
 #[derive(Clone, Debug)]
 pub struct Config {
     /// `[server]`.
     pub server: Server,
+    /// `[storage]` (SQLite in the data folder when the section is left out).
+    pub storage: Storage,
     /// `[[importers]]`, in the order of the file.
     pub importers: Vec<Importer>,
     /// Secrets that are easy to guess or published (admin token, signing secrets), each with
@@ -154,11 +158,12 @@ impl Config {
             retry_span: server.delivery.longest_span(),
             import_ttl: server.limits.import_ttl,
         };
+        let storage = storage::read(&root, base_dir, env, &mut report);
         let importers = importer::read_all(&root, &context, &mut report);
         env::apply(&mut server, env, base_dir, &mut report);
         let server = server.finish(&mut report);
         let weak_secrets = report.take_weak();
-        report.finish(Config { server, importers, weak_secrets })
+        report.finish(Config { server, storage, importers, weak_secrets })
     }
 
     /// The importer with this key.
@@ -397,7 +402,7 @@ level = "debug"
             &[
                 (2, "server.listn", known),
                 (5, "server.limits.max_bodyy", "unknown field; expected one of: max_body, header_timeout"),
-                (7, "logging", "unknown field; expected one of: server, importers"),
+                (7, "logging", "unknown field; expected one of: server, storage, importers"),
             ],
         );
         let text = format!("{IMPORTER}retain = 3\n{WEBHOOK}headers = {{}}\n");

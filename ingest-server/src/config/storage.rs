@@ -1,0 +1,721 @@
+//! The `[storage]` section: which database holds the metadata (SQLite in the data folder, or
+//! PostgreSQL with its keystore in a second database), and, in `[storage.blobs]`, an optional
+//! object store for sealed batches. Passwords and access keys come from the environment or from
+//! files readable by their owner only, never from the file or a URL, and never print.
+
+use super::bucket::{parse_bucket, parse_endpoint, parse_env_name, parse_prefix};
+use super::error::{Located, Report};
+use super::reader::Table;
+use super::secret::Secret;
+use std::fmt;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use url::Url;
+
+/// The fields of `[storage]`.
+const FIELDS: &[&str] = &[
+    "backend",
+    "url",
+    "password_env",
+    "password_file",
+    "keystore_url",
+    "keystore_password_env",
+    "keystore_password_file",
+    "pool_size",
+    "ca_file",
+    "blobs",
+];
+
+/// The fields of `[storage]` that only `backend = "postgres"` reads.
+const POSTGRES_FIELDS: &[&str] = &[
+    "url",
+    "password_env",
+    "password_file",
+    "keystore_url",
+    "keystore_password_env",
+    "keystore_password_file",
+    "pool_size",
+    "ca_file",
+];
+
+/// The fields of `[storage.blobs]`.
+const BLOB_FIELDS: &[&str] = &["url", "endpoint", "region", "access_key_env", "secret_key_env"];
+
+/// The fields of `[storage.blobs]` that only an `s3://` URL reads.
+const S3_FIELDS: &[&str] = &["endpoint", "region", "access_key_env", "secret_key_env"];
+
+/// Connections to PostgreSQL, by default, and the most allowed.
+const DEFAULT_POOL: u32 = 8;
+const MAX_POOL: u64 = 64;
+
+/// Where the server keeps what it stores.
+#[derive(Clone, Debug, Default)]
+pub struct Storage {
+    /// The metadata database (default SQLite in the data folder).
+    pub backend: Backend,
+    /// Where sealed batches go when not in the database (`None`: in the database).
+    pub blobs: Option<BlobSettings>,
+}
+
+impl Storage {
+    /// One line for `check-config`: the backend and where it is, without any password.
+    pub fn describe(&self) -> String {
+        let backend = match &self.backend {
+            Backend::Sqlite => "sqlite (in the data folder)".to_owned(),
+            Backend::Postgres(pg) => {
+                format!("postgres {}, keystore {}, pool {}", pg.url, pg.keystore_url, pg.pool_size)
+            }
+        };
+        match &self.blobs {
+            Some(blobs) => format!("{backend}; sealed batches in {}", blobs.describe()),
+            None => backend,
+        }
+    }
+}
+
+/// The metadata database.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub enum Backend {
+    /// SQLite files in the data folder (the default).
+    #[default]
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres(PostgresSettings),
+}
+
+/// `backend = "postgres"`, checked.
+#[derive(Clone, Debug)]
+pub struct PostgresSettings {
+    /// The data database.
+    pub url: DatabaseUrl,
+    /// The keystore: a separate database, so that one dump never holds both the data and the
+    /// keys that open it.
+    pub keystore_url: DatabaseUrl,
+    /// The most connections to open (1 to 64, default 8).
+    pub pool_size: u32,
+    /// The certificate authority to verify the database's TLS certificate with.
+    pub ca_file: Option<PathBuf>,
+}
+
+/// A database URL with its password put in. `Display` and `Debug` show it without the password;
+/// [`expose`](DatabaseUrl::expose) gives the whole URL, to connect with.
+#[derive(Clone)]
+pub struct DatabaseUrl {
+    full: Secret,
+    shown: String,
+}
+
+impl DatabaseUrl {
+    /// The URL with its password, for the one place that connects.
+    pub fn expose(&self) -> &str {
+        self.full.expose()
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.shown)
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({})", self.shown)
+    }
+}
+
+/// `[storage.blobs]`, checked.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum BlobSettings {
+    /// An S3-compatible bucket (`s3://bucket/prefix`).
+    S3(S3BlobSettings),
+    /// A folder on a mounted volume (`file:///path`).
+    Folder(PathBuf),
+}
+
+impl BlobSettings {
+    /// Where it is, without credentials.
+    pub fn describe(&self) -> String {
+        match self {
+            BlobSettings::S3(s3) => s3.describe(),
+            BlobSettings::Folder(root) => format!("file://{}", root.display()),
+        }
+    }
+}
+
+/// A bucket for sealed batches, and the keys to it.
+#[derive(Clone, Debug)]
+pub struct S3BlobSettings {
+    /// The bucket's name.
+    pub bucket: String,
+    /// What every key starts with: empty, or ending in `/`.
+    pub prefix: String,
+    /// An S3-compatible service's URL (requests are then path-style); `None` is AWS, reached
+    /// at `https://s3.<region>.amazonaws.com` with virtual-host requests.
+    pub endpoint: Option<String>,
+    /// The region requests are signed for (default `us-east-1`).
+    pub region: String,
+    /// The access key id.
+    pub access_key_id: Secret,
+    /// The secret access key.
+    pub secret_access_key: Secret,
+    /// A temporary session's token (`AWS_SESSION_TOKEN`), when set.
+    pub session_token: Option<Secret>,
+}
+
+impl S3BlobSettings {
+    /// `s3://bucket/prefix`.
+    pub fn url(&self) -> String {
+        format!("s3://{}/{}", self.bucket, self.prefix)
+    }
+
+    /// The URL, and the endpoint when not AWS.
+    pub fn describe(&self) -> String {
+        match &self.endpoint {
+            Some(endpoint) => format!("{} at {endpoint}", self.url()),
+            None => self.url(),
+        }
+    }
+}
+
+/// Reads `[storage]`; the environment gives passwords and access keys.
+pub(super) fn read(
+    root: &Table<'_>,
+    base: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+    report: &mut Report<'_>,
+) -> Storage {
+    let t = root.table("storage", FIELDS, report);
+    let postgres = t
+        .parsed("backend", "expected a string", report, |backend| match backend {
+            "sqlite" => Ok(false),
+            "postgres" => Ok(true),
+            _ => Err("expected \"sqlite\" or \"postgres\"".to_owned()),
+        })
+        .is_some_and(|p| p.value);
+    let backend = if postgres {
+        read_postgres(&t, base, env, report).map_or(Backend::Sqlite, Backend::Postgres)
+    } else {
+        refuse_written(&t, POSTGRES_FIELDS, "only with backend = \"postgres\"", report);
+        Backend::Sqlite
+    };
+    let blobs = t.table("blobs", BLOB_FIELDS, report);
+    if !blobs.is_present() {
+        return Storage { backend, blobs: None };
+    }
+    if !postgres {
+        let message = "object storage needs backend = \"postgres\": with SQLite, sealed batches stay in \
+                       the data folder (remove [storage.blobs], or move to PostgreSQL)";
+        report.error(&blobs.own_place(), message);
+        return Storage { backend, blobs: None };
+    }
+    Storage { backend, blobs: read_blobs(&blobs, env, report) }
+}
+
+/// Reports each of `keys` that is written, with `why` it does not belong.
+fn refuse_written(t: &Table<'_>, keys: &[&str], why: &str, report: &mut Report<'_>) {
+    for key in keys.iter().filter(|key| t.node(key).is_some()) {
+        report.error(&t.place(key), format!("is read {why}"));
+    }
+}
+
+fn read_postgres(
+    t: &Table<'_>,
+    base: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+    report: &mut Report<'_>,
+) -> Option<PostgresSettings> {
+    let url = database(t, "url", "password", base, env, report);
+    let keystore_url = database(t, "keystore_url", "keystore_password", base, env, report);
+    let pool_size = pool_size(t, report);
+    let ca_file = t.path("ca_file", base, report).and_then(|file| existing(file, report));
+    let (url, keystore_url) = (url?, keystore_url?);
+    if same_database(&url.value, &keystore_url.value) {
+        let message = "must name another database than url: the keystore is kept apart from the data, \
+                       so that one dump or one leaked password never gives both";
+        report.error(&keystore_url.place, message);
+    }
+    let url = with_password(url, report)?;
+    let keystore_url = with_password(keystore_url, report)?;
+    Some(PostgresSettings { url, keystore_url, pool_size, ca_file })
+}
+
+/// A database's URL and its password (from `<password>_env` or `<password>_file`).
+fn database(
+    t: &Table<'_>,
+    key: &str,
+    password: &str,
+    base: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+    report: &mut Report<'_>,
+) -> Option<Located<(Url, Option<Secret>)>> {
+    let example = "\"postgres://sluice@db.internal:5432/sluice\"";
+    let url = if t.require(key, example, report) {
+        t.parsed(key, "expected a string", report, |text| parse_postgres_url(text, password))
+    } else {
+        None
+    };
+    let secret = read_password(t, password, base, env, report);
+    let (url, secret) = (url?, secret?);
+    Some(Located::new((url.value, secret), url.place))
+}
+
+/// A `postgres://` URL with a host and a database, and no password. Messages never repeat it.
+fn parse_postgres_url(text: &str, password: &str) -> Result<Url, String> {
+    let url = Url::parse(text)
+        .map_err(|e| format!("expected a URL such as \"postgres://sluice@db.internal:5432/sluice\": {e}"))?;
+    if !matches!(url.scheme(), "postgres" | "postgresql") {
+        return Err(format!("unknown scheme {:?}: expected postgres://", url.scheme()));
+    }
+    if url.password().is_some() {
+        return Err(format!(
+            "a password in the URL is refused (it would show wherever the URL does): remove it, \
+             and give it with {password}_env or {password}_file"
+        ));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err("must name the database server's host".to_owned());
+    }
+    if url.path().trim_start_matches('/').is_empty() {
+        return Err("must name the database after the host, such as …:5432/sluice".to_owned());
+    }
+    Ok(url)
+}
+
+/// Whether two URLs name the same database: same host, port and database name.
+fn same_database(a: &(Url, Option<Secret>), b: &(Url, Option<Secret>)) -> bool {
+    let key = |url: &Url| (url.host_str().map(str::to_ascii_lowercase), url.port(), url.path().to_owned());
+    key(&a.0) == key(&b.0)
+}
+
+/// The URL, and the URL with its password put in.
+fn with_password(url: Located<(Url, Option<Secret>)>, report: &mut Report<'_>) -> Option<DatabaseUrl> {
+    let (mut full, secret) = url.value;
+    let shown = full.to_string();
+    if let Some(secret) = secret {
+        if full.set_password(Some(secret.expose())).is_err() {
+            report.error(&url.place, "this URL cannot carry a password");
+            return None;
+        }
+    }
+    Some(DatabaseUrl { full: Secret::new(full.to_string()), shown })
+}
+
+/// The password from `<prefix>_env` or `<prefix>_file`: `Some(None)` when neither is given,
+/// `None` when something is wrong (reported).
+fn read_password(
+    t: &Table<'_>,
+    prefix: &str,
+    base: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+    report: &mut Report<'_>,
+) -> Option<Option<Secret>> {
+    let (env_key, file_key) = (format!("{prefix}_env"), format!("{prefix}_file"));
+    let variable = t.parsed(&env_key, "expected a string", report, parse_env_name);
+    let file = t.path(&file_key, base, report);
+    match (variable, file) {
+        (Some(_), Some(file)) => {
+            report.error(&file.place, format!("give either {env_key} or {file_key}, not both"));
+            None
+        }
+        (Some(name), None) => from_env(&name, env, report).map(Some),
+        (None, Some(file)) => password_file(&file, report).map(Some),
+        (None, None) => {
+            let written = t.node(&env_key).is_some() || t.node(&file_key).is_some();
+            (!written).then_some(None)
+        }
+    }
+}
+
+/// The value of the environment variable `name` names, reported at `name` when unset or empty.
+fn from_env(
+    name: &Located<String>,
+    env: &dyn Fn(&str) -> Option<String>,
+    report: &mut Report<'_>,
+) -> Option<Secret> {
+    match env(&name.value).filter(|value| !value.trim().is_empty()) {
+        Some(value) => Some(Secret::new(value)),
+        None => {
+            report.error(&name.place, format!("the environment variable {} is not set", name.value));
+            None
+        }
+    }
+}
+
+/// A password read from a file only its owner may read; one trailing newline is not part of it.
+fn password_file(file: &Located<PathBuf>, report: &mut Report<'_>) -> Option<Secret> {
+    let path = file.value.display();
+    let read =
+        std::fs::metadata(&file.value).and_then(|meta| Ok((meta, std::fs::read_to_string(&file.value)?)));
+    let message = match read {
+        Err(e) => format!("cannot read {path}: {}", e.kind()),
+        Ok((meta, _)) if meta.permissions().mode() & 0o077 != 0 => format!(
+            "{path} may be read by its group or others (mode {:o}): make it readable by its owner only \
+             (chmod 600 {path})",
+            meta.permissions().mode() & 0o777
+        ),
+        Ok((_, text)) => {
+            match text.strip_suffix('\n').map_or(text.as_str(), |t| t.strip_suffix('\r').unwrap_or(t)) {
+                "" => format!("{path} is empty"),
+                password => return Some(Secret::new(password)),
+            }
+        }
+    };
+    report.error(&file.place, message);
+    None
+}
+
+/// `pool_size`: 1 to [`MAX_POOL`], default [`DEFAULT_POOL`].
+fn pool_size(t: &Table<'_>, report: &mut Report<'_>) -> u32 {
+    match t.unsigned("pool_size", report) {
+        Some(size) if (1..=MAX_POOL).contains(&size.value) => size.value as u32,
+        Some(size) => {
+            report.error(&size.place, format!("must be from 1 to {MAX_POOL}"));
+            DEFAULT_POOL
+        }
+        None => DEFAULT_POOL,
+    }
+}
+
+/// A path to a file that exists.
+fn existing(file: Located<PathBuf>, report: &mut Report<'_>) -> Option<PathBuf> {
+    if file.value.is_file() {
+        return Some(file.value);
+    }
+    report.error(&file.place, format!("{} is not a file", file.value.display()));
+    None
+}
+
+/// Where `[storage.blobs]` points.
+enum BlobUrl {
+    S3 { bucket: String, prefix: String },
+    Folder(PathBuf),
+}
+
+fn read_blobs(
+    t: &Table<'_>,
+    env: &dyn Fn(&str) -> Option<String>,
+    report: &mut Report<'_>,
+) -> Option<BlobSettings> {
+    if !t.require("url", "\"s3://bucket/prefix\"", report) {
+        return None;
+    }
+    match t.parsed("url", "expected a string", report, parse_blob_url)?.value {
+        BlobUrl::Folder(root) => {
+            refuse_written(t, S3_FIELDS, "only for an s3:// URL", report);
+            Some(BlobSettings::Folder(root))
+        }
+        BlobUrl::S3 { bucket, prefix } => read_s3(t, bucket, prefix, env, report).map(BlobSettings::S3),
+    }
+}
+
+/// `s3://bucket/prefix` or `file:///path`. Messages never repeat the URL.
+fn parse_blob_url(text: &str) -> Result<BlobUrl, String> {
+    let url = Url::parse(text).map_err(|e| {
+        format!("expected a URL such as \"s3://bucket/prefix\" or \"file:///var/lib/sluice/blobs\": {e}")
+    })?;
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("must have no query (?…) or fragment (#…)".to_owned());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("must hold no credentials: they come from the environment".to_owned());
+    }
+    match url.scheme() {
+        "s3" => {
+            let bucket = parse_bucket(url.host_str().unwrap_or_default())?;
+            let path = url.path().trim_start_matches('/');
+            if path.contains('%') {
+                return Err(
+                    "the prefix must be plain: letters, digits and punctuation other than %".to_owned()
+                );
+            }
+            Ok(BlobUrl::S3 { bucket, prefix: parse_prefix(path)? })
+        }
+        "file" => match url.host_str() {
+            None | Some("" | "localhost") => url
+                .to_file_path()
+                .map(BlobUrl::Folder)
+                .map_err(|()| "expected an absolute path, such as file:///var/lib/sluice/blobs".to_owned()),
+            Some(_) => Err("a file:// URL names a folder on this machine: file:///path".to_owned()),
+        },
+        other => Err(format!("unknown scheme {other:?}: expected s3:// or file://")),
+    }
+}
+
+fn read_s3(
+    t: &Table<'_>,
+    bucket: String,
+    prefix: String,
+    env: &dyn Fn(&str) -> Option<String>,
+    report: &mut Report<'_>,
+) -> Option<S3BlobSettings> {
+    let endpoint = t.parsed("endpoint", "expected a string", report, |e| parse_endpoint(e, true));
+    let region = t.string("region", report).map_or_else(|| "us-east-1".to_owned(), |r| r.value);
+    let variable = |key: &str, default: &str, report: &mut Report<'_>| {
+        let name = t.parsed(key, "expected a string", report, parse_env_name);
+        name.unwrap_or_else(|| t.default(key, default.to_owned()))
+    };
+    let access = variable("access_key_env", "AWS_ACCESS_KEY_ID", report);
+    let secret = variable("secret_key_env", "AWS_SECRET_ACCESS_KEY", report);
+    let access_key_id = from_env(&access, env, report);
+    let secret_access_key = from_env(&secret, env, report);
+    let session_token = env("AWS_SESSION_TOKEN").filter(|t| !t.trim().is_empty()).map(Secret::new);
+    Some(S3BlobSettings {
+        bucket,
+        prefix,
+        endpoint: endpoint.map(|e| e.value),
+        region,
+        access_key_id: access_key_id?,
+        secret_access_key: secret_access_key?,
+        session_token,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{assert_errors, temp_dir};
+    use super::super::{Config, ConfigErrors};
+    use super::*;
+    use std::collections::HashMap;
+
+    const POSTGRES: &str = r#"[storage]
+backend = "postgres"
+url = "postgres://sluice@db.internal:5432/sluice?sslmode=require"
+password_env = "SLUICE_DB_PASSWORD"
+keystore_url = "postgres://sluice_keys@db.internal:5432/sluice_keys"
+keystore_password_env = "SLUICE_KEYS_PASSWORD"
+"#;
+
+    const ENV: &[(&str, &str)] = &[
+        ("SLUICE_DB_PASSWORD", "p@ss:word/1"),
+        ("SLUICE_KEYS_PASSWORD", "keys-password"),
+        ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+        ("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI-secret"),
+    ];
+
+    fn load_env(text: &str, base: &Path, vars: &[(&str, &str)]) -> Result<Config, ConfigErrors> {
+        let vars: HashMap<String, String> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_str_with_env(text, Path::new("sluice.toml"), base, &|name| vars.get(name).cloned())
+    }
+
+    fn postgres(storage: &Storage) -> &PostgresSettings {
+        match &storage.backend {
+            Backend::Postgres(pg) => pg,
+            Backend::Sqlite => panic!("expected postgres"),
+        }
+    }
+
+    #[test]
+    fn without_the_section_storage_is_sqlite_with_batches_in_the_database() {
+        let storage = load_env("", Path::new("/srv"), &[]).unwrap().storage;
+        assert!(matches!(storage.backend, Backend::Sqlite) && storage.blobs.is_none());
+        let storage = load_env("[storage]\nbackend = \"sqlite\"\n", Path::new("/srv"), &[]).unwrap().storage;
+        assert!(matches!(storage.backend, Backend::Sqlite));
+        assert_eq!(storage.describe(), "sqlite (in the data folder)");
+    }
+
+    #[test]
+    fn postgres_urls_get_their_passwords_from_the_environment_and_never_print_them() {
+        let text =
+            format!("{POSTGRES}pool_size = 16\n\n[storage.blobs]\nurl = \"s3://sealed-batches/sluice\"\n");
+        let config = load_env(&text, Path::new("/srv"), ENV).unwrap();
+        let pg = postgres(&config.storage);
+        assert_eq!(
+            pg.url.expose(),
+            "postgres://sluice:p%40ss%3Aword%2F1@db.internal:5432/sluice?sslmode=require"
+        );
+        assert_eq!(
+            pg.keystore_url.expose(),
+            "postgres://sluice_keys:keys-password@db.internal:5432/sluice_keys"
+        );
+        assert_eq!(pg.url.to_string(), "postgres://sluice@db.internal:5432/sluice?sslmode=require");
+        assert_eq!((pg.pool_size, pg.ca_file.is_none()), (16, true));
+        let Some(BlobSettings::S3(s3)) = &config.storage.blobs else { panic!("s3") };
+        assert_eq!(
+            (s3.bucket.as_str(), s3.prefix.as_str(), s3.region.as_str()),
+            ("sealed-batches", "sluice/", "us-east-1")
+        );
+        assert_eq!((s3.endpoint.as_deref(), s3.session_token.is_none()), (None, true));
+        assert_eq!(s3.secret_access_key.expose(), "wJalrXUtnFEMI-secret");
+        let printed = format!("{config:?} {:#?} {}", config.storage, config.storage.describe());
+        for secret in ["p@ss", "p%40ss", "keys-password", "AKIDEXAMPLE", "wJalrXUtnFEMI"] {
+            assert!(!printed.contains(secret), "{secret} printed");
+        }
+        assert!(
+            config.storage.describe().ends_with("pool 16; sealed batches in s3://sealed-batches/sluice/")
+        );
+    }
+
+    #[test]
+    fn blobs_take_other_credential_variables_an_endpoint_a_region_or_a_folder() {
+        let text = format!(
+            "{POSTGRES}[storage.blobs]\nurl = \"s3://batches\"\nendpoint = \"http://minio.internal:9000/\"\n\
+             region = \"eu-west-3\"\naccess_key_env = \"MINIO_KEY\"\nsecret_key_env = \"MINIO_SECRET\"\n"
+        );
+        let env =
+            [ENV, &[("MINIO_KEY", "mk"), ("MINIO_SECRET", "ms"), ("AWS_SESSION_TOKEN", "tok")]].concat();
+        let config = load_env(&text, Path::new("/srv"), &env).unwrap();
+        let Some(BlobSettings::S3(s3)) = &config.storage.blobs else { panic!("s3") };
+        assert_eq!((s3.access_key_id.expose(), s3.secret_access_key.expose()), ("mk", "ms"));
+        assert_eq!((s3.prefix.as_str(), s3.region.as_str()), ("", "eu-west-3"));
+        assert_eq!(s3.describe(), "s3://batches/ at http://minio.internal:9000");
+        assert_eq!(s3.session_token.as_ref().map(Secret::expose), Some("tok"));
+
+        let text = format!("{POSTGRES}[storage.blobs]\nurl = \"file:///var/lib/sluice/blobs\"\n");
+        let config = load_env(&text, Path::new("/srv"), ENV).unwrap();
+        let Some(BlobSettings::Folder(root)) = &config.storage.blobs else { panic!("folder") };
+        assert_eq!(root, Path::new("/var/lib/sluice/blobs"));
+    }
+
+    #[test]
+    fn a_password_file_is_read_without_its_newline_and_only_when_its_owner_alone_may_read_it() {
+        let dir = temp_dir("storage-password");
+        let file = dir.join("db-password");
+        std::fs::write(&file, "from-a-file\n").unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let text =
+            POSTGRES.replace("password_env = \"SLUICE_DB_PASSWORD\"", "password_file = \"db-password\"");
+        let pg_url = |config: Config| postgres(&config.storage).url.expose().to_owned();
+        let url = pg_url(load_env(&text, &dir, ENV).unwrap());
+        assert_eq!(url, "postgres://sluice:from-a-file@db.internal:5432/sluice?sslmode=require");
+
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let errors = load_env(&text, &dir, ENV).unwrap_err();
+        let [error] = errors.as_slice() else { panic!("{errors}") };
+        assert_eq!((error.line, error.field.as_str()), (Some(4), "storage.password_file"));
+        assert!(error.message.contains("may be read by its group or others (mode 640)"), "{error}");
+        assert!(!errors.to_string().contains("from-a-file"));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn each_mistake_in_storage_is_an_error_at_its_key() {
+        let cases: &[(&str, &[(usize, &str, &str)])] = &[
+            (
+                "[storage]\nbackend = \"mysql\"\n",
+                &[(2, "storage.backend", "expected \"sqlite\" or \"postgres\"")],
+            ),
+            (
+                "[storage]\nbackend = \"postgres\"\n",
+                &[(1, "storage.url", "is missing: add url = "), (1, "storage.keystore_url", "is missing")],
+            ),
+            (
+                "[storage]\nurl = \"postgres://a@b/c\"\npool = 3\n",
+                &[
+                    (2, "storage.url", "is read only with backend = \"postgres\""),
+                    (3, "storage.pool", "unknown field; expected one of: backend, url"),
+                ],
+            ),
+            (
+                "[storage.blobs]\nurl = \"s3://bucket\"\n",
+                &[(1, "storage.blobs", "object storage needs backend = \"postgres\"")],
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_errors(text, expected);
+        }
+    }
+
+    #[test]
+    fn bad_postgres_settings_are_errors_that_never_repeat_a_password() {
+        let data = "postgres://sluice@db.internal:5432/sluice?sslmode=require";
+        let keys = "postgres://sluice_keys@db.internal:5432/sluice_keys";
+        let cases = [
+            (data, "postgres://sluice:hunter2@db/sluice", "storage.url", "a password in the URL is refused"),
+            (
+                data,
+                "mysql://sluice@db/sluice",
+                "storage.url",
+                "unknown scheme \"mysql\": expected postgres://",
+            ),
+            (data, "not a url", "storage.url", "expected a URL such as"),
+            (data, "postgres://sluice@db.internal:5432/", "storage.url", "must name the database"),
+            (
+                keys,
+                "postgres://other@DB.internal:5432/sluice",
+                "storage.keystore_url",
+                "must name another database",
+            ),
+        ];
+        for (written, url, field, message) in cases {
+            let text = POSTGRES.replace(written, url);
+            let errors = load_env(&text, Path::new("/srv"), ENV).unwrap_err();
+            let [error] = errors.as_slice() else { panic!("{url}: {errors}") };
+            assert_eq!(error.field, field, "{error}");
+            assert!(error.message.contains(message), "{error}");
+            assert!(!errors.to_string().contains("hunter2"), "{errors}");
+        }
+        let both = format!(
+            "{POSTGRES}password_file = \"/run/secrets/db\"\npool_size = 65\nca_file = \"/nonexistent.pem\"\n"
+        );
+        let errors: Vec<_> = load_env(&both, Path::new("/srv"), ENV)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| (e.field, e.message))
+            .collect();
+        let fields: Vec<_> = errors.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(fields, ["storage.password_file", "storage.pool_size", "storage.ca_file"], "{errors:?}");
+        assert!(errors[0].1.contains("give either password_env or password_file, not both"));
+        assert!(errors[1].1.contains("must be from 1 to 64") && errors[2].1.contains("is not a file"));
+
+        let errors = load_env(POSTGRES, Path::new("/srv"), &ENV[1..]).unwrap_err();
+        let [error] = errors.as_slice() else { panic!("{errors}") };
+        assert_eq!((error.line, error.field.as_str()), (Some(4), "storage.password_env"));
+        assert!(error.message.contains("the environment variable SLUICE_DB_PASSWORD is not set"));
+    }
+
+    #[test]
+    fn bad_blob_settings_are_errors_naming_the_key() {
+        let cases = [
+            (
+                "url = \"gs://bucket\"",
+                "storage.blobs.url",
+                "unknown scheme \"gs\": expected s3:// or file://",
+            ),
+            ("url = \"s3://Bucket\"", "storage.blobs.url", "expected a bucket name"),
+            ("url = \"s3://key:secret@bucket\"", "storage.blobs.url", "must hold no credentials"),
+            ("url = \"s3://bucket?x=1\"", "storage.blobs.url", "must have no query"),
+            ("url = \"file://host/path\"", "storage.blobs.url", "names a folder on this machine"),
+            (
+                "url = \"file:///b\"\nendpoint = \"http://x\"",
+                "storage.blobs.endpoint",
+                "only for an s3:// URL",
+            ),
+            (
+                "url = \"s3://bucket\"\nendpoint = \"minio\"",
+                "storage.blobs.endpoint",
+                "the endpoint is not a URL",
+            ),
+            (
+                "url = \"s3://bucket\"\naccess_key_env = \"MISSING\"",
+                "storage.blobs.access_key_env",
+                "MISSING is not set",
+            ),
+            (
+                "url = \"s3://bucket\"\ncolour = 1",
+                "storage.blobs.colour",
+                "unknown field; expected one of: url",
+            ),
+            ("endpoint = \"http://x\"", "storage.blobs.url", "is missing: add url = "),
+        ];
+        for (blobs, field, message) in cases {
+            let text = format!("{POSTGRES}[storage.blobs]\n{blobs}\n");
+            let errors = load_env(&text, Path::new("/srv"), ENV).unwrap_err();
+            let [error] = errors.as_slice() else { panic!("{blobs}: {errors}") };
+            assert_eq!(error.field, field, "{error}");
+            assert!(error.message.contains(message), "{error}");
+            assert!(!errors.to_string().contains("wJalrXUtnFEMI"), "{errors}");
+        }
+        let errors = load_env(
+            &format!("{POSTGRES}[storage.blobs]\nurl = \"s3://bucket\"\n"),
+            Path::new("/srv"),
+            &ENV[..2],
+        )
+        .unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["storage.blobs.access_key_env", "storage.blobs.secret_key_env"], "{errors}");
+    }
+}
