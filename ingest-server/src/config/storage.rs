@@ -593,30 +593,25 @@ keystore_password_env = "SLUICE_KEYS_PASSWORD"
 
     #[test]
     fn each_mistake_in_storage_is_an_error_at_its_key() {
-        let cases: &[(&str, &[(usize, &str, &str)])] = &[
-            (
-                "[storage]\nbackend = \"mysql\"\n",
-                &[(2, "storage.backend", "expected \"sqlite\" or \"postgres\"")],
-            ),
-            (
-                "[storage]\nbackend = \"postgres\"\n",
-                &[(1, "storage.url", "is missing: add url = "), (1, "storage.keystore_url", "is missing")],
-            ),
-            (
-                "[storage]\nurl = \"postgres://a@b/c\"\npool = 3\n",
-                &[
-                    (2, "storage.url", "is read only with backend = \"postgres\""),
-                    (3, "storage.pool", "unknown field; expected one of: backend, url"),
-                ],
-            ),
-            (
-                "[storage.blobs]\nurl = \"s3://bucket\"\n",
-                &[(1, "storage.blobs", "object storage needs backend = \"postgres\"")],
-            ),
-        ];
-        for (text, expected) in cases {
-            assert_errors(text, expected);
-        }
+        assert_errors(
+            "[storage]\nbackend = \"mysql\"\n",
+            &[(2, "storage.backend", "expected \"sqlite\" or \"postgres\"")],
+        );
+        assert_errors(
+            "[storage]\nbackend = \"postgres\"\n",
+            &[(1, "storage.url", "is missing: add url = "), (1, "storage.keystore_url", "is missing")],
+        );
+        assert_errors(
+            "[storage]\nurl = \"postgres://a@b/c\"\npool = 3\n",
+            &[
+                (2, "storage.url", "is read only with backend = \"postgres\""),
+                (3, "storage.pool", "unknown field; expected one of: backend, url"),
+            ],
+        );
+        assert_errors(
+            "[storage.blobs]\nurl = \"s3://bucket\"\n",
+            &[(1, "storage.blobs", "object storage needs backend = \"postgres\"")],
+        );
     }
 
     #[test]
