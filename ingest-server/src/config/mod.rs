@@ -56,6 +56,11 @@
 //! deleted on delivery need a destination; webhooks use https and avoid private networks unless
 //! allowed; schemas load with `sluice-parser`, their errors pointing into the schema file.
 //!
+//! `[storage]` (SQLite unless `backend = "postgres"`) takes its database passwords from the
+//! variables `password_env` and `keystore_password_env` name or from owner-only files, never
+//! from a URL; the keystore must be another database; `[storage.blobs]` needs the postgres
+//! backend and reads its access keys from the environment at load.
+//!
 //! Weak secrets are not errors but are listed in [`Config::weak_secrets`]: an admin token or
 //! signing secret with few different characters, a part that repeats or runs such as `abcd`,
 //! and the webhook secret published in `examples/sluice.toml` for a destination off this

@@ -356,15 +356,19 @@ fn password_file(file: &Located<PathBuf>, report: &mut Report<'_>) -> Option<Sec
              (chmod 600 {path})",
             meta.permissions().mode() & 0o777
         ),
-        Ok((_, text)) => {
-            match text.strip_suffix('\n').map_or(text.as_str(), |t| t.strip_suffix('\r').unwrap_or(t)) {
-                "" => format!("{path} is empty"),
-                password => return Some(Secret::new(password)),
-            }
-        }
+        Ok((_, text)) => match trim_newline(&text) {
+            "" => format!("{path} is empty"),
+            password => return Some(Secret::new(password)),
+        },
     };
     report.error(&file.place, message);
     None
+}
+
+/// `text` without one trailing `\n` or `\r\n`, as editors and `echo` leave.
+fn trim_newline(text: &str) -> &str {
+    let line = text.strip_suffix('\n').unwrap_or(text);
+    line.strip_suffix('\r').unwrap_or(line)
 }
 
 /// `pool_size`: 1 to [`MAX_POOL`], default [`DEFAULT_POOL`].
@@ -461,7 +465,12 @@ fn read_s3(
     let secret = variable("secret_key_env", "AWS_SECRET_ACCESS_KEY", report);
     let access_key_id = from_env(&access, env, report);
     let secret_access_key = from_env(&secret, env, report);
-    let session_token = env("AWS_SESSION_TOKEN").filter(|t| !t.trim().is_empty()).map(Secret::new);
+    // A session token belongs to the AWS keys of the usual variables, not to other keys named.
+    let session_token = (access.value == "AWS_ACCESS_KEY_ID")
+        .then(|| env("AWS_SESSION_TOKEN"))
+        .flatten()
+        .filter(|token| !token.trim().is_empty())
+        .map(Secret::new);
     Some(S3BlobSettings {
         bucket,
         prefix,
@@ -521,7 +530,8 @@ keystore_password_env = "SLUICE_KEYS_PASSWORD"
     fn postgres_urls_get_their_passwords_from_the_environment_and_never_print_them() {
         let text =
             format!("{POSTGRES}pool_size = 16\n\n[storage.blobs]\nurl = \"s3://sealed-batches/sluice\"\n");
-        let config = load_env(&text, Path::new("/srv"), ENV).unwrap();
+        let env = [ENV, &[("AWS_SESSION_TOKEN", "session-token")]].concat();
+        let config = load_env(&text, Path::new("/srv"), &env).unwrap();
         let pg = postgres(&config.storage);
         assert_eq!(
             pg.url.expose(),
@@ -538,10 +548,11 @@ keystore_password_env = "SLUICE_KEYS_PASSWORD"
             (s3.bucket.as_str(), s3.prefix.as_str(), s3.region.as_str()),
             ("sealed-batches", "sluice/", "us-east-1")
         );
-        assert_eq!((s3.endpoint.as_deref(), s3.session_token.is_none()), (None, true));
+        assert_eq!(s3.endpoint, None);
+        assert_eq!(s3.session_token.as_ref().map(Secret::expose), Some("session-token"));
         assert_eq!(s3.secret_access_key.expose(), "wJalrXUtnFEMI-secret");
         let printed = format!("{config:?} {:#?} {}", config.storage, config.storage.describe());
-        for secret in ["p@ss", "p%40ss", "keys-password", "AKIDEXAMPLE", "wJalrXUtnFEMI"] {
+        for secret in ["p@ss", "p%40ss", "keys-password", "AKIDEXAMPLE", "wJalrXUtnFEMI", "session-token"] {
             assert!(!printed.contains(secret), "{secret} printed");
         }
         assert!(
@@ -562,7 +573,7 @@ keystore_password_env = "SLUICE_KEYS_PASSWORD"
         assert_eq!((s3.access_key_id.expose(), s3.secret_access_key.expose()), ("mk", "ms"));
         assert_eq!((s3.prefix.as_str(), s3.region.as_str()), ("", "eu-west-3"));
         assert_eq!(s3.describe(), "s3://batches/ at http://minio.internal:9000");
-        assert_eq!(s3.session_token.as_ref().map(Secret::expose), Some("tok"));
+        assert!(s3.session_token.is_none(), "the session token goes with the usual AWS keys only");
 
         let text = format!("{POSTGRES}[storage.blobs]\nurl = \"file:///var/lib/sluice/blobs\"\n");
         let config = load_env(&text, Path::new("/srv"), ENV).unwrap();
