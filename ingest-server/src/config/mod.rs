@@ -66,6 +66,7 @@
 //! and the webhook secret published in `examples/sluice.toml` for a destination off this
 //! machine.
 
+mod blobs;
 mod bucket;
 mod dashboard;
 mod destination;
@@ -84,6 +85,7 @@ mod table;
 mod units;
 mod weak;
 
+pub use blobs::{BlobSettings, S3BlobSettings};
 pub use bucket::{ObjectFormat, S3Bucket, S3Credentials};
 pub use dashboard::read_importer;
 pub use destination::{Delivery, Destination, PreviousSecret, Webhook, webhook_key};
@@ -95,7 +97,7 @@ pub use proxies::{IpRange, TrustedProxies};
 pub use secret::Secret;
 pub use server::{DeliverySettings, MasterKeySource, Server, ServerLimits, Tls};
 pub use start::ImportStart;
-pub use storage::{Backend, BlobSettings, DatabaseUrl, PostgresSettings, S3BlobSettings, Storage};
+pub use storage::{Backend, DatabaseUrl, PostgresSettings, Storage};
 pub use table::{PgTransaction, PostgresTable};
 pub use units::ByteSize;
 
