@@ -115,3 +115,57 @@ impl Blobs for S3Blobs {
         self.described.clone()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Secret;
+
+    fn blobs() -> S3Blobs {
+        S3Blobs::open(&S3BlobSettings {
+            bucket: "sealed".to_owned(),
+            prefix: "sluice/".to_owned(),
+            endpoint: None,
+            region: "eu-west-1".to_owned(),
+            access_key_id: Secret::new("AKIDUNIT"),
+            secret_access_key: Secret::new("unit-secret"),
+            session_token: Some(Secret::new("unit-token")),
+        })
+        .unwrap()
+    }
+
+    fn status(status: u16, code: &str) -> S3Error {
+        S3Error::Status { operation: "PutObject", status, code: Some(code.to_owned()) }
+    }
+
+    #[test]
+    fn answers_map_to_kinds_an_operator_can_act_on() {
+        let blobs = blobs();
+        let cases = [
+            (status(403, "AccessDenied"), ErrorKind::Unavailable, "the credentials are refused"),
+            (status(404, "NoSuchBucket"), ErrorKind::NotFound, "there is no such bucket"),
+            (status(503, "SlowDown"), ErrorKind::Unavailable, "HTTP 503, SlowDown"),
+            (status(500, "InternalError"), ErrorKind::Unavailable, "HTTP 500"),
+            (status(400, "InvalidArgument"), ErrorKind::Other, "HTTP 400, InvalidArgument"),
+            (
+                S3Error::Transport { operation: "GetObject", message: "the request timed out".to_owned() },
+                ErrorKind::Unavailable,
+                "the request timed out",
+            ),
+        ];
+        for (e, kind, says) in cases {
+            let error = blobs.error("writing imp_a/1", &e);
+            assert_eq!(error.kind(), kind, "{error}");
+            let printed = error.to_string();
+            assert!(printed.contains(says) && printed.contains("in s3://sealed/sluice/"), "{printed}");
+            assert!(!printed.contains("AKIDUNIT") && !printed.contains("unit-"), "{printed}");
+        }
+    }
+
+    #[test]
+    fn keys_sit_under_the_prefix_and_the_description_is_the_bucket_url() {
+        let blobs = blobs();
+        assert_eq!(blobs.describe(), "s3://sealed/sluice/");
+        assert_eq!(blobs.key("imp_a/1"), "sluice/imp_a/1");
+    }
+}
