@@ -224,9 +224,11 @@ fn parse_postgres_url(text: &str, password: &str) -> Result<Url, String> {
     Ok(url)
 }
 
-/// Whether two URLs name the same database: same host, port and database name.
+/// Whether two URLs name the same database: same host, port (5432 when left out) and database.
 fn same_database(a: &(Url, Option<Secret>), b: &(Url, Option<Secret>)) -> bool {
-    let key = |url: &Url| (url.host_str().map(str::to_ascii_lowercase), url.port(), url.path().to_owned());
+    let key = |url: &Url| {
+        (url.host_str().map(str::to_ascii_lowercase), url.port().unwrap_or(5432), url.path().to_owned())
+    };
     key(&a.0) == key(&b.0)
 }
 
@@ -287,18 +289,16 @@ pub(super) fn from_env(
 /// A password read from a file only its owner may read; one trailing newline is not part of it.
 fn password_file(file: &Located<PathBuf>, report: &mut Report<'_>) -> Option<Secret> {
     let path = file.value.display();
-    let read =
-        std::fs::metadata(&file.value).and_then(|meta| Ok((meta, std::fs::read_to_string(&file.value)?)));
-    let message = match read {
+    let message = match std::fs::metadata(&file.value).map(|meta| meta.permissions().mode() & 0o777) {
         Err(e) => format!("cannot read {path}: {}", e.kind()),
-        Ok((meta, _)) if meta.permissions().mode() & 0o077 != 0 => format!(
-            "{path} may be read by its group or others (mode {:o}): make it readable by its owner only \
-             (chmod 600 {path})",
-            meta.permissions().mode() & 0o777
+        Ok(mode) if mode & 0o077 != 0 => format!(
+            "{path} may be read by its group or others (mode {mode:o}): make it readable by its owner \
+             only (chmod 600 {path})"
         ),
-        Ok((_, text)) => match trim_newline(&text) {
-            "" => format!("{path} is empty"),
-            password => return Some(Secret::new(password)),
+        Ok(_) => match std::fs::read_to_string(&file.value) {
+            Err(e) => format!("cannot read {path}: {}", e.kind()),
+            Ok(text) if trim_newline(&text).is_empty() => format!("{path} is empty"),
+            Ok(text) => return Some(Secret::new(trim_newline(&text))),
         },
     };
     report.error(&file.place, message);
@@ -428,6 +428,17 @@ keystore_password_env = "SLUICE_KEYS_PASSWORD"
         assert_eq!((error.line, error.field.as_str()), (Some(4), "storage.password_file"));
         assert!(error.message.contains("may be read by its group or others (mode 640)"), "{error}");
         assert!(!errors.to_string().contains("from-a-file"));
+
+        std::fs::write(&file, "\n").unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o400)).unwrap();
+        let errors = load_env(&text, &dir, ENV).unwrap_err();
+        assert!(errors.to_string().ends_with("db-password is empty"), "{errors}");
+        let missing = text.replace("db-password", "nonexistent");
+        let errors = load_env(&missing, &dir, ENV).unwrap_err();
+        assert!(
+            errors.to_string().contains("cannot read") && errors.to_string().contains("not found"),
+            "{errors}"
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 
@@ -474,6 +485,12 @@ keystore_password_env = "SLUICE_KEYS_PASSWORD"
                 "storage.keystore_url",
                 "must name another database",
             ),
+            (
+                keys,
+                "postgresql://other@db.internal/sluice",
+                "storage.keystore_url",
+                "must name another database",
+            ),
         ];
         for (written, url, field, message) in cases {
             let text = POSTGRES.replace(written, url);
@@ -483,6 +500,9 @@ keystore_password_env = "SLUICE_KEYS_PASSWORD"
             assert!(error.message.contains(message), "{error}");
             assert!(!errors.to_string().contains("hunter2"), "{errors}");
         }
+        let zero = format!("{POSTGRES}pool_size = 0\n");
+        let errors = load_env(&zero, Path::new("/srv"), ENV).unwrap_err();
+        assert!(errors.to_string().ends_with("storage.pool_size: must be from 1 to 64"), "{errors}");
         let both = format!(
             "{POSTGRES}password_file = \"/run/secrets/db\"\npool_size = 65\nca_file = \"/nonexistent.pem\"\n"
         );
