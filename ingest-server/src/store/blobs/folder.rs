@@ -10,6 +10,10 @@ use std::io::{ErrorKind as IoKind, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
+/// The longest part of a name: file systems take 255 bytes, and a temporary name adds a dot and
+/// a random suffix.
+const MAX_PART: usize = 200;
+
 /// Objects as files in a folder, one sub-folder per import.
 pub struct FolderBlobs {
     root: PathBuf,
@@ -143,7 +147,7 @@ fn split(name: &str) -> Result<(&str, &str)> {
 /// (which keeps out `.`, `..` and the temporary files).
 fn is_part(part: &str) -> bool {
     let plain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.');
-    !part.is_empty() && part.len() <= 255 && !part.starts_with('.') && part.bytes().all(plain)
+    !part.is_empty() && part.len() <= MAX_PART && !part.starts_with('.') && part.bytes().all(plain)
 }
 
 fn refused(name: &str) -> StoreError {
@@ -222,6 +226,8 @@ mod tests {
     #[test]
     fn names_outside_the_naming_scheme_are_refused_before_any_file_is_touched() {
         let (dir, blobs) = store();
+        let long = format!("imp_a/{}", "x".repeat(MAX_PART + 1));
+        assert_eq!(blobs.put(&long, b"x").unwrap_err().kind(), ErrorKind::Other);
         for name in [
             "../x/1",
             "imp_a/..",
