@@ -6,6 +6,10 @@
 //! Object names are `<import id>/<batch number, 20 digits>.<random suffix>`: the suffix makes each
 //! write its own object, so a write that loses a race (another instance stored that batch number
 //! first) never overwrites the object the metadata database points at; it is deleted, or swept.
+//!
+//! Two implementations, chosen by `[storage.blobs]` through [`open_blobs`]: [`S3Blobs`] (a bucket
+//! under a key prefix) and [`FolderBlobs`] (a folder on a mounted volume). `tests/blobs.rs` runs
+//! one contract against both.
 
 mod folder;
 mod s3;
