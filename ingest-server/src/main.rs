@@ -129,6 +129,7 @@ fn check(path: &Path, allow_weak: bool) -> Result<(), String> {
     println!("  listen      {}", config.server.listen);
     println!("  public URL  {}", config.server.public_url);
     println!("  data        {}", config.server.data_dir.display());
+    println!("  storage     {}", config.storage.describe());
     if let Some(path) = config.server.master_key_in_data_dir() {
         println!(
             "  warning     the master key file {} is inside the data folder, so one backup of that folder \

@@ -14,6 +14,10 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+/// How often the importers made in the dashboard are read again, to follow what other instances
+/// sharing the store changed.
+const IMPORTERS_INTERVAL: Duration = Duration::from_secs(5);
+
 /// How often retention is enforced (expiry, keep periods, deletion after delivery).
 const RETENTION_INTERVAL: Duration = Duration::from_secs(60);
 
@@ -30,17 +34,19 @@ pub fn serve(config: Config) -> Result<(), StartError> {
     let imports = Arc::new(Imports::new(Arc::clone(&config), store, master).map_err(failed)?);
     let instance: Arc<str> = instance_id().map_err(failed)?.into();
     tracing::info!(%instance, "this instance's id (it leases delivery messages and jobs under it)");
-    let loaded = importers::load(&imports);
+    let mut loaded = importers::load(&imports);
     let mut served = config.importers.clone();
-    served.extend(loaded.served);
+    served.extend(std::mem::take(&mut loaded.served));
     let deliveries = Arc::new(start_delivery(&config, &served, &imports, &instance).map_err(failed)?);
     tracing::debug!(lanes = deliveries.lanes(), "delivery started");
-    let importers = Arc::new(Importers::new(Arc::clone(&imports), deliveries, loaded.unserved));
+    let importers = Arc::new(Importers::new(Arc::clone(&imports), deliveries, loaded));
+    let importers_again = Arc::clone(&importers);
     actix_web::rt::System::new().block_on(async move {
         let bound =
             http::bind(Arc::clone(&config), Arc::clone(&imports), importers).map_err(StartError::Failed)?;
         announce(&config, &bound);
         actix_web::rt::spawn(retain_periodically(imports, instance));
+        actix_web::rt::spawn(follow_importers(importers_again));
         bound.server.await.map_err(|e| StartError::Failed(format!("the server stopped: {e}")))
     })
 }
@@ -133,7 +139,21 @@ fn announce(config: &Config, bound: &Bound) {
     let _ = out.flush();
 }
 
-/// Enforces retention now and then once a minute.
+/// Follows, every [`IMPORTERS_INTERVAL`], the changes other instances make to the importers made
+/// in the dashboard (see [`Importers::refresh`]).
+async fn follow_importers(importers: Arc<Importers>) {
+    let mut ticks = actix_web::rt::time::interval(IMPORTERS_INTERVAL);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        let importers = Arc::clone(&importers);
+        if actix_web::web::block(move || importers.refresh()).await.is_err() {
+            tracing::warn!("reading the importers made in the dashboard again failed; trying again later");
+        }
+    }
+}
+
+/// Enforces retention now and then once a minute, when this instance leads the job.
 async fn retain_periodically(imports: Arc<Imports>, instance: Arc<str>) {
     let mut ticks = actix_web::rt::time::interval(RETENTION_INTERVAL);
     loop {

@@ -31,6 +31,49 @@ fn the_example_configuration_checks_clean() {
     let stdout = text(&output.stdout);
     assert!(stdout.starts_with("sluice.toml: ok"), "{stdout}");
     assert!(stdout.contains("importer    demo"), "{stdout}");
+    assert!(stdout.contains("storage     sqlite (in the data folder)"), "{stdout}");
+}
+
+#[test]
+fn check_config_shows_the_storage_without_its_passwords_or_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = r#"
+[storage]
+backend = "postgres"
+url = "postgres://sluice@db.internal:5432/sluice"
+password_env = "CLI_DB_PASSWORD"
+keystore_url = "postgres://keys@db.internal:5432/keys"
+keystore_password_env = "CLI_KEYS_PASSWORD"
+
+[storage.blobs]
+url = "s3://sealed-batches/sluice"
+endpoint = "http://127.0.0.1:9000"
+"#;
+    let file = format!("{storage}{}", config("", ""));
+    std::fs::write(dir.path().join("sluice.toml"), file).unwrap();
+    let secrets = [
+        ("CLI_DB_PASSWORD", "db-hunter2"),
+        ("CLI_KEYS_PASSWORD", "keys-hunter2"),
+        ("AWS_ACCESS_KEY_ID", "AKIDCLITEST"),
+        ("AWS_SECRET_ACCESS_KEY", "cli-secret-key"),
+    ];
+    let output = Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(["check-config", "sluice.toml"])
+        .current_dir(dir.path())
+        .env_remove("SLUICE_CONFIG")
+        .env_remove("SLUICE_MASTER_KEY")
+        .envs(secrets)
+        .output()
+        .unwrap();
+    let printed = format!("{}{}", text(&output.stdout), text(&output.stderr));
+    assert!(output.status.success(), "{printed}");
+    let shown = "storage     postgres postgres://sluice@db.internal:5432/sluice, keystore \
+                 postgres://keys@db.internal:5432/keys, pool 8; sealed batches in \
+                 s3://sealed-batches/sluice/ at http://127.0.0.1:9000";
+    assert!(printed.contains(shown), "{printed}");
+    for (_, secret) in secrets {
+        assert!(!printed.contains(secret), "{secret} printed: {printed}");
+    }
 }
 
 #[test]

@@ -131,7 +131,7 @@ pub(super) fn read(t: &Table<'_>, report: &mut Report<'_>) -> Option<S3Bucket> {
 }
 
 /// An `https://` URL, or `http://` with `allow_private_network`; the message never repeats it.
-fn parse_endpoint(text: &str, allow_private_network: bool) -> Result<String, String> {
+pub(super) fn parse_endpoint(text: &str, allow_private_network: bool) -> Result<String, String> {
     let url = HttpUrl::parse(text).map_err(|reason| format!("the endpoint is not a URL: {reason}"))?;
     if !url.is_https() && !allow_private_network {
         return Err(
@@ -142,7 +142,7 @@ fn parse_endpoint(text: &str, allow_private_network: bool) -> Result<String, Str
 }
 
 /// S3's bucket names: 3 to 63 of lowercase letters, digits, `-` and `.`.
-fn parse_bucket(text: &str) -> Result<String, String> {
+pub(super) fn parse_bucket(text: &str) -> Result<String, String> {
     let good = (3..=63).contains(&text.len())
         && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
     if !good {
@@ -152,7 +152,7 @@ fn parse_bucket(text: &str) -> Result<String, String> {
 }
 
 /// A key prefix: printable ASCII without a leading `/`; a `/` is added at its end if missing.
-fn parse_prefix(text: &str) -> Result<String, String> {
+pub(super) fn parse_prefix(text: &str) -> Result<String, String> {
     if text.starts_with('/') || !text.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(
             "expected a key prefix such as \"sluice/\": printable ASCII, not starting with '/'".to_owned()

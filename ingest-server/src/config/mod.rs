@@ -56,11 +56,17 @@
 //! deleted on delivery need a destination; webhooks use https and avoid private networks unless
 //! allowed; schemas load with `sluice-parser`, their errors pointing into the schema file.
 //!
+//! `[storage]` (SQLite unless `backend = "postgres"`) takes its database passwords from the
+//! variables `password_env` and `keystore_password_env` name or from owner-only files, never
+//! from a URL; the keystore must be another database; `[storage.blobs]` needs the postgres
+//! backend and reads its access keys from the environment at load.
+//!
 //! Weak secrets are not errors but are listed in [`Config::weak_secrets`]: an admin token or
 //! signing secret with few different characters, a part that repeats or runs such as `abcd`,
 //! and the webhook secret published in `examples/sluice.toml` for a destination off this
 //! machine.
 
+mod blobs;
 mod bucket;
 mod dashboard;
 mod destination;
@@ -74,10 +80,12 @@ mod schema;
 mod secret;
 mod server;
 mod start;
+mod storage;
 mod table;
 mod units;
 mod weak;
 
+pub use blobs::{BlobSettings, S3BlobSettings};
 pub use bucket::{ObjectFormat, S3Bucket, S3Credentials};
 pub use dashboard::read_importer;
 pub use destination::{Delivery, Destination, PreviousSecret, Webhook, webhook_key};
@@ -89,6 +97,7 @@ pub use proxies::{IpRange, TrustedProxies};
 pub use secret::Secret;
 pub use server::{DeliverySettings, MasterKeySource, Server, ServerLimits, Tls};
 pub use start::ImportStart;
+pub use storage::{Backend, DatabaseUrl, PostgresSettings, Storage};
 pub use table::{PgTransaction, PostgresTable};
 pub use units::ByteSize;
 
@@ -101,13 +110,15 @@ use toml::Spanned;
 use toml::de::DeTable;
 
 /// The top-level tables.
-const ROOT_FIELDS: &[&str] = &["server", "importers"];
+const ROOT_FIELDS: &[&str] = &["server", "storage", "importers"];
 
 /// The whole configuration, checked.
 #[derive(Clone, Debug)]
 pub struct Config {
     /// `[server]`.
     pub server: Server,
+    /// `[storage]` (SQLite in the data folder when the section is left out).
+    pub storage: Storage,
     /// `[[importers]]`, in the order of the file.
     pub importers: Vec<Importer>,
     /// Secrets that are easy to guess or published (admin token, signing secrets), each with
@@ -154,11 +165,12 @@ impl Config {
             retry_span: server.delivery.longest_span(),
             import_ttl: server.limits.import_ttl,
         };
+        let storage = storage::read(&root, base_dir, env, &mut report);
         let importers = importer::read_all(&root, &context, &mut report);
         env::apply(&mut server, env, base_dir, &mut report);
         let server = server.finish(&mut report);
         let weak_secrets = report.take_weak();
-        report.finish(Config { server, importers, weak_secrets })
+        report.finish(Config { server, storage, importers, weak_secrets })
     }
 
     /// The importer with this key.
@@ -397,7 +409,7 @@ level = "debug"
             &[
                 (2, "server.listn", known),
                 (5, "server.limits.max_bodyy", "unknown field; expected one of: max_body, header_timeout"),
-                (7, "logging", "unknown field; expected one of: server, importers"),
+                (7, "logging", "unknown field; expected one of: server, storage, importers"),
             ],
         );
         let text = format!("{IMPORTER}retain = 3\n{WEBHOOK}headers = {{}}\n");

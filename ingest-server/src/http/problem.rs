@@ -203,7 +203,7 @@ impl From<ImportError> for Problem {
                 )
                 .retry_after(RETRY_UNAVAILABLE)
             }
-            ImportError::Internal(detail) => Problem::internal(&detail),
+            ImportError::Internal(cause) => Problem::internal(&cause.to_string()),
         }
     }
 }
@@ -288,6 +288,7 @@ fn closed(status: ImportStatus) -> Problem {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::{ErrorKind, StoreError};
     use actix_web::body::MessageBody;
 
     fn body(problem: Problem) -> Value {
@@ -309,7 +310,8 @@ mod tests {
 
     #[test]
     fn internal_errors_keep_their_detail_out_of_the_answer() {
-        let value = body(Problem::from(ImportError::Internal("sqlite: disk I/O error at page 7".into())));
+        let cause = StoreError::new(ErrorKind::Corrupt, "sqlite: database disk image is malformed at page 7");
+        let value = body(Problem::from(ImportError::from(cause)));
         assert_eq!((value["status"].as_u64(), value["code"].as_str()), (Some(500), Some("internal")));
         assert!(!value.to_string().contains("page 7"));
     }

@@ -26,6 +26,7 @@ use ring::rand::SystemRandom;
 use secrets::Secrets;
 use serde::Serialize;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// The importers made in the dashboard.
@@ -37,6 +38,11 @@ pub struct Importers {
     rng: SystemRandom,
     /// One change at a time: each reads the stored importer, then writes it.
     changing: Mutex<()>,
+    /// The stored importers as this instance last applied them, by key: [`refresh`] applies
+    /// what differs (another instance sharing the store changed it).
+    ///
+    /// [`refresh`]: Importers::refresh
+    applied: Mutex<HashMap<String, StoredImporter>>,
 }
 
 /// Who made a change, as the audit log records it: the admin session (a fingerprint of the
@@ -184,6 +190,8 @@ pub struct Loaded {
     pub served: Vec<Importer>,
     /// Those that cannot be served, to be fixed in the dashboard.
     pub unserved: Vec<Unserved>,
+    /// Every stored importer as read, served or not.
+    pub stored: Vec<StoredImporter>,
 }
 
 /// A stored importer the server does not serve, and why: the dashboard lists it so that it can
@@ -208,14 +216,14 @@ pub struct Unserved {
 /// whose key the configuration file now uses, is not served (an error in the log, and in the
 /// dashboard's list): its imports and messages wait until it is fixed.
 pub fn load(imports: &Imports) -> Loaded {
-    let stored = match imports.store().stored_importers() {
+    let stored = match imports.stored_importers() {
         Ok(stored) => stored,
         Err(e) => {
             tracing::error!(error = %e, "cannot read the importers made in the dashboard; they are not served");
             return Loaded::default();
         }
     };
-    let mut loaded = Loaded::default();
+    let mut loaded = Loaded { stored: stored.clone(), ..Loaded::default() };
     for stored in stored {
         let restored =
             match imports.importer(&stored.key) {
@@ -228,7 +236,7 @@ pub fn load(imports: &Imports) -> Loaded {
             Err(problem) => {
                 let what = "an importer made in the dashboard cannot be served; edit it in the dashboard";
                 tracing::error!(importer = %stored.key, error = %problem, "{what}");
-                loaded.unserved.push(unserved(&stored, problem));
+                loaded.unserved.push(unserved_entry(&stored, problem));
             }
         }
     }
@@ -236,7 +244,7 @@ pub fn load(imports: &Imports) -> Loaded {
 }
 
 /// A stored importer that is not served, as listed.
-fn unserved(stored: &StoredImporter, problem: String) -> Unserved {
+fn unserved_entry(stored: &StoredImporter, problem: String) -> Unserved {
     let document = Document::parse(&stored.document).ok();
     Unserved {
         key: stored.key.clone(),
@@ -298,9 +306,79 @@ fn dashboard(document: &Document) -> Source {
 impl Importers {
     /// The service over `imports`' registry and store, changing `deliveries`' lanes; `unserved`
     /// are the stored importers [`load`] could not serve.
-    pub fn new(imports: Arc<Imports>, deliveries: Arc<Deliveries>, unserved: Vec<Unserved>) -> Importers {
-        let unserved = Mutex::new(unserved);
-        Importers { imports, deliveries, unserved, rng: SystemRandom::new(), changing: Mutex::new(()) }
+    pub fn new(imports: Arc<Imports>, deliveries: Arc<Deliveries>, loaded: Loaded) -> Importers {
+        let unserved = Mutex::new(loaded.unserved);
+        let applied = Mutex::new(loaded.stored.into_iter().map(|s| (s.key.clone(), s)).collect());
+        Importers {
+            imports,
+            deliveries,
+            unserved,
+            rng: SystemRandom::new(),
+            changing: Mutex::new(()),
+            applied,
+        }
+    }
+
+    /// Applies the changes made to the importers made in the dashboard since this instance last
+    /// looked, by another instance sharing the store: new and changed ones are checked and
+    /// served (their lanes replaced), deleted ones stop being served. Instances behind one load
+    /// balancer call this every few seconds, so that an edit made through any of them holds on
+    /// all of them.
+    pub fn refresh(&self) {
+        let _one = self.changing.lock().unwrap_or_else(PoisonError::into_inner);
+        let stored = match self.imports.stored_importers() {
+            Ok(stored) => stored,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the importers made in the dashboard; trying again later");
+                return;
+            }
+        };
+        let mut applied = self.applied.lock().unwrap_or_else(PoisonError::into_inner);
+        for gone in
+            applied.keys().filter(|k| !stored.iter().any(|s| &s.key == *k)).cloned().collect::<Vec<_>>()
+        {
+            tracing::info!(importer = %gone, "an importer made in the dashboard was deleted elsewhere; no longer served");
+            self.imports.remove_importer(&gone);
+            self.deliveries.remove(&gone);
+            self.served(&gone);
+            applied.remove(&gone);
+        }
+        for row in stored {
+            if applied.get(&row.key) != Some(&row) {
+                self.follow(&row);
+                applied.insert(row.key.clone(), row);
+            }
+        }
+    }
+
+    /// Serves `stored` as another instance left it, or lists why it cannot be served.
+    fn follow(&self, stored: &StoredImporter) {
+        let from_file = self.imports.importer(&stored.key).is_ok_and(|i| matches!(i.source, Source::File));
+        if from_file {
+            return;
+        }
+        match restore(&self.imports, stored) {
+            Ok(importer) => {
+                tracing::info!(importer = %stored.key, "an importer made in the dashboard changed elsewhere; serving it as it is now");
+                self.served(&stored.key);
+                if let Err(e) = self.deliveries.replace(&importer) {
+                    tracing::error!(importer = %stored.key, error = %e, "cannot start the importer's delivery lanes; restart the server");
+                }
+            }
+            Err(problem) => {
+                tracing::error!(importer = %stored.key, error = %problem, "an importer made in the dashboard cannot be served; edit it in the dashboard");
+                self.imports.remove_importer(&stored.key);
+                self.deliveries.remove(&stored.key);
+                let mut unserved = self.unserved.lock().unwrap_or_else(PoisonError::into_inner);
+                unserved.retain(|u| u.key != stored.key);
+                unserved.push(unserved_entry(stored, problem));
+            }
+        }
+    }
+
+    /// Records `row` as applied here (this instance stored it).
+    fn applied(&self, row: StoredImporter) {
+        self.applied.lock().unwrap_or_else(PoisonError::into_inner).insert(row.key.clone(), row);
     }
 
     /// The stored importers that are not served, and why.
@@ -373,7 +451,9 @@ impl Importers {
         let kind = if disabled { "admin_importer_disabled" } else { "admin_importer_enabled" };
         let change = json!([{ "field": "disabled", "from": stored.disabled, "to": disabled }]);
         let event = self.event(kind, key, actor, now, change);
-        self.imports.store().put_importer(StoredImporter { disabled, updated_at: now, ..stored }, event)?;
+        let row = StoredImporter { disabled, updated_at: now, ..stored };
+        self.imports.store_importer(row.clone(), event)?;
+        self.applied(row);
         match self.imports.importer(key) {
             Ok(current) => {
                 let runtime = ImporterRuntime::new(current.config.clone(), current.source.clone(), disabled)?;
@@ -414,9 +494,9 @@ impl Importers {
         let change = json!([{ "field": format!("destinations[{id}].secret"), "change": "rotated", "previousSignsUntil": until }]);
         let event = self.event("admin_importer_secret_rotated", key, actor, now, change);
         let disabled = stored.disabled;
-        self.imports
-            .store()
-            .put_importer(StoredImporter { sealed_secrets, updated_at: now, ..stored }, event)?;
+        let row = StoredImporter { sealed_secrets, updated_at: now, ..stored };
+        self.imports.store_importer(row.clone(), event)?;
+        self.applied(row);
         self.apply(importer, &document, disabled)?;
         Ok((ShownSecret { destination: id, index, secret }, until))
     }
@@ -441,9 +521,7 @@ impl Importers {
         };
         let detail = json!({ "importer": key, "by": actor, "destination": index, "outcome": tested.outcome, "status": tested.status, "error": tested.error });
         let event = Event { import_id: None, at: now, kind: "admin_destination_tested", detail };
-        if let Err(e) = self.imports.store().log(event) {
-            tracing::warn!(error = %e, "could not write the audit log");
-        }
+        self.imports.audit_event(event);
         Ok(tested)
     }
 
@@ -465,14 +543,15 @@ impl Importers {
         if !stored.disabled {
             return Err(ConfigureError::Enabled);
         }
-        let holding = self.imports.store().imports_with_data(Some(key))?.len();
+        let holding = self.imports.imports_with_data(Some(key))?.len();
         if holding > 0 {
             return Err(ConfigureError::HasData(holding));
         }
         let before = Document::parse(&stored.document).map_err(ConfigureError::Internal)?.to_json();
         let changes = Value::Array(diff::changes(Some(&before), None, &[]));
         let event = self.event("admin_importer_deleted", key, actor, now, changes);
-        self.imports.store().delete_importer(key, event)?;
+        self.imports.delete_stored_importer(key, event)?;
+        self.applied.lock().unwrap_or_else(PoisonError::into_inner).remove(key);
         self.imports.remove_importer(key);
         self.deliveries.remove(key);
         self.served(key);
@@ -511,7 +590,8 @@ impl Importers {
             created_at,
             updated_at: now,
         };
-        self.imports.store().put_importer(row, event)?;
+        self.imports.store_importer(row.clone(), event)?;
+        self.applied(row);
         self.apply(importer, &document, disabled)?;
         self.served(&key);
         Ok(Saved { key, secrets: shown })
@@ -527,7 +607,7 @@ impl Importers {
 
     /// The stored importer with `key`.
     fn stored(&self, key: &str) -> Result<Option<StoredImporter>, ConfigureError> {
-        Ok(self.imports.store().stored_importers()?.into_iter().find(|s| s.key == key))
+        Ok(self.imports.stored_importers()?.into_iter().find(|s| s.key == key))
     }
 
     /// The stored importer with `key`, or why it cannot be changed here.

@@ -10,7 +10,7 @@
 //! row limit there, so a replay, a conflict or `max_rows` under concurrency answers as in turn.
 
 use super::create::seconds;
-use super::{ImportError, Imports};
+use super::{ImportError, Imports, Internal};
 use crate::config::{InvalidRows, UnmappedColumns};
 use crate::crypto::{BatchAad, Item};
 use crate::store::{BatchMeta, ImportRecord, ImportStatus, NewBatch, PutOutcome};
@@ -189,11 +189,16 @@ impl Imports {
         let Checked { verdict, summary } = checked;
         let summary = self.seal_summary(&record.id, headers.sequence, &summary)?;
         let keys = self.keys(&record.id)?;
-        let packed = super::pack(plaintext).map_err(ImportError::Internal)?;
+        let item = Item::Batch(headers.sequence);
+        let packed = super::pack(plaintext).map_err(|problem| Internal::Pack {
+            import: record.id.clone(),
+            item,
+            problem,
+        })?;
         let sealed = keys
             .data
-            .seal(&self.rng, &record.id, Item::Batch(headers.sequence), &packed)
-            .map_err(internal)?;
+            .seal(&self.rng, &record.id, item, &packed)
+            .map_err(|source| Internal::Seal { import: record.id.clone(), item, source })?;
         let invalid = u32::try_from(verdict.invalid_rows.len()).unwrap_or(u32::MAX);
         let max_rows = self.importer(&record.importer)?.config.limits.max_rows;
         let batch = NewBatch {
@@ -278,8 +283,4 @@ fn refuse_unmapped(batch: &Batch<'_>) -> Result<(), ImportError> {
         return Ok(());
     }
     Err(ImportError::UnmappedRefused { kept_columns: kept, first_row_with_extras: extra_row })
-}
-
-fn internal(e: impl std::fmt::Display) -> ImportError {
-    ImportError::Internal(e.to_string())
 }

@@ -3,14 +3,14 @@
 //! the summaries kept as the batches arrived (no batch is opened again), then the import is
 //! closed and its transport key destroyed.
 
-use super::{ImportError, Imports};
+use super::internal::json_problem;
+use super::{ImportError, Imports, Internal};
 use crate::config::InvalidRows;
 use crate::crypto::{DataKey, Item};
 use crate::delivery::now_ms;
 use crate::delivery::plan::plan;
 use crate::store::{BatchMeta, ImportRecord, ImportStatus};
 use serde::{Deserialize, Serialize};
-use sluice_parser::batch::Batch;
 use sluice_parser::verify::{RowError, Verdict, Verifier};
 use std::collections::BTreeSet;
 
@@ -191,7 +191,7 @@ impl Imports {
             Some(summary) => verifier.check_summary(&summary),
             None => {
                 let plaintext = self.open_stored(data, id, meta.sequence)?;
-                let batch = Batch::decode(&plaintext).map_err(|e| ImportError::Internal(e.to_string()))?;
+                let batch = super::export::decode_stored(id, meta.sequence, &plaintext)?;
                 verifier.check_across(&batch)
             }
         };
@@ -208,7 +208,8 @@ impl Imports {
     ) -> Result<Option<Vec<u8>>, ImportError> {
         let Some(mapping) = mapping else { return Ok(None) };
         let headers_only = mapping.values().all(|v| v.is_string() || v.is_null());
-        let json = serde_json::to_vec(mapping).map_err(|e| ImportError::Internal(e.to_string()))?;
+        let json = serde_json::to_vec(mapping)
+            .map_err(|e| Internal::Encode { what: "a column mapping", problem: json_problem(&e) })?;
         if !headers_only || mapping.len() > MAX_MAPPING_ENTRIES || json.len() > MAX_MAPPING_BYTES {
             return Err(ImportError::BadRequest(format!(
                 "mapping must map at most {MAX_MAPPING_ENTRIES} schema keys to a header (a string) or null, \
@@ -216,9 +217,11 @@ impl Imports {
             )));
         }
         let data = self.keys(id)?.data;
-        let sealed = data
-            .seal(&self.rng, id, Item::Mapping, &json)
-            .map_err(|e| ImportError::Internal(e.to_string()))?;
+        let sealed = data.seal(&self.rng, id, Item::Mapping, &json).map_err(|source| Internal::Seal {
+            import: id.to_owned(),
+            item: Item::Mapping,
+            source,
+        })?;
         Ok(Some(sealed))
     }
 }

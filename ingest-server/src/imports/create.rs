@@ -2,10 +2,11 @@
 //! (open imports, metadata size), the key agreement,
 //! the import's data key, its upload token, its sealed metadata, and its first deadline.
 
+use super::internal::json_problem;
 use super::keys::Keys;
-use super::{ImportError, ImporterRuntime, Imports};
+use super::{ImportError, ImporterRuntime, Imports, Internal};
 use crate::crypto::{DataKey, Item, PublicKey, ServerHandshake, TransportKey, UploadToken, new_import_id};
-use crate::store::{Admission, NewImport};
+use crate::store::{Admission, KeyPurpose, NewImport};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -92,15 +93,23 @@ impl Imports {
         let own_schema = own_schema(&importer, &request)?;
         let schema_digest =
             own_schema.as_ref().map_or_else(|| importer.schema().digest(), |(s, _)| s.digest());
-        let id = new_import_id(&self.rng).map_err(|e| ImportError::Internal(e.to_string()))?;
+        let id = new_import_id(&self.rng).map_err(generating("an import id"))?;
         let (transport, server_key) = self.agree(&request.client_key, &id)?;
-        let data = DataKey::generate(&self.rng).map_err(|e| ImportError::Internal(e.to_string()))?;
-        let (token, token_hash) =
-            UploadToken::generate(&self.rng).map_err(|e| ImportError::Internal(e.to_string()))?;
+        let data = DataKey::generate(&self.rng).map_err(generating("a data key"))?;
+        let (token, token_hash) = UploadToken::generate(&self.rng).map_err(generating("an upload token"))?;
         let limits = &self.config.server.limits;
         let token_expires_at = now + seconds(limits.upload_token_ttl);
         let expires_at = now + seconds(importer.config.start.first_batch_within.min(limits.import_ttl));
-        let internal = |e: crate::crypto::Error| ImportError::Internal(e.to_string());
+        let wrap = |purpose: KeyPurpose, key: &[u8; 32]| {
+            self.master.wrap(&self.rng, purpose.as_str(), &id, key).map_err(|source| Internal::KeyWrap {
+                import: id.clone(),
+                purpose,
+                source,
+            })
+        };
+        let sealed_metadata = data
+            .seal(&self.rng, &id, Item::Metadata, &metadata)
+            .map_err(|source| Internal::Seal { import: id.clone(), item: Item::Metadata, source })?;
         let record = NewImport {
             id: id.clone(),
             importer: key.to_owned(),
@@ -111,15 +120,9 @@ impl Imports {
             expires_at,
             file_size: request.file.size,
             schema: own_schema.map(|(_, json)| json),
-            metadata: data.seal(&self.rng, &id, Item::Metadata, &metadata).map_err(internal)?,
-            data_key: (
-                data.id().to_vec(),
-                self.master.wrap(&self.rng, "data", &id, &data.to_bytes()).map_err(internal)?,
-            ),
-            transport_key: self
-                .master
-                .wrap(&self.rng, "transport", &id, &transport.to_bytes())
-                .map_err(internal)?,
+            metadata: sealed_metadata,
+            data_key: (data.id().to_vec(), wrap(KeyPurpose::Data, &data.to_bytes())?),
+            transport_key: wrap(KeyPurpose::Transport, &transport.to_bytes())?,
         };
         let start = &importer.config.start;
         if let Admission::Full { next_expiry } =
@@ -159,8 +162,7 @@ impl Imports {
                 "clientKey must be a P-256 public key: 65 bytes, uncompressed, base64url".into(),
             )
         })?;
-        let (handshake, server_key) =
-            ServerHandshake::new(&self.rng).map_err(|e| ImportError::Internal(e.to_string()))?;
+        let (handshake, server_key) = ServerHandshake::new(&self.rng).map_err(generating("a server key"))?;
         let transport = handshake
             .derive(client_key.as_bytes(), id)
             .map_err(|_| ImportError::BadRequest("clientKey is not a point on P-256".into()))?;
@@ -183,7 +185,8 @@ impl Imports {
         }
         self.store.has_room()?;
         let metadata = serde_json::json!({ "file": request.file, "user": request.user, "attributes": request.attributes });
-        let metadata = serde_json::to_vec(&metadata).map_err(|e| ImportError::Internal(e.to_string()))?;
+        let metadata = serde_json::to_vec(&metadata)
+            .map_err(|e| Internal::Encode { what: "an import's metadata", problem: json_problem(&e) })?;
         let limit = config.start.max_metadata.bytes();
         if metadata.len() as u64 > limit {
             return Err(ImportError::MetadataTooLarge { limit });
@@ -194,6 +197,11 @@ impl Imports {
         }
         Ok(metadata)
     }
+}
+
+/// The failure to make `what` at random.
+fn generating(what: &'static str) -> impl Fn(crate::crypto::Error) -> ImportError {
+    move |source| Internal::Generate { what, source }.into()
 }
 
 /// The refusal of a start while `limit` imports are open, the soonest expiring at `next_expiry`.

@@ -2,7 +2,7 @@
 //! opened under its data key ([`ImportData`]), and retention once a message's delivery ends.
 //! The dependency runs from here to `delivery`, never back.
 
-use super::{ImportError, Imports};
+use super::{ImportError, Imports, Internal};
 use crate::crypto::{DataKey, Item};
 use crate::delivery::{ImportData, ImportView, SourceError};
 use crate::store::ImportRecord;
@@ -49,8 +49,13 @@ impl Imports {
         let sealed = self.store.metadata(&record.id)?.ok_or(ImportError::Rejected)?;
         let plain = data
             .open(&record.id, Item::Metadata, &sealed)
-            .map_err(|_| ImportError::Internal(format!("the metadata of {} does not open", record.id)))?;
-        serde_json::from_slice(&plain).map_err(|e| ImportError::Internal(e.to_string()))
+            .map_err(|_| Internal::SealedDoesNotOpen { import: record.id.clone(), item: Item::Metadata })?;
+        let unreadable = |e| Internal::Unreadable {
+            import: record.id.clone(),
+            item: Item::Metadata,
+            problem: super::internal::json_problem(&e),
+        };
+        Ok(serde_json::from_slice(&plain).map_err(unreadable)?)
     }
 }
 

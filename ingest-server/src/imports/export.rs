@@ -1,7 +1,7 @@
 //! Reading an import's stored rows back: every batch opened under the import's data key and
 //! unpacked, in order (for completion's second pass and for the operator's `sluice export`).
 
-use super::{ImportError, Imports};
+use super::{ImportError, Imports, Internal};
 use crate::crypto::{DataKey, Item};
 use serde_json::{Map, Value};
 use sluice_parser::batch::{Batch, ColumnKind};
@@ -17,11 +17,13 @@ impl Imports {
         let sealed = self
             .store
             .sealed_batch(id, sequence)?
-            .ok_or_else(|| ImportError::Internal(format!("batch {sequence} of {id} disappeared")))?;
-        let packed = data
-            .open(id, Item::Batch(sequence), &sealed)
-            .map_err(|_| ImportError::Internal(format!("stored batch {sequence} of {id} does not open")))?;
-        super::unpack(&packed).map_err(ImportError::Internal)
+            .ok_or_else(|| Internal::SealedMissing { import: id.to_owned(), item: Item::Batch(sequence) })?;
+        let packed = data.open(id, Item::Batch(sequence), &sealed).map_err(|_| {
+            Internal::SealedDoesNotOpen { import: id.to_owned(), item: Item::Batch(sequence) }
+        })?;
+        let unreadable =
+            |problem| Internal::Unreadable { import: id.to_owned(), item: Item::Batch(sequence), problem };
+        Ok(super::unpack(&packed).map_err(unreadable)?)
     }
 
     /// Hands every stored row of import `id` to `each`, in row order, as a JSON object:
@@ -38,15 +40,27 @@ impl Imports {
         let mut rows = 0;
         for meta in self.store.batches(id)? {
             let plaintext = self.open_stored(&data, id, meta.sequence)?;
-            let batch = Batch::decode(&plaintext).map_err(|e| ImportError::Internal(e.to_string()))?;
+            let batch = decode_stored(id, meta.sequence, &plaintext)?;
             for row in batch.rows() {
                 each(row_json(&batch, row.number, row.invalid, &row.cells, &row.extras))
-                    .map_err(|e| ImportError::Internal(format!("cannot write: {e}")))?;
+                    .map_err(|source| Internal::Write { import: id.to_owned(), source })?;
                 rows += 1;
             }
         }
         Ok(rows)
     }
+}
+
+/// Stored batch `sequence` of import `id`, decoded from its opened `plaintext`.
+pub(super) fn decode_stored<'a>(
+    id: &str,
+    sequence: u64,
+    plaintext: &'a [u8],
+) -> Result<Batch<'a>, ImportError> {
+    Batch::decode(plaintext).map_err(|e| {
+        let item = Item::Batch(sequence);
+        Internal::Unreadable { import: id.to_owned(), item, problem: e.to_string() }.into()
+    })
 }
 
 fn row_json(

@@ -1,7 +1,8 @@
 //! This server among the instances sharing one store: its id, under which it leases outbox
 //! messages and jobs, and the jobs only one instance runs at a time (the retention job).
 
-use super::{ImportError, Imports};
+use super::{ImportError, Imports, Internal};
+use crate::crypto;
 use crate::store::Lease;
 use ring::rand::{SecureRandom, SystemRandom};
 use std::time::Duration;
@@ -15,7 +16,7 @@ pub fn instance_id() -> Result<String, ImportError> {
     let mut bytes = [0u8; 8];
     SystemRandom::new()
         .fill(&mut bytes)
-        .map_err(|_| ImportError::Internal("the system's random source failed".into()))?;
+        .map_err(|_| Internal::Generate { what: "an instance id", source: crypto::Error::Randomness })?;
     Ok(format!("ins_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()))
 }
 

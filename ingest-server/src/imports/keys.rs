@@ -1,7 +1,7 @@
 //! The keys of open imports, unwrapped once and kept in memory (bounded), so that a batch costs
 //! no keystore read; forgotten when an import completes or expires.
 
-use super::{ImportError, Imports};
+use super::{ImportError, Imports, Internal};
 use crate::crypto::{DataKey, TransportKey};
 use crate::store::KeyPurpose;
 use std::collections::HashMap;
@@ -62,23 +62,23 @@ impl Imports {
         let wrapped = self
             .store
             .key(id, KeyPurpose::Data)?
-            .ok_or_else(|| ImportError::Internal(format!("no data key for {id}")))?;
+            .ok_or_else(|| Internal::KeyMissing { import: id.to_owned(), purpose: KeyPurpose::Data })?;
         let bytes = self
             .master
             .unwrap(KeyPurpose::Data.as_str(), id, &wrapped.wrapped)
-            .map_err(|_| ImportError::Internal(format!("the data key of {id} does not open")))?;
+            .map_err(|_| Internal::KeyDoesNotOpen { import: id.to_owned(), purpose: KeyPurpose::Data })?;
         let key_id: [u8; 16] = wrapped
             .key_id
             .as_slice()
             .try_into()
-            .map_err(|_| ImportError::Internal("a key id is not 16 bytes".into()))?;
+            .map_err(|_| Internal::KeyIdLength { import: id.to_owned(), len: wrapped.key_id.len() })?;
         let data = Arc::new(DataKey::from_parts(key_id, &bytes));
         let transport = match self.store.key(id, KeyPurpose::Transport)? {
             Some(t) => {
-                let bytes = self
-                    .master
-                    .unwrap(KeyPurpose::Transport.as_str(), id, &t.wrapped)
-                    .map_err(|_| ImportError::Internal(format!("the transport key of {id} does not open")))?;
+                let bytes =
+                    self.master.unwrap(KeyPurpose::Transport.as_str(), id, &t.wrapped).map_err(|_| {
+                        Internal::KeyDoesNotOpen { import: id.to_owned(), purpose: KeyPurpose::Transport }
+                    })?;
                 Some(Arc::new(TransportKey::from_bytes(&bytes)))
             }
             None => None,

@@ -3,7 +3,8 @@
 //! the widget makes (SHA-256, hex, of the importer key and the normalised header names); the
 //! mapping is field key → header index. No header name and no cell value reaches the server.
 
-use super::{ImportError, Imports};
+use super::internal::json_problem;
+use super::{ImportError, Imports, Internal};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -35,8 +36,9 @@ impl Imports {
         self.importer(key)?;
         check_hash(hash)?;
         let Some(json) = self.store.remembered_mapping(key, hash, now)? else { return Ok(None) };
-        let mapping = serde_json::from_str(&json).map_err(|e| {
-            ImportError::Internal(format!("a remembered mapping of importer {key:?} is unreadable: {e}"))
+        let mapping = serde_json::from_str(&json).map_err(|e| Internal::RememberedMapping {
+            importer: key.to_owned(),
+            problem: json_problem(&e),
         })?;
         Ok(Some(mapping))
     }
@@ -53,7 +55,8 @@ impl Imports {
         check_hash(hash)?;
         let most = importer.schema().columns().len() + super::MAX_DYNAMIC_COLUMNS;
         check_fields(mapping, most)?;
-        let json = serde_json::to_string(mapping).map_err(|e| ImportError::Internal(e.to_string()))?;
+        let json = serde_json::to_string(mapping)
+            .map_err(|e| Internal::Encode { what: "a remembered mapping", problem: json_problem(&e) })?;
         self.store.remember_mapping(key, hash, &json, now, MAX_MAPPINGS)?;
         Ok(())
     }

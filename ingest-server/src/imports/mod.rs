@@ -13,8 +13,10 @@ mod delivered;
 mod export;
 mod health;
 mod instance;
+mod internal;
 mod keys;
 mod mappings;
+mod operator;
 mod packing;
 mod reading;
 mod retention;
@@ -27,6 +29,7 @@ pub use complete::{Completion, Expected};
 pub use create::{CreateImport, Created, FileMeta};
 pub use health::Readiness;
 pub use instance::{RETENTION_JOB, instance_id};
+pub use internal::Internal;
 pub use mappings::{MAX_MAPPINGS, RememberedMapping};
 pub use packing::{pack, unpack};
 pub use reading::{Format, MAX_PAGE, RowsPage};
@@ -66,8 +69,9 @@ pub struct ImporterRuntime {
 impl ImporterRuntime {
     /// The running form of `config`, defined in `source`.
     pub fn new(config: Importer, source: Source, disabled: bool) -> Result<ImporterRuntime, ImportError> {
-        let schema_json = serde_json::from_str(&config.schema.to_json())
-            .map_err(|e| ImportError::Internal(e.to_string()))?;
+        let schema_json = serde_json::from_str(&config.schema.to_json()).map_err(|e| {
+            Internal::ImporterSchema { importer: config.key.clone(), problem: internal::json_problem(&e) }
+        })?;
         Ok(ImporterRuntime { config, schema_json, source, disabled })
     }
 
@@ -185,8 +189,8 @@ pub enum ImportError {
     StorageFull,
     /// The store cannot be written or read now; the detail is logged, not shown.
     Unavailable(String),
-    /// Something failed inside; the detail is logged, not shown.
-    Internal(String),
+    /// Something failed inside: which part, and why. The cause is logged, not shown.
+    Internal(Internal),
 }
 
 impl std::fmt::Display for ImportError {
@@ -217,19 +221,32 @@ impl std::fmt::Display for ImportError {
             ImportError::Gone(detail) => f.write_str(detail),
             ImportError::StorageFull => f.write_str("the data folder's volume is full"),
             ImportError::Unavailable(detail) => write!(f, "storage unavailable: {detail}"),
-            ImportError::Internal(detail) => write!(f, "internal: {detail}"),
+            ImportError::Internal(cause) => write!(f, "internal: {cause}"),
         }
     }
 }
 
-impl std::error::Error for ImportError {}
+impl std::error::Error for ImportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ImportError::Internal(cause) => Some(cause),
+            _ => None,
+        }
+    }
+}
+
+impl From<Internal> for ImportError {
+    fn from(cause: Internal) -> Self {
+        ImportError::Internal(cause)
+    }
+}
 
 impl From<StoreError> for ImportError {
     fn from(e: StoreError) -> Self {
         match e.kind() {
             ErrorKind::Full => ImportError::StorageFull,
             ErrorKind::Unavailable => ImportError::Unavailable(e.to_string()),
-            _ => ImportError::Internal(e.to_string()),
+            _ => ImportError::Internal(Internal::Store(e)),
         }
     }
 }
@@ -335,8 +352,9 @@ impl Imports {
         self.registry().get(key).cloned().ok_or(ImportError::UnknownImporter)
     }
 
-    /// The store.
-    pub fn store(&self) -> &Arc<dyn Store> {
+    /// The store, for the delivery lanes, which `serve` wires to it directly. Everything else
+    /// reads and writes through the domain's methods.
+    pub(crate) fn store(&self) -> &Arc<dyn Store> {
         &self.store
     }
 

@@ -72,7 +72,7 @@ impl Imports {
             let end = start + u64::from(meta.row_count);
             if end > offset && (page.rows.len() as u64) < limit {
                 let plaintext = self.open_stored(&data, id, meta.sequence)?;
-                let batch = Batch::decode(&plaintext).map_err(|e| ImportError::Internal(e.to_string()))?;
+                let batch = super::export::decode_stored(id, meta.sequence, &plaintext)?;
                 if page.columns.is_empty() {
                     page.columns = columns(&batch);
                 }
@@ -103,7 +103,7 @@ impl Imports {
         }
         for meta in self.store.batches(id)? {
             let plaintext = self.open_stored(&data, id, meta.sequence)?;
-            let batch = Batch::decode(&plaintext).map_err(|e| ImportError::Internal(e.to_string()))?;
+            let batch = super::export::decode_stored(id, meta.sequence, &plaintext)?;
             let mut piece = Vec::with_capacity(plaintext.len() * 2);
             if !header_written {
                 let header: Vec<Option<&str>> = batch.columns.iter().map(|c| Some(c.name.as_str())).collect();

@@ -2,7 +2,7 @@
 //! at run time (`dynamicColumns`), fixed when the import starts and kept with it (column
 //! definitions only). Parsed schemas of open imports are kept in memory.
 
-use super::{ImportError, ImporterRuntime, Imports};
+use super::{ImportError, ImporterRuntime, Imports, Internal};
 use crate::store::ImportRecord;
 use sluice_parser::schema::Schema;
 use std::collections::HashMap;
@@ -73,7 +73,8 @@ pub(super) fn with_columns(
     }
     let mut json = importer.schema_json.clone();
     let Some(list) = json.get_mut("columns").and_then(serde_json::Value::as_array_mut) else {
-        return Err(ImportError::Internal("the importer's schema has no columns".into()));
+        let problem = "its JSON has no list of columns".to_owned();
+        return Err(Internal::ImporterSchema { importer: importer.config.key.clone(), problem }.into());
     };
     list.extend(columns.iter().cloned());
     let schema = Schema::from_json(&json.to_string())
@@ -95,7 +96,7 @@ impl Imports {
         }
         let schema = Arc::new(
             Schema::from_json(json)
-                .map_err(|e| ImportError::Internal(format!("the stored schema of {}: {e}", record.id)))?,
+                .map_err(|e| Internal::StoredSchema { import: record.id.clone(), problem: e.to_string() })?,
         );
         self.schemas.put(&record.id, Arc::clone(&schema));
         Ok(ImportSchema::Own(schema))

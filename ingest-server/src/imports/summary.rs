@@ -15,7 +15,7 @@
 //! before packing, and next to nothing after. The fingerprints are derived from cell values, so the summary is
 //! stored only sealed (`Item::Summary(sequence)`), never in plain.
 
-use super::{ImportError, Imports};
+use super::{ImportError, Imports, Internal};
 use crate::crypto::{DataKey, Item};
 use sluice_parser::verify::{BatchSummary, UniqueCell, UniqueKey};
 
@@ -33,10 +33,19 @@ impl Imports {
         sequence: u64,
         summary: &BatchSummary,
     ) -> Result<Vec<u8>, ImportError> {
-        let packed = super::pack(&encode(summary)).map_err(ImportError::Internal)?;
+        let item = Item::Summary(sequence);
+        let packed = super::pack(&encode(summary)).map_err(|problem| Internal::Pack {
+            import: id.to_owned(),
+            item,
+            problem,
+        })?;
         let data = self.keys(id)?.data;
-        data.seal(&self.rng, id, Item::Summary(sequence), &packed)
-            .map_err(|e| ImportError::Internal(e.to_string()))
+        let sealed = data.seal(&self.rng, id, item, &packed).map_err(|source| Internal::Seal {
+            import: id.to_owned(),
+            item,
+            source,
+        })?;
+        Ok(sealed)
     }
 
     /// The summary stored with batch `sequence`; none for a batch stored before summaries were.
@@ -47,12 +56,13 @@ impl Imports {
         sequence: u64,
     ) -> Result<Option<BatchSummary>, ImportError> {
         let Some(sealed) = self.store.summary(id, sequence)? else { return Ok(None) };
-        let unreadable =
-            |why: &str| ImportError::Internal(format!("the summary of batch {sequence} of {id} {why}"));
-        let packed =
-            data.open(id, Item::Summary(sequence), &sealed).map_err(|_| unreadable("does not open"))?;
-        let encoded = super::unpack(&packed).map_err(|e| unreadable(&e))?;
-        decode(&encoded).map(Some).map_err(unreadable)
+        let item = Item::Summary(sequence);
+        let packed = data
+            .open(id, item, &sealed)
+            .map_err(|_| Internal::SealedDoesNotOpen { import: id.to_owned(), item })?;
+        let unreadable = |problem| Internal::Unreadable { import: id.to_owned(), item, problem };
+        let encoded = super::unpack(&packed).map_err(unreadable)?;
+        Ok(decode(&encoded).map(Some).map_err(|why| unreadable(why.to_owned()))?)
     }
 }
 

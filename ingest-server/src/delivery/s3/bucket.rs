@@ -1,5 +1,6 @@
-//! Writing objects into an S3-compatible bucket (AWS S3, MinIO, Ceph, R2, moto, …): the half of
-//! the S3 destination that talks to the bucket.
+//! Talking to an S3-compatible bucket (AWS S3, MinIO, Ceph, R2, moto, …): the half of the S3
+//! destination that writes objects, shared with the object store for sealed batches
+//! (`store::blobs::s3`), which also reads and lists them.
 //!
 //! Requests are signed with AWS Signature Version 4 by `rusty-s3` (presigned for a minute) and
 //! sent with `ureq` under the network rules every kind follows (`super::super::network`). An object of any size is written with a multipart upload as its bytes come
@@ -10,7 +11,7 @@
 //! status and S3's error code, never an object's content.
 
 use super::super::network;
-use rusty_s3::actions::{CreateMultipartUpload, S3Action};
+use rusty_s3::actions::{CreateMultipartUpload, ListObjectsV2, S3Action};
 use rusty_s3::{Bucket, Credentials, UrlStyle};
 use std::fmt;
 use std::time::Duration;
@@ -133,6 +134,13 @@ impl S3Target {
         expect_ok("PutObject", response).map(drop)
     }
 
+    /// The same target, signing with a temporary session token as well (`AWS_SESSION_TOKEN`).
+    pub fn with_session_token(mut self, token: &str) -> S3Target {
+        let (key, secret) = (self.credentials.key(), self.credentials.secret());
+        self.credentials = Credentials::new_with_token(key, secret, token);
+        self
+    }
+
     /// Deletes an object (the test-destination check's).
     pub fn delete(&self, key: &str) -> Result<(), S3Error> {
         let url = self.bucket.delete_object(Some(&self.credentials), key).sign(SIGNED_FOR);
@@ -149,6 +157,19 @@ impl S3Target {
             .limit(u64::MAX)
             .read_to_vec()
             .map_err(|e| S3Error::Transport { operation: "GetObject", message: e.to_string() })
+    }
+
+    /// One page of the keys starting with `prefix`, in key order: the first page, or the one
+    /// after `continuation` (the previous page's [`ListPage::next`]).
+    pub fn list(&self, prefix: &str, continuation: Option<&str>) -> Result<ListPage, S3Error> {
+        let mut action = self.bucket.list_objects_v2(Some(&self.credentials));
+        action.with_prefix(prefix);
+        if let Some(token) = continuation {
+            action.with_continuation_token(token);
+        }
+        let url = action.sign(SIGNED_FOR);
+        let response = expect_ok("ListObjectsV2", self.agent.get(url.as_str()).call())?;
+        parse_list_page(&read_text("ListObjectsV2", response)?)
     }
 
     /// Starts writing the object `key` (of any size) with a multipart upload.
@@ -172,6 +193,15 @@ impl S3Target {
             done: false,
         })
     }
+}
+
+/// One page of a listing.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ListPage {
+    /// The keys, in key order (S3 lists in the byte order of their UTF-8).
+    pub keys: Vec<String>,
+    /// The token that asks for the next page, when there is one.
+    pub next: Option<String>,
 }
 
 /// An object being written part by part; aborted when dropped unfinished.
@@ -293,6 +323,18 @@ fn read_text(
         .map_err(|e| S3Error::Transport { operation, message: transport_message(&e) })
 }
 
+/// A `ListObjectsV2` answer. `rusty-s3` reads the XML: it decodes the URL-encoded keys it asked
+/// for, and refuses a truncated page without a continuation token, which would end a listing
+/// early without a word.
+fn parse_list_page(body: &str) -> Result<ListPage, S3Error> {
+    let page = ListObjectsV2::parse_response(body).map_err(|e| S3Error::Protocol {
+        operation: "ListObjectsV2",
+        message: format!("the answer is not a listing: {e}"),
+    })?;
+    let keys = page.contents.into_iter().map(|object| object.key).collect();
+    Ok(ListPage { keys, next: page.next_continuation_token })
+}
+
 /// S3's `<Code>…</Code>` from an error body, when it is a plain word.
 fn error_code(body: &str) -> Option<String> {
     let start = body.find("<Code>")? + "<Code>".len();
@@ -322,6 +364,46 @@ mod tests {
         assert_eq!(error_code(body).as_deref(), Some("NoSuchBucket"));
         assert_eq!(error_code("<Code>not a <b>code</b></Code>"), None);
         assert_eq!(error_code("plain text"), None);
+    }
+
+    /// A page as S3 writes it, with `encoding-type=url` as `rusty-s3` asks.
+    fn listing(keys: &[&str], truncated: bool, token: Option<&str>) -> String {
+        let contents: String = keys
+            .iter()
+            .map(|key| format!("<Contents><Key>{key}</Key><Size>3</Size><ETag>\"e\"</ETag></Contents>"))
+            .collect();
+        let token =
+            token.map_or_else(String::new, |t| format!("<NextContinuationToken>{t}</NextContinuationToken>"));
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+             <ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">\
+             <Name>b</Name><Prefix>p/</Prefix><KeyCount>{}</KeyCount><MaxKeys>1000</MaxKeys>\
+             <EncodingType>url</EncodingType><IsTruncated>{truncated}</IsTruncated>{contents}{token}\
+             </ListBucketResult>",
+            keys.len()
+        )
+    }
+
+    #[test]
+    fn a_listing_gives_its_keys_decoded_and_the_token_of_the_next_page() {
+        let body = listing(&["p/imp_a/1.f", "p/a%20b%2Bc/%C3%A9"], true, Some("1%2Fnext=="));
+        let page = parse_list_page(&body).unwrap();
+        assert_eq!(page.keys, ["p/imp_a/1.f", "p/a b+c/é"]);
+        assert_eq!(page.next.as_deref(), Some("1%2Fnext=="), "the token is passed back as given");
+
+        let last = parse_list_page(&listing(&["p/x"], false, None)).unwrap();
+        assert_eq!((last.keys.len(), last.next), (1, None));
+        let empty = parse_list_page(&listing(&[], false, None)).unwrap();
+        assert_eq!(empty, ListPage { keys: Vec::new(), next: None });
+    }
+
+    #[test]
+    fn a_truncated_listing_without_a_token_and_what_is_not_a_listing_are_refused() {
+        for body in [listing(&["p/x"], true, None), "<Error><Code>x</Code></Error>".to_owned(), String::new()]
+        {
+            let error = parse_list_page(&body).unwrap_err();
+            assert!(matches!(error, S3Error::Protocol { operation: "ListObjectsV2", .. }), "{error}");
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@
 
 mod bucket;
 
-pub use bucket::{BucketConfig, PART_BYTES, S3Error, S3Target, Upload};
+pub use bucket::{BucketConfig, ListPage, PART_BYTES, S3Error, S3Target, Upload};
 
 use super::destination::{Destination, Failure, Outcome, Probe};
 use super::rows::{write_csv_header, write_csv_row, write_row};

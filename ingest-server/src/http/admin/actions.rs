@@ -73,12 +73,7 @@ pub(super) async fn retry(state: web::Data<State>, id: web::Path<String>) -> Res
     let imports = state.imports.clone();
     let id = id.into_inner();
     let target = id.clone();
-    let retried = blocking(move || {
-        let retried = imports.store().retry_dead(&target, now_ms())?;
-        imports.wakeup().ring();
-        Ok(retried)
-    })
-    .await?;
+    let retried = blocking(move || imports.retry_dead(&target, now_ms())).await?;
     let import = id.starts_with("imp_").then_some(id.as_str());
     audit(&state, import, "admin_retry", json!({ "target": id, "retried": retried }));
     Ok(HttpResponse::Ok().json(json!({ "retried": retried })))

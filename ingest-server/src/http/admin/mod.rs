@@ -116,11 +116,7 @@ fn audit(state: &State, import_id: Option<&str>, kind: &'static str, detail: ser
     tracing::info!(import = import_id.unwrap_or("-"), %detail, "{kind}");
     let event = Event { import_id: import_id.map(str::to_owned), at: super::routes::now(), kind, detail };
     let imports = state.imports.clone();
-    actix_web::rt::task::spawn_blocking(move || {
-        if let Err(e) = imports.store().log(event) {
-            tracing::warn!(error = %e, "could not write the audit log");
-        }
-    });
+    actix_web::rt::task::spawn_blocking(move || imports.audit_event(event));
 }
 
 /// No import has the id in the URL.

@@ -147,7 +147,7 @@ pub(super) async fn imports(
     let importer = query.importer.clone();
     let listed = blocking(move || {
         let limit = query.limit.unwrap_or(500).clamp(1, MAX_IMPORTS);
-        let records = imports.store().list_imports(query.importer.as_deref(), limit)?;
+        let records = imports.list(query.importer.as_deref(), limit)?;
         records.iter().map(|record| summary(&imports, record)).collect::<Result<Vec<_>, _>>()
     })
     .await?;
@@ -176,8 +176,8 @@ fn summary(imports: &Imports, record: &ImportRecord) -> Result<Value, ImportErro
         "attributes": about.get("attributes"),
         "dataDeletedAt": record.data_deleted_at,
         "deletedReason": record.deleted_reason,
-        "delivery": imports.store().delivery_summary(&record.id)?,
-        "errors": imports.store().error_counts(&record.id)?,
+        "delivery": imports.delivery_summary(&record.id)?,
+        "errors": imports.error_counts(&record.id)?,
     }))
 }
 
@@ -186,16 +186,15 @@ pub(super) async fn import(state: web::Data<State>, id: web::Path<String>) -> Re
     let imports = state.imports.clone();
     let id = id.into_inner();
     let answer = blocking(move || {
-        let store = imports.store();
-        let Some(record) = store.import(&id)? else { return Ok(None) };
-        let events: Vec<_> = store
+        let Some(record) = imports.record(&id)? else { return Ok(None) };
+        let events: Vec<_> = imports
             .events(&id)?
             .into_iter()
             .map(|(at, kind, detail)| json!({ "at": at, "kind": kind, "detail": detail }))
             .collect();
         let mut answer = summary(&imports, &record)?;
         answer["batches"] = json!(record.batches);
-        answer["messages"] = json!(store.messages(&id)?);
+        answer["messages"] = json!(imports.messages(&id)?);
         answer["events"] = json!(events);
         Ok(Some(answer))
     })
@@ -309,7 +308,7 @@ fn not_found(problem: Problem) -> Problem {
 /// `GET /v1/admin/deliveries/dead`: dead letters, oldest first.
 pub(super) async fn dead_letters(state: web::Data<State>) -> Result<HttpResponse, Problem> {
     let imports = state.imports.clone();
-    let dead = blocking(move || Ok(imports.store().dead_letters(MAX_LISTED)?)).await?;
+    let dead = blocking(move || imports.dead_letters(MAX_LISTED)).await?;
     Ok(HttpResponse::Ok().json(json!({ "messages": dead })))
 }
 
@@ -326,7 +325,7 @@ pub(super) async fn audit_log(
 ) -> Result<HttpResponse, Problem> {
     let imports = state.imports.clone();
     let limit = query.limit.unwrap_or(200).clamp(1, MAX_LISTED);
-    let entries = blocking(move || Ok(imports.store().audit(limit)?)).await?;
+    let entries = blocking(move || imports.audit(limit)).await?;
     let entries: Vec<Value> = entries
         .into_iter()
         .map(|entry| {

@@ -6,8 +6,21 @@
 //! Object names are `<import id>/<batch number, 20 digits>.<random suffix>`: the suffix makes each
 //! write its own object, so a write that loses a race (another instance stored that batch number
 //! first) never overwrites the object the metadata database points at; it is deleted, or swept.
+//!
+//! Two implementations, chosen by `[storage.blobs]` through [`open_blobs`]: [`S3Blobs`] (a bucket
+//! under a key prefix) and [`FolderBlobs`] (a folder on a mounted volume). `tests/blobs.rs` runs
+//! one contract against both.
 
-use super::Result;
+mod folder;
+mod s3;
+
+pub use folder::FolderBlobs;
+pub use s3::S3Blobs;
+
+use super::{ErrorKind, Result, StoreError};
+use crate::config::BlobSettings;
+use ring::rand::{SecureRandom, SystemRandom};
+use std::sync::Arc;
 
 /// An object store for sealed batches.
 pub trait Blobs: Send + Sync {
@@ -45,6 +58,23 @@ pub fn import_of(name: &str) -> Option<&str> {
         && suffix.len() == 16
         && suffix.bytes().all(|b| b.is_ascii_hexdigit());
     ours.then_some(import)
+}
+
+/// Opens the object store `settings` describe: a bucket, or a folder (created if missing).
+pub fn open_blobs(settings: &BlobSettings) -> Result<Arc<dyn Blobs>> {
+    Ok(match settings {
+        BlobSettings::S3(s3) => Arc::new(S3Blobs::open(s3)?),
+        BlobSettings::Folder(root) => Arc::new(FolderBlobs::open(root)?),
+    })
+}
+
+/// 16 random hex digits, for names that must not collide (probes, temporary files).
+fn random_hex() -> Result<String> {
+    let mut bytes = [0; 8];
+    SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| StoreError::new(ErrorKind::Unavailable, "the system's random source failed"))?;
+    Ok(format!("{:016x}", u64::from_be_bytes(bytes)))
 }
 
 #[cfg(test)]
