@@ -1,7 +1,8 @@
 //! The store's contract, written once against `&dyn Store` and run for every backend: SQLite,
 //! PostgreSQL with sealed batches in the data database, and PostgreSQL with sealed batches in
-//! object storage (an in-memory `Blobs` here). Each PostgreSQL backend starts one cluster for
-//! all its cases and gives each case two fresh databases (data and keystore).
+//! object storage (in memory, and in an S3 bucket on moto). Each PostgreSQL backend starts one
+//! cluster for all its cases and gives each case two fresh databases (data and keystore), and
+//! the S3 backend one server and bucket, with a key prefix per case.
 //!
 //! What only SQLite has (files, write-ahead logs, disk space, inspection) is tested in
 //! `src/store/sqlite/tests.rs`.
@@ -9,7 +10,9 @@
 
 mod support;
 
-use sluice_server::store::blobs::{Blobs, batch_name, import_of};
+use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
+use sluice_server::config::{S3BlobSettings, Secret};
+use sluice_server::store::blobs::{Blobs, S3Blobs, batch_name, import_of, import_prefix};
 use sluice_server::store::{
     Admission, Attempt, Binding, Bindings, Claim, DeleteReason, DiskLimits, ErrorKind, Event, ImportStatus,
     KeyPurpose, Lease, MessageKind, NewBatch, NewImport, NewMessage, PostgresOptions, PostgresStore,
@@ -18,7 +21,8 @@ use sluice_server::store::{
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
-use support::services::Postgres;
+use std::time::Duration;
+use support::services::{Postgres, S3};
 
 /// Every case, by name.
 const CASES: &[(&str, Case)] = &[
@@ -81,17 +85,44 @@ fn postgres() {
 #[test]
 fn postgres_with_objects() {
     let pg = Postgres::start();
+    run(|n| postgres_fixture(&pg, &format!("objects_{n}"), Some(Arc::new(Memory::default()))));
+}
+
+#[test]
+fn postgres_with_s3() {
+    let pg = Postgres::start();
+    let s3 = S3::start();
+    create_bucket(&s3, "sealed");
     run(|n| {
-        let objects = Arc::new(Memory::default());
-        postgres_fixture(&pg, &format!("objects_{n}"), Some(objects))
+        let settings = S3BlobSettings {
+            bucket: "sealed".into(),
+            prefix: format!("case-{n}/"),
+            endpoint: Some(s3.endpoint.clone()),
+            region: "us-east-1".into(),
+            access_key_id: Secret::new(KEY_ID),
+            secret_access_key: Secret::new(SECRET),
+            session_token: None,
+        };
+        let blobs = Arc::new(S3Blobs::open(&settings).unwrap());
+        postgres_fixture(&pg, &format!("s3_{n}"), Some(blobs))
     });
+}
+
+const KEY_ID: &str = "AKIDSLUICESTORE";
+const SECRET: &str = "sluice-store-test-secret";
+
+fn create_bucket(s3: &S3, name: &str) {
+    let endpoint = s3.endpoint.parse().unwrap();
+    let bucket = Bucket::new(endpoint, UrlStyle::Path, name.to_owned(), "us-east-1").unwrap();
+    let url = bucket.create_bucket(&Credentials::new(KEY_ID, SECRET)).sign(Duration::from_secs(60));
+    assert_eq!(ureq::put(url.as_str()).send_empty().unwrap().status(), 200);
 }
 
 /// A store for one case, and what it needs kept.
 struct Fixture {
     store: Box<dyn Store>,
     /// The object storage, when sealed batches go there.
-    objects: Option<Arc<Memory>>,
+    objects: Option<Arc<dyn Blobs>>,
     /// Where the store is, to change it behind its back as a crash would leave it.
     raw: Raw,
     _dir: Option<tempfile::TempDir>,
@@ -125,7 +156,7 @@ impl Fixture {
 
 fn sqlite_sql(path: &std::path::Path, sql: &str) {
     let connection = rusqlite::Connection::open(path).unwrap();
-    connection.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+    connection.busy_timeout(Duration::from_secs(10)).unwrap();
     connection.execute_batch(sql).unwrap();
 }
 
@@ -152,15 +183,14 @@ fn run_except(known_failures: &[&str], fixture: impl Fn(usize) -> Fixture) {
     assert!(failed.is_empty(), "failed: {failed:#?}");
 }
 
-fn postgres_fixture(pg: &Postgres, name: &str, objects: Option<Arc<Memory>>) -> Fixture {
+fn postgres_fixture(pg: &Postgres, name: &str, objects: Option<Arc<dyn Blobs>>) -> Fixture {
     let options = PostgresOptions {
         data_url: pg.create_database(&format!("{name}_data")),
         keystore_url: pg.create_database(&format!("{name}_keys")),
         pool_size: 4,
         ca_file: None,
     };
-    let blobs = objects.clone().map(|o| o as Arc<dyn Blobs>);
-    let store = PostgresStore::open(&options, blobs).unwrap();
+    let store = PostgresStore::open(&options, objects.clone()).unwrap();
     let raw = Raw::Postgres { data: options.data_url, keystore: options.keystore_url };
     Fixture { store: Box::new(store), objects, raw, _dir: None }
 }
@@ -171,11 +201,9 @@ struct Memory {
     objects: Mutex<BTreeMap<String, Vec<u8>>>,
 }
 
-impl Memory {
-    /// How many objects import `id` has.
-    fn count(&self, id: &str) -> usize {
-        self.objects.lock().unwrap().keys().filter(|name| import_of(name) == Some(id)).count()
-    }
+/// How many objects import `id` has in `blobs`.
+fn count(blobs: &dyn Blobs, id: &str) -> usize {
+    blobs.list(&import_prefix(id)).unwrap().iter().filter(|name| import_of(name) == Some(id)).count()
 }
 
 impl Blobs for Memory {
@@ -609,7 +637,7 @@ fn the_same_batch_at_once(f: &Fixture) {
     let record = store.import("imp_a").unwrap().unwrap();
     assert_eq!((record.batches, record.rows), (1, 10));
     if let Some(objects) = &f.objects {
-        assert_eq!(objects.count("imp_a"), 1, "the losers' objects are deleted");
+        assert_eq!(count(&**objects, "imp_a"), 1, "the losers' objects are deleted");
     }
 }
 
@@ -631,7 +659,7 @@ fn max_rows_at_once(f: &Fixture) {
     assert_eq!((stored, refused), (3, 5), "{outcomes:?}");
     assert_eq!(store.import("imp_a").unwrap().unwrap().rows, 30);
     if let Some(objects) = &f.objects {
-        assert_eq!(objects.count("imp_a"), 3);
+        assert_eq!(count(&**objects, "imp_a"), 3);
     }
 }
 
@@ -659,7 +687,7 @@ fn deletion_leaves_nothing(f: &Fixture) {
     }
     store.complete("imp_a", 3000, 0, Some(vec![5; 40]), messages("imp_a")).unwrap();
     if let Some(objects) = &f.objects {
-        assert_eq!(objects.count("imp_a"), 3);
+        assert_eq!(count(&**objects, "imp_a"), 3);
     }
     assert_eq!(store.delete_data(&["imp_a".to_owned()], 4000, DeleteReason::Retention).unwrap(), ["imp_a"]);
     for purpose in [KeyPurpose::Data, KeyPurpose::Transport] {
@@ -672,7 +700,7 @@ fn deletion_leaves_nothing(f: &Fixture) {
     }
     assert!(store.invalid_rows("imp_a").unwrap().is_empty());
     if let Some(objects) = &f.objects {
-        assert_eq!(objects.count("imp_a"), 0, "no object left");
+        assert_eq!(count(&**objects, "imp_a"), 0, "no object left");
     }
     store.maintain().unwrap();
     assert_eq!(store.import("imp_a").unwrap().unwrap().batches, 3, "the record keeps its counts");
@@ -691,8 +719,8 @@ fn only_stored_batches_keep_an_object(f: &Fixture) {
     let missing = store.put_batch(batch("imp_missing", 0, 1)).unwrap_err();
     assert_ne!(missing.kind(), ErrorKind::Full);
     if let Some(objects) = &f.objects {
-        assert_eq!(objects.count("imp_a"), 1, "only the stored batch's object");
-        assert_eq!(objects.count("imp_missing"), 0);
+        assert_eq!(count(&**objects, "imp_a"), 1, "only the stored batch's object");
+        assert_eq!(count(&**objects, "imp_missing"), 0);
     }
     assert_eq!(store.sealed_batch("imp_a", 0).unwrap(), Some(vec![1; 100]));
 }
@@ -793,7 +821,7 @@ fn deliver_all(store: &dyn Store, ordered: bool, holder: &str) -> Vec<String> {
                 store.record_attempt(&m.id, failed).unwrap();
                 sent.push(m.id);
             }
-            Claim::Wait { .. } => std::thread::sleep(std::time::Duration::from_millis(1)),
+            Claim::Wait { .. } => std::thread::sleep(Duration::from_millis(1)),
             Claim::Empty => return sent,
         }
     }
@@ -839,7 +867,7 @@ fn a_started_deletion_is_finished(f: &Fixture) {
     assert!(store.batches("imp_a").unwrap().is_empty());
     assert_eq!(store.batches("imp_b").unwrap().len(), 1);
     if let Some(objects) = &f.objects {
-        assert_eq!((objects.count("imp_a"), objects.count("imp_b")), (0, 1));
+        assert_eq!((count(&**objects, "imp_a"), count(&**objects, "imp_b")), (0, 1));
     }
 }
 
@@ -863,10 +891,14 @@ fn objects_of_deleted_imports_are_swept(f: &Fixture) {
     objects.put(&batch_name("imp_a", 7, 1), b"sealed").unwrap();
     objects.put(&batch_name("imp_b", 7, 1), b"sealed").unwrap();
     store.maintain().unwrap();
-    assert_eq!((objects.count("imp_a"), objects.count("imp_b")), (0, 2), "a live import's objects stay");
+    assert_eq!(
+        (count(&**objects, "imp_a"), count(&**objects, "imp_b")),
+        (0, 2),
+        "a live import's objects stay"
+    );
     objects.put(&batch_name("imp_a", 8, 1), b"sealed").unwrap();
     store.maintain().unwrap();
-    assert_eq!(objects.count("imp_a"), 1, "a swept import is not listed again");
+    assert_eq!(count(&**objects, "imp_a"), 1, "a swept import is not listed again");
 }
 
 /// PostgreSQL only: instances starting together migrate the databases once, and each opens them.
