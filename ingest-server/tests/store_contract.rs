@@ -80,6 +80,7 @@ fn postgres() {
     run(|n| postgres_fixture(&pg, &format!("plain_{n}"), None));
     several_instances_open_one_store_at_once(&pg);
     a_refused_connection_names_no_password(&pg);
+    tls_is_as_the_url_says(&pg);
 }
 
 #[test]
@@ -936,4 +937,22 @@ fn a_refused_connection_names_no_password(pg: &Postgres) {
     let unparsable = PostgresOptions { data_url: "postgres://u:secret-1@[bad".into(), ..options };
     let error = PostgresStore::open(&unparsable, None).err().unwrap();
     assert!(!error.to_string().contains("secret-1"), "{error}");
+}
+
+/// PostgreSQL only: `sslmode` as libpq spells it; the test cluster offers no TLS.
+fn tls_is_as_the_url_says(pg: &Postgres) {
+    let url = pg.create_database("tls");
+    let with = |mode: &str| PostgresOptions {
+        data_url: format!("{url}?sslmode={mode}"),
+        keystore_url: format!("{url}?sslmode={mode}"),
+        pool_size: 1,
+        ca_file: None,
+    };
+    for mode in ["disable", "prefer"] {
+        PostgresStore::open(&with(mode), None).unwrap();
+    }
+    for mode in ["require", "verify-ca", "verify-full"] {
+        let error = PostgresStore::open(&with(mode), None).err().unwrap();
+        assert_eq!(error.kind(), ErrorKind::Unavailable, "{mode}: {error}");
+    }
 }

@@ -32,15 +32,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Where the two databases are. The URLs may hold a password: this never prints them. TLS is as
-/// each URL's `sslmode` says (`prefer` when it says nothing; `require` to refuse a server without
-/// TLS), with the certificate checked against `ca_file` or the public roots.
+/// each URL's `sslmode` says: `disable`, `prefer` (when it says nothing: TLS when the server
+/// offers it), or `require`, `verify-ca` and `verify-full`, which are all one here: TLS always,
+/// with the certificate checked against `ca_file` (or the public roots) and the host name.
 #[derive(Clone)]
 pub struct PostgresOptions {
     /// The data database's URL (`postgres://user:password@host:port/name?sslmode=…`).
     pub data_url: String,
     /// The keystore database's URL: another database, so that a dump of the data holds no key.
     pub keystore_url: String,
-    /// How many connections to each database are kept open between uses.
+    /// The most connections to each database open at once; a request waits for one beyond it.
     pub pool_size: u32,
     /// The CA certificates (PEM) that sign the servers' certificates; the public roots when none.
     pub ca_file: Option<PathBuf>,
@@ -110,7 +111,11 @@ impl PostgresStore {
 }
 
 /// The connection settings of `url`; the error never quotes it (it may hold a password).
+/// libpq's `verify-ca` and `verify-full` are `require` to the driver, whose TLS always checks the
+/// certificate and the host name.
 fn config(url: &str, which: &str) -> Result<postgres::Config> {
+    let url =
+        url.replace("sslmode=verify-full", "sslmode=require").replace("sslmode=verify-ca", "sslmode=require");
     url.parse().map_err(|_| StoreError::other(format!("the {which} URL is not a PostgreSQL connection URL")))
 }
 

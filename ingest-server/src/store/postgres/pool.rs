@@ -1,12 +1,15 @@
-//! Connections to one database: a few kept idle for reuse, new ones made on demand, broken ones
-//! dropped; transactions retried on a serialization failure or a deadlock; PostgreSQL's errors
-//! mapped to [`ErrorKind`] by SQLSTATE, without any parameter value.
+//! Connections to one database: at most a set number open at once (a caller waits for one beyond
+//! it), kept for reuse, broken ones dropped; transactions retried on a serialization failure or a
+//! deadlock; PostgreSQL's errors mapped to [`ErrorKind`] by SQLSTATE, without any parameter value.
 
 use super::super::{ErrorKind, Result, StoreError};
 use postgres::error::SqlState;
 use postgres::{Client, Transaction};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
+
+/// How long a caller waits for a connection when all are in use.
+const WAIT: Duration = Duration::from_secs(30);
 
 /// How often a transaction is tried when PostgreSQL aborts it for a serialization failure or a
 /// deadlock, before the store answers [`ErrorKind::Unavailable`].
@@ -43,23 +46,32 @@ pub(super) struct Pool {
     name: &'static str,
     config: postgres::Config,
     tls: tokio_postgres_rustls::MakeRustlsConnect,
-    idle: Mutex<Vec<Client>>,
-    max_idle: usize,
+    state: Mutex<State>,
+    /// Signalled when a connection is given back or closed.
+    freed: Condvar,
+    max: usize,
+}
+
+/// The connections: those idle, and how many are open (idle or in use).
+#[derive(Default)]
+struct State {
+    idle: Vec<Client>,
+    open: usize,
 }
 
 impl Pool {
-    /// A pool for the database `config` names, keeping at most `max_idle` connections idle.
+    /// A pool of at most `max` connections to the database `config` names.
     pub(super) fn new(
         name: &'static str,
         mut config: postgres::Config,
         tls: tokio_postgres_rustls::MakeRustlsConnect,
-        max_idle: usize,
+        max: usize,
     ) -> Pool {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(10));
         }
         config.application_name("sluice");
-        Pool { name, config, tls, idle: Mutex::new(Vec::new()), max_idle: max_idle.max(1) }
+        Pool { name, config, tls, state: Mutex::default(), freed: Condvar::new(), max: max.max(1) }
     }
 
     /// A new connection, not from the pool (migrations hold one for their advisory lock).
@@ -73,21 +85,17 @@ impl Pool {
         let mut tries = 0;
         loop {
             tries += 1;
-            let mut client = match self.take() {
-                Some(client) => client,
-                None => self.connect()?,
-            };
+            let mut client = self.take()?;
             let outcome = work(&mut client);
             let failure = match outcome {
                 Ok(value) => {
-                    self.keep(client);
+                    self.give_back(client, false);
                     return Ok(value);
                 }
                 Err(failure) => failure,
             };
-            if !broken(&client, &failure) {
-                self.keep(client);
-            }
+            let broken = broken(&client, &failure);
+            self.give_back(client, broken);
             if !(retryable(&failure) && tries < TRIES) {
                 return Err(self.error(&failure));
             }
@@ -104,22 +112,55 @@ impl Pool {
         })
     }
 
-    fn take(&self) -> Option<Client> {
-        let mut idle = self.idle.lock().ok()?;
-        while let Some(client) = idle.pop() {
-            if !client.is_closed() {
-                return Some(client);
+    /// An idle connection, or a new one while fewer than `max` are open, or the next one given
+    /// back (waiting at most [`WAIT`]).
+    fn take(&self) -> Result<Client> {
+        let mut state = self.state();
+        loop {
+            while let Some(client) = state.idle.pop() {
+                if !client.is_closed() {
+                    return Ok(client);
+                }
+                state.open = state.open.saturating_sub(1);
             }
+            if state.open < self.max {
+                state.open += 1;
+                drop(state);
+                return self.connect().inspect_err(|_| self.closed());
+            }
+            let (next, waited) = self.freed.wait_timeout(state, WAIT).unwrap_or_else(PoisonError::into_inner);
+            if waited.timed_out() && next.idle.is_empty() && next.open >= self.max {
+                return Err(StoreError::new(
+                    ErrorKind::Unavailable,
+                    format!("every connection to the PostgreSQL {} database stayed busy", self.name),
+                ));
+            }
+            state = next;
         }
-        None
     }
 
-    fn keep(&self, client: Client) {
-        if let Ok(mut idle) = self.idle.lock() {
-            if idle.len() < self.max_idle && !client.is_closed() {
-                idle.push(client);
-            }
+    /// Puts `client` back for the next caller, or closes it when it is `broken`.
+    fn give_back(&self, client: Client, broken: bool) {
+        if broken || client.is_closed() {
+            drop(client);
+            self.closed();
+        } else {
+            self.state().idle.push(client);
+            self.freed.notify_one();
         }
+    }
+
+    /// Counts a connection as closed (or never made).
+    fn closed(&self) {
+        let mut state = self.state();
+        state.open = state.open.saturating_sub(1);
+        drop(state);
+        self.freed.notify_one();
+    }
+
+    /// The pool's state: one left by a thread that panicked still counts connections right.
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// `failure` as a store error naming this database.
