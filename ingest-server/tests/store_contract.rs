@@ -81,6 +81,7 @@ fn postgres() {
     several_instances_open_one_store_at_once(&pg);
     a_refused_connection_names_no_password(&pg);
     tls_is_as_the_url_says(&pg);
+    databases_that_do_not_belong_together_are_refused(&pg);
 }
 
 #[test]
@@ -955,4 +956,32 @@ fn tls_is_as_the_url_says(pg: &Postgres) {
         let error = PostgresStore::open(&with(mode), None).err().unwrap();
         assert_eq!(error.kind(), ErrorKind::Unavailable, "{mode}: {error}");
     }
+}
+
+/// PostgreSQL only: a store beside an empty keystore, and keys beside an empty data database,
+/// are refused, and nothing is created in the empty one.
+fn databases_that_do_not_belong_together_are_refused(pg: &Postgres) {
+    let options = PostgresOptions {
+        data_url: pg.create_database("paired_data"),
+        keystore_url: pg.create_database("paired_keys"),
+        pool_size: 1,
+        ca_file: None,
+    };
+    PostgresStore::open(&options, None).unwrap().create_import(import("imp_a")).unwrap();
+    let tables = |url: &str| -> i64 {
+        let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+        let sql = "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'";
+        client.query_one(sql, &[]).unwrap().get(0)
+    };
+    let empty = pg.create_database("empty");
+    for unpaired in [
+        PostgresOptions { keystore_url: empty.clone(), ..options.clone() },
+        PostgresOptions { data_url: empty.clone(), ..options.clone() },
+    ] {
+        let error = PostgresStore::open(&unpaired, None).err().unwrap();
+        assert_eq!(error.kind(), ErrorKind::Mismatch, "{error}");
+        assert!(error.detail().contains("Nothing was changed"), "{error}");
+        assert_eq!(tables(&empty), 0, "nothing created");
+    }
+    PostgresStore::open(&options, None).unwrap();
 }

@@ -1,10 +1,12 @@
 //! The two databases' schemas, as embedded SQL migrations applied in order at open, each
 //! recorded in a `sluice_migrations` table of its database. Several instances may start at once:
-//! the migrations run under a session advisory lock, on a connection of their own.
+//! the migrations run under a session advisory lock, on a connection of their own. Before them,
+//! a look that changes nothing refuses a data database holding a store beside a keystore holding
+//! none, and keys beside a data database holding no store.
 
-use super::super::Result;
+use super::super::{ErrorKind, Result, StoreError};
 use super::pool::{Pool, Sql};
-use postgres::Client;
+use postgres::{Client, GenericClient};
 
 /// The advisory lock the migrations of either database run under (`sluice` in ASCII).
 const LOCK: i64 = 0x736c_7569_6365;
@@ -140,6 +142,40 @@ const BINDING: &str = "
         probed_at bigint
     );
 ";
+
+/// Refuses ([`ErrorKind::Mismatch`]), having changed nothing, a data database holding a store
+/// (imports or a binding) beside a keystore holding neither keys nor a binding, and a keystore
+/// holding keys beside a data database holding no store. Checking the binding with the master
+/// key is the caller's part.
+pub(super) fn refuse_unpaired(data: &Pool, keys: &Pool) -> Result<()> {
+    let holds_store = data.run(|c| holds(c, "imports", "SELECT EXISTS (SELECT 1 FROM imports)"))?;
+    let bound = |pool: &Pool| pool.run(|c| holds(c, "binding", "SELECT EXISTS (SELECT 1 FROM binding)"));
+    let store = holds_store || bound(data)?;
+    let keyed = keys.run(|k| holds(k, "keys", "SELECT EXISTS (SELECT 1 FROM keys)"))?;
+    if store && !keyed && !bound(keys)? {
+        return Err(StoreError::new(
+            ErrorKind::Mismatch,
+            "the keystore database holds no keystore, but the data database holds a store: without \
+             the keystore none of its imports can be read. Point keystore_url at the keystore taken \
+             with the data, or restore it. Nothing was changed",
+        ));
+    }
+    if !store && keyed {
+        return Err(StoreError::new(
+            ErrorKind::Mismatch,
+            "the data database holds no store, but the keystore database holds keys: the data is \
+             missing or was replaced. Restore it, or give a new store a new keystore database. \
+             Nothing was changed",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `table` exists and `exists` (a query of it) says true.
+fn holds(c: &mut impl GenericClient, table: &str, exists: &str) -> Sql<bool> {
+    let found: bool = c.query_one("SELECT to_regclass($1) IS NOT NULL", &[&table])?.try_get(0)?;
+    Ok(found && c.query_one(exists, &[])?.try_get(0)?)
+}
 
 /// Applies the migrations of `migrations` the database of `pool` has not had yet.
 pub(super) fn migrate(pool: &Pool, migrations: &[&str]) -> Result<()> {

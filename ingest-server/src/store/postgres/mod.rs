@@ -68,8 +68,10 @@ pub struct PostgresStore {
 
 impl PostgresStore {
     /// Connects to both databases and brings their schemas up to date; sealed batches go to
-    /// `blobs` when given, into the data database otherwise. Checking the binding with the
-    /// master key is the caller's part (see `crate::integrity`).
+    /// `blobs` when given, into the data database otherwise. Refuses ([`ErrorKind::Mismatch`]),
+    /// having changed nothing, a store whose keystore database holds no keystore, and keys
+    /// beside a data database holding no store. Checking the binding with the master key is the
+    /// caller's part (see `crate::integrity`).
     pub fn open(options: &PostgresOptions, blobs: Option<Arc<dyn Blobs>>) -> Result<PostgresStore> {
         let ca_file = match &options.ca_file {
             Some(path) => {
@@ -81,6 +83,7 @@ impl PostgresStore {
         let size = usize::try_from(options.pool_size).unwrap_or(usize::MAX);
         let data = Pool::new("data", config(&options.data_url, "data")?, tls.clone(), size);
         let keys = Pool::new("keystore", config(&options.keystore_url, "keystore")?, tls, size);
+        migrations::refuse_unpaired(&data, &keys)?;
         migrations::migrate(&data, migrations::DATA)?;
         migrations::migrate(&keys, migrations::KEYSTORE)?;
         Ok(PostgresStore {
