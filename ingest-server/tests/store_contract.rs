@@ -16,7 +16,7 @@ use sluice_server::store::blobs::{Blobs, S3Blobs, batch_name, import_of, import_
 use sluice_server::store::{
     Admission, Attempt, Binding, Bindings, Claim, DeleteReason, DiskLimits, ErrorKind, Event, ImportStatus,
     KeyPurpose, Lease, MessageKind, NewBatch, NewImport, NewMessage, PostgresOptions, PostgresStore,
-    PutOutcome, SqliteStore, Store, StoreError, StoredImporter,
+    PutOutcome, SqliteStore, Store, StoreError, StoredImporter, Unready,
 };
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
@@ -82,6 +82,7 @@ fn postgres() {
     a_refused_connection_names_no_password(&pg);
     tls_is_as_the_url_says(&pg);
     databases_that_do_not_belong_together_are_refused(&pg);
+    object_storage_that_fails_is_told(&pg);
 }
 
 #[test]
@@ -984,4 +985,57 @@ fn databases_that_do_not_belong_together_are_refused(pg: &Postgres) {
         assert_eq!(tables(&empty), 0, "nothing created");
     }
     PostgresStore::open(&options, None).unwrap();
+}
+
+/// Object storage that answers nothing.
+struct Down;
+
+impl Blobs for Down {
+    fn put(&self, _: &str, _: &[u8]) -> Result<(), StoreError> {
+        Err(StoreError::new(ErrorKind::Unavailable, "down"))
+    }
+
+    fn get(&self, _: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Err(StoreError::new(ErrorKind::Unavailable, "down"))
+    }
+
+    fn delete(&self, _: &str) -> Result<(), StoreError> {
+        Err(StoreError::new(ErrorKind::Unavailable, "down"))
+    }
+
+    fn list(&self, _: &str) -> Result<Vec<String>, StoreError> {
+        Err(StoreError::new(ErrorKind::Unavailable, "down"))
+    }
+
+    fn check(&self) -> Result<(), StoreError> {
+        Err(StoreError::new(ErrorKind::Unavailable, "down"))
+    }
+
+    fn describe(&self) -> String {
+        "down".into()
+    }
+}
+
+/// PostgreSQL only: object storage that is down makes the store unready and refuses batches
+/// with its error, writing no row; a batch whose object is gone is not found.
+fn object_storage_that_fails_is_told(pg: &Postgres) {
+    let options = PostgresOptions {
+        data_url: pg.create_database("down_data"),
+        keystore_url: pg.create_database("down_keys"),
+        pool_size: 2,
+        ca_file: None,
+    };
+    let down = PostgresStore::open(&options, Some(Arc::new(Down))).unwrap();
+    assert_eq!(down.readiness(5), [Unready::ObjectsUnavailable]);
+    down.create_import(import("imp_a")).unwrap();
+    assert_eq!(down.put_batch(batch("imp_a", 0, 1)).unwrap_err().kind(), ErrorKind::Unavailable);
+    assert!(down.batches("imp_a").unwrap().is_empty(), "no row without its object");
+    let memory: Arc<dyn Blobs> = Arc::new(Memory::default());
+    let store = PostgresStore::open(&options, Some(Arc::clone(&memory))).unwrap();
+    assert!(store.readiness(5).is_empty());
+    store.put_batch(batch("imp_a", 0, 1)).unwrap();
+    let name = memory.list(&import_prefix("imp_a")).unwrap().remove(0);
+    memory.delete(&name).unwrap();
+    assert_eq!(store.sealed_batch("imp_a", 0).unwrap_err().kind(), ErrorKind::NotFound);
+    assert_eq!(down.sealed_batch("imp_a", 0).unwrap_err().kind(), ErrorKind::Unavailable);
 }

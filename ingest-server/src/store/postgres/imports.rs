@@ -27,6 +27,10 @@ impl PostgresStore {
         let Some(blobs) = &self.blobs else {
             return self.data.transaction(|c| put(c, batch, None, expires_at));
         };
+        // A replay (the usual retry) is answered without writing an object to delete again.
+        if let Some(answer) = self.data.run(|c| existing(c, batch))? {
+            return Ok(answer);
+        }
         let name = batch_name(&batch.import_id, batch.sequence, self.suffix()?);
         blobs.put(&name, &batch.sealed)?;
         let outcome = self.data.transaction(|c| put(c, batch, Some(&name), expires_at));
@@ -186,7 +190,7 @@ fn put(c: &mut Transaction<'_>, batch: &NewBatch, object: Option<&str>, expires_
 }
 
 /// What a batch already stored under `batch`'s number makes of it: a replay or a conflict.
-fn existing(c: &mut Transaction<'_>, batch: &NewBatch) -> Sql<Option<PutOutcome>> {
+fn existing(c: &mut impl GenericClient, batch: &NewBatch) -> Sql<Option<PutOutcome>> {
     let Some(stored) = self::batch(c, &batch.import_id, batch.sequence)? else { return Ok(None) };
     Ok(Some(if stored.fingerprint == batch.fingerprint {
         PutOutcome::Replayed(stored)
