@@ -516,11 +516,13 @@ impl Store for SqliteStore {
         now_ms: i64,
         lease: &Lease,
     ) -> Result<Claim> {
+        // Read under the lock: a message recorded (its lease ended) between the read and the
+        // claim would otherwise be taken again.
+        let mut held = self.leases.messages();
         if ordered {
             let head = self.read(|c| outbox::pending(c, importer, destination, None, 1))?.pop();
-            return Ok(self.leases.claim_head(head, now_ms, lease));
+            return Ok(Leases::claim_head(&mut held, head, now_ms, lease));
         }
-        let mut held = self.leases.messages();
         let due =
             self.read(|c| outbox::pending(c, importer, destination, Some(now_ms), leases::LOOKAHEAD))?;
         Ok(Leases::claim_any(&mut held, due, now_ms, lease))

@@ -30,10 +30,15 @@ impl Leases {
         self.messages.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// An ordered lane's claim on its oldest pending message `head`.
-    pub(super) fn claim_head(&self, head: Option<Message>, now_ms: i64, lease: &Lease) -> Claim {
+    /// An ordered lane's claim on its oldest pending message `head`. `head` must be read while
+    /// `held` is locked, so that a message recorded meanwhile is not taken again.
+    pub(super) fn claim_head(
+        held: &mut HashMap<String, Lease>,
+        head: Option<Message>,
+        now_ms: i64,
+        lease: &Lease,
+    ) -> Claim {
         let Some(head) = head else { return Claim::Empty };
-        let mut held = self.messages();
         match held.get(&head.id) {
             Some(l) if taken(Some(l), now_ms) => Claim::Wait { until_ms: l.until_ms },
             _ if head.next_attempt_at > now_ms => Claim::Wait { until_ms: head.next_attempt_at },
@@ -130,19 +135,20 @@ mod tests {
     fn an_ordered_lane_waits_for_a_running_lease_and_takes_one_that_ran_out() {
         let leases = Leases::default();
         let head = || Some(message("msg_0", 100));
-        assert_eq!(leases.claim_head(None, 100, &lease("a", 200)), Claim::Empty);
-        assert_eq!(leases.claim_head(head(), 50, &lease("a", 200)), Claim::Wait { until_ms: 100 }, "not due");
-        assert!(matches!(leases.claim_head(head(), 100, &lease("a", 200)), Claim::Message(_)));
+        let claim = |head, now, lease: &Lease| Leases::claim_head(&mut leases.messages(), head, now, lease);
+        assert_eq!(claim(None, 100, &lease("a", 200)), Claim::Empty);
+        assert_eq!(claim(head(), 50, &lease("a", 200)), Claim::Wait { until_ms: 100 }, "not due");
+        assert!(matches!(claim(head(), 100, &lease("a", 200)), Claim::Message(_)));
         for holder in ["a", "b"] {
-            assert_eq!(leases.claim_head(head(), 150, &lease(holder, 300)), Claim::Wait { until_ms: 200 });
+            assert_eq!(claim(head(), 150, &lease(holder, 300)), Claim::Wait { until_ms: 200 });
         }
-        assert!(matches!(leases.claim_head(head(), 200, &lease("b", 300)), Claim::Message(_)), "ran out");
+        assert!(matches!(claim(head(), 200, &lease("b", 300)), Claim::Message(_)), "ran out");
         leases.release("msg_0", "a");
-        assert_eq!(leases.claim_head(head(), 250, &lease("a", 400)), Claim::Wait { until_ms: 300 }, "b's");
+        assert_eq!(claim(head(), 250, &lease("a", 400)), Claim::Wait { until_ms: 300 }, "b's");
         assert_eq!(leases.renew("b", 500), 1);
-        assert_eq!(leases.claim_head(head(), 350, &lease("a", 400)), Claim::Wait { until_ms: 500 });
+        assert_eq!(claim(head(), 350, &lease("a", 400)), Claim::Wait { until_ms: 500 });
         leases.end("msg_0");
-        assert!(matches!(leases.claim_head(head(), 350, &lease("a", 400)), Claim::Message(_)));
+        assert!(matches!(claim(head(), 350, &lease("a", 400)), Claim::Message(_)));
     }
 
     #[test]
