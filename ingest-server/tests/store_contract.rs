@@ -50,7 +50,7 @@ const CASES: &[(&str, Case)] = &[
     ("an_ordered_lane_waits_for_a_running_lease_and_takes_one_that_ran_out", an_ordered_lane_waits),
     ("an_unordered_lane_takes_the_oldest_message_no_one_holds", an_unordered_lane_takes_any),
     ("an_unordered_lane_hands_no_message_to_two_holders_at_once", unordered_lanes_at_once),
-    (ORDERED_AT_ONCE, ordered_lanes_at_once),
+    ("an_ordered_lane_hands_no_message_to_two_holders_at_once", ordered_lanes_at_once),
     ("a_job_has_one_leader_until_its_lease_runs_out", a_job_has_one_leader),
     ("a_deletion_recorded_as_started_is_the_only_one_finished_later", a_started_deletion_is_finished),
     ("an_import_whose_key_is_gone_without_a_recorded_deletion_is_found", a_keyless_import_is_found),
@@ -59,14 +59,9 @@ const CASES: &[(&str, Case)] = &[
 
 type Case = fn(&Fixture);
 
-/// The case SQLite fails now, now and then: its ordered claim reads the head message before it
-/// locks its leases, so a thread that read the head just before another recorded its attempt
-/// (which ends the lease) takes the message again and it is sent twice.
-const ORDERED_AT_ONCE: &str = "an_ordered_lane_hands_no_message_to_two_holders_at_once";
-
 #[test]
 fn sqlite() {
-    run_except(&[ORDERED_AT_ONCE], |_| {
+    run(|_| {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(dir.path()).unwrap().with_disk(DiskLimits { min_free: 0, reserve: 0 });
         let raw = Raw::Sqlite(dir.path().to_owned());
@@ -170,14 +165,8 @@ fn postgres_sql(url: &str, sql: &str) {
 
 /// Runs every case on a fresh store; reports those that failed together.
 fn run(fixture: impl Fn(usize) -> Fixture) {
-    run_except(&[], fixture);
-}
-
-/// Runs every case but those named in `known_failures`.
-fn run_except(known_failures: &[&str], fixture: impl Fn(usize) -> Fixture) {
     let mut failed = Vec::new();
-    let cases = CASES.iter().filter(|(name, _)| !known_failures.contains(name));
-    for (n, (name, case)) in cases.enumerate() {
+    for (n, (name, case)) in CASES.iter().enumerate() {
         let fixture = fixture(n);
         if std::panic::catch_unwind(AssertUnwindSafe(|| case(&fixture))).is_err() {
             failed.push(*name);
