@@ -78,6 +78,7 @@ fn postgres() {
     tls_is_as_the_url_says(&pg);
     databases_that_do_not_belong_together_are_refused(&pg);
     object_storage_that_fails_is_told(&pg);
+    connections_cut_by_the_server_are_replaced(&pg);
 }
 
 #[test]
@@ -1027,4 +1028,30 @@ fn object_storage_that_fails_is_told(pg: &Postgres) {
     memory.delete(&name).unwrap();
     assert_eq!(store.sealed_batch("imp_a", 0).unwrap_err().kind(), ErrorKind::NotFound);
     assert_eq!(down.sealed_batch("imp_a", 0).unwrap_err().kind(), ErrorKind::Unavailable);
+}
+
+/// PostgreSQL only: after the server cut every connection (a restart, a failover), one request
+/// fails as unavailable and the next ones get new connections.
+fn connections_cut_by_the_server_are_replaced(pg: &Postgres) {
+    let options = PostgresOptions {
+        data_url: pg.create_database("cut_data"),
+        keystore_url: pg.create_database("cut_keys"),
+        pool_size: 4,
+        ca_file: None,
+    };
+    let store = PostgresStore::open(&options, None).unwrap();
+    std::thread::scope(|scope| {
+        for i in 0..4 {
+            let store = &store;
+            scope.spawn(move || store.create_import(import(&format!("imp_{i}"))).unwrap());
+        }
+    });
+    pg.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'cut_data'");
+    let first = store.import("imp_0");
+    if let Err(e) = &first {
+        assert_eq!(e.kind(), ErrorKind::Unavailable, "{e}");
+    }
+    for i in 0..4 {
+        assert!(store.import(&format!("imp_{i}")).unwrap().is_some());
+    }
 }

@@ -139,10 +139,17 @@ impl Pool {
         }
     }
 
-    /// Puts `client` back for the next caller, or closes it when it is `broken`.
+    /// Puts `client` back for the next caller, or closes it when it is `broken`, with every idle
+    /// one: a connection that broke (the server restarted, a failover) says the others did too,
+    /// so one request fails for it rather than one per connection kept.
     fn give_back(&self, client: Client, broken: bool) {
         if broken || client.is_closed() {
             drop(client);
+            let mut state = self.state();
+            let idle = std::mem::take(&mut state.idle);
+            state.open = state.open.saturating_sub(idle.len());
+            drop(state);
+            drop(idle);
             self.closed();
         } else {
             self.state().idle.push(client);
