@@ -10,7 +10,6 @@
 
 mod support;
 
-use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
 use sluice_server::config::{S3BlobSettings, Secret};
 use sluice_server::store::blobs::{Blobs, S3Blobs, batch_name, import_of, import_prefix};
 use sluice_server::store::{
@@ -91,7 +90,7 @@ fn postgres_with_objects() {
 fn postgres_with_s3() {
     let pg = Postgres::start();
     let s3 = S3::start();
-    create_bucket(&s3, "sealed");
+    s3.create_bucket("sealed");
     run(|n| {
         let settings = S3BlobSettings {
             bucket: "sealed".into(),
@@ -109,13 +108,6 @@ fn postgres_with_s3() {
 
 const KEY_ID: &str = "AKIDSLUICESTORE";
 const SECRET: &str = "sluice-store-test-secret";
-
-fn create_bucket(s3: &S3, name: &str) {
-    let endpoint = s3.endpoint.parse().unwrap();
-    let bucket = Bucket::new(endpoint, UrlStyle::Path, name.to_owned(), "us-east-1").unwrap();
-    let url = bucket.create_bucket(&Credentials::new(KEY_ID, SECRET)).sign(Duration::from_secs(60));
-    assert_eq!(ureq::put(url.as_str()).send_empty().unwrap().status(), 200);
-}
 
 /// A store for one case, and what it needs kept.
 struct Fixture {
@@ -594,10 +586,13 @@ fn a_binding_is_written_to_both(f: &Fixture) {
     assert_eq!(store.bindings().unwrap(), Bindings::default());
     let binding = Binding { store_id: "sto_x".into(), check: vec![1, 2, 3] };
     store.bind(&binding).unwrap();
-    assert_eq!(store.bindings().unwrap(), Bindings { data: Some(binding.clone()), keystore: Some(binding) });
+    assert_eq!(
+        store.bindings().unwrap(),
+        Bindings { data: Some(binding.clone()), keystore: Some(binding.clone()) }
+    );
     let other = Binding { store_id: "sto_y".into(), check: vec![4] };
     store.bind(&other).unwrap();
-    assert_eq!(store.bindings().unwrap().data, Some(other), "replaced");
+    assert_eq!(store.bindings().unwrap().data, Some(binding.clone()), "never replaced");
 }
 
 fn a_healthy_store_is_ready(f: &Fixture) {

@@ -473,8 +473,10 @@ pub trait Store: Send + Sync {
     fn keyless_imports(&self) -> Result<Vec<String>>;
     /// The binding each file holds now.
     fn bindings(&self) -> Result<Bindings>;
-    /// Writes `binding` into the keystore, then into the data file (a new store, or one made
-    /// before bindings existed, once its master key is proven).
+    /// Writes `binding` into the keystore unless it holds one, then the keystore's binding into
+    /// the data file (or database) unless it holds one: a new store, or one made before bindings
+    /// existed, once its master key is proven. A binding is never replaced, so instances binding
+    /// one new store at once end up with the first one written in both places.
     fn bind(&self, binding: &Binding) -> Result<()>;
     /// Whether a new import or batch may be stored now: [`ErrorKind::Full`] below the free-space
     /// floor.

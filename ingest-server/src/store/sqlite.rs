@@ -473,8 +473,8 @@ impl Store for SqliteStore {
 
     fn bind(&self, binding: &Binding) -> Result<()> {
         self.keystore(|k| files::bind(k, binding))?;
-        let owned = binding.clone();
-        self.writer.run(move |c| files::bind(c, &owned))
+        let held = self.keystore(files::binding)?.unwrap_or_else(|| binding.clone());
+        self.writer.run(move |c| files::bind(c, &held))
     }
 
     fn has_room(&self) -> Result<()> {

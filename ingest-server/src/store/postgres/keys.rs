@@ -46,10 +46,11 @@ pub(super) fn binding(c: &mut postgres::Client) -> Sql<Option<Binding>> {
         .transpose()?)
 }
 
-/// Writes `binding` into the database, replacing the one it held.
+/// Writes `binding` into the database unless it holds one.
 pub(super) fn bind(c: &mut impl GenericClient, binding: &Binding) -> Sql<()> {
-    let sql = "INSERT INTO binding (store_id, check_value) VALUES ($1, $2)
-               ON CONFLICT (one) DO UPDATE SET store_id = $1, check_value = $2";
+    // Only where none is held: instances starting on an empty pair at once must not overwrite
+    // each other's binding (each re-reads what is held, see `PostgresStore::bind`).
+    let sql = "INSERT INTO binding (store_id, check_value) VALUES ($1, $2) ON CONFLICT (one) DO NOTHING";
     c.execute(sql, &[&binding.store_id, &binding.check])?;
     Ok(())
 }

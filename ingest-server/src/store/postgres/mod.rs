@@ -259,9 +259,13 @@ impl Store for PostgresStore {
         Ok(Bindings { data: self.data.run(keys::binding)?, keystore: self.keys.run(keys::binding)? })
     }
 
+    /// Binds the keystore database unless it holds a binding already, then the data database
+    /// to whatever the keystore holds, unless it holds one: of several instances binding an
+    /// empty pair at once, the first binding written wins in both, and each instance checks it.
     fn bind(&self, binding: &Binding) -> Result<()> {
         self.keys.run(|k| keys::bind(k, binding))?;
-        self.data.run(|c| keys::bind(c, binding))
+        let held = self.keys.run(keys::binding)?.unwrap_or_else(|| binding.clone());
+        self.data.run(|c| keys::bind(c, &held))
     }
 
     /// Always room: PostgreSQL keeps no free-space floor here (its volume is the database

@@ -412,7 +412,7 @@ pub(super) fn binding(connection: &Connection) -> Result<Option<Binding>> {
 /// Writes `binding` into a file, replacing the one it held.
 pub(super) fn bind(connection: &Connection, binding: &Binding) -> Result<()> {
     connection
-        .prepare_cached("INSERT OR REPLACE INTO binding (only, store_id, check_value) VALUES (1, ?1, ?2)")?
+        .prepare_cached("INSERT OR IGNORE INTO binding (only, store_id, check_value) VALUES (1, ?1, ?2)")?
         .execute(rusqlite::params![binding.store_id, binding.check])?;
     Ok(())
 }
