@@ -6,11 +6,15 @@
 //! nothing is changed. A master key is made only for a new store. Readiness asks the same of the
 //! running server.
 
-use crate::config::{MasterKeySource, Server};
+use crate::config::{Backend, BlobSettings, Config, MasterKeySource, PostgresSettings, Server};
 use crate::crypto::{MasterKey, new_store_id};
-use crate::store::{Binding, Bindings, ErrorKind, Inspection, SqliteStore, Store, StoreError};
+use crate::store::blobs::open_blobs;
+use crate::store::{
+    Binding, Bindings, ErrorKind, Inspection, PostgresOptions, PostgresStore, SqliteStore, Store, StoreError,
+};
 use ring::rand::SystemRandom;
 use std::path::Path;
+use std::sync::Arc;
 
 /// Why the server does not start on a data folder.
 #[derive(Debug)]
@@ -59,8 +63,22 @@ pub enum Mode {
     Read,
 }
 
-/// The store of the `[server]` section and its master key, checked to belong together.
-pub fn open(server: &Server, mode: Mode) -> Result<(SqliteStore, MasterKey), StartError> {
+/// The store `config` names (`[storage]`: SQLite in the data folder, or PostgreSQL) and its
+/// master key, checked to belong together.
+pub fn open(config: &Config, mode: Mode) -> Result<(Arc<dyn Store>, MasterKey), StartError> {
+    match &config.storage.backend {
+        Backend::Postgres(settings) => {
+            open_postgres(&config.server, settings, config.storage.blobs.as_ref(), mode)
+        }
+        _ => {
+            let (store, master) = open_sqlite(&config.server, mode)?;
+            Ok((Arc::new(store), master))
+        }
+    }
+}
+
+/// The SQLite store in the `[server]` section's data folder and its master key.
+pub fn open_sqlite(server: &Server, mode: Mode) -> Result<(SqliteStore, MasterKey), StartError> {
     let dir = &server.data_dir;
     let found = SqliteStore::inspect(dir)?;
     found.refuse_unpaired()?;
@@ -80,6 +98,71 @@ pub fn open(server: &Server, mode: Mode) -> Result<(SqliteStore, MasterKey), Sta
         store.bind(&binding)?;
     }
     Ok((store, master))
+}
+
+/// The PostgreSQL store of `settings` (with sealed batches in `blobs`, if given) and its master
+/// key. Both databases hold the binding; an empty pair is bound now. Several instances may
+/// start on an empty pair at once: each binds only what is not bound yet, then every instance
+/// checks the binding both databases hold in the end against its own master key, so an instance
+/// given another key refuses to start.
+fn open_postgres(
+    server: &Server,
+    settings: &PostgresSettings,
+    blobs: Option<&BlobSettings>,
+    mode: Mode,
+) -> Result<(Arc<dyn Store>, MasterKey), StartError> {
+    let blobs = blobs.map(open_blobs).transpose()?;
+    if let Some(blobs) = &blobs {
+        blobs.check().map_err(|e| StartError::Failed(format!("{}: {e}", blobs.describe())))?;
+    }
+    let options = PostgresOptions {
+        data_url: settings.url.expose().to_owned(),
+        keystore_url: settings.keystore_url.expose().to_owned(),
+        pool_size: settings.pool_size,
+        ca_file: settings.ca_file.clone(),
+    };
+    let store = PostgresStore::open(&options, blobs)?;
+    let found = store.bindings()?;
+    let new = found.data.is_none() && found.keystore.is_none();
+    if new && mode == Mode::Read {
+        return Err(StartError::Failed("the PostgreSQL databases hold no store".into()));
+    }
+    let master = master_key(&server.master_key, new, &server.data_dir)?;
+    if let Some(binding) = &found.keystore {
+        opens_database(&master, binding)?;
+    }
+    if found.data.is_none() || found.keystore.is_none() {
+        let binding = match &found.keystore {
+            Some(binding) => binding.clone(),
+            None => new_binding(&master)?,
+        };
+        store.bind(&binding)?;
+    }
+    let bound = store.bindings()?;
+    match (&bound.data, &bound.keystore) {
+        (Some(data), Some(keys)) if data == keys => opens_database(&master, data)?,
+        (Some(data), Some(keys)) => {
+            return Err(refused(format!(
+                "the keystore database belongs to another store ({}) than the data database ({}): \
+                 give the keystore_url of this store's keystore",
+                keys.store_id, data.store_id
+            )));
+        }
+        _ => return Err(StartError::Failed("the PostgreSQL store could not be bound".into())),
+    }
+    Ok((Arc::new(store), master))
+}
+
+/// Refuses a master key that does not open a PostgreSQL store's check value.
+fn opens_database(master: &MasterKey, binding: &Binding) -> Result<(), StartError> {
+    if master.opens_check(&binding.store_id, &binding.check) {
+        return Ok(());
+    }
+    Err(refused(format!(
+        "the master key does not open store {} in the PostgreSQL databases: it is not the key this \
+         store was made with. Give every instance the same key (master_key_file, or SLUICE_MASTER_KEY)",
+        binding.store_id
+    )))
 }
 
 /// Checks that the bindings the running store's files hold now are one and the same, and that
@@ -241,13 +324,13 @@ mod tests {
     fn a_new_store_is_bound_to_a_new_master_key_and_opens_again_with_it() {
         let dir = tempfile::tempdir().unwrap();
         let server = server(dir.path());
-        let (store, master) = open(&server, Mode::Serve).unwrap();
+        let (store, master) = open_sqlite(&server, Mode::Serve).unwrap();
         let bindings = store.bindings().unwrap();
         assert_eq!(bindings.data, bindings.keystore);
         assert_eq!(check(&bindings, &master), Ok(()));
         import_with_key(&store, &master, "imp_a");
         drop(store);
-        let (store, _) = open(&server, Mode::Serve).unwrap();
+        let (store, _) = open_sqlite(&server, Mode::Serve).unwrap();
         assert_eq!(store.bindings().unwrap(), bindings, "the binding is kept");
     }
 
@@ -255,13 +338,13 @@ mod tests {
     fn a_missing_master_key_is_made_only_for_a_new_store() {
         let dir = tempfile::tempdir().unwrap();
         let server = server(dir.path());
-        assert!(open(&server, Mode::Read).is_err(), "export does not make a store");
-        let (store, master) = open(&server, Mode::Serve).unwrap();
+        assert!(open_sqlite(&server, Mode::Read).is_err(), "export does not make a store");
+        let (store, master) = open_sqlite(&server, Mode::Serve).unwrap();
         import_with_key(&store, &master, "imp_a");
         drop(store);
         let key = dir.path().join("data/master.key");
         std::fs::remove_file(&key).unwrap();
-        let message = refusal(open(&server, Mode::Serve));
+        let message = refusal(open_sqlite(&server, Mode::Serve));
         assert!(
             message.contains("master.key is missing") && message.contains("Nothing was changed"),
             "{message}"
@@ -272,19 +355,19 @@ mod tests {
     #[test]
     fn another_master_key_or_another_stores_keystore_is_refused() {
         let (one, other) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-        let (store, master) = open(&server(one.path()), Mode::Serve).unwrap();
+        let (store, master) = open_sqlite(&server(one.path()), Mode::Serve).unwrap();
         import_with_key(&store, &master, "imp_a");
-        drop((store, open(&server(other.path()), Mode::Serve).unwrap()));
+        drop((store, open_sqlite(&server(other.path()), Mode::Serve).unwrap()));
         let key = one.path().join("data/master.key");
         std::fs::copy(other.path().join("data/master.key"), &key).unwrap();
-        let message = refusal(open(&server(one.path()), Mode::Serve));
+        let message = refusal(open_sqlite(&server(one.path()), Mode::Serve));
         assert!(message.contains("the master key does not open store sto_"), "{message}");
         std::fs::copy(
             other.path().join(format!("data/{KEYS_FILE}")),
             one.path().join(format!("data/{KEYS_FILE}")),
         )
         .unwrap();
-        let message = refusal(open(&server(one.path()), Mode::Serve));
+        let message = refusal(open_sqlite(&server(one.path()), Mode::Serve));
         assert!(message.contains("belongs to another store"), "{message}");
     }
 
@@ -300,10 +383,10 @@ mod tests {
             master_key: MasterKeySource::Env(crate::config::Secret::new(stranger.to_base64().as_str())),
             ..server.clone()
         };
-        let message = refusal(open(&wrong, Mode::Serve));
+        let message = refusal(open_sqlite(&wrong, Mode::Serve));
         assert!(message.contains("does not open the keys in"), "{message}");
         assert_eq!(SqliteStore::inspect(&data).unwrap().bindings, Bindings::default(), "not bound");
-        let (store, master) = open(&server, Mode::Serve).unwrap();
+        let (store, master) = open_sqlite(&server, Mode::Serve).unwrap();
         assert_eq!(check(&store.bindings().unwrap(), &master), Ok(()));
     }
 
@@ -312,14 +395,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
         let server = server(dir.path());
-        let (store, master) = open(&server, Mode::Serve).unwrap();
+        let (store, master) = open_sqlite(&server, Mode::Serve).unwrap();
         import_with_key(&store, &master, "imp_a");
         let binding = store.bindings().unwrap().keystore.unwrap();
         drop(store);
         let connection = rusqlite::Connection::open(data.join(DATA_FILE)).unwrap();
         connection.execute("DELETE FROM binding", []).unwrap();
         drop(connection);
-        let (store, _) = open(&server, Mode::Serve).unwrap();
+        let (store, _) = open_sqlite(&server, Mode::Serve).unwrap();
         assert_eq!(store.bindings().unwrap().data, Some(binding));
     }
 

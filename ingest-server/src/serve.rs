@@ -25,8 +25,7 @@ const RETENTION_INTERVAL: Duration = Duration::from_secs(60);
 pub fn serve(config: Config) -> Result<(), StartError> {
     let config = Arc::new(config);
     warn_of_key_in_data_dir(&config);
-    let (store, master) = integrity::open(&config.server, Mode::Serve)?;
-    let store: Arc<dyn Store> = Arc::new(store);
+    let (store, master) = integrity::open(&config, Mode::Serve)?;
     warn_of_keyless_imports(store.as_ref());
     if let Err(e) = store.maintain() {
         tracing::warn!(error = %e, "the store's upkeep failed at start; the retention job tries again every minute");
@@ -55,8 +54,7 @@ pub fn serve(config: Config) -> Result<(), StartError> {
 /// the server may be running. Returns the number of rows.
 pub fn export(config: Config, id: &str) -> Result<u64, StartError> {
     let config = Arc::new(config);
-    let (store, master) = integrity::open(&config.server, Mode::Read)?;
-    let store: Arc<dyn Store> = Arc::new(store);
+    let (store, master) = integrity::open(&config, Mode::Read)?;
     if store.import(id).map_err(failed)?.is_none() {
         return Err(StartError::Failed(format!("no import {id} in {}", config.server.data_dir.display())));
     }

@@ -21,7 +21,7 @@ use std::time::Duration;
 const POLL: Duration = Duration::from_secs(1);
 
 /// How long a message taken for an attempt stays this instance's: the instance renews its
-/// leases every third of it while it lives (see [`renew_leases`]), so a lease runs out only
+/// leases every third of it while it lives (through [`Store::renew_leases`]), so a lease runs out only
 /// when its instance died or lost the store, and then another instance takes the message over.
 pub const LEASE: Duration = Duration::from_secs(30);
 
