@@ -6,11 +6,9 @@
 
 mod support;
 
-use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
 use sluice_server::config::{S3BlobSettings, Secret};
 use sluice_server::store::ErrorKind;
 use sluice_server::store::blobs::{Blobs, FolderBlobs, S3Blobs, batch_name, import_prefix};
-use std::time::Duration;
 use support::services::S3;
 
 const KEY_ID: &str = "AKIDSLUICEBLOBS";
@@ -71,7 +69,7 @@ fn a_folder_keeps_the_contract() {
 #[test]
 fn an_s3_bucket_keeps_the_contract_under_its_prefix_only() {
     let s3 = S3::start();
-    create_bucket(&s3, "sealed");
+    s3.create_bucket("sealed");
     let blobs = S3Blobs::open(&settings(&s3, "sealed", "sluice/")).unwrap();
     let neighbour = S3Blobs::open(&settings(&s3, "sealed", "")).unwrap();
     neighbour.put("imp_m/outside", b"not ours").unwrap();
@@ -96,7 +94,7 @@ fn a_bucket_that_is_not_there_is_not_found() {
 #[test]
 fn a_stopped_server_is_unavailable_and_the_error_names_no_credential() {
     let s3 = S3::start();
-    create_bucket(&s3, "sealed");
+    s3.create_bucket("sealed");
     let blobs = S3Blobs::open(&settings(&s3, "sealed", "")).unwrap();
     blobs.check().unwrap();
     drop(s3);
@@ -126,11 +124,4 @@ fn settings(s3: &S3, bucket: &str, prefix: &str) -> S3BlobSettings {
         secret_access_key: Secret::new(SECRET),
         session_token: None,
     }
-}
-
-fn create_bucket(s3: &S3, name: &str) {
-    let bucket =
-        Bucket::new(s3.endpoint.parse().unwrap(), UrlStyle::Path, name.to_owned(), "us-east-1").unwrap();
-    let url = bucket.create_bucket(&Credentials::new(KEY_ID, SECRET)).sign(Duration::from_secs(60));
-    assert_eq!(ureq::put(url.as_str()).send_empty().unwrap().status(), 200);
 }

@@ -7,7 +7,6 @@
 
 mod support;
 
-use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
 use sluice_server::delivery::s3::{BucketConfig, PART_BYTES, S3Error, S3Target};
 use std::time::{Duration, Instant};
 use support::services::S3;
@@ -30,15 +29,6 @@ fn target<'a>(s3: &'a S3, bucket: &'a str) -> S3Target {
     .unwrap()
 }
 
-fn create_bucket(s3: &S3, name: &str) {
-    let bucket =
-        Bucket::new(s3.endpoint.parse().unwrap(), UrlStyle::Path, name.to_owned(), "us-east-1").unwrap();
-    let credentials = Credentials::new(KEY_ID, SECRET);
-    let url = bucket.create_bucket(&credentials).sign(Duration::from_secs(60));
-    let response = ureq::put(url.as_str()).send_empty().unwrap();
-    assert_eq!(response.status(), 200);
-}
-
 /// Bytes that differ from part to part, so a part out of place shows.
 fn content(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i % 251) as u8 ^ (i / PART_BYTES) as u8).collect()
@@ -47,7 +37,7 @@ fn content(len: usize) -> Vec<u8> {
 #[test]
 fn an_object_larger_than_a_part_is_written_part_by_part_and_reads_back_whole() {
     let s3 = S3::start();
-    create_bucket(&s3, "rows");
+    s3.create_bucket("rows");
     let target = target(&s3, "rows");
     let data = content(2 * PART_BYTES + 12_345);
     let mut upload = target.upload("imports/demo/imp_1.jsonl", "application/x-ndjson").unwrap();
@@ -66,7 +56,7 @@ fn an_object_larger_than_a_part_is_written_part_by_part_and_reads_back_whole() {
 #[test]
 fn an_empty_object_is_an_object() {
     let s3 = S3::start();
-    create_bucket(&s3, "rows");
+    s3.create_bucket("rows");
     let target = target(&s3, "rows");
     let upload = target.upload("empty.jsonl", "application/x-ndjson").unwrap();
     assert_eq!(upload.finish().unwrap(), 0);
@@ -76,7 +66,7 @@ fn an_empty_object_is_an_object() {
 #[test]
 fn an_upload_dropped_unfinished_leaves_no_object() {
     let s3 = S3::start();
-    create_bucket(&s3, "rows");
+    s3.create_bucket("rows");
     let target = target(&s3, "rows");
     let mut upload = target.upload("half.jsonl", "application/x-ndjson").unwrap();
     upload.write(&content(PART_BYTES + 10)).unwrap();
@@ -156,7 +146,7 @@ const ROWS: u64 = 50_000;
 /// made through it: the S3 server (kept running), the server, the import's id and the bucket.
 fn imported() -> (S3, Server, String, S3Target) {
     let s3 = S3::start();
-    create_bucket(&s3, "imports");
+    s3.create_bucket("imports");
     let server = server_writing_to(&s3, "");
     let id = import(&server, ROWS, 2000);
     let target = target(&s3, "imports");
@@ -203,7 +193,7 @@ fn a_server_killed_before_the_object_is_whole_writes_it_whole_once_it_is_back() 
 #[test]
 fn with_format_csv_an_import_becomes_one_csv_object_with_a_header_and_quoted_fields() {
     let s3 = S3::start();
-    create_bucket(&s3, "imports");
+    s3.create_bucket("imports");
     let server = server_writing_to(&s3, "format = \"csv\"\n");
     let header = "Customer ID,First Name,Last Name,E-mail Address,Phone,DOB,Plan,Newsletter,Notes\n";
     let odd = "2,First2,\"Last, \"\"Q\"\"\nX\",user2@example.com,+44 20 7946 0002,02/01/1990,pro,yes,\n";
@@ -232,7 +222,7 @@ fn with_format_csv_an_import_becomes_one_csv_object_with_a_header_and_quoted_fie
 #[test]
 fn testing_the_destination_puts_and_deletes_a_small_object_and_names_a_missing_bucket() {
     let s3 = S3::start();
-    create_bucket(&s3, "imports");
+    s3.create_bucket("imports");
     let bucket = |name: &str| {
         format!(
             "[[importers.destinations]]\ntype = \"s3\"\nendpoint = \"{}\"\nbucket = \"{name}\"\n\

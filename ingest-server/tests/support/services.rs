@@ -126,6 +126,30 @@ impl Postgres {
         String::from_utf8(output.stdout).unwrap()
     }
 
+    /// Runs `sql` with `psql` in database `database`; returns what it printed (unaligned,
+    /// tuples only).
+    #[allow(dead_code, reason = "not every test binary that includes this file reads a database")]
+    pub(crate) fn psql_in(&self, database: &str, sql: &str) -> String {
+        let (server, _) = self.url.rsplit_once('/').unwrap();
+        let output = Command::new(self.bin.join("psql"))
+            .args([
+                "-X",
+                "-q",
+                "-t",
+                "-A",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-d",
+                &format!("{server}/{database}"),
+                "-c",
+                sql,
+            ])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "psql failed: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap()
+    }
+
     /// Creates the database `name` (owned by the superuser); returns its URL.
     #[allow(dead_code, reason = "the delivery bench includes this file and makes no database")]
     pub(crate) fn create_database(&self, name: &str) -> String {
@@ -213,6 +237,20 @@ impl S3 {
             std::fs::read_to_string(s3.log.path()).unwrap_or_default()
         });
         s3
+    }
+}
+
+impl S3 {
+    /// Creates bucket `name`, signing with any credentials (moto does not check them).
+    #[allow(dead_code, reason = "not every test binary that includes this file makes a bucket")]
+    pub(crate) fn create_bucket(&self, name: &str) {
+        use rusty_s3::S3Action as _;
+        let endpoint = self.endpoint.parse().unwrap();
+        let bucket =
+            rusty_s3::Bucket::new(endpoint, rusty_s3::UrlStyle::Path, name.to_owned(), "us-east-1").unwrap();
+        let credentials = rusty_s3::Credentials::new("AKIDSLUICETEST", "sluice-test-secret");
+        let url = bucket.create_bucket(&credentials).sign(Duration::from_secs(60));
+        assert_eq!(ureq::put(url.as_str()).send_empty().unwrap().status(), 200);
     }
 }
 
