@@ -233,10 +233,6 @@ fn start_refused(refusal: StartRefusal) -> Problem {
             "the user or attributes are not those the start token was signed for".to_owned(),
         ),
         StartRefusal::Used => ("start_token_used", "the start token was used already; get a fresh one for each start".to_owned()),
-        StartRefusal::Busy(wait) => {
-            let detail = "too many start tokens are in use at once; try again shortly";
-            return Problem::new(StatusCode::TOO_MANY_REQUESTS, "too_many_starts", detail).retry_after(wait);
-        }
     };
     Problem::new(StatusCode::FORBIDDEN, code, detail)
 }

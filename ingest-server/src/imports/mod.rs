@@ -280,7 +280,6 @@ pub struct Imports {
     schemas: schemas::SchemaCache,
     wakeup: Arc<Wakeup>,
     readiness: health::LastReadiness,
-    used_tokens: starts::UsedTokens,
 }
 
 impl Imports {
@@ -305,7 +304,6 @@ impl Imports {
             schemas: schemas::SchemaCache::new(10_000),
             wakeup: Arc::default(),
             readiness: health::LastReadiness::default(),
-            used_tokens: starts::UsedTokens::default(),
         })
     }
 

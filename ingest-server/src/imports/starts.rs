@@ -9,17 +9,12 @@ use super::{ImportError, ImporterRuntime, Imports};
 use crate::crypto::open_start_token;
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
-use std::sync::Mutex;
 
 /// The furthest ahead a token may expire, in seconds: tokens are short-lived.
 pub const MAX_TOKEN_LIFETIME: i64 = 3600;
 
 /// The shortest and longest nonce, in characters.
 const NONCE_LENGTHS: std::ops::RangeInclusive<usize> = 16..=128;
-
-/// The most tokens remembered at once; past that, new starts wait for some to expire.
-const MAX_REMEMBERED: usize = 1_000_000;
 
 /// Why a start was refused for its token.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,10 +30,8 @@ pub enum StartRefusal {
     Expired,
     /// The request's user or attributes are not those signed.
     Mismatch,
-    /// The token was used for a start already.
+    /// The token was used for a start already (on any instance sharing the store).
     Used,
-    /// Too many tokens are remembered; one more may be tried after this many seconds.
-    Busy(u64),
 }
 
 /// What a start token's payload says.
@@ -52,31 +45,6 @@ struct Claims {
     user: Map<String, Value>,
     #[serde(default)]
     attributes: Map<String, Value>,
-}
-
-/// The signatures of the tokens used, with their expiry.
-#[derive(Default)]
-pub(super) struct UsedTokens {
-    used: Mutex<HashMap<[u8; 32], i64>>,
-}
-
-impl UsedTokens {
-    /// Marks the token with `signature` used, unless it was; forgets expired ones when full.
-    fn claim(&self, signature: [u8; 32], exp: i64, now: i64) -> Result<(), StartRefusal> {
-        let mut used = self.used.lock().map_err(|_| StartRefusal::Busy(1))?;
-        if used.len() >= MAX_REMEMBERED {
-            used.retain(|_, expiry| *expiry > now);
-        }
-        if used.contains_key(&signature) {
-            return Err(StartRefusal::Used);
-        }
-        if used.len() >= MAX_REMEMBERED {
-            let soonest = used.values().min().copied().unwrap_or(now);
-            return Err(StartRefusal::Busy(soonest.saturating_sub(now).max(1).unsigned_abs()));
-        }
-        used.insert(signature, exp);
-        Ok(())
-    }
 }
 
 impl Imports {
@@ -98,7 +66,11 @@ impl Imports {
             )
         })?;
         check_claims(&claims, &importer.config.key, request, now)?;
-        Ok(self.used_tokens.claim(signature, claims.exp, now)?)
+        if self.store.use_start_token(signature, claims.exp, now)? {
+            Ok(())
+        } else {
+            Err(StartRefusal::Used.into())
+        }
     }
 }
 
@@ -125,18 +97,5 @@ fn check_claims(claims: &Claims, key: &str, request: &CreateImport, now: i64) ->
 impl From<StartRefusal> for ImportError {
     fn from(refusal: StartRefusal) -> Self {
         ImportError::StartRefused(refusal)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_token_is_used_once_and_forgotten_after_it_expires_when_room_is_needed() {
-        let tokens = UsedTokens::default();
-        assert_eq!(tokens.claim([1; 32], 100, 10), Ok(()));
-        assert_eq!(tokens.claim([1; 32], 100, 20), Err(StartRefusal::Used));
-        assert_eq!(tokens.claim([2; 32], 100, 20), Ok(()));
     }
 }

@@ -116,6 +116,13 @@ pub(super) const DATA: &[&str] = &[
     );
 ",
     BINDING,
+    "
+    CREATE TABLE start_tokens (
+        signature bytea PRIMARY KEY,
+        expires_at bigint NOT NULL
+    );
+    CREATE INDEX start_tokens_expiry ON start_tokens (expires_at);
+",
 ];
 
 /// The keystore database's migrations, in order.

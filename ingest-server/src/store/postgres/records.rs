@@ -14,6 +14,20 @@ pub(super) fn log(c: &mut impl GenericClient, event: &Event) -> Sql<()> {
     Ok(())
 }
 
+/// Records a start token as used unless it was (those past their expiry forgotten first);
+/// whether it was fresh. The insert is one statement, so two instances given one token at once
+/// cannot both find it fresh.
+pub(super) fn use_start_token(
+    c: &mut impl GenericClient,
+    signature: &[u8; 32],
+    expires_at: i64,
+    now: i64,
+) -> Sql<bool> {
+    c.execute("DELETE FROM start_tokens WHERE expires_at < $1", &[&now])?;
+    let sql = "INSERT INTO start_tokens (signature, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+    Ok(c.execute(sql, &[&signature.as_slice(), &expires_at])? == 1)
+}
+
 /// The events of an import, oldest first.
 pub(super) fn events(c: &mut impl GenericClient, id: &str) -> Sql<Vec<(i64, String, serde_json::Value)>> {
     let sql = "SELECT at, kind, detail FROM events WHERE import_id = $1 ORDER BY id";

@@ -95,7 +95,17 @@ pub(super) const DATA_MIGRATIONS: &[&str] = &[
     MAPPINGS,
     SUMMARIES,
     IMPORTERS,
+    START_TOKENS,
 ];
+
+/// In the data file: the start tokens used, until they expire.
+const START_TOKENS: &str = "
+    CREATE TABLE start_tokens (
+        signature BLOB PRIMARY KEY,
+        expires_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX start_tokens_expiry ON start_tokens (expires_at);
+";
 
 /// In the data file: importers made in the dashboard (settings without secrets, and the
 /// secrets sealed under the master key).
