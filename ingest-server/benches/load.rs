@@ -12,8 +12,11 @@
 //! batches by `sluice-parser` once; every import seals and sends the same batches under its own
 //! key. `SLUICE_LOAD_IMPORTS` (default 50) and `SLUICE_LOAD_BATCHES` (per import, default 100)
 //! change the load; `SLUICE_LOAD_ROUNDS` (default 5) how many rounds each set-up runs;
-//! `SLUICE_LOAD_SETUPS` (default `sqlite,postgres,postgres-2`) which set-ups. The summary of each
-//! set-up is its round with the median throughput, and the spread of its rounds.
+//! `SLUICE_LOAD_SETUPS` (default `sqlite,postgres,postgres-2`) which set-ups; `postgres-db` is one
+//! instance on PostgreSQL with the sealed batches in the database (no bucket). The summary of
+//! each set-up is its round with the median throughput, and the spread of its rounds. The CPU
+//! the services spent in each round (every `postgres` process, and moto) is printed beside the
+//! instances': on this machine they share its cores.
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "../../parser-wasm/benches/support/datagen.rs"]
@@ -58,10 +61,15 @@ fn main() {
     for round in 1..=rounds {
         for setup in &mut setups {
             let cpu = setup.cpu();
+            let around = services.as_ref().map(Services::cpu);
             let report = run(&setup.urls(), imports, &batches);
             let used: Vec<f64> = setup.cpu().iter().zip(&cpu).map(|(after, before)| after - before).collect();
+            let theirs = services.as_ref().zip(around).map_or_else(String::new, |(s, (pg, moto))| {
+                let (pg_now, moto_now) = s.cpu();
+                format!(", PostgreSQL {:.1} s, moto {:.1} s", pg_now - pg, moto_now - moto)
+            });
             println!(
-                "  round {round} {:<12} {:>7.1} MB/s, ack p99 {:>6.1} ms, CPU {} s",
+                "  round {round} {:<12} {:>7.1} MB/s, ack p99 {:>6.1} ms, CPU {} s{theirs}",
                 setup.name,
                 total / 1e6 / report.batches_elapsed.as_secs_f64(),
                 at(&report.latencies, 0.99),
@@ -85,6 +93,24 @@ struct Services {
 }
 
 impl Services {
+    /// CPU seconds so far of every `postgres` process, and of moto.
+    fn cpu(&self) -> (f64, f64) {
+        let postgres = std::fs::read_dir("/proc")
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+                    .filter(|pid| {
+                        std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                            .is_ok_and(|c| c.trim() == "postgres")
+                    })
+                    .map(cpu_seconds)
+                    .sum()
+            })
+            .unwrap_or(0.0);
+        (postgres, cpu_seconds(self.s3.pid()))
+    }
+
     fn start_if(needed: bool) -> Option<Services> {
         needed.then(|| {
             let services = Services { pg: services::Postgres::start(), s3: services::S3::start() };
@@ -106,10 +132,9 @@ impl Setup {
     fn start(name: &str, services: Option<&Services>) -> Setup {
         let (count, storage) = match name {
             "sqlite" => (1, String::new()),
-            "postgres" | "postgres-2" => {
-                (if name == "postgres" { 1 } else { 2 }, postgres(name, services.unwrap()))
-            }
-            other => panic!("unknown set-up {other:?}: sqlite, postgres or postgres-2"),
+            "postgres" | "postgres-db" => (1, postgres(name, services.unwrap())),
+            "postgres-2" => (2, postgres(name, services.unwrap())),
+            other => panic!("unknown set-up {other:?}: sqlite, postgres, postgres-db or postgres-2"),
         };
         let master = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
         let password = services.map(|s| s.pg.password.clone()).unwrap_or_default();
@@ -192,7 +217,7 @@ batch_bytes = "4MiB"
 "#;
 
 /// `[storage]` on PostgreSQL (two new databases named after the set-up) with sealed batches in
-/// the bucket under a prefix of the set-up's own.
+/// the bucket under a prefix of the set-up's own (in the database for `postgres-db`).
 fn postgres(name: &str, services: &Services) -> String {
     let db = name.replace('-', "_");
     services.pg.create_database(&format!("{db}_data"));
@@ -208,14 +233,17 @@ url = "{data}"
 password_env = "BENCH_DB_PASSWORD"
 keystore_url = "{keys}"
 keystore_password_env = "BENCH_DB_PASSWORD"
-
-[storage.blobs]
-url = "s3://{BUCKET}/{db}"
-endpoint = "{endpoint}"
-"#,
+{blobs}"#,
         data = url(format!("{db}_data")),
         keys = url(format!("{db}_keys")),
-        endpoint = services.s3.endpoint,
+        blobs = if name == "postgres-db" {
+            String::new()
+        } else {
+            format!(
+                "\n[storage.blobs]\nurl = \"s3://{BUCKET}/{db}\"\nendpoint = \"{}\"\n",
+                services.s3.endpoint
+            )
+        },
     )
 }
 

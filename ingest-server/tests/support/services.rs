@@ -241,6 +241,12 @@ impl S3 {
 }
 
 impl S3 {
+    /// The server's process id (to read its CPU time).
+    #[allow(dead_code, reason = "only the load benchmark reads it")]
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Creates bucket `name`, signing with any credentials (moto does not check them).
     #[allow(dead_code, reason = "not every test binary that includes this file makes a bucket")]
     pub(crate) fn create_bucket(&self, name: &str) {
