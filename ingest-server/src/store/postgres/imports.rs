@@ -8,7 +8,7 @@ use super::super::{
     Admission, BatchMeta, ErrorKind, ImportRecord, ImportStatus, NewBatch, NewImport, NewMessage, PutOutcome,
     Result, StoreError,
 };
-use super::pool::{Fail, Sql, unique_violation};
+use super::pool::{Fail, Sql};
 use super::{PostgresStore, outbox, signed};
 use postgres::types::ToSql;
 use postgres::{GenericClient, Row, Transaction};
@@ -159,16 +159,20 @@ pub(super) fn ids(c: &mut impl GenericClient, sql: &str, params: &[&(dyn ToSql +
 }
 
 /// Stores `batch` unless its number is taken, in the transaction `c`, with the import's row
-/// locked; `object` names where its sealed bytes are, when not in the row.
+/// locked; `object` names where its sealed bytes are, when not in the row. Three statements: the
+/// import's row locked and read with any batch stored under the number, the batch inserted with
+/// the import's counts in one statement, and the commit.
 fn put(c: &mut Transaction<'_>, batch: &NewBatch, object: Option<&str>, expires_at: i64) -> Sql<PutOutcome> {
-    let sql = "SELECT status, rows FROM imports WHERE id = $1 FOR UPDATE";
-    let Some(row) = c.query_opt(sql, &[&batch.import_id])? else {
+    let sql = "SELECT i.status, i.rows, b.fingerprint FROM imports i
+               LEFT JOIN batches b ON b.import_id = i.id AND b.sequence = $2
+               WHERE i.id = $1 FOR UPDATE OF i";
+    let Some(row) = c.query_opt(sql, &[&batch.import_id, &signed(batch.sequence)?])? else {
         return Err(StoreError::new(ErrorKind::NotFound, "the import does not exist").into());
     };
     let status = ImportStatus::parse(&row.try_get::<_, String>(0)?)?;
     let rows = row.try_get::<_, i64>(1)?.unsigned_abs();
-    if let Some(outcome) = existing(c, batch)? {
-        return Ok(outcome);
+    if row.try_get::<_, Option<Vec<u8>>>(2)?.is_some() {
+        return Ok(existing(c, batch)?.unwrap_or(PutOutcome::Conflict));
     }
     if status != ImportStatus::Open {
         return Ok(PutOutcome::NotOpen(status));
@@ -176,17 +180,12 @@ fn put(c: &mut Transaction<'_>, batch: &NewBatch, object: Option<&str>, expires_
     if rows.saturating_add(u64::from(batch.row_count)) > batch.max_rows {
         return Ok(PutOutcome::TooManyRows);
     }
-    let mut savepoint = c.transaction()?;
-    match insert_batch(&mut savepoint, batch, object, expires_at) {
-        Ok(()) => savepoint.commit()?,
-        Err(Fail::Db(e)) if unique_violation(&e) => {
-            // Another writer stored this number first: answer as for a batch found stored.
-            drop(savepoint);
-            return Ok(existing(c, batch)?.unwrap_or(PutOutcome::Conflict));
-        }
-        Err(e) => return Err(e),
+    if insert_batch(c, batch, object, expires_at)? {
+        Ok(PutOutcome::Stored)
+    } else {
+        // Another writer stored this number first: answer as for a batch found stored.
+        Ok(existing(c, batch)?.unwrap_or(PutOutcome::Conflict))
     }
-    Ok(PutOutcome::Stored)
 }
 
 /// What a batch already stored under `batch`'s number makes of it: a replay or a conflict.
@@ -199,12 +198,27 @@ fn existing(c: &mut impl GenericClient, batch: &NewBatch) -> Sql<Option<PutOutco
     }))
 }
 
-fn insert_batch(c: &mut Transaction<'_>, batch: &NewBatch, object: Option<&str>, expires_at: i64) -> Sql<()> {
+/// Inserts the batch's row unless its number is taken and, only if it was inserted, adds it to
+/// the import's counts, in one statement; whether it was inserted.
+fn insert_batch(
+    c: &mut Transaction<'_>,
+    batch: &NewBatch,
+    object: Option<&str>,
+    expires_at: i64,
+) -> Sql<bool> {
     let sealed = object.is_none().then_some(batch.sealed.as_slice());
-    c.execute(
-        "INSERT INTO batches (import_id, sequence, first_row, row_count, invalid_rows, fingerprint, sealed,
-                              object, summary, stored_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    let sql = "WITH stored AS (
+                   INSERT INTO batches (import_id, sequence, first_row, row_count, invalid_rows, fingerprint,
+                                        sealed, object, summary, stored_at)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                   ON CONFLICT (import_id, sequence) DO NOTHING
+                   RETURNING 1
+               )
+               UPDATE imports SET batches = batches + 1, rows = rows + $4, invalid_rows = invalid_rows + $11,
+                   token_expires_at = greatest(token_expires_at, $12), expires_at = greatest(expires_at, $13)
+               WHERE id = $1 AND EXISTS (SELECT 1 FROM stored)";
+    let updated = c.execute(
+        sql,
         &[
             &batch.import_id,
             &signed(batch.sequence)?,
@@ -216,20 +230,12 @@ fn insert_batch(c: &mut Transaction<'_>, batch: &NewBatch, object: Option<&str>,
             &object,
             &batch.summary,
             &batch.stored_at,
-        ],
-    )?;
-    c.execute(
-        "UPDATE imports SET batches = batches + 1, rows = rows + $2, invalid_rows = invalid_rows + $3,
-         token_expires_at = greatest(token_expires_at, $4), expires_at = greatest(expires_at, $5) WHERE id = $1",
-        &[
-            &batch.import_id,
-            &i64::from(batch.row_count),
             &signed(batch.invalid_rows.len() as u64)?,
             &batch.token_expires_at,
             &expires_at,
         ],
     )?;
-    Ok(())
+    Ok(updated == 1)
 }
 
 /// Whether the row of `batch` names the object `name`.

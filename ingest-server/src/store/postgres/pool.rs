@@ -182,11 +182,6 @@ impl Pool {
     }
 }
 
-/// Whether `e` is PostgreSQL's unique violation.
-pub(super) fn unique_violation(e: &postgres::Error) -> bool {
-    e.code() == Some(&SqlState::UNIQUE_VIOLATION)
-}
-
 fn retryable(failure: &Fail) -> bool {
     let Fail::Db(e) = failure else { return false };
     matches!(e.code(), Some(c) if *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED)
