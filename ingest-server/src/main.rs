@@ -14,9 +14,11 @@
 
 use clap::{Parser, Subcommand};
 use ring::rand::SystemRandom;
-use sluice_server::config::Config;
+use sluice_server::config::{Backend, Config};
 use sluice_server::crypto::MasterKey;
 use sluice_server::integrity::StartError;
+use sluice_server::store::blobs::open_blobs;
+use sluice_server::store::{PostgresOptions, PostgresStore};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -130,6 +132,7 @@ fn check(path: &Path, allow_weak: bool) -> Result<(), String> {
     println!("  public URL  {}", config.server.public_url);
     println!("  data        {}", config.server.data_dir.display());
     println!("  storage     {}", config.storage.describe());
+    check_storage(&config)?;
     if let Some(path) = config.server.master_key_in_data_dir() {
         println!(
             "  warning     the master key file {} is inside the data folder, so one backup of that folder \
@@ -147,6 +150,27 @@ fn check(path: &Path, allow_weak: bool) -> Result<(), String> {
             importer.allowed_origins.len(),
             importer.destinations.len()
         );
+    }
+    Ok(())
+}
+
+/// With PostgreSQL: connects to both databases, and checks the object storage (a probe object
+/// written and deleted), so that a wrong URL, password, certificate or bucket shows before a
+/// start. Nothing is changed.
+fn check_storage(config: &Config) -> Result<(), String> {
+    let Backend::Postgres(settings) = &config.storage.backend else { return Ok(()) };
+    let options = PostgresOptions {
+        data_url: settings.url.expose().to_owned(),
+        keystore_url: settings.keystore_url.expose().to_owned(),
+        pool_size: 1,
+        ca_file: settings.ca_file.clone(),
+    };
+    let [data, keys] = PostgresStore::check_connections(&options).map_err(|e| format!("storage: {e}"))?;
+    println!("  database    data: PostgreSQL {data}; keystore: PostgreSQL {keys}");
+    if let Some(blobs) = &config.storage.blobs {
+        let store = open_blobs(blobs).map_err(|e| format!("object storage: {e}"))?;
+        store.check().map_err(|e| format!("object storage {}: {e}", store.describe()))?;
+        println!("  objects     {}: a probe object written and deleted", store.describe());
     }
     Ok(())
 }

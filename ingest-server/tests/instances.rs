@@ -286,6 +286,24 @@ fn two_instances_share_one_database_and_bucket_through_crashes_and_lose_nothing(
 #[test]
 fn an_importer_made_in_one_instances_dashboard_is_served_by_the_other() {
     let stack = Stack::start("");
+    // check-config reaches both databases and the bucket, and prints no password.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("sluice.toml"), &stack.config).unwrap();
+    let checked = std::process::Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(["check-config", "sluice.toml"])
+        .current_dir(dir.path())
+        .envs(stack.env.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .unwrap();
+    let printed =
+        String::from_utf8_lossy(&checked.stdout).into_owned() + &String::from_utf8_lossy(&checked.stderr);
+    assert!(checked.status.success(), "{printed}");
+    assert!(
+        printed.contains("data: PostgreSQL") && printed.contains("a probe object written and deleted"),
+        "{printed}"
+    );
+    assert!(!printed.contains(&stack.pg.password) && !printed.contains(KEY_SECRET), "{printed}");
+
     let (a, b) = (stack.instance(), stack.instance());
     let schema: serde_json::Value = serde_json::from_str(&support::schema().to_json()).unwrap();
     let document = serde_json::json!({

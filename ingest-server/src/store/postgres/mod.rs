@@ -95,6 +95,23 @@ impl PostgresStore {
         })
     }
 
+    /// Connects to both databases and asks each for its server version, changing nothing (what
+    /// `sluice check-config` does): whether the URLs, passwords, TLS and the network hold.
+    pub fn check_connections(options: &PostgresOptions) -> Result<[String; 2]> {
+        let ca_file = match &options.ca_file {
+            Some(path) => {
+                Some(path.to_str().ok_or_else(|| StoreError::other("ca_file is not a UTF-8 path"))?)
+            }
+            None => None,
+        };
+        let tls = crate::delivery::postgres::tls(ca_file).map_err(|e| StoreError::other(e.to_string()))?;
+        let version = |which: &'static str, url: &str| {
+            let pool = Pool::new(which, config(url, which)?, tls.clone(), 1);
+            pool.run(|c| Ok(c.query_one("SHOW server_version", &[])?.try_get::<_, String>(0)?))
+        };
+        Ok([version("data", &options.data_url)?, version("keystore", &options.keystore_url)?])
+    }
+
     /// Deletes the keys of `purposes` of imports `ids`; the keys table is vacuumed later.
     fn delete_keys(&self, ids: &[String], purposes: &[&str]) -> Result<()> {
         self.keys.run(|k| keys::delete(k, ids, purposes))?;
