@@ -220,9 +220,14 @@ BENCH_DIR ?= $(HOME)/.cache/sluice/bench
 # uDSV, uDSV with a JavaScript validation and Papa Parse on the generated 1,000,000-row file and
 # on the same rows with no quotes (--plain), and memory on it and on a generated 1 GB file; then the widget
 # end to end on that file, from file pick to a complete import, and its sizes.
+# The load benchmark's S3 server: s3s-fs, a Rust S3 server from crates.io (moto, in Python, would
+# take most of the CPU the instances measured need).
+S3S_FS := $(HOME)/.cache/sluice/tools/bin/s3s-fs
+
 bench: setup-test widget
+	@[ -x $(S3S_FS) ] || cargo install --locked s3s-fs --version 0.14.1 --features binary --root $(HOME)/.cache/sluice/tools
 	cargo bench --locked -p sluice-parser --bench throughput
-	cargo bench --locked -p sluice-server --bench load
+	SLUICE_S3S_FS=$(S3S_FS) cargo bench --locked -p sluice-server --bench load
 	cargo bench --locked -p sluice-server --bench delivery
 	@mkdir -p $(BENCH_DIR)
 	@[ -s $(BENCH_DIR)/bench-1m.csv ] || cargo run --locked --release -q -p sluice-parser --example gen_bench_csv -- $(BENCH_DIR)/bench-1m.csv 1000000

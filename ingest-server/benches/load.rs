@@ -3,8 +3,10 @@
 //! binary on loopback in three set-ups side by side, rounds interleaved: one instance on SQLite
 //! (the default), one instance on PostgreSQL with sealed batches in an S3 bucket, and two
 //! instances on one PostgreSQL and bucket, each import's batches alternating between them (as a
-//! load balancer would send them). PostgreSQL (Debian's, its own cluster) and the S3-compatible
-//! server (moto) are started by the benchmark on 127.0.0.1, as the tests start them. Reports the
+//! load balancer would send them). PostgreSQL (Debian's, its own cluster) and an S3-compatible
+//! server are started by the benchmark on 127.0.0.1, as the tests start them: `s3s-fs` (a Rust
+//! S3 server from crates.io, which `make bench` installs, checking every signature) or, without
+//! it or with `SLUICE_LOAD_S3=moto`, moto. Reports the
 //! CSV megabytes carried per second, batches per second, acknowledgement latency (p50, p99, max),
 //! completion time, and each instance's CPU seconds per megabyte (from `/proc`).
 //!
@@ -15,7 +17,7 @@
 //! `SLUICE_LOAD_SETUPS` (default `sqlite,postgres,postgres-2`) which set-ups; `postgres-db` is one
 //! instance on PostgreSQL with the sealed batches in the database (no bucket). The summary of
 //! each set-up is its round with the median throughput, and the spread of its rounds. The CPU
-//! the services spent in each round (every `postgres` process, and moto) is printed beside the
+//! the services spent in each round (every `postgres` process, and the S3 server) is printed beside the
 //! instances': on this machine they share its cores.
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -64,9 +66,9 @@ fn main() {
             let around = services.as_ref().map(Services::cpu);
             let report = run(&setup.urls(), imports, &batches);
             let used: Vec<f64> = setup.cpu().iter().zip(&cpu).map(|(after, before)| after - before).collect();
-            let theirs = services.as_ref().zip(around).map_or_else(String::new, |(s, (pg, moto))| {
-                let (pg_now, moto_now) = s.cpu();
-                format!(", PostgreSQL {:.1} s, moto {:.1} s", pg_now - pg, moto_now - moto)
+            let theirs = services.as_ref().zip(around).map_or_else(String::new, |(s, (pg, s3))| {
+                let (pg_now, s3_now) = s.cpu();
+                format!(", PostgreSQL {:.1} s, S3 server {:.1} s", pg_now - pg, s3_now - s3)
             });
             println!(
                 "  round {round} {:<12} {:>7.1} MB/s, ack p99 {:>6.1} ms, CPU {} s{theirs}",
@@ -93,7 +95,7 @@ struct Services {
 }
 
 impl Services {
-    /// CPU seconds so far of every `postgres` process, and of moto.
+    /// CPU seconds so far of every `postgres` process, and of the S3 server.
     fn cpu(&self) -> (f64, f64) {
         let postgres = std::fs::read_dir("/proc")
             .map(|entries| {
@@ -113,11 +115,28 @@ impl Services {
 
     fn start_if(needed: bool) -> Option<Services> {
         needed.then(|| {
-            let services = Services { pg: services::Postgres::start(), s3: services::S3::start() };
-            services.s3.create_bucket(BUCKET);
+            let s3 = match s3s_fs() {
+                Some(program) => services::S3::start_s3s_fs(&program, KEY_ID, KEY_SECRET),
+                None => services::S3::start(),
+            };
+            let services = Services { pg: services::Postgres::start(), s3 };
+            services.s3.create_bucket_as(BUCKET, KEY_ID, KEY_SECRET);
             services
         })
     }
+}
+
+/// The `s3s-fs` server `make bench` installs (`$SLUICE_S3S_FS`, by default
+/// `~/.cache/sluice/tools/bin/s3s-fs`), unless `SLUICE_LOAD_S3=moto` asks for moto.
+fn s3s_fs() -> Option<std::path::PathBuf> {
+    if std::env::var("SLUICE_LOAD_S3").is_ok_and(|s| s == "moto") {
+        return None;
+    }
+    let program = std::env::var_os("SLUICE_S3S_FS").map(std::path::PathBuf::from).or_else(|| {
+        std::env::var_os("HOME")
+            .map(|home| std::path::Path::new(&home).join(".cache/sluice/tools/bin/s3s-fs"))
+    })?;
+    program.exists().then_some(program)
 }
 
 /// One set-up: its instances, and the rounds it ran.

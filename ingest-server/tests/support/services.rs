@@ -214,6 +214,8 @@ pub(crate) struct S3 {
     /// `http://127.0.0.1:PORT`.
     pub(crate) endpoint: String,
     log: tempfile::NamedTempFile,
+    /// Where a file-backed server keeps its objects.
+    _root: Option<tempfile::TempDir>,
 }
 
 impl S3 {
@@ -232,8 +234,40 @@ impl S3 {
             .stderr(log.reopen().unwrap())
             .spawn()
             .unwrap();
-        let s3 = S3 { child, endpoint: format!("http://127.0.0.1:{port}"), log };
+        let s3 = S3 { child, endpoint: format!("http://127.0.0.1:{port}"), log, _root: None };
         wait_for_port(port, "the S3 server (moto)", &|| {
+            std::fs::read_to_string(s3.log.path()).unwrap_or_default()
+        });
+        s3
+    }
+
+    /// Starts `program`, the `s3s-fs` server (a Rust S3 server from crates.io, on files in a
+    /// temporary folder), checking every request's signature against `key_id` and `secret`. The
+    /// load benchmark uses it where it is installed: moto, in Python, would take most of the
+    /// machine's CPU.
+    #[allow(dead_code, reason = "only the load benchmark starts it")]
+    pub(crate) fn start_s3s_fs(program: &Path, key_id: &str, secret: &str) -> S3 {
+        let log = tempfile::NamedTempFile::new().unwrap();
+        let root = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let child = Command::new(program)
+            .args([
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+                "--access-key",
+                key_id,
+                "--secret-key",
+                secret,
+            ])
+            .arg(root.path())
+            .stdout(Stdio::null())
+            .stderr(log.reopen().unwrap())
+            .spawn()
+            .unwrap();
+        let s3 = S3 { child, endpoint: format!("http://127.0.0.1:{port}"), log, _root: Some(root) };
+        wait_for_port(port, "the S3 server (s3s-fs)", &|| {
             std::fs::read_to_string(s3.log.path()).unwrap_or_default()
         });
         s3
@@ -247,14 +281,20 @@ impl S3 {
         self.child.id()
     }
 
-    /// Creates bucket `name`, signing with any credentials (moto does not check them).
+    /// Creates bucket `name`, signing with the tests' credentials (moto does not check them).
     #[allow(dead_code, reason = "not every test binary that includes this file makes a bucket")]
     pub(crate) fn create_bucket(&self, name: &str) {
+        self.create_bucket_as(name, "AKIDSLUICETEST", "sluice-test-secret");
+    }
+
+    /// Creates bucket `name`, signing with `key_id` and `secret`.
+    #[allow(dead_code, reason = "not every test binary that includes this file makes a bucket")]
+    pub(crate) fn create_bucket_as(&self, name: &str, key_id: &str, secret: &str) {
         use rusty_s3::S3Action as _;
         let endpoint = self.endpoint.parse().unwrap();
         let bucket =
             rusty_s3::Bucket::new(endpoint, rusty_s3::UrlStyle::Path, name.to_owned(), "us-east-1").unwrap();
-        let credentials = rusty_s3::Credentials::new("AKIDSLUICETEST", "sluice-test-secret");
+        let credentials = rusty_s3::Credentials::new(key_id, secret);
         let url = bucket.create_bucket(&credentials).sign(Duration::from_secs(60));
         assert_eq!(ureq::put(url.as_str()).send_empty().unwrap().status(), 200);
     }
