@@ -11,7 +11,7 @@
 mod support;
 
 use sluice_server::config::{S3BlobSettings, Secret};
-use sluice_server::store::blobs::{Blobs, S3Blobs, batch_name, import_of, import_prefix};
+use sluice_server::store::blobs::{Blobs, FolderBlobs, S3Blobs, batch_name, import_of, import_prefix};
 use sluice_server::store::{
     Admission, Attempt, Binding, Bindings, Claim, DeleteReason, DiskLimits, ErrorKind, Event, ImportStatus,
     KeyPurpose, Lease, MessageKind, NewBatch, NewImport, NewMessage, PostgresOptions, PostgresStore,
@@ -19,7 +19,7 @@ use sluice_server::store::{
 };
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use support::services::{Postgres, S3};
 
@@ -82,9 +82,13 @@ fn postgres() {
 }
 
 #[test]
-fn postgres_with_objects() {
+fn postgres_with_a_folder() {
     let pg = Postgres::start();
-    run(|n| postgres_fixture(&pg, &format!("objects_{n}"), Some(Arc::new(Memory::default()))));
+    run(|n| {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = Arc::new(FolderBlobs::open(dir.path()).unwrap());
+        Fixture { _dir: Some(dir), ..postgres_fixture(&pg, &format!("folder_{n}"), Some(blobs)) }
+    });
 }
 
 #[test]
@@ -181,43 +185,9 @@ fn postgres_fixture(pg: &Postgres, name: &str, objects: Option<Arc<dyn Blobs>>) 
     Fixture { store: Box::new(store), objects, raw, _dir: None }
 }
 
-/// Object storage in memory.
-#[derive(Default)]
-struct Memory {
-    objects: Mutex<BTreeMap<String, Vec<u8>>>,
-}
-
 /// How many objects import `id` has in `blobs`.
 fn count(blobs: &dyn Blobs, id: &str) -> usize {
     blobs.list(&import_prefix(id)).unwrap().iter().filter(|name| import_of(name) == Some(id)).count()
-}
-
-impl Blobs for Memory {
-    fn put(&self, name: &str, bytes: &[u8]) -> Result<(), StoreError> {
-        self.objects.lock().unwrap().insert(name.to_owned(), bytes.to_vec());
-        Ok(())
-    }
-
-    fn get(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.objects.lock().unwrap().get(name).cloned())
-    }
-
-    fn delete(&self, name: &str) -> Result<(), StoreError> {
-        self.objects.lock().unwrap().remove(name);
-        Ok(())
-    }
-
-    fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
-        Ok(self.objects.lock().unwrap().keys().filter(|n| n.starts_with(prefix)).cloned().collect())
-    }
-
-    fn check(&self) -> Result<(), StoreError> {
-        Ok(())
-    }
-
-    fn describe(&self) -> String {
-        "memory".into()
-    }
 }
 
 fn import(id: &str) -> NewImport {
@@ -997,33 +967,19 @@ fn databases_that_do_not_belong_together_are_refused(pg: &Postgres) {
     PostgresStore::open(&options, None).unwrap();
 }
 
-/// Object storage that answers nothing.
-struct Down;
-
-impl Blobs for Down {
-    fn put(&self, _: &str, _: &[u8]) -> Result<(), StoreError> {
-        Err(StoreError::new(ErrorKind::Unavailable, "down"))
-    }
-
-    fn get(&self, _: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        Err(StoreError::new(ErrorKind::Unavailable, "down"))
-    }
-
-    fn delete(&self, _: &str) -> Result<(), StoreError> {
-        Err(StoreError::new(ErrorKind::Unavailable, "down"))
-    }
-
-    fn list(&self, _: &str) -> Result<Vec<String>, StoreError> {
-        Err(StoreError::new(ErrorKind::Unavailable, "down"))
-    }
-
-    fn check(&self) -> Result<(), StoreError> {
-        Err(StoreError::new(ErrorKind::Unavailable, "down"))
-    }
-
-    fn describe(&self) -> String {
-        "down".into()
-    }
+/// S3 object storage where nothing listens: a real client finding no server.
+fn down() -> S3Blobs {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let settings = S3BlobSettings {
+        bucket: "sealed".into(),
+        prefix: "down/".into(),
+        endpoint: Some(format!("http://127.0.0.1:{port}")),
+        region: "us-east-1".into(),
+        access_key_id: Secret::new(KEY_ID),
+        secret_access_key: Secret::new(SECRET),
+        session_token: None,
+    };
+    S3Blobs::open(&settings).unwrap()
 }
 
 /// PostgreSQL only: object storage that is down makes the store unready and refuses batches
@@ -1035,17 +991,18 @@ fn object_storage_that_fails_is_told(pg: &Postgres) {
         pool_size: 2,
         ca_file: None,
     };
-    let down = PostgresStore::open(&options, Some(Arc::new(Down))).unwrap();
+    let down = PostgresStore::open(&options, Some(Arc::new(down()))).unwrap();
     assert_eq!(down.readiness(5), [Unready::ObjectsUnavailable]);
     down.create_import(import("imp_a")).unwrap();
     assert_eq!(down.put_batch(batch("imp_a", 0, 1)).unwrap_err().kind(), ErrorKind::Unavailable);
     assert!(down.batches("imp_a").unwrap().is_empty(), "no row without its object");
-    let memory: Arc<dyn Blobs> = Arc::new(Memory::default());
-    let store = PostgresStore::open(&options, Some(Arc::clone(&memory))).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let folder: Arc<dyn Blobs> = Arc::new(FolderBlobs::open(dir.path()).unwrap());
+    let store = PostgresStore::open(&options, Some(Arc::clone(&folder))).unwrap();
     assert!(store.readiness(5).is_empty());
     store.put_batch(batch("imp_a", 0, 1)).unwrap();
-    let name = memory.list(&import_prefix("imp_a")).unwrap().remove(0);
-    memory.delete(&name).unwrap();
+    let name = folder.list(&import_prefix("imp_a")).unwrap().remove(0);
+    folder.delete(&name).unwrap();
     assert_eq!(store.sealed_batch("imp_a", 0).unwrap_err().kind(), ErrorKind::NotFound);
     assert_eq!(down.sealed_batch("imp_a", 0).unwrap_err().kind(), ErrorKind::Unavailable);
 }
