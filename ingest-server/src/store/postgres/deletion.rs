@@ -8,9 +8,8 @@
 
 use super::super::blobs::{Blobs, import_of, import_prefix};
 use super::super::{DeleteReason, Result};
-use super::pool::Sql;
+use super::pool::{Db, Sql, Tx};
 use super::{PostgresStore, imports, outbox};
-use postgres::{GenericClient, Transaction};
 
 /// How many deleted imports one upkeep sweeps the objects of.
 const SWEEP: i64 = 100;
@@ -81,7 +80,7 @@ fn delete_objects(blobs: &dyn Blobs, id: &str) -> Result<()> {
 
 /// Records that the deletion of each import still holding data started (keeping the time and
 /// reason of one started before); returns those imports, in the order asked.
-fn mark(c: &mut Transaction<'_>, ids: &[String], at: i64, reason: DeleteReason) -> Sql<Vec<String>> {
+fn mark(c: &mut Tx<'_>, ids: &[String], at: i64, reason: DeleteReason) -> Sql<Vec<String>> {
     let sql = "UPDATE imports SET deletion_started_at = coalesce(deletion_started_at, $2),
                deleted_reason = coalesce(deleted_reason, $3)
                WHERE id = ANY($1) AND data_deleted_at IS NULL RETURNING id";
@@ -91,7 +90,7 @@ fn mark(c: &mut Transaction<'_>, ids: &[String], at: i64, reason: DeleteReason) 
 
 /// Deletes the batch rows, metadata and mapping of imports `ids`, and cancels their undelivered
 /// messages.
-fn clear(c: &mut Transaction<'_>, ids: &[String]) -> Sql<()> {
+fn clear(c: &mut Tx<'_>, ids: &[String]) -> Sql<()> {
     c.execute("DELETE FROM batches WHERE import_id = ANY($1)", &[&ids])?;
     let sql =
         "UPDATE imports SET metadata = '\\x', mapping = NULL WHERE id = ANY($1) AND data_deleted_at IS NULL";
@@ -101,7 +100,7 @@ fn clear(c: &mut Transaction<'_>, ids: &[String]) -> Sql<()> {
 
 /// Records the deletion of imports `ids` as finished (closing the open ones) and logs it;
 /// returns those it finished (another instance may have finished some first).
-fn finish(c: &mut Transaction<'_>, ids: &[String], at: i64, reason: DeleteReason) -> Sql<Vec<String>> {
+fn finish(c: &mut Tx<'_>, ids: &[String], at: i64, reason: DeleteReason) -> Sql<Vec<String>> {
     let closed = if reason == DeleteReason::Expired { "expired" } else { "deleted" };
     let sql = "UPDATE imports SET data_deleted_at = $2, deleted_reason = coalesce(deleted_reason, $3),
                status = CASE WHEN status = 'open' THEN $4 ELSE status END
@@ -119,7 +118,7 @@ fn finish(c: &mut Transaction<'_>, ids: &[String], at: i64, reason: DeleteReason
     Ok(finished)
 }
 
-fn log_deleted(c: &mut impl GenericClient, id: &str, at: i64, detail: &serde_json::Value) -> Sql<()> {
+fn log_deleted(c: &mut impl Db, id: &str, at: i64, detail: &serde_json::Value) -> Sql<()> {
     let sql = "INSERT INTO events (import_id, at, kind, detail) VALUES ($1, $2, 'data_deleted', $3)";
     c.execute(sql, &[&id, &at, &detail.to_string()])?;
     Ok(())

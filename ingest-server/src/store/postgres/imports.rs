@@ -8,10 +8,10 @@ use super::super::{
     Admission, BatchMeta, ErrorKind, ImportRecord, ImportStatus, NewBatch, NewImport, NewMessage, PutOutcome,
     Result, StoreError,
 };
-use super::pool::{Fail, Sql};
+use super::pool::{Db, Fail, Sql, Tx};
 use super::{PostgresStore, outbox, signed};
+use postgres::Row;
 use postgres::types::ToSql;
-use postgres::{GenericClient, Row, Transaction};
 
 /// The class of the advisory locks taken per importer while admitting a start.
 const ADMISSION_LOCK: i32 = 0x736c_7569;
@@ -82,7 +82,7 @@ impl PostgresStore {
 }
 
 /// Records a new import, open.
-pub(super) fn insert(c: &mut Transaction<'_>, import: &NewImport) -> Sql<()> {
+pub(super) fn insert(c: &mut Tx<'_>, import: &NewImport) -> Sql<()> {
     let sql = "INSERT INTO imports (id, importer, status, schema_digest, token_hash, token_expires_at,
                created_at, expires_at, file_size, metadata, schema)
                VALUES ($1, $2, 'open', $3, $4, $5, $6, $7, $8, $9, $10)";
@@ -106,7 +106,7 @@ pub(super) fn insert(c: &mut Transaction<'_>, import: &NewImport) -> Sql<()> {
 }
 
 /// The imports of `importer` open and not past their expiry at `now`, and the soonest expiry.
-pub(super) fn open_imports(c: &mut impl GenericClient, importer: &str, now: i64) -> Sql<(u64, Option<i64>)> {
+pub(super) fn open_imports(c: &mut impl Db, importer: &str, now: i64) -> Sql<(u64, Option<i64>)> {
     let sql = "SELECT count(*), min(expires_at) FROM imports
                WHERE importer = $1 AND status = 'open' AND data_deleted_at IS NULL AND expires_at > $2";
     let row = c.query_one(sql, &[&importer, &now])?;
@@ -115,7 +115,7 @@ pub(super) fn open_imports(c: &mut impl GenericClient, importer: &str, now: i64)
 
 /// Records `import` unless its importer has `max_open` imports open at `now`; starts of one
 /// importer take their turn on an advisory lock, so that two cannot take the last place.
-pub(super) fn admit(c: &mut Transaction<'_>, import: &NewImport, max_open: u64, now: i64) -> Sql<Admission> {
+pub(super) fn admit(c: &mut Tx<'_>, import: &NewImport, max_open: u64, now: i64) -> Sql<Admission> {
     c.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", &[&ADMISSION_LOCK, &import.importer])?;
     let (open, soonest) = open_imports(c, &import.importer, now)?;
     if open >= max_open {
@@ -126,32 +126,32 @@ pub(super) fn admit(c: &mut Transaction<'_>, import: &NewImport, max_open: u64, 
 }
 
 /// The import with `id`.
-pub(super) fn record(c: &mut impl GenericClient, id: &str) -> Sql<Option<ImportRecord>> {
+pub(super) fn record(c: &mut impl Db, id: &str) -> Sql<Option<ImportRecord>> {
     c.query_opt("SELECT * FROM imports WHERE id = $1", &[&id])?.as_ref().map(import).transpose()
 }
 
 /// Imports, newest first: of one importer, or of all.
-pub(super) fn list(c: &mut impl GenericClient, importer: Option<&str>, limit: u32) -> Sql<Vec<ImportRecord>> {
+pub(super) fn list(c: &mut impl Db, importer: Option<&str>, limit: u32) -> Sql<Vec<ImportRecord>> {
     let sql = "SELECT * FROM imports WHERE ($1::text IS NULL OR importer = $1)
                ORDER BY created_at DESC, id COLLATE \"C\" LIMIT $2";
     c.query(sql, &[&importer, &i64::from(limit)])?.iter().map(import).collect()
 }
 
 /// The imports holding data: of one importer, or of all.
-pub(super) fn with_data(c: &mut impl GenericClient, importer: Option<&str>) -> Sql<Vec<String>> {
+pub(super) fn with_data(c: &mut impl Db, importer: Option<&str>) -> Sql<Vec<String>> {
     let sql = "SELECT id FROM imports WHERE data_deleted_at IS NULL AND status IN ('open', 'complete')
                AND ($1::text IS NULL OR importer = $1) ORDER BY created_at, n";
     ids(c, sql, &[&importer])
 }
 
 /// One nullable `bytea` column of the import with `id`; `column` is one of ours, never input.
-pub(super) fn column(c: &mut impl GenericClient, column: &str, id: &str) -> Sql<Option<Option<Vec<u8>>>> {
+pub(super) fn column(c: &mut impl Db, column: &str, id: &str) -> Sql<Option<Option<Vec<u8>>>> {
     let sql = format!("SELECT {column} FROM imports WHERE id = $1");
     Ok(c.query_opt(&sql, &[&id])?.map(|r| r.try_get(0)).transpose()?)
 }
 
 /// The first column of every row of `sql`, as text.
-pub(super) fn ids(c: &mut impl GenericClient, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Sql<Vec<String>> {
+pub(super) fn ids(c: &mut impl Db, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Sql<Vec<String>> {
     Ok(c.query(sql, params)?
         .iter()
         .map(|r| r.try_get(0))
@@ -162,7 +162,7 @@ pub(super) fn ids(c: &mut impl GenericClient, sql: &str, params: &[&(dyn ToSql +
 /// locked; `object` names where its sealed bytes are, when not in the row. Three statements: the
 /// import's row locked and read with any batch stored under the number, the batch inserted with
 /// the import's counts in one statement, and the commit.
-fn put(c: &mut Transaction<'_>, batch: &NewBatch, object: Option<&str>, expires_at: i64) -> Sql<PutOutcome> {
+fn put(c: &mut Tx<'_>, batch: &NewBatch, object: Option<&str>, expires_at: i64) -> Sql<PutOutcome> {
     let sql = "SELECT i.status, i.rows, b.fingerprint FROM imports i
                LEFT JOIN batches b ON b.import_id = i.id AND b.sequence = $2
                WHERE i.id = $1 FOR UPDATE OF i";
@@ -189,7 +189,7 @@ fn put(c: &mut Transaction<'_>, batch: &NewBatch, object: Option<&str>, expires_
 }
 
 /// What a batch already stored under `batch`'s number makes of it: a replay or a conflict.
-fn existing(c: &mut impl GenericClient, batch: &NewBatch) -> Sql<Option<PutOutcome>> {
+fn existing(c: &mut impl Db, batch: &NewBatch) -> Sql<Option<PutOutcome>> {
     let Some(stored) = self::batch(c, &batch.import_id, batch.sequence)? else { return Ok(None) };
     Ok(Some(if stored.fingerprint == batch.fingerprint {
         PutOutcome::Replayed(stored)
@@ -200,12 +200,7 @@ fn existing(c: &mut impl GenericClient, batch: &NewBatch) -> Sql<Option<PutOutco
 
 /// Inserts the batch's row unless its number is taken and, only if it was inserted, adds it to
 /// the import's counts, in one statement; whether it was inserted.
-fn insert_batch(
-    c: &mut Transaction<'_>,
-    batch: &NewBatch,
-    object: Option<&str>,
-    expires_at: i64,
-) -> Sql<bool> {
+fn insert_batch(c: &mut Tx<'_>, batch: &NewBatch, object: Option<&str>, expires_at: i64) -> Sql<bool> {
     let sealed = object.is_none().then_some(batch.sealed.as_slice());
     let sql = "WITH stored AS (
                    INSERT INTO batches (import_id, sequence, first_row, row_count, invalid_rows, fingerprint,
@@ -239,25 +234,25 @@ fn insert_batch(
 }
 
 /// Whether the row of `batch` names the object `name`.
-fn points_at(c: &mut impl GenericClient, batch: &NewBatch, name: &str) -> Sql<bool> {
+fn points_at(c: &mut impl Db, batch: &NewBatch, name: &str) -> Sql<bool> {
     let sql = "SELECT 1 FROM batches WHERE import_id = $1 AND sequence = $2 AND object = $3";
     Ok(c.query_opt(sql, &[&batch.import_id, &signed(batch.sequence)?, &name])?.is_some())
 }
 
 /// One stored batch, without its sealed bytes.
-pub(super) fn batch(c: &mut impl GenericClient, id: &str, sequence: u64) -> Sql<Option<BatchMeta>> {
+pub(super) fn batch(c: &mut impl Db, id: &str, sequence: u64) -> Sql<Option<BatchMeta>> {
     let sql = format!("SELECT {META} FROM batches WHERE import_id = $1 AND sequence = $2");
     c.query_opt(&sql, &[&id, &signed(sequence)?])?.as_ref().map(meta).transpose()
 }
 
 /// The batches of an import, in order.
-pub(super) fn batches(c: &mut impl GenericClient, id: &str) -> Sql<Vec<BatchMeta>> {
+pub(super) fn batches(c: &mut impl Db, id: &str) -> Sql<Vec<BatchMeta>> {
     let sql = format!("SELECT {META} FROM batches WHERE import_id = $1 ORDER BY sequence");
     c.query(&sql, &[&id])?.iter().map(meta).collect()
 }
 
 /// The invalid row numbers of an import's batches, in order.
-pub(super) fn invalid_rows(c: &mut impl GenericClient, id: &str) -> Sql<Vec<u64>> {
+pub(super) fn invalid_rows(c: &mut impl Db, id: &str) -> Sql<Vec<u64>> {
     let sql = "SELECT invalid_rows FROM batches WHERE import_id = $1 ORDER BY sequence";
     let mut rows = Vec::new();
     for row in c.query(sql, &[&id])? {
@@ -267,7 +262,7 @@ pub(super) fn invalid_rows(c: &mut impl GenericClient, id: &str) -> Sql<Vec<u64>
 }
 
 /// One stored batch's sealed summary.
-pub(super) fn summary(c: &mut impl GenericClient, id: &str, sequence: u64) -> Sql<Option<Vec<u8>>> {
+pub(super) fn summary(c: &mut impl Db, id: &str, sequence: u64) -> Sql<Option<Vec<u8>>> {
     let sql = "SELECT summary FROM batches WHERE import_id = $1 AND sequence = $2";
     let found: Option<Option<Vec<u8>>> =
         c.query_opt(sql, &[&id, &signed(sequence)?])?.map(|r| r.try_get(0)).transpose()?;
@@ -277,7 +272,7 @@ pub(super) fn summary(c: &mut impl GenericClient, id: &str, sequence: u64) -> Sq
 /// Completes an open import with its messages; decided once: an import no longer open is a
 /// [`ErrorKind::Conflict`].
 pub(super) fn complete(
-    c: &mut Transaction<'_>,
+    c: &mut Tx<'_>,
     id: &str,
     at: i64,
     invalid_rows: u64,

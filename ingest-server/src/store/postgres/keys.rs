@@ -2,11 +2,10 @@
 //! hold alike: the binding to each other and to the master key, and the row readiness writes.
 
 use super::super::{Binding, KeyPurpose, NewImport, WrappedKey};
-use super::pool::Sql;
-use postgres::{GenericClient, Transaction};
+use super::pool::{Conn, Db, Sql, Tx};
 
 /// Writes a new import's wrapped data and transport keys.
-pub(super) fn insert(k: &mut Transaction<'_>, import: &NewImport) -> Sql<()> {
+pub(super) fn insert(k: &mut Tx<'_>, import: &NewImport) -> Sql<()> {
     let (key_id, wrapped) = &import.data_key;
     let sql = "INSERT INTO keys (import_id, purpose, key_id, wrapped) VALUES ($1, $2, $3, $4)";
     k.execute(sql, &[&import.id, &KeyPurpose::Data.as_str(), key_id, wrapped])?;
@@ -16,7 +15,7 @@ pub(super) fn insert(k: &mut Transaction<'_>, import: &NewImport) -> Sql<()> {
 }
 
 /// Deletes the keys of `purposes` of imports `ids`.
-pub(super) fn delete(k: &mut impl GenericClient, ids: &[String], purposes: &[&str]) -> Sql<()> {
+pub(super) fn delete(k: &mut impl Db, ids: &[String], purposes: &[&str]) -> Sql<()> {
     if !ids.is_empty() {
         k.execute("DELETE FROM keys WHERE import_id = ANY($1) AND purpose = ANY($2)", &[&ids, &purposes])?;
     }
@@ -24,7 +23,7 @@ pub(super) fn delete(k: &mut impl GenericClient, ids: &[String], purposes: &[&st
 }
 
 /// A wrapped key of an import.
-pub(super) fn key(k: &mut impl GenericClient, id: &str, purpose: KeyPurpose) -> Sql<Option<WrappedKey>> {
+pub(super) fn key(k: &mut impl Db, id: &str, purpose: KeyPurpose) -> Sql<Option<WrappedKey>> {
     let sql = "SELECT key_id, wrapped FROM keys WHERE import_id = $1 AND purpose = $2";
     let found = k.query_opt(sql, &[&id, &purpose.as_str()])?;
     Ok(found
@@ -33,13 +32,13 @@ pub(super) fn key(k: &mut impl GenericClient, id: &str, purpose: KeyPurpose) -> 
 }
 
 /// Which of `ids` have a data key.
-pub(super) fn with_data_key(k: &mut impl GenericClient, ids: &[String]) -> Sql<Vec<String>> {
+pub(super) fn with_data_key(k: &mut impl Db, ids: &[String]) -> Sql<Vec<String>> {
     let sql = "SELECT import_id FROM keys WHERE purpose = 'data' AND import_id = ANY($1)";
     Ok(k.query(sql, &[&ids])?.iter().map(|r| r.try_get(0)).collect::<Result<_, postgres::Error>>()?)
 }
 
 /// The binding the database holds.
-pub(super) fn binding(c: &mut postgres::Client) -> Sql<Option<Binding>> {
+pub(super) fn binding(c: &mut Conn) -> Sql<Option<Binding>> {
     let found = c.query_opt("SELECT store_id, check_value FROM binding", &[])?;
     Ok(found
         .map(|r| Ok::<_, postgres::Error>(Binding { store_id: r.try_get(0)?, check: r.try_get(1)? }))
@@ -47,7 +46,7 @@ pub(super) fn binding(c: &mut postgres::Client) -> Sql<Option<Binding>> {
 }
 
 /// Writes `binding` into the database unless it holds one.
-pub(super) fn bind(c: &mut impl GenericClient, binding: &Binding) -> Sql<()> {
+pub(super) fn bind(c: &mut impl Db, binding: &Binding) -> Sql<()> {
     // Only where none is held: instances starting on an empty pair at once must not overwrite
     // each other's binding (each re-reads what is held, see `PostgresStore::bind`).
     let sql = "INSERT INTO binding (store_id, check_value) VALUES ($1, $2) ON CONFLICT (one) DO NOTHING";
@@ -56,7 +55,7 @@ pub(super) fn bind(c: &mut impl GenericClient, binding: &Binding) -> Sql<()> {
 }
 
 /// Writes to the database, as readiness does to prove it takes writes.
-pub(super) fn probe(c: &mut impl GenericClient, now: i64) -> Sql<()> {
+pub(super) fn probe(c: &mut impl Db, now: i64) -> Sql<()> {
     c.execute("UPDATE binding SET probed_at = $1", &[&now])?;
     Ok(())
 }

@@ -6,12 +6,11 @@
 
 use super::super::{Claim, Lease};
 use super::outbox::{COLUMNS, message};
-use super::pool::Sql;
-use postgres::{GenericClient, Transaction};
+use super::pool::{Db, Sql, Tx};
 
 /// An ordered lane's claim: only its oldest pending message, locked while it is looked at.
 pub(super) fn claim_head(
-    c: &mut Transaction<'_>,
+    c: &mut Tx<'_>,
     importer: &str,
     destination: u32,
     now_ms: i64,
@@ -40,7 +39,7 @@ pub(super) fn claim_head(
 /// An unordered lane's claim: the oldest due pending message whose lease is free or has run
 /// out, skipping those another claim has locked meanwhile.
 pub(super) fn claim_any(
-    c: &mut impl GenericClient,
+    c: &mut impl Db,
     importer: &str,
     destination: u32,
     now_ms: i64,
@@ -62,14 +61,14 @@ pub(super) fn claim_any(
 }
 
 /// Extends `holder`'s leases on pending messages to `until_ms` (never shortens one); how many.
-pub(super) fn renew(c: &mut impl GenericClient, holder: &str, until_ms: i64) -> Sql<u64> {
+pub(super) fn renew(c: &mut impl Db, holder: &str, until_ms: i64) -> Sql<u64> {
     let sql = "UPDATE outbox SET lease_until = greatest(lease_until, $2)
                WHERE lease_holder = $1 AND status = 'pending'";
     Ok(c.execute(sql, &[&holder, &until_ms])?)
 }
 
 /// Ends `holder`'s lease on message `id`.
-pub(super) fn release(c: &mut impl GenericClient, id: &str, holder: &str) -> Sql<()> {
+pub(super) fn release(c: &mut impl Db, id: &str, holder: &str) -> Sql<()> {
     let sql = "UPDATE outbox SET lease_holder = NULL, lease_until = NULL WHERE id = $1 AND lease_holder = $2";
     c.execute(sql, &[&id, &holder])?;
     Ok(())
@@ -77,7 +76,7 @@ pub(super) fn release(c: &mut impl GenericClient, id: &str, holder: &str) -> Sql
 
 /// Takes or keeps job `job`'s lease unless another holder's runs; whether `lease.holder` holds
 /// it now.
-pub(super) fn lead(c: &mut impl GenericClient, job: &str, lease: &Lease, now_ms: i64) -> Sql<bool> {
+pub(super) fn lead(c: &mut impl Db, job: &str, lease: &Lease, now_ms: i64) -> Sql<bool> {
     let sql = "INSERT INTO leads (job, holder, until_ms) VALUES ($1, $2, $3)
                ON CONFLICT (job) DO UPDATE SET holder = excluded.holder, until_ms = excluded.until_ms
                WHERE leads.holder = excluded.holder OR leads.until_ms <= $4

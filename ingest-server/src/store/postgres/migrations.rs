@@ -5,8 +5,8 @@
 //! none, and keys beside a data database holding no store.
 
 use super::super::{ErrorKind, Result, StoreError};
-use super::pool::{Pool, Sql};
-use postgres::{Client, GenericClient};
+use super::pool::{Db, Pool, Sql};
+use postgres::Client;
 
 /// The advisory lock the migrations of either database run under (`sluice` in ASCII).
 const LOCK: i64 = 0x736c_7569_6365;
@@ -179,7 +179,7 @@ pub(super) fn refuse_unpaired(data: &Pool, keys: &Pool) -> Result<()> {
 }
 
 /// Whether `table` exists and `exists` (a query of it) says true.
-fn holds(c: &mut impl GenericClient, table: &str, exists: &str) -> Sql<bool> {
+fn holds(c: &mut impl Db, table: &str, exists: &str) -> Sql<bool> {
     let found: bool = c.query_one("SELECT to_regclass($1) IS NOT NULL", &[&table])?.try_get(0)?;
     Ok(found && c.query_one(exists, &[])?.try_get(0)?)
 }

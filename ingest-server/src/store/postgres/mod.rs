@@ -25,7 +25,7 @@ use super::{
     ErrorKind, Event, ImportRecord, KeyPurpose, Lease, Message, NewBatch, NewImport, NewMessage, PutOutcome,
     Result, Store, StoreError, StoredImporter, Unready, WrappedKey,
 };
-use pool::Pool;
+use pool::{Db, Pool};
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;

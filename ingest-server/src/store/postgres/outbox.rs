@@ -4,9 +4,9 @@
 use super::super::{
     Attempt, DeliverySummary, ErrorKind, Message, MessageKind, MessageStatus, NewMessage, StoreError,
 };
-use super::pool::Sql;
+use super::pool::{Db, Sql, Tx};
 use super::{imports, signed};
-use postgres::{GenericClient, Row, Transaction};
+use postgres::Row;
 
 /// The columns a [`Message`] is read from.
 pub(super) const COLUMNS: &str = "id, import_id, importer, destination, sequence, kind, first_batch, first_offset, \
@@ -14,14 +14,13 @@ pub(super) const COLUMNS: &str = "id, import_id, importer, destination, sequence
                        delivered_at";
 
 /// Adds the messages of a completing import.
-pub(super) fn insert(c: &mut Transaction<'_>, import_id: &str, messages: &[NewMessage]) -> Sql<()> {
+pub(super) fn insert(c: &mut Tx<'_>, import_id: &str, messages: &[NewMessage]) -> Sql<()> {
     let sql = "INSERT INTO outbox (id, import_id, importer, destination, sequence, kind, first_batch,
                                    first_offset, row_count, chunks, status, next_attempt_at)
                SELECT $2, id, importer, $3, $4, $5, $6, $7, $8, $9, 'pending', $10 FROM imports WHERE id = $1";
-    let insert = c.prepare(sql)?;
     for m in messages {
         c.execute(
-            &insert,
+            sql,
             &[
                 &import_id,
                 &m.id,
@@ -41,7 +40,7 @@ pub(super) fn insert(c: &mut Transaction<'_>, import_id: &str, messages: &[NewMe
 
 /// Pending messages to one destination, oldest first; only those due by `due_by` if given.
 pub(super) fn pending(
-    c: &mut impl GenericClient,
+    c: &mut impl Db,
     importer: &str,
     destination: u32,
     due_by: Option<i64>,
@@ -55,20 +54,20 @@ pub(super) fn pending(
 }
 
 /// The messages of an import, in order.
-pub(super) fn of_import(c: &mut impl GenericClient, import_id: &str) -> Sql<Vec<Message>> {
+pub(super) fn of_import(c: &mut impl Db, import_id: &str) -> Sql<Vec<Message>> {
     let sql = format!("SELECT {COLUMNS} FROM outbox WHERE import_id = $1 ORDER BY destination, sequence");
     messages(c, &sql, &[&import_id])
 }
 
 /// Dead letters, oldest first.
-pub(super) fn dead(c: &mut impl GenericClient, limit: u32) -> Sql<Vec<Message>> {
+pub(super) fn dead(c: &mut impl Db, limit: u32) -> Sql<Vec<Message>> {
     let sql = format!("SELECT {COLUMNS} FROM outbox WHERE status = 'dead' ORDER BY n LIMIT $1");
     messages(c, &sql, &[&i64::from(limit)])
 }
 
 /// Records one attempt and gives the message's lease back; a message no longer pending
 /// (cancelled meanwhile) stays as it is.
-pub(super) fn record(c: &mut impl GenericClient, id: &str, attempt: &Attempt) -> Sql<()> {
+pub(super) fn record(c: &mut impl Db, id: &str, attempt: &Attempt) -> Sql<()> {
     match attempt {
         Attempt::Delivered { at, status } => c.execute(
             "UPDATE outbox SET status = 'delivered', attempts = attempts + 1, last_attempt_at = $2,
@@ -88,7 +87,7 @@ pub(super) fn record(c: &mut impl GenericClient, id: &str, attempt: &Attempt) ->
 }
 
 /// Makes dead letters pending again: one message, or all of an import's.
-pub(super) fn retry_dead(c: &mut impl GenericClient, id: &str, now_ms: i64) -> Sql<u64> {
+pub(super) fn retry_dead(c: &mut impl Db, id: &str, now_ms: i64) -> Sql<u64> {
     let column = if id.starts_with("msg_") { "id" } else { "import_id" };
     let sql = format!(
         "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $2,
@@ -100,7 +99,7 @@ pub(super) fn retry_dead(c: &mut impl GenericClient, id: &str, now_ms: i64) -> S
 }
 
 /// How an import's messages stand.
-pub(super) fn summary(c: &mut impl GenericClient, import_id: &str) -> Sql<DeliverySummary> {
+pub(super) fn summary(c: &mut impl Db, import_id: &str) -> Sql<DeliverySummary> {
     let sql = "SELECT status, count(*) FROM outbox WHERE import_id = $1 GROUP BY status";
     let mut summary = DeliverySummary::default();
     for row in c.query(sql, &[&import_id])? {
@@ -118,11 +117,7 @@ pub(super) fn summary(c: &mut impl GenericClient, import_id: &str) -> Sql<Delive
 }
 
 /// Complete imports of `importer` that still hold data, have messages, and none waiting.
-pub(super) fn delivery_done(
-    c: &mut impl GenericClient,
-    importer: &str,
-    dead_counts_as_done: bool,
-) -> Sql<Vec<String>> {
+pub(super) fn delivery_done(c: &mut impl Db, importer: &str, dead_counts_as_done: bool) -> Sql<Vec<String>> {
     let sql = "SELECT i.id FROM imports i WHERE i.importer = $1 AND i.status = 'complete'
                AND i.data_deleted_at IS NULL
                AND EXISTS (SELECT 1 FROM outbox o WHERE o.import_id = i.id)
@@ -133,7 +128,7 @@ pub(super) fn delivery_done(
 }
 
 /// Cancels the undelivered messages of imports `ids`.
-pub(super) fn cancel(c: &mut impl GenericClient, ids: &[String]) -> Sql<()> {
+pub(super) fn cancel(c: &mut impl Db, ids: &[String]) -> Sql<()> {
     let sql = "UPDATE outbox SET status = 'cancelled', lease_holder = NULL, lease_until = NULL
                WHERE import_id = ANY($1) AND status IN ('pending', 'dead')";
     c.execute(sql, &[&ids])?;
@@ -141,7 +136,7 @@ pub(super) fn cancel(c: &mut impl GenericClient, ids: &[String]) -> Sql<()> {
 }
 
 fn messages(
-    c: &mut impl GenericClient,
+    c: &mut impl Db,
     sql: &str,
     params: &[&(dyn postgres::types::ToSql + Sync)],
 ) -> Sql<Vec<Message>> {

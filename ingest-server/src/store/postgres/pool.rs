@@ -1,10 +1,13 @@
 //! Connections to one database: at most a set number open at once (a caller waits for one beyond
-//! it), kept for reuse, broken ones dropped; transactions retried on a serialization failure or a
-//! deadlock; PostgreSQL's errors mapped to [`ErrorKind`] by SQLSTATE, without any parameter value.
+//! it), kept for reuse with the statements prepared on them, broken ones dropped; transactions
+//! retried on a serialization failure or a deadlock; PostgreSQL's errors mapped to [`ErrorKind`]
+//! by SQLSTATE, without any parameter value.
 
 use super::super::{ErrorKind, Result, StoreError};
 use postgres::error::SqlState;
-use postgres::{Client, Transaction};
+use postgres::types::ToSql;
+use postgres::{Client, GenericClient, Row, Statement, Transaction};
+use std::collections::HashMap;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -40,6 +43,107 @@ impl From<StoreError> for Fail {
 /// A result of SQL work.
 pub(super) type Sql<T> = std::result::Result<T, Fail>;
 
+/// Statements kept prepared on one connection, at most; past it they are prepared afresh.
+const STATEMENTS: usize = 256;
+
+/// A pooled connection and the statements prepared on it, by their SQL: each statement is parsed
+/// and planned once per connection, and each use is one round trip instead of two.
+pub(super) struct Conn {
+    client: Client,
+    statements: HashMap<String, Statement>,
+}
+
+/// A transaction on a pooled connection, preparing through its connection's statements.
+pub(super) struct Tx<'a> {
+    tx: Transaction<'a>,
+    statements: &'a mut HashMap<String, Statement>,
+}
+
+/// What SQL work runs on, a connection or a transaction: the methods of the driver's clients,
+/// with the statement prepared once per connection.
+pub(super) trait Db {
+    /// The driver's client.
+    type Inner: GenericClient;
+
+    /// The driver's client and the connection's prepared statements.
+    fn parts(&mut self) -> (&mut Self::Inner, &mut HashMap<String, Statement>);
+
+    /// `sql` prepared on this connection, once.
+    fn prepare(&mut self, sql: &str) -> std::result::Result<Statement, postgres::Error> {
+        let (client, statements) = self.parts();
+        if let Some(statement) = statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = client.prepare(sql)?;
+        if statements.len() >= STATEMENTS {
+            statements.clear();
+        }
+        statements.insert(sql.to_owned(), statement.clone());
+        Ok(statement)
+    }
+
+    /// Runs `sql`; how many rows it changed.
+    fn execute(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> std::result::Result<u64, postgres::Error> {
+        let statement = self.prepare(sql)?;
+        self.parts().0.execute(&statement, params)
+    }
+
+    /// Runs `sql`; its rows.
+    fn query(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> std::result::Result<Vec<Row>, postgres::Error> {
+        let statement = self.prepare(sql)?;
+        self.parts().0.query(&statement, params)
+    }
+
+    /// Runs `sql`; its one row.
+    fn query_one(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> std::result::Result<Row, postgres::Error> {
+        let statement = self.prepare(sql)?;
+        self.parts().0.query_one(&statement, params)
+    }
+
+    /// Runs `sql`; its row, if any (an error for more than one).
+    fn query_opt(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> std::result::Result<Option<Row>, postgres::Error> {
+        let statement = self.prepare(sql)?;
+        self.parts().0.query_opt(&statement, params)
+    }
+
+    /// Runs statements without parameters, unprepared (`VACUUM`, say).
+    fn batch_execute(&mut self, sql: &str) -> std::result::Result<(), postgres::Error> {
+        self.parts().0.batch_execute(sql)
+    }
+}
+
+impl Db for Conn {
+    type Inner = Client;
+
+    fn parts(&mut self) -> (&mut Client, &mut HashMap<String, Statement>) {
+        (&mut self.client, &mut self.statements)
+    }
+}
+
+impl<'a> Db for Tx<'a> {
+    type Inner = Transaction<'a>;
+
+    fn parts(&mut self) -> (&mut Transaction<'a>, &mut HashMap<String, Statement>) {
+        (&mut self.tx, self.statements)
+    }
+}
+
 /// The connections to one database.
 pub(super) struct Pool {
     /// Which database, for errors: `data` or `keystore` (never its URL).
@@ -55,7 +159,7 @@ pub(super) struct Pool {
 /// The connections: those idle, and how many are open (idle or in use).
 #[derive(Default)]
 struct State {
-    idle: Vec<Client>,
+    idle: Vec<Conn>,
     open: usize,
 }
 
@@ -81,7 +185,7 @@ impl Pool {
 
     /// Runs `work` on a connection, again (up to [`TRIES`] times) when PostgreSQL aborted it for
     /// a serialization failure or a deadlock.
-    pub(super) fn run<T>(&self, mut work: impl FnMut(&mut Client) -> Sql<T>) -> Result<T> {
+    pub(super) fn run<T>(&self, mut work: impl FnMut(&mut Conn) -> Sql<T>) -> Result<T> {
         let mut tries = 0;
         loop {
             tries += 1;
@@ -94,7 +198,7 @@ impl Pool {
                 }
                 Err(failure) => failure,
             };
-            let broken = broken(&client, &failure);
+            let broken = broken(&client.client, &failure);
             self.give_back(client, broken);
             if !(retryable(&failure) && tries < TRIES) {
                 return Err(self.error(&failure));
@@ -103,30 +207,32 @@ impl Pool {
     }
 
     /// Runs `work` in a transaction, committed when it succeeds (see [`run`](Pool::run)).
-    pub(super) fn transaction<T>(&self, mut work: impl FnMut(&mut Transaction<'_>) -> Sql<T>) -> Result<T> {
-        self.run(|client| {
-            let mut tx = client.transaction()?;
+    pub(super) fn transaction<T>(&self, mut work: impl FnMut(&mut Tx<'_>) -> Sql<T>) -> Result<T> {
+        self.run(|conn| {
+            let Conn { client, statements } = conn;
+            let mut tx = Tx { tx: client.transaction()?, statements };
             let value = work(&mut tx)?;
-            tx.commit()?;
+            tx.tx.commit()?;
             Ok(value)
         })
     }
 
     /// An idle connection, or a new one while fewer than `max` are open, or the next one given
     /// back (waiting at most [`WAIT`]).
-    fn take(&self) -> Result<Client> {
+    fn take(&self) -> Result<Conn> {
         let mut state = self.state();
         loop {
-            while let Some(client) = state.idle.pop() {
-                if !client.is_closed() {
-                    return Ok(client);
+            while let Some(conn) = state.idle.pop() {
+                if !conn.client.is_closed() {
+                    return Ok(conn);
                 }
                 state.open = state.open.saturating_sub(1);
             }
             if state.open < self.max {
                 state.open += 1;
                 drop(state);
-                return self.connect().inspect_err(|_| self.closed());
+                let client = self.connect().inspect_err(|_| self.closed())?;
+                return Ok(Conn { client, statements: HashMap::new() });
             }
             let (next, waited) = self.freed.wait_timeout(state, WAIT).unwrap_or_else(PoisonError::into_inner);
             if waited.timed_out() && next.idle.is_empty() && next.open >= self.max {
@@ -142,9 +248,9 @@ impl Pool {
     /// Puts `client` back for the next caller, or closes it when it is `broken`, with every idle
     /// one: a connection that broke (the server restarted, a failover) says the others did too,
     /// so one request fails for it rather than one per connection kept.
-    fn give_back(&self, client: Client, broken: bool) {
-        if broken || client.is_closed() {
-            drop(client);
+    fn give_back(&self, conn: Conn, broken: bool) {
+        if broken || conn.client.is_closed() {
+            drop(conn);
             let mut state = self.state();
             let idle = std::mem::take(&mut state.idle);
             state.open = state.open.saturating_sub(idle.len());
@@ -152,7 +258,7 @@ impl Pool {
             drop(idle);
             self.closed();
         } else {
-            self.state().idle.push(client);
+            self.state().idle.push(conn);
             self.freed.notify_one();
         }
     }
