@@ -82,6 +82,7 @@ fn start_delivery(
         wakeup: Arc::clone(imports.wakeup()),
         schedule: config.server.delivery.retry_schedule.clone(),
         instance: Arc::clone(instance),
+        in_flight: Arc::default(),
     };
     Deliveries::start(served, &shared)
 }

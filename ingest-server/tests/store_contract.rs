@@ -729,7 +729,8 @@ fn an_ordered_lane_waits(f: &Fixture) {
     assert_eq!(claimed(claim(20_000, "b", 30_000)).as_deref(), Some("msg_imp_a_0"), "ran out: taken over");
     store.release_message("msg_imp_a_0", "a").unwrap();
     assert_eq!(claim(25_000, "a", 40_000), Claim::Wait { until_ms: 30_000 }, "still b's");
-    assert_eq!(store.renew_leases("b", 50_000).unwrap(), 1);
+    assert_eq!(store.renew_leases("b", &["msg_imp_a_1".to_owned()], 50_000).unwrap(), 0, "not b's");
+    assert_eq!(store.renew_leases("b", &["msg_imp_a_0".to_owned()], 50_000).unwrap(), 1);
     assert_eq!(claim(35_000, "a", 40_000), Claim::Wait { until_ms: 50_000 });
     store.record_attempt("msg_imp_a_0", Attempt::Delivered { at: 35_000, status: Some(200) }).unwrap();
     assert_eq!(claimed(claim(35_000, "a", 60_000)).as_deref(), Some("msg_imp_a_1"), "the attempt ended it");

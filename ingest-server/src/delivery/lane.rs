@@ -12,17 +12,19 @@ use super::{Wakeup, now_ms};
 use crate::config::Delivery;
 use crate::store::{Attempt, Claim, Lease, Message, Store, StoreError};
 use ring::rand::{SecureRandom, SystemRandom};
-use std::sync::Arc;
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// The longest a lane sleeps before looking at the outbox again.
 const POLL: Duration = Duration::from_secs(1);
 
-/// How long a message taken for an attempt stays this instance's: the instance renews its
-/// leases every third of it while it lives (through [`Store::renew_leases`]), so a lease runs out only
-/// when its instance died or lost the store, and then another instance takes the message over.
+/// How long a message taken for an attempt stays this instance's: the instance renews the leases
+/// of the messages it has in flight every third of it (through [`Store::renew_leases`]), so a
+/// lease runs out only when its instance died, lost the store, or could neither record nor give
+/// back its attempt; then another claim takes the message over.
 pub const LEASE: Duration = Duration::from_secs(30);
 
 /// What every lane shares: the outbox (in the store), the imports' data, what wakes the lanes
@@ -39,6 +41,16 @@ pub struct Shared {
     pub schedule: Vec<Duration>,
     /// This instance's id (`ins_…`), under which it leases the messages it sends.
     pub instance: Arc<str>,
+    /// The messages this instance has in flight: the only leases it renews.
+    pub in_flight: Arc<Mutex<HashSet<String>>>,
+}
+
+impl Shared {
+    /// The messages in flight, locked: a set left by a thread that panicked is still a set of
+    /// ids.
+    fn in_flight(&self) -> MutexGuard<'_, HashSet<String>> {
+        self.in_flight.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 /// Keeps this instance's message leases running while `stopped` is unset: renews them every
@@ -48,7 +60,12 @@ pub(super) fn renew_leases(shared: &Shared, stopped: &AtomicBool) {
     let every = LEASE / 3;
     while !stopped.load(Ordering::SeqCst) {
         let until = now_ms() + millis(LEASE);
-        if let Err(e) = shared.store.renew_leases(&shared.instance, until) {
+        let ids: Vec<String> = shared.in_flight().iter().cloned().collect();
+        if ids.is_empty() {
+            std::thread::sleep(every);
+            continue;
+        }
+        if let Err(e) = shared.store.renew_leases(&shared.instance, &ids, until) {
             tracing::warn!(error = %e, "cannot renew this instance's delivery leases");
         }
         std::thread::sleep(every);
@@ -184,7 +201,10 @@ impl Lane {
         let lease = Lease { holder: self.shared.instance.to_string(), until_ms: now + millis(LEASE) };
         let claim = self.shared.store.claim_message(&self.importer, self.index, ordered, now, &lease)?;
         Ok(match claim {
-            Claim::Message(m) => Next::Send(m),
+            Claim::Message(m) => {
+                self.shared.in_flight().insert(m.id.clone());
+                Next::Send(m)
+            }
             Claim::Wait { until_ms } => Next::Wait(Duration::from_millis((until_ms - now).unsigned_abs())),
             Claim::Empty => Next::Wait(POLL),
         })
@@ -199,9 +219,12 @@ impl Lane {
             self.log(message, &attempt);
             (self.shared.store.record_attempt(&message.id, attempt), ended)
         });
-        if recorded.is_none() {
+        if !matches!(recorded, Some((Ok(()), _))) {
+            // Nothing recorded (the import is going, or the store failed): give the message
+            // back, so that it is not held until its lease runs out.
             self.release(message);
         }
+        self.shared.in_flight().remove(&message.id);
         match recorded {
             Some((Err(e), _)) => {
                 tracing::warn!(message = %message.id, error = %e, "cannot record a delivery attempt");

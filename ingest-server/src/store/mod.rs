@@ -506,9 +506,10 @@ pub trait Store: Send + Sync {
         now_ms: i64,
         lease: &Lease,
     ) -> Result<Claim>;
-    /// Extends every pending message leased by `holder` to `until_ms` (the holder is alive);
-    /// returns how many.
-    fn renew_leases(&self, holder: &str, until_ms: i64) -> Result<u64>;
+    /// Extends `holder`'s leases on the pending messages `ids` (those it has in flight) to
+    /// `until_ms`; returns how many. Only messages still in flight are renewed, so a lease whose
+    /// attempt could not be recorded runs out and another claim takes the message again.
+    fn renew_leases(&self, holder: &str, ids: &[String], until_ms: i64) -> Result<u64>;
     /// Gives back `holder`'s lease on message `id` without recording an attempt.
     fn release_message(&self, id: &str, holder: &str) -> Result<()>;
     /// Takes or keeps the lease on job `job` (the retention job runs on one instance at a

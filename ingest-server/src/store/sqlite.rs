@@ -368,7 +368,7 @@ impl Store for SqliteStore {
         self.writer.run(move |c| {
             let sql =
                 "UPDATE imports SET status = 'complete', completed_at = ?2, invalid_rows = ?3, mapping = ?4
-                       WHERE id = ?1 AND status = 'open'";
+                       WHERE id = ?1 AND status = 'open' AND deletion_started_at IS NULL";
             let changed =
                 c.prepare_cached(sql)?.execute(params![owned, at, signed(invalid_rows)?, mapping])?;
             if changed == 0 {
@@ -528,8 +528,8 @@ impl Store for SqliteStore {
         Ok(Leases::claim_any(&mut held, due, now_ms, lease))
     }
 
-    fn renew_leases(&self, holder: &str, until_ms: i64) -> Result<u64> {
-        Ok(self.leases.renew(holder, until_ms))
+    fn renew_leases(&self, holder: &str, ids: &[String], until_ms: i64) -> Result<u64> {
+        Ok(self.leases.renew(holder, ids, until_ms))
     }
 
     fn release_message(&self, id: &str, holder: &str) -> Result<()> {

@@ -61,6 +61,7 @@ impl World {
             wakeup: Arc::default(),
             schedule: schedule.to_vec(),
             instance: "ins_test".into(),
+            in_flight: Arc::default(),
         };
         Lane::new("demo", 0, delivery, Box::new(destination), shared)
     }
@@ -250,6 +251,7 @@ fn a_message_that_cannot_be_prepared_fails_without_reaching_the_destination() {
         wakeup: Arc::default(),
         schedule: vec![Duration::from_secs(1)],
         instance: "ins_test".into(),
+        in_flight: Arc::default(),
     };
     let lane = Lane::new("demo", 0, Delivery::Sequential, Box::new(Unreadable), shared);
     step(&lane);

@@ -60,11 +60,12 @@ pub(super) fn claim_any(
     }
 }
 
-/// Extends `holder`'s leases on pending messages to `until_ms` (never shortens one); how many.
-pub(super) fn renew(c: &mut impl Db, holder: &str, until_ms: i64) -> Sql<u64> {
+/// Extends `holder`'s leases on the pending messages `ids` to `until_ms` (never shortens one);
+/// how many.
+pub(super) fn renew(c: &mut impl Db, holder: &str, ids: &[String], until_ms: i64) -> Sql<u64> {
     let sql = "UPDATE outbox SET lease_until = greatest(lease_until, $2)
-               WHERE lease_holder = $1 AND status = 'pending'";
-    Ok(c.execute(sql, &[&holder, &until_ms])?)
+               WHERE lease_holder = $1 AND status = 'pending' AND id = ANY($3)";
+    Ok(c.execute(sql, &[&holder, &until_ms, &ids])?)
 }
 
 /// Ends `holder`'s lease on message `id`.

@@ -29,7 +29,6 @@ use pool::{Db, Pool};
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Where the two databases are. The URLs may hold a password: this never prints them. TLS is as
 /// each URL's `sslmode` says: `disable`, `prefer` (when it says nothing: TLS when the server
@@ -62,8 +61,6 @@ pub struct PostgresStore {
     keys: Pool,
     blobs: Option<Arc<dyn Blobs>>,
     random: ring::rand::SystemRandom,
-    /// Keys were deleted since the keystore's keys table was last vacuumed.
-    unvacuumed: AtomicBool,
 }
 
 impl PostgresStore {
@@ -86,13 +83,7 @@ impl PostgresStore {
         migrations::refuse_unpaired(&data, &keys)?;
         migrations::migrate(&data, migrations::DATA)?;
         migrations::migrate(&keys, migrations::KEYSTORE)?;
-        Ok(PostgresStore {
-            data,
-            keys,
-            blobs,
-            random: ring::rand::SystemRandom::new(),
-            unvacuumed: AtomicBool::new(false),
-        })
+        Ok(PostgresStore { data, keys, blobs, random: ring::rand::SystemRandom::new() })
     }
 
     /// Connects to both databases and asks each for its server version, changing nothing (what
@@ -114,19 +105,12 @@ impl PostgresStore {
 
     /// Deletes the keys of `purposes` of imports `ids`; the keys table is vacuumed later.
     fn delete_keys(&self, ids: &[String], purposes: &[&str]) -> Result<()> {
-        self.keys.run(|k| keys::delete(k, ids, purposes))?;
-        self.unvacuumed.store(true, Ordering::Relaxed);
-        Ok(())
+        self.keys.run(|k| keys::delete(k, ids, purposes))
     }
 
     /// Vacuums the keys table, so that deleted keys' rows do not linger in its live pages.
     fn vacuum_keys(&self) -> Result<()> {
-        self.unvacuumed.store(false, Ordering::Relaxed);
-        let vacuumed = self.keys.run(|k| Ok(k.batch_execute("VACUUM keys")?));
-        if vacuumed.is_err() {
-            self.unvacuumed.store(true, Ordering::Relaxed);
-        }
-        vacuumed
+        self.keys.run(|k| Ok(k.batch_execute("VACUUM keys")?))
     }
 }
 
@@ -227,14 +211,12 @@ impl Store for PostgresStore {
     }
 
     /// Sweeps the objects of imports whose data is deleted (an object written for a batch that
-    /// was never recorded, a deletion a crash cut short), and vacuums the keys table when keys
-    /// were deleted since it last was.
+    /// was never recorded, a deletion a crash cut short), and vacuums the keys table: keys may
+    /// have been deleted by any instance (a deletion, a completion's transport key), and only
+    /// the retention job's holder runs this, so it vacuums whatever this process saw.
     fn maintain(&self) -> Result<()> {
         self.sweep()?;
-        if self.unvacuumed.load(Ordering::Relaxed) {
-            self.vacuum_keys()?;
-        }
-        Ok(())
+        self.vacuum_keys()
     }
 
     fn imports_with_data(&self, importer: Option<&str>) -> Result<Vec<String>> {
@@ -332,8 +314,8 @@ impl Store for PostgresStore {
         }
     }
 
-    fn renew_leases(&self, holder: &str, until_ms: i64) -> Result<u64> {
-        self.data.run(|c| leases::renew(c, holder, until_ms))
+    fn renew_leases(&self, holder: &str, ids: &[String], until_ms: i64) -> Result<u64> {
+        self.data.run(|c| leases::renew(c, holder, ids, until_ms))
     }
 
     fn release_message(&self, id: &str, holder: &str) -> Result<()> {

@@ -79,12 +79,15 @@ impl Leases {
         }
     }
 
-    /// Extends `holder`'s message leases to `until_ms`; how many.
-    pub(super) fn renew(&self, holder: &str, until_ms: i64) -> u64 {
+    /// Extends `holder`'s leases on messages `ids` to `until_ms`; how many.
+    pub(super) fn renew(&self, holder: &str, ids: &[String], until_ms: i64) -> u64 {
+        let mut held = self.messages();
         let mut renewed = 0;
-        for lease in self.messages().values_mut().filter(|l| l.holder == holder) {
-            lease.until_ms = lease.until_ms.max(until_ms);
-            renewed += 1;
+        for id in ids {
+            if let Some(lease) = held.get_mut(id).filter(|l| l.holder == holder) {
+                lease.until_ms = lease.until_ms.max(until_ms);
+                renewed += 1;
+            }
         }
         renewed
     }
@@ -145,7 +148,7 @@ mod tests {
         assert!(matches!(claim(head(), 200, &lease("b", 300)), Claim::Message(_)), "ran out");
         leases.release("msg_0", "a");
         assert_eq!(claim(head(), 250, &lease("a", 400)), Claim::Wait { until_ms: 300 }, "b's");
-        assert_eq!(leases.renew("b", 500), 1);
+        assert_eq!(leases.renew("b", &["msg_0".to_owned()], 500), 1);
         assert_eq!(claim(head(), 350, &lease("a", 400)), Claim::Wait { until_ms: 500 });
         leases.end("msg_0");
         assert!(matches!(claim(head(), 350, &lease("a", 400)), Claim::Message(_)));
