@@ -108,8 +108,11 @@ fn finish(c: &mut Tx<'_>, ids: &[String], at: i64, reason: DeleteReason) -> Sql<
     let mut finished = Vec::new();
     for id in ids {
         let Some(row) = c.query_opt(sql, &[id, &at, &reason.as_str(), &closed])? else { continue };
-        // A batch stored while the deletion ran goes too.
+        // A batch stored, or a completion recorded, while the deletion ran goes too: its rows,
+        // its metadata and mapping, its undelivered messages.
         c.execute("DELETE FROM batches WHERE import_id = $1", &[id])?;
+        c.execute("UPDATE imports SET metadata = '\\x', mapping = NULL WHERE id = $1", &[id])?;
+        outbox::cancel(c, std::slice::from_ref(id))?;
         let (batches, recorded): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
         let detail = serde_json::json!({ "reason": recorded, "batches": batches });
         log_deleted(c, id, at, &detail)?;

@@ -280,7 +280,7 @@ pub(super) fn complete(
     messages: &[NewMessage],
 ) -> Sql<()> {
     let sql = "UPDATE imports SET status = 'complete', completed_at = $2, invalid_rows = $3, mapping = $4
-               WHERE id = $1 AND status = 'open'";
+               WHERE id = $1 AND status = 'open' AND deletion_started_at IS NULL";
     if c.execute(sql, &[&id, &at, &signed(invalid_rows)?, &mapping])? == 0 {
         return Err(StoreError::new(ErrorKind::Conflict, "the import is not open").into());
     }
