@@ -290,13 +290,21 @@ impl Pool {
 
 fn retryable(failure: &Fail) -> bool {
     let Fail::Db(e) = failure else { return false };
-    matches!(e.code(), Some(c) if *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED)
+    stale_statement(e)
+        || matches!(e.code(), Some(c) if *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED)
 }
 
 /// Whether the connection `failure` came from should not be used again.
 fn broken(client: &Client, failure: &Fail) -> bool {
     let Fail::Db(e) = failure else { return client.is_closed() };
-    client.is_closed() || e.is_closed() || connection_class(e)
+    client.is_closed() || e.is_closed() || connection_class(e) || stale_statement(e)
+}
+
+/// A statement prepared before a newer instance's migration changed its table ("cached plan
+/// must not change result type"): the connection, with its prepared statements, is dropped, and
+/// the work tried again on a fresh one.
+fn stale_statement(e: &postgres::Error) -> bool {
+    e.code() == Some(&SqlState::FEATURE_NOT_SUPPORTED)
 }
 
 /// A connection failure: no SQLSTATE (an I/O error), class 08, or the server shutting down.
