@@ -209,7 +209,8 @@ fn parse_postgres_url(text: &str, password: &str) -> Result<Url, String> {
     if !matches!(url.scheme(), "postgres" | "postgresql") {
         return Err(format!("unknown scheme {:?}: expected postgres://", url.scheme()));
     }
-    if url.password().is_some() {
+    let in_query = url.query_pairs().any(|(key, _)| matches!(key.as_ref(), "password" | "sslpassword"));
+    if url.password().is_some() || in_query {
         return Err(format!(
             "a password in the URL is refused (it would show wherever the URL does): remove it, \
              and give it with {password}_env or {password}_file"
@@ -471,6 +472,12 @@ keystore_password_env = "SLUICE_KEYS_PASSWORD"
         let keys = "postgres://sluice_keys@db.internal:5432/sluice_keys";
         let cases = [
             (data, "postgres://sluice:hunter2@db/sluice", "storage.url", "a password in the URL is refused"),
+            (
+                data,
+                "postgres://sluice@db/sluice?password=hunter2",
+                "storage.url",
+                "a password in the URL is refused",
+            ),
             (
                 data,
                 "mysql://sluice@db/sluice",
