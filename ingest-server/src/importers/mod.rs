@@ -337,11 +337,14 @@ impl Importers {
         for gone in
             applied.keys().filter(|k| !stored.iter().any(|s| &s.key == *k)).cloned().collect::<Vec<_>>()
         {
+            applied.remove(&gone);
+            self.served(&gone);
+            if self.serves_from_file(&gone) {
+                continue;
+            }
             tracing::info!(importer = %gone, "an importer made in the dashboard was deleted elsewhere; no longer served");
             self.imports.remove_importer(&gone);
             self.deliveries.remove(&gone);
-            self.served(&gone);
-            applied.remove(&gone);
         }
         for row in stored {
             if applied.get(&row.key) != Some(&row) {
@@ -353,8 +356,7 @@ impl Importers {
 
     /// Serves `stored` as another instance left it, or lists why it cannot be served.
     fn follow(&self, stored: &StoredImporter) {
-        let from_file = self.imports.importer(&stored.key).is_ok_and(|i| matches!(i.source, Source::File));
-        if from_file {
+        if self.serves_from_file(&stored.key) {
             return;
         }
         match restore(&self.imports, stored) {
@@ -374,6 +376,12 @@ impl Importers {
                 unserved.push(unserved_entry(stored, problem));
             }
         }
+    }
+
+    /// Whether this instance serves `key` from its configuration file (which a stored importer
+    /// never replaces).
+    fn serves_from_file(&self, key: &str) -> bool {
+        self.imports.importer(key).is_ok_and(|i| matches!(i.source, Source::File))
     }
 
     /// Records `row` as applied here (this instance stored it).
