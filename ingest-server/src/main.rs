@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! sluice serve [--config FILE] [--allow-weak]          run the server
-//! sluice check-config [--allow-weak] [FILE]            check a configuration, report every error
+//! sluice check-config [--allow-weak] [--connect] [FILE]  check a configuration, report every error
 //! sluice keygen [--out FILE]            write a new master key file (mode 0600)
 //! sluice export [--config FILE] ID      an import's stored rows, decrypted, as JSON lines
 //! ```
@@ -49,6 +49,9 @@ enum Command {
         /// Pass with weak secrets (easy to guess, or published), warning about each.
         #[arg(long)]
         allow_weak: bool,
+        /// With PostgreSQL: also connect to both databases and probe the object storage.
+        #[arg(long)]
+        connect: bool,
     },
     /// Writes an import's stored rows, decrypted, to stdout as JSON lines, one row a line:
     /// {"row": n, "invalid": bool, "cells": {key: value}, "kept": {header: value}}.
@@ -75,7 +78,9 @@ fn main() -> ExitCode {
         Command::Serve { config, allow_weak } => {
             load_strong(&config, allow_weak).map_err(StartError::Failed).and_then(sluice_server::serve::serve)
         }
-        Command::CheckConfig { config, allow_weak } => check(&config, allow_weak).map_err(StartError::Failed),
+        Command::CheckConfig { config, allow_weak, connect } => {
+            check(&config, allow_weak, connect).map_err(StartError::Failed)
+        }
         Command::Keygen { out } => keygen(&out).map_err(StartError::Failed),
         Command::Export { config, import } => load(&config).map_err(StartError::Failed).and_then(|config| {
             let rows = sluice_server::serve::export(config, &import)?;
@@ -125,14 +130,16 @@ fn load_strong(path: &Path, allow_weak: bool) -> Result<Config, String> {
     Ok(config)
 }
 
-fn check(path: &Path, allow_weak: bool) -> Result<(), String> {
+fn check(path: &Path, allow_weak: bool, connect: bool) -> Result<(), String> {
     let config = load_strong(path, allow_weak)?;
     println!("{}: ok", path.display());
     println!("  listen      {}", config.server.listen);
     println!("  public URL  {}", config.server.public_url);
     println!("  data        {}", config.server.data_dir.display());
     println!("  storage     {}", config.storage.describe());
-    check_storage(&config)?;
+    if connect {
+        check_storage(&config)?;
+    }
     if let Some(path) = config.server.master_key_in_data_dir() {
         println!(
             "  warning     the master key file {} is inside the data folder, so one backup of that folder \
@@ -154,9 +161,9 @@ fn check(path: &Path, allow_weak: bool) -> Result<(), String> {
     Ok(())
 }
 
-/// With PostgreSQL: connects to both databases, and checks the object storage (a probe object
-/// written and deleted), so that a wrong URL, password, certificate or bucket shows before a
-/// start. Nothing is changed.
+/// `--connect`, with PostgreSQL: connects to both databases, and checks the object storage (a
+/// probe object written and deleted), so that a wrong URL, password, certificate or bucket shows
+/// before a start. Nothing is changed.
 fn check_storage(config: &Config) -> Result<(), String> {
     let Backend::Postgres(settings) = &config.storage.backend else { return Ok(()) };
     let options = PostgresOptions {
@@ -165,7 +172,7 @@ fn check_storage(config: &Config) -> Result<(), String> {
         pool_size: 1,
         ca_file: settings.ca_file.clone(),
     };
-    let [data, keys] = PostgresStore::check_connections(&options).map_err(|e| format!("storage: {e}"))?;
+    let [data, keys] = PostgresStore::check_connections(&options).map_err(|e| e.to_string())?;
     println!("  database    data: PostgreSQL {data}; keystore: PostgreSQL {keys}");
     if let Some(blobs) = &config.storage.blobs {
         let store = open_blobs(blobs).map_err(|e| format!("object storage: {e}"))?;

@@ -290,7 +290,7 @@ fn an_importer_made_in_one_instances_dashboard_is_served_by_the_other() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("sluice.toml"), &stack.config).unwrap();
     let checked = std::process::Command::new(env!("CARGO_BIN_EXE_sluice"))
-        .args(["check-config", "sluice.toml"])
+        .args(["check-config", "--connect", "sluice.toml"])
         .current_dir(dir.path())
         .envs(stack.env.iter().map(|(k, v)| (*k, v.as_str())))
         .output()
