@@ -252,6 +252,7 @@ url = "{data}"
 password_env = "BENCH_DB_PASSWORD"
 keystore_url = "{keys}"
 keystore_password_env = "BENCH_DB_PASSWORD"
+pool_size = 4
 {blobs}"#,
         data = url(format!("{db}_data")),
         keys = url(format!("{db}_keys")),
