@@ -13,19 +13,11 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use url::Url;
 
-/// The fields of `[storage]`.
-const FIELDS: &[&str] = &[
-    "backend",
-    "url",
-    "password_env",
-    "password_file",
-    "keystore_url",
-    "keystore_password_env",
-    "keystore_password_file",
-    "pool_size",
-    "ca_file",
-    "blobs",
-];
+/// The fields of `[storage]`: `backend`, [`POSTGRES_FIELDS`], and `blobs`, in the order an
+/// unknown field's message lists them.
+fn fields() -> Vec<&'static str> {
+    [&["backend"][..], POSTGRES_FIELDS, &["blobs"]].concat()
+}
 
 /// The fields of `[storage]` that only `backend = "postgres"` reads.
 const POSTGRES_FIELDS: &[&str] = &[
@@ -127,7 +119,7 @@ pub(super) fn read(
     env: &dyn Fn(&str) -> Option<String>,
     report: &mut Report<'_>,
 ) -> Storage {
-    let t = root.table("storage", FIELDS, report);
+    let t = root.table("storage", &fields(), report);
     let postgres = t
         .parsed("backend", "expected a string", report, |backend| match backend {
             "sqlite" => Ok(false),
