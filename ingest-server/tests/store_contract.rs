@@ -13,9 +13,9 @@ mod support;
 use sluice_server::config::{S3BlobSettings, Secret};
 use sluice_server::store::blobs::{Blobs, FolderBlobs, S3Blobs, batch_name, import_of, import_prefix};
 use sluice_server::store::{
-    Admission, Attempt, Binding, Bindings, Claim, DeleteReason, DiskLimits, ErrorKind, Event, ImportStatus,
-    KeyPurpose, Lease, MessageKind, NewBatch, NewImport, NewMessage, PostgresOptions, PostgresStore,
-    PutOutcome, SqliteStore, Store, StoreError, StoredImporter, Unready,
+    Admission, Attempt, Binding, Bindings, Claim, Completing, DeleteReason, DiskLimits, ErrorKind, Event,
+    ImportStatus, KeyPurpose, Lease, MessageKind, MessageStatus, NewBatch, NewImport, NewMessage,
+    PostgresOptions, PostgresStore, PutOutcome, SqliteStore, Store, StoreError, StoredImporter, Unready,
 };
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
@@ -250,7 +250,14 @@ fn messages(id: &str) -> Vec<NewMessage> {
 fn completed(store: &dyn Store, id: &str) {
     store.create_import(import(id)).unwrap();
     store.put_batch(batch(id, 0, 1)).unwrap();
-    store.complete(id, 3000, 0, Some(vec![5; 40]), messages(id)).unwrap();
+    store.complete(id, completing(id, 1)).unwrap();
+}
+
+/// Completing `id`, checked against its first `batches` batches (10 rows each), with a mapping
+/// and [`messages`].
+fn completing(id: &str, batches: u64) -> Completing {
+    let (mapping, messages) = (Some(vec![5; 40]), messages(id));
+    Completing { at: 3000, batches, rows: batches * 10, mapping, messages, ..Completing::default() }
 }
 
 fn imports_and_their_keys_are_stored(f: &Fixture) {
@@ -300,7 +307,17 @@ fn a_batch_is_stored_once(f: &Fixture) {
 fn completing_closes_the_import(f: &Fixture) {
     let store = &*f.store;
     store.create_import(import("imp_a")).unwrap();
-    store.complete("imp_a", 3000, 4, None, Vec::new()).unwrap();
+    store.put_batch(batch("imp_a", 0, 1)).unwrap();
+    let checked =
+        Completing { invalid_rows: 4, mapping: None, messages: Vec::new(), ..completing("imp_a", 1) };
+    let late = store.put_batch(batch("imp_a", 1, 2)).unwrap();
+    assert_eq!(late, PutOutcome::Stored, "a batch stored while the completion was being checked");
+    let refused = store.complete("imp_a", checked.clone()).unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::Conflict, "the counts checked no longer hold");
+    assert_eq!(store.import("imp_a").unwrap().unwrap().status, ImportStatus::Open);
+    assert!(store.messages("imp_a").unwrap().is_empty());
+    assert!(store.key("imp_a", KeyPurpose::Transport).unwrap().is_some());
+    store.complete("imp_a", Completing { batches: 2, rows: 20, ..checked }).unwrap();
     let record = store.import("imp_a").unwrap().unwrap();
     assert_eq!(
         (record.status, record.completed_at, record.invalid_rows),
@@ -308,8 +325,8 @@ fn completing_closes_the_import(f: &Fixture) {
     );
     assert!(store.key("imp_a", KeyPurpose::Transport).unwrap().is_none());
     assert!(store.key("imp_a", KeyPurpose::Data).unwrap().is_some());
-    assert_eq!(store.put_batch(batch("imp_a", 0, 1)).unwrap(), PutOutcome::NotOpen(ImportStatus::Complete));
-    let again = store.complete("imp_a", 3001, 0, None, Vec::new()).unwrap_err();
+    assert_eq!(store.put_batch(batch("imp_a", 2, 1)).unwrap(), PutOutcome::NotOpen(ImportStatus::Complete));
+    let again = store.complete("imp_a", Completing { at: 3001, ..completing("imp_a", 2) }).unwrap_err();
     assert_eq!(again.kind(), ErrorKind::Conflict);
 }
 
@@ -373,24 +390,24 @@ fn messages_move_along(f: &Fixture) {
 
     let failed =
         |retry_at| Attempt::Failed { at: 10_000, status: Some(503), error: "HTTP 503".into(), retry_at };
-    store.record_attempt("msg_imp_a_0", failed(Some(12_000))).unwrap();
+    store.record_attempt("msg_imp_a_0", "a", failed(Some(12_000))).unwrap();
     let head = &store.pending_messages("demo", 0, None, 1).unwrap()[0];
     assert_eq!((head.attempts, head.next_attempt_at, head.last_status), (1, 12_000, Some(503)));
-    store.record_attempt("msg_imp_a_0", Attempt::Delivered { at: 12_001, status: Some(204) }).unwrap();
-    store.record_attempt("msg_imp_a_1", failed(None)).unwrap();
+    store.record_attempt("msg_imp_a_0", "a", Attempt::Delivered { at: 12_001, status: Some(204) }).unwrap();
+    store.record_attempt("msg_imp_a_1", "a", failed(None)).unwrap();
     let summary = store.delivery_summary("imp_a").unwrap();
     assert_eq!((summary.pending, summary.delivered, summary.dead), (1, 1, 1));
     assert_eq!(store.dead_letters(10).unwrap()[0].id, "msg_imp_a_1");
 
-    store.record_attempt("msg_imp_a_2", Attempt::Delivered { at: 12_002, status: Some(200) }).unwrap();
+    store.record_attempt("msg_imp_a_2", "a", Attempt::Delivered { at: 12_002, status: Some(200) }).unwrap();
     assert!(store.delivery_done("demo", false).unwrap().is_empty(), "a dead letter is not done");
     assert_eq!(store.delivery_done("demo", true).unwrap(), ["imp_a"]);
     assert_eq!(store.retry_dead("imp_a", 20_000).unwrap(), 1);
     let retried = &store.pending_messages("demo", 0, None, 1).unwrap()[0];
     assert_eq!((retried.id.as_str(), retried.attempts, retried.next_attempt_at), ("msg_imp_a_1", 0, 20_000));
-    store.record_attempt("msg_imp_a_1", Attempt::Delivered { at: 20_001, status: Some(200) }).unwrap();
+    store.record_attempt("msg_imp_a_1", "a", Attempt::Delivered { at: 20_001, status: Some(200) }).unwrap();
     assert_eq!(store.delivery_done("demo", false).unwrap(), ["imp_a"]);
-    store.record_attempt("msg_imp_a_1", failed(Some(1))).unwrap();
+    store.record_attempt("msg_imp_a_1", "a", failed(Some(1))).unwrap();
     assert_eq!(store.delivery_summary("imp_a").unwrap().delivered, 3, "a delivered message stays delivered");
 }
 
@@ -647,7 +664,11 @@ fn completed_at_once(f: &Fixture) {
     store.put_batch(batch("imp_a", 0, 1)).unwrap();
     let results: Vec<Result<(), StoreError>> = std::thread::scope(|scope| {
         let threads: Vec<_> = (0..6i64)
-            .map(|i| scope.spawn(move || store.complete("imp_a", 3000 + i, 0, None, messages("imp_a"))))
+            .map(|i| {
+                scope.spawn(move || {
+                    store.complete("imp_a", Completing { at: 3000 + i, ..completing("imp_a", 1) })
+                })
+            })
             .collect();
         threads.into_iter().map(|t| t.join().unwrap()).collect()
     });
@@ -663,7 +684,7 @@ fn deletion_leaves_nothing(f: &Fixture) {
     for sequence in 0..3 {
         store.put_batch(batch("imp_a", sequence, 1)).unwrap();
     }
-    store.complete("imp_a", 3000, 0, Some(vec![5; 40]), messages("imp_a")).unwrap();
+    store.complete("imp_a", completing("imp_a", 3)).unwrap();
     if let Some(objects) = &f.objects {
         assert_eq!(count(&**objects, "imp_a"), 3);
     }
@@ -692,7 +713,7 @@ fn only_stored_batches_keep_an_object(f: &Fixture) {
     assert_eq!(store.put_batch(batch("imp_a", 0, 2)).unwrap(), PutOutcome::Conflict);
     let over = NewBatch { max_rows: 10, ..batch("imp_a", 1, 1) };
     assert_eq!(store.put_batch(over).unwrap(), PutOutcome::TooManyRows);
-    store.complete("imp_a", 3000, 0, None, Vec::new()).unwrap();
+    store.complete("imp_a", Completing { messages: Vec::new(), ..completing("imp_a", 1) }).unwrap();
     assert_eq!(store.put_batch(batch("imp_a", 1, 1)).unwrap(), PutOutcome::NotOpen(ImportStatus::Complete));
     let missing = store.put_batch(batch("imp_missing", 0, 1)).unwrap_err();
     assert_ne!(missing.kind(), ErrorKind::Full);
@@ -727,12 +748,20 @@ fn an_ordered_lane_waits(f: &Fixture) {
         assert_eq!(claim(15_000, holder, 30_000), Claim::Wait { until_ms: 20_000 }, "{holder}");
     }
     assert_eq!(claimed(claim(20_000, "b", 30_000)).as_deref(), Some("msg_imp_a_0"), "ran out: taken over");
+    let stale = Attempt::Failed { at: 21_000, status: None, error: "timed out".into(), retry_at: None };
+    store.record_attempt("msg_imp_a_0", "a", stale).unwrap();
+    let head = &store.messages("imp_a").unwrap()[0];
+    assert_eq!(
+        (head.status, head.attempts),
+        (MessageStatus::Pending, 0),
+        "a's late failure is not b's verdict"
+    );
     store.release_message("msg_imp_a_0", "a").unwrap();
     assert_eq!(claim(25_000, "a", 40_000), Claim::Wait { until_ms: 30_000 }, "still b's");
     assert_eq!(store.renew_leases("b", &["msg_imp_a_1".to_owned()], 50_000).unwrap(), 0, "not b's");
     assert_eq!(store.renew_leases("b", &["msg_imp_a_0".to_owned()], 50_000).unwrap(), 1);
     assert_eq!(claim(35_000, "a", 40_000), Claim::Wait { until_ms: 50_000 });
-    store.record_attempt("msg_imp_a_0", Attempt::Delivered { at: 35_000, status: Some(200) }).unwrap();
+    store.record_attempt("msg_imp_a_0", "b", Attempt::Delivered { at: 35_000, status: Some(200) }).unwrap();
     assert_eq!(claimed(claim(35_000, "a", 60_000)).as_deref(), Some("msg_imp_a_1"), "the attempt ended it");
     store.release_message("msg_imp_a_1", "a").unwrap();
     assert_eq!(claimed(claim(35_000, "b", 60_000)).as_deref(), Some("msg_imp_a_1"), "given back");
@@ -797,7 +826,7 @@ fn deliver_all(store: &dyn Store, ordered: bool, holder: &str) -> Vec<String> {
         match store.claim_message("demo", 0, ordered, 50_000, &lease(holder, 90_000)).unwrap() {
             Claim::Message(m) => {
                 let failed = Attempt::Failed { at: 50_000, status: None, error: "x".into(), retry_at: None };
-                store.record_attempt(&m.id, failed).unwrap();
+                store.record_attempt(&m.id, holder, failed).unwrap();
                 sent.push(m.id);
             }
             Claim::Wait { .. } => std::thread::sleep(Duration::from_millis(1)),

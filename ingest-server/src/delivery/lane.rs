@@ -217,7 +217,7 @@ impl Lane {
         let recorded = attempt.map(|attempt| {
             let ended = !matches!(attempt, Attempt::Failed { retry_at: Some(_), .. });
             self.log(message, &attempt);
-            (self.shared.store.record_attempt(&message.id, attempt), ended)
+            (self.shared.store.record_attempt(&message.id, &self.shared.instance, attempt), ended)
         });
         if !matches!(recorded, Some((Ok(()), _))) {
             // Nothing recorded (the import is going, or the store failed): give the message

@@ -9,7 +9,7 @@ use crate::config::InvalidRows;
 use crate::crypto::{DataKey, Item};
 use crate::delivery::now_ms;
 use crate::delivery::plan::plan;
-use crate::store::{BatchMeta, ImportRecord, ImportStatus};
+use crate::store::{BatchMeta, Completing, ImportRecord, ImportStatus, StoreError};
 use serde::{Deserialize, Serialize};
 use sluice_parser::verify::{RowError, Verdict, Verifier};
 use std::collections::BTreeSet;
@@ -93,18 +93,10 @@ impl Imports {
         let invalid_rows = self.verify_all(key, &record, &batches)?;
         let importer = self.importer(key)?;
         let messages = plan(id, &batches, &importer.config.destinations, now_ms());
-        if let Err(e) = self.store.complete(id, now, invalid_rows, mapping, messages) {
-            // Completed by another request (on this instance or another) while it was being
-            // checked: the same answer as a repeated completion. Or expired, or deleted.
-            return match self.store.import(id)? {
-                Some(done) if done.status == ImportStatus::Complete && same_counts(&done, &expected) => {
-                    Ok(completion(&done, done.invalid_rows, done.completed_at.unwrap_or(now)))
-                }
-                Some(current) if current.status != ImportStatus::Open => {
-                    Err(ImportError::Closed(current.status))
-                }
-                _ => Err(e.into()),
-            };
+        let (batches, rows) = (expected.batches, expected.rows);
+        let completing = Completing { at: now, batches, rows, invalid_rows, mapping, messages };
+        if let Err(e) = self.store.complete(id, completing) {
+            return self.lost_completion(id, &expected, now, e);
         }
         self.forget_keys(id);
         self.wakeup.ring();
@@ -119,6 +111,29 @@ impl Imports {
         }
         self.log(id, now, "import_completed", detail);
         Ok(completion(&record, invalid_rows, now))
+    }
+
+    /// The answer to a completion the store refused because the import changed while it was
+    /// being checked: completed by another request (on this instance or another), the same answer
+    /// as a repeated completion; expired or deleted; or a batch stored meanwhile, so that the
+    /// counts checked no longer hold.
+    fn lost_completion(
+        &self,
+        id: &str,
+        expected: &Expected,
+        now: i64,
+        e: StoreError,
+    ) -> Result<Completion, ImportError> {
+        match self.store.import(id)? {
+            Some(done) if done.status == ImportStatus::Complete && same_counts(&done, expected) => {
+                Ok(completion(&done, done.invalid_rows, done.completed_at.unwrap_or(now)))
+            }
+            Some(current) if current.status != ImportStatus::Open => Err(ImportError::Closed(current.status)),
+            Some(current) if !same_counts(&current, expected) => {
+                Err(ImportError::CountMismatch { batches: current.batches, rows: current.rows })
+            }
+            _ => Err(e.into()),
+        }
     }
 
     /// The import's rows within the importer's `min_rows` and `max_rows`: those stored, or for an

@@ -136,7 +136,8 @@ mod tests {
     use crate::config::Config;
     use crate::crypto::MasterKey;
     use crate::store::{
-        Attempt, ImportRecord, KeyPurpose, MessageKind, NewBatch, NewImport, NewMessage, SqliteStore, Store,
+        Attempt, Completing, ImportRecord, KeyPurpose, MessageKind, NewBatch, NewImport, NewMessage,
+        SqliteStore, Store,
     };
     use ring::rand::SystemRandom;
     use std::path::Path;
@@ -221,7 +222,9 @@ destinations = [{ type = "webhook", url = "https://app.example.com/hooks", secre
             due_at: T * 1000,
         };
         let messages = if importer == "kept" { Vec::new() } else { vec![message] };
-        store.complete(id, T, 0, None, messages).unwrap();
+        store
+            .complete(id, Completing { at: T, batches: 1, rows: 1, messages, ..Completing::default() })
+            .unwrap();
     }
 
     fn record(imports: &Imports, id: &str) -> ImportRecord {
@@ -260,10 +263,16 @@ destinations = [{ type = "webhook", url = "https://app.example.com/hooks", secre
         completed(&imports, "after", "imp_dead");
         assert_eq!(imports.enforce_retention(T + 60).unwrap(), Swept::default(), "nothing delivered yet");
         let store = imports.store();
-        store.record_attempt("msg_imp_sent", Attempt::Delivered { at: T * 1000, status: Some(204) }).unwrap();
+        store
+            .record_attempt(
+                "msg_imp_sent",
+                "ins_test",
+                Attempt::Delivered { at: T * 1000, status: Some(204) },
+            )
+            .unwrap();
         let dead =
             Attempt::Failed { at: T * 1000, status: Some(500), error: "HTTP 500".into(), retry_at: None };
-        store.record_attempt("msg_imp_dead", dead).unwrap();
+        store.record_attempt("msg_imp_dead", "ins_test", dead).unwrap();
         imports.after_delivery("imp_sent", T + 61);
         imports.after_delivery("imp_dead", T + 61);
         assert_eq!(record(&imports, "imp_sent").deleted_reason.as_deref(), Some("delivered"));
@@ -281,7 +290,7 @@ destinations = [{ type = "webhook", url = "https://app.example.com/hooks", secre
             completed(&imports, "after", "imp_a");
             // Delivered and recorded, then the server died before `after_delivery`.
             let delivered = Attempt::Delivered { at: T * 1000, status: Some(200) };
-            imports.store().record_attempt("msg_imp_a", delivered).unwrap();
+            imports.store().record_attempt("msg_imp_a", "ins_test", delivered).unwrap();
         }
         let imports = start(dir.path());
         assert_eq!(imports.enforce_retention(T + 120).unwrap().delivered, 1);
@@ -297,9 +306,11 @@ destinations = [{ type = "webhook", url = "https://app.example.com/hooks", secre
         imports.after_delivery("imp_ok", T + 1);
         assert!(record(&imports, "imp_ok").data_deleted_at.is_none(), "still pending");
         let store = imports.store();
-        store.record_attempt("msg_imp_ok", Attempt::Delivered { at: T * 1000, status: Some(200) }).unwrap();
+        store
+            .record_attempt("msg_imp_ok", "ins_test", Attempt::Delivered { at: T * 1000, status: Some(200) })
+            .unwrap();
         let dead = Attempt::Failed { at: T * 1000, status: None, error: "timed out".into(), retry_at: None };
-        store.record_attempt("msg_imp_dead", dead).unwrap();
+        store.record_attempt("msg_imp_dead", "ins_test", dead).unwrap();
         assert_eq!(imports.enforce_retention(T + 2).unwrap().delivered, 2);
         assert_eq!(record(&imports, "imp_ok").deleted_reason.as_deref(), Some("delivered"));
         assert_eq!(record(&imports, "imp_dead").deleted_reason.as_deref(), Some("pass_through"));

@@ -266,6 +266,23 @@ pub enum PutOutcome {
     TooManyRows,
 }
 
+/// What completing an import records: what it was checked against, and what it adds.
+#[derive(Clone, Debug, Default)]
+pub struct Completing {
+    /// When (Unix seconds).
+    pub at: i64,
+    /// The batches the completion checked: the import must hold exactly these many.
+    pub batches: u64,
+    /// The rows in them: the import must hold exactly these many.
+    pub rows: u64,
+    /// The final count of invalid rows (those across batches included).
+    pub invalid_rows: u64,
+    /// The sealed column mapping, if the client gave one.
+    pub mapping: Option<Vec<u8>>,
+    /// The messages to deliver.
+    pub messages: Vec<NewMessage>,
+}
+
 /// An event for the import's log: a kind and a JSON detail of counts, codes and column keys.
 #[derive(Clone, Debug)]
 pub struct Event {
@@ -427,16 +444,11 @@ pub trait Store: Send + Sync {
     /// One stored batch's sealed summary; none when the batch, or its summary, is not stored.
     fn summary(&self, id: &str, sequence: u64) -> Result<Option<Vec<u8>>>;
     /// Marks an import complete with its final invalid row count, its sealed column mapping and
-    /// the messages to deliver, in one transaction; destroys its transport key. Decided once:
-    /// on an import no longer open it fails with [`ErrorKind::Conflict`] and writes nothing.
-    fn complete(
-        &self,
-        id: &str,
-        at: i64,
-        invalid_rows: u64,
-        mapping: Option<Vec<u8>>,
-        messages: Vec<NewMessage>,
-    ) -> Result<()>;
+    /// the messages to deliver, in one transaction; destroys its transport key. Decided once,
+    /// and only on what was checked: on an import no longer open, or holding other counts than
+    /// `completing`'s (a batch stored while the completion was being checked), it fails with
+    /// [`ErrorKind::Conflict`] and writes nothing.
+    fn complete(&self, id: &str, completing: Completing) -> Result<()>;
     /// The import's sealed column mapping, if the client gave one.
     fn mapping(&self, id: &str) -> Result<Option<Vec<u8>>>;
     /// Marks open imports past their time as expired (in one write, so that a completion
@@ -515,8 +527,11 @@ pub trait Store: Send + Sync {
     /// Takes or keeps the lease on job `job` (the retention job runs on one instance at a
     /// time): whether `lease.holder` holds it now, until `lease.until_ms`.
     fn lead(&self, job: &str, lease: &Lease, now_ms: i64) -> Result<bool>;
-    /// Records an attempt to deliver message `id` and ends its lease.
-    fn record_attempt(&self, id: &str, attempt: Attempt) -> Result<()>;
+    /// Records `holder`'s attempt to deliver message `id` and ends its lease. A delivery is
+    /// always recorded. A failure is recorded only while no other holder has taken the message
+    /// (after `holder`'s lease ran out): that holder's attempt decides what happens next, so a
+    /// stale failure can neither reschedule the message nor make it a dead letter under it.
+    fn record_attempt(&self, id: &str, holder: &str, attempt: Attempt) -> Result<()>;
     /// The messages of an import, in order.
     fn messages(&self, import_id: &str) -> Result<Vec<Message>>;
     /// Dead letters, oldest first.

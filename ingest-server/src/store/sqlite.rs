@@ -7,9 +7,9 @@
 use super::space::{DiskLimits, Space};
 use super::writer::Writer;
 use super::{
-    Admission, Attempt, AuditEntry, BatchMeta, Binding, Bindings, Claim, DeleteReason, DeliverySummary,
-    ErrorKind, Event, ImportRecord, ImportStatus, KeyPurpose, Lease, Message, NewBatch, NewImport,
-    NewMessage, PutOutcome, Result, Store, StoreError, StoredImporter, Unready, WrappedKey,
+    Admission, Attempt, AuditEntry, BatchMeta, Binding, Bindings, Claim, Completing, DeleteReason,
+    DeliverySummary, ErrorKind, Event, ImportRecord, ImportStatus, KeyPurpose, Lease, Message, NewBatch,
+    NewImport, PutOutcome, Result, Store, StoreError, StoredImporter, Unready, WrappedKey,
 };
 pub use files::{DATA_FILE, FileState, Inspection, KEYS_FILE};
 use files::{DATA_MIGRATIONS, KEY_MIGRATIONS, checkpoint, connect, migrate, private_dir};
@@ -356,23 +356,20 @@ impl Store for SqliteStore {
         })
     }
 
-    fn complete(
-        &self,
-        id: &str,
-        at: i64,
-        invalid_rows: u64,
-        mapping: Option<Vec<u8>>,
-        messages: Vec<NewMessage>,
-    ) -> Result<()> {
+    fn complete(&self, id: &str, completing: Completing) -> Result<()> {
         let owned = id.to_owned();
         self.writer.run(move |c| {
             let sql =
                 "UPDATE imports SET status = 'complete', completed_at = ?2, invalid_rows = ?3, mapping = ?4
-                       WHERE id = ?1 AND status = 'open' AND deletion_started_at IS NULL";
-            let changed =
-                c.prepare_cached(sql)?.execute(params![owned, at, signed(invalid_rows)?, mapping])?;
-            if changed == 0 {
-                return Err(StoreError::new(ErrorKind::Conflict, "the import is not open"));
+                       WHERE id = ?1 AND status = 'open' AND deletion_started_at IS NULL
+                       AND batches = ?5 AND rows = ?6";
+            let Completing { at, batches, rows, invalid_rows, mapping, messages } = completing;
+            let values = params![owned, at, signed(invalid_rows)?, mapping, signed(batches)?, signed(rows)?];
+            if c.prepare_cached(sql)?.execute(values)? == 0 {
+                return Err(StoreError::new(
+                    ErrorKind::Conflict,
+                    "the import is not open, or holds other counts",
+                ));
             }
             outbox::insert(c, &owned, &messages)
         })?;
@@ -541,10 +538,15 @@ impl Store for SqliteStore {
         self.leases.lead(job, lease, now_ms)
     }
 
-    fn record_attempt(&self, id: &str, attempt: Attempt) -> Result<()> {
+    fn record_attempt(&self, id: &str, holder: &str, attempt: Attempt) -> Result<()> {
+        let delivered = matches!(attempt, Attempt::Delivered { .. });
+        if !delivered && self.leases.held_by_other(id, holder) {
+            return Ok(());
+        }
         let owned = id.to_owned();
         let recorded = self.writer.run(move |c| outbox::record(c, &owned, &attempt));
-        self.leases.end(id);
+        // Ended once recorded: a claim in between would take the message again.
+        self.leases.end(id, holder, delivered);
         recorded
     }
 

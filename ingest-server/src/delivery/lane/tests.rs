@@ -5,7 +5,9 @@
 use super::*;
 use crate::delivery::contract::Fixture;
 use crate::delivery::destination::{Destination, Failure, Probe};
-use crate::store::{ImportStatus, MessageKind, MessageStatus, NewImport, NewMessage, SqliteStore};
+use crate::store::{
+    Completing, ImportStatus, MessageKind, MessageStatus, NewImport, NewMessage, SqliteStore,
+};
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
@@ -49,7 +51,7 @@ impl World {
         let store = SqliteStore::open(dir.path()).unwrap();
         store.create_import(new_import()).unwrap();
         let messages = (0..3).map(message).collect();
-        store.complete("imp_a", 1, 0, None, messages).unwrap();
+        store.complete("imp_a", Completing { at: 1, messages, ..Completing::default() }).unwrap();
         assert_eq!(store.import("imp_a").unwrap().unwrap().status, ImportStatus::Complete);
         World { _dir: dir, store: Arc::new(store), data: Fixture::new() }
     }
@@ -189,7 +191,10 @@ fn a_sequential_lane_holds_later_messages_until_the_head_is_delivered() {
         "msg_1 waits"
     );
     // Delivered meanwhile (as by an earlier attempt whose answer came late): the lane moves on.
-    world.store.record_attempt("msg_0", Attempt::Delivered { at: now_ms(), status: None }).unwrap();
+    world
+        .store
+        .record_attempt("msg_0", "ins_test", Attempt::Delivered { at: now_ms(), status: None })
+        .unwrap();
     assert_eq!(step(&lane), "msg_1");
     assert_eq!(step(&lane), "msg_2");
 }

@@ -5,7 +5,7 @@
 
 use super::super::blobs::batch_name;
 use super::super::{
-    Admission, BatchMeta, ErrorKind, ImportRecord, ImportStatus, NewBatch, NewImport, NewMessage, PutOutcome,
+    Admission, BatchMeta, Completing, ErrorKind, ImportRecord, ImportStatus, NewBatch, NewImport, PutOutcome,
     Result, StoreError,
 };
 use super::pool::{Db, Fail, Sql, Tx};
@@ -41,10 +41,8 @@ impl PostgresStore {
             // unless the row is known not to point at it (the sweep finds it otherwise).
             Err(_) => self.data.run(|c| points_at(c, batch, &name)).unwrap_or(true),
         };
-        if !recorded {
-            if let Err(e) = blobs.delete(&name) {
-                tracing::warn!(error = %e, "an object of a batch not stored could not be deleted; the sweep will");
-            }
+        if !recorded && let Err(e) = blobs.delete(&name) {
+            tracing::warn!(error = %e, "an object of a batch not stored could not be deleted; the sweep will");
         }
         outcome
     }
@@ -269,20 +267,19 @@ pub(super) fn summary(c: &mut impl Db, id: &str, sequence: u64) -> Sql<Option<Ve
     Ok(found.flatten())
 }
 
-/// Completes an open import with its messages; decided once: an import no longer open is a
-/// [`ErrorKind::Conflict`].
-pub(super) fn complete(
-    c: &mut Tx<'_>,
-    id: &str,
-    at: i64,
-    invalid_rows: u64,
-    mapping: Option<&[u8]>,
-    messages: &[NewMessage],
-) -> Sql<()> {
+/// Completes an open import holding `completing`'s counts, with its messages; decided once: an
+/// import no longer open, or holding other counts, is a [`ErrorKind::Conflict`].
+pub(super) fn complete(c: &mut Tx<'_>, id: &str, completing: &Completing) -> Sql<()> {
     let sql = "UPDATE imports SET status = 'complete', completed_at = $2, invalid_rows = $3, mapping = $4
-               WHERE id = $1 AND status = 'open' AND deletion_started_at IS NULL";
-    if c.execute(sql, &[&id, &at, &signed(invalid_rows)?, &mapping])? == 0 {
-        return Err(StoreError::new(ErrorKind::Conflict, "the import is not open").into());
+               WHERE id = $1 AND status = 'open' AND deletion_started_at IS NULL
+               AND batches = $5 AND rows = $6";
+    let Completing { at, batches, rows, invalid_rows, mapping, messages } = completing;
+    let values: [&(dyn ToSql + Sync); 6] =
+        [&id, at, &signed(*invalid_rows)?, mapping, &signed(*batches)?, &signed(*rows)?];
+    if c.execute(sql, &values)? == 0 {
+        return Err(
+            StoreError::new(ErrorKind::Conflict, "the import is not open, or holds other counts").into()
+        );
     }
     outbox::insert(c, id, messages)
 }

@@ -21,9 +21,9 @@ mod records;
 
 use super::blobs::Blobs;
 use super::{
-    Admission, Attempt, AuditEntry, BatchMeta, Binding, Bindings, Claim, DeleteReason, DeliverySummary,
-    ErrorKind, Event, ImportRecord, KeyPurpose, Lease, Message, NewBatch, NewImport, NewMessage, PutOutcome,
-    Result, Store, StoreError, StoredImporter, Unready, WrappedKey,
+    Admission, Attempt, AuditEntry, BatchMeta, Binding, Bindings, Claim, Completing, DeleteReason,
+    DeliverySummary, ErrorKind, Event, ImportRecord, KeyPurpose, Lease, Message, NewBatch, NewImport,
+    PutOutcome, Result, Store, StoreError, StoredImporter, Unready, WrappedKey,
 };
 use pool::{Db, Pool};
 use std::fmt;
@@ -185,16 +185,8 @@ impl Store for PostgresStore {
         self.data.run(|c| imports::summary(c, id, sequence))
     }
 
-    fn complete(
-        &self,
-        id: &str,
-        at: i64,
-        invalid_rows: u64,
-        mapping: Option<Vec<u8>>,
-        messages: Vec<NewMessage>,
-    ) -> Result<()> {
-        self.data
-            .transaction(|c| imports::complete(c, id, at, invalid_rows, mapping.as_deref(), &messages))?;
+    fn complete(&self, id: &str, completing: Completing) -> Result<()> {
+        self.data.transaction(|c| imports::complete(c, id, &completing))?;
         self.delete_keys(&[id.to_owned()], &["transport"])
     }
 
@@ -326,8 +318,8 @@ impl Store for PostgresStore {
         self.data.run(|c| leases::lead(c, job, lease, now_ms))
     }
 
-    fn record_attempt(&self, id: &str, attempt: Attempt) -> Result<()> {
-        self.data.run(|c| outbox::record(c, id, &attempt))
+    fn record_attempt(&self, id: &str, holder: &str, attempt: Attempt) -> Result<()> {
+        self.data.run(|c| outbox::record(c, id, holder, &attempt))
     }
 
     fn messages(&self, import_id: &str) -> Result<Vec<Message>> {

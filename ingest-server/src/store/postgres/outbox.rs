@@ -65,9 +65,10 @@ pub(super) fn dead(c: &mut impl Db, limit: u32) -> Sql<Vec<Message>> {
     messages(c, &sql, &[&i64::from(limit)])
 }
 
-/// Records one attempt and gives the message's lease back; a message no longer pending
-/// (cancelled meanwhile) stays as it is.
-pub(super) fn record(c: &mut impl Db, id: &str, attempt: &Attempt) -> Sql<()> {
+/// Records `holder`'s attempt and gives the message's lease back; a message no longer pending
+/// (cancelled meanwhile) stays as it is, and so does one another holder took over (see
+/// [`Store::record_attempt`](super::super::Store::record_attempt)).
+pub(super) fn record(c: &mut impl Db, id: &str, holder: &str, attempt: &Attempt) -> Sql<()> {
     match attempt {
         Attempt::Delivered { at, status } => c.execute(
             "UPDATE outbox SET status = 'delivered', attempts = attempts + 1, last_attempt_at = $2,
@@ -79,8 +80,8 @@ pub(super) fn record(c: &mut impl Db, id: &str, attempt: &Attempt) -> Sql<()> {
             "UPDATE outbox SET status = CASE WHEN $5::bigint IS NULL THEN 'dead' ELSE 'pending' END,
              attempts = attempts + 1, last_attempt_at = $2, last_status = $3, last_error = $4,
              next_attempt_at = coalesce($5, next_attempt_at), lease_holder = NULL, lease_until = NULL
-             WHERE id = $1 AND status = 'pending'",
-            &[&id, at, &status.map(i64::from), error, retry_at],
+             WHERE id = $1 AND status = 'pending' AND (lease_holder IS NULL OR lease_holder = $6)",
+            &[&id, at, &status.map(i64::from), error, retry_at, &holder],
         )?,
     };
     Ok(())

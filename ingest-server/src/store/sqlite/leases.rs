@@ -66,9 +66,19 @@ impl Leases {
         }
     }
 
-    /// Ends the lease on message `id`, whoever holds it (its attempt is recorded).
-    pub(super) fn end(&self, id: &str) {
-        self.messages().remove(id);
+    /// Whether another holder than `holder` has taken message `id` (after `holder`'s lease ran
+    /// out): then `holder`'s failure is not recorded.
+    pub(super) fn held_by_other(&self, id: &str, holder: &str) -> bool {
+        self.messages().get(id).is_some_and(|l| l.holder != holder)
+    }
+
+    /// Ends `holder`'s lease on message `id` once its attempt is recorded, or anyone's when
+    /// `always` (a delivery, which ends the message).
+    pub(super) fn end(&self, id: &str, holder: &str, always: bool) {
+        let mut held = self.messages();
+        if always || held.get(id).is_some_and(|l| l.holder == holder) {
+            held.remove(id);
+        }
     }
 
     /// Ends `holder`'s lease on message `id`.
@@ -150,8 +160,17 @@ mod tests {
         assert_eq!(claim(head(), 250, &lease("a", 400)), Claim::Wait { until_ms: 300 }, "b's");
         assert_eq!(leases.renew("b", &["msg_0".to_owned()], 500), 1);
         assert_eq!(claim(head(), 350, &lease("a", 400)), Claim::Wait { until_ms: 500 });
-        leases.end("msg_0");
+        assert!(leases.held_by_other("msg_0", "a"), "a's late failure is not recorded under b's lease");
+        leases.end("msg_0", "a", false);
+        assert_eq!(claim(head(), 350, &lease("a", 400)), Claim::Wait { until_ms: 500 }, "still b's");
+        assert!(!leases.held_by_other("msg_0", "b"));
+        leases.end("msg_0", "b", false);
         assert!(matches!(claim(head(), 350, &lease("a", 400)), Claim::Message(_)));
+        leases.end("msg_0", "b", true);
+        assert!(
+            matches!(claim(head(), 350, &lease("b", 400)), Claim::Message(_)),
+            "a delivery ends any lease"
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! backend-neutral is in the contract suite (`tests/store_contract.rs`).
 
 use super::*;
-use crate::store::{DiskLimits, KeyPurpose, MessageKind};
+use crate::store::{Completing, DiskLimits, KeyPurpose, MessageKind, NewMessage};
 use std::path::Path;
 
 fn store() -> (tempfile::TempDir, SqliteStore) {
@@ -94,7 +94,15 @@ fn completed(store: &SqliteStore, id: &str) {
         message(&format!("msg_{id}_1"), 1, MessageKind::Rows),
         message(&format!("msg_{id}_2"), 2, MessageKind::Completed),
     ];
-    store.complete(id, 3000, 0, Some(vec![5; 40]), messages).unwrap();
+    let completing = Completing {
+        at: 3000,
+        batches: 1,
+        rows: 10,
+        mapping: Some(vec![5; 40]),
+        messages,
+        ..Completing::default()
+    };
+    store.complete(id, completing).unwrap();
 }
 
 #[test]
