@@ -7,7 +7,7 @@ use crate::config::{Config, Importer};
 use crate::delivery::{Deliveries, ImportData, LaneError, Shared};
 use crate::http::{self, Bound};
 use crate::importers::{self, Importers};
-use crate::imports::{Imports, RETENTION_JOB, Swept, instance_id};
+use crate::imports::{Imports, RETENTION_JOB, Swept, instance};
 use crate::integrity::{self, Mode, StartError};
 use crate::store::Store;
 use std::io::Write;
@@ -31,7 +31,8 @@ pub fn serve(config: Config) -> Result<(), StartError> {
         tracing::warn!(error = %e, "the store's upkeep failed at start; the retention job tries again every minute");
     }
     let imports = Arc::new(Imports::new(Arc::clone(&config), store, master).map_err(failed)?);
-    let instance: Arc<str> = instance_id().map_err(failed)?.into();
+    let kept = instance(&config.server.data_dir).map_err(failed)?;
+    let instance = Arc::clone(&kept.id);
     tracing::info!(%instance, "this instance's id (it leases delivery messages and jobs under it)");
     let mut loaded = importers::load(&imports);
     let mut served = config.importers.clone();

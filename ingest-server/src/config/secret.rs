@@ -44,7 +44,7 @@ pub(super) fn base64_len(text: &str) -> Option<usize> {
     if !data.bytes().all(alphabet) || data.len() % 4 == 1 || padding > 2 {
         return None;
     }
-    if padding > 0 && text.len() % 4 != 0 {
+    if padding > 0 && !text.len().is_multiple_of(4) {
         return None;
     }
     Some(data.len() / 4 * 3 + (data.len() % 4).saturating_sub(1))

@@ -229,11 +229,11 @@ fn same_database(a: &(Url, Option<Secret>), b: &(Url, Option<Secret>)) -> bool {
 fn with_password(url: Located<(Url, Option<Secret>)>, report: &mut Report<'_>) -> Option<DatabaseUrl> {
     let (mut full, secret) = url.value;
     let shown = full.to_string();
-    if let Some(secret) = secret {
-        if full.set_password(Some(secret.expose())).is_err() {
-            report.error(&url.place, "this URL cannot carry a password");
-            return None;
-        }
+    if let Some(secret) = secret
+        && full.set_password(Some(secret.expose())).is_err()
+    {
+        report.error(&url.place, "this URL cannot carry a password");
+        return None;
     }
     Some(DatabaseUrl { full: Secret::new(full.to_string()), shown })
 }

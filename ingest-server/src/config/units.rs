@@ -62,7 +62,7 @@ impl ByteSize {
 
 impl fmt::Display for ByteSize {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let unit = SIZE_UNITS.iter().find(|(_, factor)| self.0 >= *factor && self.0 % factor == 0);
+        let unit = SIZE_UNITS.iter().find(|(_, factor)| self.0 >= *factor && self.0.is_multiple_of(*factor));
         match unit {
             Some((name, factor)) if *factor > 1 => write!(f, "{}{name}", self.0 / factor),
             _ => write!(f, "{}", self.0),

@@ -28,7 +28,7 @@ pub use batch::{BatchAck, BatchHeaders};
 pub use complete::{Completion, Expected};
 pub use create::{CreateImport, Created, FileMeta};
 pub use health::Readiness;
-pub use instance::{RETENTION_JOB, instance_id};
+pub use instance::{INSTANCE_FILE, Instance, RETENTION_JOB, instance};
 pub use internal::Internal;
 pub use mappings::{MAX_MAPPINGS, RememberedMapping};
 pub use packing::{pack, unpack};

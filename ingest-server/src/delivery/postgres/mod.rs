@@ -150,10 +150,10 @@ impl PostgresDestination {
 
     /// A connection: one kept from before, or a new one to an address the rules allow.
     fn connect(&self) -> Result<Client, Outcome> {
-        if let Some(client) = self.idle.lock().ok().and_then(|mut idle| idle.pop()) {
-            if !client.is_closed() {
-                return Ok(client);
-            }
+        if let Some(client) = self.idle.lock().ok().and_then(|mut idle| idle.pop())
+            && !client.is_closed()
+        {
+            return Ok(client);
         }
         let resolved = (self.host.as_str(), self.port).to_socket_addrs().map_err(|e| {
             retry(WriteError::Database {
