@@ -178,8 +178,14 @@ fmt:
 doc:
 	RUSTDOCFLAGS="-D warnings" cargo doc --locked --workspace --no-deps
 
+# The server's protocol, durability, delivery and deletion tests run a second time on
+# PostgreSQL with sealed batches in S3 (one cluster and one moto per test binary, started by
+# ingest-server/tests/support/backend.rs).
+STORE_SUITES := --test protocol --test durability --test delivery --test deletion
+
 unit: setup-test widget
 	cargo test --locked --workspace
+	SLUICE_TEST_STORE=postgres cargo test --locked -p sluice-server $(STORE_SUITES)
 
 # @sluice/parser: Node tests, headless Chromium tests (Debian chromium), and the packed
 # tarball installed into a fresh project running the README's examples. @sluice/widget: the

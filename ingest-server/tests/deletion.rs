@@ -1,50 +1,62 @@
 //! Deletion at the operator's request, through the admin API: crypto-shredding (an old copy of
-//! the data file put back opens none of the import's batches), no sealed byte or canary left in
-//! the data folder, the record and log kept with counts, and the API closed without the token.
+//! the data put back opens none of the import's batches), no sealed byte or canary left at rest,
+//! the record and log kept with counts, and the API closed without the token. On SQLite, or on
+//! PostgreSQL and S3 with `SLUICE_TEST_STORE=postgres` (`support::backend`).
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 mod support;
 
 use sluice_server::crypto::{DataKey, Item, MasterKey};
-use sluice_server::store::{KeyPurpose, SqliteStore, Store};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use sluice_server::store::{KeyPurpose, Store};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 use support::receiver::{Behaviour, Receiver};
-use support::{ADMIN_TOKEN, Server, canaries, config, csv, upload, webhook};
+use support::{ADMIN_TOKEN, Server, backend, canaries, canaries_in, config, csv, upload, webhook};
 
 const ADMIN: &[(&str, &str)] = &[("SLUICE_ADMIN_TOKEN", ADMIN_TOKEN)];
 
-/// Which of `needles` occur in `haystack`.
-fn found(haystack: &[u8], needles: &[Vec<u8>]) -> BTreeSet<usize> {
-    let index: HashMap<&[u8], usize> = needles.iter().enumerate().map(|(i, n)| (n.as_slice(), i)).collect();
-    let len = needles[0].len();
-    (0..haystack.len().saturating_sub(len - 1))
-        .filter_map(|at| index.get(&haystack[at..at + len]).copied())
-        .collect()
+/// Which of `pieces` occur in `haystack`, each searched for on its own (there are a few).
+fn found(haystack: &[u8], pieces: &[Vec<u8>]) -> BTreeSet<usize> {
+    (0..pieces.len()).filter(|&i| memchr::memmem::find(haystack, &pieces[i]).is_some()).collect()
 }
 
-/// Which of `needles` occur in any file of `dir`.
-fn found_in_files(dir: &Path, needles: &[Vec<u8>]) -> usize {
+/// How many of `pieces` occur in anything the server whose folder is `dir` keeps at rest.
+fn pieces_at_rest(dir: &Path, pieces: &[Vec<u8>]) -> usize {
     let mut all = BTreeSet::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        all.extend(found(&std::fs::read(entry.unwrap().path()).unwrap(), needles));
+    for (_, bytes) in backend::at_rest(dir) {
+        all.extend(found(&bytes, pieces));
     }
     all.len()
 }
 
+/// How many of `marks` occur in anything the server whose folder is `dir` keeps at rest.
+fn canaries_at_rest(dir: &Path, marks: &[String]) -> usize {
+    let mut all = BTreeSet::new();
+    for (_, bytes) in backend::at_rest(dir) {
+        all.extend(canaries_in(&bytes, marks));
+    }
+    all.len()
+}
+
+/// Every sealed batch of `ids` as stored now: (import, sequence, sealed bytes).
+fn sealed_batches(store: &dyn Store, ids: &[&str]) -> Vec<(String, u64, Vec<u8>)> {
+    let mut sealed = Vec::new();
+    for id in ids {
+        for batch in store.batches(id).unwrap() {
+            let bytes = store.sealed_batch(id, batch.sequence).unwrap().unwrap();
+            sealed.push(((*id).to_owned(), batch.sequence, bytes));
+        }
+    }
+    sealed
+}
+
 /// 32-byte pieces from the middle of each sealed batch of `id`, read while the server runs.
-fn sealed_pieces(data: &Path, id: &str) -> Vec<Vec<u8>> {
-    let store = SqliteStore::open(data).unwrap();
-    let pieces: Vec<Vec<u8>> = store
-        .batches(id)
-        .unwrap()
+fn sealed_pieces(dir: &Path, id: &str) -> Vec<Vec<u8>> {
+    let (store, _) = backend::open_store(dir);
+    let pieces: Vec<Vec<u8>> = sealed_batches(&*store, &[id])
         .iter()
-        .map(|b| {
-            let sealed = store.sealed_batch(id, b.sequence).unwrap().unwrap();
-            sealed[sealed.len() / 2..sealed.len() / 2 + 32].to_vec()
-        })
+        .map(|(_, _, sealed)| sealed[sealed.len() / 2..sealed.len() / 2 + 32].to_vec())
         .collect();
     assert!(!pieces.is_empty());
     pieces
@@ -58,11 +70,10 @@ fn after_deletion_no_canary_or_sealed_byte_is_left_and_the_record_keeps_its_coun
     let file = csv(5000, |n| if n % 5 == 0 { marks[(n / 5 - 1) as usize].clone() } else { String::new() });
     let id = upload(&server, &file, 500);
     let delivered = receiver.wait_for(6, Duration::from_secs(30));
-    let needles: Vec<Vec<u8>> = marks.iter().map(|m| m.as_bytes().to_vec()).collect();
     let pushed: Vec<u8> = delivered.iter().flat_map(|r| r.body.to_string().into_bytes()).collect();
-    assert_eq!(found(&pushed, &needles).len(), 1000, "the canaries went to the receiver");
-    let pieces = sealed_pieces(&server.data(), &id);
-    assert_eq!(found_in_files(&server.data(), &pieces), pieces.len(), "the sealed batches are in the files");
+    assert_eq!(canaries_in(&pushed, &marks).len(), 1000, "the canaries went to the receiver");
+    let pieces = sealed_pieces(server.dir.path(), &id);
+    assert_eq!(pieces_at_rest(server.dir.path(), &pieces), pieces.len(), "the sealed batches are at rest");
 
     let (status, answer) = server.admin("DELETE", &format!("/v1/admin/imports/{id}"), Some(ADMIN_TOKEN));
     assert_eq!((status, answer["deleted"].as_bool()), (200, Some(true)));
@@ -76,21 +87,21 @@ fn after_deletion_no_canary_or_sealed_byte_is_left_and_the_record_keeps_its_coun
     assert_eq!(record["delivery"]["delivered"], 6, "what was delivered stays recorded");
     assert!(record["events"].as_array().unwrap().iter().any(|e| e["kind"] == "data_deleted"));
 
-    let data = server.data();
-    assert_eq!(
-        std::fs::metadata(data.join("keys.db-wal")).unwrap().len(),
-        0,
-        "the keystore's WAL is truncated"
-    );
-    // Truncated too, then written again by the audit log: a few pages, no batch.
-    assert!(std::fs::metadata(data.join("sluice.db-wal")).unwrap().len() < 64 * 1024);
-    assert_eq!(found_in_files(&data, &pieces), 0, "a sealed batch's bytes are still in the data folder");
-    assert_eq!(found_in_files(&data, &needles), 0, "a canary is in the data folder");
-    assert_eq!(found(server.stderr().as_bytes(), &needles).len(), 0, "a canary is in the log");
-    assert_eq!(found(record.to_string().as_bytes(), &needles).len(), 0, "a canary is in the log records");
-    let store = SqliteStore::open(&data).unwrap();
+    if !backend::on_postgres() {
+        let data = server.data();
+        let wal = |file: &str| std::fs::metadata(data.join(file)).unwrap().len();
+        assert_eq!(wal("keys.db-wal"), 0, "the keystore's WAL is truncated");
+        // Truncated too, then written again by the audit log: a few pages, no batch.
+        assert!(wal("sluice.db-wal") < 64 * 1024);
+    }
+    let dir = server.dir.path();
+    assert_eq!(pieces_at_rest(dir, &pieces), 0, "a sealed batch's bytes are still at rest");
+    assert_eq!(canaries_at_rest(dir, &marks), 0, "a canary is at rest");
+    assert_eq!(canaries_in(server.stderr().as_bytes(), &marks).len(), 0, "a canary is in the log");
+    assert_eq!(canaries_in(record.to_string().as_bytes(), &marks).len(), 0, "a canary is in the log records");
+    let (store, _) = backend::open_store(dir);
     assert!(store.key(&id, KeyPurpose::Data).unwrap().is_none() && store.batches(&id).unwrap().is_empty());
-    let export = Command::new(env!("CARGO_BIN_EXE_sluice"))
+    let export = support::sluice()
         .args(["export", &id, "--config"])
         .arg(server.dir.path().join("sluice.toml"))
         .output()
@@ -99,61 +110,96 @@ fn after_deletion_no_canary_or_sealed_byte_is_left_and_the_record_keeps_its_coun
     assert!(String::from_utf8_lossy(&export.stderr).contains("its data was deleted (operator)"));
 }
 
-/// Opens every sealed batch in `data` with every data key in its keystore: (import, batches
-/// opened).
-fn openable(data: &Path) -> Vec<(String, usize)> {
-    let master = MasterKey::load(&data.join("master.key")).unwrap();
-    let keys = rusqlite::Connection::open(data.join("keys.db")).unwrap();
-    let mut query =
-        keys.prepare("SELECT import_id, key_id, wrapped FROM keys WHERE purpose = 'data'").unwrap();
-    let keys: Vec<(String, Vec<u8>, Vec<u8>)> =
-        query.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect();
-    let db = rusqlite::Connection::open(data.join("sluice.db")).unwrap();
-    let mut query = db.prepare("SELECT import_id, sequence, sealed FROM batches").unwrap();
-    let sealed: Vec<(String, u64, Vec<u8>)> = query
-        .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)?.unsigned_abs(), r.get(2)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+/// Every data key in the keystore of the server whose folder is `dir`, read around the store:
+/// (import, key id, wrapped key).
+fn data_keys(dir: &Path) -> Vec<(String, Vec<u8>, Vec<u8>)> {
+    let sql = "SELECT import_id, key_id, wrapped FROM keys WHERE purpose = 'data'";
+    if backend::on_postgres() {
+        let sql = "SELECT import_id, encode(key_id, 'hex'), encode(wrapped, 'hex') FROM keys WHERE purpose = 'data'";
+        let rows = backend::keystore_sql(dir, sql);
+        let hex = |text: &str| {
+            (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
+        };
+        return rows
+            .lines()
+            .map(|line| {
+                let fields: Vec<&str> = line.split('|').collect();
+                (fields[0].to_owned(), hex(fields[1]), hex(fields[2]))
+            })
+            .collect();
+    }
+    let keys = rusqlite::Connection::open(dir.join("data/keys.db")).unwrap();
+    let mut query = keys.prepare(sql).unwrap();
+    query.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect()
+}
+
+/// Opens each of `sealed` with every data key in the keystore of the server whose folder is
+/// `dir`: (import, batches opened).
+fn openable(dir: &Path, sealed: &[(String, u64, Vec<u8>)]) -> BTreeMap<String, usize> {
+    let master = MasterKey::load(&dir.join("data/master.key")).unwrap();
     let mut opened: BTreeMap<String, usize> = sealed.iter().map(|(id, _, _)| (id.clone(), 0)).collect();
-    for (key_import, key_id, wrapped) in &keys {
+    for (key_import, key_id, wrapped) in &data_keys(dir) {
         let bytes = master.unwrap("data", key_import, wrapped).unwrap();
         let key = DataKey::from_parts(key_id.as_slice().try_into().unwrap(), &bytes);
-        for (id, sequence, blob) in &sealed {
+        for (id, sequence, blob) in sealed {
             if key.open(id, Item::Batch(*sequence), blob).is_ok() {
                 *opened.get_mut(id).unwrap() += 1;
             }
         }
     }
-    opened.into_iter().collect()
+    opened
 }
 
-#[test]
-fn a_copy_of_the_data_file_put_back_after_deletion_opens_none_of_the_deleted_batches() {
-    let server = Server::with_env(&config("", ""), ADMIN);
-    let deleted = upload(&server, &csv(2000, |_| String::new()), 500);
-    let kept = upload(&server, &csv(1000, |_| String::new()), 500);
-    let dir = server.kill9();
-    let data = dir.path().join("data");
-    let copy = tempfile::tempdir().unwrap();
-    for file in ["sluice.db", "sluice.db-wal"] {
-        std::fs::copy(data.join(file), copy.path().join(file)).unwrap();
+/// The sealed batches a copy of the data taken before a deletion holds: on SQLite, the data
+/// file copied from `copy` back into the server's folder and read around the store; on
+/// PostgreSQL and S3, the `before` read through the store (a dump of the data database and a
+/// copy of the bucket).
+fn old_copy(dir: &Path, copy: &Path, before: Vec<(String, u64, Vec<u8>)>) -> Vec<(String, u64, Vec<u8>)> {
+    if backend::on_postgres() {
+        return before;
     }
-    let server = Server::in_dir(dir, ADMIN);
-    let (status, _) = server.admin("DELETE", &format!("/v1/admin/imports/{deleted}"), Some(ADMIN_TOKEN));
-    assert_eq!(status, 200);
-    let dir = server.kill9();
-    let data = dir.path().join("data");
+    let data = dir.join("data");
     for file in ["sluice.db", "sluice.db-wal", "sluice.db-shm"] {
         let _ = std::fs::remove_file(data.join(file));
     }
     for file in ["sluice.db", "sluice.db-wal"] {
-        std::fs::copy(copy.path().join(file), data.join(file)).unwrap();
+        std::fs::copy(copy.join(file), data.join(file)).unwrap();
     }
-    let store = SqliteStore::open(&data).unwrap();
-    assert_eq!(store.batches(&deleted).unwrap().len(), 4, "the old copy still holds the deleted batches");
+    let db = rusqlite::Connection::open(data.join("sluice.db")).unwrap();
+    let mut query = db.prepare("SELECT import_id, sequence, sealed FROM batches").unwrap();
+    query
+        .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)?.unsigned_abs(), r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn a_copy_of_the_data_put_back_after_deletion_opens_none_of_the_deleted_batches() {
+    let server = Server::with_env(&config("", ""), ADMIN);
+    let deleted = upload(&server, &csv(2000, |_| String::new()), 500);
+    let kept = upload(&server, &csv(1000, |_| String::new()), 500);
+    let dir = server.kill9();
+    let copy = tempfile::tempdir().unwrap();
+    if !backend::on_postgres() {
+        for file in ["sluice.db", "sluice.db-wal"] {
+            std::fs::copy(dir.path().join("data").join(file), copy.path().join(file)).unwrap();
+        }
+    }
+    let (store, _) = backend::open_store(dir.path());
+    let before = sealed_batches(&*store, &[&deleted, &kept]);
     drop(store);
-    let opened: BTreeMap<String, usize> = openable(&data).into_iter().collect();
+    let server = Server::in_dir(dir, ADMIN);
+    let (status, _) = server.admin("DELETE", &format!("/v1/admin/imports/{deleted}"), Some(ADMIN_TOKEN));
+    assert_eq!(status, 200);
+    let dir = server.kill9();
+    let (store, _) = backend::open_store(dir.path());
+    assert!(store.batches(&deleted).unwrap().is_empty(), "the store holds none of the deleted batches");
+    drop(store);
+    let old = old_copy(dir.path(), copy.path(), before);
+    let in_copy = old.iter().filter(|(id, _, _)| *id == deleted).count();
+    assert_eq!(in_copy, 4, "the old copy still holds the deleted batches");
+    let opened = openable(dir.path(), &old);
     assert_eq!(opened[&deleted], 0, "a deleted import's batch opens with a key left in the keystore");
     assert_eq!(opened[&kept], 2, "the kept import's batches open: the check can succeed");
 }

@@ -1,18 +1,19 @@
 //! Webhook delivery against a real receiver on loopback: retries with a stable id and the same
 //! body, across a restart; a crash between the 2xx and its record; rows deleted after delivery
 //! never before it, however often the server is killed; private addresses refused; parallel
-//! lanes.
+//! lanes. On SQLite, or on PostgreSQL and S3 with `SLUICE_TEST_STORE=postgres`
+//! (`support::backend`).
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 mod support;
 
-use sluice_server::store::{KeyPurpose, SqliteStore, Store};
+use sluice_server::store::KeyPurpose;
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use support::receiver::{Behaviour, Received, Receiver};
-use support::{ADMIN_TOKEN, Server, config, import, retries, webhook};
+use support::{ADMIN_TOKEN, Server, backend, config, import, retries, webhook};
 
 /// The row numbers in the delivered `import.rows` messages, in delivery order.
 fn delivered_rows(delivered: &[Received]) -> Vec<u64> {
@@ -122,8 +123,9 @@ enum Deletion {
     Done,
 }
 
-fn deletion(data: &Path, id: &str) -> Deletion {
-    let store = SqliteStore::open(data).unwrap();
+/// How the deletion of `id` stands in the store of the server whose folder is `dir`.
+fn deletion(dir: &Path, id: &str) -> Deletion {
+    let (store, _) = backend::open_store(dir);
     let record = store.import(id).unwrap().unwrap();
     let gone = store.key(id, KeyPurpose::Data).unwrap().is_none() || store.batches(id).unwrap().is_empty();
     match (record.deleted_reason.is_some(), record.data_deleted_at.is_some()) {
@@ -156,7 +158,7 @@ fn delete_after_delivery_is_never_ahead_of_delivery_when_the_server_is_killed() 
         receiver.wait_for(stop, Duration::from_secs(60));
         let dir = server.kill9();
         // A kill may land in the middle of a deletion; the restarted server finishes it.
-        if deletion(&dir.path().join("data"), &id) != Deletion::None {
+        if deletion(dir.path(), &id) != Deletion::None {
             assert_eq!(receiver.delivered().len(), 21, "deleted before every message was acknowledged");
         }
         server = Server::in_dir(dir, &[]);
@@ -164,7 +166,7 @@ fn delete_after_delivery_is_never_ahead_of_delivery_when_the_server_is_killed() 
     let start = Instant::now();
     loop {
         let dir = server.kill9();
-        let done = deletion(&dir.path().join("data"), &id) == Deletion::Done;
+        let done = deletion(dir.path(), &id) == Deletion::Done;
         server = Server::in_dir(dir, &[]);
         if done {
             break;
@@ -174,7 +176,7 @@ fn delete_after_delivery_is_never_ahead_of_delivery_when_the_server_is_killed() 
     }
     assert_eq!(delivered_rows(&receiver.delivered()), (1..=2000).collect::<Vec<_>>());
     let dir = server.kill9();
-    let store = SqliteStore::open(&dir.path().join("data")).unwrap();
+    let (store, _) = backend::open_store(dir.path());
     let record = store.import(&id).unwrap().unwrap();
     assert_eq!((record.rows, record.deleted_reason.as_deref()), (2000, Some("delivered")));
 }

@@ -1,5 +1,6 @@
 //! What is stored: nothing readable at rest (canaries), and nothing acknowledged lost or
-//! duplicated when the server is killed mid-import.
+//! duplicated when the server is killed mid-import. On SQLite, or on PostgreSQL and S3 with
+//! `SLUICE_TEST_STORE=postgres` (`support::backend`).
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 mod support;
@@ -7,38 +8,27 @@ mod support;
 use ring::rand::{SecureRandom, SystemRandom};
 use sluice_parser::batch::Batch;
 use sluice_server::client::{Answer, Client, ClientError, FileInfo};
-use sluice_server::crypto::{DataKey, Item, MasterKey};
+use sluice_server::crypto::{DataKey, Item};
 use sluice_server::imports::unpack;
-use sluice_server::store::{KeyPurpose, SqliteStore, Store};
-use std::collections::{BTreeSet, HashMap};
+use sluice_server::store::KeyPurpose;
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use support::{Server, batches, canaries, csv};
+use support::{Server, backend, batches, canaries, canaries_in, csv};
 
-use support::CANARY_PREFIX as PREFIX;
-
-/// How many of the canaries occur in any file of `dir`.
-fn found_in_files(dir: &Path, canaries: &[String]) -> usize {
+/// How many of the canaries occur in anything the server in `dir` keeps at rest.
+fn found_at_rest(dir: &Path, canaries: &[String]) -> usize {
     let mut found = BTreeSet::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        found.extend(found_in(&std::fs::read(entry.unwrap().path()).unwrap(), canaries));
+    for (_, bytes) in backend::at_rest(dir) {
+        found.extend(canaries_in(&bytes, canaries));
     }
     found.len()
 }
 
-/// Which canaries occur in `haystack`: one pass for the common prefix, then a set look-up.
-fn found_in(haystack: &[u8], canaries: &[String]) -> BTreeSet<usize> {
-    let len = canaries[0].len();
-    let index: HashMap<&[u8], usize> = canaries.iter().enumerate().map(|(i, c)| (c.as_bytes(), i)).collect();
-    memchr::memmem::find_iter(haystack, PREFIX.as_bytes())
-        .filter_map(|at| haystack.get(at..at + len).and_then(|candidate| index.get(candidate).copied()))
-        .collect()
-}
-
-/// Every stored row of `import_id`, opened with the keys in `data`: (row number, cells joined).
-fn stored_rows(data: &Path, import_id: &str) -> Vec<(u64, String)> {
-    let store = SqliteStore::open(data).unwrap();
-    let master = MasterKey::load(&data.join("master.key")).unwrap();
+/// Every stored row of `import_id`, opened with the keys of the server whose folder is `dir`:
+/// (row number, cells joined).
+fn stored_rows(dir: &Path, import_id: &str) -> Vec<(u64, String)> {
+    let (store, master) = backend::open_store(dir);
     let wrapped = store.key(import_id, KeyPurpose::Data).unwrap().unwrap();
     let bytes = master.unwrap("data", import_id, &wrapped.wrapped).unwrap();
     let key = DataKey::from_parts(wrapped.key_id.as_slice().try_into().unwrap(), &bytes);
@@ -69,7 +59,7 @@ fn after_a_100000_row_import_no_canary_byte_is_in_the_data_wal_or_keystore() {
     }
     let carriers: Vec<u64> = carriers.into_iter().collect();
     let file = csv(100_000, |n| carriers.binary_search(&n).map_or(String::new(), |i| marks[i].clone()));
-    assert_eq!(found_in(&file, &marks).len(), 1000, "the file carries every canary");
+    assert_eq!(canaries_in(&file, &marks).len(), 1000, "the file carries every canary");
 
     let client = Client::new(&server.url, "demo").unwrap();
     let upload = client
@@ -82,24 +72,29 @@ fn after_a_100000_row_import_no_canary_byte_is_in_the_data_wal_or_keystore() {
     assert_eq!((done.rows, done.batches), (100_000, 100));
 
     let log = server.stderr();
-    let data = server.data();
-    assert!(["sluice.db", "sluice.db-wal", "keys.db"].iter().all(|f| data.join(f).exists()));
-    assert!(
-        std::fs::metadata(data.join("sluice.db-wal")).unwrap().len() > 0
-            || std::fs::metadata(data.join("sluice.db")).unwrap().len() > 10 << 20
-    );
-    assert_eq!(found_in_files(&data, &marks), 0, "a canary is readable in the data folder");
-    assert_eq!(found_in(log.as_bytes(), &marks).len(), 0, "a canary is in the server's log");
+    if !backend::on_postgres() {
+        let data = server.data();
+        assert!(["sluice.db", "sluice.db-wal", "keys.db"].iter().all(|f| data.join(f).exists()));
+        assert!(
+            std::fs::metadata(data.join("sluice.db-wal")).unwrap().len() > 0
+                || std::fs::metadata(data.join("sluice.db")).unwrap().len() > 10 << 20
+        );
+    }
+    let at_rest = backend::at_rest(server.dir.path());
+    let id = upload.import_id.as_bytes();
+    let holding_id = at_rest.iter().filter(|(_, bytes)| memchr::memmem::find(bytes, id).is_some()).count();
+    assert!(holding_id > 0, "the import's id is found at rest: the search reads what is stored");
+    assert_eq!(found_at_rest(server.dir.path(), &marks), 0, "a canary is readable at rest");
+    assert_eq!(canaries_in(log.as_bytes(), &marks).len(), 0, "a canary is in the server's log");
 
     // The check can fail: a file holding one canary is found, and the rows are all there once opened.
-    let control = tempfile::tempdir().unwrap();
-    std::fs::write(control.path().join("plain"), format!("xx{}yy", marks[500])).unwrap();
-    assert_eq!(found_in_files(control.path(), &marks), 1);
+    std::fs::write(server.data().join("plain"), format!("xx{}yy", marks[500])).unwrap();
+    assert_eq!(found_at_rest(server.dir.path(), &marks), 1);
     let dir = server.kill9();
-    let rows = stored_rows(&dir.path().join("data"), &upload.import_id);
+    let rows = stored_rows(dir.path(), &upload.import_id);
     assert_eq!(rows.len(), 100_000);
     let opened = rows.iter().map(|(_, cells)| cells.as_str()).collect::<Vec<_>>().join("\n");
-    assert_eq!(found_in(opened.as_bytes(), &marks).len(), 1000, "every canary is stored, sealed");
+    assert_eq!(canaries_in(opened.as_bytes(), &marks).len(), 1000, "every canary is stored, sealed");
 }
 
 #[test]
@@ -163,7 +158,7 @@ fn resume_and_check(
     let done = upload.complete_all().unwrap();
     assert_eq!((done.batches, done.rows), (100, 20_000));
     let dir = server.kill9();
-    let rows = stored_rows(&dir.path().join("data"), &resumable.import_id);
+    let rows = stored_rows(dir.path(), &resumable.import_id);
     let numbers: Vec<u64> = rows.iter().map(|(n, _)| *n).collect();
     assert_eq!(numbers, (1..=20_000).collect::<Vec<u64>>(), "every row once, in order");
 }

@@ -16,11 +16,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
 use support::receiver::{Behaviour, Receiver};
-use support::services::{Postgres, S3};
+use support::services::{KEY_ID, KEY_SECRET, Postgres, S3};
 use support::{ADMIN_TOKEN, CANARY_PREFIX, Server, batches, canaries, csv, retries, webhook};
 
-const KEY_ID: &str = "AKIDSLUICETEST";
-const KEY_SECRET: &str = "sluice-test-secret";
 const BUCKET: &str = "sealed";
 const PREFIX: &str = "prod";
 const IMPORTS: usize = 20;

@@ -1,5 +1,6 @@
 //! Protocol v1 against the real server: the happy path, replays, conflicts, the uniform refusal,
-//! re-validation on the server, completion checks.
+//! re-validation on the server, completion checks. On SQLite, or on PostgreSQL and S3 with
+//! `SLUICE_TEST_STORE=postgres` (`support::backend`).
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 mod support;
@@ -345,7 +346,7 @@ fn columns_added_by_the_host_page_are_checked_and_stored_for_that_import_only() 
     let good = support::batches_for(&combined, &file("blue"), 100, false);
     upload.send(&good[0]).unwrap();
     assert_eq!(upload.complete_all().unwrap().rows, 3);
-    let rows = std::process::Command::new(env!("CARGO_BIN_EXE_sluice"))
+    let rows = support::sluice()
         .args(["export", "--config", "sluice.toml", &upload.import_id])
         .current_dir(server.dir.path())
         .output()
@@ -399,7 +400,7 @@ transform = [{ date = "%d.%m.%Y", from = ["%d/%m/%Y", "%b %e %Y"] }]
 
 /// The rows `sluice export` prints for an import: each one's cells.
 fn exported(server: &Server, import_id: &str) -> Vec<serde_json::Value> {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_sluice"))
+    let output = support::sluice()
         .args(["export", "--config", "sluice.toml", import_id])
         .current_dir(server.dir.path())
         .output()

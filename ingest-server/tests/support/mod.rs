@@ -2,6 +2,7 @@
 //! the example schema, and batches made from them with `sluice-parser` as the browser makes them.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub(crate) mod backend;
 pub(crate) mod receiver;
 pub(crate) mod services;
 
@@ -130,6 +131,7 @@ impl Server {
 
     /// Starts a server on the configuration and data already in `dir`.
     pub(crate) fn in_dir(dir: tempfile::TempDir, env: &[(&str, &str)]) -> Server {
+        backend::prepare(dir.path());
         let mut command = Command::new(env!("CARGO_BIN_EXE_sluice"));
         command
             .args(["serve", "--config"])
@@ -137,7 +139,8 @@ impl Server {
             .env("SLUICE_LOG", "debug")
             .env("NO_COLOR", "1")
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+            .stderr(Stdio::piped())
+            .envs(backend::env());
         for (name, value) in env {
             command.env(name, value);
         }
@@ -172,8 +175,13 @@ impl Server {
     /// Runs `sluice serve` on the configuration and data in `dir`, expecting it to stop without
     /// listening: its exit code and what it wrote to stderr.
     pub(crate) fn refused(dir: &Path, env: &[(&str, &str)]) -> (i32, String) {
+        backend::prepare(dir);
         let mut command = Command::new(env!("CARGO_BIN_EXE_sluice"));
-        command.args(["serve", "--config"]).arg(dir.join("sluice.toml")).env("NO_COLOR", "1");
+        command
+            .args(["serve", "--config"])
+            .arg(dir.join("sluice.toml"))
+            .env("NO_COLOR", "1")
+            .envs(backend::env());
         for (name, value) in env {
             command.env(name, value);
         }
@@ -214,6 +222,13 @@ impl Drop for Server {
     }
 }
 
+/// The `sluice` binary as a command, with what it needs to reach the tests' store.
+pub(crate) fn sluice() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sluice"));
+    command.envs(backend::env());
+    command
+}
+
 /// Uploads `file` to the `demo` importer in batches of `batch_rows` and completes; returns the
 /// import id.
 pub(crate) fn upload(server: &Server, file: &[u8], batch_rows: u32) -> String {
@@ -243,6 +258,17 @@ pub(crate) fn canaries(count: usize) -> Vec<String> {
             rng.fill(&mut bytes).unwrap();
             format!("{CANARY_PREFIX}{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
         })
+        .collect()
+}
+
+/// Which of `canaries` (of [`canaries`]) occur in `haystack`: one pass for their common prefix,
+/// then a set look-up.
+pub(crate) fn canaries_in(haystack: &[u8], canaries: &[String]) -> std::collections::BTreeSet<usize> {
+    let len = canaries[0].len();
+    let index: std::collections::HashMap<&[u8], usize> =
+        canaries.iter().enumerate().map(|(i, c)| (c.as_bytes(), i)).collect();
+    memchr::memmem::find_iter(haystack, CANARY_PREFIX.as_bytes())
+        .filter_map(|at| haystack.get(at..at + len).and_then(|candidate| index.get(candidate).copied()))
         .collect()
 }
 

@@ -159,6 +159,25 @@ impl Postgres {
     }
 }
 
+impl Postgres {
+    /// The cluster's folder (its data in `data`).
+    #[allow(dead_code, reason = "only the tests on a shared cluster read it")]
+    pub(crate) fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A shell command that stops the server, for a process that outlives this one.
+    #[allow(dead_code, reason = "only the tests on a shared cluster stop it so")]
+    pub(crate) fn stop_command(&self) -> String {
+        let runner = if is_root() { "runuser -u postgres -- " } else { "" };
+        format!(
+            "{runner}'{}' -D '{}' -m immediate -w stop",
+            self.bin.join("pg_ctl").display(),
+            self.dir.path().join("data").display()
+        )
+    }
+}
+
 impl Drop for Postgres {
     fn drop(&mut self) {
         let data = self.dir.path().join("data");
@@ -206,6 +225,12 @@ fn run_as_postgres(program: &Path, args: &[&std::ffi::OsStr]) {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// The access key id the tests sign S3 requests with (moto checks none; s3s-fs checks its own).
+pub(crate) const KEY_ID: &str = "AKIDSLUICETEST";
+
+/// The secret access key the tests sign S3 requests with.
+pub(crate) const KEY_SECRET: &str = "sluice-test-secret";
 
 /// An S3-compatible server (moto) with any bucket a test makes; credentials are not checked,
 /// but requests must be signed (AWS Signature Version 4) as with any S3.
@@ -281,10 +306,16 @@ impl S3 {
         self.child.id()
     }
 
+    /// Where the server writes its log.
+    #[allow(dead_code, reason = "only the tests on a shared server read it")]
+    pub(crate) fn log_path(&self) -> &Path {
+        self.log.path()
+    }
+
     /// Creates bucket `name`, signing with the tests' credentials (moto does not check them).
     #[allow(dead_code, reason = "not every test binary that includes this file makes a bucket")]
     pub(crate) fn create_bucket(&self, name: &str) {
-        self.create_bucket_as(name, "AKIDSLUICETEST", "sluice-test-secret");
+        self.create_bucket_as(name, KEY_ID, KEY_SECRET);
     }
 
     /// Creates bucket `name`, signing with `key_id` and `secret`.
