@@ -73,6 +73,10 @@ pub fn http_agent(timeout: Duration, allow_private: bool, user_agent: &str) -> A
         .http_status_as_error(false)
         .timeout_global(Some(timeout))
         .user_agent(user_agent)
+        // Enough kept-alive connections for every blocking thread writing to one bucket at once
+        // (ureq keeps 3 per host by default: the others would connect anew for each request).
+        .max_idle_connections(64)
+        .max_idle_connections_per_host(32)
         .build();
     Agent::with_parts(config, DefaultConnector::default(), PublicResolver { allow_private })
 }

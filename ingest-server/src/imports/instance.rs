@@ -50,6 +50,11 @@ pub fn instance(data_dir: &Path) -> Result<Instance, ImportError> {
 
 /// The instance file at `path`, locked for this process; `None` when another process holds it.
 fn open_locked(path: &Path) -> std::io::Result<Option<File>> {
+    if let Some(dir) = path.parent() {
+        // On PostgreSQL with the master key from the environment, nothing else is in the folder.
+        std::os::unix::fs::DirBuilderExt::mode(std::fs::DirBuilder::new().recursive(true), 0o700)
+            .create(dir)?;
+    }
     let mut options = OpenOptions::new();
     options.read(true).write(true).create(true).truncate(false);
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
@@ -116,17 +121,18 @@ mod tests {
 
     #[test]
     fn the_id_is_kept_across_starts_and_a_second_process_on_the_folder_gets_its_own() {
-        let dir = tempfile::tempdir().unwrap();
-        let first = instance(dir.path()).unwrap();
-        let text = std::fs::read_to_string(dir.path().join(INSTANCE_FILE)).unwrap();
+        let parent = tempfile::tempdir().unwrap();
+        let dir = parent.path().join("data");
+        let first = instance(&dir).unwrap();
+        let text = std::fs::read_to_string(dir.join(INSTANCE_FILE)).unwrap();
         assert_eq!(text.trim(), &*first.id, "kept in the data folder");
-        let meanwhile = instance(dir.path()).unwrap();
+        let meanwhile = instance(&dir).unwrap();
         assert_ne!(meanwhile.id, first.id, "the file is locked: a fresh id");
         let id = first.id.clone();
         drop((first, meanwhile));
-        assert_eq!(instance(dir.path()).unwrap().id, id, "started again: the same instance");
-        std::fs::write(dir.path().join(INSTANCE_FILE), "damaged").unwrap();
-        let replaced = instance(dir.path()).unwrap();
+        assert_eq!(instance(&dir).unwrap().id, id, "started again: the same instance");
+        std::fs::write(dir.join(INSTANCE_FILE), "damaged").unwrap();
+        let replaced = instance(&dir).unwrap();
         assert!(well_formed(&replaced.id) && replaced.id != id);
     }
 }
