@@ -1,6 +1,6 @@
 //! The SQL of imports and their batches: starting an import (under a per-importer lock, so that
-//! the limit on open imports holds across instances), storing a batch (under a lock on its
-//! import's row, so that `max_rows` and the batch number hold across instances), reading them
+//! the limit on open imports holds across instances), storing a batch (in one statement, under a
+//! lock on its import's row, so that `max_rows` and the batch number hold across instances), reading them
 //! back, and completing an import once.
 
 use super::super::blobs::batch_name;
@@ -25,15 +25,13 @@ impl PostgresStore {
     /// row was not stored is deleted again.
     pub(super) fn put(&self, batch: &NewBatch, expires_at: i64) -> Result<PutOutcome> {
         let Some(blobs) = &self.blobs else {
-            return self.data.transaction(|c| put(c, batch, None, expires_at));
+            return self.data.run(|c| put(c, batch, None, expires_at));
         };
-        // A replay (the usual retry) is answered without writing an object to delete again.
-        if let Some(answer) = self.data.run(|c| existing(c, batch))? {
-            return Ok(answer);
-        }
+        // Written before its row is; a replay (a retry of a batch stored) writes it, then
+        // deletes it again, so that the usual case takes one statement.
         let name = batch_name(&batch.import_id, batch.sequence, self.suffix()?);
         blobs.put(&name, &batch.sealed)?;
-        let outcome = self.data.transaction(|c| put(c, batch, Some(&name), expires_at));
+        let outcome = self.data.run(|c| put(c, batch, Some(&name), expires_at));
         let recorded = match &outcome {
             Ok(PutOutcome::Stored) => true,
             Ok(_) => false,
@@ -156,32 +154,72 @@ pub(super) fn ids(c: &mut impl Db, sql: &str, params: &[&(dyn ToSql + Sync)]) ->
         .collect::<std::result::Result<_, postgres::Error>>()?)
 }
 
-/// Stores `batch` unless its number is taken, in the transaction `c`, with the import's row
-/// locked; `object` names where its sealed bytes are, when not in the row. Three statements: the
-/// import's row locked and read with any batch stored under the number, the batch inserted with
-/// the import's counts in one statement, and the commit.
-fn put(c: &mut Tx<'_>, batch: &NewBatch, object: Option<&str>, expires_at: i64) -> Sql<PutOutcome> {
-    let sql = "SELECT i.status, i.rows, b.fingerprint FROM imports i
-               LEFT JOIN batches b ON b.import_id = i.id AND b.sequence = $2
-               WHERE i.id = $1 FOR UPDATE OF i";
-    let Some(row) = c.query_opt(sql, &[&batch.import_id, &signed(batch.sequence)?])? else {
+/// Stores `batch` unless its number is taken, in one statement that commits on its own (one
+/// round trip): the import's row locked and read (`imp`, the latest version once the lock is
+/// had, so that `max_rows` holds across writers), a batch stored under the number read (`prior`),
+/// the batch inserted only while the import is open, within `max_rows` and the number free, and
+/// the import's counts added only where it was inserted. `object` names where its sealed bytes
+/// are, when not in the row. The statement's answer decides the outcome; a number another
+/// writer took meanwhile is read again.
+fn put(c: &mut impl Db, batch: &NewBatch, object: Option<&str>, expires_at: i64) -> Sql<PutOutcome> {
+    let sql = "WITH imp AS (
+                   SELECT status, rows FROM imports WHERE id = $1 FOR UPDATE
+               ), prior AS (
+                   SELECT 1 FROM batches WHERE import_id = $1 AND sequence = $2
+               ), stored AS (
+                   INSERT INTO batches (import_id, sequence, first_row, row_count, invalid_rows, fingerprint,
+                                        sealed, object, summary, stored_at)
+                   SELECT $1::text, $2::bigint, $3::bigint, $4::bigint, $5::bytea, $6::bytea, $7::bytea,
+                          $8::text, $9::bytea, $10::bigint
+                   FROM imp WHERE imp.status = 'open' AND imp.rows + $4::bigint <= $14::bigint
+                       AND NOT EXISTS (SELECT 1 FROM prior)
+                   ON CONFLICT (import_id, sequence) DO NOTHING
+                   RETURNING 1
+               ), counted AS (
+                   UPDATE imports SET batches = batches + 1, rows = rows + $4::bigint,
+                       invalid_rows = invalid_rows + $11::bigint,
+                       token_expires_at = greatest(token_expires_at, $12::bigint),
+                       expires_at = greatest(expires_at, $13::bigint)
+                   WHERE id = $1 AND EXISTS (SELECT 1 FROM stored)
+                   RETURNING 1
+               )
+               SELECT imp.status, imp.rows, EXISTS (SELECT 1 FROM prior), EXISTS (SELECT 1 FROM counted)
+               FROM imp";
+    let sealed = object.is_none().then_some(batch.sealed.as_slice());
+    let max_rows = i64::try_from(batch.max_rows).unwrap_or(i64::MAX);
+    let params: [&(dyn ToSql + Sync); 14] = [
+        &batch.import_id,
+        &signed(batch.sequence)?,
+        &signed(batch.first_row)?,
+        &i64::from(batch.row_count),
+        &encode_rows(&batch.invalid_rows),
+        &batch.fingerprint.as_slice(),
+        &sealed,
+        &object,
+        &batch.summary,
+        &batch.stored_at,
+        &signed(batch.invalid_rows.len() as u64)?,
+        &batch.token_expires_at,
+        &expires_at,
+        &max_rows,
+    ];
+    let Some(row) = c.query_opt(sql, &params)? else {
         return Err(StoreError::new(ErrorKind::NotFound, "the import does not exist").into());
     };
     let status = ImportStatus::parse(&row.try_get::<_, String>(0)?)?;
     let rows = row.try_get::<_, i64>(1)?.unsigned_abs();
-    if row.try_get::<_, Option<Vec<u8>>>(2)?.is_some() {
-        return Ok(existing(c, batch)?.unwrap_or(PutOutcome::Conflict));
-    }
-    if status != ImportStatus::Open {
-        return Ok(PutOutcome::NotOpen(status));
-    }
-    if rows.saturating_add(u64::from(batch.row_count)) > batch.max_rows {
-        return Ok(PutOutcome::TooManyRows);
-    }
-    if insert_batch(c, batch, object, expires_at)? {
+    let (prior, stored): (bool, bool) = (row.try_get(2)?, row.try_get(3)?);
+    if stored {
         Ok(PutOutcome::Stored)
+    } else if prior {
+        Ok(existing(c, batch)?.unwrap_or(PutOutcome::Conflict))
+    } else if status != ImportStatus::Open {
+        Ok(PutOutcome::NotOpen(status))
+    } else if rows.saturating_add(u64::from(batch.row_count)) > batch.max_rows {
+        Ok(PutOutcome::TooManyRows)
     } else {
-        // Another writer stored this number first: answer as for a batch found stored.
+        // Another writer stored this number after the statement began: answer as for a batch
+        // found stored.
         Ok(existing(c, batch)?.unwrap_or(PutOutcome::Conflict))
     }
 }
@@ -194,41 +232,6 @@ fn existing(c: &mut impl Db, batch: &NewBatch) -> Sql<Option<PutOutcome>> {
     } else {
         PutOutcome::Conflict
     }))
-}
-
-/// Inserts the batch's row unless its number is taken and, only if it was inserted, adds it to
-/// the import's counts, in one statement; whether it was inserted.
-fn insert_batch(c: &mut Tx<'_>, batch: &NewBatch, object: Option<&str>, expires_at: i64) -> Sql<bool> {
-    let sealed = object.is_none().then_some(batch.sealed.as_slice());
-    let sql = "WITH stored AS (
-                   INSERT INTO batches (import_id, sequence, first_row, row_count, invalid_rows, fingerprint,
-                                        sealed, object, summary, stored_at)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-                   ON CONFLICT (import_id, sequence) DO NOTHING
-                   RETURNING 1
-               )
-               UPDATE imports SET batches = batches + 1, rows = rows + $4, invalid_rows = invalid_rows + $11,
-                   token_expires_at = greatest(token_expires_at, $12), expires_at = greatest(expires_at, $13)
-               WHERE id = $1 AND EXISTS (SELECT 1 FROM stored)";
-    let updated = c.execute(
-        sql,
-        &[
-            &batch.import_id,
-            &signed(batch.sequence)?,
-            &signed(batch.first_row)?,
-            &i64::from(batch.row_count),
-            &encode_rows(&batch.invalid_rows),
-            &batch.fingerprint.as_slice(),
-            &sealed,
-            &object,
-            &batch.summary,
-            &batch.stored_at,
-            &signed(batch.invalid_rows.len() as u64)?,
-            &batch.token_expires_at,
-            &expires_at,
-        ],
-    )?;
-    Ok(updated == 1)
 }
 
 /// Whether the row of `batch` names the object `name`.
