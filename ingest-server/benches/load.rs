@@ -15,7 +15,8 @@
 //! key. `SLUICE_LOAD_IMPORTS` (default 50) and `SLUICE_LOAD_BATCHES` (per import, default 100)
 //! change the load; `SLUICE_LOAD_ROUNDS` (default 5) how many rounds each set-up runs;
 //! `SLUICE_LOAD_SETUPS` (default `sqlite,postgres,postgres-2`) which set-ups; `postgres-db` is one
-//! instance on PostgreSQL with the sealed batches in the database (no bucket). The summary of
+//! instance on PostgreSQL with the sealed batches in the database (no bucket), `postgres-folder`
+//! one with them in a folder (`file://`, no S3 server sharing the cores). The summary of
 //! each set-up is its round with the median throughput, and the spread of its rounds. The CPU
 //! the services spent in each round (every `postgres` process, and the S3 server) is printed beside the
 //! instances': on this machine they share its cores.
@@ -149,11 +150,16 @@ struct Setup {
 
 impl Setup {
     fn start(name: &str, services: Option<&Services>) -> Setup {
+        let objects = tempfile::tempdir().unwrap();
         let (count, storage) = match name {
             "sqlite" => (1, String::new()),
-            "postgres" | "postgres-db" => (1, postgres(name, services.unwrap())),
-            "postgres-2" => (2, postgres(name, services.unwrap())),
-            other => panic!("unknown set-up {other:?}: sqlite, postgres, postgres-db or postgres-2"),
+            "postgres" | "postgres-db" | "postgres-folder" => {
+                (1, postgres(name, services.unwrap(), objects.path()))
+            }
+            "postgres-2" => (2, postgres(name, services.unwrap(), objects.path())),
+            other => panic!(
+                "unknown set-up {other:?}: sqlite, postgres, postgres-db, postgres-folder or postgres-2"
+            ),
         };
         let master = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
         let password = services.map(|s| s.pg.password.clone()).unwrap_or_default();
@@ -163,7 +169,7 @@ impl Setup {
             ("AWS_ACCESS_KEY_ID", KEY_ID),
             ("AWS_SECRET_ACCESS_KEY", KEY_SECRET),
         ];
-        let mut dirs = Vec::new();
+        let mut dirs = vec![objects];
         let mut instances = Vec::new();
         for _ in 0..count {
             let dir = tempfile::tempdir().unwrap();
@@ -236,8 +242,9 @@ batch_bytes = "4MiB"
 "#;
 
 /// `[storage]` on PostgreSQL (two new databases named after the set-up) with sealed batches in
-/// the bucket under a prefix of the set-up's own (in the database for `postgres-db`).
-fn postgres(name: &str, services: &Services) -> String {
+/// the bucket under a prefix of the set-up's own (in the database for `postgres-db`, in the
+/// folder `objects` for `postgres-folder`).
+fn postgres(name: &str, services: &Services, objects: &std::path::Path) -> String {
     let db = name.replace('-', "_");
     services.pg.create_database(&format!("{db}_data"));
     services.pg.create_database(&format!("{db}_keys"));
@@ -258,6 +265,8 @@ pool_size = 4
         keys = url(format!("{db}_keys")),
         blobs = if name == "postgres-db" {
             String::new()
+        } else if name == "postgres-folder" {
+            format!("\n[storage.blobs]\nurl = \"file://{}\"\n", objects.display())
         } else {
             format!(
                 "\n[storage.blobs]\nurl = \"s3://{BUCKET}/{db}\"\nendpoint = \"{}\"\n",
