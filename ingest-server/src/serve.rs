@@ -162,6 +162,8 @@ async fn retain_periodically(imports: Arc<Imports>, instance: Arc<str>) {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis());
         let now_ms = i64::try_from(now).unwrap_or(i64::MAX);
         let run = move || {
+            // Every instance: keys another instance destroyed are not kept here.
+            imports.forget_old_keys();
             // One instance at a time runs the job; the others skip the round. The lease
             // outlasts two rounds, so its holder keeps it and a dead holder's runs out.
             if !imports.leads(RETENTION_JOB, &instance, now_ms, 2 * RETENTION_INTERVAL)? {

@@ -300,7 +300,7 @@ impl Imports {
             rng: SystemRandom::new(),
             config,
             importers: RwLock::new(importers),
-            keys: KeyCache::new(10_000),
+            keys: KeyCache::new(10_000, keys::MAX_AGE),
             schemas: schemas::SchemaCache::new(10_000),
             wakeup: Arc::default(),
             readiness: health::LastReadiness::default(),
