@@ -1,8 +1,9 @@
 //! Signed starts: an importer with `start.secret` takes a new import only with a start token
 //! that the host app's server signed for it (`docs/protocol.md`, §4.8), for exactly the user and
 //! attributes the request carries, not expired, not more than an hour ahead, and not used before.
-//! Tokens used are remembered (their signatures, until they expire) in memory: a restart forgets
-//! them, which lets a token stolen in the last hour be used once more.
+//! Tokens used are remembered in the store (their signatures, until [`FORGET_AFTER`] past their
+//! expiry), so a token starts one import across every instance sharing the store and across
+//! restarts.
 
 use super::create::CreateImport;
 use super::{ImportError, ImporterRuntime, Imports};
@@ -12,6 +13,10 @@ use serde_json::{Map, Value};
 
 /// The furthest ahead a token may expire, in seconds: tokens are short-lived.
 pub const MAX_TOKEN_LIFETIME: i64 = 3600;
+
+/// How long after its expiry a used token is forgotten, in seconds: instances whose clocks
+/// differ by less than this all still refuse it as used until each refuses it as expired.
+pub(super) const FORGET_AFTER: i64 = 600;
 
 /// The shortest and longest nonce, in characters.
 const NONCE_LENGTHS: std::ops::RangeInclusive<usize> = 16..=128;
@@ -66,7 +71,8 @@ impl Imports {
             )
         })?;
         check_claims(&claims, &importer.config.key, request, now)?;
-        if self.store.use_start_token(signature, claims.exp, now)? {
+        let forget_before = now.saturating_sub(FORGET_AFTER);
+        if self.store.use_start_token(signature, claims.exp, forget_before)? {
             Ok(())
         } else {
             Err(StartRefusal::Used.into())

@@ -560,8 +560,9 @@ pub trait Store: Send + Sync {
     /// Records that the start token whose signature is `signature`, valid until `expires_at`
     /// (Unix seconds), starts an import; whether it was fresh. Every instance sharing the store
     /// sees the record, so a token starts one import in all of them, and a restart does not
-    /// forget it. Tokens past their expiry at `now` are forgotten (they are refused as expired).
-    fn use_start_token(&self, signature: [u8; 32], expires_at: i64, now: i64) -> Result<bool>;
+    /// forget it. Tokens that expired before `forget_before` are forgotten (they are refused as
+    /// expired; the caller leaves a margin for instances whose clocks differ).
+    fn use_start_token(&self, signature: [u8; 32], expires_at: i64, forget_before: i64) -> Result<bool>;
     /// Every importer made in the dashboard, by key.
     fn stored_importers(&self) -> Result<Vec<StoredImporter>>;
     /// Stores `importer` in place of the one with its key, with `event` in the same

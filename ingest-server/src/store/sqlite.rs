@@ -644,9 +644,10 @@ impl Store for SqliteStore {
         })
     }
 
-    fn use_start_token(&self, signature: [u8; 32], expires_at: i64, now: i64) -> Result<bool> {
+    fn use_start_token(&self, signature: [u8; 32], expires_at: i64, forget_before: i64) -> Result<bool> {
         self.writer.run(move |c| {
-            c.prepare_cached("DELETE FROM start_tokens WHERE expires_at < ?1")?.execute(params![now])?;
+            c.prepare_cached("DELETE FROM start_tokens WHERE expires_at < ?1")?
+                .execute(params![forget_before])?;
             let sql = "INSERT OR IGNORE INTO start_tokens (signature, expires_at) VALUES (?1, ?2)";
             Ok(c.prepare_cached(sql)?.execute(params![signature.as_slice(), expires_at])? == 1)
         })

@@ -366,8 +366,8 @@ impl Store for PostgresStore {
         self.data.run(|c| records::log(c, &event))
     }
 
-    fn use_start_token(&self, signature: [u8; 32], expires_at: i64, now: i64) -> Result<bool> {
-        self.data.run(|c| records::use_start_token(c, &signature, expires_at, now))
+    fn use_start_token(&self, signature: [u8; 32], expires_at: i64, forget_before: i64) -> Result<bool> {
+        self.data.run(|c| records::use_start_token(c, &signature, expires_at, forget_before))
     }
 
     fn stored_importers(&self) -> Result<Vec<StoredImporter>> {

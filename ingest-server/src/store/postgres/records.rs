@@ -17,8 +17,13 @@ pub(super) fn log(c: &mut impl Db, event: &Event) -> Sql<()> {
 /// Records a start token as used unless it was (those past their expiry forgotten first);
 /// whether it was fresh. The insert is one statement, so two instances given one token at once
 /// cannot both find it fresh.
-pub(super) fn use_start_token(c: &mut impl Db, signature: &[u8; 32], expires_at: i64, now: i64) -> Sql<bool> {
-    c.execute("DELETE FROM start_tokens WHERE expires_at < $1", &[&now])?;
+pub(super) fn use_start_token(
+    c: &mut impl Db,
+    signature: &[u8; 32],
+    expires_at: i64,
+    forget_before: i64,
+) -> Sql<bool> {
+    c.execute("DELETE FROM start_tokens WHERE expires_at < $1", &[&forget_before])?;
     let sql = "INSERT INTO start_tokens (signature, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING";
     Ok(c.execute(sql, &[&signature.as_slice(), &expires_at])? == 1)
 }
