@@ -111,6 +111,67 @@ fn postgres_with_s3() {
     });
 }
 
+/// A CA, and a server certificate it signed for `localhost` only: (CA PEM, certificate PEM, key PEM).
+fn certificates() -> (String, String, String) {
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert =
+        rcgen::CertificateParams::new(vec!["localhost".to_owned()]).unwrap().signed_by(&key, &ca).unwrap();
+    (ca.pem(), cert.pem(), key.serialize_pem())
+}
+
+/// PostgreSQL over TLS, as the URL's `sslmode` and `ca_file` say: `require`, `verify-ca` and
+/// `verify-full` all check the certificate against the CA file and the host name (stricter than
+/// libpq's `require`), so a certificate from another CA, for another name, or from a CA the
+/// public roots do not hold is refused before any query; `disable` connects in plain text; and
+/// the connections made with TLS are encrypted.
+#[test]
+fn postgres_over_tls() {
+    let (ca, cert, key) = certificates();
+    let (other_ca, _, _) = certificates();
+    let pg = Postgres::start_with_tls(&cert, &key);
+    let dir = tempfile::tempdir().unwrap();
+    let (ca_file, other_file) = (dir.path().join("ca.pem"), dir.path().join("other.pem"));
+    std::fs::write(&ca_file, ca).unwrap();
+    std::fs::write(&other_file, other_ca).unwrap();
+    let url = pg.create_database("tls_data");
+    let keys = pg.create_database("tls_keys");
+    let with = |host: &str, mode: &str, ca_file: Option<&std::path::PathBuf>| PostgresOptions {
+        data_url: format!("{}?sslmode={mode}", url.replace("127.0.0.1", host)),
+        keystore_url: format!("{}?sslmode={mode}", keys.replace("127.0.0.1", host)),
+        pool_size: 1,
+        ca_file: ca_file.cloned(),
+    };
+    let store = PostgresStore::open(&with("localhost", "verify-full", Some(&ca_file)), None).unwrap();
+    store.create_import(import("imp_a")).unwrap();
+    let sql = "SELECT count(*) FROM pg_stat_ssl JOIN pg_stat_activity USING (pid)
+               WHERE ssl AND datname IN ('tls_data', 'tls_keys')";
+    assert_eq!(pg.psql(sql).trim(), "2", "both pools' connections are encrypted");
+    drop(store);
+    for mode in ["require", "verify-ca"] {
+        let store = PostgresStore::open(&with("localhost", mode, Some(&ca_file)), None).unwrap();
+        assert!(store.import("imp_a").unwrap().is_some(), "{mode}");
+    }
+    let plain = PostgresStore::open(&with("127.0.0.1", "disable", None), None).unwrap();
+    assert!(plain.import("imp_a").unwrap().is_some(), "disable: plain text");
+    let refused = [
+        ("localhost", Some(&other_file), "a certificate from another CA"),
+        ("127.0.0.1", Some(&ca_file), "a certificate for another name"),
+        ("localhost", None, "a CA the public roots do not hold"),
+    ];
+    for mode in ["require", "verify-ca", "verify-full"] {
+        for (host, ca_file, why) in refused {
+            let error = PostgresStore::open(&with(host, mode, ca_file), None).err();
+            let error = error.unwrap_or_else(|| panic!("{mode}: {why} was taken"));
+            assert_eq!(error.kind(), ErrorKind::Unavailable, "{mode}: {why}: {error}");
+            assert!(error.detail().contains("certificate"), "{mode}: {why}: {error}");
+        }
+    }
+}
+
 const KEY_ID: &str = "AKIDSLUICESTORE";
 const SECRET: &str = "sluice-store-test-secret";
 
@@ -951,7 +1012,8 @@ fn a_refused_connection_names_no_password(pg: &Postgres) {
     assert!(!error.to_string().contains("secret-1"), "{error}");
 }
 
-/// PostgreSQL only: `sslmode` as libpq spells it; the test cluster offers no TLS.
+/// PostgreSQL only: `sslmode` as libpq spells it, against a cluster that offers no TLS (see
+/// [`postgres_over_tls`] for one that does).
 fn tls_is_as_the_url_says(pg: &Postgres) {
     let url = pg.create_database("tls");
     let with = |mode: &str| PostgresOptions {

@@ -42,6 +42,8 @@ fn wait_for_port(port: u16, what: &str, log: &dyn Fn() -> String) {
 pub(crate) struct Postgres {
     dir: tempfile::TempDir,
     bin: PathBuf,
+    /// Settings added to the server's command line (TLS).
+    settings: String,
     /// `postgres://sluice:…@127.0.0.1:PORT/postgres`.
     pub(crate) url: String,
     pub(crate) port: u16,
@@ -52,10 +54,36 @@ impl Postgres {
     /// Initialises a cluster in a temporary folder and starts it (fsync off: nothing here
     /// needs to survive a power cut).
     pub(crate) fn start() -> Postgres {
+        Postgres::start_with(&[])
+    }
+
+    /// Starts a cluster that offers TLS (and still takes plain connections) with the PEM
+    /// certificate chain `cert` and its key `key`.
+    #[allow(dead_code, reason = "only the storage contract's TLS test offers TLS")]
+    pub(crate) fn start_with_tls(cert: &str, key: &str) -> Postgres {
+        Postgres::start_with(&[("server.crt", cert), ("server.key", key)])
+    }
+
+    /// Initialises a cluster with `files` (name, contents: TLS when given) beside its data.
+    fn start_with(files: &[(&str, &str)]) -> Postgres {
         let bin = postgres_bin();
         let dir = tempfile::Builder::new().prefix("sluice-pg-").tempdir().unwrap();
         let password = password();
         std::fs::write(dir.path().join("pw"), &password).unwrap();
+        let mut settings = String::new();
+        for (name, contents) in files {
+            let path = dir.path().join(name);
+            std::fs::write(&path, contents).unwrap();
+            std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+        }
+        if !files.is_empty() {
+            let at = |name: &str| dir.path().join(name).display().to_string();
+            settings = format!(
+                " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                at("server.crt"),
+                at("server.key")
+            );
+        }
         if is_root() {
             let status = Command::new("chown").arg("-R").arg("postgres:").arg(dir.path()).status().unwrap();
             assert!(status.success(), "cannot give the cluster's folder to the postgres user");
@@ -76,7 +104,7 @@ impl Postgres {
                 "--no-instructions".as_ref(),
             ],
         );
-        let mut postgres = Postgres { dir, bin, url: String::new(), port: 0, password };
+        let mut postgres = Postgres { dir, bin, settings, url: String::new(), port: 0, password };
         postgres.run();
         postgres
     }
@@ -86,8 +114,9 @@ impl Postgres {
         for _ in 0..3 {
             let port = free_port();
             let options = format!(
-                "-h 127.0.0.1 -p {port} -k {} -c fsync=off -c full_page_writes=off -c max_connections=50",
-                self.dir.path().display()
+                "-h 127.0.0.1 -p {port} -k {} -c fsync=off -c full_page_writes=off -c max_connections=50{}",
+                self.dir.path().display(),
+                self.settings
             );
             let data = self.dir.path().join("data");
             let log = self.dir.path().join("log");
