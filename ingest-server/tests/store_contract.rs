@@ -886,6 +886,8 @@ fn deliver_all(store: &dyn Store, ordered: bool, holder: &str) -> Vec<String> {
     loop {
         match store.claim_message("demo", 0, ordered, 50_000, &lease(holder, 90_000)).unwrap() {
             Claim::Message(m) => {
+                // Held a moment, as a send is: the other threads claim meanwhile.
+                std::thread::sleep(Duration::from_micros(300));
                 let failed = Attempt::Failed { at: 50_000, status: None, error: "x".into(), retry_at: None };
                 store.record_attempt(&m.id, holder, failed).unwrap();
                 sent.push(m.id);
