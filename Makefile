@@ -180,12 +180,12 @@ doc:
 
 # The server's protocol, durability, delivery and deletion tests run a second time on
 # PostgreSQL with sealed batches in S3 (one cluster and one moto per test binary, started by
-# ingest-server/tests/support/backend.rs).
+# ingest-server/tests/support/backend.rs); --workspace, so that it reuses the build above.
 STORE_SUITES := --test protocol --test durability --test delivery --test deletion
 
 unit: setup-test widget
 	cargo test --locked --workspace
-	SLUICE_TEST_STORE=postgres cargo test --locked -p sluice-server $(STORE_SUITES)
+	SLUICE_TEST_STORE=postgres cargo test --locked --workspace $(STORE_SUITES)
 
 # @sluice/parser: Node tests, headless Chromium tests (Debian chromium), and the packed
 # tarball installed into a fresh project running the README's examples. @sluice/widget: the
