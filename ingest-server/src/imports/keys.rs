@@ -118,7 +118,7 @@ impl Imports {
         self.schemas.forget(id);
     }
 
-    /// Drops the unwrapped keys kept longer than [`MAX_AGE`]: every instance does so every
+    /// Drops the unwrapped keys kept longer than a minute: every instance does so every
     /// minute, so that keys another instance destroyed (a completion, a deletion) do not stay
     /// in this one's memory.
     pub fn forget_old_keys(&self) {
