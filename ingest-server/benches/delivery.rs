@@ -19,9 +19,6 @@ mod services;
 
 use serde::Deserialize;
 use serde::de::IgnoredAny;
-use sluice_parser::batch::BatchOptions;
-use sluice_parser::import::{Import, ImportOptions};
-use sluice_parser::schema::Schema;
 use sluice_server::client::{Client, FileInfo};
 use sluice_server::delivery::s3::{BucketConfig, S3Target};
 use sluice_server::delivery::sign;
@@ -110,17 +107,7 @@ fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
 
 /// The benchmark file's rows in 1,000-row batches.
 fn make_batches(rows: u64) -> Vec<Vec<u8>> {
-    let file = datagen::file(rows);
-    let schema = Schema::from_json(SCHEMA).unwrap();
-    let options = ImportOptions {
-        batches: BatchOptions { max_rows: 1000, max_bytes: 4 << 20 },
-        include_invalid: true,
-        ..ImportOptions::default()
-    };
-    let mut import = Import::new(&schema, options).unwrap();
-    import.feed(&file).unwrap();
-    import.finish().unwrap();
-    std::iter::from_fn(|| import.next_batch()).collect()
+    server::batches(&datagen::file(rows), SCHEMA)
 }
 
 /// The table the PostgreSQL importers write into.

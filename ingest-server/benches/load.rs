@@ -30,9 +30,6 @@ mod server;
 #[allow(dead_code, reason = "the benchmark uses the services, not every helper of the tests")]
 mod services;
 
-use sluice_parser::batch::BatchOptions;
-use sluice_parser::import::{Import, ImportOptions};
-use sluice_parser::schema::Schema;
 use sluice_server::client::{Client, FileInfo};
 
 use std::process::Child;
@@ -295,16 +292,7 @@ fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
 fn make_batches(batches: usize) -> (Vec<Vec<u8>>, usize) {
     let file = datagen::file(batches as u64 * 1000);
     let header = file.iter().position(|&b| b == b'\n').unwrap() + 1;
-    let schema = Schema::from_json(SCHEMA).unwrap();
-    let options = ImportOptions {
-        batches: BatchOptions { max_rows: 1000, max_bytes: 4 << 20 },
-        include_invalid: true,
-        ..ImportOptions::default()
-    };
-    let mut import = Import::new(&schema, options).unwrap();
-    import.feed(&file).unwrap();
-    import.finish().unwrap();
-    let out: Vec<Vec<u8>> = std::iter::from_fn(|| import.next_batch()).collect();
+    let out = server::batches(&file, SCHEMA);
     assert_eq!(out.len(), batches);
     (out, file.len() - header)
 }
